@@ -1,0 +1,217 @@
+"""The face engine: from an image to a template, and 1:1 verification at an operating point."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from portique.biometrics.backends.base import FaceBackend
+from portique.biometrics.errors import (
+    LowQualityError,
+    MultipleFacesError,
+    NoFaceError,
+    TemplateMismatchError,
+)
+from portique.biometrics.image import as_rgb
+from portique.biometrics.operating_points import (
+    DEFAULT_OPERATING_POINT,
+    OperatingPoint,
+    operating_point,
+)
+from portique.biometrics.quality import QualityReport, QualityThresholds, assess_quality
+from portique.biometrics.types import AlignedFace, Detection, RGBImage, Template
+
+
+@dataclass(frozen=True)
+class Capture:
+    """What one image gave: the template of its face and how good the face was."""
+
+    template: Template
+    quality: QualityReport
+    detection: Detection
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of a 1:1 comparison at an operating point."""
+
+    match: bool
+    score: float
+    threshold: float
+    operating_point: str
+    backend: str
+    model: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "match": self.match,
+            "score": round(self.score, 6),
+            "threshold": self.threshold,
+            "operating_point": self.operating_point,
+            "backend": self.backend,
+            "model": self.model,
+        }
+
+
+def choose_face(
+    detections: list[Detection], dominance_ratio: float
+) -> tuple[Detection, int]:
+    """The face to use and how many others were seen.
+
+    A lane camera often sees someone behind the person at the lane: the largest face
+    is used when it is clearly the largest (its area at least ``dominance_ratio``
+    times the next one's).
+
+    Raises:
+        NoFaceError: no detection.
+        MultipleFacesError: several faces and none dominates.
+    """
+    if not detections:
+        raise NoFaceError("no face was found in the image.")
+    ordered = sorted(detections, key=lambda d: d.box.area, reverse=True)
+    first = ordered[0]
+    if len(ordered) > 1 and first.box.area < dominance_ratio * ordered[1].box.area:
+        raise MultipleFacesError(
+            f"{len(ordered)} faces of similar size were found; only one person may be in front "
+            "of the camera."
+        )
+    return first, len(ordered) - 1
+
+
+def compare(a: Template, b: Template) -> float:
+    """Cosine similarity of two templates, from -1 to 1: higher means more alike.
+
+    Raises:
+        TemplateMismatchError: the templates come from different models.
+    """
+    if a.model != b.model or a.size != b.size:
+        raise TemplateMismatchError(
+            f"cannot compare a {a.model} template with a {b.model} template."
+        )
+    return float(np.dot(a.vector, b.vector))
+
+
+class FaceEngine:
+    """One back end, quality limits and an operating point: everything 1:1 verification needs."""
+
+    def __init__(
+        self,
+        backend: FaceBackend,
+        *,
+        quality: QualityThresholds | None = None,
+        operating_point_name: str = DEFAULT_OPERATING_POINT,
+        flip: bool = True,
+        require_calibration: bool = True,
+    ) -> None:
+        self.backend = backend
+        self.quality = quality or QualityThresholds()
+        self.flip = flip
+        self.operating_point_name = operating_point_name
+        self._operating_point: OperatingPoint | None = None
+        if require_calibration:
+            self._operating_point = operating_point(backend.model, operating_point_name)
+
+    @property
+    def operating_point(self) -> OperatingPoint:
+        """The calibrated threshold decisions are made at.
+
+        Raises:
+            ConfigurationError: the model has not been calibrated for it.
+        """
+        if self._operating_point is None:
+            self._operating_point = operating_point(self.backend.model, self.operating_point_name)
+        return self._operating_point
+
+    def locate(self, image: RGBImage) -> tuple[AlignedFace, Detection, int]:
+        """Detect, choose the dominant face, find its landmarks and align it."""
+        image = as_rgb(image)
+        detections = self.backend.detect(image)
+        detection, others = choose_face(detections, self.quality.dominance_ratio)
+        landmarks = self.backend.landmarks(image, detection)
+        return self.backend.align(image, landmarks), detection, others
+
+    def acquire(self, image: RGBImage, *, enforce_quality: bool = True) -> Capture:
+        """The template of the face in ``image``.
+
+        Raises:
+            NoFaceError, MultipleFacesError: see :func:`choose_face`.
+            LowQualityError: a quality check failed (only when ``enforce_quality``).
+        """
+        face, detection, others = self.locate(image)
+        report = assess_quality(face, self.quality, other_faces=others)
+        if enforce_quality and not report.passed:
+            failed = ", ".join(f"{c.name} {c.value:.3g} (needs {c.limit})" for c in report.failures)
+            raise LowQualityError(f"the face is not good enough to compare: {failed}.")
+        vector = self.backend.embed([face], flip=self.flip)[0]
+        return Capture(Template(self.backend.model, vector), report, detection)
+
+    def decide(self, a: Template, b: Template) -> Verification:
+        """Compare two templates at this engine's operating point."""
+        score = compare(a, b)
+        point = self.operating_point
+        return Verification(
+            match=score >= point.threshold,
+            score=score,
+            threshold=point.threshold,
+            operating_point=point.name,
+            backend=self.backend.name,
+            model=self.backend.model,
+        )
+
+    def verify(self, image: RGBImage, template: Template) -> tuple[Verification, Capture]:
+        """Compare the face in a live image with a stored template (the lane's 1:1 check)."""
+        capture = self.acquire(image)
+        return self.decide(capture.template, template), capture
+
+
+def create_backend(
+    name: str,
+    *,
+    engine: str | None = None,
+    detector: Path | None = None,
+    embedder: Path | None = None,
+    min_face_px: float | None = None,
+    threads: int | None = None,
+) -> FaceBackend:
+    """Build a back end by name with the configured model files.
+
+    Raises:
+        ConfigurationError: unknown name, or the ONNX model files are not configured.
+    """
+    from portique.config import get_settings
+    from portique.errors import ConfigurationError
+
+    settings = get_settings()
+    if name == "dlib":
+        from portique.biometrics.backends.dlib_backend import ENGINES, DlibBackend
+
+        chosen = engine or settings.dlib_engine
+        if chosen not in ENGINES:
+            raise ConfigurationError(
+                f"unknown dlib engine {chosen!r}; choose one of {', '.join(ENGINES)}."
+            )
+        return DlibBackend(
+            engine=chosen,  # type: ignore[arg-type]
+            min_face_px=min_face_px or settings.min_face_px,
+            threads=threads,
+        )
+    if name == "onnx":
+        from portique.biometrics.backends.onnx_backend import OnnxBackend
+
+        detector_path = detector or settings.onnx_detector
+        embedder_path = embedder or settings.onnx_embedder
+        if detector_path is None or embedder_path is None:
+            raise ConfigurationError(
+                "the onnx back end needs model files: set PORTIQUE_ONNX_DETECTOR (YuNet) and "
+                "PORTIQUE_ONNX_EMBEDDER (MobileFaceNet), or PORTIQUE_MODELS_DIR; see the README."
+            )
+        return OnnxBackend(
+            detector_path,
+            embedder_path,
+            detector_sha256=settings.onnx_detector_sha256,
+            embedder_sha256=settings.onnx_embedder_sha256,
+            threads=threads,
+        )
+    raise ConfigurationError(f"unknown back end {name!r}; choose dlib or onnx.")

@@ -1,0 +1,1 @@
+"""The `portique` sub-commands, one module per area."""

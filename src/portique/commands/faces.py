@@ -1,0 +1,297 @@
+"""Face commands: `portique verify` and `portique eval lfw`."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from portique.commands.common import err, fail, out, print_json, progress_bar
+from portique.errors import PortiqueError
+from portique.i18n import number, percent, text
+
+BackendOption = Annotated[
+    str | None,
+    typer.Option(
+        "--backend",
+        help=text(
+            "Moteur de visage : dlib (par défaut, embarqué) ou onnx (fichiers YuNet et "
+            "MobileFaceNet configurés).",
+            "Face back end: dlib (default, embedded) or onnx (configured YuNet and "
+            "MobileFaceNet files).",
+        ),
+    ),
+]
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help=text(
+            "Pour dlib : onnx (descripteur converti, rapide) ou dlib-native (référence).",
+            "For dlib: onnx (converted descriptor, fast) or dlib-native (the reference).",
+        ),
+    ),
+]
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json", help=text("Un objet JSON sur la sortie standard.", "One JSON object on stdout.")
+    ),
+]
+
+
+def verify(
+    image_a: Annotated[Path, typer.Argument(help=text("Première photo.", "First photo."))],
+    image_b: Annotated[Path, typer.Argument(help=text("Seconde photo.", "Second photo."))],
+    backend: BackendOption = None,
+    engine: EngineOption = None,
+    operating_point: Annotated[
+        str | None,
+        typer.Option(
+            "--operating-point",
+            help=text(
+                "Seuil calibré : fmr-1e-3 ou fmr-1e-4 (par défaut, 1 fausse acceptation "
+                "sur 10 000).",
+                "Calibrated threshold: fmr-1e-3 or fmr-1e-4 (default, 1 false match in 10,000).",
+            ),
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare two face photos (1:1); help text in VERIFY_HELP."""
+    from portique.biometrics import FaceEngine, create_backend, load_image
+    from portique.config import get_settings
+
+    settings = get_settings()
+    try:
+        chosen = create_backend(backend or settings.backend, engine=engine)
+        face_engine = FaceEngine(
+            chosen, operating_point_name=operating_point or settings.operating_point
+        )
+        started = time.perf_counter()
+        captures = []
+        for path in (image_a, image_b):
+            image = load_image(
+                path, max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes
+            )
+            try:
+                captures.append(face_engine.acquire(image))
+            except PortiqueError as error:
+                error.message = f"{path.name}: {error.message}"
+                raise
+        result = face_engine.decide(captures[0].template, captures[1].template)
+        elapsed_ms = (time.perf_counter() - started) * 1000.0
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        payload = result.as_json()
+        payload["quality"] = {"a": captures[0].quality.as_json(), "b": captures[1].quality.as_json()}
+        payload["elapsed_ms"] = round(elapsed_ms, 1)
+        print_json(payload)
+    else:
+        comparison = (
+            f"score {number(result.score)} {'≥' if result.match else '<'} "
+            + text("seuil", "threshold")
+            + f" {number(result.threshold)}, {result.operating_point}, {result.backend}"
+        )
+        if result.match:
+            out.print(text("[green]Même personne[/]", "[green]Same person[/]") + f" ({comparison}).")
+        else:
+            out.print(
+                text("[yellow]Personnes différentes[/]", "[yellow]Different people[/]")
+                + f" ({comparison})."
+            )
+        for path, capture in zip((image_a, image_b), captures, strict=True):
+            if capture.quality.other_faces:
+                out.print(
+                    text(
+                        f"{path.name} : {capture.quality.other_faces} autre(s) visage(s) plus "
+                        "petit(s) ignoré(s).",
+                        f"{path.name}: {capture.quality.other_faces} smaller face(s) ignored.",
+                    )
+                )
+    raise typer.Exit(0 if result.match else 1)
+
+
+VERIFY_HELP = text(
+    "Compare deux photos de visage (1:1) et dit s'il s'agit de la même personne. "
+    "Code de sortie : 0 même personne, 1 personnes différentes, 2 entrée inutilisable.",
+    "Compare two face photos (1:1) and tell whether they show the same person. "
+    "Exit code: 0 same person, 1 different people, 2 bad input.",
+)
+EVAL_LFW_HELP = text(
+    "Protocole LFW View 2 : précision sur 10 plis, FNMR à FMR = 1e-3 et 1e-4 sur toutes les "
+    "comparaisons imposteurs, taux d'échec d'acquisition (FTA) et courbe DET.",
+    "LFW View 2 protocol: 10-fold accuracy, FNMR at FMR = 1e-3 and 1e-4 over all impostor "
+    "comparisons, failure-to-acquire rate (FTA) and DET curve.",
+)
+
+eval_app = typer.Typer(
+    help=text(
+        "Mesurer la précision de la vérification sur des jeux de données publics.",
+        "Measure verification accuracy on public datasets.",
+    ),
+    no_args_is_help=True,
+)
+
+
+@eval_app.command("lfw", help=EVAL_LFW_HELP)
+def eval_lfw(
+    root: Annotated[
+        Path,
+        typer.Option(
+            "--root",
+            help=text(
+                "Dossier LFW (contenant images/ et pairs.txt).",
+                "LFW folder (holding images/ and pairs.txt).",
+            ),
+        ),
+    ],
+    pairs: Annotated[
+        Path | None,
+        typer.Option(
+            "--pairs",
+            help=text("Fichier de paires (par défaut ROOT/pairs.txt).", "Pairs file (default ROOT/pairs.txt)."),
+        ),
+    ] = None,
+    backend: BackendOption = None,
+    engine: EngineOption = None,
+    limit_folds: Annotated[
+        int | None,
+        typer.Option(
+            "--limit-folds",
+            help=text("N'évaluer que les N premiers plis.", "Evaluate the first N folds only."),
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help=text(
+                "Dossier où écrire det.png et summary.json.",
+                "Folder to write det.png and summary.json into.",
+            ),
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help=text("Processus de calcul (par défaut : un par cœur).", "Worker processes (default: one per core)."),
+        ),
+    ] = None,
+    calibrate: Annotated[
+        bool,
+        typer.Option(
+            "--calibrate",
+            help=text(
+                "Enregistrer les seuils fmr-1e-3 et fmr-1e-4 mesurés comme points de "
+                "fonctionnement du modèle.",
+                "Record the measured fmr-1e-3 and fmr-1e-4 thresholds as the model's "
+                "operating points.",
+            ),
+        ),
+    ] = False,
+    calibration_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--calibration-file",
+            help=text(
+                "Avec --calibrate : fichier à mettre à jour (par défaut, celui du paquet).",
+                "With --calibrate: the file to update (default: the package's own).",
+            ),
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the LFW View 2 protocol; help text in EVAL_LFW_HELP."""
+    from portique.biometrics.operating_points import calibrate as calibrate_points
+    from portique.biometrics.operating_points import save_operating_points
+    from portique.config import get_settings
+    from portique.evaluation.lfw import EngineSpec, evaluate
+    from portique.evaluation.metrics import det_curve
+    from portique.evaluation.plots import write_det_plot
+
+    settings = get_settings()
+    spec = EngineSpec(
+        backend=backend or settings.backend,
+        engine=engine,
+        detector=settings.onnx_detector,
+        embedder=settings.onnx_embedder,
+    )
+    started = time.perf_counter()
+    try:
+        with progress_bar(text("Visages", "Faces")) as bar:
+            task = bar.task_ids[0]
+            result = evaluate(
+                root,
+                spec,
+                pairs_file=pairs,
+                limit_folds=limit_folds,
+                workers=workers,
+                on_start=lambda total: bar.update(task, total=total),
+                on_progress=lambda done: bar.advance(task, done),
+            )
+        summary = result.summary()
+        summary["seconds"] = round(time.perf_counter() - started, 1)
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            curve = det_curve(result.genuine, result.impostor)
+            marks = {
+                f"{name} (FNMR {number(result.fnmr_at_fmr[name])})": (
+                    float(name.removeprefix("fmr-")),
+                    result.fnmr_at_fmr[name],
+                )
+                for name in result.fnmr_at_fmr
+            }
+            write_det_plot(
+                {f"{result.backend} / {result.model}": curve},
+                out_dir / "det.png",
+                title=f"LFW View 2 — {result.backend} ({result.images} images)",
+                marks=marks,
+            )
+            (out_dir / "summary.json").write_text(
+                json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+            summary["det_plot"] = str(out_dir / "det.png")
+        if calibrate:
+            points = calibrate_points(result.impostor)
+            written = save_operating_points(
+                result.model,
+                points,
+                source=f"LFW View 2 images ({result.images}), all impostor pairs",
+                path=calibration_file,
+            )
+            summary["calibration_file"] = str(written)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(summary)
+        return
+    table = Table(title=f"LFW View 2 — {result.backend} / {result.model}")
+    table.add_column(text("Mesure", "Measure"))
+    table.add_column(text("Valeur", "Value"), justify="right")
+    table.add_row(text("Paires", "Pairs"), f"{result.pairs} ({result.folds} " + text("plis", "folds") + ")")
+    table.add_row("Images", str(result.images))
+    table.add_row(
+        text("Précision (moyenne ± écart type)", "Accuracy (mean ± std)"),
+        f"{percent(result.accuracy.mean)} ± {percent(result.accuracy.std)}",
+    )
+    for name, value in result.fnmr_at_fmr.items():
+        table.add_row(
+            f"FNMR @ FMR={name.removeprefix('fmr-')}",
+            f"{percent(value)} (" + text("seuil", "threshold") + f" {number(result.thresholds_at_fmr[name])})",
+        )
+    table.add_row("FTA", percent(result.fta))
+    table.add_row(text("Comparaisons imposteurs", "Impostor comparisons"), f"{result.impostor.size:,}")
+    table.add_row(text("Comparaisons authentiques", "Genuine comparisons"), f"{result.genuine.size:,}")
+    table.add_row(text("Durée", "Time"), f"{summary['seconds']} s")
+    out.print(table)
+    if "det_plot" in summary:
+        out.print(text("Courbe DET : ", "DET curve: ") + str(summary["det_plot"]))
+    if "calibration_file" in summary:
+        err.print(text("Points de fonctionnement enregistrés dans ", "Operating points saved to ") + str(summary["calibration_file"]))

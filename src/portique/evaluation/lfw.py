@@ -1,0 +1,350 @@
+"""The LFW View 2 protocol: pairs, 10-fold accuracy, FNMR at fixed FMRs over all impostors."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from portique.biometrics.errors import (
+    BiometricInputError,
+    LowQualityError,
+    MultipleFacesError,
+    NoFaceError,
+)
+from portique.biometrics.image import load_image
+from portique.biometrics.operating_points import TARGET_FMRS, threshold_at_fmr
+from portique.biometrics.pipeline import FaceEngine, create_backend
+from portique.biometrics.types import BoundingBox, Detection, RGBImage
+from portique.errors import BadInputError
+from portique.evaluation.metrics import FoldedAccuracy, fnmr, kfold_accuracy
+
+
+class DatasetError(BadInputError):
+    """The dataset folder or its pairs file is missing or malformed."""
+
+    code = "dataset"
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """One LFW image: a person's name and the image number (1-based)."""
+
+    name: str
+    number: int
+
+    def path(self, images: Path) -> Path:
+        return images / self.name / f"{self.name}_{self.number:04d}.jpg"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two images to compare; ``same`` when they show the same person."""
+
+    fold: int
+    first: ImageRef
+    second: ImageRef
+    same: bool
+
+
+def images_dir(root: Path) -> Path:
+    """The folder of per-person image folders: ``root/images`` or ``root`` itself."""
+    candidate = root / "images"
+    if candidate.is_dir():
+        return candidate
+    if root.is_dir():
+        return root
+    raise DatasetError(f"{root} is not a folder: give the LFW folder (holding images/).")
+
+
+def read_pairs(path: Path) -> list[Pair]:
+    """Parse a View 2 ``pairs.txt``: a header ``folds n`` then n same and n different per fold.
+
+    Raises:
+        DatasetError: the file is missing or a line does not follow the format.
+    """
+    try:
+        lines = [line.split() for line in path.read_text(encoding="utf-8").splitlines()]
+    except OSError as exc:
+        raise DatasetError(f"cannot read the pairs file {path} ({exc.strerror}).") from None
+    lines = [line for line in lines if line]
+    try:
+        folds, per_kind = int(lines[0][0]), int(lines[0][1])
+    except (IndexError, ValueError):
+        raise DatasetError(f"{path}: the first line must be '<folds> <pairs per kind>'.") from None
+    expected = folds * per_kind * 2
+    if len(lines) - 1 != expected:
+        raise DatasetError(f"{path}: expected {expected} pairs, found {len(lines) - 1}.")
+    pairs: list[Pair] = []
+    for index, line in enumerate(lines[1:]):
+        fold = index // (2 * per_kind)
+        try:
+            if len(line) == 3:
+                pair = Pair(fold, ImageRef(line[0], int(line[1])), ImageRef(line[0], int(line[2])), True)
+            elif len(line) == 4:
+                pair = Pair(fold, ImageRef(line[0], int(line[1])), ImageRef(line[2], int(line[3])), False)
+            else:
+                raise ValueError
+        except ValueError:
+            raise DatasetError(f"{path}, line {index + 2}: not a pair: {' '.join(line)}") from None
+        pairs.append(pair)
+    return pairs
+
+
+# --- Embedding many images in worker processes -------------------------------------------
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """How to rebuild the same face engine inside a worker process."""
+
+    backend: str
+    engine: str | None = None
+    detector: Path | None = None
+    embedder: Path | None = None
+    operating_point: str = "fmr-1e-4"
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    """The template of one evaluated image and whether acquisition succeeded."""
+
+    index: int
+    vector: npt.NDArray[np.float32] | None
+    status: str
+    """``ok``, or the error code of the failure (``no_face``, ``low_quality``...)."""
+    model: str = ""
+
+
+_worker_engine: FaceEngine | None = None
+
+
+def build_engine(spec: EngineSpec, threads: int | None = None) -> FaceEngine:
+    """The face engine ``spec`` describes, without requiring calibrated thresholds."""
+    backend = create_backend(
+        spec.backend,
+        engine=spec.engine,
+        detector=spec.detector,
+        embedder=spec.embedder,
+        threads=threads,
+    )
+    return FaceEngine(backend, operating_point_name=spec.operating_point, require_calibration=False)
+
+
+def _init_worker(spec: EngineSpec) -> None:
+    global _worker_engine
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    cv2.setNumThreads(1)
+    _worker_engine = build_engine(spec, threads=1)
+
+
+def central_box(image: RGBImage) -> Detection:
+    """Where the subject's face stands in an LFW-style centred crop (a last resort)."""
+    height, width = image.shape[:2]
+    side = 0.43 * min(height, width)
+    cx, cy = width / 2.0, height / 2.0 + 0.03 * height
+    box = BoundingBox(cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2)
+    return Detection(box=box, score=0.0)
+
+
+def acquire_for_evaluation(engine: FaceEngine, image: RGBImage) -> tuple[np.ndarray, str]:
+    """A template for every image, as evaluation protocols require, and what went wrong.
+
+    The operational rules come first; when they refuse the image, the face nearest
+    the centre (or, with none found, the central region) is used instead, and the
+    failure is reported so that it counts as a failure to acquire.
+    """
+    try:
+        return engine.acquire(image).template.vector, "ok"
+    except LowQualityError:
+        return engine.acquire(image, enforce_quality=False).template.vector, "low_quality"
+    except (NoFaceError, MultipleFacesError) as error:
+        status = error.code
+    backend = engine.backend
+    height, width = image.shape[:2]
+    detections = backend.detect(image)
+    if detections:
+        def off_centre(d: Detection) -> float:
+            x, y = d.box.center
+            return (x - width / 2) ** 2 + (y - height / 2) ** 2
+
+        detection = min(detections, key=off_centre)
+    else:
+        detection = central_box(image)
+    face = backend.align(image, backend.landmarks(image, detection))
+    return backend.embed([face], flip=engine.flip)[0], status
+
+
+def _embed_one(job: tuple[int, str]) -> ImageResult:
+    index, path = job
+    assert _worker_engine is not None
+    try:
+        image = load_image(Path(path))
+        vector, status = acquire_for_evaluation(_worker_engine, image)
+    except BiometricInputError as error:
+        return ImageResult(index, None, error.code, _worker_engine.backend.model)
+    return ImageResult(index, vector.astype(np.float32), status, _worker_engine.backend.model)
+
+
+def embed_images(
+    spec: EngineSpec,
+    paths: Sequence[Path],
+    *,
+    workers: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[ImageResult]:
+    """Templates of many images, computed by ``workers`` processes (one per core)."""
+    count = max(1, workers or os.cpu_count() or 1)
+    jobs = [(index, str(path)) for index, path in enumerate(paths)]
+    results: list[ImageResult] = []
+    if count == 1:
+        _init_worker(spec)
+        iterator: Iterator[ImageResult] = map(_embed_one, jobs)
+        for result in iterator:
+            results.append(result)
+            if on_progress:
+                on_progress(1)
+    else:
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(count, initializer=_init_worker, initargs=(spec,)) as pool:
+            for result in pool.imap_unordered(_embed_one, jobs, chunksize=8):
+                results.append(result)
+                if on_progress:
+                    on_progress(1)
+    return sorted(results, key=lambda r: r.index)
+
+
+# --- Scores and the report -----------------------------------------------------------------
+
+def all_pair_scores(
+    vectors: npt.NDArray[np.float32], labels: Sequence[str], chunk: int = 1024
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Genuine and impostor scores over every pair of distinct images (i < j)."""
+    ids = np.unique(np.asarray(labels), return_inverse=True)[1]
+    genuine: list[np.ndarray] = []
+    impostor: list[np.ndarray] = []
+    count = vectors.shape[0]
+    for start in range(0, count, chunk):
+        stop = min(start + chunk, count)
+        block = vectors[start:stop] @ vectors.T
+        rows = np.arange(start, stop)[:, None]
+        upper = np.arange(count)[None, :] > rows
+        same = ids[start:stop, None] == ids[None, :]
+        genuine.append(block[upper & same])
+        impostor.append(block[upper & ~same])
+    return np.concatenate(genuine).astype(np.float32), np.concatenate(impostor).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class LfwResult:
+    """Everything one LFW View 2 run measured."""
+
+    backend: str
+    model: str
+    pairs: int
+    folds: int
+    images: int
+    accuracy: FoldedAccuracy
+    fta: float
+    failures: dict[str, int]
+    genuine: npt.NDArray[np.float32] = field(repr=False)
+    impostor: npt.NDArray[np.float32] = field(repr=False)
+    fnmr_at_fmr: dict[str, float] = field(default_factory=dict)
+    thresholds_at_fmr: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, object]:
+        """The JSON summary `portique eval lfw --json` prints."""
+        result: dict[str, object] = {
+            "backend": self.backend,
+            "model": self.model,
+            "pairs": self.pairs,
+            "folds": self.folds,
+            "images": self.images,
+            "accuracy": round(self.accuracy.mean, 6),
+            "accuracy_std": round(self.accuracy.std, 6),
+            "accuracy_per_fold": [round(a, 6) for a in self.accuracy.per_fold],
+            "fta": round(self.fta, 6),
+            "failures_to_acquire": self.failures,
+            "genuine_comparisons": int(self.genuine.size),
+            "impostor_comparisons": int(self.impostor.size),
+        }
+        for name in TARGET_FMRS:
+            key = name.replace("fmr-", "fmr_")
+            result[f"fnmr_at_{key}"] = round(self.fnmr_at_fmr[name], 6)
+            result[f"threshold_at_{key}"] = round(self.thresholds_at_fmr[name], 6)
+        return result
+
+
+def evaluate(
+    root: Path,
+    spec: EngineSpec,
+    *,
+    pairs_file: Path | None = None,
+    limit_folds: int | None = None,
+    workers: int | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> LfwResult:
+    """Run LFW View 2 with the engine ``spec`` describes.
+
+    Raises:
+        DatasetError: missing folder, pairs file or image named by a pair.
+    """
+    images = images_dir(root)
+    pairs = read_pairs(pairs_file or root / "pairs.txt")
+    if limit_folds is not None:
+        if limit_folds < 1:
+            raise DatasetError("--limit-folds must be at least 1.")
+        pairs = [pair for pair in pairs if pair.fold < limit_folds]
+    refs = sorted({ref for pair in pairs for ref in (pair.first, pair.second)},
+                  key=lambda r: (r.name, r.number))
+    missing = [ref.path(images) for ref in refs if not ref.path(images).is_file()]
+    if missing:
+        raise DatasetError(f"{len(missing)} images named in the pairs are missing, e.g. {missing[0]}.")
+    if on_start:
+        on_start(len(refs))
+    results = embed_images(spec, [ref.path(images) for ref in refs], workers=workers,
+                           on_progress=on_progress)
+    engine_model = results[0].model if results else spec.backend
+    dims = next((r.vector.shape[0] for r in results if r.vector is not None), 128)
+    vectors = np.zeros((len(refs), dims), dtype=np.float32)
+    usable = np.zeros(len(refs), dtype=bool)
+    failures: dict[str, int] = {}
+    for result in results:
+        if result.vector is not None:
+            vectors[result.index] = result.vector
+            usable[result.index] = True
+        if result.status != "ok":
+            failures[result.status] = failures.get(result.status, 0) + 1
+    position = {ref: index for index, ref in enumerate(refs)}
+    scores, same, folds = [], [], []
+    for pair in pairs:
+        a, b = position[pair.first], position[pair.second]
+        # An image that could not even be read scores as the worst possible match.
+        score = float(vectors[a] @ vectors[b]) if usable[a] and usable[b] else -1.0
+        scores.append(score)
+        same.append(pair.same)
+        folds.append(pair.fold)
+    accuracy = kfold_accuracy(scores, same, folds)
+    kept = np.flatnonzero(usable)
+    genuine, impostor = all_pair_scores(vectors[kept], [refs[i].name for i in kept])
+    thresholds = {name: threshold_at_fmr(impostor, fmr) for name, fmr in TARGET_FMRS.items()}
+    return LfwResult(
+        backend=spec.backend,
+        model=engine_model,
+        pairs=len(pairs),
+        folds=len(set(folds)),
+        images=len(refs),
+        accuracy=accuracy,
+        fta=sum(failures.values()) / max(len(refs), 1),
+        failures=failures,
+        genuine=genuine,
+        impostor=impostor,
+        fnmr_at_fmr={name: fnmr(genuine, t) for name, t in thresholds.items()},
+        thresholds_at_fmr=thresholds,
+    )

@@ -1,0 +1,63 @@
+"""French and English texts of the command line; French by default."""
+
+from __future__ import annotations
+
+import locale
+import os
+from functools import lru_cache
+
+LANGUAGES = ("fr", "en")
+
+
+@lru_cache(maxsize=1)
+def language() -> str:
+    """The interface language: PORTIQUE_LANG, else the locale, else French."""
+    wanted = os.environ.get("PORTIQUE_LANG", "").strip().lower()[:2]
+    if wanted in LANGUAGES:
+        return wanted
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "")
+        if value:
+            code = value.lower()[:2]
+            return code if code in LANGUAGES else "fr"
+    try:
+        code = (locale.getlocale()[0] or "").lower()[:2]
+    except ValueError:
+        code = ""
+    return code if code in LANGUAGES else "fr"
+
+
+def text(fr: str, en: str) -> str:
+    """The French or English form of a text, by the interface language."""
+    return en if language() == "en" else fr
+
+
+def number(value: float, digits: int = 3) -> str:
+    """A decimal number as the interface language writes it (comma in French)."""
+    formatted = f"{value:.{digits}f}"
+    return formatted.replace(".", ",") if language() == "fr" else formatted
+
+
+def percent(value: float, digits: int = 2) -> str:
+    """A fraction (0.9878) as a percentage (98,78 %)."""
+    formatted = number(value * 100.0, digits)
+    return f"{formatted} %" if language() == "fr" else f"{formatted}%"
+
+
+ERROR_HEADLINES: dict[str, tuple[str, str]] = {
+    "unreadable_image": ("Image illisible", "Unreadable image"),
+    "image_too_large": ("Image trop grande", "Image too large"),
+    "no_face": ("Aucun visage", "No face"),
+    "multiple_faces": ("Plusieurs visages", "Several faces"),
+    "low_quality": ("Qualité insuffisante", "Quality too low"),
+    "template_mismatch": ("Gabarits incompatibles", "Incompatible templates"),
+    "configuration": ("Configuration incorrecte", "Configuration problem"),
+    "model": ("Modèle inutilisable", "Unusable model"),
+    "dataset": ("Jeu de données inutilisable", "Unusable dataset"),
+}
+
+
+def error_headline(code: str) -> str:
+    """A short, translated title for an error code."""
+    fr, en = ERROR_HEADLINES.get(code, ("Erreur", "Error"))
+    return text(fr, en)
