@@ -41,13 +41,10 @@ def models_dir() -> Path:
     return need(MODELS / "mobilefacenet_foamliu.onnx", "the ONNX models").parent
 
 
-def lfw_face(images: Path, name: str, number: int = 1) -> Path:
-    """The path of one LFW image."""
-    return images / name / f"{name}_{number:04d}.jpg"
-
-
 @pytest.fixture(autouse=True)
-def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolated_settings(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     """Each test sees default settings, with caches in a shared temporary folder."""
     from portique.config import get_settings
 

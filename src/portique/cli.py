@@ -44,6 +44,7 @@ def _root(
 
 app.command("verify", help=faces.VERIFY_HELP)(faces.verify)
 app.add_typer(faces.eval_app, name="eval")
+app.command("bench", help=faces.BENCH_HELP)(faces.bench)
 
 
 def main() -> None:

@@ -61,7 +61,9 @@ def sha256_file(path: Path) -> str:
     return _sha256_of(path.resolve(), stat.st_mtime_ns, stat.st_size)
 
 
-def check_model_file(path: Path, role: str, expected_sha256: str | None = None) -> KnownModel | None:
+def check_model_file(
+    path: Path, role: str, expected_sha256: str | None = None
+) -> KnownModel | None:
     """Make sure ``path`` is a model Portique trusts for ``role`` before it is loaded.
 
     A file is trusted when its sha256 equals ``expected_sha256`` (a checksum the

@@ -91,7 +91,7 @@ def threshold_at_fmr(impostor_scores: npt.NDArray[np.floating], target_fmr: floa
     A comparison matches when its score is >= the threshold.
     """
     scores = np.sort(np.asarray(impostor_scores, dtype=np.float64))[::-1]
-    allowed = int(math.floor(target_fmr * scores.size))
+    allowed = math.floor(target_fmr * scores.size)
     if allowed >= scores.size:
         return float(scores[-1])
     return float(np.nextafter(scores[allowed], np.inf))

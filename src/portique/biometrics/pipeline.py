@@ -55,9 +55,7 @@ class Verification:
         }
 
 
-def choose_face(
-    detections: list[Detection], dominance_ratio: float
-) -> tuple[Detection, int]:
+def choose_face(detections: list[Detection], dominance_ratio: float) -> tuple[Detection, int]:
     """The face to use and how many others were seen.
 
     A lane camera often sees someone behind the person at the lane: the largest face

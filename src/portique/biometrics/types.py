@@ -63,7 +63,9 @@ class Landmarks:
     @property
     def inter_eye_distance(self) -> float:
         """Distance between the eye centres, in pixels."""
-        return float(np.hypot(self.right_eye[0] - self.left_eye[0], self.right_eye[1] - self.left_eye[1]))
+        return float(
+            np.hypot(self.right_eye[0] - self.left_eye[0], self.right_eye[1] - self.left_eye[1])
+        )
 
 
 @dataclass(frozen=True)

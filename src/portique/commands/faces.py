@@ -89,7 +89,10 @@ def verify(
         fail(error, as_json=as_json)
     if as_json:
         payload = result.as_json()
-        payload["quality"] = {"a": captures[0].quality.as_json(), "b": captures[1].quality.as_json()}
+        payload["quality"] = {
+            "a": captures[0].quality.as_json(),
+            "b": captures[1].quality.as_json(),
+        }
         payload["elapsed_ms"] = round(elapsed_ms, 1)
         print_json(payload)
     else:
@@ -99,7 +102,9 @@ def verify(
             + f" {number(result.threshold)}, {result.operating_point}, {result.backend}"
         )
         if result.match:
-            out.print(text("[green]Même personne[/]", "[green]Same person[/]") + f" ({comparison}).")
+            out.print(
+                text("[green]Même personne[/]", "[green]Same person[/]") + f" ({comparison})."
+            )
         else:
             out.print(
                 text("[yellow]Personnes différentes[/]", "[yellow]Different people[/]")
@@ -155,7 +160,10 @@ def eval_lfw(
         Path | None,
         typer.Option(
             "--pairs",
-            help=text("Fichier de paires (par défaut ROOT/pairs.txt).", "Pairs file (default ROOT/pairs.txt)."),
+            help=text(
+                "Fichier de paires (par défaut ROOT/pairs.txt).",
+                "Pairs file (default ROOT/pairs.txt).",
+            ),
         ),
     ] = None,
     backend: BackendOption = None,
@@ -181,7 +189,10 @@ def eval_lfw(
         int | None,
         typer.Option(
             "--workers",
-            help=text("Processus de calcul (par défaut : un par cœur).", "Worker processes (default: one per core)."),
+            help=text(
+                "Processus de calcul (par défaut : un par cœur).",
+                "Worker processes (default: one per core).",
+            ),
         ),
     ] = None,
     calibrate: Annotated[
@@ -275,7 +286,9 @@ def eval_lfw(
     table = Table(title=f"LFW View 2 — {result.backend} / {result.model}")
     table.add_column(text("Mesure", "Measure"))
     table.add_column(text("Valeur", "Value"), justify="right")
-    table.add_row(text("Paires", "Pairs"), f"{result.pairs} ({result.folds} " + text("plis", "folds") + ")")
+    table.add_row(
+        text("Paires", "Pairs"), f"{result.pairs} ({result.folds} " + text("plis", "folds") + ")"
+    )
     table.add_row("Images", str(result.images))
     table.add_row(
         text("Précision (moyenne ± écart type)", "Accuracy (mean ± std)"),
@@ -284,14 +297,101 @@ def eval_lfw(
     for name, value in result.fnmr_at_fmr.items():
         table.add_row(
             f"FNMR @ FMR={name.removeprefix('fmr-')}",
-            f"{percent(value)} (" + text("seuil", "threshold") + f" {number(result.thresholds_at_fmr[name])})",
+            f"{percent(value)} ("
+            + text("seuil", "threshold")
+            + f" {number(result.thresholds_at_fmr[name])})",
         )
     table.add_row("FTA", percent(result.fta))
-    table.add_row(text("Comparaisons imposteurs", "Impostor comparisons"), f"{result.impostor.size:,}")
-    table.add_row(text("Comparaisons authentiques", "Genuine comparisons"), f"{result.genuine.size:,}")
+    table.add_row(
+        text("Comparaisons imposteurs", "Impostor comparisons"), f"{result.impostor.size:,}"
+    )
+    table.add_row(
+        text("Comparaisons authentiques", "Genuine comparisons"), f"{result.genuine.size:,}"
+    )
     table.add_row(text("Durée", "Time"), f"{summary['seconds']} s")
     out.print(table)
     if "det_plot" in summary:
         out.print(text("Courbe DET : ", "DET curve: ") + str(summary["det_plot"]))
     if "calibration_file" in summary:
-        err.print(text("Points de fonctionnement enregistrés dans ", "Operating points saved to ") + str(summary["calibration_file"]))
+        err.print(
+            text("Points de fonctionnement enregistrés dans ", "Operating points saved to ")
+            + str(summary["calibration_file"])
+        )
+
+
+BENCH_HELP = text(
+    "Mesurer la latence du pipeline visage étape par étape sur de vrais visages LFW placés "
+    "dans des images 640x480, et comparer côte à côte le descripteur natif de dlib et le "
+    "descripteur converti.",
+    "Measure the face pipeline's latency stage by stage on real LFW faces placed in 640x480 "
+    "frames, and compare dlib's native descriptor with the converted one side by side.",
+)
+
+
+def bench(
+    root: Annotated[
+        Path,
+        typer.Option("--root", help=text("Dossier LFW.", "LFW folder.")),
+    ] = Path("../shared/datasets/lfw"),
+    frames: Annotated[
+        int, typer.Option("--frames", min=2, help=text("Nombre d'images.", "Number of frames."))
+    ] = 100,
+    backend: BackendOption = None,
+    engine: EngineOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure the pipeline's latency; help text in BENCH_HELP."""
+    from portique.biometrics import FaceEngine, create_backend
+    from portique.config import get_settings
+    from portique.evaluation.bench import run_bench
+
+    settings = get_settings()
+    try:
+        chosen = create_backend(backend or settings.backend, engine=engine, min_face_px=80)
+        face_engine = FaceEngine(chosen, operating_point_name=settings.operating_point)
+        with progress_bar(text("Images", "Frames")) as bar:
+            task = bar.task_ids[0]
+            bar.update(task, total=frames)
+            result = run_bench(
+                root, face_engine, frames=frames, on_progress=lambda n: bar.advance(task, n)
+            )
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    summary = result.as_json()
+    if as_json:
+        print_json(summary)
+        return
+    table = Table(title=text("Latence par étape (ms)", "Latency per stage (ms)"))
+    table.add_column(text("Étape", "Stage"))
+    for label in ("640x480 p50", "640x480 p95", "250x250 p50", "250x250 p95"):
+        table.add_column(label, justify="right")
+    for stage in ("decode", "detect", "landmarks", "align", "quality", "embed", "compare"):
+        row = [stage]
+        for source in (result.frames, result.crops):
+            values = source.get(stage, {})
+            row += [
+                number(values.get("p50_ms", float("nan")), 2),
+                number(values.get("p95_ms", float("nan")), 2),
+            ]
+        table.add_row(*row)
+    out.print(table)
+    if result.verify_frame:
+        out.print(
+            text(
+                "verify d'une image 640x480 contre un gabarit (décodage exclu) : ",
+                "verify of one 640x480 frame against a template (decode excluded): ",
+            )
+            + f"p50 {number(result.verify_frame['p50_ms'], 1)} ms, "
+            + f"p95 {number(result.verify_frame['p95_ms'], 1)} ms"
+        )
+    if result.descriptor:
+        d = result.descriptor
+        native, converted = d["native"], d["converted"]
+        assert isinstance(native, dict) and isinstance(converted, dict)
+        out.print(
+            text("Descripteur dlib natif / converti : ", "dlib descriptor native / converted: ")
+            + f"p50 {number(native['p50_ms'], 1)} / {number(converted['p50_ms'], 1)} ms, "
+            + f"x{d['speedup_p50']}, "
+            + text("cosinus min ", "min cosine ")
+            + f"{d['min_cosine']}"
+        )

@@ -86,9 +86,13 @@ def read_pairs(path: Path) -> list[Pair]:
         fold = index // (2 * per_kind)
         try:
             if len(line) == 3:
-                pair = Pair(fold, ImageRef(line[0], int(line[1])), ImageRef(line[0], int(line[2])), True)
+                pair = Pair(
+                    fold, ImageRef(line[0], int(line[1])), ImageRef(line[0], int(line[2])), True
+                )
             elif len(line) == 4:
-                pair = Pair(fold, ImageRef(line[0], int(line[1])), ImageRef(line[2], int(line[3])), False)
+                pair = Pair(
+                    fold, ImageRef(line[0], int(line[1])), ImageRef(line[2], int(line[3])), False
+                )
             else:
                 raise ValueError
         except ValueError:
@@ -98,6 +102,7 @@ def read_pairs(path: Path) -> list[Pair]:
 
 
 # --- Embedding many images in worker processes -------------------------------------------
+
 
 @dataclass(frozen=True)
 class EngineSpec:
@@ -169,9 +174,10 @@ def acquire_for_evaluation(engine: FaceEngine, image: RGBImage) -> tuple[np.ndar
     height, width = image.shape[:2]
     detections = backend.detect(image)
     if detections:
+
         def off_centre(d: Detection) -> float:
             x, y = d.box.center
-            return (x - width / 2) ** 2 + (y - height / 2) ** 2
+            return float((x - width / 2) ** 2 + (y - height / 2) ** 2)
 
         detection = min(detections, key=off_centre)
     else:
@@ -220,6 +226,7 @@ def embed_images(
 
 
 # --- Scores and the report -----------------------------------------------------------------
+
 
 def all_pair_scores(
     vectors: npt.NDArray[np.float32], labels: Sequence[str], chunk: int = 1024
@@ -301,15 +308,20 @@ def evaluate(
         if limit_folds < 1:
             raise DatasetError("--limit-folds must be at least 1.")
         pairs = [pair for pair in pairs if pair.fold < limit_folds]
-    refs = sorted({ref for pair in pairs for ref in (pair.first, pair.second)},
-                  key=lambda r: (r.name, r.number))
+    refs = sorted(
+        {ref for pair in pairs for ref in (pair.first, pair.second)},
+        key=lambda r: (r.name, r.number),
+    )
     missing = [ref.path(images) for ref in refs if not ref.path(images).is_file()]
     if missing:
-        raise DatasetError(f"{len(missing)} images named in the pairs are missing, e.g. {missing[0]}.")
+        raise DatasetError(
+            f"{len(missing)} images named in the pairs are missing, e.g. {missing[0]}."
+        )
     if on_start:
         on_start(len(refs))
-    results = embed_images(spec, [ref.path(images) for ref in refs], workers=workers,
-                           on_progress=on_progress)
+    results = embed_images(
+        spec, [ref.path(images) for ref in refs], workers=workers, on_progress=on_progress
+    )
     engine_model = results[0].model if results else spec.backend
     dims = next((r.vector.shape[0] for r in results if r.vector is not None), 128)
     vectors = np.zeros((len(refs), dims), dtype=np.float32)

@@ -8,10 +8,10 @@ from statistics import NormalDist
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from portique.evaluation.metrics import DetCurve  # noqa: E402
+from portique.evaluation.metrics import DetCurve
 
 _TICKS = (1e-5, 1e-4, 1e-3, 1e-2, 0.05, 0.2, 0.5)
 

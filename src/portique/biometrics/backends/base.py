@@ -49,7 +49,8 @@ class FaceBackend(ABC):
         if flip:
             raw = raw[: len(faces)] + raw[len(faces) :]
         norms = np.linalg.norm(raw, axis=1, keepdims=True)
-        return (raw / np.maximum(norms, 1e-12)).astype(np.float32)
+        normalised: FloatArray = (raw / np.maximum(norms, 1e-12)).astype(np.float32)
+        return normalised
 
 
 def sort_largest_first(detections: list[Detection]) -> list[Detection]:

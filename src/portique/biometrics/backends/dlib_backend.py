@@ -102,7 +102,7 @@ class DlibBackend(FaceBackend):
         upsample = 0
         if factor >= 2.0:
             upsample, factor = 1, factor / 2.0
-        scan = image
+        scan: np.ndarray = image
         if abs(factor - 1.0) > 1e-3:
             interpolation = cv2.INTER_AREA if factor < 1.0 else cv2.INTER_LINEAR
             scan = cv2.resize(image, None, fx=factor, fy=factor, interpolation=interpolation)
@@ -120,9 +120,7 @@ class DlibBackend(FaceBackend):
 
     def landmarks(self, image: RGBImage, detection: Detection) -> Landmarks:
         box = detection.box
-        rect = dlib.rectangle(
-            round(box.left), round(box.top), round(box.right), round(box.bottom)
-        )
+        rect = dlib.rectangle(round(box.left), round(box.top), round(box.right), round(box.bottom))
         shape = self._predictor(image, rect)
         points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
         return _landmarks_from_points(points)

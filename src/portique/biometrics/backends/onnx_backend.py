@@ -1,4 +1,4 @@
-"""The ONNX back end: YuNet detection with landmarks, 112x112 similarity alignment, ONNX embedder."""
+"""The ONNX back end: YuNet detection and landmarks, 112x112 alignment, an ONNX embedder."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ class OnnxBackend(FaceBackend):
     def detect(self, image: RGBImage) -> list[Detection]:
         height, width = image.shape[:2]
         factor = min(1.0, DETECTOR_MAX_SIDE / max(height, width))
-        scan = image
+        scan: np.ndarray = image
         if factor < 1.0:
             scan = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
         bgr = np.ascontiguousarray(scan[:, :, ::-1])
@@ -102,9 +102,7 @@ class OnnxBackend(FaceBackend):
                 right_eye=(float(points[1][0]), float(points[1][1])),
                 nose=(float(points[2][0]), float(points[2][1])),
             )
-            detections.append(
-                Detection(BoundingBox(x, y, x + w, y + h), float(row[14]), landmarks)
-            )
+            detections.append(Detection(BoundingBox(x, y, x + w, y + h), float(row[14]), landmarks))
         return sort_largest_first(detections)
 
     def landmarks(self, image: RGBImage, detection: Detection) -> Landmarks:
@@ -123,14 +121,19 @@ class OnnxBackend(FaceBackend):
         )
 
     def align(self, image: RGBImage, landmarks: Landmarks) -> AlignedFace:
-        matrix, _ = cv2.estimateAffinePartial2D(landmarks.points, REFERENCE_POINTS, method=cv2.LMEDS)
+        matrix, _ = cv2.estimateAffinePartial2D(
+            landmarks.points, REFERENCE_POINTS, method=cv2.LMEDS
+        )
         if matrix is None:
             matrix = cv2.getAffineTransform(landmarks.points[:3], REFERENCE_POINTS[:3])
         chip = cv2.warpAffine(
-            image, matrix, (ALIGNED_SIZE, ALIGNED_SIZE), flags=cv2.INTER_LINEAR,
+            image,
+            matrix,
+            (ALIGNED_SIZE, ALIGNED_SIZE),
+            flags=cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_REPLICATE,
         )
-        return AlignedFace(chip=np.ascontiguousarray(chip), landmarks=landmarks)
+        return AlignedFace(chip=np.ascontiguousarray(chip, dtype=np.uint8), landmarks=landmarks)
 
     def embed_chips(self, chips: Sequence[np.ndarray]) -> FloatArray:
         batch = np.stack([np.asarray(chip, dtype=np.float32) for chip in chips])
