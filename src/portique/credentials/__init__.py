@@ -1,0 +1,102 @@
+"""Credentials: compact signed payloads, templates sealed inside them, keys, badges, QR codes.
+
+A credential is a small binary payload signed with the site's Ed25519 key. It names a
+credential, a pseudonymous person, a site, a kind and a validity window, and may carry
+the person's face template, sealed with AES-256-GCM so it lives only in the credential::
+
+    from portique import credentials as cred
+    keyring = cred.init_keyring(path)
+    start, end = cred.default_validity(date.today())
+    claims = cred.Claims(cred.new_credential_id(), "p-4f2a", "lycee-0130001A",
+                         cred.CredentialKind.CARD, start, end, keyring.active_key_id)
+    payload = cred.sign_credential(claims, keyring.signing_key())
+    png = cred.render_qr_png(payload)
+    ...
+    claims = cred.verify_credential(cred.decode_qr(frame), keyring.verifiers(), site_id)
+    cred.check_validity(claims, now), revocations.is_revoked(claims.credential_id)
+
+See docs/credential-format.md for the format byte by byte.
+"""
+
+from __future__ import annotations
+
+from portique.credentials.badge import normalize_badge_uid
+from portique.credentials.card import render_card
+from portique.credentials.claims import Claims, CredentialKind, new_credential_id
+from portique.credentials.errors import (
+    CardPhotoError,
+    CredentialError,
+    CredentialFault,
+    InsecureKeyringError,
+    InvalidBadgeUidError,
+    InvalidClaimsError,
+    InvalidTemplateError,
+    KeyringError,
+    QrImageError,
+    UnknownKeyIdError,
+)
+from portique.credentials.keys import (
+    KeyInfo,
+    Keyring,
+    KeyStatus,
+    SigningKey,
+    decode_verifiers,
+    encode_verifiers,
+    init_keyring,
+    load_keyring,
+)
+from portique.credentials.payload import MAX_PAYLOAD_BYTES, sign_credential, verify_credential
+from portique.credentials.qr import decode_qr, qr_version, render_qr_png
+from portique.credentials.revocation import Revocation, RevocationList, check_revocation
+from portique.credentials.template import (
+    new_template_key,
+    open_credential_template,
+    open_template,
+    seal_template,
+)
+from portique.credentials.text import payload_from_text, payload_to_text
+from portique.credentials.validity import Validity, check_validity, default_validity
+
+__all__ = [
+    "MAX_PAYLOAD_BYTES",
+    "CardPhotoError",
+    "Claims",
+    "CredentialError",
+    "CredentialFault",
+    "CredentialKind",
+    "InsecureKeyringError",
+    "InvalidBadgeUidError",
+    "InvalidClaimsError",
+    "InvalidTemplateError",
+    "KeyInfo",
+    "KeyStatus",
+    "Keyring",
+    "KeyringError",
+    "QrImageError",
+    "Revocation",
+    "RevocationList",
+    "SigningKey",
+    "UnknownKeyIdError",
+    "Validity",
+    "check_revocation",
+    "check_validity",
+    "decode_qr",
+    "decode_verifiers",
+    "default_validity",
+    "encode_verifiers",
+    "init_keyring",
+    "load_keyring",
+    "new_credential_id",
+    "new_template_key",
+    "normalize_badge_uid",
+    "open_credential_template",
+    "open_template",
+    "payload_from_text",
+    "payload_to_text",
+    "qr_version",
+    "render_card",
+    "render_qr_png",
+    "seal_template",
+    "sign_credential",
+    "verify_credential",
+]

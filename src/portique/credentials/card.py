@@ -1,0 +1,220 @@
+"""Printable credential cards: ID-1 size (85.60 x 53.98 mm) at 300 dpi, PNG or PDF."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Literal, TypeAlias
+
+from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+
+from portique.credentials.errors import CardPhotoError
+from portique.credentials.qr import QrMode, modules_to_image, qr_modules
+from portique.credentials.validity import SCHOOL_TIMEZONE
+
+CardFormat: TypeAlias = Literal["png", "pdf"]
+Font: TypeAlias = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+DPI = 300
+CARD_SIZE = (1011, 638)  # ID-1, 85.60 x 53.98 mm, at 300 dpi
+MARGIN = 40
+QR_INSET = 16  # the QR image carries its own white quiet zone, so it sits near the edge
+TEXT_GAP = 12
+QR_QUIET_MODULES = 4
+PHOTO_SIZE = (150, 193)  # 12.7 x 16.3 mm, the 35:45 ratio of an identity photo
+ACCENT = (31, 58, 95)
+INK = (20, 20, 20)
+MUTED = (90, 90, 90)
+CUT_GUIDE = (205, 205, 205)
+CORNER_RADIUS = 38  # 3.18 mm, the ID-1 corner
+
+_LABELS = {
+    "fr": {"title": "Titre d'accès", "valid_until": "Valable jusqu'au"},
+    "en": {"title": "Access credential", "valid_until": "Valid until"},
+}
+_BOLD_FONTS = ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf", "Arial Bold.ttf")
+_REGULAR_FONTS = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf")
+
+
+def render_card(
+    payload: bytes,
+    display_name: str,
+    site_name: str,
+    valid_until: datetime | date,
+    photo: bytes | None = None,
+    fmt: CardFormat = "png",
+    *,
+    lang: str = "fr",
+    qr_mode: QrMode = "binary",
+) -> bytes:
+    """A printable card: the credential's QR code, the site, the name, the end of validity.
+
+    The QR code fills the card's height on the left, at a whole number of pixels per
+    module. ``photo`` (encoded image bytes) is printed only when given. ``valid_until``
+    is shown as a date in the school's time zone. Returns PNG or PDF bytes; both are
+    300 dpi, the PDF page being the card itself.
+    """
+    if fmt not in ("png", "pdf"):
+        raise ValueError(f"fmt must be 'png' or 'pdf', not {fmt!r}.")
+    if lang not in _LABELS:
+        raise ValueError(f"lang must be one of {sorted(_LABELS)}, not {lang!r}.")
+    labels = _LABELS[lang]
+    width, height = CARD_SIZE
+    card = Image.new("RGB", CARD_SIZE, "white")
+    draw = ImageDraw.Draw(card)
+    draw.rounded_rectangle(
+        (0, 0, width - 1, height - 1), radius=CORNER_RADIUS, outline=CUT_GUIDE, width=2
+    )
+
+    modules = qr_modules(payload, qr_mode, border=QR_QUIET_MODULES)
+    module_px = max(1, (height - 2 * QR_INSET) // modules.shape[0])
+    qr_image = modules_to_image(modules, module_px).convert("RGB")
+    qr_top = (height - qr_image.height) // 2
+    card.paste(qr_image, (QR_INSET, qr_top))
+
+    # Text starts after the whole quiet zone: print near a QR code confuses readers.
+    left = QR_INSET + qr_image.width + TEXT_GAP
+    right = width - MARGIN
+    text_width = right - left
+    draw.rectangle((left, MARGIN, right, MARGIN + 8), fill=ACCENT)
+    y = MARGIN + 24
+
+    y = _draw_lines(
+        draw, site_name, (left, y), text_width, bold=True, size=34, lines=2, fill=ACCENT
+    )
+    y = _draw_lines(
+        draw, labels["title"], (left, y + 4), text_width, bold=False, size=24, lines=1, fill=MUTED
+    )
+
+    if photo is not None:
+        portrait = _photo(photo)
+        card.paste(portrait, (left, y + 16))
+        y += 16 + portrait.height
+
+    bottom_block = 2 * 30 + 8
+    name_top = y + 20
+    name_room = height - MARGIN - bottom_block - name_top
+    name_size = 44 if name_room >= 2 * 52 else 36
+    _draw_lines(
+        draw,
+        display_name,
+        (left, name_top),
+        text_width,
+        bold=True,
+        size=name_size,
+        lines=2,
+        fill=INK,
+    )
+
+    until = _local_date(valid_until)
+    date_text = until.strftime("%d/%m/%Y") if lang == "fr" else until.isoformat()
+    footer_top = height - MARGIN - bottom_block
+    footer_top = _draw_lines(
+        draw,
+        labels["valid_until"],
+        (left, footer_top),
+        text_width,
+        bold=False,
+        size=26,
+        lines=1,
+        fill=MUTED,
+    )
+    _draw_lines(
+        draw, date_text, (left, footer_top), text_width, bold=True, size=30, lines=1, fill=INK
+    )
+
+    buffer = io.BytesIO()
+    if fmt == "pdf":
+        card.save(buffer, format="PDF", resolution=DPI, title=f"{site_name} — {display_name}")
+    else:
+        card.save(buffer, format="PNG", dpi=(DPI, DPI), optimize=True)
+    return buffer.getvalue()
+
+
+def _local_date(valid_until: datetime | date) -> date:
+    if isinstance(valid_until, datetime):
+        if valid_until.tzinfo is None or valid_until.utcoffset() is None:
+            raise ValueError("valid_until must be timezone-aware.")
+        return valid_until.astimezone(SCHOOL_TIMEZONE).date()
+    return valid_until
+
+
+def _photo(data: bytes) -> Image.Image:
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            if opened.width * opened.height > 40_000_000:
+                raise CardPhotoError("The photo is too large to print on a card.")
+            upright = ImageOps.exif_transpose(opened).convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise CardPhotoError(f"The photo cannot be read: {exc}") from None
+    return ImageOps.fit(upright, PHOTO_SIZE, method=Image.Resampling.LANCZOS)
+
+
+def _draw_lines(
+    draw: ImageDraw.ImageDraw,
+    text: str,
+    origin: tuple[int, int],
+    max_width: int,
+    *,
+    bold: bool,
+    size: int,
+    lines: int,
+    fill: tuple[int, int, int],
+) -> int:
+    """Draw ``text`` wrapped in at most ``lines`` lines, shrinking it to fit; the y after."""
+    x, y = origin
+    font, wrapped = _fit(draw, " ".join(text.split()), max_width, bold, size, lines)
+    line_height = int(font.size * 1.22) if isinstance(font, ImageFont.FreeTypeFont) else size
+    for line in wrapped:
+        draw.text((x, y), line, font=font, fill=fill)
+        y += line_height
+    return y
+
+
+def _fit(
+    draw: ImageDraw.ImageDraw, text: str, max_width: int, bold: bool, size: int, lines: int
+) -> tuple[Font, list[str]]:
+    smallest = max(12, size * 2 // 3)
+    for candidate in range(size, smallest - 1, -2):
+        font = _font(bold, candidate)
+        wrapped = _wrap(draw, text, font, max_width)
+        if len(wrapped) <= lines and all(
+            draw.textlength(line, font=font) <= max_width for line in wrapped
+        ):
+            return font, wrapped
+    font = _font(bold, smallest)
+    wrapped = _wrap(draw, text, font, max_width)
+    kept = wrapped[:lines]
+    if len(wrapped) > lines:
+        kept[-1] += "…"
+    return font, [_ellipsize(draw, line, font, max_width) for line in kept]
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font: Font, max_width: int) -> list[str]:
+    wrapped: list[str] = []
+    for word in text.split(" "):
+        if wrapped and draw.textlength(f"{wrapped[-1]} {word}", font=font) <= max_width:
+            wrapped[-1] = f"{wrapped[-1]} {word}"
+        else:
+            wrapped.append(word)
+    return wrapped or [""]
+
+
+def _ellipsize(draw: ImageDraw.ImageDraw, line: str, font: Font, max_width: int) -> str:
+    if draw.textlength(line, font=font) <= max_width:
+        return line
+    line = line.removesuffix("…")
+    while line and draw.textlength(line + "…", font=font) > max_width:
+        line = line[:-1]
+    return line.rstrip() + "…"
+
+
+@lru_cache(maxsize=32)
+def _font(bold: bool, size: int) -> Font:
+    for name in _BOLD_FONTS if bold else _REGULAR_FONTS:
+        try:
+            return ImageFont.truetype(name, size)
+        except OSError:
+            continue
+    return ImageFont.load_default(size=size)

@@ -1,0 +1,253 @@
+"""The binary credential payload: layout, Ed25519 signing and defensive decoding.
+
+See docs/credential-format.md for the layout byte by byte.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from portique.credentials.claims import (
+    MAX_ID_LENGTH,
+    MAX_SEALED_TEMPLATE_BYTES,
+    Claims,
+    CredentialKind,
+)
+from portique.credentials.errors import (
+    CredentialError,
+    CredentialFault,
+    InvalidClaimsError,
+)
+from portique.credentials.keys import SigningKey
+
+MAGIC = 0xFB
+"""First byte of every payload; never found in UTF-8 text, so a text QR is told apart."""
+
+FORMAT_VERSION = 1
+SIGNATURE_BYTES = 64
+SIGNATURE_CONTEXT = b"portique-credential"
+"""Prefixed to the signed bytes (not transmitted) so a credential key signs nothing else."""
+
+FLAG_TEMPLATE = 0x01
+
+_HEADER = struct.Struct(">BBBBII")  # magic, version, kind, flags, valid_from, valid_until
+_ID_FIELDS = 4  # key_id, credential_id, person_id, site_id
+_TEMPLATE_LENGTH = struct.Struct(">H")
+
+MIN_PAYLOAD_BYTES = _HEADER.size + _ID_FIELDS * 2 + SIGNATURE_BYTES
+MAX_PAYLOAD_BYTES = (
+    _HEADER.size
+    + _ID_FIELDS * (1 + MAX_ID_LENGTH)
+    + _TEMPLATE_LENGTH.size
+    + MAX_SEALED_TEMPLATE_BYTES
+    + SIGNATURE_BYTES
+)
+"""Largest payload the format allows (1106 bytes); anything longer is refused unread."""
+
+_KIND_CODES: dict[CredentialKind, int] = {
+    CredentialKind.CARD: 1,
+    CredentialKind.PHONE: 2,
+    CredentialKind.BADGE: 3,
+    CredentialKind.VISITOR_PASS: 4,
+}
+_KINDS_BY_CODE = {code: kind for kind, code in _KIND_CODES.items()}
+
+
+def sign_credential(claims: Claims, key: SigningKey) -> bytes:
+    """The signed binary payload of ``claims``, to print in a QR code.
+
+    ``claims.key_id`` must name ``key``: the id travels in the payload so a lane knows
+    which public key verifies it.
+    """
+    if claims.key_id != key.key_id:
+        raise InvalidClaimsError(
+            f"The claims name key {claims.key_id!r} but are signed with key {key.key_id!r}."
+        )
+    flags = FLAG_TEMPLATE if claims.sealed_template is not None else 0
+    parts = [
+        _HEADER.pack(
+            MAGIC,
+            FORMAT_VERSION,
+            _KIND_CODES[claims.kind],
+            flags,
+            int(claims.valid_from.timestamp()),
+            int(claims.valid_until.timestamp()),
+        )
+    ]
+    for value in (claims.key_id, claims.credential_id, claims.person_id, claims.site_id):
+        encoded = value.encode("ascii")
+        parts.append(bytes([len(encoded)]) + encoded)
+    if claims.sealed_template is not None:
+        parts.append(_TEMPLATE_LENGTH.pack(len(claims.sealed_template)))
+        parts.append(claims.sealed_template)
+    body = b"".join(parts)
+    signature = key.private_key.sign(SIGNATURE_CONTEXT + body)
+    return body + signature
+
+
+def verify_credential(
+    payload: bytes,
+    verifiers: Mapping[str, Ed25519PublicKey],
+    site_id: str | None = None,
+) -> Claims:
+    """The claims of ``payload`` once its signature is checked against ``verifiers``.
+
+    ``verifiers`` maps key ids to public keys (``Keyring.verifiers()``). With
+    ``site_id``, a credential of another site is refused (``WRONG_SITE``). The validity
+    window and revocation are not checked here: see ``check_validity`` and
+    ``RevocationList``. Whatever the input, the only exception raised is
+    :class:`CredentialError`.
+    """
+    if not isinstance(payload, bytes | bytearray | memoryview):
+        raise CredentialError(CredentialFault.GARBAGE, "A credential payload must be bytes.")
+    payload = bytes(payload)
+    if not payload:
+        raise CredentialError(CredentialFault.TRUNCATED, "The credential payload is empty.")
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise CredentialError(
+            CredentialFault.GARBAGE,
+            f"The payload is {len(payload)} bytes, more than a credential can be "
+            f"({MAX_PAYLOAD_BYTES} bytes): this is not a Portique credential.",
+        )
+    if payload[0] != MAGIC:
+        raise CredentialError(
+            CredentialFault.GARBAGE, "This code does not hold a Portique credential."
+        )
+    if len(payload) < 2:
+        raise CredentialError(CredentialFault.TRUNCATED, "The credential payload is cut short.")
+    if payload[1] != FORMAT_VERSION:
+        raise CredentialError(
+            CredentialFault.UNSUPPORTED_VERSION,
+            f"The credential uses format version {payload[1]}; this version of Portique "
+            f"reads version {FORMAT_VERSION}. Update the lane or reissue the credential.",
+        )
+    if len(payload) < MIN_PAYLOAD_BYTES:
+        raise CredentialError(
+            CredentialFault.TRUNCATED,
+            f"The credential payload is cut short ({len(payload)} bytes).",
+        )
+    body, signature = payload[:-SIGNATURE_BYTES], payload[-SIGNATURE_BYTES:]
+    fields = _parse_body(body)
+
+    public_key = verifiers.get(fields.key_id)
+    if public_key is None:
+        raise CredentialError(
+            CredentialFault.UNKNOWN_KEY,
+            f"The credential was signed with key {fields.key_id!r}, unknown here: the key "
+            "was retired, belongs to another site, or this lane's keys are out of date.",
+        )
+    try:
+        public_key.verify(signature, SIGNATURE_CONTEXT + body)
+    except InvalidSignature:
+        raise CredentialError(
+            CredentialFault.BAD_SIGNATURE,
+            "The credential's signature does not match: it was altered or forged.",
+        ) from None
+
+    try:
+        claims = Claims(
+            credential_id=fields.credential_id,
+            person_id=fields.person_id,
+            site_id=fields.site_id,
+            kind=fields.kind,
+            valid_from=datetime.fromtimestamp(fields.valid_from, UTC),
+            valid_until=datetime.fromtimestamp(fields.valid_until, UTC),
+            key_id=fields.key_id,
+            sealed_template=fields.sealed_template,
+        )
+    except InvalidClaimsError as exc:
+        # Only a faulty signer can get here: the signature is good but the content is not.
+        raise CredentialError(
+            CredentialFault.GARBAGE, f"The credential is signed but malformed: {exc.message}"
+        ) from None
+    if site_id is not None and claims.site_id != site_id:
+        raise CredentialError(
+            CredentialFault.WRONG_SITE,
+            f"The credential belongs to site {claims.site_id!r}, not to this site ({site_id!r}).",
+        )
+    return claims
+
+
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    """The raw fields of a payload body, before the signature is checked."""
+
+    kind: CredentialKind
+    valid_from: int
+    valid_until: int
+    key_id: str
+    credential_id: str
+    person_id: str
+    site_id: str
+    sealed_template: bytes | None
+
+
+class _Reader:
+    """Reads a body front to back; running out of bytes means the payload was truncated."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._pos = 0
+
+    def take(self, count: int) -> bytes:
+        end = self._pos + count
+        if end > len(self._data):
+            raise CredentialError(CredentialFault.TRUNCATED, "The credential payload is cut short.")
+        chunk = self._data[self._pos : end]
+        self._pos = end
+        return chunk
+
+    @property
+    def remaining(self) -> int:
+        return len(self._data) - self._pos
+
+
+def _parse_body(body: bytes) -> _Fields:
+    reader = _Reader(body)
+    _magic, _version, kind_code, flags, valid_from, valid_until = _HEADER.unpack(
+        reader.take(_HEADER.size)
+    )
+    kind = _KINDS_BY_CODE.get(kind_code)
+    if kind is None:
+        raise CredentialError(
+            CredentialFault.GARBAGE, f"The credential has an unknown kind code {kind_code}."
+        )
+    if flags & ~FLAG_TEMPLATE:
+        raise CredentialError(
+            CredentialFault.GARBAGE, f"The credential has unknown flags {flags:#04x}."
+        )
+    ids = []
+    for _ in range(_ID_FIELDS):
+        length = reader.take(1)[0]
+        if not 0 < length <= MAX_ID_LENGTH:
+            raise CredentialError(
+                CredentialFault.GARBAGE, f"The credential has an id of bad length {length}."
+            )
+        raw = reader.take(length)
+        if not raw.isascii():
+            raise CredentialError(CredentialFault.GARBAGE, "The credential has a non-ASCII id.")
+        ids.append(raw.decode("ascii"))
+    sealed_template = None
+    if flags & FLAG_TEMPLATE:
+        (length,) = _TEMPLATE_LENGTH.unpack(reader.take(_TEMPLATE_LENGTH.size))
+        if not 0 < length <= MAX_SEALED_TEMPLATE_BYTES:
+            raise CredentialError(
+                CredentialFault.GARBAGE,
+                f"The credential's template field has a bad length ({length} bytes).",
+            )
+        sealed_template = reader.take(length)
+    if reader.remaining:
+        raise CredentialError(
+            CredentialFault.GARBAGE,
+            f"The credential has {reader.remaining} unexpected bytes after its fields.",
+        )
+    key_id, credential_id, person_id, site_id = ids
+    return _Fields(
+        kind, valid_from, valid_until, key_id, credential_id, person_id, site_id, sealed_template
+    )
