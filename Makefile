@@ -31,7 +31,7 @@ demo: $(STAMP)
 	$(BIN)/portique demo
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_pipeline.py
+	$(BIN)/portique bench --root ../shared/datasets/lfw --frames 200
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

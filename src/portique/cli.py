@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from portique import __version__
-from portique.commands import faces
+from portique.commands import faces, models
 from portique.i18n import text
 
 app = typer.Typer(
@@ -45,6 +45,17 @@ def _root(
 app.command("verify", help=faces.VERIFY_HELP)(faces.verify)
 app.add_typer(faces.eval_app, name="eval")
 app.command("bench", help=faces.BENCH_HELP)(faces.bench)
+from portique.commands import credentials, passage, people, site  # noqa: E402
+
+app.command("init", help=site.INIT_HELP)(site.init)
+app.add_typer(site.keys_app, name="keys")
+app.add_typer(site.db_app, name="db")
+app.add_typer(site.lockdown_app, name="lockdown")
+app.add_typer(people.person_app, name="person")
+app.add_typer(people.consent_app, name="consent")
+app.add_typer(credentials.credential_app, name="credential")
+app.command("pass", help=passage.PASS_HELP)(passage.pass_)
+app.add_typer(models.models_app, name="models")
 
 
 def main() -> None:
