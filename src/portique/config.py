@@ -70,6 +70,9 @@ class Settings(BaseSettings):
 
     dlib_engine: str = Field(default="onnx", description="Descriptor engine: onnx or dlib-native.")
     min_face_px: float = Field(default=40.0, description="Smallest face width to detect.")
+    coarse_face_px: float | None = Field(
+        default=None, description="First look for faces this wide on a downscaled image."
+    )
 
     models_dir: Path | None = Field(default=None, description="Folder holding the ONNX models.")
     onnx_detector: Path | None = Field(default=None, description="YuNet .onnx file.")

@@ -171,6 +171,7 @@ def create_backend(
     detector: Path | None = None,
     embedder: Path | None = None,
     min_face_px: float | None = None,
+    coarse_face_px: float | None = None,
     threads: int | None = None,
 ) -> FaceBackend:
     """Build a back end by name with the configured model files.
@@ -193,6 +194,7 @@ def create_backend(
         return DlibBackend(
             engine=chosen,  # type: ignore[arg-type]
             min_face_px=min_face_px or settings.min_face_px,
+            coarse_face_px=coarse_face_px or settings.coarse_face_px,
             threads=threads,
         )
     if name == "onnx":
