@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from portique import __version__
-from portique.commands import faces, models
+from portique.commands import credentials, faces, models, passage, people, site
 from portique.i18n import text
 
 app = typer.Typer(
@@ -45,7 +45,6 @@ def _root(
 app.command("verify", help=faces.VERIFY_HELP)(faces.verify)
 app.add_typer(faces.eval_app, name="eval")
 app.command("bench", help=faces.BENCH_HELP)(faces.bench)
-from portique.commands import credentials, passage, people, site  # noqa: E402
 
 app.command("init", help=site.INIT_HELP)(site.init)
 app.add_typer(site.keys_app, name="keys")

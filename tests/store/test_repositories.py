@@ -209,9 +209,9 @@ def test_a_broken_reference_is_a_store_conflict_and_nothing_is_written(database:
                 zones=None,
                 active=True,
                 created_at=NOW,
-            ),
-            guardian_ids=["p-nobody"],
+            )
         )
+        people.add_links("p-orphan", site_id, guardian_ids=["p-nobody"])
     with database.session() as session:
         assert People(session).get(site_id, "p-orphan") is None
 

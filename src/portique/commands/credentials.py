@@ -1,0 +1,284 @@
+"""Credential commands: `portique credential issue|revoke|bind-badge`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from portique.commands.common import err, fail, out, print_json
+from portique.commands.faces import JsonOption
+from portique.commands.sitedir import DirOption, open_cli_site, shown_date
+from portique.errors import BadInputError, PortiqueError
+from portique.i18n import language, text
+
+credential_app = typer.Typer(
+    help=text(
+        "Titres d'accès : cartes et QR codes signés, badges.",
+        "Credentials: signed cards and QR codes, badges.",
+    ),
+    no_args_is_help=True,
+)
+
+FromOption = Annotated[
+    str | None,
+    typer.Option(
+        "--valid-from",
+        help=text(
+            "Début de validité, jj/mm/aaaa (par défaut aujourd'hui).",
+            "Valid from (default: today).",
+        ),
+    ),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option(
+        "--valid-until",
+        help=text(
+            "Fin de validité, jj/mm/aaaa (par défaut le 31 août, fin de l'année scolaire).",
+            "Valid until (default: 31 August, the end of the school year).",
+        ),
+    ),
+]
+
+
+@credential_app.command(
+    "issue",
+    help=text(
+        "Délivrer un titre d'accès signé et écrire sa carte imprimable (PNG, ou PDF si OUT "
+        "finit par .pdf). Avec --face, le gabarit du visage est scellé dans le titre, et nulle "
+        "part ailleurs ; il faut le consentement en vigueur de la personne.",
+        "Issue a signed credential and write its printable card (PNG, or PDF when OUT ends "
+        "in .pdf). With --face, the face template is sealed into the credential and nowhere "
+        "else; the person's consent must be in force.",
+    ),
+)
+def credential_issue(
+    person: Annotated[
+        str, typer.Option("--person", help=text("Identifiant de la personne.", "The person's id."))
+    ],
+    out_path: Annotated[
+        Path,
+        typer.Option(
+            "--out", help=text("Carte à écrire (.png ou .pdf).", "Card to write (.png or .pdf).")
+        ),
+    ],
+    faces: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--face",
+            help=text(
+                "Photo d'enrôlement (répétable) ; elle n'est pas conservée.",
+                "Enrollment photo (repeatable); it is not kept.",
+            ),
+        ),
+    ] = None,
+    kind: Annotated[
+        str,
+        typer.Option("--kind", help=text("card (carte) ou phone (téléphone).", "card or phone.")),
+    ] = "card",
+    valid_from: FromOption = None,
+    valid_until: UntilOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.credentials import CredentialKind
+    from portique.services import (
+        card_format,
+        issue_credential,
+        parse_date,
+        revoke_credential,
+        write_card,
+    )
+    from portique.services.credentials import CARD_NOT_WRITTEN
+    from portique.services.snapshot import site_row
+
+    try:
+        fmt = card_format(out_path)
+        if kind not in (CredentialKind.CARD.value, CredentialKind.PHONE.value):
+            raise BadInputError(
+                text(f"--kind : {kind!r} (card ou phone).", f"--kind: {kind!r} (card or phone).")
+            )
+        start = parse_date(valid_from) if valid_from else None
+        end = parse_date(valid_until) if valid_until else None
+        now = datetime.now(UTC)
+        with open_cli_site(directory) as site:
+            with site.session() as session:
+                issued = issue_credential(
+                    session,
+                    site.site_id,
+                    site.keyring(),
+                    person,
+                    now=now,
+                    card=fmt,
+                    faces=tuple(faces or ()),
+                    kind=CredentialKind(kind),
+                    valid_from=start,
+                    valid_until=end,
+                    lang=language(),
+                )
+                timezone = site_row(session, site.site_id).timezone
+            try:
+                write_card(out_path, issued.card)
+            except PortiqueError:
+                # A credential nobody holds must not stay valid.
+                with site.session() as session:
+                    revoke_credential(
+                        session,
+                        site.site_id,
+                        issued.credential_id,
+                        reason=CARD_NOT_WRITTEN,
+                        now=now,
+                    )
+                raise
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(
+            {
+                "credential": issued.credential_id,
+                "person": issued.person_id,
+                "kind": issued.kind.value,
+                "valid_from": issued.valid_from.isoformat(),
+                "valid_until": issued.valid_until.isoformat(),
+                "key": issued.key_id,
+                "has_template": issued.has_template,
+                "card": str(out_path),
+                "qr_version": issued.qr_version,
+                "qr_text": issued.payload_text,
+            }
+        )
+        return
+    first, last = shown_date(issued.valid_from, timezone), shown_date(issued.valid_until, timezone)
+    sealed = issued.has_template
+    out.print(
+        text(
+            f"Titre [bold]{issued.credential_id}[/] délivré à {issued.person_id}, valable du "
+            f"{first} au {last}"
+            + (" (gabarit du visage scellé dans le titre)." if sealed else "."),
+            f"Credential [bold]{issued.credential_id}[/] issued to {issued.person_id}, valid "
+            f"from {first} to {last}" + (" (face template sealed in it)." if sealed else "."),
+        )
+    )
+    out.print(text("Carte : ", "Card: ") + str(out_path))
+    err.print(text("Texte du QR code (pour --qr-text) :", "QR code text (for --qr-text):"))
+    out.print(issued.payload_text, soft_wrap=True)
+
+
+@credential_app.command(
+    "revoke",
+    help=text(
+        "Révoquer un titre d'accès (départ, perte) : il est refusé à toutes les voies.",
+        "Revoke a credential (leaving, lost): every lane refuses it.",
+    ),
+)
+def credential_revoke(
+    credential_id: Annotated[
+        str, typer.Argument(help=text("Identifiant du titre.", "Credential id."))
+    ],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", help=text("Motif (départ, perte, ...).", "Reason (left, lost, ...).")
+        ),
+    ] = "revoked",
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.services import revoke_credential
+
+    try:
+        with open_cli_site(directory) as site, site.session() as session:
+            record = revoke_credential(
+                session, site.site_id, credential_id, reason=reason, now=datetime.now(UTC)
+            )
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(
+            {
+                "credential": record.credential_id,
+                "person": record.person_id,
+                "revoked": True,
+                "revoked_at": record.revoked_at.isoformat(),
+                "reason": record.reason,
+                "changed": record.changed,
+            }
+        )
+    elif record.changed:
+        out.print(
+            text(
+                f"Titre {record.credential_id} révoqué.",
+                f"Credential {record.credential_id} revoked.",
+            )
+        )
+    else:
+        out.print(
+            text(
+                f"Titre {record.credential_id} déjà révoqué ({record.reason}).",
+                f"Credential {record.credential_id} already revoked ({record.reason}).",
+            )
+        )
+
+
+@credential_app.command(
+    "bind-badge",
+    help=text(
+        "Lier un badge (UID RFID) à une personne : mêmes règles de validité et de révocation "
+        "qu'une carte.",
+        "Bind a badge (RFID UID) to a person: the same validity and revocation rules as a card.",
+    ),
+)
+def credential_bind_badge(
+    uid: Annotated[
+        str,
+        typer.Argument(
+            help=text("UID du badge (ex. 04:A2:B3:C4).", "Badge UID (e.g. 04:A2:B3:C4).")
+        ),
+    ],
+    person: Annotated[
+        str, typer.Option("--person", help=text("Identifiant de la personne.", "The person's id."))
+    ],
+    valid_from: FromOption = None,
+    valid_until: UntilOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.services import bind_badge, parse_date
+
+    try:
+        start = parse_date(valid_from) if valid_from else None
+        end = parse_date(valid_until) if valid_until else None
+        with open_cli_site(directory) as site, site.session() as session:
+            record = bind_badge(
+                session,
+                site.site_id,
+                person,
+                uid,
+                now=datetime.now(UTC),
+                valid_from=start,
+                valid_until=end,
+            )
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(
+            {
+                "credential": record.credential_id,
+                "person": record.person_id,
+                "badge": record.badge_uid,
+                "valid_from": record.valid_from.isoformat(),
+                "valid_until": record.valid_until.isoformat(),
+            }
+        )
+    else:
+        out.print(
+            text(
+                f"Badge {record.badge_uid} lié à {record.person_id} "
+                f"(titre {record.credential_id}).",
+                f"Badge {record.badge_uid} bound to {record.person_id} "
+                f"(credential {record.credential_id}).",
+            )
+        )

@@ -1,0 +1,434 @@
+"""People commands: `portique person add|import|list|exit-permission`, `portique consent ...`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from portique.commands.common import err, fail, out, print_json
+from portique.commands.faces import JsonOption
+from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
+from portique.errors import BadInputError, PortiqueError
+from portique.i18n import text
+
+person_app = typer.Typer(
+    help=text(
+        "Personnes : élèves, personnels, parents, prestataires, visiteurs.",
+        "People: students, staff, parents, contractors, visitors.",
+    ),
+    no_args_is_help=True,
+)
+
+_ROLE_NAMES = {
+    "student": ("élève", "student"),
+    "staff": ("personnel", "staff"),
+    "parent": ("parent", "parent"),
+    "contractor": ("prestataire", "contractor"),
+    "visitor": ("visiteur", "visitor"),
+}
+
+
+def _role_name(role: str) -> str:
+    fr, en = _ROLE_NAMES.get(role, (role, role))
+    return text(fr, en)
+
+
+@person_app.command(
+    "add",
+    help=text(
+        "Ajouter une personne ; affiche son identifiant pseudonyme (celui des titres d'accès).",
+        "Add a person; prints their pseudonymous id (the one credentials carry).",
+    ),
+)
+def person_add(
+    name: Annotated[
+        str, typer.Option("--name", "--last-name", help=text("Nom de famille.", "Last name."))
+    ],
+    first_name: Annotated[str, typer.Option("--first-name", help=text("Prénom.", "First name."))],
+    birth_date: Annotated[
+        str,
+        typer.Option(
+            "--birth-date",
+            help=text(
+                "Date de naissance, jj/mm/aaaa (ou aaaa-mm-jj).",
+                "Birth date, dd/mm/yyyy (or yyyy-mm-dd).",
+            ),
+        ),
+    ],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            help=text(
+                "student (élève), staff (personnel), parent, contractor (prestataire), "
+                "visitor (visiteur).",
+                "student, staff, parent, contractor or visitor.",
+            ),
+        ),
+    ] = "student",
+    groups: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--class",
+            "--group",
+            help=text(
+                "Classe ou groupe (créé s'il est nouveau) ; répétable.",
+                "Class or group (made if new); repeatable.",
+            ),
+        ),
+    ] = None,
+    guardians: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--guardian",
+            help=text(
+                "Identifiant d'un représentant légal déjà enregistré ; répétable.",
+                "Id of a guardian already recorded; repeatable.",
+            ),
+        ),
+    ] = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.services import NewPerson, add_person, parse_date, parse_role
+
+    try:
+        new = NewPerson(
+            last_name=name,
+            first_name=first_name,
+            birth_date=parse_date(birth_date),
+            role=parse_role(role),
+            groups=tuple(groups or ()),
+            guardian_ids=tuple(guardians or ()),
+        )
+        with open_cli_site(directory) as site, site.session() as session:
+            person_id = add_person(session, site.site_id, new, now=datetime.now(UTC))
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json({"person": person_id})
+    else:
+        out.print(person_id)
+
+
+@person_app.command(
+    "import",
+    help=text(
+        "Importer les personnes d'un export CSV (Nom;Prénom;Né(e) le;Classe, séparateur ; ou ,"
+        " UTF-8 ou Windows-1252, dates jj/mm/aaaa). Les lignes refusées sont listées avec leur "
+        "motif ; rien n'est importé si le fichier est illisible.",
+        "Import people from a CSV export (Nom;Prénom;Né(e) le;Classe, ; or , separated, "
+        "UTF-8 or Windows-1252, dates dd/mm/yyyy). Refused lines are listed with their "
+        "reason; nothing is imported if the file cannot be read.",
+    ),
+)
+def person_import(
+    file: Annotated[Path, typer.Argument(help=text("Fichier CSV.", "CSV file."))],
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.services import import_people
+
+    try:
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise BadInputError(
+                text(
+                    f"{file} : lecture impossible ({exc.strerror or exc}).",
+                    f"{file}: cannot be read ({exc.strerror or exc}).",
+                )
+            ) from None
+        with open_cli_site(directory) as site, site.session() as session:
+            report = import_people(session, site.site_id, data, now=datetime.now(UTC))
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(
+            {
+                "imported": len(report.imported),
+                "people": list(report.imported),
+                "rejected": [{"line": r.line, "reason": r.reason} for r in report.rejected],
+                "groups_created": list(report.groups_created),
+                "encoding": report.encoding,
+                "delimiter": report.delimiter,
+            }
+        )
+        return
+    out.print(
+        text(
+            f"{len(report.imported)} personne(s) importée(s), {len(report.rejected)} ligne(s) "
+            f"refusée(s) (encodage {report.encoding}, séparateur {report.delimiter!r}).",
+            f"{len(report.imported)} person(s) imported, {len(report.rejected)} line(s) "
+            f"refused (encoding {report.encoding}, separator {report.delimiter!r}).",
+        )
+    )
+    if report.groups_created:
+        out.print(text("Classes créées : ", "Classes created: ") + ", ".join(report.groups_created))
+    for rejected in report.rejected:
+        err.print(text(f"Ligne {rejected.line} : ", f"Line {rejected.line}: ") + rejected.reason)
+
+
+@person_app.command("list", help=text("Lister les personnes.", "List the people."))
+def person_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
+    from portique.services import list_people
+
+    try:
+        with open_cli_site(directory) as site, site.session() as session:
+            records = list_people(session, site.site_id, now=datetime.now(UTC))
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(
+            {
+                "people": [
+                    {
+                        "person": r.person_id,
+                        "last_name": r.last_name,
+                        "first_name": r.first_name,
+                        "birth_date": r.birth_date.isoformat(),
+                        "role": r.role.value,
+                        "groups": list(r.group_ids),
+                        "guardians": list(r.guardian_ids),
+                        "active": r.active,
+                        "minor": r.minor,
+                        "consent": r.consent_in_force,
+                        "credentials": r.credentials,
+                    }
+                    for r in records
+                ]
+            }
+        )
+        return
+    table = Table(title=text("Personnes", "People"))
+    # Ids and dates are read and typed by people: never cut them, wrap the names instead.
+    for heading, whole in (
+        (text("Identifiant", "Id"), True),
+        (text("Nom", "Last name"), False),
+        (text("Prénom", "First name"), False),
+        (text("Né(e) le", "Born"), True),
+        (text("Rôle", "Role"), False),
+        (text("Classes", "Classes"), False),
+        (text("Consentement", "Consent"), False),
+        (text("Titres", "Credentials"), False),
+    ):
+        table.add_column(heading, no_wrap=whole, overflow="fold")
+    yes, no = text("oui", "yes"), text("non", "no")
+    for r in records:
+        table.add_row(
+            r.person_id,
+            r.last_name,
+            r.first_name,
+            r.birth_date.strftime("%d/%m/%Y"),
+            _role_name(r.role.value) + ("" if r.active else text(" (inactif)", " (inactive)")),
+            ", ".join(r.group_ids),
+            yes if r.consent_in_force else no,
+            str(r.credentials),
+        )
+    out.print(table)
+
+
+@person_app.command(
+    "exit-permission",
+    help=text(
+        "Enregistrer l'autorisation de sortie qu'un représentant légal donne à un mineur : "
+        "free, after_last_lesson, at_lunch, between_lessons, never_unaccompanied.",
+        "Record the exit permission a guardian gives a minor: free, after_last_lesson, "
+        "at_lunch, between_lessons, never_unaccompanied.",
+    ),
+)
+def person_exit_permission(
+    person: Annotated[str, typer.Argument(help=text("Identifiant de l'élève.", "Student id."))],
+    rule: Annotated[str, typer.Option("--rule", help=text("Règle de sortie.", "Exit rule."))],
+    by: Annotated[
+        str,
+        typer.Option("--by", help=text("Représentant légal qui l'accorde.", "Granting guardian.")),
+    ],
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.services import set_exit_permission
+
+    try:
+        with open_cli_site(directory) as site, site.session() as session:
+            set_exit_permission(
+                session, site.site_id, person, rule, granted_by=by, on=datetime.now(UTC).date()
+            )
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json({"person": person, "rule": rule, "granted_by": by})
+    else:
+        out.print(
+            text(
+                f"Autorisation de sortie de {person} : {rule}.",
+                f"Exit permission of {person}: {rule}.",
+            )
+        )
+
+
+consent_app = typer.Typer(
+    help=text(
+        "Consentement à la comparaison faciale (celui d'un représentant légal pour un mineur).",
+        "Consent to face comparison (a guardian's for a minor).",
+    ),
+    no_args_is_help=True,
+)
+
+PersonArgument = Annotated[
+    str | None,
+    typer.Argument(
+        help=text("Identifiant de la personne.", "The person's id."), show_default=False
+    ),
+]
+PersonOption = Annotated[
+    str | None,
+    typer.Option("--person", help=text("Identifiant de la personne.", "The person's id.")),
+]
+ByOption = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        help=text(
+            "Qui consent : un représentant légal pour un mineur (son identifiant) ; un majeur "
+            "consent pour lui-même.",
+            "Who consents: a guardian for a minor (their id); an adult consents for themself.",
+        ),
+    ),
+]
+
+
+def _person(argument: str | None, option: str | None) -> str:
+    if argument and option and argument != option:
+        raise BadInputError(
+            text("Deux personnes différentes indiquées.", "Two different people given.")
+        )
+    chosen = argument or option
+    if not chosen:
+        raise BadInputError(
+            text("Indiquez la personne (--person ID).", "Give the person (--person ID).")
+        )
+    return chosen
+
+
+@consent_app.command(
+    "grant",
+    help=text(
+        "Enregistrer le consentement d'une personne (d'un représentant légal pour un mineur).",
+        "Record a person's consent (a guardian's for a minor).",
+    ),
+)
+def consent_grant(
+    person: PersonArgument = None,
+    person_option: PersonOption = None,
+    by: ByOption = None,
+    giver: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help=text(
+                "Pour un mineur : parent (par défaut) ou legal_guardian.",
+                "For a minor: parent (default) or legal_guardian.",
+            ),
+        ),
+    ] = None,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.access import ConsentGiver
+    from portique.services import grant_consent
+
+    try:
+        person_id = _person(person, person_option)
+        try:
+            chosen = None if giver is None else ConsentGiver(giver)
+        except ValueError:
+            raise BadInputError(
+                text(
+                    f"--as : « {giver} » (parent ou legal_guardian).",
+                    f"--as: {giver!r} (parent or legal_guardian).",
+                )
+            ) from None
+        with open_cli_site(directory) as site:
+            when = moment(at, site_timezone(site))
+            with site.session() as session:
+                record = grant_consent(
+                    session, site.site_id, person_id, by=by, now=when, giver=chosen
+                )
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(
+            {
+                "person": record.person_id,
+                "consent": True,
+                "giver": record.giver.value,
+                "given_by": record.given_by,
+                "given_at": record.given_at.isoformat(),
+                "created": record.created,
+            }
+        )
+    elif record.created:
+        out.print(
+            text(
+                f"Consentement de {record.person_id} enregistré (donné par {record.given_by}).",
+                f"Consent of {record.person_id} recorded (given by {record.given_by}).",
+            )
+        )
+    else:
+        out.print(
+            text(
+                f"{record.person_id} a déjà un consentement en vigueur.",
+                f"{record.person_id} already has a consent in force.",
+            )
+        )
+
+
+@consent_app.command(
+    "withdraw",
+    help=text(
+        "Retirer le consentement : tout titre portant un gabarit est révoqué aussitôt.",
+        "Withdraw consent: every credential carrying a template is revoked at once.",
+    ),
+)
+def consent_withdraw(
+    person: PersonArgument = None,
+    person_option: PersonOption = None,
+    by: ByOption = None,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.services import withdraw_consent
+
+    try:
+        person_id = _person(person, person_option)
+        with open_cli_site(directory) as site:
+            when = moment(at, site_timezone(site))
+            with site.session() as session:
+                withdrawal = withdraw_consent(session, site.site_id, person_id, by=by, now=when)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(
+            {
+                "person": withdrawal.person_id,
+                "consent": False,
+                "withdrawn_at": withdrawal.withdrawn_at.isoformat(),
+                "revoked": list(withdrawal.revoked),
+            }
+        )
+        return
+    out.print(
+        text(
+            f"Consentement de {withdrawal.person_id} retiré ; titres révoqués : "
+            f"{', '.join(withdrawal.revoked) or 'aucun'}.",
+            f"Consent of {withdrawal.person_id} withdrawn; credentials revoked: "
+            f"{', '.join(withdrawal.revoked) or 'none'}.",
+        )
+    )

@@ -1,0 +1,331 @@
+"""Site commands: `portique init`, `portique keys|db|lockdown ...`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from portique.commands.common import fail, out, print_json
+from portique.commands.faces import JsonOption
+from portique.commands.sitedir import (
+    AtOption,
+    DirOption,
+    moment,
+    open_cli_site,
+    site_dir,
+    site_timezone,
+)
+from portique.errors import PortiqueError
+from portique.i18n import text
+
+INIT_HELP = text(
+    "Créer un établissement : dossier, base de données (SQLite, ou PostgreSQL avec "
+    "PORTIQUE_DATABASE_URL), clés de signature, une zone, une voie d'entrée et une de sortie, "
+    "des horaires d'ouverture et un emploi du temps par défaut.",
+    "Create a site: folder, database (SQLite, or PostgreSQL with PORTIQUE_DATABASE_URL), "
+    "signing keys, one zone, an entrance and an exit lane, default opening hours and "
+    "timetable.",
+)
+
+
+def init(
+    directory: DirOption = None,
+    site_id: Annotated[
+        str | None,
+        typer.Option(
+            "--site-id",
+            help=text(
+                "Identifiant de l'établissement (le code UAI, par exemple 0130001A).",
+                "Site id (the school's UAI code, e.g. 0130001A).",
+            ),
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help=text("Nom de l'établissement.", "Name of the school.")),
+    ] = None,
+    timezone: Annotated[
+        str, typer.Option("--timezone", help=text("Fuseau horaire IANA.", "IANA time zone."))
+    ] = "Europe/Paris",
+    face: Annotated[
+        bool,
+        typer.Option(
+            "--face/--no-face",
+            help=text(
+                "Proposer la comparaison faciale 1:1 aux personnes qui y consentent "
+                "(désactivée par défaut : le titre d'accès et l'agent suffisent).",
+                "Offer 1:1 face comparison to people who consent (off by default: the "
+                "credential and the agent are enough).",
+            ),
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a site; help text in INIT_HELP."""
+    from portique.config import get_settings
+    from portique.services import init_site
+
+    try:
+        created = init_site(
+            site_dir(directory),
+            site_id=site_id,
+            name=name,
+            timezone=timezone,
+            face=face,
+            database_url=get_settings().database_url,
+        )
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(
+            {
+                "site": created.site_id,
+                "name": created.name,
+                "directory": str(created.directory),
+                "database": created.database,
+                "key": created.key_id,
+                "face_enabled": created.face_enabled,
+                "zones": [zone.zone_id for zone in created.zones],
+                "lanes": [
+                    {
+                        "lane": lane.lane_id,
+                        "zone": lane.zone_id,
+                        "direction": lane.direction.value,
+                        "face_enabled": lane.face_enabled,
+                    }
+                    for lane in created.lanes
+                ],
+            }
+        )
+        return
+    out.print(
+        text(
+            f"Établissement [bold]{created.site_id}[/] créé dans {created.directory}",
+            f"Site [bold]{created.site_id}[/] created in {created.directory}",
+        )
+    )
+    out.print(text("Base de données : ", "Database: ") + created.database)
+    out.print(text("Clé de signature : ", "Signing key: ") + created.key_id)
+    for lane in created.lanes:
+        way = text("entrée", "entry") if lane.direction.value == "in" else text("sortie", "exit")
+        face_note = text(", visage proposé", ", face offered") if lane.face_enabled else ""
+        out.print(
+            text("Voie ", "Lane ") + f"[bold]{lane.lane_id}[/] ({way}, {lane.zone_id}{face_note})"
+        )
+
+
+keys_app = typer.Typer(
+    help=text(
+        "Clés de signature des titres d'accès (Ed25519) et de chiffrement des gabarits.",
+        "Credential signing keys (Ed25519) and template sealing keys.",
+    ),
+    no_args_is_help=True,
+)
+
+
+def _keys_dir(directory: Path | None) -> Path:
+    from portique.services.site import KEYS_DIR
+
+    return site_dir(directory) / KEYS_DIR
+
+
+def _show_keys(directory: Path | None, as_json: bool) -> None:
+    from portique.credentials import load_keyring
+
+    try:
+        keys = load_keyring(_keys_dir(directory)).list_keys()
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(
+            {
+                "keys": [
+                    {
+                        "key": info.key_id,
+                        "status": info.status.value,
+                        "created_at": info.created_at.isoformat(),
+                        "retired_at": info.retired_at.isoformat() if info.retired_at else None,
+                    }
+                    for info in keys
+                ]
+            }
+        )
+        return
+    status_words = {
+        "active": text("active (signe)", "active (signs)"),
+        "verifying": text("vérifie seulement", "verifies only"),
+        "retired": text("retirée", "retired"),
+    }
+    table = Table(title=text("Clés", "Keys"))
+    table.add_column(text("Clé", "Key"))
+    table.add_column(text("État", "Status"))
+    table.add_column(text("Créée le", "Created"))
+    table.add_column(text("Retirée le", "Retired"))
+    for info in keys:
+        table.add_row(
+            info.key_id,
+            status_words[info.status.value],
+            info.created_at.strftime("%d/%m/%Y %H:%M"),
+            info.retired_at.strftime("%d/%m/%Y %H:%M") if info.retired_at else "",
+        )
+    out.print(table)
+
+
+@keys_app.command(
+    "init",
+    help=text(
+        "Créer le trousseau de clés de l'établissement (s'il n'existe pas).",
+        "Create the site's keyring (if there is none).",
+    ),
+)
+def keys_init(directory: DirOption = None, as_json: JsonOption = False) -> None:
+    from portique.credentials import init_keyring
+
+    try:
+        init_keyring(_keys_dir(directory))
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    _show_keys(directory, as_json)
+
+
+@keys_app.command(
+    "rotate",
+    help=text(
+        "Nouvelle clé de signature ; l'ancienne continue de vérifier jusqu'à son retrait.",
+        "A new signing key; the previous one keeps verifying until it is retired.",
+    ),
+)
+def keys_rotate(directory: DirOption = None, as_json: JsonOption = False) -> None:
+    from portique.credentials import load_keyring
+
+    try:
+        load_keyring(_keys_dir(directory)).rotate()
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    _show_keys(directory, as_json)
+
+
+@keys_app.command(
+    "retire",
+    help=text(
+        "Retirer une clé : ses titres sont refusés et ses gabarits deviennent illisibles.",
+        "Retire a key: its credentials are refused and its templates become unreadable.",
+    ),
+)
+def keys_retire(
+    key_id: Annotated[str, typer.Argument(help=text("Clé à retirer.", "Key to retire."))],
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.credentials import load_keyring
+
+    try:
+        load_keyring(_keys_dir(directory)).retire(key_id)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    _show_keys(directory, as_json)
+
+
+@keys_app.command("list", help=text("Lister les clés.", "List the keys."))
+def keys_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
+    _show_keys(directory, as_json)
+
+
+db_app = typer.Typer(
+    help=text("Base de données de l'établissement.", "The site's database."),
+    no_args_is_help=True,
+)
+
+
+@db_app.command(
+    "upgrade",
+    help=text(
+        "Mettre le schéma de la base à jour (migrations).",
+        "Bring the database schema up to date (migrations).",
+    ),
+)
+def db_upgrade(directory: DirOption = None, as_json: JsonOption = False) -> None:
+    from portique.config import get_settings
+    from portique.services.site import database_for
+    from portique.store import SCHEMA_REVISION
+
+    try:
+        database = database_for(site_dir(directory), get_settings().database_url)
+        try:
+            database.upgrade()
+        finally:
+            database.dispose()
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json({"database": database.shown_url, "revision": SCHEMA_REVISION})
+    else:
+        out.print(
+            text(
+                f"{database.shown_url} : schéma {SCHEMA_REVISION}.",
+                f"{database.shown_url}: schema {SCHEMA_REVISION}.",
+            )
+        )
+
+
+lockdown_app = typer.Typer(
+    help=text(
+        "Mise en sûreté (PPMS) : toutes les entrées refusées, l'agent alerté.",
+        "Lockdown (PPMS): every entry refused, the agent alerted.",
+    ),
+    no_args_is_help=True,
+)
+ByOption = Annotated[
+    str | None,
+    typer.Option("--by", help=text("Qui la déclare ou la lève.", "Who declares or lifts it.")),
+]
+
+
+def _lockdown(
+    directory: Path | None, by: str | None, at: str | None, start: bool, as_json: bool
+) -> None:
+    from portique.services import declare_lockdown, lift_lockdown
+
+    try:
+        with open_cli_site(directory) as site:
+            when = moment(at, site_timezone(site))
+            with site.session() as session:
+                change = declare_lockdown if start else lift_lockdown
+                state = change(session, site.site_id, by=by, now=when)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(
+            {
+                "lockdown": state.in_force,
+                "since": state.since.isoformat() if state.since else None,
+                "changed": state.changed,
+            }
+        )
+    elif state.in_force:
+        out.print(text("[bold red]Mise en sûreté en cours.[/]", "[bold red]Lockdown in force.[/]"))
+    else:
+        out.print(text("Pas de mise en sûreté en cours.", "No lockdown in force."))
+
+
+@lockdown_app.command("start", help=text("Déclarer la mise en sûreté.", "Declare a lockdown."))
+def lockdown_start(
+    directory: DirOption = None,
+    by: ByOption = None,
+    at: AtOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    _lockdown(directory, by, at, True, as_json)
+
+
+@lockdown_app.command("end", help=text("Lever la mise en sûreté.", "Lift the lockdown."))
+def lockdown_end(
+    directory: DirOption = None,
+    by: ByOption = None,
+    at: AtOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    _lockdown(directory, by, at, False, as_json)

@@ -1,0 +1,83 @@
+"""What the site commands share: the --dir and --at options, opening the site, dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from portique.errors import BadInputError
+from portique.i18n import text
+
+if TYPE_CHECKING:
+    from portique.services import SiteHandle
+
+DirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--dir",
+        help=text(
+            "Dossier de l'établissement (par défaut PORTIQUE_DATA_DIR).",
+            "Site folder (default: PORTIQUE_DATA_DIR).",
+        ),
+    ),
+]
+AtOption = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        help=text(
+            "Date et heure ISO-8601 (par défaut maintenant ; sans fuseau : heure de "
+            "l'établissement).",
+            "ISO-8601 date and time (default: now; without an offset: the site's clock).",
+        ),
+    ),
+]
+
+
+def site_dir(directory: Path | None) -> Path:
+    """The site folder: --dir, else the configured data directory."""
+    from portique.config import get_settings
+
+    return directory if directory is not None else get_settings().data_dir
+
+
+def open_cli_site(directory: Path | None) -> SiteHandle:
+    """The site of --dir (or PORTIQUE_DATA_DIR) on the configured database."""
+    from portique.config import get_settings
+    from portique.services import open_site
+
+    return open_site(site_dir(directory), database_url=get_settings().database_url)
+
+
+def moment(value: str | None, timezone: str) -> datetime:
+    """``--at`` as an aware datetime: now when absent, the site's clock when it has no offset."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise BadInputError(
+            text(
+                f"--at : « {value} » n'est pas une date ISO-8601 (ex. 2026-11-24T10:00+01:00).",
+                f"--at: {value!r} is not an ISO-8601 time (e.g. 2026-11-24T10:00+01:00).",
+            )
+        ) from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(timezone))
+    return parsed
+
+
+def site_timezone(site: SiteHandle) -> str:
+    from portique.services.snapshot import site_row
+
+    with site.session() as session:
+        return site_row(session, site.site_id).timezone
+
+
+def shown_date(value: datetime, timezone: str) -> str:
+    """A date as French and English readers of the console expect it (dd/mm/yyyy)."""
+    return value.astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y")

@@ -1,0 +1,128 @@
+"""Services: the use cases over the store (site, people, consent, credentials, passage).
+
+Each service takes a SQLAlchemy session and a site id, works in the caller's
+transaction and returns frozen records, never rows::
+
+    from portique import services
+    site = services.open_site(Path("site"))
+    with site.session() as session:
+        person_id = services.add_person(session, site.site_id, new, now=now)
+    report = services.Gate(site).pass_through("entree", presented, at=now)
+
+The access domain stays pure: services build its snapshot from the store
+(``build_snapshot``) and store its decisions as passage events (``record_passage``).
+"""
+
+from __future__ import annotations
+
+from portique.services.consent import (
+    CONSENT_WITHDRAWN,
+    ConsentRecord,
+    Withdrawal,
+    consent_in_force,
+    grant_consent,
+    withdraw_consent,
+)
+from portique.services.credentials import (
+    BadgeRecord,
+    IssuedCredential,
+    RevocationRecord,
+    bind_badge,
+    card_format,
+    default_face_engine,
+    enroll_face,
+    issue_credential,
+    revoke_credential,
+    write_card,
+)
+from portique.services.errors import (
+    ConsentError,
+    FaceNotAllowedError,
+    PersonInputError,
+    RosterFormatError,
+    SiteExistsError,
+    SiteNotFoundError,
+    UnknownCredentialError,
+    UnknownPersonError,
+)
+from portique.services.passage import (
+    FaceCapture,
+    Gate,
+    PassageReport,
+    presented_from_qr_image,
+    presented_from_text,
+)
+from portique.services.people import (
+    ImportReport,
+    NewPerson,
+    PersonRecord,
+    add_person,
+    get_person,
+    import_people,
+    list_people,
+    set_exit_permission,
+)
+from portique.services.roster import RejectedRow, parse_date, parse_role, read_roster
+from portique.services.site import (
+    LockdownState,
+    SiteCreated,
+    SiteHandle,
+    declare_lockdown,
+    init_site,
+    lift_lockdown,
+    open_site,
+)
+from portique.services.snapshot import build_snapshot, record_passage
+
+__all__ = [
+    "CONSENT_WITHDRAWN",
+    "BadgeRecord",
+    "ConsentError",
+    "ConsentRecord",
+    "FaceCapture",
+    "FaceNotAllowedError",
+    "Gate",
+    "ImportReport",
+    "IssuedCredential",
+    "LockdownState",
+    "NewPerson",
+    "PassageReport",
+    "PersonInputError",
+    "PersonRecord",
+    "RejectedRow",
+    "RevocationRecord",
+    "RosterFormatError",
+    "SiteCreated",
+    "SiteExistsError",
+    "SiteHandle",
+    "SiteNotFoundError",
+    "UnknownCredentialError",
+    "UnknownPersonError",
+    "Withdrawal",
+    "add_person",
+    "bind_badge",
+    "build_snapshot",
+    "card_format",
+    "consent_in_force",
+    "declare_lockdown",
+    "default_face_engine",
+    "enroll_face",
+    "get_person",
+    "grant_consent",
+    "import_people",
+    "init_site",
+    "issue_credential",
+    "lift_lockdown",
+    "list_people",
+    "open_site",
+    "parse_date",
+    "parse_role",
+    "presented_from_qr_image",
+    "presented_from_text",
+    "read_roster",
+    "record_passage",
+    "revoke_credential",
+    "set_exit_permission",
+    "withdraw_consent",
+    "write_card",
+]

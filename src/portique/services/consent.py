@@ -1,0 +1,153 @@
+"""Biometric consent: given by the person, or by a guardian for a minor; withdrawn at will.
+
+Withdrawal revokes at once every credential of the person that carries a face template:
+the template lives only in those credentials, so it becomes useless everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from portique.access import Consent, ConsentGiver
+from portique.i18n import text
+from portique.services.errors import ConsentError
+from portique.services.people import active_person_row, get_person_row
+from portique.services.snapshot import consent_from_row, local_date, person_from_row, site_row
+from portique.store import ACTIVE, REVOKED, ConsentRow, Credentials, People, Sites
+
+CONSENT_WITHDRAWN = "consent_withdrawn"
+"""The revocation reason of credentials revoked by a consent withdrawal."""
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """A consent as stored, and whether this call created it."""
+
+    person_id: str
+    giver: ConsentGiver
+    given_by: str
+    given_at: datetime
+    created: bool
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """What a withdrawal did: when, and which credentials it revoked."""
+
+    person_id: str
+    withdrawn_at: datetime
+    revoked: tuple[str, ...]
+
+
+def consent_in_force(session: Session, site_id: str, person_id: str, now: datetime) -> bool:
+    """Whether the person's consent allows face comparison at ``now``."""
+    site = site_row(session, site_id)
+    row = get_person_row(session, site_id, person_id)
+    people = People(session)
+    consent = people.consent(person_id)
+    if consent is None:
+        return False
+    guardians = people.guardian_ids(site_id, [person_id]).get(person_id, set())
+    person = person_from_row(row, guardian_ids=guardians)
+    return consent_from_row(consent).is_effective(person, now, local_date(site, now))
+
+
+def grant_consent(
+    session: Session,
+    site_id: str,
+    person_id: str,
+    *,
+    by: str | None,
+    now: datetime,
+    giver: ConsentGiver | None = None,
+) -> ConsentRecord:
+    """Records a biometric opt-in.
+
+    An adult consents for themself (``by`` is None or their own id). A minor cannot:
+    ``by`` must be one of their guardians (``giver`` PARENT by default, or
+    LEGAL_GUARDIAN). A consent already in force is returned unchanged.
+
+    Raises:
+        ConsentError: a minor alone, a giver who is not a guardian, an adult for another.
+        UnknownPersonError, PersonInputError: no such person, or no longer active.
+    """
+    site = site_row(session, site_id)
+    row = active_person_row(session, site_id, person_id)
+    people = People(session)
+    guardians = people.guardian_ids(site_id, [person_id]).get(person_id, set())
+    person = person_from_row(row, guardian_ids=guardians)
+    minor = person.is_minor_on(local_date(site, now))
+    if minor:
+        if by is None or by not in guardians:
+            raise ConsentError(
+                text(
+                    f"{person_id} est mineur : le consentement est donné par un représentant "
+                    f"légal (--by, parmi : {', '.join(sorted(guardians)) or 'aucun enregistré'}).",
+                    f"{person_id} is a minor: consent is given by a guardian (--by, one of: "
+                    f"{', '.join(sorted(guardians)) or 'none recorded'}).",
+                )
+            )
+        chosen = giver or ConsentGiver.PARENT
+        if chosen is ConsentGiver.SELF:
+            raise ConsentError(
+                text("Un mineur ne peut pas consentir seul.", "A minor cannot consent alone.")
+            )
+        given_by = by
+    else:
+        if by not in (None, person_id) or giver not in (None, ConsentGiver.SELF):
+            raise ConsentError(
+                text(
+                    f"{person_id} est majeur : lui seul peut consentir.",
+                    f"{person_id} is an adult: only they can consent.",
+                )
+            )
+        chosen, given_by = ConsentGiver.SELF, person_id
+
+    current = people.consent(person_id)
+    if current is not None and consent_from_row(current).is_effective(
+        person, now, local_date(site, now)
+    ):
+        return ConsentRecord(
+            person_id, ConsentGiver(current.giver), current.given_by, current.given_at, False
+        )
+    Consent(person_id, chosen, given_by, now)  # the domain's own checks (aware time)
+    people.add_consent(
+        ConsentRow(person_id=person_id, giver=chosen.value, given_by=given_by, given_at=now)
+    )
+    Sites(session).bump_version(site_id)
+    return ConsentRecord(person_id, chosen, given_by, now, True)
+
+
+def withdraw_consent(
+    session: Session, site_id: str, person_id: str, *, by: str | None, now: datetime
+) -> Withdrawal:
+    """Withdraws the person's consent and revokes every credential carrying a template.
+
+    Raises:
+        ConsentError: the person has no consent to withdraw and no template credential.
+    """
+    get_person_row(session, site_id, person_id)
+    people = People(session)
+    current = people.consent(person_id)
+    revoked = []
+    for credential in Credentials(session).of_person(person_id):
+        if credential.has_template and credential.status == ACTIVE:
+            credential.status = REVOKED
+            credential.revoked_at = now
+            credential.revocation_reason = CONSENT_WITHDRAWN
+            revoked.append(credential.credential_id)
+    if current is not None and current.withdrawn_at is None:
+        current.withdrawn_at = now
+        current.withdrawn_by = by
+    elif not revoked:
+        raise ConsentError(
+            text(
+                f"{person_id} n'a pas de consentement en vigueur.",
+                f"{person_id} has no consent in force.",
+            )
+        )
+    Sites(session).bump_version(site_id)
+    return Withdrawal(person_id, now, tuple(revoked))

@@ -1,0 +1,392 @@
+"""Issuing credentials (with an optional face enrollment), revoking them, binding badges.
+
+The face template is computed from the enrollment images in memory, sealed into the
+credential payload and forgotten: the database only learns that the credential
+``has_template``. The images are read, never copied or kept.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy.orm import Session
+
+from portique.config import get_settings
+from portique.credentials import (
+    Claims,
+    CredentialKind,
+    Keyring,
+    default_validity,
+    new_credential_id,
+    normalize_badge_uid,
+    payload_to_text,
+    qr_version,
+    render_card,
+    seal_template,
+    sign_credential,
+)
+from portique.errors import BadInputError, ConfigurationError
+from portique.i18n import text
+from portique.services.consent import consent_in_force
+from portique.services.errors import FaceNotAllowedError, UnknownCredentialError
+from portique.services.people import active_person_row
+from portique.services.policy_json import face_choice
+from portique.services.snapshot import local_date, site_row
+from portique.store import ACTIVE, REVOKED, BadgeBindingRow, CredentialRow, Credentials, Sites
+
+if TYPE_CHECKING:
+    from portique.biometrics import FaceEngine
+
+FaceEngineFactory = Callable[[], "FaceEngine"]
+CardFormat = Literal["png", "pdf"]
+CARD_SUFFIXES: dict[str, CardFormat] = {".png": "png", ".pdf": "pdf"}
+CARD_NOT_WRITTEN = "card_not_written"
+
+
+def default_face_engine() -> FaceEngine:
+    """The configured back end (shared in the process) at the configured operating point."""
+    from portique.biometrics import FaceEngine, backend
+
+    settings = get_settings()
+    return FaceEngine(backend(settings.backend), operating_point_name=settings.operating_point)
+
+
+def card_format(path: Path) -> CardFormat:
+    """PNG or PDF, by the suffix of ``path``."""
+    fmt = CARD_SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        raise BadInputError(
+            text(
+                f"{path.name} : la carte s'écrit en .png ou en .pdf.",
+                f"{path.name}: a card is written as .png or .pdf.",
+            )
+        )
+    return fmt
+
+
+def validity_window(
+    timezone: str, today: date, valid_from: date | None, valid_until: date | None
+) -> tuple[datetime, datetime]:
+    """The window of a new credential: by default from today to the end of the school
+    year (31 August); given dates run from the start of the first to the end of the last
+    day, on the site's clock."""
+    default_from, default_until = default_validity(today)
+    zone = ZoneInfo(timezone)
+    start = (
+        default_from
+        if valid_from is None
+        else datetime.combine(valid_from, time.min, tzinfo=zone).astimezone(UTC)
+    )
+    end = (
+        default_until
+        if valid_until is None
+        else datetime.combine(valid_until, time(23, 59, 59), tzinfo=zone).astimezone(UTC)
+    )
+    if end < start:
+        raise BadInputError(
+            text(
+                "La fin de validité précède son début.",
+                "The end of validity comes before its start.",
+            )
+        )
+    return start, end
+
+
+def enroll_face(engine: FaceEngine, images: Sequence[Path]) -> npt.NDArray[np.float32]:
+    """The template of a person from one or more photos: the mean of their templates,
+    L2-normalised. Raises the first photo's error (its file name, never its content)."""
+    from portique.biometrics import BiometricInputError, load_image
+
+    settings = get_settings()
+    vectors = []
+    for path in images:
+        try:
+            image = load_image(
+                path, max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes
+            )
+            vectors.append(engine.acquire(image).template.vector)
+        except BiometricInputError as error:
+            raise type(error)(f"{path.name}: {error.message}") from None
+    mean = np.mean(np.stack(vectors), axis=0)
+    norm = float(np.linalg.norm(mean))
+    if not norm:
+        raise BadInputError(
+            text(
+                "Les photos d'enrôlement se compensent exactement : prenez-en d'autres.",
+                "The enrollment photos cancel each other out: take other ones.",
+            )
+        )
+    template: npt.NDArray[np.float32] = (mean / norm).astype(np.float32)
+    return template
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    """A new credential: its metadata, its text form (``PQ:...``) and its printable card."""
+
+    credential_id: str
+    person_id: str
+    kind: CredentialKind
+    valid_from: datetime
+    valid_until: datetime
+    key_id: str
+    has_template: bool
+    payload_text: str
+    qr_version: int
+    card: bytes = field(repr=False)
+    card_format: CardFormat
+
+
+def issue_credential(
+    session: Session,
+    site_id: str,
+    keyring: Keyring,
+    person_id: str,
+    *,
+    now: datetime,
+    card: CardFormat = "png",
+    faces: Sequence[Path] = (),
+    kind: CredentialKind = CredentialKind.CARD,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    face_engine: FaceEngineFactory = default_face_engine,
+    lang: str = "fr",
+) -> IssuedCredential:
+    """Issues a signed credential to a person, with their face template when ``faces``.
+
+    A face is enrolled only when the site offers face comparison and the person's
+    consent (a guardian's for a minor) is in force; the site's face model is fixed by
+    its first enrollment.
+
+    Raises:
+        UnknownPersonError, PersonInputError: no such person, or not active.
+        FaceNotAllowedError: faces given without consent, or the site opted out.
+        BiometricInputError: a photo without a usable face.
+    """
+    site = site_row(session, site_id)
+    person = active_person_row(session, site_id, person_id)
+    start, end = validity_window(site.timezone, local_date(site, now), valid_from, valid_until)
+    credential_id = new_credential_id()
+
+    sealed = None
+    if faces:
+        choice = face_choice(site.settings)
+        if not choice.enabled:
+            raise FaceNotAllowedError(
+                text(
+                    "L'établissement n'a pas activé la comparaison faciale.",
+                    "Face comparison is not enabled at this site.",
+                )
+            )
+        if not consent_in_force(session, site_id, person_id, now):
+            raise FaceNotAllowedError(
+                text(
+                    f"Pas de consentement en vigueur pour {person_id} : enregistrez-le d'abord "
+                    "(`portique consent grant`, par un représentant légal pour un mineur). "
+                    "Le titre peut être délivré sans visage.",
+                    f"No consent in force for {person_id}: record it first (`portique consent "
+                    "grant`, by a guardian for a minor). The credential can be issued without "
+                    "a face.",
+                )
+            )
+        engine = face_engine()
+        model = engine.backend.model
+        if choice.model is None:
+            site.settings = {**site.settings, "face_model": model}
+        elif choice.model != model:
+            raise ConfigurationError(
+                text(
+                    f"Les gabarits de l'établissement viennent du modèle {choice.model} ; le "
+                    f"moteur configuré utilise {model}. Changez PORTIQUE_BACKEND.",
+                    f"The site's templates come from model {choice.model}; the configured "
+                    f"back end uses {model}. Change PORTIQUE_BACKEND.",
+                )
+            )
+        template = enroll_face(engine, faces)
+        sealed = seal_template(template, keyring.template_key(), credential_id, person_id)
+
+    claims = Claims(
+        credential_id=credential_id,
+        person_id=person_id,
+        site_id=site_id,
+        kind=kind,
+        valid_from=start,
+        valid_until=end,
+        key_id=keyring.active_key_id,
+        sealed_template=sealed,
+    )
+    payload = sign_credential(claims, keyring.signing_key())
+    card_bytes = render_card(
+        payload,
+        f"{person.first_name} {person.last_name}",
+        site.name,
+        claims.valid_until,
+        fmt=card,
+        lang=lang,
+    )
+    Credentials(session).add(
+        CredentialRow(
+            credential_id=credential_id,
+            site_id=site_id,
+            person_id=person_id,
+            kind=kind.value,
+            valid_from=claims.valid_from,
+            valid_until=claims.valid_until,
+            key_id=claims.key_id,
+            status=ACTIVE,
+            issued_at=now,
+            has_template=sealed is not None,
+        )
+    )
+    Sites(session).bump_version(site_id)
+    return IssuedCredential(
+        credential_id=credential_id,
+        person_id=person_id,
+        kind=kind,
+        valid_from=claims.valid_from,
+        valid_until=claims.valid_until,
+        key_id=claims.key_id,
+        has_template=sealed is not None,
+        payload_text=payload_to_text(payload),
+        qr_version=qr_version(payload),
+        card=card_bytes,
+        card_format=card,
+    )
+
+
+def write_card(path: Path, card: bytes) -> None:
+    """Writes a card file atomically (a temporary file beside it, then a rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        temporary.write_bytes(card)
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise BadInputError(
+            text(
+                f"Impossible d'écrire la carte {path} : {exc.strerror or exc}.",
+                f"Cannot write the card {path}: {exc.strerror or exc}.",
+            )
+        ) from None
+
+
+@dataclass(frozen=True)
+class RevocationRecord:
+    """A revoked credential; ``changed`` is False when it was revoked already."""
+
+    credential_id: str
+    person_id: str
+    revoked_at: datetime
+    reason: str
+    changed: bool
+
+
+def revoke_credential(
+    session: Session, site_id: str, credential_id: str, *, reason: str, now: datetime
+) -> RevocationRecord:
+    """Revokes a credential (a card, a phone code or a badge): refused at every lane from
+    the next snapshot on. Revoking twice keeps the first revocation."""
+    credential = Credentials(session).get(site_id, credential_id)
+    if credential is None:
+        raise UnknownCredentialError(
+            text(
+                f"Aucun titre d'accès {credential_id!r} dans l'établissement.",
+                f"No credential {credential_id!r} at this site.",
+            )
+        )
+    if credential.status == REVOKED:
+        return RevocationRecord(
+            credential_id,
+            credential.person_id,
+            credential.revoked_at or now,
+            credential.revocation_reason or "",
+            False,
+        )
+    credential.status = REVOKED
+    credential.revoked_at = now
+    credential.revocation_reason = reason
+    Sites(session).bump_version(site_id)
+    return RevocationRecord(credential_id, credential.person_id, now, reason, True)
+
+
+@dataclass(frozen=True)
+class BadgeRecord:
+    """A badge bound to a person through a badge credential."""
+
+    credential_id: str
+    person_id: str
+    badge_uid: str
+    valid_from: datetime
+    valid_until: datetime
+
+
+def bind_badge(
+    session: Session,
+    site_id: str,
+    person_id: str,
+    uid: str,
+    *,
+    now: datetime,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+) -> BadgeRecord:
+    """Binds a badge UID to a person, as a badge credential with the same validity and
+    revocation rules as a card. A UID whose credential was revoked can be bound again.
+
+    Raises:
+        InvalidBadgeUidError: not a UID. BadInputError: the UID is bound and in force.
+    """
+    site = site_row(session, site_id)
+    active_person_row(session, site_id, person_id)
+    badge_uid = normalize_badge_uid(uid)
+    credentials = Credentials(session)
+    bound = credentials.binding(site_id, badge_uid)
+    if bound is not None:
+        previous = credentials.get(site_id, bound.credential_id)
+        if previous is not None and previous.status != REVOKED:
+            raise BadInputError(
+                text(
+                    f"Le badge {badge_uid} est déjà lié au titre {bound.credential_id} : "
+                    "révoquez-le d'abord.",
+                    f"Badge {badge_uid} is already bound to credential {bound.credential_id}: "
+                    "revoke it first.",
+                )
+            )
+        session.delete(bound)
+        session.flush()
+    start, end = validity_window(site.timezone, local_date(site, now), valid_from, valid_until)
+    credential_id = new_credential_id()
+    credentials.add(
+        CredentialRow(
+            credential_id=credential_id,
+            site_id=site_id,
+            person_id=person_id,
+            kind=CredentialKind.BADGE.value,
+            valid_from=start,
+            valid_until=end,
+            key_id=None,
+            status=ACTIVE,
+            issued_at=now,
+            has_template=False,
+        )
+    )
+    credentials.add_binding(
+        BadgeBindingRow(
+            site_id=site_id,
+            badge_uid=badge_uid,
+            credential_id=credential_id,
+            person_id=person_id,
+        )
+    )
+    Sites(session).bump_version(site_id)
+    return BadgeRecord(credential_id, person_id, badge_uid, start, end)

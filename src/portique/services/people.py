@@ -1,0 +1,312 @@
+"""People: adding them one by one or from a school export, listing them, exit permissions."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from portique.access import Role
+from portique.i18n import text
+from portique.services.errors import PersonInputError, UnknownPersonError
+from portique.services.policy_json import exit_rule
+from portique.services.roster import (
+    RejectedRow,
+    check_birth_date,
+    check_name,
+    read_roster,
+    slug,
+)
+from portique.services.snapshot import consent_from_row, local_date, person_from_row, site_row
+from portique.store import (
+    Credentials,
+    ExitPermissionRow,
+    GroupRow,
+    People,
+    PersonRow,
+    SiteRow,
+    Sites,
+)
+
+PERSON_ID_PREFIX = "p-"
+_PERSON_ID_CHARS = 10  # 50 random bits; the id is checked free before use
+
+
+def new_person_id(people: People) -> str:
+    """A fresh pseudonymous person id (``p-`` and 10 base32 characters), never a name."""
+    while True:
+        raw = base64.b32encode(secrets.token_bytes(7)).decode("ascii").lower()
+        person_id = PERSON_ID_PREFIX + raw[:_PERSON_ID_CHARS]
+        if not people.exists(person_id):
+            return person_id
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    """What is needed to add someone. ``groups`` are class names or ids (made if new)."""
+
+    last_name: str
+    first_name: str
+    birth_date: date
+    role: Role = Role.STUDENT
+    groups: tuple[str, ...] = ()
+    guardian_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """A person as listed: identity, role, groups, guardians, consent and credentials."""
+
+    person_id: str
+    last_name: str
+    first_name: str
+    birth_date: date
+    role: Role
+    group_ids: tuple[str, ...]
+    guardian_ids: tuple[str, ...]
+    active: bool
+    minor: bool
+    consent_in_force: bool
+    credentials: int
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What ``import_people`` did: people added, lines refused, groups created."""
+
+    imported: tuple[str, ...]
+    rejected: tuple[RejectedRow, ...]
+    groups_created: tuple[str, ...]
+    encoding: str
+    delimiter: str
+    lines: int
+
+
+def _group_id(session: Session, site: SiteRow, name: str, created: list[str]) -> str:
+    """The id of the group called ``name`` (or with that id), made when it is new."""
+    sites = Sites(session)
+    group_id = slug(name) or "groupe"
+    if sites.group(site.site_id, group_id) is None:
+        sites.add_group(
+            GroupRow(
+                site_id=site.site_id,
+                group_id=group_id,
+                name=name.strip(),
+                timetable=site.default_timetable,
+            )
+        )
+        created.append(group_id)
+    return group_id
+
+
+def _insert(people: People, site_id: str, new: NewPerson, now: datetime) -> str:
+    """Stores a checked person under a fresh id (groups and guardians are linked apart)."""
+    person_id = new_person_id(people)
+    people.add(
+        PersonRow(
+            person_id=person_id,
+            site_id=site_id,
+            last_name=new.last_name,
+            first_name=new.first_name,
+            birth_date=new.birth_date,
+            role=new.role.value,
+            zones=None,
+            active=True,
+            created_at=now,
+        )
+    )
+    return person_id
+
+
+def add_person(session: Session, site_id: str, new: NewPerson, *, now: datetime) -> str:
+    """Adds a person and returns their new pseudonymous id.
+
+    Raises:
+        PersonInputError: a name is empty, the birth date is impossible, a guardian is
+            unknown here or is the person themself.
+    """
+    site = site_row(session, site_id)
+    people = People(session)
+    last_name = check_name(new.last_name, text("Nom", "Last name"))
+    first_name = check_name(new.first_name, text("Prénom", "First name"))
+    birth_date = check_birth_date(new.birth_date, local_date(site, now))
+    guardians = tuple(dict.fromkeys(new.guardian_ids))
+    for guardian_id in guardians:
+        if people.get(site_id, guardian_id) is None:
+            raise PersonInputError(
+                text(
+                    f"Représentant légal inconnu dans l'établissement : {guardian_id}.",
+                    f"Unknown guardian at this site: {guardian_id}.",
+                )
+            )
+    created: list[str] = []
+    group_ids = tuple(dict.fromkeys(_group_id(session, site, name, created) for name in new.groups))
+    person_id = _insert(
+        people, site_id, NewPerson(last_name, first_name, birth_date, new.role), now
+    )
+    people.add_links(person_id, site_id, group_ids, guardians)
+    Sites(session).bump_version(site_id)
+    return person_id
+
+
+def import_people(session: Session, site_id: str, data: bytes, *, now: datetime) -> ImportReport:
+    """Adds the people of a school export (see ``portique.services.roster``).
+
+    A line naming someone already at the site (same last name, first name and birth
+    date, in any case) is refused as a duplicate, so importing the same file twice adds
+    nobody twice. Everything happens in the caller's transaction: on a fatal error
+    nothing is imported.
+
+    Raises:
+        RosterFormatError: the file cannot be read (nothing is imported).
+    """
+    site = site_row(session, site_id)
+    roster = read_roster(data, today=local_date(site, now))
+    people = People(session)
+    known = people.identities(site_id)
+    seen: dict[tuple[str, str, date], int] = {}
+    rejected = list(roster.rejected)
+    imported: list[str] = []
+    created: list[str] = []
+    for row in roster.rows:
+        identity = (row.last_name.casefold(), row.first_name.casefold(), row.birth_date)
+        if identity in known:
+            rejected.append(
+                RejectedRow(
+                    row.line,
+                    text("déjà présent dans l'établissement", "already at the site"),
+                )
+            )
+            continue
+        if identity in seen:
+            rejected.append(
+                RejectedRow(
+                    row.line,
+                    text(
+                        f"doublon de la ligne {seen[identity]}",
+                        f"duplicate of line {seen[identity]}",
+                    ),
+                )
+            )
+            continue
+        seen[identity] = row.line
+        group_ids = [_group_id(session, site, row.group, created)] if row.group else []
+        person = NewPerson(row.last_name, row.first_name, row.birth_date, row.role)
+        person_id = _insert(people, site_id, person, now)
+        people.add_links(person_id, site_id, group_ids)
+        imported.append(person_id)
+    if imported:
+        Sites(session).bump_version(site_id)
+    return ImportReport(
+        imported=tuple(imported),
+        rejected=tuple(sorted(rejected, key=lambda r: r.line)),
+        groups_created=tuple(created),
+        encoding=roster.encoding,
+        delimiter=roster.delimiter,
+        lines=len(roster.rows) + len(roster.rejected),
+    )
+
+
+def list_people(
+    session: Session, site_id: str, *, now: datetime, person_ids: Iterable[str] | None = None
+) -> list[PersonRecord]:
+    """Everyone at the site (or those named), by name, with consent and credentials."""
+    site = site_row(session, site_id)
+    people = People(session)
+    scope = None if person_ids is None else list(person_ids)
+    rows = people.of_site(site_id, scope)
+    groups_of = people.group_ids(site_id, scope)
+    guardians_of = people.guardian_ids(site_id, scope)
+    consents = {row.person_id: row for row in people.consents(site_id, scope)}
+    counts = Credentials(session).counts(site_id)
+    today = local_date(site, now)
+    records = []
+    for row in rows:
+        groups = groups_of.get(row.person_id, set())
+        guardians = guardians_of.get(row.person_id, set())
+        person = person_from_row(row, groups, guardians)
+        consent = consents.get(row.person_id)
+        records.append(
+            PersonRecord(
+                person_id=row.person_id,
+                last_name=row.last_name,
+                first_name=row.first_name,
+                birth_date=row.birth_date,
+                role=person.role,
+                group_ids=tuple(sorted(groups)),
+                guardian_ids=tuple(sorted(guardians)),
+                active=row.active,
+                minor=person.is_minor_on(today),
+                consent_in_force=consent is not None
+                and consent_from_row(consent).is_effective(person, now, today),
+                credentials=counts.get(row.person_id, 0),
+            )
+        )
+    return records
+
+
+def get_person(session: Session, site_id: str, person_id: str, *, now: datetime) -> PersonRecord:
+    """One person as listed; raises UnknownPersonError when not at the site."""
+    get_person_row(session, site_id, person_id)
+    return list_people(session, site_id, now=now, person_ids=[person_id])[0]
+
+
+def set_exit_permission(
+    session: Session,
+    site_id: str,
+    person_id: str,
+    rule: str,
+    *,
+    granted_by: str,
+    on: date,
+) -> None:
+    """Records the exit rule a guardian chose for a minor (``at_lunch``, ``free``...)."""
+    exit_rule(rule)
+    person = get_person_row(session, site_id, person_id)
+    guardians = People(session).guardian_ids(site_id, [person_id]).get(person_id, set())
+    if granted_by not in guardians:
+        raise PersonInputError(
+            text(
+                f"{granted_by} n'est pas représentant légal de {person.person_id}.",
+                f"{granted_by} is not a guardian of {person.person_id}.",
+            )
+        )
+    People(session).put_exit_permission(
+        ExitPermissionRow(person_id=person_id, rule=rule, granted_by=granted_by, granted_on=on)
+    )
+    Sites(session).bump_version(site_id)
+
+
+def get_person_row(session: Session, site_id: str, person_id: str) -> PersonRow:
+    """The person's row; raises UnknownPersonError when not at the site."""
+    row = People(session).get(site_id, person_id)
+    if row is None:
+        raise UnknownPersonError(
+            text(
+                f"Aucune personne {person_id!r} dans l'établissement.",
+                f"No person {person_id!r} at this site.",
+            )
+        )
+    return row
+
+
+def active_person_row(session: Session, site_id: str, person_id: str) -> PersonRow:
+    """The row of a person still active (consent and credentials are for them only).
+
+    Raises:
+        UnknownPersonError: not at the site. PersonInputError: no longer active.
+    """
+    row = get_person_row(session, site_id, person_id)
+    if not row.active:
+        raise PersonInputError(
+            text(f"{person_id} n'est plus actif.", f"{person_id} is no longer active.")
+        )
+    return row

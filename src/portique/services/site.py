@@ -1,0 +1,321 @@
+"""A site on disk and in the database: creating it, opening it, and its lockdown.
+
+A site directory holds ``site.json`` (which site of the database it is), ``keys/`` (the
+keyring, owner-only) and, with SQLite, ``portique.db``. With PostgreSQL
+(``PORTIQUE_DATABASE_URL``) the database is shared and the directory keeps the keys.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from portique.access import Direction, Lane, Zone
+from portique.credentials import Keyring, init_keyring, load_keyring
+from portique.credentials.claims import is_valid_id
+from portique.credentials.keys import METADATA_FILE
+from portique.errors import BadInputError, ConfigurationError
+from portique.i18n import text
+from portique.services.errors import SiteExistsError, SiteNotFoundError
+from portique.services.policy_json import (
+    DEFAULT_OPENING_HOURS,
+    DEFAULT_SETTINGS,
+    DEFAULT_TIMETABLE,
+)
+from portique.services.snapshot import site_row
+from portique.store import (
+    Database,
+    LaneRow,
+    LockdownRow,
+    SiteRow,
+    Sites,
+    ZoneRow,
+    sqlite_url,
+)
+from portique.store.database import SQLITE_FILE
+
+SITE_FILE = "site.json"
+KEYS_DIR = "keys"
+SITE_FORMAT = 1
+DEFAULT_TIMEZONE = "Europe/Paris"
+DIRECTORY_MODE = 0o700
+
+DEFAULT_ZONES = (Zone("main", "Bâtiment principal"),)
+DEFAULT_LANES = (
+    Lane("entree", "main", Direction.IN, face_enabled=True, name="Entrée principale"),
+    Lane("sortie", "main", Direction.OUT, face_enabled=False, name="Sortie principale"),
+)
+
+
+def new_site_id() -> str:
+    """A random site id; schools usually pass their UAI code (``0130001A``) instead."""
+    return f"site-{secrets.token_hex(4)}"
+
+
+class SiteHandle:
+    """An opened site: its directory, its id and its database; close it when done."""
+
+    def __init__(self, directory: Path, site_id: str, database: Database) -> None:
+        self.directory = directory
+        self.site_id = site_id
+        self.database = database
+
+    def __repr__(self) -> str:
+        return f"SiteHandle({str(self.directory)!r}, {self.site_id!r}, {self.database!r})"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.directory / KEYS_DIR
+
+    def keyring(self) -> Keyring:
+        return load_keyring(self.keys_dir)
+
+    def session(self) -> AbstractContextManager[Session]:
+        """One transaction on the site's database."""
+        return self.database.session()
+
+    def close(self) -> None:
+        self.database.dispose()
+
+    def __enter__(self) -> SiteHandle:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def database_for(directory: Path, database_url: str | None) -> Database:
+    """The site's database: ``database_url`` if given, else SQLite in ``directory``."""
+    return Database(database_url or sqlite_url(directory))
+
+
+@dataclass(frozen=True)
+class SiteCreated:
+    """What ``init_site`` made."""
+
+    directory: Path
+    site_id: str
+    name: str
+    database: str
+    key_id: str
+    zones: tuple[Zone, ...]
+    lanes: tuple[Lane, ...]
+    face_enabled: bool
+
+
+def init_site(
+    directory: Path,
+    *,
+    site_id: str | None = None,
+    name: str | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
+    face: bool = False,
+    database_url: str | None = None,
+    now: datetime | None = None,
+) -> SiteCreated:
+    """Creates a site: its directory, database schema, keyring and a default site.
+
+    The default site has one zone, an entrance lane (face comparison offered there to
+    those who opt in, only when ``face`` is True: off by default) and an exit lane,
+    weekday opening hours and a default class timetable. Nothing is left half-made when a step fails.
+    """
+    directory = Path(directory).expanduser()
+    site_id = site_id or new_site_id()
+    if not is_valid_id(site_id):
+        raise BadInputError(
+            text(
+                f"Identifiant d'établissement {site_id!r} invalide : 1 à 64 caractères "
+                "parmi lettres, chiffres et . _ ~ -",
+                f"Invalid site id {site_id!r}: use 1 to 64 characters among letters, "
+                "digits and . _ ~ -",
+            )
+        )
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInputError(
+            text(f"Fuseau horaire inconnu : {timezone!r}.", f"Unknown time zone: {timezone!r}.")
+        ) from None
+    if (directory / SITE_FILE).exists():
+        raise SiteExistsError(
+            text(
+                f"{directory} contient déjà un établissement ({_read_site_id(directory)}).",
+                f"{directory} already holds a site ({_read_site_id(directory)}).",
+            )
+        )
+    created_directory = not directory.exists()
+    keys_dir = directory / KEYS_DIR
+    created_keys = not (keys_dir / METADATA_FILE).exists()
+    when = now or datetime.now(UTC)
+    zones = DEFAULT_ZONES
+    lanes = tuple(replace(lane, face_enabled=lane.face_enabled and face) for lane in DEFAULT_LANES)
+    database: Database | None = None
+    try:
+        directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
+        database = database_for(directory, database_url)
+        database.upgrade()
+        with database.session() as session:
+            if Sites(session).get(site_id) is not None:
+                raise SiteExistsError(
+                    text(
+                        f"La base {database.shown_url} contient déjà l'établissement {site_id}.",
+                        f"The database {database.shown_url} already holds site {site_id}.",
+                    )
+                )
+            Sites(session).add(
+                SiteRow(
+                    site_id=site_id,
+                    name=name or site_id,
+                    timezone=timezone,
+                    opening_hours=DEFAULT_OPENING_HOURS,
+                    calendar=[],
+                    default_timetable=DEFAULT_TIMETABLE,
+                    settings={**DEFAULT_SETTINGS, "face_enabled": face},
+                    snapshot_version=1,
+                    created_at=when,
+                ),
+                [
+                    *(ZoneRow(site_id=site_id, zone_id=z.zone_id, name=z.name) for z in zones),
+                    *(
+                        LaneRow(
+                            site_id=site_id,
+                            lane_id=lane.lane_id,
+                            zone_id=lane.zone_id,
+                            direction=lane.direction.value,
+                            face_enabled=lane.face_enabled,
+                            name=lane.name,
+                        )
+                        for lane in lanes
+                    ),
+                ],
+            )
+            session.flush()
+            keyring = init_keyring(keys_dir, when) if created_keys else load_keyring(keys_dir)
+            _write_site_file(directory, site_id)
+    except BaseException:
+        if created_keys:
+            shutil.rmtree(keys_dir, ignore_errors=True)
+        (directory / SITE_FILE).unlink(missing_ok=True)
+        if database is not None:
+            database.dispose()
+        if created_directory:
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
+    database.dispose()
+    return SiteCreated(
+        directory=directory,
+        site_id=site_id,
+        name=name or site_id,
+        database=database.shown_url,
+        key_id=keyring.active_key_id,
+        zones=zones,
+        lanes=lanes,
+        face_enabled=face,
+    )
+
+
+def open_site(directory: Path, *, database_url: str | None = None) -> SiteHandle:
+    """The site set up in ``directory`` by ``init_site``, with its database checked."""
+    directory = Path(directory).expanduser()
+    site_id = _read_site_id(directory)
+    if database_url is None and not (directory / SQLITE_FILE).exists():
+        raise SiteNotFoundError(
+            text(
+                f"Pas de base de données dans {directory} ; si l'établissement utilise "
+                "PostgreSQL, indiquez-la avec PORTIQUE_DATABASE_URL.",
+                f"No database in {directory}; if the site uses PostgreSQL, give its URL "
+                "in PORTIQUE_DATABASE_URL.",
+            )
+        )
+    database = database_for(directory, database_url)
+    try:
+        database.check_schema()
+        with database.session() as session:
+            site_row(session, site_id)
+    except BaseException:
+        database.dispose()
+        raise
+    return SiteHandle(directory, site_id, database)
+
+
+def _read_site_id(directory: Path) -> str:
+    path = directory / SITE_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SiteNotFoundError(
+            text(
+                f"Aucun établissement dans {directory} : créez-le avec "
+                f"`portique init --dir {directory}` (ou indiquez --dir / PORTIQUE_DATA_DIR).",
+                f"No site in {directory}: create one with `portique init --dir {directory}` "
+                "(or give --dir / PORTIQUE_DATA_DIR).",
+            )
+        ) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigurationError(f"{path} cannot be read: {exc}") from None
+    site_id = data.get("site_id") if isinstance(data, dict) else None
+    if not isinstance(site_id, str) or not is_valid_id(site_id):
+        raise ConfigurationError(f"{path} does not name a valid site id.")
+    return site_id
+
+
+def _write_site_file(directory: Path, site_id: str) -> None:
+    path = directory / SITE_FILE
+    temporary = path.with_name(f".{SITE_FILE}.{secrets.token_hex(4)}.tmp")
+    temporary.write_text(
+        json.dumps({"format": SITE_FORMAT, "site_id": site_id}, indent=2) + "\n", encoding="utf-8"
+    )
+    os.replace(temporary, path)
+
+
+@dataclass(frozen=True)
+class LockdownState:
+    """The lockdown of a site as ``declare_lockdown`` or ``lift_lockdown`` left it."""
+
+    in_force: bool
+    since: datetime | None
+    changed: bool
+
+
+def declare_lockdown(
+    session: Session, site_id: str, *, by: str | None, now: datetime
+) -> LockdownState:
+    """Locks the site down: every entry is refused and the agent alerted, until lifted."""
+    sites = Sites(session)
+    site_row(session, site_id)
+    current = sites.lockdown(site_id)
+    if current is not None:
+        return LockdownState(True, current.since, changed=False)
+    sites.add_lockdown(LockdownRow(site_id=site_id, since=now, declared_by=by))
+    sites.bump_version(site_id)
+    return LockdownState(True, now, changed=True)
+
+
+def lift_lockdown(
+    session: Session, site_id: str, *, by: str | None, now: datetime
+) -> LockdownState:
+    """Ends the lockdown in force, if there is one."""
+    sites = Sites(session)
+    site_row(session, site_id)
+    current = sites.lockdown(site_id)
+    if current is None:
+        return LockdownState(False, None, changed=False)
+    current.lifted_at = now
+    current.lifted_by = by
+    sites.bump_version(site_id)
+    return LockdownState(False, current.since, changed=True)

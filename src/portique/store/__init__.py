@@ -1,0 +1,83 @@
+"""Storage: SQLAlchemy 2 models, repositories and Alembic migrations; SQLite or PostgreSQL.
+
+::
+
+    from portique.store import Database, People
+    database = Database("sqlite:///site/portique.db")   # or postgresql+psycopg://...
+    database.upgrade()                                   # the schema, from empty if need be
+    with database.session() as session:                  # one transaction
+        people = People(session).list("lycee-0130001A")
+
+No face image, template or embedding is ever stored: templates live only inside the
+person's own credential. The store knows nothing of the access domain; the services
+(``portique.services``) turn rows into a policy snapshot and decisions into events.
+"""
+
+from __future__ import annotations
+
+from portique.store.database import (
+    SCHEMA_REVISION,
+    SQLITE_FILE,
+    Database,
+    alembic_config,
+    migrations_path,
+    redact_url,
+    sqlite_url,
+)
+from portique.store.errors import (
+    SchemaError,
+    StoreConflictError,
+    StoreError,
+    StoreUnavailableError,
+)
+from portique.store.models import (
+    BadgeBindingRow,
+    Base,
+    ConsentRow,
+    CredentialRow,
+    ExitPermissionRow,
+    GroupRow,
+    GuardianshipRow,
+    LaneRow,
+    LockdownRow,
+    MembershipRow,
+    PassageRow,
+    PersonRow,
+    SiteRow,
+    ZoneRow,
+)
+from portique.store.repositories import ACTIVE, REVOKED, Credentials, Passages, People, Sites
+
+__all__ = [
+    "ACTIVE",
+    "REVOKED",
+    "SCHEMA_REVISION",
+    "SQLITE_FILE",
+    "BadgeBindingRow",
+    "Base",
+    "ConsentRow",
+    "CredentialRow",
+    "Credentials",
+    "Database",
+    "ExitPermissionRow",
+    "GroupRow",
+    "GuardianshipRow",
+    "LaneRow",
+    "LockdownRow",
+    "MembershipRow",
+    "PassageRow",
+    "Passages",
+    "People",
+    "PersonRow",
+    "SchemaError",
+    "SiteRow",
+    "Sites",
+    "StoreConflictError",
+    "StoreError",
+    "StoreUnavailableError",
+    "ZoneRow",
+    "alembic_config",
+    "migrations_path",
+    "redact_url",
+    "sqlite_url",
+]

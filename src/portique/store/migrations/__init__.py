@@ -1,0 +1,1 @@
+"""Alembic migrations of the Portique schema, run through ``portique.store.Database``."""

@@ -1,0 +1,290 @@
+"""The tables: SQLAlchemy 2 declarative models, one class per table, no behaviour.
+
+What is never stored here, by design: face images, templates or embeddings (a template
+lives only inside the person's own credential payload), and credential payloads (they
+carry the sealed template). A credential row keeps its metadata and a ``has_template``
+flag, enough to revoke it when consent is withdrawn.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ID = 64
+"""Longest id (site, zone, lane, group, person, credential, key), as in credentials."""
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A time-zone-aware datetime, stored in UTC; SQLite keeps no offset, so it is restored.
+
+    A naive datetime is refused: Portique never guesses a time zone.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"a stored time must be time-zone-aware, got {value!r}")
+        utc = value.astimezone(UTC)
+        return utc if dialect.name == "postgresql" else utc.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime,
+        date: Date,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class SiteRow(Base):
+    """A school. ``opening_hours``, ``calendar``, ``default_timetable`` and ``settings``
+    are JSON (see ``portique.services.policy_json``); ``snapshot_version`` grows with
+    every change a lane's policy snapshot depends on."""
+
+    __tablename__ = "sites"
+
+    site_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    opening_hours: Mapped[dict[str, Any]]
+    calendar: Mapped[list[Any]]
+    default_timetable: Mapped[dict[str, Any]]
+    settings: Mapped[dict[str, Any]]
+    snapshot_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+
+
+class ZoneRow(Base):
+    __tablename__ = "zones"
+
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
+    )
+    zone_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class LaneRow(Base):
+    __tablename__ = "lanes"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["site_id", "zone_id"], ["zones.site_id", "zones.zone_id"], ondelete="CASCADE"
+        ),
+    )
+
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
+    )
+    lane_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    zone_id: Mapped[str] = mapped_column(String(ID))
+    direction: Mapped[str] = mapped_column(String(8))
+    face_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class GroupRow(Base):
+    """A class or teaching group and its weekly timetable (JSON)."""
+
+    __tablename__ = "groups"
+
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    timetable: Mapped[dict[str, Any]]
+
+
+class PersonRow(Base):
+    """Someone who may pass. ``person_id`` is the pseudonymous id credentials carry."""
+
+    __tablename__ = "people"
+    __table_args__ = (Index(None, "site_id", "last_name", "first_name", "birth_date"),)
+
+    person_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), index=True
+    )
+    last_name: Mapped[str] = mapped_column(String(200))
+    first_name: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date]
+    role: Mapped[str] = mapped_column(String(16))
+    zones: Mapped[list[Any] | None]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class MembershipRow(Base):
+    """A person in a group (a student in a class)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["site_id", "group_id"], ["groups.site_id", "groups.group_id"], ondelete="CASCADE"
+        ),
+    )
+
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    site_id: Mapped[str] = mapped_column(String(ID))
+
+
+class GuardianshipRow(Base):
+    """``guardian_id`` holds parental authority over ``person_id``."""
+
+    __tablename__ = "guardianships"
+
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), primary_key=True
+    )
+    guardian_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ConsentRow(Base):
+    """A biometric opt-in and its withdrawal; a new opt-in after a withdrawal is a new row."""
+
+    __tablename__ = "consents"
+
+    consent_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), index=True
+    )
+    giver: Mapped[str] = mapped_column(String(16))
+    given_by: Mapped[str] = mapped_column(String(ID))
+    given_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by: Mapped[str | None] = mapped_column(String(ID))
+
+
+class ExitPermissionRow(Base):
+    """The exit rule (``portique.access.STANDARD_EXIT_RULES`` code) a guardian chose."""
+
+    __tablename__ = "exit_permissions"
+
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), primary_key=True
+    )
+    rule: Mapped[str] = mapped_column(String(32))
+    granted_by: Mapped[str] = mapped_column(String(ID))
+    granted_on: Mapped[date]
+
+
+class CredentialRow(Base):
+    """An issued credential's metadata; never its payload nor the template it carries."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (Index(None, "site_id", "status"),)
+
+    credential_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE")
+    )
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime]
+    key_id: Mapped[str | None] = mapped_column(String(ID))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    issued_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revocation_reason: Mapped[str | None] = mapped_column(String(200))
+    has_template: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class BadgeBindingRow(Base):
+    """A badge UID (normalized) bound to a badge credential of a person."""
+
+    __tablename__ = "badge_bindings"
+
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
+    )
+    badge_uid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    credential_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("credentials.credential_id", ondelete="CASCADE"), unique=True
+    )
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), index=True
+    )
+
+
+class PassageRow(Base):
+    """A decision event. Ids are not foreign keys: events outlive what they name until
+    the retention purge, and an unknown lane or credential is itself worth recording."""
+
+    __tablename__ = "passages"
+    __table_args__ = (
+        Index(None, "site_id", "person_id", "time"),
+        Index(None, "site_id", "time"),
+    )
+
+    passage_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    site_id: Mapped[str] = mapped_column(String(ID))
+    lane_id: Mapped[str] = mapped_column(String(ID))
+    direction: Mapped[str | None] = mapped_column(String(8))
+    time: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(8))
+    reasons: Mapped[list[Any]]
+    alert: Mapped[bool] = mapped_column(Boolean, default=False)
+    credential_id: Mapped[str | None] = mapped_column(String(ID))
+    person_id: Mapped[str | None] = mapped_column(String(ID))
+    latency_ms: Mapped[float] = mapped_column(Float)
+    snapshot_version: Mapped[int] = mapped_column(Integer)
+
+
+class LockdownRow(Base):
+    """A lockdown (PPMS) of a site: in force from ``since`` until it is lifted."""
+
+    __tablename__ = "lockdowns"
+
+    lockdown_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), index=True
+    )
+    since: Mapped[datetime]
+    declared_by: Mapped[str | None] = mapped_column(String(ID))
+    lifted_at: Mapped[datetime | None]
+    lifted_by: Mapped[str | None] = mapped_column(String(ID))
