@@ -132,7 +132,8 @@ def init_site(
 
     The default site has one zone, an entrance lane (face comparison offered there to
     those who opt in, only when ``face`` is True: off by default) and an exit lane,
-    weekday opening hours and a default class timetable. Nothing is left half-made when a step fails.
+    weekday opening hours and a default class timetable. Nothing is left half-made when
+    a step fails.
     """
     directory = Path(directory).expanduser()
     site_id = site_id or new_site_id()
