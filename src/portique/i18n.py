@@ -54,6 +54,21 @@ ERROR_HEADLINES: dict[str, tuple[str, str]] = {
     "configuration": ("Configuration incorrecte", "Configuration problem"),
     "model": ("Modèle inutilisable", "Unusable model"),
     "dataset": ("Jeu de données inutilisable", "Unusable dataset"),
+    "store_unavailable": ("Base de données injoignable", "Database unreachable"),
+    "store_conflict": ("Conflit dans la base de données", "Database conflict"),
+    "store_schema": ("Schéma de base de données incompatible", "Incompatible database schema"),
+    "no_site": ("Aucun établissement", "No site"),
+    "site_exists": ("Établissement déjà créé", "Site already exists"),
+    "unknown_person": ("Personne inconnue", "Unknown person"),
+    "unknown_credential": ("Titre d'accès inconnu", "Unknown credential"),
+    "bad_person": ("Personne invalide", "Invalid person"),
+    "consent": ("Consentement", "Consent"),
+    "face_not_allowed": ("Visage non autorisé", "Face not allowed"),
+    "bad_roster": ("Fichier d'élèves invalide", "Invalid roster file"),
+    "bad_qr_image": ("QR code illisible", "Unreadable QR code"),
+    "keyring": ("Trousseau de clés", "Keyring"),
+    "credential": ("Titre d'accès refusé", "Credential refused"),
+    "bad_input": ("Entrée invalide", "Invalid input"),
 }
 
 
