@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import err, fail, out, print_json
+from portique.commands.faces import JsonOption
 from portique.errors import PortiqueError
 from portique.i18n import text
 
@@ -19,13 +20,6 @@ models_app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-
-JsonOption = Annotated[
-    bool,
-    typer.Option(
-        "--json", help=text("Un objet JSON sur la sortie standard.", "One JSON object on stdout.")
-    ),
-]
 
 
 @models_app.command(
