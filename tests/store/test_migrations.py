@@ -35,6 +35,9 @@ TABLES = {
     "badge_bindings",
     "passages",
     "lockdowns",
+    "accounts",
+    "api_tokens",
+    "passage_reviews",
 }
 
 

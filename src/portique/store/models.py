@@ -288,3 +288,61 @@ class LockdownRow(Base):
     declared_by: Mapped[str | None] = mapped_column(String(ID))
     lifted_at: Mapped[datetime | None]
     lifted_by: Mapped[str | None] = mapped_column(String(ID))
+
+
+class AccountRow(Base):
+    """A console account of a site: who may sign in, with which role (``portique.server``).
+
+    Only an argon2 hash of the password is kept. ``failed_logins`` counts the failures
+    since the last success; ``locked_until`` holds the account shut after too many.
+    """
+
+    __tablename__ = "accounts"
+
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
+    )
+    username: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+
+
+class ApiTokenRow(Base):
+    """An API token (a lane, an integration), known only by the SHA-256 of its secret."""
+
+    __tablename__ = "api_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class PassageReviewRow(Base):
+    """An agent's answer to a passage: an alert acknowledged, or a referral decided.
+
+    ``outcome`` is None for an acknowledgement, ``grant`` or ``deny`` for a manual
+    decision, with the agent's ``comment``. Like passages, the passage id is not a
+    foreign key: the review is purged with the event it answers.
+    """
+
+    __tablename__ = "passage_reviews"
+
+    passage_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), index=True
+    )
+    reviewed_at: Mapped[datetime]
+    reviewed_by: Mapped[str] = mapped_column(String(ID))
+    outcome: Mapped[str | None] = mapped_column(String(8))
+    comment: Mapped[str | None] = mapped_column(String(500))

@@ -1,0 +1,377 @@
+"""The REST API under ``/api/v1``: people, credentials, consent, lanes, passages, alerts,
+lockdown and the on-site roster, each open to the roles whose job needs it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from portique.access import BadgeUid, Outcome, Presented
+from portique.credentials import CredentialKind
+from portique.errors import PortiqueError
+from portique.i18n import text
+from portique.server import queries
+from portique.server.accounts import Principal
+from portique.server.auth import api_permission
+from portique.server.errors import NotFoundError
+from portique.server.roles import Permission
+from portique.server.schemas import (
+    ConsentIn,
+    ConsentOut,
+    CredentialIn,
+    CredentialOut,
+    DecisionIn,
+    ErrorOut,
+    LaneOut,
+    LockdownOut,
+    OnSiteOut,
+    PassageDecisionOut,
+    PassageIn,
+    PassageOut,
+    PersonIn,
+    PersonOut,
+    RevocationOut,
+    RevokeIn,
+    RosterOut,
+    WithdrawalOut,
+    WithdrawIn,
+)
+from portique.server.state import AppState, app_state
+from portique.server.texts import negotiate
+from portique.services import (
+    NewPerson,
+    add_person,
+    bind_badge,
+    declare_lockdown,
+    get_person,
+    grant_consent,
+    issue_credential,
+    lift_lockdown,
+    list_people,
+    presented_from_text,
+    revoke_credential,
+    withdraw_consent,
+)
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422, 429, 503)
+}
+router = APIRouter(prefix="/api/v1", responses=_ERRORS)
+
+State = Annotated[AppState, Depends(app_state)]
+Lang = Annotated[str, Depends(negotiate)]
+
+
+def _who(principal: Principal) -> str:
+    return principal.name[:64]
+
+
+ViewPeople = Annotated[Principal, Depends(api_permission(Permission.VIEW_PEOPLE))]
+ManagePeople = Annotated[Principal, Depends(api_permission(Permission.MANAGE_PEOPLE))]
+ManageCredentials = Annotated[Principal, Depends(api_permission(Permission.MANAGE_CREDENTIALS))]
+ManageConsent = Annotated[Principal, Depends(api_permission(Permission.MANAGE_CONSENT))]
+ViewLanes = Annotated[Principal, Depends(api_permission(Permission.VIEW_LANES))]
+ViewPassages = Annotated[Principal, Depends(api_permission(Permission.VIEW_PASSAGES))]
+RecordPassage = Annotated[Principal, Depends(api_permission(Permission.RECORD_PASSAGE))]
+ViewAlerts = Annotated[Principal, Depends(api_permission(Permission.VIEW_ALERTS))]
+Review = Annotated[Principal, Depends(api_permission(Permission.REVIEW))]
+ViewLockdown = Annotated[Principal, Depends(api_permission(Permission.VIEW_LOCKDOWN))]
+Lockdown = Annotated[Principal, Depends(api_permission(Permission.LOCKDOWN))]
+ViewRoster = Annotated[Principal, Depends(api_permission(Permission.VIEW_ROSTER))]
+
+
+# People -------------------------------------------------------------------------------
+
+
+@router.get("/people", tags=["people"])
+def people_list(state: State, _: ViewPeople) -> list[PersonOut]:
+    with state.site.session() as session:
+        records = list_people(session, state.site.site_id, now=state.now())
+    return [PersonOut.of(record) for record in records]
+
+
+@router.get("/people/{person_id}", tags=["people"])
+def people_get(person_id: str, state: State, _: ViewPeople) -> PersonOut:
+    with state.site.session() as session:
+        return PersonOut.of(get_person(session, state.site.site_id, person_id, now=state.now()))
+
+
+@router.post("/people", status_code=status.HTTP_201_CREATED, tags=["people"])
+def people_create(body: PersonIn, state: State, _: ManagePeople) -> PersonOut:
+    now = state.now()
+    new = NewPerson(
+        body.last_name,
+        body.first_name,
+        body.birth_date,
+        body.role,
+        tuple(body.groups),
+        tuple(body.guardian_ids),
+    )
+    with state.site.session() as session:
+        person_id = add_person(session, state.site.site_id, new, now=now)
+        return PersonOut.of(get_person(session, state.site.site_id, person_id, now=now))
+
+
+# Credentials and consent --------------------------------------------------------------
+
+
+@router.post("/credentials", status_code=status.HTTP_201_CREATED, tags=["credentials"])
+def credentials_issue(
+    body: CredentialIn, state: State, lang: Lang, _: ManageCredentials
+) -> CredentialOut:
+    """Issues a credential without a face (face enrollment is done at the enrollment
+    station, never through this API)."""
+    now = state.now()
+    site_id = state.site.site_id
+    with state.site.session() as session:
+        if body.kind == "badge":
+            assert body.badge_uid is not None
+            record = bind_badge(
+                session,
+                site_id,
+                body.person_id,
+                body.badge_uid,
+                now=now,
+                valid_from=body.valid_from,
+                valid_until=body.valid_until,
+            )
+            return CredentialOut.badge(record)
+        issued = issue_credential(
+            session,
+            site_id,
+            state.site.keyring(),
+            body.person_id,
+            now=now,
+            kind=CredentialKind(body.kind),
+            valid_from=body.valid_from,
+            valid_until=body.valid_until,
+            lang=lang,
+        )
+        return CredentialOut.issued(issued)
+
+
+@router.post("/credentials/{credential_id}/revoke", tags=["credentials"])
+def credentials_revoke(
+    credential_id: str, body: RevokeIn, state: State, _: ManageCredentials
+) -> RevocationOut:
+    with state.site.session() as session:
+        record = revoke_credential(
+            session, state.site.site_id, credential_id, reason=body.reason, now=state.now()
+        )
+    return RevocationOut.of(record)
+
+
+@router.post("/people/{person_id}/consent", tags=["consent"])
+def consent_grant(person_id: str, body: ConsentIn, state: State, _: ManageConsent) -> ConsentOut:
+    with state.site.session() as session:
+        record = grant_consent(
+            session,
+            state.site.site_id,
+            person_id,
+            by=body.by,
+            now=state.now(),
+            giver=body.giver,
+        )
+    return ConsentOut.of(record)
+
+
+@router.post("/people/{person_id}/consent/withdraw", tags=["consent"])
+def consent_withdraw(
+    person_id: str, body: WithdrawIn, state: State, _: ManageConsent
+) -> WithdrawalOut:
+    """Withdraws the consent; every credential carrying a template is revoked at once."""
+    with state.site.session() as session:
+        record = withdraw_consent(
+            session, state.site.site_id, person_id, by=body.by, now=state.now()
+        )
+    return WithdrawalOut.of(record)
+
+
+# Lanes and passages -------------------------------------------------------------------
+
+
+@router.get("/lanes", tags=["lanes"])
+def lanes_list(state: State, _: ViewLanes) -> list[LaneOut]:
+    with state.site.session() as session:
+        return [LaneOut.of(lane) for lane in queries.lanes(session, state.site.site_id)]
+
+
+@router.get("/passages", tags=["passages"])
+def passages_list(
+    state: State,
+    lang: Lang,
+    _: ViewPassages,
+    lane_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[PassageOut]:
+    """The latest passages, newest first."""
+    with state.site.session() as session:
+        views = queries.recent_passages(session, state.site.site_id, limit=limit, lane_id=lane_id)
+    return [PassageOut.of(view, lang) for view in views]
+
+
+@router.post("/passages", status_code=status.HTTP_201_CREATED, tags=["passages"])
+def passages_record(
+    body: PassageIn, state: State, lang: Lang, _: RecordPassage
+) -> PassageDecisionOut:
+    """Decides a passage at a lane now, from the QR text a scanner typed or a badge UID,
+    and records it. A credential that cannot be read is a refusal with its reason, not
+    an error."""
+    site = state.site
+    with site.session() as session:
+        if not queries.lane_exists(session, site.site_id, body.lane_id):
+            raise _unknown_lane(body.lane_id)
+    presented: Presented = (
+        presented_from_text(body.qr_text)
+        if body.qr_text is not None
+        else BadgeUid(str(body.badge_uid))
+    )
+    with state.gate_lock:
+        report = state.gate.pass_through(body.lane_id, presented, at=state.now())
+    with site.session() as session:
+        view = queries.passage(session, site.site_id, report.passage_id)
+    return PassageDecisionOut(passage=PassageOut.of(view, lang), latency_ms=report.latency_ms)
+
+
+def _unknown_lane(lane_id: str) -> NotFoundError:
+    return NotFoundError(text(f"Aucune voie {lane_id!r}.", f"No lane {lane_id!r}."))
+
+
+@router.post("/passages/{passage_id}/decision", tags=["alerts"])
+def passages_decide(
+    passage_id: str, body: DecisionIn, state: State, lang: Lang, principal: Review
+) -> PassageOut:
+    """The agent's decision on a referral: grant or deny, with the reason (recorded)."""
+    with state.site.session() as session:
+        view = queries.review_passage(
+            session,
+            state.site.site_id,
+            passage_id,
+            by=_who(principal),
+            now=state.now(),
+            outcome=Outcome(body.outcome),
+            comment=body.comment,
+        )
+    return PassageOut.of(view, lang)
+
+
+@router.get(
+    "/passages/stream",
+    tags=["passages"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def passages_stream(
+    request: Request,
+    state: State,
+    lang: Lang,
+    _: ViewPassages,
+    lane_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> StreamingResponse:
+    """Server-sent events: ``passage`` for each passage new or changed (an alert
+    answered), ``lockdown`` when the lockdown starts or ends. The stream closes after
+    a while; EventSource reconnects by itself."""
+    return StreamingResponse(
+        live_events(request, state, lang, lane_id),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def _poll(
+    state: AppState, lane_id: str | None
+) -> tuple[list[queries.PassageView], queries.LockdownView]:
+    with state.site.session() as session:
+        views = queries.recent_passages(
+            session, state.site.site_id, limit=state.settings.recent_passages, lane_id=lane_id
+        )
+        return views, queries.lockdown(session, state.site.site_id)
+
+
+async def live_events(
+    request: Request, state: AppState, lang: str, lane_id: str | None
+) -> AsyncIterator[str]:
+    """The event stream of the live console: polls the site's passages, so passages
+    recorded by any process (a lane agent, the CLI) show up too."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + state.settings.live_stream_s
+    sent: dict[str, bool] = {}
+    lockdown_sent: bool | None = None
+    yield "retry: 2000\n\n"
+    while loop.time() < deadline and not await request.is_disconnected():
+        try:
+            views, lockdown = await run_in_threadpool(_poll, state, lane_id)
+        except PortiqueError:
+            return
+        for view in reversed(views):
+            reviewed = view.review is not None
+            if sent.get(view.passage_id) == reviewed:
+                continue
+            sent[view.passage_id] = reviewed
+            data = PassageOut.of(view, lang).model_dump_json()
+            yield f"event: passage\nid: {view.passage_id}\ndata: {data}\n\n"
+        if lockdown.in_force != lockdown_sent:
+            lockdown_sent = lockdown.in_force
+            data = LockdownOut.of(lockdown).model_dump_json()
+            yield f"event: lockdown\ndata: {data}\n\n"
+        await asyncio.sleep(state.settings.live_poll_s)
+    yield f"event: end\ndata: {json.dumps({'reconnect': True})}\n\n"
+
+
+# Alerts -------------------------------------------------------------------------------
+
+
+@router.get("/alerts", tags=["alerts"])
+def alerts_list(state: State, lang: Lang, _: ViewAlerts) -> list[PassageOut]:
+    """Alerts and referrals no agent has answered yet, newest first."""
+    with state.site.session() as session:
+        views = queries.open_alerts(session, state.site.site_id)
+    return [PassageOut.of(view, lang) for view in views]
+
+
+@router.post("/alerts/{passage_id}/acknowledge", tags=["alerts"])
+def alerts_acknowledge(passage_id: str, state: State, lang: Lang, principal: Review) -> PassageOut:
+    with state.site.session() as session:
+        view = queries.review_passage(
+            session, state.site.site_id, passage_id, by=_who(principal), now=state.now()
+        )
+    return PassageOut.of(view, lang)
+
+
+# Lockdown and roster ------------------------------------------------------------------
+
+
+@router.get("/lockdown", tags=["lockdown"])
+def lockdown_get(state: State, _: ViewLockdown) -> LockdownOut:
+    with state.site.session() as session:
+        return LockdownOut.of(queries.lockdown(session, state.site.site_id))
+
+
+@router.post("/lockdown/start", tags=["lockdown"])
+def lockdown_start(state: State, principal: Lockdown) -> LockdownOut:
+    """Every entry is refused from now on, until the lockdown ends."""
+    with state.site.session() as session:
+        declare_lockdown(session, state.site.site_id, by=_who(principal), now=state.now())
+        return LockdownOut.of(queries.lockdown(session, state.site.site_id))
+
+
+@router.post("/lockdown/end", tags=["lockdown"])
+def lockdown_end(state: State, principal: Lockdown) -> LockdownOut:
+    with state.site.session() as session:
+        lift_lockdown(session, state.site.site_id, by=_who(principal), now=state.now())
+        return LockdownOut.of(queries.lockdown(session, state.site.site_id))
+
+
+@router.get("/roster", tags=["roster"])
+def roster(state: State, _: ViewRoster) -> RosterOut:
+    """Who is on site now (for an evacuation)."""
+    now = state.now()
+    with state.site.session() as session:
+        entries = queries.on_site(session, state.site.site_id, now=now)
+    return RosterOut(at=now, count=len(entries), people=[OnSiteOut.of(e) for e in entries])

@@ -1,0 +1,200 @@
+"""The FastAPI application of a site: API, console, security headers and error mapping.
+
+::
+
+    app = create_app(Path("site"))          # the site made by `portique init`
+    uvicorn.run(app, host="127.0.0.1", port=8000)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import MutableHeaders, QueryParams
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from portique.errors import PortiqueError
+from portique.i18n import error_headline, text
+from portique.server import api, console
+from portique.server.auth import LoginLimiter, LoginRequired, SessionStore
+from portique.server.errors import http_status
+from portique.server.settings import ServerSettings
+from portique.server.state import AppState
+from portique.server.texts import LANG_COOKIE, LANGUAGES, negotiate, translator
+from portique.services import Gate, SiteHandle, open_site
+
+API_PREFIX = "/api/v1"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
+    "object-src 'none'"
+)
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+
+
+def _package_dir(name: str) -> Path:
+    return Path(str(resources.files("portique.server") / name))
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response, ``no-store`` to all but static
+    files, and remembers a language asked with ``?lang=`` in a cookie."""
+
+    def __init__(self, app: ASGIApp, *, plain_http: bool) -> None:
+        self.app = app
+        self.plain_http = plain_http
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        asked = QueryParams(scope.get("query_string", b"").decode("latin-1")).get("lang", "")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS:
+                    headers[name] = value
+                if not self.plain_http:
+                    headers["Strict-Transport-Security"] = "max-age=31536000"
+                if not path.startswith("/static/"):
+                    headers["Cache-Control"] = "no-store"
+                if asked in LANGUAGES:
+                    secure = "" if self.plain_http else "; Secure"
+                    headers.append(
+                        "Set-Cookie",
+                        f"{LANG_COOKIE}={asked}; Path=/; Max-Age=31536000; SameSite=Strict{secure}",
+                    )
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def _error_page(request: Request, status: int, code: str, message: str) -> Response:
+    state: AppState = request.app.state.portique
+    lang = negotiate(request)
+    return state.templates.TemplateResponse(
+        request,
+        "error.html",
+        {
+            "t": translator(lang),
+            "lang": lang,
+            "user": None,
+            "headline": error_headline(code),
+            "message": message,
+            "status": status,
+        },
+        status_code=status,
+    )
+
+
+async def _portique_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, PortiqueError)
+    status = http_status(error)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if _is_api(request):
+        return JSONResponse(
+            {"error": error.code, "message": error.message, "details": []},
+            status_code=status,
+            headers=headers,
+        )
+    return _error_page(request, status, error.code, error.message)
+
+
+def _field(location: tuple[object, ...]) -> str:
+    return ".".join(str(part) for part in location if part != "body") or "body"
+
+
+async def _validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    # The input values are never echoed: a body may hold a password.
+    details = [f"{_field(tuple(item['loc']))}: {item['msg']}" for item in error.errors()]
+    message = text(
+        "Requête invalide : " + "; ".join(details),
+        "Invalid request: " + "; ".join(details),
+    )
+    if _is_api(request):
+        return JSONResponse(
+            {"error": "invalid_request", "message": message, "details": details},
+            status_code=422,
+        )
+    return _error_page(request, 422, "bad_input", message)
+
+
+async def _login_required(request: Request, error: Exception) -> Response:
+    return RedirectResponse("/login", status_code=303)
+
+
+def create_app(
+    site_dir: Path,
+    *,
+    database_url: str | None = None,
+    settings: ServerSettings | None = None,
+) -> FastAPI:
+    """The server of the site in ``site_dir`` (its database: ``database_url``, else the
+    SQLite file in the folder). The site is opened now, so a wrong folder or an
+    unreachable database fails here, with a message, not at the first request.
+
+    Raises:
+        SiteNotFoundError, SchemaError, StoreUnavailableError: the site cannot be opened.
+    """
+    settings = settings or ServerSettings()
+    site: SiteHandle = open_site(site_dir, database_url=database_url)
+    try:
+        gate = Gate(site)
+    except BaseException:
+        site.close()
+        raise
+    templates = Jinja2Templates(directory=str(_package_dir("templates")))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        site.close()
+
+    app = FastAPI(
+        title="Portique",
+        summary="The virtual gate of a school: people, credentials, passages, alerts.",
+        version="1",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        # The interactive docs load scripts from a CDN, which the CSP forbids.
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.portique = AppState(
+        site=site,
+        gate=gate,
+        settings=settings,
+        sessions=SessionStore(),
+        limiter=LoginLimiter(),
+        templates=templates,
+    )
+    app.add_exception_handler(PortiqueError, _portique_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.include_router(api.router)
+    app.include_router(console.router)
+    app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
+    app.add_middleware(SecurityHeaders, plain_http=settings.plain_http)
+    return app

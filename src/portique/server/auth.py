@@ -1,0 +1,240 @@
+"""Who is calling: console sessions (cookie + CSRF token), API tokens (Bearer), login
+limits, and the dependencies that let a request through only for the right roles."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import Request
+
+from portique.i18n import text
+from portique.server.accounts import Principal, account_principal, token_principal
+from portique.server.errors import AuthenticationError, CsrfError, ForbiddenError, LockedOutError
+from portique.server.roles import Permission, allowed
+from portique.server.state import AppState, app_state
+
+SESSION_COOKIE = "portique_session"
+CSRF_FIELD = "csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class ConsoleSession:
+    """A signed-in browser: the account, the CSRF token of its forms, the end of validity."""
+
+    session_id: str
+    username: str
+    csrf: str
+    expires_at: datetime
+
+
+class SessionStore:
+    """Console sessions, in the memory of the server process.
+
+    A restart signs everyone out, which is safe; several server processes would need a
+    shared store (see the report of issue 6).
+    """
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, ConsoleSession] = {}
+        self._lock = threading.Lock()
+
+    def open(self, username: str, *, now: datetime, state: AppState) -> ConsoleSession:
+        session = ConsoleSession(
+            session_id=secrets.token_urlsafe(32),
+            username=username,
+            csrf=secrets.token_urlsafe(32),
+            expires_at=now + state.settings.session_lifetime,
+        )
+        with self._lock:
+            self._sessions = {
+                key: value for key, value in self._sessions.items() if value.expires_at > now
+            }
+            self._sessions[session.session_id] = session
+        return session
+
+    def get(self, session_id: str, *, now: datetime) -> ConsoleSession | None:
+        with self._lock:
+            session = self._sessions.get(session_id)
+        if session is None or session.expires_at <= now:
+            return None
+        return session
+
+    def close(self, session_id: str) -> None:
+        with self._lock:
+            self._sessions.pop(session_id, None)
+
+
+class LoginLimiter:
+    """Failed logins per client address: past the limit in the window, logins wait."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, deque[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, client: str, *, now: datetime, state: AppState) -> None:
+        settings = state.settings
+        with self._lock:
+            failures = self._failures.get(client)
+            if failures is None:
+                return
+            while failures and failures[0] <= now - settings.login_window:
+                failures.popleft()
+            if len(failures) >= settings.login_attempts_per_client:
+                raise LockedOutError(
+                    text(
+                        "Trop de tentatives de connexion depuis ce poste : réessayez dans "
+                        "quelques minutes.",
+                        "Too many login attempts from this device: try again in a few minutes.",
+                    )
+                )
+
+    def failed(self, client: str, *, now: datetime) -> None:
+        with self._lock:
+            self._failures.setdefault(client, deque()).append(now)
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._failures.pop(client, None)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+def console_session(request: Request) -> ConsoleSession | None:
+    """The valid console session of the request's cookie, if any."""
+    state = app_state(request)
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id:
+        return None
+    return state.sessions.get(session_id, now=state.now())
+
+
+def _not_signed_in() -> AuthenticationError:
+    return AuthenticationError(
+        text(
+            "Authentification requise : connectez-vous ou présentez un jeton d'API.",
+            "Authentication required: sign in or present an API token.",
+        )
+    )
+
+
+def _forbidden() -> ForbiddenError:
+    return ForbiddenError(
+        text(
+            "Votre rôle ne donne pas accès à cette fonction.",
+            "Your role does not give access to this function.",
+        )
+    )
+
+
+def csrf_matches(session: ConsoleSession, given: str | None) -> bool:
+    return given is not None and hmac.compare_digest(session.csrf.encode(), given.encode())
+
+
+def _csrf_refused() -> CsrfError:
+    return CsrfError(
+        text(
+            "Jeton de formulaire absent ou périmé : rechargez la page et recommencez.",
+            "Form token missing or stale: reload the page and try again.",
+        )
+    )
+
+
+def caller(request: Request) -> Principal:
+    """The principal of an API request: a Bearer token, else the console session (whose
+    writes must carry the session's CSRF token in ``X-CSRF-Token``)."""
+    state = app_state(request)
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise _not_signed_in()
+        with state.site.session() as session:
+            principal = token_principal(session, state.site.site_id, secret.strip())
+        if principal is None:
+            raise _not_signed_in()
+        return principal
+    console = console_session(request)
+    if console is None:
+        raise _not_signed_in()
+    if request.method not in SAFE_METHODS and not csrf_matches(
+        console, request.headers.get(CSRF_HEADER)
+    ):
+        raise _csrf_refused()
+    with state.site.session() as session:
+        principal = account_principal(session, state.site.site_id, console.username)
+    if principal is None:
+        raise _not_signed_in()
+    return principal
+
+
+def api_permission(permission: Permission) -> Callable[[Request], Principal]:
+    """A dependency: the API caller, provided their role has ``permission`` (else 403)."""
+
+    def dependency(request: Request) -> Principal:
+        principal = caller(request)
+        if not allowed(principal.role, permission):
+            raise _forbidden()
+        return principal
+
+    return dependency
+
+
+class LoginRequired(Exception):
+    """A console page asked without a session: the browser goes to the login page."""
+
+
+@dataclass(frozen=True)
+class ConsoleUser:
+    principal: Principal
+    session: ConsoleSession
+
+
+def _console_user(request: Request) -> ConsoleUser:
+    state = app_state(request)
+    console = console_session(request)
+    if console is None:
+        raise LoginRequired
+    with state.site.session() as session:
+        principal = account_principal(session, state.site.site_id, console.username)
+    if principal is None:
+        state.sessions.close(console.session_id)
+        raise LoginRequired
+    return ConsoleUser(principal, console)
+
+
+def console_page(permission: Permission | None) -> Callable[[Request], ConsoleUser]:
+    """A dependency for a console page: signed in, and with ``permission`` if given."""
+
+    def dependency(request: Request) -> ConsoleUser:
+        user = _console_user(request)
+        if permission is not None and not allowed(user.principal.role, permission):
+            raise _forbidden()
+        return user
+
+    return dependency
+
+
+def console_form(permission: Permission | None) -> Callable[[Request], Awaitable[ConsoleUser]]:
+    """A dependency for a console form: signed in, allowed, and with the CSRF token."""
+
+    async def dependency(request: Request) -> ConsoleUser:
+        user = _console_user(request)
+        form = await request.form()
+        given = form.get(CSRF_FIELD)
+        if not isinstance(given, str) or not csrf_matches(user.session, given):
+            raise _csrf_refused()
+        if permission is not None and not allowed(user.principal.role, permission):
+            raise _forbidden()
+        return user
+
+    return dependency

@@ -1,0 +1,291 @@
+"""What the console and the API read from a site (lanes, passages, alerts, who is on
+site) and what the agents write back (alerts acknowledged, referrals decided).
+
+Everything here returns frozen records built from the passage events: ids, outcomes
+and reasons, never an image, a template or a score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from portique.access import Outcome, Reason
+from portique.errors import BadInputError
+from portique.i18n import text
+from portique.server.errors import ConflictError, NotFoundError
+from portique.services.snapshot import site_row
+from portique.store import LaneRow, PassageRow, People, PersonRow, Sites
+from portique.store.models import PassageReviewRow
+
+MAX_COMMENT = 500
+
+
+@dataclass(frozen=True)
+class LaneView:
+    lane_id: str
+    name: str
+    zone_id: str
+    direction: str
+    face_enabled: bool
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """An agent's answer: ``outcome`` None for an acknowledged alert."""
+
+    reviewed_at: datetime
+    reviewed_by: str
+    outcome: Outcome | None
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class PassageView:
+    passage_id: str
+    lane_id: str
+    direction: str | None
+    time: datetime
+    outcome: Outcome
+    reasons: tuple[Reason, ...]
+    alert: bool
+    person_id: str | None
+    person_name: str | None
+    credential_id: str | None
+    review: ReviewView | None
+
+    @property
+    def needs_review(self) -> bool:
+        """An alert or a referral no agent has answered yet."""
+        return self.review is None and (self.alert or self.outcome is Outcome.REFER)
+
+
+@dataclass(frozen=True)
+class LockdownView:
+    in_force: bool
+    since: datetime | None
+    declared_by: str | None
+
+
+@dataclass(frozen=True)
+class OnSite:
+    """Someone inside now: their last passage allowed today was an entry."""
+
+    person_id: str
+    name: str
+    role: str
+    since: datetime
+    lane_id: str
+
+
+def lanes(session: Session, site_id: str) -> list[LaneView]:
+    return [_lane(row) for row in Sites(session).lanes(site_id)]
+
+
+def _lane(row: LaneRow) -> LaneView:
+    return LaneView(row.lane_id, row.name, row.zone_id, row.direction, row.face_enabled)
+
+
+def lane_exists(session: Session, site_id: str, lane_id: str) -> bool:
+    return Sites(session).lane(site_id, lane_id) is not None
+
+
+def lockdown(session: Session, site_id: str) -> LockdownView:
+    current = Sites(session).lockdown(site_id)
+    if current is None:
+        return LockdownView(False, None, None)
+    return LockdownView(True, current.since, current.declared_by)
+
+
+def _reasons(codes: Sequence[object]) -> tuple[Reason, ...]:
+    # A reason a newer lane knows and this server does not is left out, not fatal.
+    known = {reason.value for reason in Reason}
+    return tuple(Reason(code) for code in codes if isinstance(code, str) and code in known)
+
+
+def _views(session: Session, site_id: str, rows: Sequence[PassageRow]) -> list[PassageView]:
+    ids = [row.passage_id for row in rows]
+    reviews = {
+        review.passage_id: review
+        for review in session.scalars(
+            select(PassageReviewRow).where(PassageReviewRow.passage_id.in_(ids))
+        )
+    }
+    person_ids = {row.person_id for row in rows if row.person_id}
+    names = {
+        person.person_id: f"{person.first_name} {person.last_name}"
+        for person in People(session).of_site(site_id, person_ids)
+    }
+    return [_view(row, reviews.get(row.passage_id), names) for row in rows]
+
+
+def _view(row: PassageRow, review: PassageReviewRow | None, names: dict[str, str]) -> PassageView:
+    return PassageView(
+        passage_id=row.passage_id,
+        lane_id=row.lane_id,
+        direction=row.direction,
+        time=row.time,
+        outcome=Outcome(row.outcome),
+        reasons=_reasons(row.reasons),
+        alert=row.alert,
+        person_id=row.person_id,
+        person_name=None if row.person_id is None else names.get(row.person_id),
+        credential_id=row.credential_id,
+        review=None if review is None else _review(review),
+    )
+
+
+def _review(row: PassageReviewRow) -> ReviewView:
+    return ReviewView(
+        row.reviewed_at,
+        row.reviewed_by,
+        None if row.outcome is None else Outcome(row.outcome),
+        row.comment,
+    )
+
+
+def recent_passages(
+    session: Session, site_id: str, *, limit: int, lane_id: str | None = None
+) -> list[PassageView]:
+    """The latest passages, newest first, of the site or of one lane."""
+    query = select(PassageRow).where(PassageRow.site_id == site_id)
+    if lane_id is not None:
+        query = query.where(PassageRow.lane_id == lane_id)
+    query = query.order_by(PassageRow.time.desc(), PassageRow.passage_id).limit(limit)
+    return _views(session, site_id, session.scalars(query).all())
+
+
+def passage(session: Session, site_id: str, passage_id: str) -> PassageView:
+    row = session.get(PassageRow, passage_id)
+    if row is None or row.site_id != site_id:
+        raise NotFoundError(text(f"Aucun passage {passage_id!r}.", f"No passage {passage_id!r}."))
+    return _views(session, site_id, [row])[0]
+
+
+def open_alerts(session: Session, site_id: str, *, limit: int = 100) -> list[PassageView]:
+    """Alerts and referrals no agent has answered yet, newest first."""
+    query = (
+        select(PassageRow)
+        .outerjoin(PassageReviewRow, PassageReviewRow.passage_id == PassageRow.passage_id)
+        .where(
+            PassageRow.site_id == site_id,
+            PassageReviewRow.passage_id.is_(None),
+            or_(PassageRow.alert.is_(True), PassageRow.outcome == Outcome.REFER.value),
+        )
+        .order_by(PassageRow.time.desc(), PassageRow.passage_id)
+        .limit(limit)
+    )
+    return _views(session, site_id, session.scalars(query).all())
+
+
+def review_passage(
+    session: Session,
+    site_id: str,
+    passage_id: str,
+    *,
+    by: str,
+    now: datetime,
+    outcome: Outcome | None = None,
+    comment: str | None = None,
+) -> PassageView:
+    """Records an agent's answer to a passage: an acknowledgement (``outcome`` None) of
+    an alert or a referral, or the manual decision (grant or deny, with a comment) on a
+    referral. A passage is answered once.
+
+    Raises:
+        NotFoundError: no such passage. ConflictError: answered already, nothing to
+            acknowledge, or a decision on a passage that was not referred.
+        BadInputError: a decision without a comment.
+    """
+    current = passage(session, site_id, passage_id)
+    if current.review is not None:
+        raise ConflictError(
+            text(
+                f"Le passage {passage_id} a déjà été traité par {current.review.reviewed_by}.",
+                f"Passage {passage_id} was handled already by {current.review.reviewed_by}.",
+            )
+        )
+    cleaned = " ".join((comment or "").split())[:MAX_COMMENT] or None
+    if outcome is None:
+        if not current.needs_review:
+            raise ConflictError(
+                text(
+                    "Ce passage n'a levé aucune alerte.",
+                    "This passage raised no alert.",
+                )
+            )
+    else:
+        if outcome is Outcome.REFER:
+            raise ConflictError(text("Décidez : autoriser ou refuser.", "Decide: grant or deny."))
+        if current.outcome is not Outcome.REFER:
+            raise ConflictError(
+                text(
+                    "Seul un passage à vérifier par l'agent peut être décidé à la main.",
+                    "Only a passage referred to the agent can be decided by hand.",
+                )
+            )
+        if cleaned is None:
+            raise BadInputError(
+                text("Indiquez le motif de la décision.", "Give the reason for the decision.")
+            )
+    session.add(
+        PassageReviewRow(
+            passage_id=passage_id,
+            site_id=site_id,
+            reviewed_at=now,
+            reviewed_by=by,
+            outcome=None if outcome is None else outcome.value,
+            comment=cleaned,
+        )
+    )
+    session.flush()
+    return passage(session, site_id, passage_id)
+
+
+def on_site(session: Session, site_id: str, *, now: datetime) -> list[OnSite]:
+    """Who is inside now, for an evacuation: everyone whose last passage allowed today
+    (by the lane, or by an agent deciding a referral) was an entry; by name."""
+    site = site_row(session, site_id)
+    zone = ZoneInfo(site.timezone)
+    midnight = datetime.combine(now.astimezone(zone).date(), time.min, tzinfo=zone)
+    query = (
+        select(PassageRow)
+        .outerjoin(PassageReviewRow, PassageReviewRow.passage_id == PassageRow.passage_id)
+        .where(
+            PassageRow.site_id == site_id,
+            PassageRow.time >= midnight,
+            PassageRow.time <= now,
+            PassageRow.person_id.is_not(None),
+            PassageRow.direction.is_not(None),
+            or_(
+                PassageRow.outcome == Outcome.GRANT.value,
+                PassageReviewRow.outcome == Outcome.GRANT.value,
+            ),
+        )
+        .order_by(PassageRow.time, PassageRow.passage_id)
+    )
+    last: dict[str, PassageRow] = {}
+    for row in session.scalars(query):
+        assert row.person_id is not None
+        last[row.person_id] = row
+    inside = {person_id: row for person_id, row in last.items() if row.direction == "in"}
+    people: dict[str, PersonRow] = {
+        person.person_id: person for person in People(session).of_site(site_id, inside)
+    }
+    entries = [
+        OnSite(
+            person_id=person_id,
+            name=f"{people[person_id].last_name} {people[person_id].first_name}",
+            role=people[person_id].role,
+            since=row.time,
+            lane_id=row.lane_id,
+        )
+        for person_id, row in inside.items()
+        if person_id in people
+    ]
+    return sorted(entries, key=lambda entry: (entry.name.casefold(), entry.person_id))

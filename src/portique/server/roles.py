@@ -1,0 +1,72 @@
+"""Roles of console accounts and API tokens, and what each may see and do."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+
+
+class Role(enum.StrEnum):
+    """Who is calling. ``lane`` is for the API tokens of lanes only, never an account."""
+
+    AGENT = "agent"
+    ADMINISTRATION = "administration"
+    DPO = "dpo"
+    AUDITOR = "auditor"
+    LANE = "lane"
+
+
+ACCOUNT_ROLES: tuple[Role, ...] = (Role.AGENT, Role.ADMINISTRATION, Role.DPO, Role.AUDITOR)
+
+
+class Permission(enum.StrEnum):
+    VIEW_PASSAGES = "view_passages"
+    RECORD_PASSAGE = "record_passage"
+    VIEW_ALERTS = "view_alerts"
+    REVIEW = "review"
+    """Acknowledge an alert, decide a referral."""
+    VIEW_LOCKDOWN = "view_lockdown"
+    LOCKDOWN = "lockdown"
+    VIEW_ROSTER = "view_roster"
+    VIEW_LANES = "view_lanes"
+    VIEW_PEOPLE = "view_people"
+    MANAGE_PEOPLE = "manage_people"
+    MANAGE_CREDENTIALS = "manage_credentials"
+    MANAGE_CONSENT = "manage_consent"
+
+
+_P = Permission
+PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
+    Role.AGENT: frozenset(
+        {
+            _P.VIEW_PASSAGES,
+            _P.RECORD_PASSAGE,
+            _P.VIEW_ALERTS,
+            _P.REVIEW,
+            _P.VIEW_LOCKDOWN,
+            _P.LOCKDOWN,
+            _P.VIEW_ROSTER,
+            _P.VIEW_LANES,
+        }
+    ),
+    Role.ADMINISTRATION: frozenset(
+        {
+            _P.VIEW_LOCKDOWN,
+            _P.VIEW_LANES,
+            _P.VIEW_PEOPLE,
+            _P.MANAGE_PEOPLE,
+            _P.MANAGE_CREDENTIALS,
+            _P.MANAGE_CONSENT,
+        }
+    ),
+    # Read-only views for the controller's checks, until the audit trail exists.
+    Role.DPO: frozenset(
+        {_P.VIEW_PASSAGES, _P.VIEW_ALERTS, _P.VIEW_LOCKDOWN, _P.VIEW_LANES, _P.VIEW_PEOPLE}
+    ),
+    Role.AUDITOR: frozenset({_P.VIEW_PASSAGES, _P.VIEW_ALERTS, _P.VIEW_LOCKDOWN, _P.VIEW_LANES}),
+    Role.LANE: frozenset({_P.RECORD_PASSAGE, _P.VIEW_LANES, _P.VIEW_LOCKDOWN}),
+}
+
+
+def allowed(role: Role, permission: Permission) -> bool:
+    return permission in PERMISSIONS[role]

@@ -1,0 +1,32 @@
+"""The server's own settings: cookies, sessions, login limits and live updates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How the server behaves; the defaults suit a school, the tests shorten the delays.
+
+    ``plain_http`` drops the ``Secure`` flag of cookies: only for the demo served over
+    plain HTTP on localhost (``portique demo``), never behind a real network.
+    """
+
+    plain_http: bool = False
+    session_lifetime: timedelta = timedelta(hours=10)
+    max_failed_logins: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+    login_attempts_per_client: int = 20
+    login_window: timedelta = timedelta(minutes=5)
+    live_poll_s: float = 0.5
+    live_stream_s: float = 60.0
+    """A live stream ends after this long; the browser's EventSource reconnects itself."""
+    recent_passages: int = 50
+    clock: Callable[[], datetime] = field(default=utc_now)
