@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from portique import __version__
-from portique.commands import credentials, faces, models, passage, people, site
+from portique.commands import credentials, faces, models, passage, people, server, site
 from portique.i18n import text
 
 app = typer.Typer(
@@ -55,6 +55,8 @@ app.add_typer(people.consent_app, name="consent")
 app.add_typer(credentials.credential_app, name="credential")
 app.command("pass", help=passage.PASS_HELP)(passage.pass_)
 app.add_typer(models.models_app, name="models")
+app.command("serve", help=server.SERVE_HELP)(server.serve)
+app.add_typer(server.account_app, name="account")
 
 
 def main() -> None:
