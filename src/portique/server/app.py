@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import MutableHeaders, QueryParams
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portique.errors import PortiqueError
@@ -141,6 +142,42 @@ async def _validation_error(request: Request, error: Exception) -> Response:
     return _error_page(request, 422, "bad_input", message)
 
 
+# Errors raised by the framework itself, before a route runs: a body it cannot parse, a
+# path or a method the server does not serve.
+_HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
+    400: (
+        "invalid_request",
+        "Requête illisible : son contenu ne peut pas être lu.",
+        "Unreadable request: its body cannot be parsed.",
+    ),
+    404: ("not_found", "Cette adresse n'existe pas.", "No such address."),
+    405: (
+        "method_not_allowed",
+        "Méthode non permise à cette adresse.",
+        "Method not allowed at this address.",
+    ),
+}
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    """The framework's own errors in the API's error body (or the console's error page),
+    not Starlette's ``{"detail": ...}``."""
+    assert isinstance(error, HTTPException)
+    code, fr, en = _HTTP_ERRORS.get(
+        error.status_code, ("http_error", "Requête refusée.", "Request refused.")
+    )
+    message = text(fr, en)
+    if _is_api(request):
+        return JSONResponse(
+            {"error": code, "message": message, "details": []},
+            status_code=error.status_code,
+            headers=error.headers,
+        )
+    response = _error_page(request, error.status_code, code, message)
+    response.headers.update(error.headers or {})
+    return response
+
+
 async def _login_required(request: Request, error: Exception) -> Response:
     return RedirectResponse("/login", status_code=303)
 
@@ -193,6 +230,7 @@ def create_app(
     app.add_exception_handler(PortiqueError, _portique_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(HTTPException, _http_error)
     app.include_router(api.router)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
