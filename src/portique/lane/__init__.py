@@ -1,0 +1,127 @@
+"""The runtime of one lane: drivers, the local snapshot, offline decisions, the outbox.
+
+A lane reads a credential (a QR code in a camera frame, or a badge), decides on its own
+policy snapshot, compares a face 1:1 only for those who opted in, signals the outcome
+and forwards the event to the server through its outbox, at least once::
+
+    from portique import lane
+    config = lane.LaneConfig("lycee-0130001A", "entree", Path("/var/lib/portique/lane"))
+    transport = lane.MqttTransport(lane.MqttBroker.parse("mqtt://server"), config.site_id,
+                                   config.lane_id, lane.load_link_key(path))
+    with lane.Lane(config, transport=transport, camera=lane.OpenCvCamera(0),
+                   signals=[lane.ConsoleSignal()], face_engine=lane.lane_face_engine()) as gate:
+        gate.start()
+        gate.run(stop_event)
+
+Laid out by capability: ``drivers/`` (camera, QR, badge readers, signals: an interface,
+a real driver and a simulated one each), ``comms/`` (in-process and MQTT links, ingest),
+and the runtime, face capture, snapshot, events and outbox modules.
+"""
+
+from __future__ import annotations
+
+from portique.lane.comms import (
+    EventSink,
+    Ingestor,
+    InProcessHub,
+    InProcessTransport,
+    LinkHandler,
+    MemorySink,
+    MqttBroker,
+    MqttHub,
+    MqttTransport,
+    Transport,
+    load_link_key,
+    new_link_key,
+    write_link_key,
+)
+from portique.lane.drivers import (
+    BadgeReader,
+    Camera,
+    ConsoleSignal,
+    GpioSignal,
+    HttpRelaySignal,
+    KeyboardWedgeReader,
+    LaneSignal,
+    OpenCvCamera,
+    QrReader,
+    SerialBadgeReader,
+    SimulatedBadgeReader,
+    SimulatedCamera,
+    SimulatedQrReader,
+    SimulatedSignal,
+    ZxingQrReader,
+    open_badge_reader,
+)
+from portique.lane.errors import (
+    BadgeReaderError,
+    CameraError,
+    EventFormatError,
+    LaneError,
+    LinkError,
+    NoSnapshotError,
+    SnapshotError,
+)
+from portique.lane.events import PassageEvent, Receipt, new_event_id
+from portique.lane.face import CaptureSettings, FaceCapture, lane_face_engine
+from portique.lane.outbox import Outbox, OutboxCounts, RetryPolicy
+from portique.lane.runtime import Lane, LaneConfig, PassageResult
+from portique.lane.simulated import PresentBadge, ShowCode, SimulatedLane, credential_frame
+from portique.lane.snapshot import LaneSnapshot, SnapshotFile
+
+__all__ = [
+    "BadgeReader",
+    "BadgeReaderError",
+    "Camera",
+    "CameraError",
+    "CaptureSettings",
+    "ConsoleSignal",
+    "EventFormatError",
+    "EventSink",
+    "FaceCapture",
+    "GpioSignal",
+    "HttpRelaySignal",
+    "InProcessHub",
+    "InProcessTransport",
+    "Ingestor",
+    "KeyboardWedgeReader",
+    "Lane",
+    "LaneConfig",
+    "LaneError",
+    "LaneSignal",
+    "LaneSnapshot",
+    "LinkError",
+    "LinkHandler",
+    "MemorySink",
+    "MqttBroker",
+    "MqttHub",
+    "MqttTransport",
+    "NoSnapshotError",
+    "OpenCvCamera",
+    "Outbox",
+    "OutboxCounts",
+    "PassageEvent",
+    "PassageResult",
+    "PresentBadge",
+    "QrReader",
+    "Receipt",
+    "RetryPolicy",
+    "SerialBadgeReader",
+    "ShowCode",
+    "SimulatedBadgeReader",
+    "SimulatedCamera",
+    "SimulatedLane",
+    "SimulatedQrReader",
+    "SimulatedSignal",
+    "SnapshotError",
+    "SnapshotFile",
+    "Transport",
+    "ZxingQrReader",
+    "credential_frame",
+    "lane_face_engine",
+    "load_link_key",
+    "new_event_id",
+    "new_link_key",
+    "open_badge_reader",
+    "write_link_key",
+]

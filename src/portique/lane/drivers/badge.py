@@ -1,0 +1,205 @@
+"""Badge readers: keyboard-wedge readers that type the UID, serial readers, simulated ones.
+
+Every reader gives one UID per badge presented, in the canonical form of
+``credentials.normalize_badge_uid``. A line that is not a UID (a misread, a key pressed
+by hand) is given as typed: the decision engine refuses it as unreadable, so the person
+sees that the lane read something and can present the badge again.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from typing import Any, Protocol, TextIO
+
+import serial
+
+from portique.credentials import InvalidBadgeUidError, normalize_badge_uid
+from portique.lane.errors import BadgeReaderError
+
+log = logging.getLogger(__name__)
+
+MAX_LINE = 128
+"""Longer lines are not badge UIDs (a 10-byte UID with separators is 29 characters)."""
+
+_FRAMING = "\x02\x03\r\n\x00"  # STX/ETX framing of serial RFID readers, line ends, padding
+
+
+class BadgeReader(Protocol):
+    """A reader of badge UIDs."""
+
+    def read(self, timeout: float | None = None) -> str | None:
+        """The next UID presented, waiting up to ``timeout`` seconds (None: forever);
+        None when none came, or the reader is closed."""
+
+    def close(self) -> None:
+        """Releases the reader."""
+
+
+def badge_uid(line: str) -> str | None:
+    """The UID a reader's line stands for: canonical when it is one, else as typed;
+    None for an empty line."""
+    text = line.strip(_FRAMING + " \t")
+    if not text:
+        return None
+    try:
+        return normalize_badge_uid(text)
+    except InvalidBadgeUidError:
+        return text[:MAX_LINE]
+
+
+class KeyboardWedgeReader:
+    """A USB reader that types the UID and Enter, like a keyboard: reads lines from a
+    text stream (standard input by default) in a background thread."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        import sys
+
+        self._stream = stream if stream is not None else sys.stdin
+        self._uids: queue.Queue[str | None] = queue.Queue()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._pump, name="portique-wedge", daemon=True)
+        self._thread.start()
+
+    @property
+    def closed(self) -> bool:
+        """True once the stream has ended (or :meth:`close` was called)."""
+        return self._closed.is_set() and self._uids.empty()
+
+    def read(self, timeout: float | None = None) -> str | None:
+        if self.closed:
+            return None
+        try:
+            return self._uids.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        self._closed.set()
+        self._uids.put(None)
+
+    def _pump(self) -> None:
+        try:
+            for line in self._stream:
+                if self._closed.is_set():
+                    break
+                uid = badge_uid(line)
+                if uid is not None:
+                    self._uids.put(uid)
+        except (OSError, ValueError) as exc:
+            log.warning("the keyboard-wedge reader stopped: %s", exc)
+        finally:
+            self._closed.set()
+            self._uids.put(None)
+
+
+class SerialBadgeReader:
+    """A reader on a serial port (``/dev/ttyUSB0``, ``COM3``, or a pyserial URL such as
+    ``loop://``) that sends one UID per line.
+
+    Raises:
+        BadgeReaderError: the port cannot be opened.
+    """
+
+    def __init__(self, port: str, *, baudrate: int = 9600) -> None:
+        self.port = port
+        try:
+            self._serial: Any = serial.serial_for_url(port, baudrate=baudrate, timeout=0.1)
+        except (serial.SerialException, ValueError, OSError) as exc:
+            raise BadgeReaderError(
+                f"Cannot open the badge reader on {port}: {exc}. Check the port name and that "
+                "this user may use it (group dialout)."
+            ) from None
+        self._buffer = bytearray()
+        self._lock = threading.Lock()
+
+    def read(self, timeout: float | None = None) -> str | None:
+        """The next UID, waiting up to ``timeout`` seconds.
+
+        Raises:
+            BadgeReaderError: the reader was unplugged or failed.
+        """
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            while True:
+                line = self._take_line()
+                if line is not None:
+                    uid = badge_uid(line)
+                    if uid is not None:
+                        return uid
+                    continue
+                if deadline is not None and time.monotonic() >= deadline:
+                    return None
+                try:
+                    chunk = self._serial.read(max(1, self._serial.in_waiting))
+                except (serial.SerialException, OSError) as exc:
+                    raise BadgeReaderError(
+                        f"The badge reader on {self.port} failed: {exc}."
+                    ) from None
+                self._buffer.extend(chunk)
+                if len(self._buffer) > 4 * MAX_LINE and b"\n" not in self._buffer:
+                    self._buffer.clear()  # noise without line ends: drop it
+
+    def close(self) -> None:
+        with self._lock:
+            self._serial.close()
+
+    def _take_line(self) -> str | None:
+        """The first complete line of the buffer (ended by LF, CR or ETX), if any."""
+        ends = [i for i in (self._buffer.find(end) for end in (b"\n", b"\r", b"\x03")) if i >= 0]
+        if not ends:
+            return None
+        index = min(ends)
+        line = bytes(self._buffer[:index])
+        del self._buffer[: index + 1]
+        return line.decode("ascii", errors="replace")
+
+
+class SimulatedBadgeReader:
+    """Badges presented by a script: ``present(uid)`` queues a UID (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._uids: queue.Queue[str] = queue.Queue()
+
+    def present(self, *lines: str) -> None:
+        """Queues what a reader would send for each badge."""
+        for line in lines:
+            uid = badge_uid(line)
+            if uid is not None:
+                self._uids.put(uid)
+
+    def read(self, timeout: float | None = None) -> str | None:
+        try:
+            if timeout is not None and timeout <= 0:
+                return self._uids.get_nowait()
+            return self._uids.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        pass
+
+
+def open_badge_reader(spec: str) -> BadgeReader:
+    """The reader a setting names: ``stdin`` (keyboard wedge), ``serial:PORT`` or
+    ``serial:PORT@BAUD`` (``serial:/dev/ttyUSB0@9600``).
+
+    Raises:
+        BadgeReaderError: an unknown kind, or a port that cannot be opened.
+    """
+    if spec == "stdin":
+        return KeyboardWedgeReader()
+    kind, _, rest = spec.partition(":")
+    if kind == "serial" and rest:
+        port, _, baud = rest.rpartition("@") if "@" in rest else (rest, "", "")
+        try:
+            return SerialBadgeReader(port, baudrate=int(baud) if baud else 9600)
+        except ValueError:
+            raise BadgeReaderError(f"{baud!r} is not a baud rate.") from None
+    raise BadgeReaderError(
+        f"Unknown badge reader {spec!r}: use stdin, or serial:PORT[@BAUD] "
+        "(serial:/dev/ttyUSB0@9600)."
+    )

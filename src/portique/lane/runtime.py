@@ -1,0 +1,485 @@
+"""The lane runtime: a credential read, a decision on the local snapshot, a signal, an event.
+
+For each credential (a QR code in a camera frame, or a badge UID) a :class:`Lane`
+builds the passage, asks ``needs_face``, captures and compares a face only then,
+``decide``-s on its own snapshot, signals the outcome, keeps the event in its outbox
+and forwards it. Nothing in that path waits for the server: with the link down the lane
+decides exactly as before, and its outbox sends the events once the link is back.
+
+Threads: decisions run on the caller's thread (``run``, ``step``, ``present``); the
+transport calls back from its own; a forwarder thread sends what the outbox holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from portique.access import (
+    BadgeUid,
+    Decision,
+    Direction,
+    FaceOutcome,
+    LastPassage,
+    Passage,
+    PolicySnapshot,
+    Presented,
+    QrPayload,
+    decide,
+    needs_face,
+)
+from portique.biometrics import FaceEngine
+from portique.biometrics.types import RGBImage
+from portique.credentials import CredentialError, verify_credential
+from portique.lane.comms.base import Transport
+from portique.lane.drivers.badge import BadgeReader
+from portique.lane.drivers.camera import Camera
+from portique.lane.drivers.qr import QrReader, ZxingQrReader
+from portique.lane.drivers.signal import LaneSignal
+from portique.lane.errors import NoSnapshotError
+from portique.lane.events import PassageEvent, Receipt
+from portique.lane.face import CaptureSettings, FaceCapture, credential_template
+from portique.lane.files import private_directory
+from portique.lane.outbox import OUTBOX_FILE, Outbox, RetryPolicy
+from portique.lane.snapshot import SNAPSHOT_FILE, LaneSnapshot, SnapshotFile
+
+log = logging.getLogger(__name__)
+
+PURGE_EVERY_S = 600.0
+
+
+@dataclass(frozen=True)
+class LaneConfig:
+    """One lane: which site and lane it is, where it keeps its files, how it behaves.
+
+    ``directory`` holds the snapshot and the outbox (owner-only). ``repeat_s``: the same
+    credential seen again within this many seconds is the same passage (a card stays in
+    front of the camera for many frames). ``lang``: the language of the signals.
+    """
+
+    site_id: str
+    lane_id: str
+    directory: Path
+    lang: str = "fr"
+    capture: CaptureSettings = field(default_factory=CaptureSettings)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    repeat_s: float = 3.0
+    batch_size: int = 100
+
+    @property
+    def snapshot_path(self) -> Path:
+        return Path(self.directory) / SNAPSHOT_FILE
+
+    @property
+    def outbox_path(self) -> Path:
+        return Path(self.directory) / OUTBOX_FILE
+
+
+@dataclass(frozen=True)
+class PassageResult:
+    """A passage decided at the lane.
+
+    ``latency_ms``: from the credential in hand to the decision, face capture and
+    comparison included, QR decoding excluded (``decode_ms``, None for a badge).
+    ``face_requested``: the engine wanted a face; ``face_compared``: one was compared
+    (or its capture failed) and the engine used the outcome.
+    """
+
+    decision: Decision
+    event: PassageEvent
+    latency_ms: float
+    decode_ms: float | None
+    face_requested: bool
+    face_compared: bool
+
+
+def utc_now() -> datetime:
+    """The lane's default clock."""
+    return datetime.now(UTC)
+
+
+class Lane:
+    """One lane at work: drivers, the local snapshot, the outbox and the link.
+
+    Every driver is optional: a lane without a camera reads badges only, a lane without
+    a transport keeps its events until one is given. ``face_engine`` is needed only
+    where people opted in to face comparison; without it their passages are referred.
+    """
+
+    def __init__(
+        self,
+        config: LaneConfig,
+        *,
+        transport: Transport | None = None,
+        signals: Sequence[LaneSignal] = (),
+        camera: Camera | None = None,
+        badge_reader: BadgeReader | None = None,
+        qr_reader: QrReader | None = None,
+        face_engine: FaceEngine | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        outbox_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.transport = transport
+        self.signals = tuple(signals)
+        self.camera = camera
+        self.badge_reader = badge_reader
+        self.qr_reader = qr_reader or ZxingQrReader()
+        self.capture = None if face_engine is None else FaceCapture(face_engine, config.capture)
+        self._clock = clock
+        private_directory(config.directory)
+        self.snapshot_file = SnapshotFile(config.snapshot_path)
+        self.outbox = Outbox(config.outbox_path, retry=config.retry, clock=outbox_clock)
+        self._state = threading.Condition()
+        self._snapshot: LaneSnapshot | None = None
+        self._policy: PolicySnapshot | None = None
+        self._last: dict[str, LastPassage] = {}
+        self._recent: dict[object, float] = {}
+        self._flush_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._forwarder: threading.Thread | None = None
+        self._warned_no_snapshot = False
+
+    # Life cycle ---------------------------------------------------------------------
+
+    def start(self, *, forward: bool = True) -> None:
+        """Loads the snapshot on disk, links to the server and starts forwarding events.
+
+        Raises:
+            SnapshotError: the snapshot on disk is unreadable or exposed.
+        """
+        stored = self.snapshot_file.load()
+        if stored is not None:
+            self._install(stored)
+            log.info("lane %s starts on snapshot version %d", self.lane_id, stored.version)
+        if self.transport is not None:
+            self.transport.start(self)
+        if forward:
+            self._forwarder = threading.Thread(
+                target=self._forward_loop, name=f"portique-forward-{self.lane_id}", daemon=True
+            )
+            self._forwarder.start()
+
+    def close(self) -> None:
+        """Stops the lane; events not acknowledged stay in the outbox for next time."""
+        self._stopping.set()
+        self._wake.set()
+        if self._forwarder is not None:
+            self._forwarder.join(timeout=10)
+        if self.transport is not None:
+            self.transport.close()
+        for device in (*self.signals, self.camera, self.badge_reader):
+            if device is not None:
+                try:
+                    device.close()
+                except Exception:
+                    log.exception("closing a lane device failed")
+        self.outbox.close()
+
+    def __enter__(self) -> Lane:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def lane_id(self) -> str:
+        return self.config.lane_id
+
+    # The snapshot -------------------------------------------------------------------
+
+    @property
+    def snapshot(self) -> LaneSnapshot | None:
+        """The snapshot the lane decides from (None before the first one)."""
+        with self._state:
+            return self._snapshot
+
+    @property
+    def version(self) -> int | None:
+        snapshot = self.snapshot
+        return None if snapshot is None else snapshot.version
+
+    def apply_snapshot(self, snapshot: LaneSnapshot) -> bool:
+        """Takes ``snapshot`` if it is newer than the lane's, and keeps it on disk;
+        whether it was taken. A snapshot of another site is refused."""
+        if snapshot.site_id != self.config.site_id:
+            log.warning(
+                "lane %s refused a snapshot of site %s (it serves %s)",
+                self.lane_id,
+                snapshot.site_id,
+                self.config.site_id,
+            )
+            return False
+        with self._state:
+            if not snapshot.is_newer_than(self._snapshot):
+                return False
+            self._install(snapshot)
+        # Written outside the lock: a passage never waits for the disk. The file keeps
+        # only newer versions, whatever order two writes end in.
+        try:
+            self.snapshot_file.save(snapshot)
+        except Exception:
+            # The lane still decides on it; the file catches up with the next version.
+            log.exception("lane %s could not keep snapshot %d", self.lane_id, snapshot.version)
+        if self.lane_id not in snapshot.policy.lanes:
+            log.warning("snapshot %d does not know lane %s", snapshot.version, self.lane_id)
+        log.info("lane %s now decides on snapshot version %d", self.lane_id, snapshot.version)
+        return True
+
+    def wait_for_version(self, version: int, timeout: float) -> bool:
+        """Waits until the lane decides on ``version`` or newer; whether it does."""
+        with self._state:
+            return self._state.wait_for(
+                lambda: self._snapshot is not None and self._snapshot.version >= version,
+                timeout,
+            )
+
+    def _install(self, snapshot: LaneSnapshot) -> None:
+        with self._state:
+            self._snapshot = snapshot
+            self._policy = self._with_local_passages(snapshot.policy)
+            self._warned_no_snapshot = False
+            self._state.notify_all()
+
+    def _with_local_passages(self, policy: PolicySnapshot) -> PolicySnapshot:
+        """``policy`` with the lane's own granted passages the snapshot does not know yet
+        (anti-passback must hold between two snapshots)."""
+        window = policy.settings.anti_passback_window
+        now = self._clock()
+        self._last = {
+            person_id: last
+            for person_id, last in self._last.items()
+            if window is not None and now - last.time < window
+        }
+        newer = {
+            person_id: last
+            for person_id, last in self._last.items()
+            if (known := policy.last_passages.get(person_id)) is None or known.time < last.time
+        }
+        if not newer:
+            return policy
+        return replace(policy, last_passages={**policy.last_passages, **newer})
+
+    # Passages -----------------------------------------------------------------------
+
+    def read_frame(self, frame: RGBImage, *, at: datetime | None = None) -> PassageResult | None:
+        """Decides the passage of the credential whose QR code is in ``frame``; None
+        when the frame holds no code, or the same code was just decided."""
+        started = time.perf_counter()
+        payload = self.qr_reader.read(frame)
+        decode_ms = (time.perf_counter() - started) * 1000.0
+        if payload is None or self._repeated(payload):
+            return None
+        return self.present(QrPayload(payload), frame=frame, at=at, decode_ms=decode_ms)
+
+    def present_badge(self, uid: str, *, at: datetime | None = None) -> PassageResult | None:
+        """Decides the passage of a badge; None when the same badge was just decided."""
+        if self._repeated(("badge", uid)):
+            return None
+        return self.present(BadgeUid(uid), at=at)
+
+    def present(
+        self,
+        credential: Presented,
+        *,
+        frame: RGBImage | None = None,
+        at: datetime | None = None,
+        decode_ms: float | None = None,
+    ) -> PassageResult:
+        """Decides a passage on the local snapshot, signals it and keeps its event.
+
+        ``frame`` is the camera frame the credential was read in: the first candidate
+        for the face, when one is needed.
+
+        Raises:
+            NoSnapshotError: the lane never received a snapshot.
+        """
+        started = time.perf_counter()
+        with self._state:
+            snapshot, policy = self._snapshot, self._policy
+        if snapshot is None or policy is None:
+            raise NoSnapshotError(
+                f"Lane {self.lane_id} has no policy snapshot yet: link it to the server once "
+                "(it then decides alone, even offline)."
+            )
+        passage = Passage(self.lane_id, at or self._clock(), credential)
+        face_requested = needs_face(policy, passage)
+        face = None
+        if face_requested:
+            face = self._compare_face(snapshot, policy, credential, frame)
+            if face is not None:
+                passage = passage.with_face(face)
+        decision = decide(policy, passage)
+        latency_ms = (time.perf_counter() - started) * 1000.0
+
+        lane = policy.lanes.get(self.lane_id)
+        direction = None if lane is None else lane.direction
+        event = PassageEvent.of(
+            decision, site_id=self.config.site_id, direction=direction, latency_ms=latency_ms
+        )
+        self._signal(decision)
+        self._remember(decision, direction)
+        try:
+            self.outbox.add(event)
+        except Exception:
+            log.exception("lane %s could not keep the event of a passage", self.lane_id)
+        self._wake.set()
+        log.info(
+            "lane %s: %s (%s) in %.1f ms",
+            self.lane_id,
+            decision.outcome.value,
+            ", ".join(reason.value for reason in decision.reasons),
+            latency_ms,
+        )
+        return PassageResult(
+            decision=decision,
+            event=event,
+            latency_ms=latency_ms,
+            decode_ms=decode_ms,
+            face_requested=face_requested,
+            face_compared=face is not None,
+        )
+
+    def step(self, timeout: float = 0.05) -> PassageResult | None:
+        """One turn of the lane: a badge if one was presented, else one camera frame."""
+        try:
+            if self.badge_reader is not None:
+                wait = 0.0 if self.camera is not None else timeout
+                uid = self.badge_reader.read(wait)
+                if uid is not None:
+                    return self.present_badge(uid)
+            if self.camera is not None:
+                frame = self.camera.read()
+                if frame is not None:
+                    return self.read_frame(frame)
+                self._stopping.wait(timeout)
+        except NoSnapshotError as error:
+            if not self._warned_no_snapshot:
+                self._warned_no_snapshot = True
+                log.error("%s", error.message)
+        return None
+
+    def run(self, stop: threading.Event) -> None:
+        """Runs the lane until ``stop`` is set."""
+        while not stop.is_set() and not self._stopping.is_set():
+            self.step()
+
+    def _compare_face(
+        self,
+        snapshot: LaneSnapshot,
+        policy: PolicySnapshot,
+        credential: Presented,
+        frame: RGBImage | None,
+    ) -> FaceOutcome | None:
+        if self.capture is None or not isinstance(credential, QrPayload):
+            return None
+        try:
+            claims = verify_credential(credential.data, policy.verifiers, policy.site.site_id)
+        except CredentialError:
+            return None
+        template = credential_template(claims, snapshot.template_keys, snapshot.face_model)
+        if template is None:
+            log.warning("lane %s cannot open the template of a credential", self.lane_id)
+            return None
+        return self.capture.compare(template, frame, self.camera)
+
+    def forget_reads(self) -> None:
+        """Forgets the credentials just read: the next read of any is a new passage."""
+        self._recent.clear()
+
+    def _repeated(self, key: object) -> bool:
+        now = time.monotonic()
+        horizon = now - self.config.repeat_s
+        if len(self._recent) > 256:
+            self._recent = {k: seen for k, seen in self._recent.items() if seen > horizon}
+        seen = self._recent.get(key)
+        self._recent[key] = now
+        return seen is not None and seen > horizon
+
+    def _signal(self, decision: Decision) -> None:
+        for signal in self.signals:
+            try:
+                signal.show(decision)
+            except Exception:
+                log.exception("a lane signal failed")
+
+    def _remember(self, decision: Decision, direction: Direction | None) -> None:
+        """Keeps a granted passage for anti-passback until a snapshot knows it."""
+        if not decision.granted or decision.person_id is None or direction is None:
+            return
+        with self._state:
+            last = LastPassage(direction, decision.time)
+            self._last[decision.person_id] = last
+            if self._policy is not None:
+                self._policy = replace(
+                    self._policy,
+                    last_passages={**self._policy.last_passages, decision.person_id: last},
+                )
+
+    # Forwarding ---------------------------------------------------------------------
+
+    def flush(self) -> int:
+        """Sends the events that are due; how many were handed to the link."""
+        transport = self.transport
+        if transport is None or not transport.connected:
+            return 0
+        sent = 0
+        with self._flush_lock:
+            while True:
+                batch = self.outbox.due(self.config.batch_size)
+                if not batch:
+                    break
+                self.outbox.attempted(event.event_id for event in batch)
+                if not transport.send(batch):
+                    break
+                sent += len(batch)
+        return sent
+
+    def wait_forwarded(self, timeout: float) -> bool:
+        """Waits until the server acknowledged every event; whether it did."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.outbox.counts().waiting == 0:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            self._wake.set()
+            time.sleep(0.02)
+
+    def _forward_loop(self) -> None:
+        purged_at = 0.0
+        while not self._stopping.is_set():
+            try:
+                self.flush()
+                if time.monotonic() - purged_at > PURGE_EVERY_S:
+                    purged_at = time.monotonic()
+                    self.outbox.purge_sent()
+                due_in = self.outbox.next_due_in()
+            except Exception:
+                log.exception("lane %s could not forward its events", self.lane_id)
+                due_in = None
+            self._wake.wait(5.0 if due_in is None else min(max(due_in, 0.01), 5.0))
+            self._wake.clear()
+
+    # LinkHandler: called by the transport, from its thread ------------------------------
+
+    def snapshot_received(self, snapshot: LaneSnapshot) -> None:
+        self.apply_snapshot(snapshot)
+
+    def receipt_received(self, receipt: Receipt) -> None:
+        self.outbox.mark_sent(receipt.stored)
+        if receipt.rejected:
+            count = self.outbox.mark_rejected(receipt.rejected)
+            log.error("the server refused %d events of lane %s for good", count, self.lane_id)
+
+    def link_changed(self, up: bool) -> None:
+        if up:
+            self.outbox.retry_now()
+            self._wake.set()
+        log.info("lane %s link %s", self.lane_id, "up" if up else "down")

@@ -1,0 +1,150 @@
+"""A simulated lane for demos and tests: scripted people show codes and badges to it.
+
+Frames are composed the way a lane camera would see a person holding a card: the QR
+code of the credential on one side, optionally their face (an RGB image, e.g. an LFW
+photo) on the other. They go through the real QR decoder, face engine and decision
+engine; only the camera, the badge reader and the signal are simulated.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from portique.biometrics import FaceEngine
+from portique.biometrics.types import RGBImage
+from portique.credentials import render_qr_png
+from portique.lane.comms.base import Transport
+from portique.lane.drivers.badge import SimulatedBadgeReader
+from portique.lane.drivers.camera import SimulatedCamera
+from portique.lane.drivers.signal import LaneSignal, SimulatedSignal
+from portique.lane.runtime import Lane, LaneConfig, PassageResult, utc_now
+
+FRAME_SIZE = (640, 480)
+WALL = 90
+
+
+def credential_frame(
+    payload: bytes,
+    face: RGBImage | None = None,
+    *,
+    size: tuple[int, int] = FRAME_SIZE,
+    qr_scale: int = 3,
+    face_scale: float = 1.2,
+) -> RGBImage:
+    """A camera frame of someone holding up the QR code of ``payload``: the code in the
+    lower right, ``face`` (scaled by ``face_scale``) on the left, on a plain wall."""
+    width, height = size
+    frame = np.full((height, width, 3), WALL, dtype=np.uint8)
+    if face is not None:
+        scaled = cv2.resize(
+            face,
+            None,
+            fx=face_scale,
+            fy=face_scale,
+            interpolation=cv2.INTER_AREA if face_scale < 1 else cv2.INTER_LINEAR,
+        )
+        top = max((height - scaled.shape[0]) // 2, 0)
+        h, w = min(scaled.shape[0], height - top), min(scaled.shape[1], width // 2)
+        frame[top : top + h, 10 : 10 + w] = scaled[:h, :w]
+    code = _code_image(bytes(payload), qr_scale)
+    h, w = min(code.shape[0], height), min(code.shape[1], width)
+    frame[height - h :, width - w :] = code[:h, :w]
+    return frame
+
+
+@functools.lru_cache(maxsize=64)
+def _code_image(payload: bytes, scale: int) -> RGBImage:
+    """The QR code of ``payload`` as an RGB image (encoding a QR code takes tens of ms:
+    a replayed script shows the same cards again and again)."""
+    with Image.open(io.BytesIO(render_qr_png(payload, scale=scale))) as image:
+        code = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    code.flags.writeable = False
+    return code
+
+
+@dataclass(frozen=True)
+class ShowCode:
+    """Someone holds the QR code ``payload`` up to the camera, their ``face`` in view,
+    for ``frames`` frames (the face capture may use them all)."""
+
+    payload: bytes
+    face: RGBImage | None = None
+    at: datetime | None = None
+    frames: int = 3
+
+
+@dataclass(frozen=True)
+class PresentBadge:
+    """Someone presents a badge; ``uid`` is what the reader sends."""
+
+    uid: str
+    at: datetime | None = None
+
+
+Step = ShowCode | PresentBadge
+
+
+class SimulatedLane:
+    """A :class:`Lane` with a simulated camera, badge reader and signal, played by a
+    script of :class:`ShowCode` and :class:`PresentBadge` steps."""
+
+    def __init__(
+        self,
+        config: LaneConfig,
+        *,
+        transport: Transport | None = None,
+        face_engine: FaceEngine | None = None,
+        signals: Sequence[LaneSignal] = (),
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.camera = SimulatedCamera()
+        self.reader = SimulatedBadgeReader()
+        self.signal = SimulatedSignal()
+        self.lane = Lane(
+            config,
+            transport=transport,
+            signals=(self.signal, *signals),
+            camera=self.camera,
+            badge_reader=self.reader,
+            face_engine=face_engine,
+            clock=clock,
+        )
+
+    def start(self, *, forward: bool = True) -> None:
+        self.lane.start(forward=forward)
+
+    def close(self) -> None:
+        self.lane.close()
+
+    def __enter__(self) -> SimulatedLane:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def play(self, step: Step) -> PassageResult | None:
+        """Plays one step; its passage (None if the lane saw no credential)."""
+        self.lane.forget_reads()  # each step is a new person at the lane
+        if isinstance(step, PresentBadge):
+            self.reader.present(step.uid)
+            uid = self.reader.read(0)
+            return None if uid is None else self.lane.present_badge(uid, at=step.at)
+        frame = credential_frame(step.payload, step.face)
+        # The person stays in view: the frames after the first feed the face capture.
+        self.camera.show(*([frame] * max(step.frames - 1, 0)))
+        try:
+            return self.lane.read_frame(frame, at=step.at)
+        finally:
+            self.camera.clear()  # they walked through; frames are dropped
+
+    def replay(self, steps: Iterable[Step]) -> list[PassageResult | None]:
+        """Plays every step in order."""
+        return [self.play(step) for step in steps]

@@ -1,0 +1,484 @@
+"""The lane's policy snapshot: what it decides from when alone, its JSON form and its file.
+
+A :class:`LaneSnapshot` is the engine's :class:`~portique.access.PolicySnapshot` plus
+what a lane needs beyond it: the template keys that open the templates sealed in
+credentials, and the face model those templates come from. The face threshold is
+policy and stays in the snapshot's settings. Its version is the site's snapshot version:
+a lane takes a newer one and ignores an older or equal one, so a late or replayed
+message never rolls a revocation back.
+
+The JSON form is deterministic (sorted keys and lists), so the same snapshot always
+gives the same bytes. It carries the site's template keys: the file is owner-only and
+the MQTT link seals it (see ``portique.lane.comms.link``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from portique.access import (
+    Action,
+    BadgeBinding,
+    Consent,
+    ConsentGiver,
+    Direction,
+    ExitPermission,
+    Group,
+    Lane,
+    LastPassage,
+    Lockdown,
+    Person,
+    PolicyError,
+    PolicySnapshot,
+    Role,
+    Site,
+    SiteSettings,
+    VisitorPass,
+    Zone,
+)
+from portique.credentials import (
+    KeyringError,
+    Revocation,
+    RevocationList,
+    decode_verifiers,
+    encode_verifiers,
+)
+from portique.lane.errors import SnapshotError
+from portique.lane.files import exposed_mode, write_private
+
+# The stored forms of timetables and settings are the server's own (one format for both).
+from portique.services.policy_json import (
+    calendar_from_json,
+    exception_to_json,
+    exit_rule,
+    settings_from_json,
+    timetable_from_json,
+    timetable_to_json,
+)
+
+SNAPSHOT_FORMAT = 1
+SNAPSHOT_FILE = "snapshot.json"
+TEMPLATE_KEY_BYTES = 32
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class LaneSnapshot:
+    """Everything a lane decides from, at one version of the site's policy.
+
+    ``template_keys`` (key id → 32-byte AES key) open the templates sealed in the
+    credentials; ``face_model`` names the model those templates come from (None while
+    nobody is enrolled). ``issued_at`` is when the server built it.
+    """
+
+    policy: PolicySnapshot
+    template_keys: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    face_model: str | None = None
+    issued_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for key_id, key in self.template_keys.items():
+            if not isinstance(key, bytes) or len(key) != TEMPLATE_KEY_BYTES:
+                raise SnapshotError(f"Template key {key_id!r} is not a 32-byte key.")
+        object.__setattr__(self, "template_keys", dict(self.template_keys))
+
+    @property
+    def version(self) -> int:
+        return self.policy.version
+
+    @property
+    def site_id(self) -> str:
+        return self.policy.site.site_id
+
+    @property
+    def face_threshold(self) -> float | None:
+        """The similarity at or above which a face matches (the site's operating point)."""
+        return self.policy.settings.face_threshold
+
+    def is_newer_than(self, other: LaneSnapshot | None) -> bool:
+        """Whether this snapshot should replace ``other`` (a strictly greater version)."""
+        return other is None or self.version > other.version
+
+    def to_json(self) -> dict[str, Any]:
+        """The snapshot as a JSON-ready object (see the module docstring)."""
+        return snapshot_to_json(self)
+
+    def to_bytes(self) -> bytes:
+        """The snapshot as deterministic JSON bytes."""
+        text = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+        return text.encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> LaneSnapshot:
+        """The snapshot of bytes made by :meth:`to_bytes`.
+
+        Raises:
+            SnapshotError: not a snapshot, or of a format this version does not read.
+        """
+        try:
+            body = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SnapshotError(f"The policy snapshot is not JSON: {exc}.") from None
+        return snapshot_from_json(body)
+
+
+# Encoding -------------------------------------------------------------------------------
+
+
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _settings_to_json(settings: SiteSettings) -> dict[str, Any]:
+    window = settings.anti_passback_window
+    return {
+        "face_enabled": settings.face_enabled,
+        "face_threshold": settings.face_threshold,
+        "face_mismatch_action": settings.face_mismatch_action.value,
+        "poor_capture_action": settings.poor_capture_action.value,
+        "outside_hours_action": settings.outside_hours_action.value,
+        "anti_passback_minutes": None if window is None else window.total_seconds() / 60.0,
+        "arrival_margin_minutes": settings.arrival_margin.total_seconds() / 60.0,
+        "default_exit_rule": settings.default_exit_rule.code,
+    }
+
+
+def _person_to_json(person: Person) -> dict[str, Any]:
+    return {
+        "person_id": person.person_id,
+        "role": person.role.value,
+        "birth_date": person.birth_date.isoformat(),
+        "group_ids": sorted(person.group_ids),
+        "guardian_ids": sorted(person.guardian_ids),
+        "zones": None if person.zones is None else sorted(person.zones),
+        "active": person.active,
+    }
+
+
+def snapshot_to_json(snapshot: LaneSnapshot) -> dict[str, Any]:
+    """The JSON-ready form of ``snapshot``."""
+    policy = snapshot.policy
+    site = policy.site
+    for permission in policy.exit_permissions.values():
+        exit_rule(permission.rule.code)  # only standard rules travel (PolicyError otherwise)
+    exit_rule(policy.settings.default_exit_rule.code)
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "version": policy.version,
+        "issued_at": _time(snapshot.issued_at),
+        "face_model": snapshot.face_model,
+        "template_keys": {
+            key_id: base64.b64encode(key).decode("ascii")
+            for key_id, key in sorted(snapshot.template_keys.items())
+        },
+        "site": {
+            "site_id": site.site_id,
+            "name": site.name,
+            "timezone": site.timezone,
+            "opening_hours": timetable_to_json(site.opening_hours),
+            "calendar": [exception_to_json(e) for e in site.calendar],
+        },
+        "verifiers": encode_verifiers(policy.verifiers),
+        "revocations": sorted(
+            (
+                {
+                    "credential_id": r.credential_id,
+                    "revoked_at": r.revoked_at.isoformat(),
+                    "reason": r.reason,
+                }
+                for r in policy.revocations.entries
+            ),
+            key=lambda item: (item["credential_id"], item["revoked_at"], item["reason"]),
+        ),
+        "settings": _settings_to_json(policy.settings),
+        "zones": [{"zone_id": z.zone_id, "name": z.name} for z in _sorted(policy.zones)],
+        "lanes": [
+            {
+                "lane_id": lane.lane_id,
+                "zone_id": lane.zone_id,
+                "direction": lane.direction.value,
+                "face_enabled": lane.face_enabled,
+                "name": lane.name,
+            }
+            for lane in _sorted(policy.lanes)
+        ],
+        "people": [_person_to_json(p) for p in _sorted(policy.people)],
+        "groups": [
+            {"group_id": g.group_id, "name": g.name, "timetable": timetable_to_json(g.timetable)}
+            for g in _sorted(policy.groups)
+        ],
+        "exit_permissions": [
+            {
+                "person_id": p.person_id,
+                "rule": p.rule.code,
+                "granted_by": p.granted_by,
+                "granted_on": p.granted_on.isoformat(),
+            }
+            for p in _sorted(policy.exit_permissions)
+        ],
+        "consents": [
+            {
+                "person_id": c.person_id,
+                "giver": c.giver.value,
+                "given_by": c.given_by,
+                "given_at": c.given_at.isoformat(),
+                "withdrawn_at": _time(c.withdrawn_at),
+            }
+            for c in _sorted(policy.consents)
+        ],
+        "badge_bindings": [
+            {
+                "badge_uid": b.badge_uid,
+                "credential_id": b.credential_id,
+                "person_id": b.person_id,
+                "valid_from": b.valid_from.isoformat(),
+                "valid_until": b.valid_until.isoformat(),
+            }
+            for b in _sorted(policy.badge_bindings)
+        ],
+        "visitor_passes": [
+            {"credential_id": v.credential_id, "zones": sorted(v.zones), "host_id": v.host_id}
+            for v in _sorted(policy.visitor_passes)
+        ],
+        "last_passages": {
+            person_id: {"direction": last.direction.value, "time": last.time.isoformat()}
+            for person_id, last in sorted(policy.last_passages.items())
+        },
+        "lockdown": None
+        if policy.lockdown is None
+        else {
+            "since": policy.lockdown.since.isoformat(),
+            "declared_by": policy.lockdown.declared_by,
+        },
+    }
+
+
+def _sorted(mapping: Mapping[str, Any]) -> list[Any]:
+    return [mapping[key] for key in sorted(mapping)]
+
+
+# Decoding -------------------------------------------------------------------------------
+
+
+def _aware(text: Any) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"time {text!r} has no time zone")
+    return moment
+
+
+def _optional_aware(text: Any) -> datetime | None:
+    return None if text is None else _aware(text)
+
+
+def _settings_from_json(data: dict[str, Any]) -> SiteSettings:
+    threshold = data["face_threshold"]
+    stored = {key: value for key, value in data.items() if key != "face_threshold"}
+    settings = settings_from_json(stored, None if threshold is None else float(threshold))
+    # Checked here too: a snapshot that forgot an action must not fall back to a default.
+    for name in ("face_mismatch_action", "poor_capture_action", "outside_hours_action"):
+        Action(data[name])
+    return settings
+
+
+def _person_from_json(data: dict[str, Any]) -> Person:
+    zones = data["zones"]
+    return Person(
+        person_id=data["person_id"],
+        role=Role(data["role"]),
+        birth_date=date.fromisoformat(data["birth_date"]),
+        group_ids=frozenset(data["group_ids"]),
+        guardian_ids=frozenset(data["guardian_ids"]),
+        zones=None if zones is None else frozenset(zones),
+        active=bool(data["active"]),
+    )
+
+
+def _template_keys(data: dict[str, Any]) -> dict[str, bytes]:
+    try:
+        return {key_id: base64.b64decode(text, validate=True) for key_id, text in data.items()}
+    except (binascii.Error, TypeError, ValueError) as exc:
+        raise ValueError(f"a template key is not base64: {exc}") from None
+
+
+def snapshot_from_json(data: Any) -> LaneSnapshot:
+    """The snapshot of a JSON object made by :func:`snapshot_to_json`.
+
+    Raises:
+        SnapshotError: malformed, inconsistent, or of an unknown format.
+    """
+    if not isinstance(data, dict):
+        raise SnapshotError("The policy snapshot is not a JSON object.")
+    if data.get("format") != SNAPSHOT_FORMAT:
+        raise SnapshotError(
+            f"The policy snapshot has format {data.get('format')!r}; this lane reads format "
+            f"{SNAPSHOT_FORMAT}. Update the lane or the server so they match."
+        )
+    try:
+        site_data = data["site"]
+        site = Site(
+            site_id=site_data["site_id"],
+            opening_hours=timetable_from_json(site_data["opening_hours"]),
+            calendar=calendar_from_json(site_data["calendar"]),
+            timezone=site_data["timezone"],
+            name=site_data["name"],
+        )
+        lockdown = data["lockdown"]
+        policy = PolicySnapshot.build(
+            version=int(data["version"]),
+            site=site,
+            verifiers=decode_verifiers(data["verifiers"]),
+            revocations=RevocationList.of(
+                Revocation(r["credential_id"], _aware(r["revoked_at"]), r["reason"])
+                for r in data["revocations"]
+            ),
+            settings=_settings_from_json(data["settings"]),
+            zones=(Zone(z["zone_id"], z["name"]) for z in data["zones"]),
+            lanes=(
+                Lane(
+                    lane["lane_id"],
+                    lane["zone_id"],
+                    Direction(lane["direction"]),
+                    bool(lane["face_enabled"]),
+                    lane["name"],
+                )
+                for lane in data["lanes"]
+            ),
+            people=(_person_from_json(p) for p in data["people"]),
+            groups=(
+                Group(g["group_id"], timetable_from_json(g["timetable"]), g["name"])
+                for g in data["groups"]
+            ),
+            exit_permissions=(
+                ExitPermission(
+                    p["person_id"],
+                    exit_rule(p["rule"]),
+                    p["granted_by"],
+                    date.fromisoformat(p["granted_on"]),
+                )
+                for p in data["exit_permissions"]
+            ),
+            consents=(
+                Consent(
+                    c["person_id"],
+                    ConsentGiver(c["giver"]),
+                    c["given_by"],
+                    _aware(c["given_at"]),
+                    _optional_aware(c["withdrawn_at"]),
+                )
+                for c in data["consents"]
+            ),
+            badge_bindings=(
+                BadgeBinding(
+                    b["badge_uid"],
+                    b["credential_id"],
+                    b["person_id"],
+                    _aware(b["valid_from"]),
+                    _aware(b["valid_until"]),
+                )
+                for b in data["badge_bindings"]
+            ),
+            visitor_passes=(
+                VisitorPass(v["credential_id"], frozenset(v["zones"]), v["host_id"])
+                for v in data["visitor_passes"]
+            ),
+            last_passages={
+                person_id: LastPassage(Direction(last["direction"]), _aware(last["time"]))
+                for person_id, last in data["last_passages"].items()
+            },
+            lockdown=None
+            if lockdown is None
+            else Lockdown(_aware(lockdown["since"]), lockdown["declared_by"]),
+        )
+        return LaneSnapshot(
+            policy=policy,
+            template_keys=_template_keys(data["template_keys"]),
+            face_model=data["face_model"],
+            issued_at=_optional_aware(data["issued_at"]),
+        )
+    except SnapshotError:
+        raise
+    except (PolicyError, KeyringError) as exc:
+        raise SnapshotError(f"The policy snapshot is inconsistent: {exc.message}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise SnapshotError(f"The policy snapshot is malformed: {exc!r}.") from None
+
+
+# The file -------------------------------------------------------------------------------
+
+
+class SnapshotFile:
+    """The lane's snapshot on disk (mode 0600: it carries the template keys).
+
+    :meth:`save` writes a snapshot only when it is newer than the one on disk, so the
+    file never goes back to an older version, even with two writers in the process.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._version: int | None = None
+
+    def load(self) -> LaneSnapshot | None:
+        """The snapshot on disk, or None when the lane never received one.
+
+        Raises:
+            SnapshotError: the file is unreadable, malformed, or readable by other users.
+        """
+        with self._lock:
+            try:
+                mode = exposed_mode(self.path)
+            except FileNotFoundError:
+                return None
+            except OSError as exc:
+                raise SnapshotError(f"Cannot read {self.path}: {exc.strerror or exc}.") from None
+            if mode is not None:
+                raise SnapshotError(
+                    f"{self.path} is accessible to other users (mode {mode:04o}) and carries "
+                    f"the site's template keys: fix it with `chmod 600 {self.path}` and ask "
+                    "the site to rotate its keys if others could read it."
+                )
+            try:
+                data = self.path.read_bytes()
+            except OSError as exc:
+                raise SnapshotError(f"Cannot read {self.path}: {exc.strerror or exc}.") from None
+            snapshot = LaneSnapshot.from_bytes(data)
+            self._version = snapshot.version
+            return snapshot
+
+    def save(self, snapshot: LaneSnapshot) -> bool:
+        """Writes ``snapshot`` if it is newer than the file's; whether it was written.
+
+        Raises:
+            SnapshotError: the file cannot be written.
+        """
+        with self._lock:
+            if self._version is None:
+                self._version = self._version_on_disk()
+            if self._version is not None and snapshot.version <= self._version:
+                return False
+            try:
+                write_private(self.path, snapshot.to_bytes())
+            except OSError as exc:
+                raise SnapshotError(f"Cannot write {self.path}: {exc.strerror or exc}.") from None
+            self._version = snapshot.version
+            log.info("policy snapshot version %d saved", snapshot.version)
+            return True
+
+    def _version_on_disk(self) -> int | None:
+        """The version of the file's snapshot, or None when there is none to keep."""
+        try:
+            version = json.loads(self.path.read_bytes()).get("version")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return version if isinstance(version, int) else None
