@@ -74,9 +74,12 @@ def sign_in(page: Page, username: str) -> None:
     page.wait_for_url(lambda url: not url.endswith("/login"))
 
 
-def screenshot(page: Page, name: str) -> None:
-    """The page as the reader of the docs sees it, when PORTIQUE_SCREENSHOTS=1."""
+def screenshot(page: Page, name: str, *, full_page: bool = False) -> None:
+    """The page as the reader of the docs sees it, when PORTIQUE_SCREENSHOTS=1: the
+    tablet's screen, or the whole page when ``full_page``."""
     if os.environ.get("PORTIQUE_SCREENSHOTS") != "1":
         return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled")
+    page.screenshot(
+        path=str(SCREENSHOTS / f"{name}.png"), animations="disabled", full_page=full_page
+    )

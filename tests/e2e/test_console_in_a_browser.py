@@ -1,6 +1,7 @@
 """The agent's console in headless Chromium against a served site: signing in, a passage
 seen live, an alert acknowledged, a referral decided, a lockdown declared and felt at the
-lane, the roster, and the administration pages closed to an agent."""
+lane, the roster, the administration pages closed to an agent, and the administration
+importing a CSV export and reading the lanes and timetables."""
 
 from __future__ import annotations
 
@@ -186,3 +187,40 @@ def test_the_administration_sees_the_people_and_not_the_live_passages(
     screenshot(page, "people")
     response = page.goto("/live")
     assert response is not None and response.status == 403
+
+
+def test_the_administration_imports_a_csv_file_and_reads_the_timetables(
+    page: Page, live_server: LiveServer
+) -> None:
+    lea_born = f"15/01/{live_server.clock.now.year - 19}"  # Léa is at the site already
+    export = (
+        "Nom;Prénom;Né(e) le;Classe\r\n"
+        "Durand;Hélène;12/03/2010;2nde A\r\n"
+        "Lefèvre;Noé;31/02/2010;2nde A\r\n"
+        "Béranger;Zoé;01/09/2009;1re B\r\n"
+        f"MARTIN;Léa;{lea_born};Terminale B\r\n"
+    ).encode("latin-1")
+    sign_in(page, "administration")
+    page.locator(".bar nav").get_by_role("link", name="Import CSV").click()
+    page.get_by_label("Fichier CSV").set_input_files(
+        {"name": "eleves-2nde.csv", "mimeType": "text/csv", "buffer": export}
+    )
+    page.get_by_role("button", name="Importer").click()
+    expect(page.locator("#imported-count")).to_have_text("2")
+    expect(page.locator("#rejected-count")).to_have_text("2")
+    rejected = page.locator("table.rejected tbody tr")
+    expect(rejected).to_have_count(2)
+    expect(rejected.first).to_contain_text("3")
+    expect(rejected.first).to_contain_text("date invalide : « 31/02/2010 »")
+    expect(rejected.last).to_contain_text("5")
+    expect(rejected.last).to_contain_text("déjà présent dans l'établissement")
+    expect(page.locator("table.added")).to_contain_text("Hélène")
+    expect(page.locator("table.added")).to_contain_text("Béranger")
+    expect(page.locator("#import-report")).to_contain_text("cp1252")
+    screenshot(page, "import", full_page=True)
+
+    page.get_by_role("link", name="Voies et horaires").click()
+    expect(page.locator("#lanes tbody tr")).to_have_count(2)
+    expect(page.locator("#class-timetables tbody tr")).to_have_count(3)
+    expect(page.locator("#class-timetables")).to_contain_text("2nde A")
+    screenshot(page, "lanes", full_page=True)

@@ -8,7 +8,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -28,6 +28,7 @@ from portique.server.schemas import (
     CredentialOut,
     DecisionIn,
     ErrorOut,
+    ImportOut,
     LaneOut,
     LockdownOut,
     OnSiteOut,
@@ -44,6 +45,7 @@ from portique.server.schemas import (
 )
 from portique.server.state import AppState, app_state
 from portique.server.texts import negotiate
+from portique.server.uploads import read_people_file
 from portique.services import (
     NewPerson,
     add_person,
@@ -51,6 +53,7 @@ from portique.services import (
     declare_lockdown,
     get_person,
     grant_consent,
+    import_people,
     issue_credential,
     lift_lockdown,
     list_people,
@@ -116,6 +119,22 @@ def people_create(body: PersonIn, state: State, _: ManagePeople) -> PersonOut:
     with state.site.session() as session:
         person_id = add_person(session, state.site.site_id, new, now=now)
         return PersonOut.of(get_person(session, state.site.site_id, person_id, now=now))
+
+
+@router.post("/people/import", tags=["people"])
+def people_import(
+    file: Annotated[UploadFile, File(description="The CSV export (Nom;Prénom;Né(e) le;Classe).")],
+    state: State,
+    _: ManagePeople,
+) -> ImportOut:
+    """Imports the people of a school export (CSV, ``;`` or ``,``, UTF-8 or
+    Windows-1252/Latin-1, dates dd/mm/yyyy). Lines that cannot be imported are listed
+    with their line number and reason; a file that cannot be read at all imports
+    nobody (400 ``bad_roster``)."""
+    data = read_people_file(file)
+    with state.site.session() as session:
+        report = import_people(session, state.site.site_id, data, now=state.now())
+    return ImportOut.of(report)
 
 
 # Credentials and consent --------------------------------------------------------------

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portique.errors import PortiqueError
 from portique.i18n import error_headline, text
-from portique.server import api, console
+from portique.server import administration, api, console
 from portique.server.auth import LoginLimiter, LoginRequired, SessionStore
 from portique.server.errors import http_status
 from portique.server.settings import ServerSettings
@@ -233,6 +233,7 @@ def create_app(
     app.add_exception_handler(HTTPException, _http_error)
     app.include_router(api.router)
     app.include_router(console.router)
+    app.include_router(administration.router)
     app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
     app.add_middleware(SecurityHeaders, plain_http=settings.plain_http)
     return app

@@ -1,14 +1,15 @@
-"""The console: server-rendered pages for the agent at the lane and the administration.
+"""The console: server-rendered pages, signing in, and the agent's pages at the lane.
 
 Every form posts back with the CSRF token of its session; every page shows only what
 the signed-in role may see. Live passages arrive by server-sent events (static/live.js).
+The administration's pages are in ``portique.server.administration``, rendered by
+:func:`render` here.
 """
 
 from __future__ import annotations
 
-import base64
 import secrets
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -16,8 +17,6 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from portique.access import Outcome, outcome_label, reason_label
-from portique.access import Role as PersonRole
-from portique.credentials import CredentialKind
 from portique.errors import BadInputError, PortiqueError
 from portique.i18n import text
 from portique.server import queries
@@ -35,18 +34,10 @@ from portique.server.roles import Permission, Role, allowed
 from portique.server.state import AppState, app_state
 from portique.server.texts import negotiate, translator
 from portique.services import (
-    NewPerson,
-    add_person,
     declare_lockdown,
-    get_person,
-    issue_credential,
     lift_lockdown,
-    list_people,
-    parse_date,
-    revoke_credential,
 )
 from portique.services.snapshot import site_row
-from portique.store import Credentials
 
 router = APIRouter(include_in_schema=False)
 LOGIN_COOKIE = "portique_login"
@@ -63,13 +54,15 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
     ("/lockdown", "lockdown", Permission.VIEW_LOCKDOWN),
     ("/roster", "roster", Permission.VIEW_ROSTER),
     ("/people", "people", Permission.VIEW_PEOPLE),
+    ("/people/import", "import", Permission.MANAGE_PEOPLE),
+    ("/lanes", "lanes_timetables", Permission.VIEW_SITE),
 )
 RETURN_PAGES = frozenset({"/live", "/alerts"})
 
 State = Annotated[AppState, Depends(app_state)]
 
 
-def _render(
+def render(
     request: Request,
     name: str,
     user: ConsoleUser | None,
@@ -118,7 +111,7 @@ def _timezone(state: AppState) -> str:
         return site_row(session, state.site.site_id).timezone
 
 
-def _see_other(path: str) -> RedirectResponse:
+def see_other(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
@@ -146,7 +139,7 @@ def _login_form(
     request: Request, state: State, error: str | None = None, status_code: int = 200
 ) -> Response:
     token = secrets.token_urlsafe(32)
-    response = _render(request, "login.html", None, status_code, login_csrf=token, error=error)
+    response = render(request, "login.html", None, status_code, login_csrf=token, error=error)
     _cookie(response, state, LOGIN_COOKIE, token, 3600)
     return response
 
@@ -175,7 +168,7 @@ def login(
     if principal.role is Role.LANE:
         return _login_form(request, state, None, 403)
     session = state.sessions.open(principal.name, now=now, state=state)
-    response = _see_other(HOME[principal.role])
+    response = see_other(HOME[principal.role])
     lifetime = int(state.settings.session_lifetime.total_seconds())
     _cookie(response, state, SESSION_COOKIE, session.session_id, lifetime)
     response.delete_cookie(
@@ -189,7 +182,7 @@ def logout(
     request: Request, state: State, user: Annotated[ConsoleUser, Depends(console_form(None))]
 ) -> Response:
     state.sessions.close(user.session.session_id)
-    response = _see_other("/login")
+    response = see_other("/login")
     response.delete_cookie(
         SESSION_COOKIE,
         path="/",
@@ -205,10 +198,10 @@ def home(request: Request) -> Response:
     state = app_state(request)
     session = console_session(request)
     if session is None:
-        return _see_other("/login")
+        return see_other("/login")
     with state.site.session() as db:
         principal = account_principal(db, state.site.site_id, session.username)
-    return _see_other("/login" if principal is None else HOME[principal.role])
+    return see_other("/login" if principal is None else HOME[principal.role])
 
 
 # The agent's pages --------------------------------------------------------------------
@@ -227,7 +220,7 @@ def live(
         )
         lockdown = queries.lockdown(session, state.site.site_id)
     by_lane = {lane.lane_id: [p for p in passages if p.lane_id == lane.lane_id] for lane in lanes}
-    return _render(request, "live.html", user, lanes=lanes, by_lane=by_lane, lockdown=lockdown)
+    return render(request, "live.html", user, lanes=lanes, by_lane=by_lane, lockdown=lockdown)
 
 
 @router.get("/alerts")
@@ -238,11 +231,11 @@ def alerts(
 ) -> Response:
     with state.site.session() as session:
         waiting = queries.open_alerts(session, state.site.site_id)
-    return _render(request, "alerts.html", user, alerts=waiting)
+    return render(request, "alerts.html", user, alerts=waiting)
 
 
 def _back(next_page: str) -> RedirectResponse:
-    return _see_other(next_page if next_page in RETURN_PAGES else "/alerts")
+    return see_other(next_page if next_page in RETURN_PAGES else "/alerts")
 
 
 @router.post("/alerts/{passage_id}/acknowledge")
@@ -301,7 +294,7 @@ def _lockdown(
 ) -> Response:
     with state.site.session() as session:
         current = queries.lockdown(session, state.site.site_id)
-    return _render(request, "lockdown.html", user, status_code, lockdown=current, error=error)
+    return render(request, "lockdown.html", user, status_code, lockdown=current, error=error)
 
 
 @router.post("/lockdown")
@@ -318,7 +311,7 @@ def lockdown_change(
     change = declare_lockdown if action == "start" else lift_lockdown
     with state.site.session() as session:
         change(session, state.site.site_id, by=user.principal.name, now=state.now())
-    return _see_other("/lockdown")
+    return see_other("/lockdown")
 
 
 @router.get("/roster")
@@ -331,146 +324,4 @@ def roster(
     with state.site.session() as session:
         entries = queries.on_site(session, state.site.site_id, now=now)
         site_name = site_row(session, state.site.site_id).name
-    return _render(request, "roster.html", user, entries=entries, at=now, site_name=site_name)
-
-
-# Administration -----------------------------------------------------------------------
-
-
-@router.get("/people")
-def people(
-    request: Request,
-    state: State,
-    user: Annotated[ConsoleUser, Depends(console_page(Permission.VIEW_PEOPLE))],
-) -> Response:
-    return _people(request, state, user)
-
-
-def _people(
-    request: Request,
-    state: AppState,
-    user: ConsoleUser,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
-    with state.site.session() as session:
-        records = list_people(session, state.site.site_id, now=state.now())
-    return _render(
-        request,
-        "people.html",
-        user,
-        status_code,
-        people=records,
-        roles=list(PersonRole),
-        error=error,
-    )
-
-
-@router.post("/people")
-def people_add(
-    request: Request,
-    state: State,
-    user: Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_PEOPLE))],
-    last_name: Annotated[str, Form(max_length=200)] = "",
-    first_name: Annotated[str, Form(max_length=200)] = "",
-    birth_date: Annotated[str, Form(max_length=20)] = "",
-    role: Annotated[str, Form(max_length=20)] = PersonRole.STUDENT.value,
-    group: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
-    try:
-        born = _form_date(birth_date)
-        chosen = PersonRole(role) if role in {r.value for r in PersonRole} else None
-        if chosen is None:
-            raise BadInputError(role)
-        new = NewPerson(last_name, first_name, born, chosen, (group,) if group.strip() else ())
-        with state.site.session() as session:
-            person_id = add_person(session, state.site.site_id, new, now=state.now())
-    except BadInputError as error:
-        return _people(request, state, user, error.message, 400)
-    return _see_other(f"/people/{person_id}")
-
-
-def _form_date(value: str) -> date:
-    """A date from a form: ``yyyy-mm-dd`` (date inputs) or ``dd/mm/yyyy`` (typed)."""
-    return parse_date(value)
-
-
-@router.get("/people/{person_id}")
-def person_page(
-    person_id: str,
-    request: Request,
-    state: State,
-    user: Annotated[ConsoleUser, Depends(console_page(Permission.VIEW_PEOPLE))],
-) -> Response:
-    return _person(request, state, user, person_id)
-
-
-def _person(
-    request: Request,
-    state: AppState,
-    user: ConsoleUser,
-    person_id: str,
-    *,
-    card: bytes | None = None,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
-    with state.site.session() as session:
-        record = get_person(session, state.site.site_id, person_id, now=state.now())
-        credentials = list(Credentials(session).of_person(person_id))
-    return _render(
-        request,
-        "person.html",
-        user,
-        status_code,
-        person=record,
-        credentials=credentials,
-        card=None if card is None else base64.b64encode(card).decode("ascii"),
-        error=error,
-    )
-
-
-@router.post("/people/{person_id}/credentials")
-def credential_issue(
-    person_id: str,
-    request: Request,
-    state: State,
-    user: Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_CREDENTIALS))],
-) -> Response:
-    """Issues a printable card without a face; the card is shown once, to print."""
-    lang = negotiate(request)
-    try:
-        with state.site.session() as session:
-            issued = issue_credential(
-                session,
-                state.site.site_id,
-                state.site.keyring(),
-                person_id,
-                now=state.now(),
-                kind=CredentialKind.CARD,
-                lang=lang,
-            )
-    except BadInputError as error:
-        return _person(request, state, user, person_id, error=error.message, status_code=400)
-    return _person(request, state, user, person_id, card=issued.card)
-
-
-@router.post("/credentials/{credential_id}/revoke")
-def credential_revoke(
-    credential_id: str,
-    request: Request,
-    state: State,
-    user: Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_CREDENTIALS))],
-    reason: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
-    with state.site.session() as session:
-        credential = Credentials(session).get(state.site.site_id, credential_id)
-        person_id = None if credential is None else credential.person_id
-        record = revoke_credential(
-            session,
-            state.site.site_id,
-            credential_id,
-            reason=" ".join(reason.split()) or "revoked",
-            now=state.now(),
-        )
-    return _see_other(f"/people/{person_id or record.person_id}")
+    return render(request, "roster.html", user, entries=entries, at=now, site_name=site_name)

@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portique.access import Outcome, Reason
+from portique.access import ConsentGiver, Outcome, Reason, Timetable, TimetableException
 from portique.errors import BadInputError
 from portique.i18n import text
 from portique.server.errors import ConflictError, NotFoundError
+from portique.services.policy_json import calendar_from_json, face_choice, timetable_from_json
 from portique.services.snapshot import site_row
 from portique.store import LaneRow, PassageRow, People, PersonRow, Sites
 from portique.store.models import PassageReviewRow
@@ -81,6 +82,87 @@ class OnSite:
     role: str
     since: datetime
     lane_id: str
+
+
+@dataclass(frozen=True)
+class ZoneView:
+    zone_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ClassTimetable:
+    """A class (group) and its weekly timetable with its own exceptions."""
+
+    group_id: str
+    name: str
+    timetable: Timetable
+
+
+@dataclass(frozen=True)
+class SiteSetup:
+    """The set-up the lanes decide by: zones and lanes, whether the site offers face
+    comparison at all, its opening hours and calendar, and each class's timetable."""
+
+    name: str
+    timezone: str
+    face_offered: bool
+    zones: tuple[ZoneView, ...]
+    lanes: tuple[LaneView, ...]
+    opening_hours: Timetable
+    calendar: tuple[TimetableException, ...]
+    classes: tuple[ClassTimetable, ...]
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    """A person's latest consent, in force or not: who gave it (a person id), when, and
+    its withdrawal if any."""
+
+    giver: ConsentGiver
+    given_by: str
+    given_at: datetime
+    withdrawn_at: datetime | None
+    withdrawn_by: str | None
+
+
+def site_setup(session: Session, site_id: str) -> SiteSetup:
+    """The site's set-up as stored (read-only).
+
+    Raises:
+        PolicyError: a stored timetable or calendar is malformed.
+    """
+    site = site_row(session, site_id)
+    sites = Sites(session)
+    classes = sorted(
+        (
+            ClassTimetable(
+                row.group_id, row.name or row.group_id, timetable_from_json(row.timetable)
+            )
+            for row in sites.groups(site_id)
+        ),
+        key=lambda group: (group.name.casefold(), group.group_id),
+    )
+    return SiteSetup(
+        name=site.name,
+        timezone=site.timezone,
+        face_offered=face_choice(site.settings).enabled,
+        zones=tuple(ZoneView(row.zone_id, row.name) for row in sites.zones(site_id)),
+        lanes=tuple(lanes(session, site_id)),
+        opening_hours=timetable_from_json(site.opening_hours),
+        calendar=calendar_from_json(site.calendar),
+        classes=tuple(classes),
+    )
+
+
+def latest_consent(session: Session, person_id: str) -> ConsentView | None:
+    """The person's latest consent, withdrawn or not; None if they never gave one."""
+    row = People(session).consent(person_id)
+    if row is None:
+        return None
+    return ConsentView(
+        ConsentGiver(row.giver), row.given_by, row.given_at, row.withdrawn_at, row.withdrawn_by
+    )
 
 
 def lanes(session: Session, site_id: str) -> list[LaneView]:

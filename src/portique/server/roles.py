@@ -33,6 +33,8 @@ class Permission(enum.StrEnum):
     MANAGE_PEOPLE = "manage_people"
     MANAGE_CREDENTIALS = "manage_credentials"
     MANAGE_CONSENT = "manage_consent"
+    VIEW_SITE = "view_site"
+    """The site's set-up: zones, lanes, opening hours, class timetables, calendar."""
 
 
 _P = Permission
@@ -57,6 +59,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             _P.MANAGE_PEOPLE,
             _P.MANAGE_CREDENTIALS,
             _P.MANAGE_CONSENT,
+            _P.VIEW_SITE,
         }
     ),
     # Read-only views for the controller's checks, until the audit trail exists.

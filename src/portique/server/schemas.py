@@ -16,6 +16,7 @@ from portique.server.queries import LaneView, LockdownView, OnSite, PassageView,
 from portique.services import (
     BadgeRecord,
     ConsentRecord,
+    ImportReport,
     IssuedCredential,
     PersonRecord,
     RevocationRecord,
@@ -78,6 +79,36 @@ class PersonOut(BaseModel):
             minor=record.minor,
             consent_in_force=record.consent_in_force,
             credentials=record.credentials,
+        )
+
+
+class RejectedRowOut(BaseModel):
+    line: int = Field(description="The line of the file (the first line is 1).")
+    reason: str
+
+
+class ImportOut(BaseModel):
+    """What an import did. Nothing is imported when the file cannot be read at all
+    (that is a 400 ``bad_roster``); lines refused one by one are listed here."""
+
+    imported: int = Field(description="People added.")
+    people: list[str] = Field(description="Their new ids, in the order of the file.")
+    rejected: list[RejectedRowOut]
+    groups_created: list[str]
+    encoding: str = Field(description="How the file was read: utf-8, cp1252, latin-1...")
+    delimiter: str
+    lines: int = Field(description="Lines about people read (imported or refused).")
+
+    @classmethod
+    def of(cls, report: ImportReport) -> ImportOut:
+        return cls(
+            imported=len(report.imported),
+            people=list(report.imported),
+            rejected=[RejectedRowOut(line=r.line, reason=r.reason) for r in report.rejected],
+            groups_created=list(report.groups_created),
+            encoding=report.encoding,
+            delimiter=report.delimiter,
+            lines=report.lines,
         )
 
 

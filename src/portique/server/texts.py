@@ -88,6 +88,161 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "visitor": ("visiteur", "visitor"),
     "manual_grant": ("Autorisé par l'agent", "Granted by the agent"),
     "manual_deny": ("Refusé par l'agent", "Denied by the agent"),
+    # Administration: navigation
+    "import": ("Import CSV", "CSV import"),
+    "lanes_timetables": ("Voies et horaires", "Lanes and timetables"),
+    "role_unknown": ("Rôle inconnu.", "Unknown role."),
+    "guardian": ("Représentant légal", "Guardian"),
+    "guardians": ("Représentants légaux", "Guardians"),
+    "none": ("aucun", "none"),
+    "minor": ("mineur", "minor"),
+    "adult": ("majeur", "adult"),
+    # CSV import
+    "import_title": ("Importer des personnes (CSV)", "Import people (CSV)"),
+    "import_help": (
+        "Un export CSV de la vie scolaire (SIECLE, Pronote…) avec au moins les colonnes Nom, "
+        "Prénom et Né(e) le, et si besoin Classe et Rôle : séparé par des points-virgules "
+        "ou des virgules, en UTF-8 ou Windows-1252, dates jj/mm/aaaa. Les lignes refusées "
+        "sont listées avec leur motif ; si le fichier est illisible, rien n'est importé.",
+        "A CSV export of the school software (SIECLE, Pronote…) with at least the columns "
+        "Nom (last name), Prénom (first name) and Né(e) le (birth date), and Classe and Rôle "
+        "if needed: separated by semicolons or commas, in UTF-8 or Windows-1252, dates "
+        "dd/mm/yyyy. Refused lines are listed with their reason; if the file cannot be "
+        "read, nothing is imported.",
+    ),
+    "import_file": ("Fichier CSV", "CSV file"),
+    "import_send": ("Importer", "Import"),
+    "import_choose": ("Choisissez un fichier CSV.", "Choose a CSV file."),
+    "import_report": ("Compte rendu de l'import", "Import report"),
+    "imported_count": ("personne(s) importée(s)", "person(s) imported"),
+    "rejected_count": ("ligne(s) refusée(s)", "line(s) refused"),
+    "nothing_imported": ("Rien n'a été importé.", "Nothing was imported."),
+    "read_as": ("Lu en", "Read as"),
+    "separator": ("séparateur", "separator"),
+    "classes_created": ("Classes créées", "Classes created"),
+    "people_added": ("Personnes ajoutées", "People added"),
+    "rejected_lines": ("Lignes refusées", "Refused lines"),
+    "line": ("Ligne", "Line"),
+    "reason": ("Motif", "Reason"),
+    # Consent
+    "consent_in_force": ("Consentement en vigueur", "Consent in force"),
+    "consent_none": (
+        "Aucun consentement en vigueur : la voie ne compare jamais le visage de cette personne.",
+        "No consent in force: the lane never compares this person's face.",
+    ),
+    "given_by": ("donné par", "given by"),
+    "on_date": ("le", "on"),
+    "giver_self": ("la personne elle-même", "the person themself"),
+    "giver_parent": ("parent", "parent"),
+    "giver_legal_guardian": ("tuteur légal", "legal guardian"),
+    "giver_unknown": (
+        "Qualité inconnue : parent ou tuteur légal.",
+        "Unknown capacity: parent or legal guardian.",
+    ),
+    "capacity": ("Qualité", "Capacity"),
+    "last_withdrawn": ("Dernier consentement retiré le", "Last consent withdrawn on"),
+    "by": ("par", "by"),
+    "consent_adult": (
+        "Personne majeure : elle consent elle-même.",
+        "An adult: they consent themself.",
+    ),
+    "consent_minor": (
+        "Personne mineure : le consentement est donné par un de ses représentants légaux.",
+        "A minor: consent is given by one of their guardians.",
+    ),
+    "no_guardian": (
+        "Aucun représentant légal enregistré : ajoutez-en un avant de recueillir le consentement.",
+        "No guardian recorded: add one before recording the consent.",
+    ),
+    "grant_consent": ("Enregistrer le consentement", "Record the consent"),
+    "withdraw_consent": ("Retirer le consentement", "Withdraw the consent"),
+    "asked_by": ("Demandé par", "Asked by"),
+    "withdraw_confirm": (
+        "Je confirme le retrait : tout titre d'accès portant le visage enrôlé de la personne "
+        "est révoqué aussitôt.",
+        "I confirm the withdrawal: every credential carrying the person's enrolled face is "
+        "revoked at once.",
+    ),
+    "withdraw_by_unknown": (
+        "Le retrait est demandé par la personne ou par l'un de ses représentants légaux.",
+        "The withdrawal is asked by the person or by one of their guardians.",
+    ),
+    "withdrawn_done": (
+        "Consentement retiré. Titres d'accès révoqués :",
+        "Consent withdrawn. Credentials revoked:",
+    ),
+    "face_credentials": (
+        "titre(s) d'accès actif(s) avec visage enrôlé",
+        "active credential(s) with an enrolled face",
+    ),
+    # Credentials and cards
+    "credential": ("Titre d'accès", "Credential"),
+    "kind": ("Type", "Kind"),
+    "valid_until": ("Valable jusqu'au", "Valid until"),
+    "face_enrolled": ("Visage enrôlé", "Face enrolled"),
+    "status": ("État", "Status"),
+    "active": ("actif", "active"),
+    "card": ("carte", "card"),
+    "phone": ("téléphone", "phone"),
+    "badge": ("badge", "badge"),
+    "revoked_consent": ("consentement retiré", "consent withdrawn"),
+    "card_handover": ("Remise de la carte", "Hand-over of the card"),
+    "card_show": ("Afficher pour imprimer", "Show to print"),
+    "card_png": ("Télécharger en PNG", "Download as PNG"),
+    "card_pdf": ("Télécharger en PDF", "Download as PDF"),
+    "card_choice": ("Choisissez : afficher, PNG ou PDF.", "Choose: show, PNG or PDF."),
+    "card_once": (
+        "La carte porte le titre d'accès : elle n'est remise qu'une fois, à la délivrance, "
+        "et le serveur ne la garde pas. Carte perdue : révoquez-la et délivrez-en une autre.",
+        "The card carries the credential: it is handed over once, when issued, and the "
+        "server does not keep it. A lost card: revoke it and issue another.",
+    ),
+    # Lanes and timetables
+    "site_setup_note": (
+        "Lecture seule : voici ce que les voies appliquent.",
+        "Read-only: this is what the lanes apply.",
+    ),
+    "timezone": ("Fuseau horaire", "Time zone"),
+    "zones": ("Zones", "Zones"),
+    "zone": ("Zone", "Zone"),
+    "lanes": ("Voies", "Lanes"),
+    "direction": ("Sens", "Direction"),
+    "direction_in": ("entrée", "in"),
+    "direction_out": ("sortie", "out"),
+    "face_comparison": ("Comparaison faciale", "Face comparison"),
+    "face_site_on": (
+        "L'établissement propose la comparaison faciale à qui y a consenti, sur les voies "
+        "marquées « proposée ».",
+        "The site offers face comparison to those who consented, at the lanes marked “offered”.",
+    ),
+    "face_site_off": (
+        "L'établissement ne propose pas la comparaison faciale : aucune voie ne compare de visage.",
+        "The site does not offer face comparison: no lane compares faces.",
+    ),
+    "offered": ("proposée", "offered"),
+    "not_offered": ("non proposée", "not offered"),
+    "opening_hours": ("Horaires d'ouverture", "Opening hours"),
+    "calendar": ("Calendrier de l'établissement", "Site calendar"),
+    "class_timetables": ("Emplois du temps des classes", "Class timetables"),
+    "exceptions": ("Exceptions", "Exceptions"),
+    "no_exception": ("Aucune exception.", "No exception."),
+    "no_class": ("Aucune classe.", "No class."),
+    "closed": ("fermé", "closed"),
+    "lunch": ("déjeuner", "lunch"),
+    "lunch_legend": (
+        "Les heures de cours de chaque jour ; entre parenthèses, la pause déjeuner.",
+        "Each day's lesson hours; in brackets, the lunch break.",
+    ),
+    "monday": ("Lundi", "Monday"),
+    "tuesday": ("Mardi", "Tuesday"),
+    "wednesday": ("Mercredi", "Wednesday"),
+    "thursday": ("Jeudi", "Thursday"),
+    "friday": ("Vendredi", "Friday"),
+    "saturday": ("Samedi", "Saturday"),
+    "sunday": ("Dimanche", "Sunday"),
+    "holiday": ("vacances", "holiday"),
+    "closure": ("fermeture", "closure"),
+    "special": ("horaires particuliers", "special day"),
 }
 
 

@@ -1,0 +1,351 @@
+"""The administration's console pages: people, CSV import, consent, cards, lanes and timetables.
+
+Every page here needs the administration's permissions (a DPO may read the people); an
+agent gets 403. A card carries its credential, so it is handed over once, in the answer
+to the form that issued it, and never kept or served again.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from portique.access import ConsentGiver, Weekday
+from portique.access import Role as PersonRole
+from portique.credentials import CredentialKind
+from portique.errors import BadInputError
+from portique.server import queries
+from portique.server.auth import ConsoleUser, console_form, console_page
+from portique.server.console import State, render, see_other
+from portique.server.roles import Permission
+from portique.server.state import AppState
+from portique.server.texts import negotiate, translator
+from portique.server.uploads import read_people_file
+from portique.services import (
+    CONSENT_WITHDRAWN,
+    ImportReport,
+    NewPerson,
+    PersonRecord,
+    Withdrawal,
+    add_person,
+    get_person,
+    grant_consent,
+    import_people,
+    issue_credential,
+    list_people,
+    parse_date,
+    revoke_credential,
+    withdraw_consent,
+)
+from portique.services.credentials import CardFormat
+from portique.store import ACTIVE, Credentials
+
+router = APIRouter(include_in_schema=False)
+
+CARD_CHOICES: tuple[str, ...] = ("show", "png", "pdf")
+"""How an issued card is handed over: shown in the page (to print), or as a file."""
+CARD_MEDIA_TYPES: dict[CardFormat, str] = {"png": "image/png", "pdf": "application/pdf"}
+GUARDIAN_GIVERS = (ConsentGiver.PARENT, ConsentGiver.LEGAL_GUARDIAN)
+
+ViewPeople = Annotated[ConsoleUser, Depends(console_page(Permission.VIEW_PEOPLE))]
+ManagePeoplePage = Annotated[ConsoleUser, Depends(console_page(Permission.MANAGE_PEOPLE))]
+ManagePeople = Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_PEOPLE))]
+ManageCredentials = Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_CREDENTIALS))]
+ManageConsent = Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_CONSENT))]
+ViewSite = Annotated[ConsoleUser, Depends(console_page(Permission.VIEW_SITE))]
+
+
+# People -------------------------------------------------------------------------------
+
+
+@router.get("/people")
+def people(request: Request, state: State, user: ViewPeople) -> Response:
+    return _people(request, state, user)
+
+
+def _people(
+    request: Request,
+    state: AppState,
+    user: ConsoleUser,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    with state.site.session() as session:
+        records = list_people(session, state.site.site_id, now=state.now())
+    return render(
+        request,
+        "people.html",
+        user,
+        status_code,
+        people=records,
+        roles=list(PersonRole),
+        parents=[record for record in records if record.role is PersonRole.PARENT],
+        error=error,
+    )
+
+
+@router.post("/people")
+def people_add(
+    request: Request,
+    state: State,
+    user: ManagePeople,
+    last_name: Annotated[str, Form(max_length=200)] = "",
+    first_name: Annotated[str, Form(max_length=200)] = "",
+    birth_date: Annotated[str, Form(max_length=20)] = "",
+    role: Annotated[str, Form(max_length=20)] = PersonRole.STUDENT.value,
+    group: Annotated[str, Form(max_length=200)] = "",
+    guardian: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    try:
+        born = _form_date(birth_date)
+        if role not in {r.value for r in PersonRole}:
+            raise BadInputError(translator(negotiate(request))("role_unknown"))
+        new = NewPerson(
+            last_name,
+            first_name,
+            born,
+            PersonRole(role),
+            (group,) if group.strip() else (),
+            (guardian,) if guardian else (),
+        )
+        with state.site.session() as session:
+            person_id = add_person(session, state.site.site_id, new, now=state.now())
+    except BadInputError as error:
+        return _people(request, state, user, error.message, 400)
+    return see_other(f"/people/{person_id}")
+
+
+def _form_date(value: str) -> date:
+    """A date from a form: ``yyyy-mm-dd`` (date inputs) or ``dd/mm/yyyy`` (typed)."""
+    return parse_date(value)
+
+
+# Import (declared before /people/{person_id}, which would take "import" for an id) ------
+
+
+@router.get("/people/import")
+def import_page(request: Request, user: ManagePeoplePage) -> Response:
+    return render(request, "import.html", user)
+
+
+@router.post("/people/import")
+def import_file(
+    request: Request,
+    state: State,
+    user: ManagePeople,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Imports a CSV export and shows the report: people added, lines refused with their
+    line number and reason. A file that cannot be read at all imports nobody."""
+    t = translator(negotiate(request))
+    if file is None:
+        return render(request, "import.html", user, 400, error=t("import_choose"))
+    data = read_people_file(file)
+    try:
+        with state.site.session() as session:
+            report = import_people(session, state.site.site_id, data, now=state.now())
+            added = list_people(
+                session, state.site.site_id, now=state.now(), person_ids=report.imported
+            )
+    except BadInputError as error:
+        return render(
+            request, "import.html", user, 400, error=error.message, file_name=file.filename
+        )
+    return render(
+        request,
+        "import.html",
+        user,
+        report=report,
+        added=_in_file_order(report, added),
+        file_name=file.filename,
+    )
+
+
+def _in_file_order(report: ImportReport, added: list[PersonRecord]) -> list[PersonRecord]:
+    by_id = {record.person_id: record for record in added}
+    return [by_id[person_id] for person_id in report.imported if person_id in by_id]
+
+
+# One person: consent and credentials ----------------------------------------------------
+
+
+@router.get("/people/{person_id}")
+def person_page(person_id: str, request: Request, state: State, user: ViewPeople) -> Response:
+    return _person(request, state, user, person_id)
+
+
+def _person(
+    request: Request,
+    state: AppState,
+    user: ConsoleUser,
+    person_id: str,
+    *,
+    card: bytes | None = None,
+    withdrawal: Withdrawal | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    site_id = state.site.site_id
+    now = state.now()
+    with state.site.session() as session:
+        record = get_person(session, site_id, person_id, now=now)
+        guardians = list_people(session, site_id, now=now, person_ids=record.guardian_ids)
+        consent = queries.latest_consent(session, person_id)
+        credentials = list(Credentials(session).of_person(person_id))
+    names = {record.person_id: record.display_name}
+    names.update((guardian.person_id, guardian.display_name) for guardian in guardians)
+    return render(
+        request,
+        "person.html",
+        user,
+        status_code,
+        person=record,
+        guardians=guardians,
+        names=names,
+        consent=consent,
+        givers=GUARDIAN_GIVERS,
+        credentials=credentials,
+        face_credentials=sum(1 for c in credentials if c.has_template and c.status == ACTIVE),
+        consent_withdrawn=CONSENT_WITHDRAWN,
+        card=None if card is None else base64.b64encode(card).decode("ascii"),
+        withdrawal=withdrawal,
+        error=error,
+    )
+
+
+@router.post("/people/{person_id}/credentials")
+def credential_issue(
+    person_id: str,
+    request: Request,
+    state: State,
+    user: ManageCredentials,
+    card: Annotated[str, Form(max_length=10)] = "show",
+) -> Response:
+    """Issues a printable card without a face. The card carries the credential, so it is
+    handed over in this answer only: shown in the page to print, or as a PNG or PDF file
+    to download. Nothing keeps it; a lost card is revoked and a new one issued."""
+    lang = negotiate(request)
+    if card not in CARD_CHOICES:
+        message = translator(lang)("card_choice")
+        return _person(request, state, user, person_id, error=message, status_code=400)
+    fmt: CardFormat = "pdf" if card == "pdf" else "png"
+    try:
+        with state.site.session() as session:
+            issued = issue_credential(
+                session,
+                state.site.site_id,
+                state.site.keyring(),
+                person_id,
+                now=state.now(),
+                card=fmt,
+                kind=CredentialKind.CARD,
+                lang=lang,
+            )
+    except BadInputError as error:
+        return _person(request, state, user, person_id, error=error.message, status_code=400)
+    if card == "show":
+        return _person(request, state, user, person_id, card=issued.card)
+    name = f"carte-{issued.credential_id}.{fmt}"
+    return Response(
+        issued.card,
+        media_type=CARD_MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post("/credentials/{credential_id}/revoke")
+def credential_revoke(
+    credential_id: str,
+    state: State,
+    user: ManageCredentials,
+    reason: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    with state.site.session() as session:
+        credential = Credentials(session).get(state.site.site_id, credential_id)
+        person_id = None if credential is None else credential.person_id
+        record = revoke_credential(
+            session,
+            state.site.site_id,
+            credential_id,
+            reason=" ".join(reason.split()) or "revoked",
+            now=state.now(),
+        )
+    return see_other(f"/people/{person_id or record.person_id}")
+
+
+@router.post("/people/{person_id}/consent")
+def consent_grant(
+    person_id: str,
+    request: Request,
+    state: State,
+    user: ManageConsent,
+    by: Annotated[str, Form(max_length=64)] = "",
+    giver: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Records a consent: a minor's is given by one of their guardians (``by``), an
+    adult consents for themself (no ``by``). The services refuse anyone else."""
+    try:
+        chosen = _giver(giver, translator(negotiate(request)))
+        with state.site.session() as session:
+            grant_consent(
+                session,
+                state.site.site_id,
+                person_id,
+                by=by or None,
+                now=state.now(),
+                giver=chosen,
+            )
+    except BadInputError as error:
+        return _person(request, state, user, person_id, error=error.message, status_code=400)
+    return see_other(f"/people/{person_id}")
+
+
+def _giver(value: str, t: Callable[[str], str]) -> ConsentGiver | None:
+    if not value:
+        return None
+    if value not in {giver.value for giver in GUARDIAN_GIVERS}:
+        raise BadInputError(t("giver_unknown"))
+    return ConsentGiver(value)
+
+
+@router.post("/people/{person_id}/consent/withdraw")
+def consent_withdraw(
+    person_id: str,
+    request: Request,
+    state: State,
+    user: ManageConsent,
+    by: Annotated[str, Form(max_length=64)] = "",
+    confirm: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Withdraws the consent, asked by the person or one of their guardians, once the
+    administration confirms: every credential carrying the face is revoked at once."""
+    t = translator(negotiate(request))
+    if confirm != "yes":
+        return _person(request, state, user, person_id, error=t("confirm_needed"), status_code=400)
+    site_id = state.site.site_id
+    try:
+        with state.site.session() as session:
+            record = get_person(session, site_id, person_id, now=state.now())
+            if by not in (person_id, *record.guardian_ids):
+                raise BadInputError(t("withdraw_by_unknown"))
+            withdrawal = withdraw_consent(session, site_id, person_id, by=by, now=state.now())
+    except BadInputError as error:
+        return _person(request, state, user, person_id, error=error.message, status_code=400)
+    return _person(request, state, user, person_id, withdrawal=withdrawal)
+
+
+# Lanes and timetables -----------------------------------------------------------------
+
+
+@router.get("/lanes")
+def lanes(request: Request, state: State, user: ViewSite) -> Response:
+    """The site's set-up, read-only: zones and lanes, opening hours, the calendar and
+    each class's week."""
+    with state.site.session() as session:
+        setup = queries.site_setup(session, state.site.site_id)
+    return render(request, "lanes.html", user, setup=setup, weekdays=list(Weekday))
