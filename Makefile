@@ -37,8 +37,10 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# Real faces for the demo when the shared LFW copy is beside the repository.
+DEMO_FACES ?= ../shared/datasets/lfw/images
 demo: $(STAMP)
-	$(BIN)/portique demo
+	$(BIN)/portique demo $(if $(wildcard $(DEMO_FACES)),--faces $(DEMO_FACES))
 
 bench: $(STAMP)
 	$(BIN)/portique bench --root ../shared/datasets/lfw --frames 200

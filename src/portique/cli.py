@@ -5,7 +5,17 @@ from __future__ import annotations
 import typer
 
 from portique import __version__
-from portique.commands import credentials, faces, models, passage, people, server, site
+from portique.commands import (
+    credentials,
+    demo,
+    faces,
+    lane,
+    models,
+    passage,
+    people,
+    server,
+    site,
+)
 from portique.i18n import text
 
 app = typer.Typer(
@@ -57,6 +67,9 @@ app.command("pass", help=passage.PASS_HELP)(passage.pass_)
 app.add_typer(models.models_app, name="models")
 app.command("serve", help=server.SERVE_HELP)(server.serve)
 app.add_typer(server.account_app, name="account")
+
+app.command("demo", help=demo.DEMO_HELP)(demo.demo)
+app.add_typer(lane.lane_app, name="lane")
 
 
 def main() -> None:

@@ -1,0 +1,154 @@
+"""`portique demo`: the whole product on one machine, a demo school replaying a morning."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from portique.commands.common import err, fail, out, print_json
+from portique.commands.faces import JsonOption
+from portique.errors import PortiqueError
+from portique.i18n import language, text
+
+DEMO_HELP = text(
+    "Démonstration complète sur cette machine : un lycée fictif (40 personnes, classes, "
+    "consentements, cartes, badges, cartes révoquées et expirée, une visiteuse), le serveur "
+    "et la console (HTTP sur 127.0.0.1), et deux voies simulées (entrée, sortie) qui "
+    "rejouent une arrivée du matin. Avec --faces DOSSIER_LFW, les personnes qui ont consenti "
+    "sont enrôlées avec une photo et la caméra simulée montre une autre photo d'elles (et un "
+    "imposteur). Le lycée est créé au premier lancement dans --dir (par défaut "
+    "~/.local/share/portique-demo) puis réutilisé. Affiche l'adresse de la console et les "
+    "identifiants ; Ctrl-C pour arrêter.",
+    "The whole product on this machine: a fictitious school (40 people, classes, consents, "
+    "cards, badges, revoked and expired cards, a visitor), the server and console (HTTP on "
+    "127.0.0.1), and two simulated lanes (entrance, exit) replaying a morning arrival. With "
+    "--faces LFW_FOLDER, people who opted in are enrolled from one photo and the simulated "
+    "camera shows another photo of them (and an impostor). The school is built on first run "
+    "in --dir (default ~/.local/share/portique-demo) and reused afterwards. Prints the "
+    "console URL and the logins; Ctrl-C stops it.",
+)
+
+
+def demo(
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir",
+            help=text(
+                "Dossier de la démo (par défaut ~/.local/share/portique-demo).",
+                "Demo folder (default: ~/.local/share/portique-demo).",
+            ),
+        ),
+    ] = None,
+    faces: Annotated[
+        Path | None,
+        typer.Option(
+            "--faces",
+            help=text(
+                "Dossier de visages au format LFW (un sous-dossier par personne), ex. "
+                "../shared/datasets/lfw/images. Sans lui, personne n'est enrôlé.",
+                "LFW-style faces folder (one sub-folder per person), e.g. "
+                "../shared/datasets/lfw/images. Without it, nobody is enrolled.",
+            ),
+        ),
+    ] = None,
+    port: Annotated[
+        int, typer.Option("--port", help=text("Port de la console.", "Console port."))
+    ] = 8000,
+    speed: Annotated[
+        float,
+        typer.Option(
+            "--speed",
+            help=text(
+                "Accélération : un passage toutes les 1 à 2 s divisées par ce nombre.",
+                "Speed-up: one passage every 1 to 2 s divided by this number.",
+            ),
+        ),
+    ] = 1.0,
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once",
+            help=text(
+                "Rejouer la matinée une fois puis s'arrêter (sinon : en boucle, un jour "
+                "d'école de plus à chaque tour).",
+                "Replay the morning once, then stop (otherwise: in a loop, one more school "
+                "day each round).",
+            ),
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the demo; help text in DEMO_HELP."""
+    from portique.access import Outcome, outcome_label, reason_label
+    from portique.demo import (
+        DemoOptions,
+        Played,
+        check_port,
+        default_demo_dir,
+        prepare_demo,
+        run_demo,
+    )
+
+    lang = language()
+    info = err if as_json else out
+    folder = directory if directory is not None else default_demo_dir()
+    stop = threading.Event()
+
+    def ready(url: str) -> None:
+        info.print(text("Console : ", "Console: ") + f"[bold]{url}[/]")
+        for account in school.accounts:
+            info.print(
+                f"  {account.role:<15} {text('identifiant', 'login')} [bold]{account.username}"
+                f"[/]  {text('mot de passe', 'password')} [bold]{account.password}[/]"
+            )
+        info.print(
+            text(
+                "Rejeu de la matinée aux voies entree et sortie"
+                + ("" if once else " (Ctrl-C pour arrêter)"),
+                "Replaying the morning at lanes entree and sortie"
+                + ("" if once else " (Ctrl-C to stop)"),
+            )
+        )
+
+    def played(item: Played) -> None:
+        if as_json:
+            return
+        mark = "" if item.as_expected else text("  (inattendu)", "  (unexpected)")
+        info.print(
+            f"[dim]{item.time:%a %d/%m %H:%M}[/] {item.lane:<7} {item.who} — {item.story}: "
+            f"{outcome_label(item.outcome, lang)} "
+            f"({', '.join(reason_label(reason, lang) for reason in item.reasons)}){mark}"
+        )
+
+    try:
+        options = DemoOptions(port=port, speed=speed, once=once, lang=lang)
+        check_port(options.host, options.port)
+        school = prepare_demo(
+            folder, faces, progress=lambda message: err.print(f"[dim]{message}…[/]")
+        )
+        info.print(text("Démo : ", "Demo: ") + str(folder))
+        # Ctrl-C and SIGTERM end the replay; the lanes forward their events, the server
+        # stops, and the summary is printed.
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        for sig in handlers:
+            signal.signal(sig, lambda *_: stop.set())
+        try:
+            summary = run_demo(school, options, stop=stop, ready=ready, played=played)
+        finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(summary.as_json())
+    else:
+        counts = summary.as_json()["outcomes"]
+        info.print(
+            text("Passages : ", "Passages: ")
+            + ", ".join(f"{outcome_label(Outcome(o), lang)} {n}" for o, n in counts.items())
+        )

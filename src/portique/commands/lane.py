@@ -1,0 +1,399 @@
+"""`portique lane run` and `portique lane hub`: one lane at work, and the server's end of
+the MQTT link (events into the store, snapshots out to the lanes)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from portique.commands.common import err, fail
+from portique.commands.sitedir import DirOption, open_cli_site, site_dir
+from portique.errors import BadInputError, ConfigurationError, PortiqueError
+from portique.i18n import language, text
+
+if TYPE_CHECKING:
+    from portique.lane import InProcessHub
+
+LINK_KEY_FILE = "lane-link.key"
+"""The site's lane link key, in its keys folder (owner-only)."""
+LANES_DIR = "lanes"
+SNAPSHOT_WAIT_S = 2.0
+
+lane_app = typer.Typer(
+    help=text(
+        "Voies : faire tourner une voie (caméra, lecteur de badges, signal) et le concentrateur "
+        "MQTT côté serveur. La clé de liaison de l'établissement (keys/lane-link.key) est "
+        "créée au premier usage ; copiez-la sur chaque voie (mode 600).",
+        "Lanes: run a lane (camera, badge reader, signal) and the server's MQTT hub. The "
+        "site's link key (keys/lane-link.key) is created on first use; copy it to each lane "
+        "(mode 600).",
+    ),
+    no_args_is_help=True,
+)
+
+BrokerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--broker",
+        help=text(
+            "Courtier MQTT : mqtt://[utilisateur:mot_de_passe@]hôte:1883 ou mqtts://hôte:8883.",
+            "MQTT broker: mqtt://[user:password@]host:1883 or mqtts://host:8883.",
+        ),
+    ),
+]
+
+
+def link_key(directory: Path) -> bytes:
+    """The site's link key in ``directory/keys``, created (mode 600) on first use."""
+    from portique.lane import LinkError, load_link_key, new_link_key, write_link_key
+    from portique.lane.files import private_directory
+    from portique.services.site import KEYS_DIR
+
+    path = directory / KEYS_DIR / LINK_KEY_FILE
+    if not path.exists():
+        private_directory(path.parent)
+        try:
+            write_link_key(path, new_link_key())
+        except LinkError:
+            if not path.exists():  # another process may have written it first
+                raise
+        err.print(text("Clé de liaison créée : ", "Link key created: ") + str(path))
+    return load_link_key(path)
+
+
+def site_id_of(directory: Path) -> str:
+    """The site id ``site.json`` names (a lane's folder needs no database)."""
+    from portique.credentials.claims import is_valid_id
+    from portique.services.site import SITE_FILE
+
+    path = directory / SITE_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(
+            text(
+                f"Impossible de lire {path} ({exc}) : copiez le site.json de l'établissement.",
+                f"Cannot read {path} ({exc}): copy the site's site.json there.",
+            )
+        ) from None
+    site_id = data.get("site_id") if isinstance(data, dict) else None
+    if not isinstance(site_id, str) or not is_valid_id(site_id):
+        raise ConfigurationError(f"{path} does not name a valid site id.")
+    return site_id
+
+
+@contextmanager
+def stopped_by_signals() -> Iterator[threading.Event]:
+    """An event that Ctrl-C or SIGTERM sets (instead of interrupting a thread midway)."""
+    stop = threading.Event()
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in handlers:
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        yield stop
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+VerboseOption = Annotated[
+    bool,
+    typer.Option("--verbose", "-v", help=text("Journal détaillé.", "Detailed log.")),
+]
+
+
+@lane_app.command(
+    "run",
+    help=text(
+        "Faire tourner une voie : elle lit les QR codes de la caméra et les badges du "
+        "lecteur, décide sur son instantané local (même hors ligne), signale la décision "
+        "et transmet les événements au serveur. --in-process : la voie et le serveur dans ce "
+        "processus, sur la base de --site-dir. --broker : par MQTT, vers `portique lane hub` "
+        "(--site-dir contient alors au moins site.json et keys/lane-link.key). Avec "
+        "--reader stdin et sans caméra, la voie s'arrête à la fin de l'entrée standard.",
+        "Run a lane: it reads QR codes from the camera and badges from the reader, decides on "
+        "its local snapshot (even offline), signals the decision and forwards the events to "
+        "the server. --in-process: lane and server in this process, on --site-dir's "
+        "database. --broker: over MQTT, to `portique lane hub` (--site-dir then holds at "
+        "least site.json and keys/lane-link.key). With --reader stdin and no camera, the "
+        "lane stops at the end of standard input.",
+    ),
+)
+def run(
+    site_directory: Annotated[
+        Path,
+        typer.Option(
+            "--site-dir",
+            help=text(
+                "Dossier de l'établissement ; la voie garde son instantané et sa file "
+                "d'événements dans lanes/VOIE.",
+                "Site folder; the lane keeps its snapshot and event outbox in lanes/LANE.",
+            ),
+        ),
+    ],
+    lane_id: Annotated[
+        str, typer.Option("--lane", help=text("Identifiant de la voie.", "Lane id."))
+    ],
+    broker: BrokerOption = None,
+    in_process: Annotated[
+        bool,
+        typer.Option(
+            "--in-process",
+            help=text(
+                "Voie et serveur dans ce processus (pas de réseau).",
+                "Lane and server in this process (no network).",
+            ),
+        ),
+    ] = False,
+    camera: Annotated[
+        str | None,
+        typer.Option(
+            "--camera",
+            help=text(
+                "Caméra : index USB (0), URL rtsp:// ou http://, ou fichier vidéo.",
+                "Camera: USB index (0), rtsp:// or http:// URL, or a video file.",
+            ),
+        ),
+    ] = None,
+    reader: Annotated[
+        str | None,
+        typer.Option(
+            "--reader",
+            help=text(
+                "Lecteur de badges : stdin (lecteur clavier) ou serial:PORT@BAUD.",
+                "Badge reader: stdin (keyboard wedge) or serial:PORT@BAUD.",
+            ),
+        ),
+    ] = None,
+    relay: Annotated[
+        str | None,
+        typer.Option(
+            "--relay",
+            help=text(
+                "URL d'un relais HTTP qui reçoit chaque décision (POST JSON).",
+                "URL of an HTTP relay that receives each decision (JSON POST).",
+            ),
+        ),
+    ] = None,
+    no_face: Annotated[
+        bool,
+        typer.Option(
+            "--no-face",
+            help=text(
+                "Ne pas charger le moteur facial (les personnes enrôlées sont orientées "
+                "vers l'agent).",
+                "Do not load the face engine (enrolled people are referred to the agent).",
+            ),
+        ),
+    ] = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Run one lane."""
+    from portique.lane import (
+        ConsoleSignal,
+        HttpRelaySignal,
+        KeyboardWedgeReader,
+        Lane,
+        LaneConfig,
+        LaneSignal,
+        MqttBroker,
+        MqttTransport,
+        OpenCvCamera,
+        open_badge_reader,
+    )
+    from portique.lane.comms.base import Transport
+
+    _logging(verbose)
+    if in_process == (broker is not None):
+        fail(
+            BadInputError(
+                text(
+                    "Indiquez soit --broker mqtt://HÔTE:PORT, soit --in-process.",
+                    "Give either --broker mqtt://HOST:PORT or --in-process.",
+                )
+            ),
+            as_json=False,
+        )
+    if camera is None and reader is None:
+        fail(
+            BadInputError(
+                text(
+                    "Une voie lit au moins une caméra (--camera) ou un lecteur (--reader).",
+                    "A lane reads at least a camera (--camera) or a reader (--reader).",
+                )
+            ),
+            as_json=False,
+        )
+    if relay is not None and not relay.startswith(("http://", "https://")):
+        fail(
+            BadInputError(
+                text(
+                    "--relay : une URL http:// ou https://.",
+                    "--relay: an http:// or https:// URL.",
+                )
+            ),
+            as_json=False,
+        )
+    lang = language()
+    try:
+        with _server_side(site_directory, in_process) as hub_transport:
+            site_id = site_id_of(site_directory)
+            transport: Transport
+            if hub_transport is not None:
+                transport = hub_transport.connect(site_id, lane_id)
+            else:
+                assert broker is not None
+                transport = MqttTransport(
+                    MqttBroker.parse(broker), site_id, lane_id, link_key(site_directory)
+                )
+            signals: list[LaneSignal] = [ConsoleSignal(lang=lang)]
+            if relay is not None:
+                signals.append(HttpRelaySignal(relay, lang=lang))
+            source = OpenCvCamera(camera) if camera is not None else None
+            badges = open_badge_reader(reader) if reader is not None else None
+            engine = None
+            if source is not None and not no_face:
+                from portique.lane import lane_face_engine
+
+                engine = lane_face_engine()
+            config = LaneConfig(site_id, lane_id, site_directory / LANES_DIR / lane_id, lang)
+            with (
+                Lane(
+                    config,
+                    transport=transport,
+                    signals=signals,
+                    camera=source,
+                    badge_reader=badges,
+                    face_engine=engine,
+                ) as lane,
+                stopped_by_signals() as stop,
+            ):
+                lane.start()
+                while lane.snapshot is None and not stop.is_set():
+                    err.print(
+                        text(
+                            "En attente de l'instantané du serveur…",
+                            "Waiting for the server's snapshot…",
+                        )
+                    )
+                    lane.wait_for_version(0, SNAPSHOT_WAIT_S)
+                err.print(
+                    text("Voie ", "Lane ")
+                    + f"{lane_id} ({site_id}) "
+                    + text("prête, instantané v", "ready, snapshot v")
+                    + str(lane.version)
+                )
+                ends = isinstance(badges, KeyboardWedgeReader) and source is None
+                while not stop.is_set():
+                    lane.step()
+                    if ends and isinstance(badges, KeyboardWedgeReader) and badges.closed:
+                        break
+                if not lane.wait_forwarded(10):
+                    err.print(
+                        text(
+                            "Des événements attendent encore dans la file de la voie ; ils "
+                            "partiront au prochain démarrage.",
+                            "Some events still wait in the lane's outbox; they will be sent "
+                            "at the next start.",
+                        )
+                    )
+    except PortiqueError as error:
+        fail(error, as_json=False)
+
+
+@contextmanager
+def _server_side(directory: Path, in_process: bool) -> Iterator[InProcessHub | None]:
+    """With ``in_process``: the server's end in this process (the site's store and a
+    publisher of its snapshots); otherwise nothing (the hub runs elsewhere)."""
+    if not in_process:
+        yield None
+        return
+    from portique.lane import InProcessHub
+    from portique.lane.comms.site import SitePublisher, StoreSink
+
+    site = open_cli_site(directory)
+    try:
+        hub = InProcessHub(StoreSink(site.session))
+        publisher = SitePublisher(site, hub.publish_snapshot)
+        publisher.refresh()
+        publisher.start()
+        try:
+            yield hub
+        finally:
+            publisher.close()
+    finally:
+        site.close()
+
+
+@lane_app.command(
+    "hub",
+    help=text(
+        "Concentrateur MQTT côté serveur : enregistre dans la base les événements des voies "
+        "de l'établissement (une seule fois chacun) et leur publie l'instantané à chaque "
+        "changement (révocation, confinement...). Tourne jusqu'à Ctrl-C.",
+        "The server's MQTT hub: stores the events of the site's lanes in the database (each "
+        "once) and publishes the snapshot to them at every change (revocation, lockdown...). "
+        "Runs until Ctrl-C.",
+    ),
+)
+def hub(
+    directory: DirOption = None,
+    broker: BrokerOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Run the server's end of the MQTT link."""
+    from portique.lane import MqttBroker, MqttHub
+    from portique.lane.comms.site import SitePublisher, StoreSink
+
+    _logging(verbose)
+    if broker is None:
+        fail(BadInputError(text("--broker est requis.", "--broker is required.")), as_json=False)
+    try:
+        site = open_cli_site(directory)
+        try:
+            parsed = MqttBroker.parse(broker)
+            mqtt_hub = MqttHub(
+                parsed, StoreSink(site.session), {site.site_id: link_key(site_dir(directory))}
+            )
+            publisher = SitePublisher(site, mqtt_hub.publish_snapshot)
+            with stopped_by_signals() as stop:
+                mqtt_hub.start()
+                try:
+                    publisher.refresh()
+                    publisher.start()
+                    if mqtt_hub.wait_connected(10):
+                        err.print(
+                            text("Concentrateur relié à ", "Hub linked to ")
+                            + f"{parsed.shown} ({site.site_id})"
+                        )
+                    else:
+                        err.print(
+                            text(
+                                f"{parsed.shown} ne répond pas encore ; nouvelles tentatives…",
+                                f"{parsed.shown} does not answer yet; retrying…",
+                            )
+                        )
+                    while not stop.wait(0.5):
+                        pass
+                finally:
+                    publisher.close()
+                    mqtt_hub.close()
+        finally:
+            site.close()
+    except PortiqueError as error:
+        fail(error, as_json=False)

@@ -1,0 +1,143 @@
+"""`portique lane run` (in process, and over MQTT with `portique lane hub`) with a badge
+typed on standard input, as a keyboard-wedge reader does."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from portique.access import Role
+from portique.cli import app
+from portique.services import NewPerson, add_person, bind_badge, init_site, open_site
+from portique.store import Passages
+
+BADGE = "04:A2:B3:C4"
+
+
+def school_with_a_badge(directory: Path) -> str:
+    """A site whose staff member holds badge ``BADGE``; the site id."""
+    site_id = f"lycee-{secrets.token_hex(4)}"
+    init_site(directory, site_id=site_id, name="Lycée Victor Hugo")
+    now = datetime.now(UTC)
+    with open_site(directory) as site, site.session() as session:
+        staff = add_person(
+            session, site_id, NewPerson("Girard", "Marc", date(1975, 3, 3), Role.STAFF), now=now
+        )
+        bind_badge(session, site_id, staff, BADGE, now=now)
+    return site_id
+
+
+def stored_outcomes(directory: Path) -> list[tuple[str, str, list[str]]]:
+    with open_site(directory) as site, site.session() as session:
+        rows = Passages(session).recent(site.site_id)
+        return [(row.lane_id, row.outcome, list(row.reasons)) for row in rows]
+
+
+def test_a_lane_in_process_decides_a_badge_from_stdin_and_stores_the_event(
+    tmp_path: Path,
+) -> None:
+    directory = tmp_path / "site"
+    school_with_a_badge(directory)
+    result = CliRunner().invoke(
+        app,
+        ["lane", "run", "--site-dir", str(directory), "--lane", "sortie", "--in-process",
+         "--reader", "stdin"],
+        input=f"{BADGE.lower()}\n04:FF:FF:FF\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert sorted(stored_outcomes(directory)) == [
+        ("sortie", "deny", ["unknown_credential"]),
+        ("sortie", "grant", ["credential_valid"]),
+    ]
+    lane_dir = directory / "lanes" / "sortie"
+    assert (lane_dir / "snapshot.json").exists()
+    assert lane_dir.stat().st_mode & 0o077 == 0
+
+
+def test_a_lane_needs_exactly_one_link(tmp_path: Path) -> None:
+    runner = CliRunner()
+    both = runner.invoke(
+        app,
+        ["lane", "run", "--site-dir", str(tmp_path), "--lane", "entree", "--in-process",
+         "--broker", "mqtt://127.0.0.1", "--reader", "stdin"],
+    )  # fmt: skip
+    assert both.exit_code == 2
+    neither = runner.invoke(
+        app, ["lane", "run", "--site-dir", str(tmp_path), "--lane", "entree", "--reader", "stdin"]
+    )
+    assert neither.exit_code == 2
+
+
+def broker_answers(host: str = "127.0.0.1", port: int = 1883) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_a_lane_over_mqtt_sends_its_events_to_the_hub(tmp_path: Path) -> None:
+    if not broker_answers():
+        pytest.skip("no MQTT broker on 127.0.0.1:1883: start Mosquitto")
+    directory = tmp_path / "site"
+    site_id = school_with_a_badge(directory)
+    broker = "mqtt://127.0.0.1:1883"
+    env = {**os.environ, "PORTIQUE_LANG": "en"}
+    hub = subprocess.Popen(
+        [sys.executable, "-m", "portique", "lane", "hub", "--dir", str(directory),
+         "--broker", broker],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )  # fmt: skip
+    try:
+        key = directory / "keys" / "lane-link.key"
+        deadline = time.monotonic() + 20
+        while not key.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert key.exists() and key.stat().st_mode & 0o077 == 0
+        lane = subprocess.run(
+            [sys.executable, "-m", "portique", "lane", "run", "--site-dir", str(directory),
+             "--lane", "entree", "--broker", broker, "--reader", "stdin"],
+            input=f"{BADGE}\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )  # fmt: skip
+        assert lane.returncode == 0, lane.stderr
+        assert "ready" in lane.stderr
+        deadline = time.monotonic() + 10
+        while not stored_outcomes(directory) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert stored_outcomes(directory) == [("entree", "grant", ["credential_valid"])]
+    finally:
+        hub.terminate()
+        _, errors = hub.communicate(timeout=20)
+        _clear_retained(site_id)
+    assert hub.returncode == 0, errors
+    assert "Hub linked" in errors
+
+
+def _clear_retained(site_id: str) -> None:
+    """Removes what the hub left retained on the shared broker for this test's site."""
+    from portique.lane import MqttBroker
+    from portique.lane.comms import server_topic, snapshot_topic
+
+    broker = MqttBroker("127.0.0.1", 1883)
+    client = broker.client(f"portique-test-cleaner-{secrets.token_hex(3)}")
+    client.connect(broker.host, broker.port)
+    client.loop_start()
+    for topic in (snapshot_topic(site_id), server_topic(site_id)):
+        client.publish(topic, b"", qos=1, retain=True).wait_for_publish(5)
+    client.disconnect()
+    client.loop_stop()
