@@ -971,7 +971,9 @@ def run_demo(
         stack.callback(server.close)
         summary.console_status = server.status("login")
 
-        hub = InProcessHub(SerializedSink(StoreSink(site.session)))
+        hub = InProcessHub(
+            SerializedSink(StoreSink(site.session)), lane_status=StoreSink(site.session)
+        )
         publisher = SitePublisher(site, hub.publish_snapshot, interval_s=1.0)
         publisher.refresh()
         publisher.start()

@@ -32,7 +32,7 @@ from portique.lane import (
     PassageEvent,
     RetryPolicy,
 )
-from portique.lane.comms import server_topic, snapshot_topic
+from portique.lane.comms import lane_status_topic, server_topic, snapshot_topic
 from portique.lane.comms.site import site_snapshot
 from portique.services import (
     IssuedCredential,
@@ -181,7 +181,11 @@ def clear_retained(broker: MqttBroker, site_id: str) -> None:
     client = broker.client(f"portique-test-cleaner-{secrets.token_hex(3)}")
     client.connect(broker.host, broker.port)
     client.loop_start()
-    for topic in (snapshot_topic(site_id), server_topic(site_id)):
+    for topic in (
+        snapshot_topic(site_id),
+        server_topic(site_id),
+        lane_status_topic(site_id, ENTRY),
+    ):
         client.publish(topic, b"", qos=1, retain=True).wait_for_publish(5)
     client.disconnect()
     client.loop_stop()

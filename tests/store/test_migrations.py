@@ -38,6 +38,7 @@ TABLES = {
     "accounts",
     "api_tokens",
     "passage_reviews",
+    "lane_status",
 }
 
 

@@ -328,7 +328,7 @@ def _server_side(directory: Path, in_process: bool) -> Iterator[InProcessHub | N
 
     site = open_cli_site(directory)
     try:
-        hub = InProcessHub(StoreSink(site.session))
+        hub = InProcessHub(StoreSink(site.session), lane_status=StoreSink(site.session))
         publisher = SitePublisher(site, hub.publish_snapshot)
         publisher.refresh()
         publisher.start()
@@ -368,7 +368,10 @@ def hub(
         try:
             parsed = MqttBroker.parse(broker)
             mqtt_hub = MqttHub(
-                parsed, StoreSink(site.session), {site.site_id: link_key(site_dir(directory))}
+                parsed,
+                StoreSink(site.session),
+                {site.site_id: link_key(site_dir(directory))},
+                lane_status=StoreSink(site.session),
             )
             publisher = SitePublisher(site, mqtt_hub.publish_snapshot)
             with stopped_by_signals() as stop:

@@ -7,7 +7,8 @@ and forwards it. Nothing in that path waits for the server: with the link down t
 decides exactly as before, and its outbox sends the events once the link is back.
 
 Threads: decisions run on the caller's thread (``run``, ``step``, ``present``); the
-transport calls back from its own; a forwarder thread sends what the outbox holds.
+transport calls back from its own; a forwarder thread sends what the outbox holds and
+a heartbeat every ``heartbeat_s``, so the server can tell a silent lane from a quiet one.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class LaneConfig:
     ``directory`` holds the snapshot and the outbox (owner-only). ``repeat_s``: the same
     credential seen again within this many seconds is the same passage (a card stays in
     front of the camera for many frames). ``lang``: the language of the signals.
+    ``heartbeat_s``: how often the lane tells the server it is alive.
     """
 
     site_id: str
@@ -70,6 +72,7 @@ class LaneConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     repeat_s: float = 3.0
     batch_size: int = 100
+    heartbeat_s: float = 15.0
 
     @property
     def snapshot_path(self) -> Path:
@@ -145,6 +148,7 @@ class Lane:
         self._stopping = threading.Event()
         self._forwarder: threading.Thread | None = None
         self._warned_no_snapshot = False
+        self._heartbeat_due = 0.0
 
     # Life cycle ---------------------------------------------------------------------
 
@@ -452,10 +456,20 @@ class Lane:
             self._wake.set()
             time.sleep(0.02)
 
+    def heartbeat(self) -> bool:
+        """Tells the server the lane is alive now; whether the link took it."""
+        transport = self.transport
+        if transport is None or not transport.connected or not transport.heartbeat():
+            return False
+        self._heartbeat_due = time.monotonic() + self.config.heartbeat_s
+        return True
+
     def _forward_loop(self) -> None:
         purged_at = 0.0
         while not self._stopping.is_set():
             try:
+                if time.monotonic() >= self._heartbeat_due:
+                    self.heartbeat()
                 self.flush()
                 if time.monotonic() - purged_at > PURGE_EVERY_S:
                     purged_at = time.monotonic()
@@ -464,7 +478,8 @@ class Lane:
             except Exception:
                 log.exception("lane %s could not forward its events", self.lane_id)
                 due_in = None
-            self._wake.wait(5.0 if due_in is None else min(max(due_in, 0.01), 5.0))
+            wait = 5.0 if due_in is None else min(max(due_in, 0.01), 5.0)
+            self._wake.wait(min(wait, max(self._heartbeat_due - time.monotonic(), 0.01)))
             self._wake.clear()
 
     # LinkHandler: called by the transport, from its thread ------------------------------
@@ -481,5 +496,6 @@ class Lane:
     def link_changed(self, up: bool) -> None:
         if up:
             self.outbox.retry_now()
+            self._heartbeat_due = 0.0  # the server hears from the lane at once
             self._wake.set()
         log.info("lane %s link %s", self.lane_id, "up" if up else "down")

@@ -31,6 +31,7 @@ from portique.server.schemas import (
     ImportOut,
     LaneOut,
     LockdownOut,
+    OfflineLaneOut,
     OnSiteOut,
     PassageDecisionOut,
     PassageIn,
@@ -347,11 +348,20 @@ async def live_events(
 
 
 @router.get("/alerts", tags=["alerts"])
-def alerts_list(state: State, lang: Lang, _: ViewAlerts) -> list[PassageOut]:
-    """Alerts and referrals no agent has answered yet, newest first."""
+def alerts_list(state: State, lang: Lang, _: ViewAlerts) -> list[OfflineLaneOut | PassageOut]:
+    """Offline lanes first (``kind`` ``lane_offline``: they clear themselves when the
+    lane is heard from again), then alerts and referrals no agent has answered yet,
+    newest first."""
     with state.site.session() as session:
+        offline = queries.offline_lanes(
+            session,
+            state.site.site_id,
+            now=state.now(),
+            after=state.settings.lane_offline_after,
+        )
         views = queries.open_alerts(session, state.site.site_id)
-    return [PassageOut.of(view, lang) for view in views]
+    alerts: list[OfflineLaneOut | PassageOut] = [OfflineLaneOut.of(lane, lang) for lane in offline]
+    return alerts + [PassageOut.of(view, lang) for view in views]
 
 
 @router.post("/alerts/{passage_id}/acknowledge", tags=["alerts"])

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from portique.access import Outcome, outcome_label, reason_label
 from portique.errors import BadInputError, PortiqueError
@@ -219,8 +220,22 @@ def live(
             session, state.site.site_id, limit=state.settings.recent_passages
         )
         lockdown = queries.lockdown(session, state.site.site_id)
+        offline = _offline_lanes(session, state)
     by_lane = {lane.lane_id: [p for p in passages if p.lane_id == lane.lane_id] for lane in lanes}
-    return render(request, "live.html", user, lanes=lanes, by_lane=by_lane, lockdown=lockdown)
+    return render(
+        request,
+        "live.html",
+        user,
+        lanes=lanes,
+        by_lane=by_lane,
+        lockdown=lockdown,
+        offline=offline,
+    )
+
+
+def _offline_lanes(session: Session, state: AppState) -> list[queries.OfflineLane]:
+    after = state.settings.lane_offline_after
+    return queries.offline_lanes(session, state.site.site_id, now=state.now(), after=after)
 
 
 @router.get("/alerts")
@@ -231,7 +246,8 @@ def alerts(
 ) -> Response:
     with state.site.session() as session:
         waiting = queries.open_alerts(session, state.site.site_id)
-    return render(request, "alerts.html", user, alerts=waiting)
+        offline = _offline_lanes(session, state)
+    return render(request, "alerts.html", user, alerts=waiting, offline=offline)
 
 
 def _back(next_page: str) -> RedirectResponse:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -22,7 +22,7 @@ from portique.server.errors import ConflictError, NotFoundError
 from portique.services.policy_json import calendar_from_json, face_choice, timetable_from_json
 from portique.services.snapshot import site_row
 from portique.store import LaneRow, PassageRow, People, PersonRow, Sites
-from portique.store.models import PassageReviewRow
+from portique.store.models import LaneStatusRow, PassageReviewRow
 
 MAX_COMMENT = 500
 
@@ -34,6 +34,17 @@ class LaneView:
     zone_id: str
     direction: str
     face_enabled: bool
+
+
+@dataclass(frozen=True)
+class OfflineLane:
+    """An "offline lane" alert: a lane heard from once, silent since ``last_seen_at`` or
+    gone (``left``: it closed, or the broker delivered its last will)."""
+
+    lane_id: str
+    name: str
+    last_seen_at: datetime
+    left: bool
 
 
 @dataclass(frozen=True)
@@ -171,6 +182,24 @@ def lanes(session: Session, site_id: str) -> list[LaneView]:
 
 def _lane(row: LaneRow) -> LaneView:
     return LaneView(row.lane_id, row.name, row.zone_id, row.direction, row.face_enabled)
+
+
+def offline_lanes(
+    session: Session, site_id: str, *, now: datetime, after: timedelta
+) -> list[OfflineLane]:
+    """The lanes silent for longer than ``after`` at ``now``, or gone, longest silent
+    first. A lane never heard from is no alert: it may not be installed yet."""
+    names = {row.lane_id: row.name for row in Sites(session).lanes(site_id)}
+    query = (
+        select(LaneStatusRow)
+        .where(LaneStatusRow.site_id == site_id)
+        .where(or_(LaneStatusRow.online.is_(False), LaneStatusRow.last_seen_at < now - after))
+        .order_by(LaneStatusRow.last_seen_at, LaneStatusRow.lane_id)
+    )
+    return [
+        OfflineLane(row.lane_id, names.get(row.lane_id, ""), row.last_seen_at, not row.online)
+        for row in session.scalars(query)
+    ]
 
 
 def lane_exists(session: Session, site_id: str, lane_id: str) -> bool:

@@ -12,7 +12,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from portique.access import ConsentGiver, Outcome, Reason, Role, outcome_label, reason_label
-from portique.server.queries import LaneView, LockdownView, OnSite, PassageView, ReviewView
+from portique.server.queries import (
+    LaneView,
+    LockdownView,
+    OfflineLane,
+    OnSite,
+    PassageView,
+    ReviewView,
+)
+from portique.server.texts import TEXTS
 from portique.services import (
     BadgeRecord,
     ConsentRecord,
@@ -306,6 +314,28 @@ class PassageOut(BaseModel):
             credential_id=view.credential_id,
             needs_review=view.needs_review,
             review=None if view.review is None else ReviewOut.of(view.review),
+        )
+
+
+class OfflineLaneOut(BaseModel):
+    """An "offline lane" alert; it clears itself when the lane is heard from again."""
+
+    kind: Literal["lane_offline"] = "lane_offline"
+    label: str
+    lane_id: str
+    name: str
+    last_seen_at: datetime
+    left: bool = Field(description="The lane closed, or the broker delivered its last will.")
+
+    @classmethod
+    def of(cls, lane: OfflineLane, lang: str) -> OfflineLaneOut:
+        french, english = TEXTS["lane_offline"]
+        return cls(
+            label=english if lang == "en" else french,
+            lane_id=lane.lane_id,
+            name=lane.name,
+            last_seen_at=lane.last_seen_at,
+            left=lane.left,
         )
 
 

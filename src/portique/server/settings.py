@@ -29,4 +29,6 @@ class ServerSettings:
     live_stream_s: float = 60.0
     """A live stream ends after this long; the browser's EventSource reconnects itself."""
     recent_passages: int = 50
+    lane_offline_after: timedelta = timedelta(seconds=60)
+    """A lane silent this long (no heartbeat) is an "offline lane" alert."""
     clock: Callable[[], datetime] = field(default=utc_now)

@@ -33,6 +33,8 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "unknown": ("inconnue", "unknown"),
     "no_passage": ("Aucun passage pour l'instant.", "No passage yet."),
     "no_alert": ("Aucune alerte en attente.", "No alert waiting."),
+    "lane_offline": ("Voie hors ligne", "Lane offline"),
+    "last_seen": ("dernier signe de vie", "last heard from"),
     "acknowledge": ("Acquitter", "Acknowledge"),
     "grant": ("Autoriser", "Grant"),
     "deny": ("Refuser", "Deny"),

@@ -37,7 +37,7 @@ from portique.store.errors import (
 )
 
 SQLITE_FILE = "portique.db"
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 """The Alembic revision this version of Portique works with (the head of migrations/)."""
 
 CONNECT_TIMEOUT_S = 5

@@ -346,3 +346,21 @@ class PassageReviewRow(Base):
     reviewed_by: Mapped[str] = mapped_column(String(ID))
     outcome: Mapped[str | None] = mapped_column(String(8))
     comment: Mapped[str | None] = mapped_column(String(500))
+
+
+class LaneStatusRow(Base):
+    """When the server last heard from a lane, and whether the lane said it left.
+
+    ``last_seen_at`` is the server's time at the lane's last heartbeat (never the lane's
+    own clock); ``online`` is False once the broker delivered the lane's last will or the
+    lane closed. A lane with no row was never heard from: it raises no alert.
+    """
+
+    __tablename__ = "lane_status"
+
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
+    )
+    lane_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    last_seen_at: Mapped[datetime]
+    online: Mapped[bool] = mapped_column(Boolean)

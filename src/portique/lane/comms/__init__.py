@@ -8,7 +8,15 @@ its own: it needs the store).
 
 from __future__ import annotations
 
-from portique.lane.comms.base import EventSink, Ingestor, LinkHandler, MemorySink, Transport
+from portique.lane.comms.base import (
+    EventSink,
+    Ingestor,
+    LanePresence,
+    LaneStatusSink,
+    LinkHandler,
+    MemorySink,
+    Transport,
+)
 from portique.lane.comms.inprocess import InProcessHub, InProcessTransport
 from portique.lane.comms.link import load_link_key, new_link_key, seal, unseal, write_link_key
 from portique.lane.comms.mqtt import (
@@ -16,6 +24,7 @@ from portique.lane.comms.mqtt import (
     MqttHub,
     MqttTransport,
     events_topic,
+    lane_status_topic,
     receipts_topic,
     server_topic,
     snapshot_topic,
@@ -26,6 +35,8 @@ __all__ = [
     "InProcessHub",
     "InProcessTransport",
     "Ingestor",
+    "LanePresence",
+    "LaneStatusSink",
     "LinkHandler",
     "MemorySink",
     "MqttBroker",
@@ -33,6 +44,7 @@ __all__ = [
     "MqttTransport",
     "Transport",
     "events_topic",
+    "lane_status_topic",
     "load_link_key",
     "new_link_key",
     "receipts_topic",

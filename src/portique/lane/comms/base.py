@@ -1,9 +1,11 @@
 """What lanes and the server exchange, whatever carries it: the interfaces and the ingest.
 
 A lane holds a :class:`Transport`: it sends batches of passage events and hears back
-snapshots, receipts and the state of its link through a :class:`LinkHandler`. The
-server side stores what arrives through an :class:`Ingestor` into an
-:class:`EventSink`, which keeps each event once, by its id, however often it arrives.
+snapshots, receipts and the state of its link through a :class:`LinkHandler`, and
+sends a heartbeat now and then so the server knows it is alive. The server side stores
+what arrives through an :class:`Ingestor` into an :class:`EventSink`, which keeps each
+event once, by its id, however often it arrives, and records heartbeats through a
+:class:`LanePresence` into a :class:`LaneStatusSink`.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Protocol
 
+from portique.errors import PortiqueError
 from portique.lane.events import PassageEvent, Receipt
 from portique.lane.snapshot import LaneSnapshot
 
@@ -47,6 +51,9 @@ class Transport(Protocol):
         """Hands ``events`` to the link; False when it is down. Delivery is confirmed
         only by a receipt, never by this call."""
 
+    def heartbeat(self) -> bool:
+        """Tells the server the lane is alive; False when the link is down."""
+
     def close(self) -> None:
         """Stops the link; the outbox keeps whatever was not acknowledged."""
 
@@ -58,6 +65,38 @@ class EventSink(Protocol):
         """Stores the events not stored yet and returns how many were new; an event
         already stored is ignored. Raises when nothing could be stored (the lane then
         sends again)."""
+
+
+class LaneStatusSink(Protocol):
+    """Where the server keeps when it last heard from each lane."""
+
+    def lane_seen(self, site_id: str, lane_id: str, at: datetime, *, online: bool) -> None:
+        """Lane ``lane_id`` of site ``site_id`` was heard from at ``at`` (the server's
+        time); ``online`` False when it said it was leaving (or its last will came)."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LanePresence:
+    """A hub's record of the lanes it hears from, stamped with the hub's own clock (a
+    lane's clock may drift; the server's decides when a lane is silent)."""
+
+    def __init__(
+        self, sink: LaneStatusSink | None, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        self.sink = sink
+        self.clock = clock
+
+    def heard(self, site_id: str, lane_id: str, *, online: bool = True) -> None:
+        if self.sink is None:
+            return
+        try:
+            self.sink.lane_seen(site_id, lane_id, self.clock(), online=online)
+        except PortiqueError as error:
+            # The next heartbeat records it: a missed one costs nothing.
+            log.warning("could not record lane %s/%s: %s", site_id, lane_id, error.message)
 
 
 class Ingestor:
@@ -109,10 +148,12 @@ class MemorySink:
     """An event sink in memory, for tests, demos and benchmarks.
 
     ``events`` holds each event once, in arrival order; ``deliveries`` counts how many
-    times each id arrived, duplicates included.
+    times each id arrived, duplicates included; ``lanes`` the last time and status each
+    lane was heard from.
     """
 
     def __init__(self) -> None:
+        self.lanes: dict[tuple[str, str], tuple[datetime, bool]] = {}
         self.events: dict[str, PassageEvent] = {}
         self.deliveries: Counter[str] = Counter()
         self._changed = threading.Condition()
@@ -127,6 +168,11 @@ class MemorySink:
                     new += 1
             self._changed.notify_all()
             return new
+
+    def lane_seen(self, site_id: str, lane_id: str, at: datetime, *, online: bool) -> None:
+        with self._changed:
+            self.lanes[(site_id, lane_id)] = (at, online)
+            self._changed.notify_all()
 
     def __len__(self) -> int:
         with self._changed:

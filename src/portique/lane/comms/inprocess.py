@@ -2,7 +2,8 @@
 
 ``InProcessHub`` is the server's end: lanes connect to it, it ingests their events into
 a sink and answers with receipts at once, and hands them the latest snapshot of their
-site (like a retained message). ``set_online(False)`` cuts every lane off, as a server
+site (like a retained message); it records the lanes' heartbeats in ``lane_status``.
+``set_online(False)`` cuts every lane off, as a server
 restart would, so the offline paths can be exercised without a broker.
 """
 
@@ -10,10 +11,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from portique.errors import PortiqueError
-from portique.lane.comms.base import EventSink, Ingestor, LinkHandler
+from portique.lane.comms.base import (
+    EventSink,
+    Ingestor,
+    LanePresence,
+    LaneStatusSink,
+    LinkHandler,
+    utc_now,
+)
 from portique.lane.events import PassageEvent
 from portique.lane.snapshot import LaneSnapshot
 
@@ -23,8 +32,15 @@ log = logging.getLogger(__name__)
 class InProcessHub:
     """The server's end of the in-process link."""
 
-    def __init__(self, sink: EventSink) -> None:
+    def __init__(
+        self,
+        sink: EventSink,
+        *,
+        lane_status: LaneStatusSink | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self.ingestor = Ingestor(sink)
+        self.presence = LanePresence(lane_status, clock)
         self._lock = threading.Lock()
         self._online = True
         self._snapshots: dict[str, LaneSnapshot] = {}
@@ -110,7 +126,15 @@ class InProcessTransport:
         handler.receipt_received(receipt)
         return True
 
+    def heartbeat(self) -> bool:
+        if self._handler is None or not self.hub.online:
+            return False
+        self.hub.presence.heard(self.site_id, self.lane_id)
+        return True
+
     def close(self) -> None:
+        if self._handler is not None and self.hub.online:
+            self.hub.presence.heard(self.site_id, self.lane_id, online=False)
         self.hub._unregister(self)
         self._handler = None
 

@@ -8,7 +8,10 @@ Topics, for site ``S`` and lane ``L`` (every payload sealed with the site's link
 - ``portique/S/lane/L/receipts``: the server's receipts naming the events it stored,
   which let the lane's outbox mark them sent (QoS 1);
 - ``portique/S/server``: ``online`` (retained) when the server's end connects, so lanes
-  send what waits at once instead of at their next retry.
+  send what waits at once instead of at their next retry;
+- ``portique/S/lane/L/status``: the lane's heartbeat, ``online``, retained when it
+  connects and then every few seconds; ``offline`` (retained) when it closes, or from
+  the broker as its last will when it vanishes. The hub records each in the store.
 
 The broker's acknowledgement only means the broker has a message; only a receipt
 means the server stored an event. Both ends reconnect by themselves; the server
@@ -27,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -37,7 +41,14 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from portique.credentials.claims import is_valid_id
 from portique.errors import PortiqueError
-from portique.lane.comms.base import EventSink, Ingestor, LinkHandler
+from portique.lane.comms.base import (
+    EventSink,
+    Ingestor,
+    LanePresence,
+    LaneStatusSink,
+    LinkHandler,
+    utc_now,
+)
 from portique.lane.comms.link import seal, unseal
 from portique.lane.errors import LinkError
 from portique.lane.events import PassageEvent, Receipt, events_from_bytes, events_to_bytes
@@ -61,6 +72,10 @@ def events_topic(site_id: str, lane_id: str) -> str:
 
 def receipts_topic(site_id: str, lane_id: str) -> str:
     return f"{ROOT}/{_id(site_id)}/lane/{_id(lane_id)}/receipts"
+
+
+def lane_status_topic(site_id: str, lane_id: str) -> str:
+    return f"{ROOT}/{_id(site_id)}/lane/{_id(lane_id)}/status"
 
 
 def server_topic(site_id: str) -> str:
@@ -182,9 +197,12 @@ class MqttTransport:
             server_topic(site_id): self._on_server,
         }
         self._events_topic = events_topic(site_id, lane_id)
+        self._status_topic = lane_status_topic(site_id, lane_id)
         self._client = broker.client(
             client_id or f"{ROOT}-lane-{site_id}-{lane_id}-{secrets.token_hex(3)}"
         )
+        # The broker says it for the lane if the lane vanishes without a word.
+        self._client.will_set(self._status_topic, self._status(OFFLINE), qos=QOS, retain=True)
         self._client.on_connect = _guarded("lane connect", self._connected_to_broker)
         self._client.on_subscribe = _guarded("lane subscribe", self._subscribed)
         self._client.on_disconnect = _guarded("lane disconnect", self._disconnected)
@@ -208,7 +226,22 @@ class MqttTransport:
         info = self._client.publish(self._events_topic, payload, qos=QOS)
         return info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS
 
+    def heartbeat(self) -> bool:
+        if not self._up:
+            return False
+        info = self._client.publish(self._status_topic, self._status(ONLINE), qos=QOS)
+        return info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    def _status(self, status: bytes) -> bytes:
+        return seal(self._key, self._status_topic, status)
+
     def close(self) -> None:
+        if self._up:
+            info = self._client.publish(
+                self._status_topic, self._status(OFFLINE), qos=QOS, retain=True
+            )
+            with contextlib.suppress(RuntimeError, ValueError):
+                info.wait_for_publish(timeout=2)
         self._up = False
         self._client.disconnect()
         self._client.loop_stop()
@@ -231,8 +264,10 @@ class MqttTransport:
         if any(reason.is_failure for reason in reasons):
             log.warning("broker %s refused the lane's subscriptions", self.broker.shown)
             return
-        # Only now can a receipt reach the lane: its sends may start.
+        # Only now can a receipt reach the lane: its sends may start. The retained
+        # ``online`` replaces a last will left by an earlier connection.
         self._up = True
+        self._client.publish(self._status_topic, self._status(ONLINE), qos=QOS, retain=True)
         log.info("lane %s linked to %s", self.lane_id, self.broker.shown)
         if self._handler is not None:
             self._handler.link_changed(True)
@@ -279,7 +314,8 @@ class MqttHub:
     ``link_keys`` maps each site this hub serves to its link key. Events are stored
     by a worker thread in batches (what arrives within ``linger_s`` of the first, up to
     ``batch_limit`` events), so a burst costs one transaction and one receipt per lane
-    per batch, not per event.
+    per batch, not per event. Lanes' heartbeats and last wills go to ``lane_status``,
+    stamped with ``clock``.
     """
 
     def __init__(
@@ -291,11 +327,14 @@ class MqttHub:
         client_id: str | None = None,
         batch_limit: int = 500,
         linger_s: float = 0.005,
+        lane_status: LaneStatusSink | None = None,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         if not link_keys:
             raise LinkError("An MQTT hub serves at least one site: give its link key.")
         self.broker = broker
         self.ingestor = Ingestor(sink)
+        self.presence = LanePresence(lane_status, clock)
         self.batch_limit = batch_limit
         self.linger_s = linger_s
         self._keys = {_id(site_id): key for site_id, key in link_keys.items()}
@@ -359,7 +398,13 @@ class MqttHub:
         if reason.is_failure:
             log.warning("broker %s refused the hub: %s", self.broker.shown, reason)
             return
-        client.subscribe([(f"{ROOT}/{site_id}/lane/+/events", QOS) for site_id in self._keys])
+        client.subscribe(
+            [
+                (f"{ROOT}/{site_id}/lane/+/{kind}", QOS)
+                for site_id in self._keys
+                for kind in ("events", "status")
+            ]
+        )
         with self._lock:
             snapshots = list(self._snapshots.values())
         for snapshot in snapshots:
@@ -379,11 +424,18 @@ class MqttHub:
 
     def _message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         levels = message.topic.split("/")
-        if len(levels) != 5 or levels[0] != ROOT or levels[2] != "lane" or levels[4] != "events":
+        if len(levels) != 5 or levels[0] != ROOT or levels[2] != "lane":
             return
-        site_id, lane_id = levels[1], levels[3]
+        site_id, lane_id, kind = levels[1], levels[3], levels[4]
         key = self._keys.get(site_id)
-        if key is None:
+        if key is None or not message.payload:
+            return
+        if kind == "status":
+            status = unseal(key, message.topic, bytes(message.payload))
+            if status in (ONLINE, OFFLINE):
+                self.presence.heard(site_id, lane_id, online=status == ONLINE)
+            return
+        if kind != "events":
             return
         events = events_from_bytes(unseal(key, message.topic, bytes(message.payload)))
         self._inbox.put(_Batch(site_id, lane_id, events))

@@ -1,7 +1,8 @@
 """The server's side of the link backed by a Portique site: its store and its keyring.
 
 ``StoreSink`` keeps passage events in the store's passages table, the event id as the
-passage id, so an event sent twice is stored once. ``site_snapshot`` builds a lane
+passage id, so an event sent twice is stored once, and the lanes' heartbeats in the
+lane_status table. ``site_snapshot`` builds a lane
 snapshot from the store, and ``SitePublisher`` publishes a new one whenever the site's
 snapshot version changes (a revocation, a lockdown, a new credential...).
 
@@ -28,7 +29,7 @@ from portique.lane.snapshot import LaneSnapshot
 from portique.services import SiteHandle, build_snapshot
 from portique.services.policy_json import face_choice
 from portique.services.snapshot import site_row
-from portique.store import PassageRow, Sites, StoreConflictError
+from portique.store import LaneStatusRow, PassageRow, Sites, StoreConflictError
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,29 @@ _CHUNK = 500
 
 
 class StoreSink:
-    """Passage events into the store (``SiteHandle.session`` or ``Database.session``)."""
+    """Passage events and lane heartbeats into the store (``SiteHandle.session`` or
+    ``Database.session``)."""
 
     def __init__(self, session: SessionFactory) -> None:
         self._session = session
+
+    def lane_seen(self, site_id: str, lane_id: str, at: datetime, *, online: bool) -> None:
+        try:
+            self._lane_seen(site_id, lane_id, at, online)
+        except StoreConflictError:
+            # The lane's first two heartbeats raced: the row exists now.
+            self._lane_seen(site_id, lane_id, at, online)
+
+    def _lane_seen(self, site_id: str, lane_id: str, at: datetime, online: bool) -> None:
+        with self._session() as session:
+            row = session.get(LaneStatusRow, (site_id, lane_id))
+            if row is None:
+                session.add(
+                    LaneStatusRow(site_id=site_id, lane_id=lane_id, last_seen_at=at, online=online)
+                )
+            else:
+                row.last_seen_at = at
+                row.online = online
 
     def store(self, events: Sequence[PassageEvent]) -> int:
         try:
