@@ -165,9 +165,9 @@ def acquire_for_evaluation(engine: FaceEngine, image: RGBImage) -> tuple[np.ndar
     failure is reported so that it counts as a failure to acquire.
     """
     try:
-        return engine.acquire(image).template.vector, "ok"
-    except LowQualityError:
-        return engine.acquire(image, enforce_quality=False).template.vector, "low_quality"
+        capture = engine.acquire(image, enforce_quality=False)
+        status = "ok" if capture.quality.passed else LowQualityError.code
+        return capture.template.vector, status
     except (NoFaceError, MultipleFacesError) as error:
         status = error.code
     backend = engine.backend
