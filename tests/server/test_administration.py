@@ -94,6 +94,9 @@ def test_only_the_administration_reaches_the_import_and_lanes_pages(
         "/people/p-x/consent",
         "/people/p-x/consent/withdraw",
         "/people/p-x/credentials",
+        "/lanes/opening-hours",
+        "/lanes/classes/2nde-a/timetable",
+        "/lanes/entree/face",
     ],
 )
 def test_an_agent_cannot_post_the_administration_forms(server: Server, path: str) -> None:
@@ -415,3 +418,108 @@ def test_the_lanes_page_says_where_face_comparison_is_offered(server: Server) ->
     assert re.search(r"Entrée principale.*?<td>proposée</td>", lanes, re.S)
     assert re.search(r"Sortie principale.*?<td>non proposée</td>", lanes, re.S)
     assert "propose la comparaison faciale à qui y a consenti" in page
+
+
+WEEK_FORM = {
+    "day-monday": "08:00-12:00, 13:30-16:00",
+    "lunch-monday": "12:00-13:30",
+    "day-wednesday": "09:00-11:00",
+}
+
+
+def _setup(server: Server) -> tuple[dict[str, object], dict[str, object], bool, int]:
+    """The class 2nde A's timetable, the opening hours, whether the entrance offers face
+    comparison, and the snapshot version."""
+    with open_site(server.directory) as site, site.session() as session:
+        group = session.get(GroupRow, (site.site_id, "2nde-a"))
+        row = session.get(SiteRow, site.site_id)
+        lane = session.get(LaneRow, (site.site_id, "entree"))
+        assert group is not None and row is not None and lane is not None
+        return group.timetable, row.opening_hours, lane.face_enabled, row.snapshot_version
+
+
+def test_the_administration_edits_a_class_week_and_sees_it_on_the_page(server: Server) -> None:
+    admin = server.signed_in("administration")
+    add_person(admin, last_name="Durand", first_name="Alice", role="student", groups=["2nde A"])
+    version = _setup(server)[3]
+    response = admin.post(
+        "/lanes/classes/2nde-a/timetable",
+        data={"csrf": _csrf(admin), **WEEK_FORM},
+    )
+    assert response.status_code == 303
+    timetable, _, _, after = _setup(server)
+    assert after == version + 1
+    assert timetable["week"] == {
+        "monday": {"ranges": ["08:00-12:00", "13:30-16:00"], "lunch": "12:00-13:30"},
+        "wednesday": {"ranges": ["09:00-11:00"]},
+    }
+    page = _page_text(admin.get("/lanes"))
+    classes = page.split('id="class-timetables"')[1].split("</table>")[0]
+    assert "13:30-16:00" in classes and "09:00-11:00" in classes and "13:30-17:00" not in classes
+
+
+def test_the_administration_edits_the_opening_hours(server: Server) -> None:
+    admin = server.signed_in("administration")
+    response = admin.post(
+        "/lanes/opening-hours", data={"csrf": _csrf(admin), "day-tuesday": "07:30-18:00"}
+    )
+    assert response.status_code == 303
+    hours = _page_text(admin.get("/lanes")).split('id="opening-hours"')[1].split("</table>")[0]
+    assert "07:30-18:00" in hours and "07:00-19:00" not in hours
+
+
+@pytest.mark.parametrize(
+    ("path", "day", "says"),
+    [
+        ("/lanes/classes/2nde-a/timetable", "08:00-12:00, 11:00-13:00", "se chevauchent"),
+        ("/lanes/classes/2nde-a/timetable", "12:00-08:00", "plage horaire invalide"),
+        ("/lanes/opening-hours", "7h-19h", "plage horaire invalide"),
+        ("/lanes/opening-hours", "x" * 300, "trop long"),
+    ],
+)
+def test_a_bad_range_is_refused_with_a_400_and_nothing_saved(
+    server: Server, path: str, day: str, says: str
+) -> None:
+    admin = server.signed_in("administration")
+    add_person(admin, last_name="Durand", first_name="Alice", role="student", groups=["2nde A"])
+    before = _setup(server)
+    response = admin.post(path, data={"csrf": _csrf(admin), "day-monday": day})
+    assert response.status_code == 400
+    assert says in _page_text(response)
+    assert _setup(server) == before
+
+
+def test_the_administration_offers_face_comparison_per_lane(server: Server) -> None:
+    admin = server.signed_in("administration")
+    add_person(admin, last_name="Durand", first_name="Alice", role="student", groups=["2nde A"])
+    assert _setup(server)[2] is False
+    page = _page_text(admin.get("/lanes"))
+    assert "seulement pour qui y a consenti" in page
+    offer = admin.post("/lanes/entree/face", data={"csrf": _csrf(admin), "offered": "yes"})
+    assert offer.status_code == 303
+    assert "Ne plus proposer" in _page_text(admin.get("/lanes"))
+    assert _setup(server)[2] is True
+    refused = admin.post("/lanes/entree/face", data={"csrf": _csrf(admin), "offered": "maybe"})
+    assert refused.status_code == 400
+    unknown = admin.post("/lanes/garage/face", data={"csrf": _csrf(admin), "offered": "no"})
+    assert unknown.status_code == 400 and "Voie inconnue" in _page_text(unknown)
+    assert _setup(server)[2] is True
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/lanes/opening-hours", {"day-monday": "10:00-11:00"}),
+        ("/lanes/classes/2nde-a/timetable", {"day-monday": "10:00-11:00"}),
+        ("/lanes/entree/face", {"offered": "yes"}),
+    ],
+)
+def test_the_lanes_forms_without_their_csrf_token_change_nothing(
+    server: Server, path: str, data: dict[str, str]
+) -> None:
+    admin = server.signed_in("administration")
+    add_person(admin, last_name="Durand", first_name="Alice", role="student", groups=["2nde A"])
+    before = _setup(server)
+    assert admin.post(path, data=data).status_code == 403
+    assert admin.post(path, data={"csrf": "forged", **data}).status_code == 403
+    assert _setup(server) == before

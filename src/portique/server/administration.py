@@ -8,12 +8,14 @@ to the form that issued it, and never kept or served again.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from portique.access import ConsentGiver, Weekday
 from portique.access import Role as PersonRole
@@ -40,10 +42,14 @@ from portique.services import (
     list_people,
     parse_date,
     revoke_credential,
+    set_group_timetable,
+    set_lane_face,
+    set_opening_hours,
     withdraw_consent,
 )
 from portique.services.credentials import CardFormat
-from portique.store import ACTIVE, Credentials
+from portique.services.timetables import WEEKDAY_NAMES
+from portique.store import ACTIVE, Credentials, Sites
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,6 +64,8 @@ ManagePeople = Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_PEO
 ManageCredentials = Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_CREDENTIALS))]
 ManageConsent = Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_CONSENT))]
 ViewSite = Annotated[ConsoleUser, Depends(console_page(Permission.VIEW_SITE))]
+ManageSite = Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_SITE))]
+FIELD_MAX = 200
 
 
 # People -------------------------------------------------------------------------------
@@ -344,8 +352,112 @@ def consent_withdraw(
 
 @router.get("/lanes")
 def lanes(request: Request, state: State, user: ViewSite) -> Response:
-    """The site's set-up, read-only: zones and lanes, opening hours, the calendar and
-    each class's week."""
+    """The site's set-up: zones and lanes, opening hours, the calendar and each class's
+    week; the administration changes them here."""
+    return _lanes(request, state, user)
+
+
+def _lanes(
+    request: Request,
+    state: AppState,
+    user: ConsoleUser,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     with state.site.session() as session:
         setup = queries.site_setup(session, state.site.site_id)
-    return render(request, "lanes.html", user, setup=setup, weekdays=list(Weekday))
+    return render(
+        request,
+        "lanes.html",
+        user,
+        status_code,
+        setup=setup,
+        weekdays=list(Weekday),
+        error=error,
+    )
+
+
+@router.post("/lanes/opening-hours")
+async def opening_hours_edit(request: Request, state: State, user: ManageSite) -> Response:
+    """Replaces the weekly opening hours (one field per day); their exceptions stay."""
+    form = await request.form()
+
+    def change(session: Session) -> None:
+        site_id = state.site.site_id
+        current = Sites(session).get(site_id)
+        exceptions = [] if current is None else current.opening_hours.get("exceptions", [])
+        hours = {"week": _week_from_form(form, request), "exceptions": exceptions}
+        set_opening_hours(session, site_id, hours, now=state.now())
+
+    return await run_in_threadpool(_change_setup, request, state, user, change)
+
+
+@router.post("/lanes/classes/{group_id}/timetable")
+async def class_timetable_edit(
+    group_id: str, request: Request, state: State, user: ManageSite
+) -> Response:
+    """Replaces a class's week (one field per day, and its lunch break); its own
+    exceptions stay."""
+    form = await request.form()
+
+    def change(session: Session) -> None:
+        site_id = state.site.site_id
+        group = Sites(session).group(site_id, group_id)
+        exceptions = [] if group is None else group.timetable.get("exceptions", [])
+        timetable = {"week": _week_from_form(form, request), "exceptions": exceptions}
+        set_group_timetable(session, site_id, group_id, timetable, now=state.now())
+
+    return await run_in_threadpool(_change_setup, request, state, user, change)
+
+
+@router.post("/lanes/{lane_id}/face")
+def lane_face_edit(
+    lane_id: str,
+    request: Request,
+    state: State,
+    user: ManageSite,
+    offered: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Offers face comparison at a lane, or stops offering it there."""
+
+    def change(session: Session) -> None:
+        if offered not in ("yes", "no"):
+            raise BadInputError(translator(negotiate(request))("offered_choice"))
+        set_lane_face(session, state.site.site_id, lane_id, offered == "yes", now=state.now())
+
+    return _change_setup(request, state, user, change)
+
+
+def _change_setup(
+    request: Request,
+    state: AppState,
+    user: ConsoleUser,
+    change: Callable[[Session], None],
+) -> Response:
+    """Makes ``change`` in one transaction and goes back to the page, or shows the page
+    with the error and a 400, nothing saved."""
+    try:
+        with state.site.session() as session:
+            change(session)
+    except BadInputError as error:
+        return _lanes(request, state, user, error.message, 400)
+    return see_other("/lanes")
+
+
+def _week_from_form(form: Mapping[str, Any], request: Request) -> dict[str, Any]:
+    """A timetable's week from the fields ``day-monday`` (ranges separated by commas) and
+    ``lunch-monday``; the services check each range."""
+    week: dict[str, Any] = {}
+    for name in WEEKDAY_NAMES:
+        ranges, lunch = _field(form, f"day-{name}", request), _field(form, f"lunch-{name}", request)
+        parts = [part.strip() for part in ranges.split(",") if part.strip()]
+        if parts or lunch.strip():
+            week[name] = {"ranges": parts, **({"lunch": lunch.strip()} if lunch.strip() else {})}
+    return week
+
+
+def _field(form: Mapping[str, Any], name: str, request: Request) -> str:
+    value = form.get(name, "")
+    if not isinstance(value, str) or len(value) > FIELD_MAX:
+        raise BadInputError(translator(negotiate(request))("field_too_long"))
+    return value

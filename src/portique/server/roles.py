@@ -35,6 +35,8 @@ class Permission(enum.StrEnum):
     MANAGE_CONSENT = "manage_consent"
     VIEW_SITE = "view_site"
     """The site's set-up: zones, lanes, opening hours, class timetables, calendar."""
+    MANAGE_SITE = "manage_site"
+    """Change class timetables, opening hours and where face comparison is offered."""
 
 
 _P = Permission
@@ -60,6 +62,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             _P.MANAGE_CREDENTIALS,
             _P.MANAGE_CONSENT,
             _P.VIEW_SITE,
+            _P.MANAGE_SITE,
         }
     ),
     # Read-only views for the controller's checks, until the audit trail exists.

@@ -201,8 +201,9 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     ),
     # Lanes and timetables
     "site_setup_note": (
-        "Lecture seule : voici ce que les voies appliquent.",
-        "Read-only: this is what the lanes apply.",
+        "Voici ce que les voies appliquent ; une modification les atteint à leur décision "
+        "suivante.",
+        "This is what the lanes apply; a change reaches them at their next decision.",
     ),
     "timezone": ("Fuseau horaire", "Time zone"),
     "zones": ("Zones", "Zones"),
@@ -222,6 +223,27 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "The site does not offer face comparison: no lane compares faces.",
     ),
     "offered": ("proposée", "offered"),
+    "offer_face": ("Proposer", "Offer"),
+    "stop_face": ("Ne plus proposer", "Stop offering"),
+    "lane_face_note": (
+        "Une voie ne compare un visage que si l'établissement propose la comparaison faciale, "
+        "et seulement pour qui y a consenti.",
+        "A lane compares a face only when the site offers face comparison, and only for those "
+        "who consented.",
+    ),
+    "edit": ("Modifier", "Edit"),
+    "save": ("Enregistrer", "Save"),
+    "week_help": (
+        "Une ligne par jour : des plages séparées par des virgules, comme "
+        "08:00-12:00, 13:30-17:00 ; vide pour un jour fermé.",
+        "One line per day: ranges separated by commas, like 08:00-12:00, 13:30-17:00; "
+        "empty for a closed day.",
+    ),
+    "time_ranges": ("Plages horaires", "Time ranges"),
+    "lunch_window": ("Pause déjeuner", "Lunch break"),
+    "edit_timetable_of": ("Modifier l'emploi du temps de", "Edit the timetable of"),
+    "offered_choice": ("Choix invalide : « yes » ou « no ».", "Invalid choice: “yes” or “no”."),
+    "field_too_long": ("Un champ est trop long.", "A field is too long."),
     "not_offered": ("non proposée", "not offered"),
     "opening_hours": ("Horaires d'ouverture", "Opening hours"),
     "calendar": ("Calendrier de l'établissement", "Site calendar"),

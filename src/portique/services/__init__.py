@@ -1,4 +1,5 @@
-"""Services: the use cases over the store (site, people, consent, credentials, passage).
+"""Services: the use cases over the store (site, people, consent, credentials, passage,
+timetables).
 
 Each service takes a SQLAlchemy session and a site id, works in the caller's
 transaction and returns frozen records, never rows::
@@ -42,7 +43,10 @@ from portique.services.errors import (
     RosterFormatError,
     SiteExistsError,
     SiteNotFoundError,
+    TimetableInputError,
     UnknownCredentialError,
+    UnknownGroupError,
+    UnknownLaneError,
     UnknownPersonError,
 )
 from portique.services.passage import (
@@ -73,6 +77,13 @@ from portique.services.site import (
     open_site,
 )
 from portique.services.snapshot import build_snapshot, record_passage
+from portique.services.timetables import (
+    SetupChange,
+    parse_timetable,
+    set_group_timetable,
+    set_lane_face,
+    set_opening_hours,
+)
 
 __all__ = [
     "CONSENT_WITHDRAWN",
@@ -92,11 +103,15 @@ __all__ = [
     "RejectedRow",
     "RevocationRecord",
     "RosterFormatError",
+    "SetupChange",
     "SiteCreated",
     "SiteExistsError",
     "SiteHandle",
     "SiteNotFoundError",
+    "TimetableInputError",
     "UnknownCredentialError",
+    "UnknownGroupError",
+    "UnknownLaneError",
     "UnknownPersonError",
     "Withdrawal",
     "add_person",
@@ -117,12 +132,16 @@ __all__ = [
     "open_site",
     "parse_date",
     "parse_role",
+    "parse_timetable",
     "presented_from_qr_image",
     "presented_from_text",
     "read_roster",
     "record_passage",
     "revoke_credential",
     "set_exit_permission",
+    "set_group_timetable",
+    "set_lane_face",
+    "set_opening_hours",
     "withdraw_consent",
     "write_card",
 ]

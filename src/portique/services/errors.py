@@ -51,3 +51,21 @@ class RosterFormatError(BadInputError):
     """A people file cannot be read at all (encoding, columns): nothing was imported."""
 
     code = "bad_roster"
+
+
+class TimetableInputError(BadInputError):
+    """A timetable or opening hours cannot be used (a bad or overlapping range, a day)."""
+
+    code = "bad_timetable"
+
+
+class UnknownGroupError(BadInputError):
+    """No class (group) with this id at the site."""
+
+    code = "unknown_group"
+
+
+class UnknownLaneError(BadInputError):
+    """No lane with this id at the site."""
+
+    code = "unknown_lane"
