@@ -39,6 +39,13 @@ TABLES = {
     "api_tokens",
     "passage_reviews",
     "lane_status",
+    "lane_status_changes",
+    "audit_log",
+    "template_vault",
+    "visits",
+    "visit_events",
+    "visit_alerts",
+    "refusals",
 }
 
 

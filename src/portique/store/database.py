@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -37,10 +38,36 @@ from portique.store.errors import (
 )
 
 SQLITE_FILE = "portique.db"
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 """The Alembic revision this version of Portique works with (the head of migrations/)."""
 
 CONNECT_TIMEOUT_S = 5
+
+DEFAULT_ACTOR = "system"
+"""Who acts when nobody said: the audit log names this actor for unattributed writes."""
+
+_actor: ContextVar[str | None] = ContextVar("portique_actor", default=None)
+
+
+def current_actor() -> str:
+    """Who the writes of this context are done for (``account:<username>`` in the server,
+    ``cli:<os user>`` on the command line, ``system:retention`` for the purge)."""
+    return _actor.get() or DEFAULT_ACTOR
+
+
+def set_actor(actor: str) -> None:
+    """Names the actor for the rest of this context (a command-line process, a request)."""
+    _actor.set(actor)
+
+
+@contextmanager
+def acting_as(actor: str) -> Iterator[None]:
+    """Names the actor of the sessions opened inside the block, then restores the previous one."""
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
 
 
 def sqlite_url(directory: Path) -> str:
@@ -130,9 +157,15 @@ class Database:
         return self.url.get_backend_name() == "sqlite"
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed at the end, rolled back on any error."""
+    def session(self, actor: str | None = None) -> Iterator[Session]:
+        """A session in one transaction: committed at the end, rolled back on any error.
+
+        ``session.info["actor"]`` names who the writes are done for (the audit log records
+        it): ``actor`` if given, else the actor of the context (:func:`acting_as`), else
+        ``system``.
+        """
         with self.translated_errors(), self._sessions.begin() as session:
+            session.info["actor"] = actor or current_actor()
             yield session
 
     @contextmanager

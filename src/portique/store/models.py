@@ -1,9 +1,10 @@
 """The tables: SQLAlchemy 2 declarative models, one class per table, no behaviour.
 
-What is never stored here, by design: face images, templates or embeddings (a template
-lives only inside the person's own credential payload), and credential payloads (they
-carry the sealed template). A credential row keeps its metadata and a ``has_template``
-flag, enough to revoke it when consent is withdrawn.
+What is never stored here, by design: face images, embeddings in clear, and credential
+payloads. A template lives inside the person's own credential payload, or, for a site that
+chose the central template store, in ``template_vault`` sealed with a key that only the
+person's credential carries (the server can never open it alone). A credential row keeps
+its metadata and a ``has_template`` flag, enough to revoke it when consent is withdrawn.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -364,3 +367,154 @@ class LaneStatusRow(Base):
     lane_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     last_seen_at: Mapped[datetime]
     online: Mapped[bool] = mapped_column(Boolean)
+
+
+class LaneStatusChangeRow(Base):
+    """A lane going offline or coming back (server's time): the history behind the
+    offline periods of the assessment report (issue 9)."""
+
+    __tablename__ = "lane_status_changes"
+    __table_args__ = (Index(None, "site_id", "lane_id", "at"),)
+
+    change_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE")
+    )
+    lane_id: Mapped[str] = mapped_column(String(ID))
+    at: Mapped[datetime]
+    online: Mapped[bool] = mapped_column(Boolean)
+
+
+class AuditEntryRow(Base):
+    """One administrative action in the hash-chained audit log (``portique.privacy``).
+
+    ``seq`` counts from 1 per site with no gap; ``entry_hash`` is the SHA-256 of the
+    entry's canonical form including ``prev_hash``, the hash of the entry before it. Not
+    a foreign key on the site: the log outlives what it describes until its own retention.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("site_id", "seq"), Index(None, "site_id", "at"))
+
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(String(ID))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class TemplateVaultRow(Base):
+    """A face template in the central template store: sealed (AES-256-GCM) with a key
+    carried only inside the credential ``credential_id``; the server never holds it."""
+
+    __tablename__ = "template_vault"
+
+    credential_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("credentials.credential_id", ondelete="CASCADE"), primary_key=True
+    )
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), index=True
+    )
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class VisitRow(Base):
+    """A visit (``portique.visitors``): a visitor (a person of role ``visitor``), a host,
+    a purpose, an expected window and the zones the pass opens. ``kind`` is ``invited``
+    or ``walk_in``; ``status`` ``expected``, ``on_site``, ``left`` or ``cancelled``."""
+
+    __tablename__ = "visits"
+    __table_args__ = (Index(None, "site_id", "status"),)
+
+    visit_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE")
+    )
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), index=True
+    )
+    host_id: Mapped[str | None] = mapped_column(String(ID))
+    purpose: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    expected_from: Mapped[datetime]
+    expected_until: Mapped[datetime]
+    zones: Mapped[list[Any]]
+    email: Mapped[str | None] = mapped_column(String(254))
+    credential_id: Mapped[str | None] = mapped_column(String(ID), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    checked_in_at: Mapped[datetime | None]
+    checked_out_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class VisitEventRow(Base):
+    """A point on a visitor's path: check-in, a checkpoint, check-out, or a refusal,
+    with where (lane or reception) and the alert it raised, if any."""
+
+    __tablename__ = "visit_events"
+    __table_args__ = (Index(None, "visit_id", "at"),)
+
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    visit_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("visits.visit_id", ondelete="CASCADE")
+    )
+    site_id: Mapped[str] = mapped_column(String(ID))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16))
+    checkpoint: Mapped[str] = mapped_column(String(ID))
+    zone_id: Mapped[str | None] = mapped_column(String(ID))
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    alert: Mapped[str | None] = mapped_column(String(32))
+    passage_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class VisitAlertRow(Base):
+    """An alert about a visit (outside window or zones, overstay, not checked out at
+    closing, pass used twice) and its acknowledgement; one per visit and kind."""
+
+    __tablename__ = "visit_alerts"
+    __table_args__ = (UniqueConstraint("visit_id", "kind"), Index(None, "site_id", "raised_at"))
+
+    alert_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    visit_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("visits.visit_id", ondelete="CASCADE")
+    )
+    site_id: Mapped[str] = mapped_column(String(ID))
+    kind: Mapped[str] = mapped_column(String(32))
+    raised_at: Mapped[datetime]
+    details: Mapped[dict[str, Any]]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class RefusalRow(Base):
+    """Someone barred from the site (court order, head teacher), by name and birth date,
+    never by face; in force until ``until`` (inclusive) unless lifted earlier."""
+
+    __tablename__ = "refusals"
+    __table_args__ = (Index(None, "site_id", "last_name", "birth_date"),)
+
+    refusal_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE")
+    )
+    last_name: Mapped[str] = mapped_column(String(200))
+    first_name: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(500))
+    ordered_by: Mapped[str] = mapped_column(String(32))
+    until: Mapped[date]
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    lifted_at: Mapped[datetime | None]
+    lifted_by: Mapped[str | None] = mapped_column(String(200))
