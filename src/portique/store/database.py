@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,8 @@ from portique.store.errors import (
 
 SQLITE_FILE = "portique.db"
 SCHEMA_REVISION = "0004"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite writer waits for the write lock before giving up."""
 """The Alembic revision this version of Portique works with (the head of migrations/)."""
 
 CONNECT_TIMEOUT_S = 5
@@ -55,9 +57,15 @@ def current_actor() -> str:
     return _actor.get() or DEFAULT_ACTOR
 
 
-def set_actor(actor: str) -> None:
-    """Names the actor for the rest of this context (a command-line process, a request)."""
-    _actor.set(actor)
+def set_actor(actor: str) -> Token[str | None]:
+    """Names the actor for the rest of this context (a command, a request); the token
+    gives the previous actor back to :func:`reset_actor`."""
+    return _actor.set(actor)
+
+
+def reset_actor(token: Token[str | None]) -> None:
+    """Restores the actor that :func:`set_actor` replaced."""
+    _actor.reset(token)
 
 
 @contextmanager
@@ -104,6 +112,8 @@ def _driver_message(error: DBAPIError, url: URL) -> str:
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # A writer waits for another one to finish rather than failing at once.
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
     # pysqlite runs DDL outside any transaction (a disk sync per statement, and a failed
     # migration half applied); SQLAlchemy issues BEGIN itself instead (see _sqlite_begin).
@@ -111,7 +121,10 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock at the start: a transaction that reads and then writes
+    # (most services, the audit log's chain) cannot deadlock against another one, which
+    # SQLite would answer at once with "database is locked" instead of waiting its turn.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
