@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,6 +52,45 @@ def _isolated_settings(
     cache = tmp_path_factory.getbasetemp() / "cache"
     monkeypatch.setenv("PORTIQUE_CACHE_DIR", os.environ.get("PORTIQUE_TEST_CACHE_DIR", str(cache)))
     monkeypatch.setenv("PORTIQUE_CONFIG", str(tmp_path_factory.getbasetemp() / "none.toml"))
+    # The server's retention purge would delete the old rows some tests set up on purpose.
+    monkeypatch.setenv("PORTIQUE_PURGE_INTERVAL_HOURS", "0")
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+PRODUCT_LOG = "portique-test-run.log"
+"""Every log record of the test run, in the run's base temporary folder: scanned for face
+data by tests/privacy/test_no_leaks.py and, whole, at the end of the run."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _product_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.getbasetemp() / PRODUCT_LOG
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    portique = logging.getLogger("portique")
+    previous = portique.level
+    portique.setLevel(logging.DEBUG)
+    logging.getLogger().addHandler(handler)
+    yield path
+    logging.getLogger().removeHandler(handler)
+    portique.setLevel(previous)
+    handler.close()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fails the run when any log file it wrote holds face data (privacy acceptance)."""
+    from portique.privacy.leaks import scan_bytes
+
+    base = session.config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    leaks = [
+        leak
+        for path in sorted(base.rglob("*.log"))
+        if path.is_file()
+        for leak in scan_bytes(str(path), path.read_bytes())
+    ]
+    if leaks:
+        print(f"\nFace data found in the logs of the run: {leaks[:10]}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

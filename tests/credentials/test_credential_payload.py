@@ -22,7 +22,12 @@ from portique.credentials import (
     sign_credential,
     verify_credential,
 )
-from portique.credentials.payload import FORMAT_VERSION, MAGIC, SIGNATURE_BYTES
+from portique.credentials.payload import (
+    FORMAT_VERSION,
+    MAGIC,
+    SIGNATURE_BYTES,
+    VAULT_FORMAT_VERSION,
+)
 
 
 def _fault(payload: bytes, verifiers: dict, site_id: str | None = None) -> CredentialFault:
@@ -126,8 +131,8 @@ def test_trailing_bytes_are_refused(make_claims, signing_key, verifiers):
 
 def test_unsupported_version_is_refused(make_claims, signing_key, verifiers):
     payload = bytearray(sign_credential(make_claims(), signing_key))
-    payload[1] = FORMAT_VERSION + 1
-    with pytest.raises(CredentialError, match="version 2") as caught:
+    payload[1] = VAULT_FORMAT_VERSION + 1
+    with pytest.raises(CredentialError, match="version 3") as caught:
         verify_credential(bytes(payload), verifiers)
     assert caught.value.fault is CredentialFault.UNSUPPORTED_VERSION
 

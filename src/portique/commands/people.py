@@ -392,8 +392,12 @@ def consent_grant(
 @consent_app.command(
     "withdraw",
     help=text(
-        "Retirer le consentement : tout titre portant un gabarit est révoqué aussitôt.",
-        "Withdraw consent: every credential carrying a template is revoked at once.",
+        "Retirer le consentement : tout titre portant un gabarit est révoqué aussitôt et "
+        "remplacé par un titre sans gabarit (même type, même validité), dont la carte est "
+        "écrite dans --out ; aucun gabarit ne subsiste.",
+        "Withdraw consent: every credential carrying a template is revoked at once and "
+        "replaced by one without template (same kind, same validity), whose card is written "
+        "to --out; no template remains.",
     ),
 )
 def consent_withdraw(
@@ -401,17 +405,55 @@ def consent_withdraw(
     person_option: PersonOption = None,
     by: ByOption = None,
     at: AtOption = None,
+    cards_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help=text(
+                "Dossier où écrire les cartes des titres de remplacement (sans --out, "
+                "seul leur code PQ:… est affiché).",
+                "Folder for the cards of the replacement credentials (without --out, only "
+                "their PQ:... code is shown).",
+            ),
+        ),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help=text("Cartes en PDF.", "Cards as PDF."))
+    ] = False,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    from portique.services import withdraw_consent
+    from portique.i18n import language
+    from portique.services import withdraw_consent, write_card
 
+    written: list[dict[str, str | None]] = []
     try:
         person_id = _person(person, person_option)
         with open_cli_site(directory) as site:
             when = moment(at, site_timezone(site))
             with site.session() as session:
-                withdrawal = withdraw_consent(session, site.site_id, person_id, by=by, now=when)
+                withdrawal = withdraw_consent(
+                    session,
+                    site.site_id,
+                    person_id,
+                    by=by,
+                    now=when,
+                    keyring=site.keyring(),
+                    card="pdf" if pdf else "png",
+                    lang=language(),
+                )
+            for issued in withdrawal.reissued:
+                path = None
+                if cards_dir is not None:
+                    path = cards_dir / f"{issued.credential_id}.{issued.card_format}"
+                    write_card(path, issued.card)
+                written.append(
+                    {
+                        "credential": issued.credential_id,
+                        "card": None if path is None else str(path),
+                        "qr_text": issued.payload_text,
+                    }
+                )
     except PortiqueError as error:
         fail(error, as_json=as_json)
     if as_json:
@@ -421,9 +463,22 @@ def consent_withdraw(
                 "consent": False,
                 "withdrawn_at": withdrawal.withdrawn_at.isoformat(),
                 "revoked": list(withdrawal.revoked),
+                "reissued": written,
+                "templates_deleted": withdrawal.vault_deleted,
             }
         )
         return
+    for item in written:
+        where = item["card"] or text(
+            f"non écrite (--out), code {item['qr_text']}",
+            f"not written (--out), code {item['qr_text']}",
+        )
+        out.print(
+            text(
+                f"Nouveau titre sans gabarit {item['credential']} : carte {where}.",
+                f"New credential without template {item['credential']}: card {where}.",
+            )
+        )
     out.print(
         text(
             f"Consentement de {withdrawal.person_id} retiré ; titres révoqués : "

@@ -49,6 +49,7 @@ from portique.credentials.payload import MAX_PAYLOAD_BYTES, sign_credential, ver
 from portique.credentials.qr import decode_qr, qr_version, render_qr_png
 from portique.credentials.revocation import Revocation, RevocationList, check_revocation
 from portique.credentials.template import (
+    VaultLookup,
     new_template_key,
     open_credential_template,
     open_template,
@@ -78,6 +79,7 @@ __all__ = [
     "SigningKey",
     "UnknownKeyIdError",
     "Validity",
+    "VaultLookup",
     "check_revocation",
     "check_validity",
     "decode_qr",

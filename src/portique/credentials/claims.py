@@ -6,7 +6,7 @@ import base64
 import enum
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from portique.credentials.errors import InvalidClaimsError
@@ -16,6 +16,9 @@ MAX_ID_LENGTH = 64
 
 MAX_SEALED_TEMPLATE_BYTES = 768
 """Largest sealed template a credential carries (a 512-d template seals to 545 bytes)."""
+
+VAULT_KEY_BYTES = 32
+"""The AES-256 key of a template kept in the central template store (format version 2)."""
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2106, 2, 7, 6, 28, 15, tzinfo=UTC)
@@ -84,6 +87,9 @@ class Claims:
     valid_until: datetime
     key_id: str
     sealed_template: bytes | None = None
+    vault_key: bytes | None = field(default=None, repr=False)
+    """The key of the person's template in the central template store: carried only
+    here, never stored by the server (a credential carries this or a sealed template)."""
 
     def __post_init__(self) -> None:
         for name in ("credential_id", "person_id", "site_id", "key_id"):
@@ -115,8 +121,23 @@ class Claims:
                     f"{MAX_SEALED_TEMPLATE_BYTES} bytes (use None for no template)."
                 )
             object.__setattr__(self, "sealed_template", sealed)
+        if self.vault_key is not None:
+            if not isinstance(self.vault_key, bytes | bytearray | memoryview):
+                raise InvalidClaimsError("vault_key must be bytes or None.")
+            key = bytes(self.vault_key)
+            if len(key) != VAULT_KEY_BYTES:
+                raise InvalidClaimsError(
+                    f"vault_key is {len(key)} bytes; a template store key is {VAULT_KEY_BYTES}."
+                )
+            if self.sealed_template is not None:
+                raise InvalidClaimsError(
+                    "A credential carries its sealed template or the key of the template "
+                    "store, not both."
+                )
+            object.__setattr__(self, "vault_key", key)
 
     @property
     def has_template(self) -> bool:
-        """Whether the credential carries the person's sealed face template."""
-        return self.sealed_template is not None
+        """Whether a face template goes with the credential: sealed inside it, or in the
+        central template store under the key it carries."""
+        return self.sealed_template is not None or self.vault_key is not None

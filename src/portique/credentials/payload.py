@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from portique.credentials.claims import (
     MAX_ID_LENGTH,
     MAX_SEALED_TEMPLATE_BYTES,
+    VAULT_KEY_BYTES,
     Claims,
     CredentialKind,
 )
@@ -30,11 +31,21 @@ MAGIC = 0xFB
 """First byte of every payload; never found in UTF-8 text, so a text QR is told apart."""
 
 FORMAT_VERSION = 1
+"""The version of a credential without a template store key (every credential before
+the central template store): what lanes of every age read."""
+VAULT_FORMAT_VERSION = 2
+"""Version 2 adds the template store key (flag bit 1); written only when one is carried."""
+READABLE_VERSIONS = (FORMAT_VERSION, VAULT_FORMAT_VERSION)
 SIGNATURE_BYTES = 64
 SIGNATURE_CONTEXT = b"portique-credential"
 """Prefixed to the signed bytes (not transmitted) so a credential key signs nothing else."""
 
 FLAG_TEMPLATE = 0x01
+FLAG_VAULT_KEY = 0x02
+_FLAGS_BY_VERSION = {
+    FORMAT_VERSION: FLAG_TEMPLATE,
+    VAULT_FORMAT_VERSION: FLAG_TEMPLATE | FLAG_VAULT_KEY,
+}
 
 _HEADER = struct.Struct(">BBBBII")  # magic, version, kind, flags, valid_from, valid_until
 _ID_FIELDS = 4  # key_id, credential_id, person_id, site_id
@@ -70,10 +81,12 @@ def sign_credential(claims: Claims, key: SigningKey) -> bytes:
             f"The claims name key {claims.key_id!r} but are signed with key {key.key_id!r}."
         )
     flags = FLAG_TEMPLATE if claims.sealed_template is not None else 0
+    if claims.vault_key is not None:
+        flags |= FLAG_VAULT_KEY
     parts = [
         _HEADER.pack(
             MAGIC,
-            FORMAT_VERSION,
+            VAULT_FORMAT_VERSION if claims.vault_key is not None else FORMAT_VERSION,
             _KIND_CODES[claims.kind],
             flags,
             int(claims.valid_from.timestamp()),
@@ -86,6 +99,8 @@ def sign_credential(claims: Claims, key: SigningKey) -> bytes:
     if claims.sealed_template is not None:
         parts.append(_TEMPLATE_LENGTH.pack(len(claims.sealed_template)))
         parts.append(claims.sealed_template)
+    if claims.vault_key is not None:
+        parts.append(claims.vault_key)
     body = b"".join(parts)
     signature = key.private_key.sign(SIGNATURE_CONTEXT + body)
     return body + signature
@@ -121,11 +136,12 @@ def verify_credential(
         )
     if len(payload) < 2:
         raise CredentialError(CredentialFault.TRUNCATED, "The credential payload is cut short.")
-    if payload[1] != FORMAT_VERSION:
+    if payload[1] not in READABLE_VERSIONS:
         raise CredentialError(
             CredentialFault.UNSUPPORTED_VERSION,
             f"The credential uses format version {payload[1]}; this version of Portique "
-            f"reads version {FORMAT_VERSION}. Update the lane or reissue the credential.",
+            f"reads versions {' and '.join(map(str, READABLE_VERSIONS))}. Update the lane or "
+            "reissue the credential.",
         )
     if len(payload) < MIN_PAYLOAD_BYTES:
         raise CredentialError(
@@ -160,6 +176,7 @@ def verify_credential(
             valid_until=datetime.fromtimestamp(fields.valid_until, UTC),
             key_id=fields.key_id,
             sealed_template=fields.sealed_template,
+            vault_key=fields.vault_key,
         )
     except InvalidClaimsError as exc:
         # Only a faulty signer can get here: the signature is good but the content is not.
@@ -186,6 +203,7 @@ class _Fields:
     person_id: str
     site_id: str
     sealed_template: bytes | None
+    vault_key: bytes | None
 
 
 class _Reader:
@@ -210,7 +228,7 @@ class _Reader:
 
 def _parse_body(body: bytes) -> _Fields:
     reader = _Reader(body)
-    _magic, _version, kind_code, flags, valid_from, valid_until = _HEADER.unpack(
+    _magic, version, kind_code, flags, valid_from, valid_until = _HEADER.unpack(
         reader.take(_HEADER.size)
     )
     kind = _KINDS_BY_CODE.get(kind_code)
@@ -218,7 +236,7 @@ def _parse_body(body: bytes) -> _Fields:
         raise CredentialError(
             CredentialFault.GARBAGE, f"The credential has an unknown kind code {kind_code}."
         )
-    if flags & ~FLAG_TEMPLATE:
+    if flags & ~_FLAGS_BY_VERSION[version] or flags == FLAG_TEMPLATE | FLAG_VAULT_KEY:
         raise CredentialError(
             CredentialFault.GARBAGE, f"The credential has unknown flags {flags:#04x}."
         )
@@ -242,6 +260,7 @@ def _parse_body(body: bytes) -> _Fields:
                 f"The credential's template field has a bad length ({length} bytes).",
             )
         sealed_template = reader.take(length)
+    vault_key = reader.take(VAULT_KEY_BYTES) if flags & FLAG_VAULT_KEY else None
     if reader.remaining:
         raise CredentialError(
             CredentialFault.GARBAGE,
@@ -249,5 +268,13 @@ def _parse_body(body: bytes) -> _Fields:
         )
     key_id, credential_id, person_id, site_id = ids
     return _Fields(
-        kind, valid_from, valid_until, key_id, credential_id, person_id, site_id, sealed_template
+        kind,
+        valid_from,
+        valid_until,
+        key_id,
+        credential_id,
+        person_id,
+        site_id,
+        sealed_template,
+        vault_key,
     )

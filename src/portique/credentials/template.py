@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TypeAlias
 
 import numpy as np
@@ -105,13 +105,27 @@ def open_template(sealed: bytes, key: bytes, credential_id: str, person_id: str)
     return _dequantise(plaintext)
 
 
-def open_credential_template(
-    claims: Claims, template_keys: Mapping[str, bytes]
-) -> FloatArray | None:
-    """The template carried by verified ``claims``, or None when they carry none.
+VaultLookup: TypeAlias = Callable[[str], bytes | None]
+"""The central template store seen from a lane: the sealed template of one credential id
+(never a search), or None when it holds none."""
 
-    The template key is the one with the same id as the credential's signing key.
+
+def open_credential_template(
+    claims: Claims, template_keys: Mapping[str, bytes], vault: VaultLookup | None = None
+) -> FloatArray | None:
+    """The template of verified ``claims``, or None when there is none to open.
+
+    A template sealed in the credential opens with the site's template key of the same id
+    as the credential's signing key. A credential of a site with the central template
+    store carries instead the key of its entry in the store: ``vault`` fetches that one
+    entry by credential id, and only the presented credential's key opens it. None when
+    no store is given or it holds no entry (deleted at withdrawal or by the purge).
     """
+    if claims.vault_key is not None:
+        sealed = None if vault is None else vault(claims.credential_id)
+        if sealed is None:
+            return None
+        return open_template(sealed, claims.vault_key, claims.credential_id, claims.person_id)
     if claims.sealed_template is None:
         return None
     key = template_keys.get(claims.key_id)

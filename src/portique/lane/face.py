@@ -29,7 +29,12 @@ from portique.biometrics import (
 )
 from portique.biometrics.quality import assess_quality
 from portique.biometrics.types import RGBImage
-from portique.credentials import Claims, CredentialError, open_credential_template
+from portique.credentials import (
+    Claims,
+    CredentialError,
+    VaultLookup,
+    open_credential_template,
+)
 from portique.lane.drivers.camera import Camera
 
 LANE_MIN_FACE_PX = 80
@@ -65,14 +70,19 @@ class CaptureSettings:
 
 
 def credential_template(
-    claims: Claims, template_keys: Mapping[str, bytes] | None, model: str | None
+    claims: Claims,
+    template_keys: Mapping[str, bytes] | None,
+    model: str | None,
+    vault: VaultLookup | None = None,
 ) -> Template | None:
-    """The template sealed in a verified credential, ready to compare; None when it
-    carries none, its key is not on this lane, or the site's model is unknown."""
+    """The template of a verified credential, ready to compare; None when it carries
+    none, its key is not on this lane, or the site's model is unknown. A credential of
+    the central template store opens its entry fetched through ``vault`` (by credential
+    id); a lane without access to the store gets None and refers to the agent."""
     if model is None or template_keys is None:
         return None
     try:
-        vector = open_credential_template(claims, template_keys)
+        vector = open_credential_template(claims, template_keys, vault)
     except CredentialError:
         return None
     if vector is None:

@@ -36,7 +36,7 @@ from portique.access import (
 )
 from portique.biometrics import FaceEngine
 from portique.biometrics.types import RGBImage
-from portique.credentials import CredentialError, verify_credential
+from portique.credentials import CredentialError, VaultLookup, verify_credential
 from portique.lane.comms.base import Transport
 from portique.lane.drivers.badge import BadgeReader
 from portique.lane.drivers.camera import Camera
@@ -126,8 +126,11 @@ class Lane:
         face_engine: FaceEngine | None = None,
         clock: Callable[[], datetime] = utc_now,
         outbox_clock: Callable[[], float] = time.time,
+        vault: VaultLookup | None = None,
     ) -> None:
         self.config = config
+        # The central template store, for a lane that can reach the site's database.
+        self.vault = vault
         self.transport = transport
         self.signals = tuple(signals)
         self.camera = camera
@@ -387,7 +390,9 @@ class Lane:
             claims = verify_credential(credential.data, policy.verifiers, policy.site.site_id)
         except CredentialError:
             return None
-        template = credential_template(claims, snapshot.template_keys, snapshot.face_model)
+        template = credential_template(
+            claims, snapshot.template_keys, snapshot.face_model, self.vault
+        )
         if template is None:
             log.warning("lane %s cannot open the template of a credential", self.lane_id)
             return None

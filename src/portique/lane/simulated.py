@@ -20,7 +20,7 @@ from PIL import Image
 
 from portique.biometrics import FaceEngine
 from portique.biometrics.types import RGBImage
-from portique.credentials import render_qr_png
+from portique.credentials import VaultLookup, render_qr_png
 from portique.lane.comms.base import Transport
 from portique.lane.drivers.badge import SimulatedBadgeReader
 from portique.lane.drivers.camera import SimulatedCamera
@@ -104,6 +104,7 @@ class SimulatedLane:
         face_engine: FaceEngine | None = None,
         signals: Sequence[LaneSignal] = (),
         clock: Callable[[], datetime] = utc_now,
+        vault: VaultLookup | None = None,
     ) -> None:
         self.camera = SimulatedCamera()
         self.reader = SimulatedBadgeReader()
@@ -116,6 +117,7 @@ class SimulatedLane:
             badge_reader=self.reader,
             face_engine=face_engine,
             clock=clock,
+            vault=vault,
         )
 
     def start(self, *, forward: bool = True) -> None:

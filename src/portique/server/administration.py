@@ -331,7 +331,8 @@ def consent_withdraw(
     confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Withdraws the consent, asked by the person or one of their guardians, once the
-    administration confirms: every credential carrying the face is revoked at once."""
+    administration confirms: every credential carrying the face is revoked at once and
+    replaced by a card without face, shown in the answer to print or download."""
     t = translator(negotiate(request))
     if confirm != "yes":
         return _person(request, state, user, person_id, error=t("confirm_needed"), status_code=400)
@@ -341,10 +342,20 @@ def consent_withdraw(
             record = get_person(session, site_id, person_id, now=state.now())
             if by not in (person_id, *record.guardian_ids):
                 raise BadInputError(t("withdraw_by_unknown"))
-            withdrawal = withdraw_consent(session, site_id, person_id, by=by, now=state.now())
+            withdrawal = withdraw_consent(
+                session,
+                site_id,
+                person_id,
+                by=by,
+                now=state.now(),
+                keyring=state.site.keyring(),
+                lang=negotiate(request),
+            )
     except BadInputError as error:
         return _person(request, state, user, person_id, error=error.message, status_code=400)
-    return _person(request, state, user, person_id, withdrawal=withdrawal)
+    # The replacement card, without template, is handed over in this answer only.
+    card = withdrawal.reissued[0].card if withdrawal.reissued else None
+    return _person(request, state, user, person_id, withdrawal=withdrawal, card=card)
 
 
 # Lanes and timetables -----------------------------------------------------------------

@@ -1,22 +1,41 @@
 """Biometric consent: given by the person, or by a guardian for a minor; withdrawn at will.
 
-Withdrawal revokes at once every credential of the person that carries a face template:
-the template lives only in those credentials, so it becomes useless everywhere.
+Withdrawal revokes at once every credential of the person that carries a face template
+and deletes their sealed templates from the central template store: the template lived
+only there, so it becomes useless everywhere. With the site's keyring, each revoked
+credential is replaced by a new one without template (same kind, same validity), so the
+person goes on passing by credential and agent.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Literal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portique.access import Consent, ConsentGiver
 from portique.i18n import text
+from portique.privacy import audit as _audit  # noqa: F401  (installs the audit hook)
 from portique.services.errors import ConsentError
 from portique.services.people import active_person_row, get_person_row
 from portique.services.snapshot import consent_from_row, local_date, person_from_row, site_row
-from portique.store import ACTIVE, REVOKED, ConsentRow, Credentials, People, Sites
+from portique.store import (
+    ACTIVE,
+    REVOKED,
+    ConsentRow,
+    CredentialRow,
+    Credentials,
+    People,
+    Sites,
+    TemplateVaultRow,
+)
+
+if TYPE_CHECKING:
+    from portique.credentials import Keyring
+    from portique.services.credentials import IssuedCredential
 
 CONSENT_WITHDRAWN = "consent_withdrawn"
 """The revocation reason of credentials revoked by a consent withdrawal."""
@@ -35,11 +54,15 @@ class ConsentRecord:
 
 @dataclass(frozen=True)
 class Withdrawal:
-    """What a withdrawal did: when, and which credentials it revoked."""
+    """What a withdrawal did: when, which credentials it revoked, how many sealed
+    templates it deleted from the central store, and the credentials issued in place
+    of the revoked ones (without template)."""
 
     person_id: str
     withdrawn_at: datetime
     revoked: tuple[str, ...]
+    reissued: tuple[IssuedCredential, ...] = ()
+    vault_deleted: int = 0
 
 
 def consent_in_force(session: Session, site_id: str, person_id: str, now: datetime) -> bool:
@@ -122,9 +145,21 @@ def grant_consent(
 
 
 def withdraw_consent(
-    session: Session, site_id: str, person_id: str, *, by: str | None, now: datetime
+    session: Session,
+    site_id: str,
+    person_id: str,
+    *,
+    by: str | None,
+    now: datetime,
+    keyring: Keyring | None = None,
+    card: Literal["png", "pdf"] = "png",
+    lang: str = "fr",
 ) -> Withdrawal:
-    """Withdraws the person's consent and revokes every credential carrying a template.
+    """Withdraws the person's consent, revokes every credential carrying a template and
+    deletes the person's sealed templates from the central store.
+
+    With ``keyring``, each revoked credential is replaced by a new one of the same kind
+    and validity window, without template (its card rendered as ``card``).
 
     Raises:
         ConsentError: the person has no consent to withdraw and no template credential.
@@ -132,13 +167,13 @@ def withdraw_consent(
     get_person_row(session, site_id, person_id)
     people = People(session)
     current = people.consent(person_id)
-    revoked = []
+    revoked: list[CredentialRow] = []
     for credential in Credentials(session).of_person(person_id):
         if credential.has_template and credential.status == ACTIVE:
             credential.status = REVOKED
             credential.revoked_at = now
             credential.revocation_reason = CONSENT_WITHDRAWN
-            revoked.append(credential.credential_id)
+            revoked.append(credential)
     if current is not None and current.withdrawn_at is None:
         current.withdrawn_at = now
         current.withdrawn_by = by
@@ -149,5 +184,44 @@ def withdraw_consent(
                 f"{person_id} has no consent in force.",
             )
         )
+    vault_deleted = delete_vault_rows(session, person_id)
+    reissued = []
+    if keyring is not None:
+        from portique.credentials import CredentialKind
+        from portique.services.credentials import issue_credential
+
+        for credential in revoked:
+            if credential.valid_until <= now:
+                continue  # an expired credential needs no replacement
+            reissued.append(
+                issue_credential(
+                    session,
+                    site_id,
+                    keyring,
+                    person_id,
+                    now=now,
+                    card=card,
+                    kind=CredentialKind(credential.kind),
+                    window=(credential.valid_from, credential.valid_until),
+                    lang=lang,
+                )
+            )
     Sites(session).bump_version(site_id)
-    return Withdrawal(person_id, now, tuple(revoked))
+    return Withdrawal(
+        person_id,
+        now,
+        tuple(credential.credential_id for credential in revoked),
+        tuple(reissued),
+        vault_deleted,
+    )
+
+
+def delete_vault_rows(session: Session, person_id: str) -> int:
+    """Deletes every sealed template of the person from the central template store."""
+    rows = list(
+        session.scalars(select(TemplateVaultRow).where(TemplateVaultRow.person_id == person_id))
+    )
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)

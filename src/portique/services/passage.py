@@ -46,6 +46,7 @@ from portique.credentials import (
 )
 from portique.errors import BadInputError
 from portique.i18n import text
+from portique.privacy.vault import vault_lookup
 from portique.services.credentials import FaceEngineFactory, default_face_engine
 from portique.services.policy_json import face_choice
 from portique.services.site import SiteHandle
@@ -169,7 +170,7 @@ class Gate:
             outcome = None
             if face is not None and needs_face(snapshot, passage) and claims is not None:
                 model = face_choice(site_row(session, site_id).settings).model
-                outcome = self._compare(claims, model, face)
+                outcome = self._compare(session, claims, model, face)
             decision = decide(snapshot, passage if outcome is None else passage.with_face(outcome))
             # Without a capture, the engine asks for one by this reason alone, so the
             # whole assessment (``needs_face``) need not run twice on the fast path.
@@ -216,7 +217,9 @@ class Gate:
             self._warmup_s += time.perf_counter() - started
         return self._face_engine
 
-    def _compare(self, claims: Claims, model: str | None, face: FaceCapture) -> FaceOutcome | None:
+    def _compare(
+        self, session: Session, claims: Claims, model: str | None, face: FaceCapture
+    ) -> FaceOutcome | None:
         """The 1:1 comparison of the live face with the credential's template; None when
         the template cannot be used (the engine then refers the passage to the agent)."""
         from portique.biometrics import (
@@ -229,7 +232,9 @@ class Gate:
         )
 
         try:
-            vector = open_credential_template(claims, self._template_keys)
+            vector = open_credential_template(
+                claims, self._template_keys, vault_lookup(session, self.site.site_id)
+            )
         except CredentialError:
             return None
         if vector is None or model is None or not float(np.linalg.norm(vector)):

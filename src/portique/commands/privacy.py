@@ -1,0 +1,406 @@
+"""Privacy commands: `portique audit verify|list`, `portique purge`, `portique subject
+export|erase`, `portique dpia` and `portique privacy template-store`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from portique.commands.common import err, fail, out, print_json
+from portique.commands.faces import JsonOption
+from portique.commands.sitedir import DirOption, open_cli_site
+from portique.errors import BadInputError, PortiqueError
+from portique.i18n import text
+
+audit_app = typer.Typer(
+    help=text(
+        "Journal d'audit chaîné des actions administratives.",
+        "The hash-chained audit log of administrative actions.",
+    ),
+    no_args_is_help=True,
+)
+subject_app = typer.Typer(
+    help=text(
+        "Droits des personnes : accès (export) et effacement.",
+        "Subject rights: access (export) and erasure.",
+    ),
+    no_args_is_help=True,
+)
+privacy_app = typer.Typer(
+    help=text("Réglages de protection des données.", "Data protection settings."),
+    no_args_is_help=True,
+)
+
+PersonArgument = Annotated[
+    str, typer.Argument(help=text("Identifiant de la personne.", "The person's id."))
+]
+
+BROKEN_CHAIN_EXIT = 1
+BREACH_FR = {
+    "modified": "modifiée",
+    "deleted": "précédée d'entrées supprimées",
+    "reordered": "déplacée",
+}
+
+
+@audit_app.command(
+    "verify",
+    help=text(
+        "Vérifier la chaîne du journal d'audit : code 0 si intacte, 1 si une entrée a été "
+        "modifiée, supprimée ou déplacée (la première est nommée par son numéro et son id).",
+        "Verify the audit log's chain: exit code 0 when intact, 1 when an entry was "
+        "modified, deleted or moved (the first one is named by seq and entry id).",
+    ),
+)
+def audit_verify(directory: DirOption = None, as_json: JsonOption = False) -> None:
+    from portique.privacy import audit
+
+    try:
+        with open_cli_site(directory) as site, site.session() as session:
+            report = audit.verify(session, site.site_id)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(report.as_json())
+    elif report.intact:
+        out.print(
+            text(
+                f"Journal d'audit intact : {report.entries} entrées (n° {report.first_seq} à "
+                f"{report.last_seq}), dernière empreinte {report.last_hash}.",
+                f"Audit log intact: {report.entries} entries (seq {report.first_seq} to "
+                f"{report.last_seq}), last hash {report.last_hash}.",
+            )
+            if report.entries
+            else text("Journal d'audit vide.", "The audit log is empty.")
+        )
+    else:
+        err.print(
+            text(
+                f"[bold red]Journal d'audit altéré[/] : entrée n° {report.seq} "
+                f"(id {report.entry_id}) {BREACH_FR.get(str(report.breach), '')} — "
+                f"{report.explanation}.",
+                f"[bold red]Audit log tampered with[/]: entry seq {report.seq} "
+                f"(id {report.entry_id}) {report.breach} — {report.explanation}.",
+            )
+        )
+    if not report.intact:
+        raise typer.Exit(BROKEN_CHAIN_EXIT)
+
+
+@audit_app.command(
+    "list",
+    help=text("Les entrées les plus récentes du journal.", "The most recent entries."),
+)
+def audit_list(
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help=text("Nombre d'entrées.", "How many."))
+    ] = 20,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.privacy import audit
+
+    try:
+        with open_cli_site(directory) as site, site.session() as session:
+            entries = audit.entries(session, site.site_id, limit=limit, newest_first=True)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json({"entries": [entry.as_json() for entry in entries]})
+        return
+    table = Table(
+        "seq", text("quand", "when"), text("qui", "who"), "action", text("objet", "target")
+    )
+    for entry in entries:
+        table.add_row(
+            str(entry.seq),
+            entry.at.isoformat(timespec="seconds"),
+            entry.actor,
+            entry.action,
+            entry.target or "",
+        )
+    out.print(table)
+
+
+def purge(
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help=text("Compter sans rien effacer.", "Count without deleting anything."),
+        ),
+    ] = False,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete what is past retention; help text in PURGE_HELP."""
+    from portique.privacy.retention import RETENTION_ACTOR, purge_site
+    from portique.privacy.retention import purge as run_purge
+
+    now = datetime.now(UTC)
+    try:
+        with open_cli_site(directory) as site:
+            if dry_run:
+                with site.session() as session:
+                    report = run_purge(session, site.site_id, now=now, dry_run=True)
+            else:
+                report = purge_site(site.database, site.site_id, now=now)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(report.as_json())
+        return
+    table = Table(
+        text("catégorie", "category"),
+        text("à effacer" if dry_run else "effacés", "to delete" if dry_run else "deleted"),
+    )
+    for category, count in report.counts.items():
+        table.add_row(category, str(count))
+    out.print(table)
+    if not dry_run:
+        out.print(
+            text(
+                f"Purge inscrite au journal d'audit ({RETENTION_ACTOR}).",
+                f"Purge recorded in the audit log ({RETENTION_ACTOR}).",
+            )
+        )
+
+
+PURGE_HELP = text(
+    "Effacer ce qui a dépassé sa durée de conservation (passages, visiteurs, gabarits, "
+    "journal d'audit, historique des voies) et afficher les nombres par catégorie ; "
+    "chaque purge réelle est inscrite au journal d'audit.",
+    "Delete what is past its retention (passages, visitors, templates, audit log, lane "
+    "history) and print the counts per category; each real purge is audited.",
+)
+
+
+@subject_app.command(
+    "export",
+    help=text(
+        "Écrire tout ce qui est détenu sur une personne dans DIR : subject-<id>.json et "
+        "une page lisible subject-<id>.html.",
+        "Write everything held on a person to DIR: subject-<id>.json and a readable page "
+        "subject-<id>.html.",
+    ),
+)
+def subject_export(
+    person: PersonArgument,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help=text("Dossier de sortie.", "Output folder."))
+    ],
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.privacy.subject import export_subject
+
+    try:
+        with open_cli_site(directory) as site, site.session() as session:
+            export, json_path, html_path = export_subject(
+                session, site.site_id, person, out_dir, now=datetime.now(UTC)
+            )
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(
+            {
+                "person": person,
+                "json": str(json_path),
+                "html": str(html_path),
+                "rows": export.counts(),
+            }
+        )
+        return
+    out.print(
+        text(
+            f"Export de {person} : {json_path} et {html_path} "
+            f"({sum(export.counts().values())} lignes).",
+            f"Export of {person}: {json_path} and {html_path} "
+            f"({sum(export.counts().values())} rows).",
+        )
+    )
+
+
+@subject_app.command(
+    "erase",
+    help=text(
+        "Effacer une personne : ses titres sont révoqués, puis toutes ses données effacées, "
+        "sauf ce que la loi impose de garder (expliqué). Demande confirmation sans --yes.",
+        "Erase a person: their credentials are revoked, then all their data deleted, "
+        "except what the law requires to keep (explained). Asks for confirmation "
+        "without --yes.",
+    ),
+)
+def subject_erase(
+    person: PersonArgument,
+    yes: Annotated[
+        bool, typer.Option("--yes", help=text("Sans confirmation.", "Do not ask."))
+    ] = False,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.privacy.subject import erase_subject
+
+    try:
+        if not yes:
+            if as_json:
+                raise BadInputError(
+                    text(
+                        "--json sans --yes : l'effacement doit être confirmé par --yes.",
+                        "--json without --yes: confirm the erasure with --yes.",
+                    )
+                )
+            typer.confirm(
+                text(f"Effacer définitivement {person} ?", f"Erase {person} for good?"),
+                abort=True,
+            )
+        with open_cli_site(directory) as site, site.session() as session:
+            erasure = erase_subject(session, site.site_id, person, now=datetime.now(UTC))
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(erasure.as_json())
+        return
+    out.print(
+        text(
+            f"{person} effacé : titres révoqués {', '.join(erasure.revoked) or 'aucun'} ; "
+            f"{sum(erasure.deleted.values())} lignes effacées.",
+            f"{person} erased: credentials revoked {', '.join(erasure.revoked) or 'none'}; "
+            f"{sum(erasure.deleted.values())} rows deleted.",
+        )
+    )
+    out.print(text("Ce qui reste, et pourquoi :", "What stays, and why:"))
+    for line in erasure.kept:
+        out.print(f" • {line}")
+
+
+def dpia(
+    out_file: Annotated[
+        Path,
+        typer.Option("--out", help=text("Fichier HTML de l'AIPD.", "The DPIA's HTML file.")),
+    ],
+    record_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--record",
+            help=text(
+                "Écrire aussi la fiche du registre des traitements (art. 30) seule.",
+                "Also write the record of processing (art. 30) alone.",
+            ),
+        ),
+    ] = None,
+    png_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--png-dir",
+            help=text(
+                "Écrire aussi l'AIPD en images (dpia-1.png, dpia-2.png…) dans ce dossier, "
+                "par Chromium sans interface.",
+                "Also write the DPIA as images (dpia-1.png, dpia-2.png...) to this folder, "
+                "with headless Chromium.",
+            ),
+        ),
+    ] = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Generate the DPIA draft; help text in DPIA_HELP."""
+    from portique.privacy import audit
+    from portique.privacy.dpia import gather, render_dpia, render_png, render_record
+
+    try:
+        with open_cli_site(directory) as site, site.session() as session:
+            backend = "PostgreSQL" if not site.database.is_sqlite else "SQLite"
+            facts = gather(session, site.site_id, now=datetime.now(UTC), database=backend)
+            written = [_write(out_file, render_dpia(facts))]
+            if record_file is not None:
+                written.append(_write(record_file, render_record(facts)))
+            images = [] if png_dir is None else render_png(out_file, png_dir)
+            audit.record(
+                session,
+                site_id=site.site_id,
+                action="dpia.generate",
+                target=f"sites:{site.site_id}",
+                details={"files": [path.name for path in [*written, *images]]},
+            )
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(
+            {
+                "dpia": str(out_file),
+                "record": None if record_file is None else str(record_file),
+                "png": [str(path) for path in images],
+            }
+        )
+        return
+    out.print(
+        text(
+            f"Projet d'AIPD écrit dans {', '.join(map(str, [*written, *images]))}.",
+            f"DPIA draft written to {', '.join(map(str, [*written, *images]))}.",
+        )
+    )
+
+
+def _write(path: Path, html: str) -> Path:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise BadInputError(
+            text(
+                f"Impossible d'écrire {path} : {exc.strerror or exc}.",
+                f"Cannot write {path}: {exc.strerror or exc}.",
+            )
+        ) from None
+    return path
+
+
+DPIA_HELP = text(
+    "Générer en français le projet d'analyse d'impact (AIPD, méthode PIA de la CNIL) à "
+    "partir de la configuration effective du site, avec le registre des traitements "
+    "(art. 30) en annexe ; --record l'écrit aussi seul.",
+    "Generate, in French, the DPIA draft (the CNIL's PIA method) from the site's actual "
+    "configuration, with the record of processing (art. 30) as an annex; --record also "
+    "writes it alone.",
+)
+
+
+@privacy_app.command(
+    "template-store",
+    help=text(
+        "Afficher ou choisir où sont gardés les nouveaux gabarits : card (sur la carte de "
+        "la personne, par défaut) ou central (stockage central chiffré avec une clé que "
+        "seule la carte porte).",
+        "Show or choose where new templates are kept: card (on the person's card, the "
+        "default) or central (a central store sealed with a key only the card carries).",
+    ),
+)
+def template_store(
+    store: Annotated[
+        str | None, typer.Argument(help=text("card ou central.", "card or central."))
+    ] = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.privacy.vault import parse_template_store, set_template_store
+    from portique.privacy.vault import template_store as current_store
+    from portique.services.snapshot import site_row
+
+    try:
+        chosen = None if store is None else parse_template_store(store)
+        with open_cli_site(directory) as site, site.session() as session:
+            row = site_row(session, site.site_id)
+            if chosen is not None:
+                set_template_store(row, chosen)
+            now_store = current_store(row.settings)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json({"template_store": now_store.value})
+        return
+    out.print(text(f"Stockage des gabarits : {now_store}.", f"Template store: {now_store}."))

@@ -1,0 +1,591 @@
+"""The audit log: every administrative action, hash-chained per site, and its verification.
+
+Two ways in:
+
+- row changes of the administrative tables are recorded by themselves: a ``before_flush``
+  hook on every session opened by :meth:`portique.store.Database.session` writes one entry
+  per created, updated or deleted row (``people.update`` on ``people:P123``, with the
+  changed columns before and after), attributed to ``session.info["actor"]``;
+- actions that are not row changes (a purge and its counts, a subject export, a DPIA)
+  call :func:`record`.
+
+Each entry's ``entry_hash`` is the SHA-256 of its canonical JSON, which includes the hash
+of the entry before it (``prev_hash``), so :func:`verify` finds the first entry that was
+modified, deleted or put out of order. Details never hold face data, secrets or direct
+identifiers: sealed templates, password and token hashes are redacted, names and birth
+dates are marked as changed without their values (the log names people by their
+pseudonymous id, so it stays true after an erasure).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy import text as sql
+from sqlalchemy.orm import Session, UOWTransaction
+
+from portique.i18n import text
+from portique.store import AuditEntryRow, PersonRow
+from portique.store.database import current_actor
+
+GENESIS_HASH = "0" * 64
+"""The ``prev_hash`` of a site's first entry."""
+
+CHECKPOINT_ACTION = "audit.purge"
+"""The entry a purge of the log leaves: it anchors the chain that remains."""
+
+REDACTED = "[redacted]"
+PERSONAL = "[personal data]"
+
+LONG_TEXT = 512
+"""Text this long in details is taken for an encoded blob and redacted."""
+LONG_NUMBERS = 32
+"""A list of this many numbers in details is taken for an embedding and redacted."""
+
+
+class ChangeKind(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+ALL_CHANGES = frozenset(ChangeKind)
+
+
+@dataclass(frozen=True)
+class AuditedTable:
+    """How the row changes of one table are recorded."""
+
+    changes: frozenset[ChangeKind] = ALL_CHANGES
+    ignored: frozenset[str] = frozenset()
+    """Columns whose changes are operational (counters, versions): never recorded."""
+    redacted: frozenset[str] = frozenset()
+    """Secrets and sealed data: recorded as changed, never with their value."""
+    personal: frozenset[str] = frozenset()
+    """Direct identifiers: recorded as changed, never with their value."""
+
+
+_NAMES = frozenset({"last_name", "first_name", "birth_date"})
+
+AUDITED_TABLES: Mapping[str, AuditedTable] = {
+    "sites": AuditedTable(ignored=frozenset({"snapshot_version"})),
+    "zones": AuditedTable(),
+    "lanes": AuditedTable(),
+    "groups": AuditedTable(),
+    "people": AuditedTable(personal=_NAMES),
+    "memberships": AuditedTable(),
+    "guardianships": AuditedTable(),
+    "consents": AuditedTable(),
+    "exit_permissions": AuditedTable(),
+    "credentials": AuditedTable(),
+    "badge_bindings": AuditedTable(),
+    "lockdowns": AuditedTable(),
+    "accounts": AuditedTable(
+        ignored=frozenset({"failed_logins", "locked_until", "last_login_at"}),
+        redacted=frozenset({"password_hash"}),
+    ),
+    "api_tokens": AuditedTable(redacted=frozenset({"token_hash"})),
+    "passage_reviews": AuditedTable(),
+    "template_vault": AuditedTable(redacted=frozenset({"sealed"})),
+    "visits": AuditedTable(personal=frozenset({"email"})),
+    "visit_alerts": AuditedTable(changes=frozenset({ChangeKind.UPDATE})),
+    "refusals": AuditedTable(personal=_NAMES),
+}
+"""The administrative tables. Passages, lane status, visit events and the log itself are
+operational records, not administrative actions."""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One entry of the log, as read back."""
+
+    entry_id: int
+    site_id: str
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    target: str | None
+    details: dict[str, Any]
+    prev_hash: str
+    entry_hash: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "entry_id": self.entry_id,
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "target": self.target,
+            "details": self.details,
+            "entry_hash": self.entry_hash,
+        }
+
+
+class Breach(StrEnum):
+    """How a chain is broken at an entry."""
+
+    MODIFIED = "modified"
+    DELETED = "deleted"
+    REORDERED = "reordered"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What :func:`verify` found: intact, or the first broken entry and how."""
+
+    site_id: str
+    entries: int
+    first_seq: int | None
+    last_seq: int | None
+    last_hash: str | None
+    breach: Breach | None = None
+    seq: int | None = None
+    entry_id: int | None = None
+    explanation: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.breach is None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "site_id": self.site_id,
+            "intact": self.intact,
+            "entries": self.entries,
+            "first_seq": self.first_seq,
+            "last_seq": self.last_seq,
+            "last_hash": self.last_hash,
+            "breach": None if self.breach is None else self.breach.value,
+            "seq": self.seq,
+            "entry_id": self.entry_id,
+            "explanation": self.explanation,
+        }
+
+
+# -- hashing ---------------------------------------------------------------------------
+
+
+def _utc_text(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def entry_hash(
+    *,
+    site_id: str,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    target: str | None,
+    details: Mapping[str, Any],
+    prev_hash: str,
+) -> str:
+    """The SHA-256 (hex) of an entry's canonical JSON: sorted keys, no spaces, UTF-8."""
+    canonical = json.dumps(
+        {
+            "site_id": site_id,
+            "seq": seq,
+            "at": _utc_text(at),
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "details": details,
+            "prev_hash": prev_hash,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _row_hash(row: AuditEntryRow, seq: int | None = None) -> str:
+    return entry_hash(
+        site_id=row.site_id,
+        seq=row.seq if seq is None else seq,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        target=row.target,
+        details=row.details,
+        prev_hash=row.prev_hash,
+    )
+
+
+# -- redaction -------------------------------------------------------------------------
+
+
+def _looks_like_embedding(value: list[Any] | tuple[Any, ...]) -> bool:
+    return len(value) >= LONG_NUMBERS and all(
+        isinstance(item, int | float) and not isinstance(item, bool) for item in value
+    )
+
+
+def safe_value(value: Any) -> Any:
+    """``value`` as JSON that can hold no face data: bytes, long text (an encoded blob)
+    and long lists of numbers (an embedding) become ``[redacted]``."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, datetime):
+        return _utc_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, str):
+        return REDACTED if len(value) >= LONG_TEXT else value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return REDACTED
+    if isinstance(value, Mapping):
+        return {str(key): safe_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = list(value)
+        if _looks_like_embedding(items):
+            return REDACTED
+        return [safe_value(item) for item in items]
+    return str(value)
+
+
+# -- appending -------------------------------------------------------------------------
+
+_HEADS = "portique.audit.heads"
+
+
+def _advisory_key(site_id: str) -> int:
+    digest = hashlib.sha256(f"portique.audit:{site_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def lock_chain(session: Session, site_id: str) -> tuple[int, str]:
+    """The last (seq, hash) of the site's chain, under a lock held to the end of the
+    transaction, so two writers can never give out the same seq."""
+    heads: dict[str, tuple[int, str]] = session.info.setdefault(_HEADS, {})
+    if site_id in heads:
+        return heads[site_id]
+    with session.no_autoflush:
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            session.execute(
+                sql("SELECT pg_advisory_xact_lock(:key)"), {"key": _advisory_key(site_id)}
+            )
+        elif dialect == "sqlite":
+            # A write that changes nothing takes SQLite's write lock now, before the read.
+            session.execute(sql("UPDATE audit_log SET seq = seq WHERE 0"))
+        last = session.execute(
+            select(AuditEntryRow.seq, AuditEntryRow.entry_hash)
+            .where(AuditEntryRow.site_id == site_id)
+            .order_by(AuditEntryRow.seq.desc())
+            .limit(1)
+        ).first()
+    heads[site_id] = (0, GENESIS_HASH) if last is None else (int(last[0]), str(last[1]))
+    return heads[site_id]
+
+
+def actor_of(session: Session) -> str:
+    """The actor the session's writes are done for."""
+    actor = session.info.get("actor")
+    return actor if isinstance(actor, str) and actor else current_actor()
+
+
+def record(
+    session: Session,
+    *,
+    site_id: str,
+    action: str,
+    target: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    actor: str | None = None,
+    at: datetime | None = None,
+) -> AuditEntryRow:
+    """Appends one entry to the site's chain in the session's transaction.
+
+    ``actor`` defaults to the session's (``session.info["actor"]``, else ``system``);
+    ``details`` is made safe (:func:`safe_value`) before it is hashed.
+    """
+    seq, prev_hash = lock_chain(session, site_id)
+    when = at or datetime.now(UTC)
+    row = AuditEntryRow(
+        site_id=site_id,
+        seq=seq + 1,
+        at=when,
+        actor=actor or actor_of(session),
+        action=action,
+        target=target,
+        details=safe_value(dict(details or {})),
+        prev_hash=prev_hash,
+    )
+    row.entry_hash = _row_hash(row)
+    session.add(row)
+    session.info[_HEADS][site_id] = (row.seq, row.entry_hash)
+    return row
+
+
+# -- row changes -----------------------------------------------------------------------
+
+
+def _site_of(session: Session, row: Any) -> str | None:
+    site_id = getattr(row, "site_id", None)
+    if isinstance(site_id, str):
+        return site_id
+    person_id = getattr(row, "person_id", None)
+    if isinstance(person_id, str):
+        with session.no_autoflush:
+            person = session.get(PersonRow, person_id)
+        return None if person is None else person.site_id
+    return None
+
+
+def _shown(rules: AuditedTable, column: str, value: Any) -> Any:
+    if column in rules.redacted:
+        return REDACTED
+    if column in rules.personal:
+        return PERSONAL
+    return safe_value(value)
+
+
+def _target(table: str, row: Any) -> str:
+    """``table:key``; a token is named by its name, never by its hash."""
+    if table == "api_tokens":
+        return f"{table}:{getattr(row, 'name', '')}"
+    state = inspect(row)
+    keys = [str(state.attrs[column.key].value) for column in state.mapper.primary_key]
+    return f"{table}:{'/'.join(keys)}"
+
+
+def _columns(row: Any) -> Iterable[str]:
+    return (column.key for column in inspect(row).mapper.column_attrs)
+
+
+def _change(row: Any, kind: ChangeKind, rules: AuditedTable) -> dict[str, Any] | None:
+    state = inspect(row)
+    if kind is ChangeKind.CREATE:
+        return {
+            "after": {
+                name: _shown(rules, name, state.attrs[name].value)
+                for name in _columns(row)
+                if name not in rules.ignored
+            }
+        }
+    if kind is ChangeKind.DELETE:
+        return {
+            "before": {
+                name: _shown(rules, name, state.attrs[name].loaded_value)
+                for name in _columns(row)
+                if name not in rules.ignored
+            }
+        }
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for name in _columns(row):
+        if name in rules.ignored:
+            continue
+        history = state.attrs[name].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if old == new:
+            continue
+        before[name] = _shown(rules, name, old)
+        after[name] = _shown(rules, name, new)
+    if not after:
+        return None
+    return {"before": before, "after": after}
+
+
+def _record_changes(session: Session, _context: UOWTransaction, _instances: object) -> None:
+    if "actor" not in session.info:
+        return  # not a Portique session (a migration, a test's raw session)
+    changes: list[tuple[Any, ChangeKind]] = [
+        *((row, ChangeKind.CREATE) for row in session.new),
+        *((row, ChangeKind.UPDATE) for row in session.dirty),
+        *((row, ChangeKind.DELETE) for row in session.deleted),
+    ]
+    for row, kind in changes:
+        table = getattr(row, "__tablename__", None)
+        rules = AUDITED_TABLES.get(table) if isinstance(table, str) else None
+        if rules is None or kind not in rules.changes:
+            continue
+        details = _change(row, kind, rules)
+        site_id = _site_of(session, row)
+        if details is None or site_id is None:
+            continue
+        record(
+            session,
+            site_id=site_id,
+            action=f"{table}.{kind.value}",
+            target=_target(str(table), row),
+            details=details,
+        )
+
+
+event.listen(Session, "before_flush", _record_changes)
+
+
+# -- reading and verifying -------------------------------------------------------------
+
+
+def _entry(row: AuditEntryRow) -> AuditEntry:
+    return AuditEntry(
+        entry_id=row.entry_id,
+        site_id=row.site_id,
+        seq=row.seq,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        target=row.target,
+        details=dict(row.details),
+        prev_hash=row.prev_hash,
+        entry_hash=row.entry_hash,
+    )
+
+
+def entries(
+    session: Session, site_id: str, *, limit: int | None = None, newest_first: bool = False
+) -> list[AuditEntry]:
+    """The site's entries by seq (the newest ``limit`` when ``newest_first``)."""
+    order = AuditEntryRow.seq.desc() if newest_first else AuditEntryRow.seq
+    query = select(AuditEntryRow).where(AuditEntryRow.site_id == site_id).order_by(order)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_entry(row) for row in session.scalars(query)]
+
+
+def _anchor(rows: list[AuditEntryRow], first_seq: int) -> str | None:
+    """The hash the first kept entry must follow: GENESIS from seq 1, else the anchor left
+    by the latest purge checkpoint that kept entries from ``first_seq``."""
+    if first_seq == 1:
+        return GENESIS_HASH
+    for row in reversed(rows):
+        if row.action == CHECKPOINT_ACTION and row.details.get("kept_from_seq") == first_seq:
+            anchor = row.details.get("anchor_hash")
+            return anchor if isinstance(anchor, str) else None
+    return None
+
+
+def verify(session: Session, site_id: str) -> ChainReport:
+    """Walks the site's chain and reports the first modified, deleted or reordered entry.
+
+    The end of the chain has nothing after it to vouch for it: keep the ``last_seq`` and
+    ``last_hash`` of a report elsewhere to detect a truncated tail later.
+    """
+    rows = list(
+        session.scalars(
+            select(AuditEntryRow)
+            .where(AuditEntryRow.site_id == site_id)
+            .order_by(AuditEntryRow.seq, AuditEntryRow.entry_id)
+        )
+    )
+    if not rows:
+        return ChainReport(site_id, 0, None, None, None)
+    summary = ChainReport(site_id, len(rows), rows[0].seq, rows[-1].seq, rows[-1].entry_hash)
+    known = {row.entry_hash: row for row in rows}
+    expected_prev = _anchor(rows, rows[0].seq)
+    expected_seq = rows[0].seq
+    for index, row in enumerate(rows):
+        if row.seq != expected_seq:
+            missing = (
+                f"seq {expected_seq}"
+                if row.seq == expected_seq + 1
+                else f"seq {expected_seq} – {row.seq - 1}"
+            )
+            breach, why = (
+                Breach.DELETED,
+                text(
+                    f"entrée(s) manquante(s) avant celle-ci ({missing})",
+                    f"entries missing before this one ({missing})",
+                ),
+            )
+            if row.seq < expected_seq:
+                breach = Breach.REORDERED
+                why = text(f"seq {row.seq} apparaît deux fois", f"seq {row.seq} appears twice")
+            return _broken(summary, row, breach, why)
+        if expected_prev is None:
+            return _broken(
+                summary,
+                row,
+                Breach.DELETED,
+                text(
+                    f"la chaîne commence à seq {row.seq} sans point de contrôle de purge qui "
+                    "l'ancre",
+                    f"the chain starts at seq {row.seq} with no purge checkpoint anchoring it",
+                ),
+            )
+        if _row_hash(row) != row.entry_hash:
+            # The seq is hashed: an entry moved elsewhere still matches its original seq.
+            moved_from = next(
+                (
+                    seq
+                    for seq in range(rows[0].seq, rows[-1].seq + 1)
+                    if seq != row.seq and _row_hash(row, seq) == row.entry_hash
+                ),
+                None,
+            )
+            if moved_from is not None:
+                return _broken(
+                    summary,
+                    row,
+                    Breach.REORDERED,
+                    text(
+                        f"cette entrée était seq {moved_from}", f"this entry was seq {moved_from}"
+                    ),
+                )
+            return _broken(
+                summary,
+                row,
+                Breach.MODIFIED,
+                text(
+                    "son contenu ne correspond plus à son empreinte",
+                    "its content no longer matches its hash",
+                ),
+            )
+        if row.prev_hash != expected_prev:
+            if row.prev_hash in known and index > 0:
+                other = known[row.prev_hash]
+                return _broken(
+                    summary,
+                    row,
+                    Breach.REORDERED,
+                    text(
+                        f"elle suit l'entrée seq {other.seq} (id {other.entry_id}), "
+                        f"non seq {rows[index - 1].seq}",
+                        f"it follows entry seq {other.seq} (id {other.entry_id}), "
+                        f"not seq {rows[index - 1].seq}",
+                    ),
+                )
+            return _broken(
+                summary,
+                row,
+                Breach.MODIFIED,
+                text(
+                    "son lien vers l'entrée précédente a été changé",
+                    "its link to the entry before it was changed",
+                ),
+            )
+        expected_prev = row.entry_hash
+        expected_seq = row.seq + 1
+    return summary
+
+
+def _broken(summary: ChainReport, row: AuditEntryRow, breach: Breach, why: str) -> ChainReport:
+    return ChainReport(
+        summary.site_id,
+        summary.entries,
+        summary.first_seq,
+        summary.last_seq,
+        summary.last_hash,
+        breach=breach,
+        seq=row.seq,
+        entry_id=row.entry_id,
+        explanation=why,
+    )

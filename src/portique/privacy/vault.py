@@ -1,0 +1,108 @@
+"""The central template store: templates kept by the server, sealed with keys it never holds.
+
+For schools that cannot hand out cards carrying the template. At enrollment the template
+is sealed (AES-256-GCM, bound to the credential and person ids) with a fresh random key;
+the sealed bytes go to ``template_vault`` and the key goes only into the person's
+credential payload (format version 2). When the credential is presented, its one entry
+is fetched by credential id (never searched) and opened with the key it carries. The
+database and the site's keyring together cannot open any entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import numpy.typing as npt
+from sqlalchemy.orm import Session
+
+from portique.credentials import VaultLookup, new_template_key, seal_template
+from portique.errors import BadInputError
+from portique.i18n import text
+from portique.store import Database, SiteRow, TemplateVaultRow
+
+SETTING = "template_store"
+"""The site setting (in ``sites.settings``) that chooses where templates are kept."""
+
+
+class TemplateStore(StrEnum):
+    """Where a site keeps face templates: on the person's card (default), or in the
+    central store under a key carried by the card."""
+
+    CARD = "card"
+    CENTRAL = "central"
+
+
+def template_store(settings: Mapping[str, Any]) -> TemplateStore:
+    """The template store a site's settings choose (the card when unset)."""
+    try:
+        return TemplateStore(settings.get(SETTING, TemplateStore.CARD.value))
+    except ValueError:
+        return TemplateStore.CARD
+
+
+def parse_template_store(value: str) -> TemplateStore:
+    """``card`` or ``central``, as typed by a user."""
+    try:
+        return TemplateStore(value.strip().lower())
+    except ValueError:
+        raise BadInputError(
+            text(
+                f"« {value} » : le stockage des gabarits est card (sur la carte) ou central.",
+                f"{value!r}: the template store is card (on the card) or central.",
+            )
+        ) from None
+
+
+def set_template_store(site: SiteRow, store: TemplateStore) -> None:
+    """Chooses where the site's new templates are kept; templates already issued stay
+    where they are until their credential ends."""
+    site.settings = {**site.settings, SETTING: store.value}
+
+
+def store_template(
+    session: Session,
+    site_id: str,
+    person_id: str,
+    credential_id: str,
+    template: npt.ArrayLike,
+    *,
+    now: datetime,
+) -> bytes:
+    """Seals ``template`` into the central store for one credential and returns its key,
+    to be carried by that credential only (the caller must not keep it)."""
+    key = new_template_key()
+    session.add(
+        TemplateVaultRow(
+            credential_id=credential_id,
+            site_id=site_id,
+            person_id=person_id,
+            sealed=seal_template(template, key, credential_id, person_id),
+            created_at=now,
+        )
+    )
+    return key
+
+
+def vault_lookup(source: Database | Session, site_id: str) -> VaultLookup:
+    """The store of one site as a lane sees it: credential id → sealed bytes, or None.
+
+    Given a session, the lookup reads inside that transaction (a SQLite writer must not
+    wait on itself); given the database, each lookup is a short transaction of its own.
+    """
+
+    def read(session: Session, credential_id: str) -> bytes | None:
+        row = session.get(TemplateVaultRow, credential_id)
+        if row is None or row.site_id != site_id:
+            return None
+        return bytes(row.sealed)
+
+    def lookup(credential_id: str) -> bytes | None:
+        if isinstance(source, Session):
+            return read(source, credential_id)
+        with source.session() as session:
+            return read(session, credential_id)
+
+    return lookup
