@@ -7,7 +7,8 @@ imported from a generated French CSV, parents recorded as guardians, consents, c
 and badges, revoked and expired cards, a visitor with a short-validity card, and two
 console accounts. With an LFW-style faces folder, those who opted in are enrolled from
 one photo each (read in memory, never copied); otherwise nobody is enrolled and every
-passage takes the credential + agent path.
+passage takes the credential + agent path. Each day of the replay, a visitor is also
+invited: her pass lets her in and out, and her path shows on the console's visitor pages.
 
 ``run_demo`` starts the console (uvicorn in a thread), links an entrance lane and an
 exit lane in process to the site's store, and replays the morning through the real lane
@@ -74,6 +75,10 @@ ROUND_PAUSE_S = 6.0
 SETUP_AGO = timedelta(days=7)
 """The school was set up a week before the demo: consents and cards predate the morning."""
 VISITOR_DAYS = 7
+INVITED = ("Morel", "Claire", date(1979, 5, 2))
+"""The visitor invited each demo day (an inspector), received by Sophie Fontaine."""
+INVITED_HOST = "sophie"
+INVITED_WINDOW = (clock_time(9, 0), clock_time(10, 30))
 LATE_CLASS = "1re B"
 LATE_TIMETABLE: dict[str, Any] = {
     "week": {
@@ -636,8 +641,32 @@ class Scene:
     reason: Reason = Reason.CREDENTIAL_VALID
 
 
-def morning(school: DemoSchool, day: date) -> list[Scene]:
-    """The morning arrival of the demo school on ``day``, in order."""
+def invite_visitor(site: SiteHandle, school: DemoSchool, day: date) -> str:
+    """Invites the day's visitor (main building, 9:00 to 10:30) as reception would the
+    day before; the text of the pass."""
+    from portique.visitors import Visitor, VisitRequest, invite
+
+    zone = ZoneInfo(TIMEZONE)
+    start, end = (datetime.combine(day, moment, tzinfo=zone) for moment in INVITED_WINDOW)
+    host = school.holders[INVITED_HOST].person_id
+    visitor = Visitor(*INVITED)
+    request = VisitRequest(visitor, "Inspection pédagogique", host, start, end, ("main",))
+    with site.session() as session:
+        new = invite(
+            session,
+            site.site_id,
+            site.keyring(),
+            request,
+            by="system:demo",
+            now=datetime.combine(day - timedelta(days=1), clock_time(12), tzinfo=zone),
+        )
+    assert new.visitor_pass is not None
+    return new.visitor_pass.payload_text
+
+
+def morning(school: DemoSchool, day: date, visitor: str | None = None) -> list[Scene]:
+    """The morning arrival of the demo school on ``day``, in order; ``visitor`` is the
+    pass of the day's invited visitor, whose path the lanes follow."""
     h = school.holders
     scenes: list[Scene] = []
 
@@ -729,6 +758,9 @@ def morning(school: DemoSchool, day: date) -> list[Scene]:
             Scene(9, 0, ENTRY, elodie.name, "visiteuse, sa carte d'une semaine a expiré",
                   elodie.card, expect=Outcome.DENY, reason=Reason.EXPIRED)
         )  # fmt: skip
+    invited = f"{INVITED[1]} {INVITED[0]}"
+    if visitor is not None:
+        scenes.append(Scene(9, 5, ENTRY, invited, "visiteuse invitée, laissez-passer", visitor))
     arrive(9, 15, "p-martin", "parent, fin du rendez-vous", lane=EXIT)
     hugo_card = hugo.card
     assert hugo_card is not None
@@ -737,6 +769,8 @@ def morning(school: DemoSchool, day: date) -> list[Scene]:
               expect=Outcome.DENY, reason=Reason.EXIT_NOT_PERMITTED)
     )  # fmt: skip
     arrive(9, 45, "mathis", "majeur, sort librement", lane=EXIT)
+    if visitor is not None:
+        scenes.append(Scene(9, 50, EXIT, invited, "visiteuse invitée, départ", visitor))
     arrive(9, 52, "zoe")
     for minute, key in enumerate(("gabriel", "arthur", "lina", "adam"), start=53):
         arrive(9, minute, key)
@@ -942,6 +976,7 @@ def run_demo(
         lane_face_engine,
     )
     from portique.lane.comms.site import SitePublisher, StoreSink
+    from portique.privacy.vault import vault_lookup
     from portique.server import ServerSettings, create_app
     from portique.services import open_site
 
@@ -962,6 +997,8 @@ def run_demo(
     with contextlib.ExitStack() as stack:
         site = open_site(school.site_dir)
         stack.callback(site.close)
+        # The first round's visitor is invited before the server and lanes write too.
+        first_visitor = invite_visitor(site, school, demo_day(first))
         server = ConsoleServer(
             create_app(school.site_dir, settings=ServerSettings(plain_http=True)),
             options.host,
@@ -987,6 +1024,8 @@ def run_demo(
                 transport=hub.connect(school.site_id, lane_id),
                 face_engine=engine,
                 signals=signals,
+                # In process, the lanes reach the central template store, if the site uses it.
+                vault=vault_lookup(site.database, site.site_id),
             )
             stack.callback(lane.close)
             lane.start()
@@ -996,7 +1035,9 @@ def run_demo(
         pauses = itertools.cycle(PACE_S)
         for round_ in itertools.count():
             day = demo_day(first, round_)
-            for scene in morning(school, day):
+            visitor = first_visitor if round_ == 0 else invite_visitor(site, school, day)
+            publisher.refresh()
+            for scene in morning(school, day, visitor):
                 if stop.is_set():
                     break
                 at = datetime.combine(day, clock_time(scene.hour, scene.minute), tzinfo=zone)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Literal, TypeAlias
@@ -47,8 +48,15 @@ def render_card(
     *,
     lang: str = "fr",
     qr_mode: QrMode = "binary",
+    title: str | None = None,
+    details: Sequence[str] = (),
+    with_time: bool = False,
 ) -> bytes:
     """A printable card: the credential's QR code, the site, the name, the end of validity.
+
+    ``title`` replaces "Titre d'accès"; ``details`` are short lines printed under the
+    name (a visitor badge's host and zones); ``with_time`` prints the hour of the end of
+    validity too (a visitor's pass ends within the day).
 
     The QR code fills the card's height on the left, at a whole number of pixels per
     module. ``photo`` (encoded image bytes) is printed only when given. ``valid_until``
@@ -84,7 +92,14 @@ def render_card(
         draw, site_name, (left, y), text_width, bold=True, size=34, lines=2, fill=ACCENT
     )
     y = _draw_lines(
-        draw, labels["title"], (left, y + 4), text_width, bold=False, size=24, lines=1, fill=MUTED
+        draw,
+        title or labels["title"],
+        (left, y + 4),
+        text_width,
+        bold=False,
+        size=24,
+        lines=1,
+        fill=MUTED,
     )
 
     if photo is not None:
@@ -95,20 +110,26 @@ def render_card(
     bottom_block = 2 * 30 + 8
     name_top = y + 20
     name_room = height - MARGIN - bottom_block - name_top
-    name_size = 44 if name_room >= 2 * 52 else 36
-    _draw_lines(
+    name_size = 44 if name_room >= 2 * 52 and not details else 36
+    y = _draw_lines(
         draw,
         display_name,
         (left, name_top),
         text_width,
         bold=True,
         size=name_size,
-        lines=2,
+        lines=1 if details else 2,
         fill=INK,
     )
+    for line in details:
+        y = _draw_lines(
+            draw, line, (left, y + 2), text_width, bold=False, size=24, lines=1, fill=INK
+        )
 
     until = _local_date(valid_until)
     date_text = until.strftime("%d/%m/%Y") if lang == "fr" else until.isoformat()
+    if with_time and isinstance(valid_until, datetime):
+        date_text += valid_until.astimezone(SCHOOL_TIMEZONE).strftime(" %H:%M")
     footer_top = height - MARGIN - bottom_block
     footer_top = _draw_lines(
         draw,

@@ -39,6 +39,7 @@ from portique.services import (
     lift_lockdown,
 )
 from portique.services.snapshot import site_row
+from portique.visitors import visit_alerts
 
 router = APIRouter(include_in_schema=False)
 LOGIN_COOKIE = "portique_login"
@@ -54,9 +55,11 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
     ("/alerts", "alerts", Permission.VIEW_ALERTS),
     ("/lockdown", "lockdown", Permission.VIEW_LOCKDOWN),
     ("/roster", "roster", Permission.VIEW_ROSTER),
+    ("/visitors", "visitors", Permission.VIEW_VISITS),
     ("/people", "people", Permission.VIEW_PEOPLE),
     ("/people/import", "import", Permission.MANAGE_PEOPLE),
     ("/lanes", "lanes_timetables", Permission.VIEW_SITE),
+    ("/refusals", "refusals", Permission.VIEW_REFUSALS),
 )
 RETURN_PAGES = frozenset({"/live", "/alerts"})
 
@@ -247,7 +250,10 @@ def alerts(
     with state.site.session() as session:
         waiting = queries.open_alerts(session, state.site.site_id)
         offline = _offline_lanes(session, state)
-    return render(request, "alerts.html", user, alerts=waiting, offline=offline)
+        visits = visit_alerts(session, state.site.site_id, now=state.now())
+    return render(
+        request, "alerts.html", user, alerts=waiting, offline=offline, visit_alerts=visits
+    )
 
 
 def _back(next_page: str) -> RedirectResponse:
@@ -339,5 +345,8 @@ def roster(
     now = state.now()
     with state.site.session() as session:
         entries = queries.on_site(session, state.site.site_id, now=now)
+        zones = queries.zone_counts(session, state.site.site_id, entries)
         site_name = site_row(session, state.site.site_id).name
-    return render(request, "roster.html", user, entries=entries, at=now, site_name=site_name)
+    return render(
+        request, "roster.html", user, entries=entries, zones=zones, at=now, site_name=site_name
+    )

@@ -11,6 +11,13 @@ from portique.services import (
     UnknownPersonError,
 )
 from portique.store import StoreConflictError, StoreError, StoreUnavailableError
+from portique.visitors import (
+    MailError,
+    UnknownRefusalError,
+    UnknownVisitError,
+    VisitorBarredError,
+    VisitStateError,
+)
 
 
 class NotFoundError(BadInputError):
@@ -63,6 +70,11 @@ STATUSES: tuple[tuple[type[PortiqueError], int], ...] = (
     (NotFoundError, 404),
     (UnknownPersonError, 404),
     (UnknownCredentialError, 404),
+    (UnknownVisitError, 404),
+    (UnknownRefusalError, 404),
+    (VisitorBarredError, 403),
+    (VisitStateError, 409),
+    (MailError, 503),
     (ConflictError, 409),
     (SiteExistsError, 409),
     (StoreConflictError, 409),

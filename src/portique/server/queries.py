@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from portique.access import ConsentGiver, Outcome, Reason, Timetable, TimetableException
+from portique.access import Role as PersonRole
 from portique.errors import BadInputError
 from portique.i18n import text
 from portique.server.errors import ConflictError, NotFoundError
@@ -23,6 +24,7 @@ from portique.services.policy_json import calendar_from_json, face_choice, timet
 from portique.services.snapshot import site_row
 from portique.store import LaneRow, PassageRow, People, PersonRow, Sites
 from portique.store.models import LaneStatusRow, PassageReviewRow
+from portique.visitors import on_site_visitors, visit_passes
 
 MAX_COMMENT = 500
 
@@ -86,13 +88,26 @@ class LockdownView:
 
 @dataclass(frozen=True)
 class OnSite:
-    """Someone inside now: their last passage allowed today was an entry."""
+    """Someone inside now: their last passage allowed today was an entry, or a visitor
+    checked in and not out. ``zone_id`` is the zone of the lane that let them in last
+    (None: a visitor still at reception); ``lane_id`` that lane, or ``accueil``."""
 
     person_id: str
     name: str
     role: str
     since: datetime
     lane_id: str
+    zone_id: str | None = None
+    visit_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ZoneCount:
+    """How many people are on site in a zone (``zone_id`` None: at reception)."""
+
+    zone_id: str | None
+    name: str
+    count: int
 
 
 @dataclass(frozen=True)
@@ -360,7 +375,9 @@ def review_passage(
 
 def on_site(session: Session, site_id: str, *, now: datetime) -> list[OnSite]:
     """Who is inside now, for an evacuation: everyone whose last passage allowed today
-    (by the lane, or by an agent deciding a referral) was an entry; by name."""
+    (by the lane, or by an agent deciding a referral) was an entry, and the visitors
+    checked in and not out (for a visitor's pass, the visit says so, not the passages);
+    by name."""
     site = site_row(session, site_id)
     zone = ZoneInfo(site.timezone)
     midnight = datetime.combine(now.astimezone(zone).date(), time.min, tzinfo=zone)
@@ -388,6 +405,11 @@ def on_site(session: Session, site_id: str, *, now: datetime) -> list[OnSite]:
     people: dict[str, PersonRow] = {
         person.person_id: person for person in People(session).of_site(site_id, inside)
     }
+    zones = {lane.lane_id: lane.zone_id for lane in Sites(session).lanes(site_id)}
+    visitors = on_site_visitors(session, site_id)
+    # A visitor's pass says nothing once the visit ended: the visit, not the pass, counts.
+    passes = visit_passes(session, site_id, {row.credential_id or "" for row in inside.values()})
+    on_visit = {visitor.person_id for visitor in visitors}
     entries = [
         OnSite(
             person_id=person_id,
@@ -395,8 +417,38 @@ def on_site(session: Session, site_id: str, *, now: datetime) -> list[OnSite]:
             role=people[person_id].role,
             since=row.time,
             lane_id=row.lane_id,
+            zone_id=zones.get(row.lane_id),
         )
         for person_id, row in inside.items()
-        if person_id in people
+        if person_id in people and person_id not in on_visit and row.credential_id not in passes
     ]
+    entries.extend(
+        OnSite(
+            person_id=visitor.person_id,
+            name=visitor.name,
+            role=PersonRole.VISITOR.value,
+            since=visitor.since,
+            lane_id=visitor.checkpoint,
+            zone_id=visitor.zone_id,
+            visit_id=visitor.visit_id,
+        )
+        for visitor in visitors
+    )
     return sorted(entries, key=lambda entry: (entry.name.casefold(), entry.person_id))
+
+
+def zone_counts(session: Session, site_id: str, entries: Sequence[OnSite]) -> list[ZoneCount]:
+    """How many of ``entries`` are in each zone of the site (every zone, even empty),
+    then at reception when any visitor is still there."""
+    counts: dict[str | None, int] = {}
+    for entry in entries:
+        counts[entry.zone_id] = counts.get(entry.zone_id, 0) + 1
+    result = [
+        ZoneCount(zone.zone_id, zone.name or zone.zone_id, counts.pop(zone.zone_id, 0))
+        for zone in Sites(session).zones(site_id)
+    ]
+    result.extend(
+        ZoneCount(zone_id, zone_id or "", count)
+        for zone_id, count in sorted(counts.items(), key=lambda item: item[0] or "")
+    )
+    return result

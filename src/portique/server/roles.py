@@ -37,6 +37,12 @@ class Permission(enum.StrEnum):
     """The site's set-up: zones, lanes, opening hours, class timetables, calendar."""
     MANAGE_SITE = "manage_site"
     """Change class timetables, opening hours and where face comparison is offered."""
+    VIEW_VISITS = "view_visits"
+    MANAGE_VISITS = "manage_visits"
+    """Invite visitors, register walk-ins, check visitors in and out."""
+    VIEW_REFUSALS = "view_refusals"
+    MANAGE_REFUSALS = "manage_refusals"
+    """Bar someone from the site, or lift the bar (court order, head teacher)."""
 
 
 _P = Permission
@@ -51,6 +57,8 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             _P.LOCKDOWN,
             _P.VIEW_ROSTER,
             _P.VIEW_LANES,
+            _P.VIEW_VISITS,
+            _P.MANAGE_VISITS,
         }
     ),
     Role.ADMINISTRATION: frozenset(
@@ -63,6 +71,10 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             _P.MANAGE_CONSENT,
             _P.VIEW_SITE,
             _P.MANAGE_SITE,
+            _P.VIEW_VISITS,
+            _P.MANAGE_VISITS,
+            _P.VIEW_REFUSALS,
+            _P.MANAGE_REFUSALS,
         }
     ),
     # Read-only views for the controller's checks, until the audit trail exists.

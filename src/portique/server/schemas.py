@@ -19,6 +19,7 @@ from portique.server.queries import (
     OnSite,
     PassageView,
     ReviewView,
+    ZoneCount,
 )
 from portique.server.texts import TEXTS
 from portique.services import (
@@ -231,6 +232,10 @@ class WithdrawalOut(BaseModel):
     person_id: str
     withdrawn_at: datetime
     revoked: list[str] = Field(description="Credentials revoked because they held a template.")
+    reissued: list[CredentialOut] = Field(
+        default_factory=list,
+        description="Their replacements without template (same kind and validity).",
+    )
 
     @classmethod
     def of(cls, record: Withdrawal) -> WithdrawalOut:
@@ -238,6 +243,7 @@ class WithdrawalOut(BaseModel):
             person_id=record.person_id,
             withdrawn_at=record.withdrawn_at,
             revoked=list(record.revoked),
+            reissued=[CredentialOut.issued(issued) for issued in record.reissued],
         )
 
 
@@ -381,7 +387,9 @@ class OnSiteOut(BaseModel):
     name: str
     role: str
     since: datetime
-    lane_id: str
+    lane_id: str = Field(description="The lane that let them in last, or accueil (reception).")
+    zone_id: str | None = Field(description="Its zone; null for a visitor still at reception.")
+    visit_id: str | None = Field(description="A visitor's visit.")
 
     @classmethod
     def of(cls, entry: OnSite) -> OnSiteOut:
@@ -391,10 +399,23 @@ class OnSiteOut(BaseModel):
             role=entry.role,
             since=entry.since,
             lane_id=entry.lane_id,
+            zone_id=entry.zone_id,
+            visit_id=entry.visit_id,
         )
+
+
+class ZoneCountOut(BaseModel):
+    zone_id: str | None = Field(description="null: at reception.")
+    name: str
+    count: int
+
+    @classmethod
+    def of(cls, zone: ZoneCount) -> ZoneCountOut:
+        return cls(zone_id=zone.zone_id, name=zone.name, count=zone.count)
 
 
 class RosterOut(BaseModel):
     at: datetime
     count: int
     people: list[OnSiteOut]
+    zones: list[ZoneCountOut] = Field(description="How many people in each zone.")

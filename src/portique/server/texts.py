@@ -161,9 +161,9 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "asked_by": ("Demandé par", "Asked by"),
     "withdraw_confirm": (
         "Je confirme le retrait : tout titre d'accès portant le visage enrôlé de la personne "
-        "est révoqué aussitôt.",
+        "est révoqué aussitôt et remplacé par un titre sans visage, remis ci-dessous.",
         "I confirm the withdrawal: every credential carrying the person's enrolled face is "
-        "revoked at once.",
+        "revoked at once and replaced by one without face, handed over below.",
     ),
     "withdraw_by_unknown": (
         "Le retrait est demandé par la personne ou par l'un de ses représentants légaux.",
@@ -267,6 +267,102 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "holiday": ("vacances", "holiday"),
     "closure": ("fermeture", "closure"),
     "special": ("horaires particuliers", "special day"),
+    # Visitors (portique.visitors)
+    "visitors": ("Visiteurs", "Visitors"),
+    "refusals": ("Interdictions d'accès", "Refusal list"),
+    "reception": ("accueil", "reception"),
+    "host": ("Reçu par", "Host"),
+    "purpose": ("Objet", "Purpose"),
+    "expected": ("Attendu", "Expected"),
+    "visits_current": ("Visites attendues et en cours", "Visits expected and under way"),
+    "visits_ended": ("Visites terminées aujourd'hui", "Visits over today"),
+    "no_visit": ("Aucune visite attendue.", "No visit expected."),
+    "visit_expected": ("attendu", "expected"),
+    "visit_on_site": ("sur place", "on site"),
+    "visit_left": ("parti", "left"),
+    "visit_cancelled": ("annulée", "cancelled"),
+    "visit_refused": ("refusé", "refused"),
+    "check_in": ("Enregistrer l'arrivée", "Check in"),
+    "check_out": ("Enregistrer le départ", "Check out"),
+    "invite_visitor": ("Inviter un visiteur", "Invite a visitor"),
+    "invite": ("Inviter", "Invite"),
+    "walk_in": ("Visiteur sans rendez-vous", "Walk-in visitor"),
+    "walk_in_help": (
+        "Nom, prénom et objet suffisent : aucune pièce d'identité n'est copiée. Le visiteur "
+        "est enregistré à l'arrivée et reçoit son badge.",
+        "Names and purpose are enough: no identity document is copied. The visitor is "
+        "checked in and gets a badge.",
+    ),
+    "birth_date_refusal_help": (
+        "Facultative : elle ne sert qu'à vérifier la liste des interdictions d'accès.",
+        "Optional: only used to check the refusal list.",
+    ),
+    "register": ("Enregistrer", "Register"),
+    "email": ("E-mail", "E-mail"),
+    "visit_day": ("Jour", "Day"),
+    "arrival": ("Arrivée", "Arrival"),
+    "departure": ("Départ", "Departure"),
+    "zones_allowed": ("Zones autorisées", "Zones allowed"),
+    "visitor_badge": ("Badge visiteur", "Visitor badge"),
+    "badge_pdf": ("Télécharger le badge (PDF, format CR80)", "Download the badge (PDF, CR80)"),
+    "zones_all_help": ("Aucune cochée : toutes les zones.", "None ticked: every zone."),
+    "not_let_through": ("Refusé", "Refused"),
+    "scan_pass": ("Laissez-passer lu", "Pass scanned"),
+    "pass_once": (
+        "Le laissez-passer n'est montré qu'une fois : imprimez-le maintenant. Le serveur ne le "
+        "garde pas.",
+        "The pass is shown once: print it now. The server does not keep it.",
+    ),
+    "visitor_pass": ("Laissez-passer", "Visitor pass"),
+    "pass_sent": ("Laissez-passer envoyé à", "Pass sent to"),
+    "pass_not_sent": (
+        "Pas d'adresse e-mail : imprimez le laissez-passer.",
+        "No e-mail address: print the pass.",
+    ),
+    "visitor_barred": (
+        "Accès refusé : cette personne fait l'objet d'une interdiction d'accès. Prévenez la "
+        "direction.",
+        "Access refused: this person is barred from the site. Tell the administration.",
+    ),
+    "visit_path": ("Parcours", "Path"),
+    "no_path": ("Aucun passage pour l'instant.", "No checkpoint yet."),
+    "event_check_in": ("Arrivée", "Check-in"),
+    "event_checkpoint": ("Point de passage", "Checkpoint"),
+    "event_check_out": ("Départ", "Check-out"),
+    "event_refused": ("Refus", "Refused"),
+    "visit_alert_outside_window": (
+        "Laissez-passer utilisé hors de sa plage horaire",
+        "Pass used outside its time window",
+    ),
+    "visit_alert_wrong_zone": ("Visiteur hors de ses zones", "Visitor outside their zones"),
+    "visit_alert_overstay": ("Visite prolongée au-delà de l'heure prévue", "Visitor overstaying"),
+    "visit_alert_not_checked_out": (
+        "Visiteur sans départ enregistré à la fermeture",
+        "Visitor not checked out at closing",
+    ),
+    "visit_alert_pass_reused": (
+        "Laissez-passer présenté deux fois sans départ",
+        "Pass presented twice without check-out",
+    ),
+    "visit_alert_barred": ("Personne interdite d'accès", "Person barred from the site"),
+    "refusals_help": (
+        "Personnes interdites d'accès par décision de justice ou du chef d'établissement, "
+        "identifiées par leur nom et leur date de naissance, jamais par leur visage. Chaque "
+        "modification est inscrite au journal d'audit.",
+        "People barred by a court order or the head teacher, identified by name and birth "
+        "date, never by face. Every change goes to the audit log.",
+    ),
+    "refusal_reason": ("Motif", "Reason"),
+    "ordered_by": ("Décidée par", "Ordered by"),
+    "ordered_by_court": ("décision de justice", "court order"),
+    "ordered_by_head_teacher": ("chef d'établissement", "head teacher"),
+    "until": ("Jusqu'au", "Until"),
+    "in_force": ("en vigueur", "in force"),
+    "lift": ("Lever", "Lift"),
+    "lifted": ("levée", "lifted"),
+    "ended": ("terminée", "ended"),
+    "no_refusal": ("Aucune interdiction d'accès.", "No one is barred."),
+    "add_refusal": ("Ajouter une interdiction", "Bar someone"),
 }
 
 

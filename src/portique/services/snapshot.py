@@ -9,6 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portique.access import (
@@ -27,6 +28,7 @@ from portique.access import (
     Role,
     Site,
     SiteSettings,
+    VisitorPass,
     Zone,
 )
 from portique.credentials import Revocation, RevocationList
@@ -49,6 +51,7 @@ from portique.store import (
     PersonRow,
     SiteRow,
     Sites,
+    VisitRow,
 )
 
 UNKNOWN_REVOCATION_REASON = "revoked"
@@ -140,13 +143,14 @@ class SitePolicy:
 @dataclass(frozen=True)
 class Holders:
     """What a snapshot holds about some people: themselves, their exit permissions,
-    consents, badges and revoked credentials, at one snapshot version."""
+    consents, badges, revoked credentials and visitor passes, at one snapshot version."""
 
     people: tuple[Person, ...]
     exit_permissions: tuple[ExitPermission, ...]
     consents: tuple[Consent, ...]
     badge_bindings: tuple[BadgeBinding, ...]
     revocations: tuple[Revocation, ...]
+    visitor_passes: tuple[VisitorPass, ...] = ()
 
 
 class SnapshotCache:
@@ -220,6 +224,27 @@ def _holders(session: Session, site_id: str, person_ids: Collection[str] | None)
             for binding, credential in credentials.bindings(site_id, scope)
         ),
         revocations=tuple(_revocation(row) for row in credentials.revoked(site_id, scope)),
+        visitor_passes=_visitor_passes(session, site_id, scope),
+    )
+
+
+def _visitor_passes(
+    session: Session, site_id: str, person_ids: Collection[str] | None
+) -> tuple[VisitorPass, ...]:
+    """The passes of visits still to come or under way; a pass whose visit ended or was
+    cancelled is left out, so lanes refuse it as unknown."""
+    # portique.visitors.PASS_IN_FORCE (that package is built on this one).
+    query = select(VisitRow).where(
+        VisitRow.site_id == site_id,
+        VisitRow.status.in_(("expected", "on_site")),
+        VisitRow.credential_id.is_not(None),
+    )
+    if person_ids is not None:
+        query = query.where(VisitRow.person_id.in_(list(person_ids)))
+    return tuple(
+        VisitorPass(row.credential_id, frozenset(str(zone) for zone in row.zones), row.host_id)
+        for row in session.scalars(query)
+        if row.credential_id is not None
     )
 
 
@@ -275,6 +300,7 @@ def build_snapshot(
         exit_permissions=holders.exit_permissions,
         consents=holders.consents,
         badge_bindings=holders.badge_bindings,
+        visitor_passes=holders.visitor_passes,
         last_passages={
             person_id: LastPassage(Direction(direction), when)
             for person_id, (direction, when) in last.items()
@@ -303,7 +329,8 @@ def record_passage(
 
     The event holds the lane, its direction (read from the lane when not given; None
     for an unknown lane), the time, the outcome and reasons, the credential and person
-    ids and the latency: never an image, a template or a score.
+    ids and the latency: never an image, a template or a score. A visitor's pass also
+    adds a checkpoint to the visit's path.
     """
     if direction is None:
         lane = Sites(session).lane(site_id, decision.lane_id)
@@ -325,4 +352,16 @@ def record_passage(
             snapshot_version=decision.snapshot_version,
         )
     )
+    # Imported here: the visitors' services are built on these ones.
+    from portique.visitors.path import LanePassage, record_checkpoints
+
+    passage = LanePassage(
+        passage_id,
+        decision.lane_id,
+        decision.time,
+        decision.outcome.value,
+        tuple(reason.value for reason in decision.reasons),
+        decision.credential_id,
+    )
+    record_checkpoints(session, site_id, [passage])
     return passage_id

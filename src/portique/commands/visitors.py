@@ -1,0 +1,714 @@
+"""Visitor commands: `portique visitor invite|walk-in|check-in|check-out|list|path` and
+`portique refusal add|list|lift`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from portique.commands.common import err, fail, out, print_json
+from portique.commands.faces import JsonOption
+from portique.commands.sitedir import DirOption, moment, open_cli_site, site_timezone
+from portique.errors import BadInputError, PortiqueError
+from portique.i18n import language, text
+
+if TYPE_CHECKING:
+    from portique.services import SiteHandle
+    from portique.visitors import (
+        NewVisit,
+        ReceptionResult,
+        RefusalRecord,
+        VisitEvent,
+        VisitRecord,
+        VisitRequest,
+    )
+
+visitor_app = typer.Typer(
+    help=text(
+        "Visiteurs : invitations, visiteurs sans rendez-vous, arrivée, départ et parcours.",
+        "Visitors: invitations, walk-ins, check-in, check-out and path.",
+    ),
+    no_args_is_help=True,
+)
+refusal_app = typer.Typer(
+    help=text(
+        "Interdictions d'accès (décision de justice ou du chef d'établissement), par nom et "
+        "date de naissance ; chaque modification est auditée.",
+        "The refusal list (court order or head teacher), by name and birth date; every "
+        "change is audited.",
+    ),
+    no_args_is_help=True,
+)
+
+REFUSED_EXIT = 1
+"""Exit code when reception refuses: a barred walk-in, a pass checked in twice."""
+
+LastName = Annotated[
+    str, typer.Option("--name", "--last-name", help=text("Nom de famille.", "Last name."))
+]
+FirstName = Annotated[str, typer.Option("--first-name", help=text("Prénom.", "First name."))]
+BirthDate = Annotated[
+    str | None,
+    typer.Option(
+        "--birth-date",
+        help=text(
+            "Date de naissance jj/mm/aaaa (facultative : pour la liste des interdictions).",
+            "Birth date dd/mm/yyyy (optional: for the refusal list).",
+        ),
+    ),
+]
+Purpose = Annotated[str, typer.Option("--purpose", help=text("Objet de la visite.", "Purpose."))]
+Host = Annotated[
+    str,
+    typer.Option(
+        "--host", help=text("Membre du personnel qui reçoit (identifiant).", "Host staff id.")
+    ),
+]
+Zones = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--zone",
+        help=text(
+            "Zone autorisée (répétable ; par défaut toutes).", "Zone allowed (repeatable; all)."
+        ),
+    ),
+]
+VisitArgument = Annotated[
+    str,
+    typer.Argument(
+        help=text(
+            "Identifiant de la visite, ou texte du laissez-passer lu (PQ:...).",
+            "Visit id, or the text of the pass read (PQ:...).",
+        )
+    ),
+]
+
+
+def _when(value: str, timezone: str, what: str) -> datetime:
+    try:
+        return moment(value, timezone)
+    except BadInputError:
+        raise BadInputError(
+            text(
+                f"{what} : « {value} » n'est pas une date ISO-8601 (ex. 2026-11-24T10:00).",
+                f"{what}: {value!r} is not an ISO-8601 time (e.g. 2026-11-24T10:00).",
+            )
+        ) from None
+
+
+def _visit_json(visit: VisitRecord) -> dict[str, Any]:
+    return {
+        "visit": visit.visit_id,
+        "person": visit.person_id,
+        "last_name": visit.last_name,
+        "first_name": visit.first_name,
+        "host": visit.host_id,
+        "host_name": visit.host_name,
+        "purpose": visit.purpose,
+        "kind": visit.kind.value,
+        "status": visit.status.value,
+        "expected_from": visit.expected_from.isoformat(),
+        "expected_until": visit.expected_until.isoformat(),
+        "zones": list(visit.zones),
+        "credential": visit.credential_id,
+        "checked_in_at": None if visit.checked_in_at is None else visit.checked_in_at.isoformat(),
+        "checked_out_at": None
+        if visit.checked_out_at is None
+        else visit.checked_out_at.isoformat(),
+    }
+
+
+def _local(moment_: datetime | None, timezone: str) -> str:
+    if moment_ is None:
+        return "—"
+    return moment_.astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y %H:%M")
+
+
+def _request(
+    *,
+    last_name: str,
+    first_name: str,
+    birth_date: str | None,
+    email: str | None,
+    purpose: str,
+    host: str,
+    start: datetime,
+    end: datetime,
+    zones: list[str] | None,
+) -> VisitRequest:
+    from portique.services import parse_date
+    from portique.visitors import Visitor, VisitRequest
+
+    born = parse_date(birth_date) if birth_date else None
+    visitor = Visitor(last_name, first_name, born, email)
+    return VisitRequest(visitor, purpose, host, start, end, tuple(zones or ()))
+
+
+def _write_pass(site: SiteHandle, new: NewVisit, path: Path) -> None:
+    """The pass as a badge (PDF or PNG, by the suffix of ``path``)."""
+    from portique.services import card_format, write_card
+    from portique.visitors import render_badge, site_labels
+
+    assert new.visitor_pass is not None
+    fmt = card_format(path)
+    with site.session() as session:
+        labels = site_labels(session, site.site_id)
+    badge = render_badge(
+        new.visit,
+        new.visitor_pass,
+        site_name=labels.name,
+        zone_names=labels.zone_names,
+        fmt=fmt,
+        lang=language(),
+    )
+    write_card(path, badge)
+
+
+def _report_new(new: NewVisit, timezone: str, *, out_path: Path | None, sent: bool | None) -> None:
+    visit = new.visit
+    if new.visitor_pass is None:
+        err.print(
+            text(
+                f"[bold red]Accès refusé[/] : {visit.display_name} fait l'objet d'une "
+                "interdiction d'accès. Prévenez la direction.",
+                f"[bold red]Access refused[/]: {visit.display_name} is barred from the site. "
+                "Tell the administration.",
+            )
+        )
+        return
+    out.print(
+        text(
+            f"Visite [bold]{visit.visit_id}[/] : {visit.display_name}, reçu(e) par "
+            f"{visit.host_name}, du {_local(visit.expected_from, timezone)} au "
+            f"{_local(visit.expected_until, timezone)} ({', '.join(visit.zones)}).",
+            f"Visit [bold]{visit.visit_id}[/]: {visit.display_name}, host {visit.host_name}, "
+            f"from {_local(visit.expected_from, timezone)} to "
+            f"{_local(visit.expected_until, timezone)} ({', '.join(visit.zones)}).",
+        )
+    )
+    if out_path is not None:
+        out.print(text("Badge : ", "Badge: ") + str(out_path))
+    if sent:
+        out.print(text("Laissez-passer envoyé à ", "Pass sent to ") + str(visit.email))
+    err.print(text("Texte du laissez-passer (QR) :", "Pass text (QR):"))
+    out.print(new.visitor_pass.payload_text, soft_wrap=True)
+
+
+def _new_json(new: NewVisit, *, out_path: Path | None, email: dict[str, Any] | None) -> None:
+    issued = new.visitor_pass
+    print_json(
+        {
+            **_visit_json(new.visit),
+            "alert": None if new.alert is None else new.alert.value,
+            "pass": None
+            if issued is None
+            else {
+                "credential": issued.credential_id,
+                "qr_text": issued.payload_text,
+                "valid_from": issued.valid_from.isoformat(),
+                "valid_until": issued.valid_until.isoformat(),
+            },
+            "badge": None if out_path is None else str(out_path),
+            "email": email,
+        }
+    )
+
+
+@visitor_app.command(
+    "invite",
+    help=text(
+        "Inviter un visiteur : la visite et son laissez-passer, valable sur la plage prévue "
+        "(avec la marge de l'établissement) et dans les zones données. Avec --email, il est "
+        "envoyé par e-mail (PORTIQUE_SMTP_*) ; avec --out, écrit en badge (PDF ou PNG).",
+        "Invite a visitor: the visit and its pass, valid over the expected window (with the "
+        "site's margin) in the zones given. With --email it is e-mailed (PORTIQUE_SMTP_*); "
+        "with --out, written as a badge (PDF or PNG).",
+    ),
+)
+def visitor_invite(
+    last_name: LastName,
+    first_name: FirstName,
+    purpose: Purpose,
+    host: Host,
+    start: Annotated[
+        str, typer.Option("--from", help=text("Arrivée prévue (ISO-8601).", "Expected arrival."))
+    ],
+    end: Annotated[
+        str, typer.Option("--until", help=text("Départ prévu (ISO-8601).", "Expected departure."))
+    ],
+    birth_date: BirthDate = None,
+    email: Annotated[
+        str | None, typer.Option("--email", help=text("Adresse e-mail.", "E-mail address."))
+    ] = None,
+    zones: Zones = None,
+    out_path: Annotated[
+        Path | None,
+        typer.Option("--out", help=text("Badge à écrire (.pdf ou .png).", "Badge (.pdf, .png).")),
+    ] = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.store.database import current_actor
+    from portique.visitors import MailError, invite, send_pass, site_labels
+
+    email_report: dict[str, Any] | None = None
+    try:
+        with open_cli_site(directory) as site:
+            timezone = site_timezone(site)
+            request = _request(
+                last_name=last_name,
+                first_name=first_name,
+                birth_date=birth_date,
+                email=email,
+                purpose=purpose,
+                host=host,
+                start=_when(start, timezone, "--from"),
+                end=_when(end, timezone, "--until"),
+                zones=zones,
+            )
+            with site.session() as session:
+                new = invite(
+                    session,
+                    site.site_id,
+                    site.keyring(),
+                    request,
+                    by=current_actor(),
+                    now=datetime.now(UTC),
+                )
+                labels = site_labels(session, site.site_id)
+            if out_path is not None:
+                _write_pass(site, new, out_path)
+            if email and new.visitor_pass is not None:
+                try:
+                    send_pass(new.visit, new.visitor_pass, labels)
+                    email_report = {"sent": True, "error": None}
+                except MailError as error:
+                    email_report = {"sent": False, "error": error.message}
+                    err.print(error.message)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        _new_json(new, out_path=out_path, email=email_report)
+        return
+    _report_new(
+        new,
+        timezone,
+        out_path=out_path,
+        sent=None if email_report is None else email_report["sent"],
+    )
+
+
+@visitor_app.command(
+    "walk-in",
+    help=text(
+        "Enregistrer un visiteur sans rendez-vous à l'accueil (arrivée maintenant) et écrire "
+        "son badge (PDF au format CR80 pour les imprimantes à badges, ou PNG). Aucune pièce "
+        "d'identité n'est copiée. Une personne interdite d'accès est refusée (code 1).",
+        "Register a walk-in at reception (checked in now) and write their badge (CR80 PDF "
+        "for badge printers, or PNG). No identity document is copied. A barred person is "
+        "refused (exit code 1).",
+    ),
+)
+def visitor_walk_in(
+    last_name: LastName,
+    first_name: FirstName,
+    purpose: Purpose,
+    host: Host,
+    out_path: Annotated[
+        Path,
+        typer.Option("--out", help=text("Badge à écrire (.pdf ou .png).", "Badge (.pdf, .png).")),
+    ],
+    birth_date: BirthDate = None,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            help=text(
+                "Départ prévu (ISO-8601 ; par défaut dans deux heures).",
+                "Expected departure (ISO-8601; default: in two hours).",
+            ),
+        ),
+    ] = None,
+    zones: Zones = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.services import card_format
+    from portique.store.database import current_actor
+    from portique.visitors import WALK_IN_DURATION, walk_in
+
+    now = datetime.now(UTC)
+    try:
+        card_format(out_path)
+        with open_cli_site(directory) as site:
+            timezone = site_timezone(site)
+            request = _request(
+                last_name=last_name,
+                first_name=first_name,
+                birth_date=birth_date,
+                email=None,
+                purpose=purpose,
+                host=host,
+                start=now,
+                end=now + WALK_IN_DURATION if end is None else _when(end, timezone, "--until"),
+                zones=zones,
+            )
+            with site.session() as session:
+                new = walk_in(
+                    session, site.site_id, site.keyring(), request, by=current_actor(), now=now
+                )
+            if new.visitor_pass is not None:
+                _write_pass(site, new, out_path)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    written = out_path if new.visitor_pass is not None else None
+    if as_json:
+        _new_json(new, out_path=written, email=None)
+    else:
+        _report_new(new, timezone, out_path=written, sent=None)
+    if new.visitor_pass is None:
+        raise typer.Exit(REFUSED_EXIT)
+
+
+def _reception(visit: str, directory: Path | None, arriving: bool) -> ReceptionResult:
+    from portique.visitors import check_in, check_out, visit_for_pass
+
+    with open_cli_site(directory) as site, site.session() as session:
+        visit_id = (
+            visit_for_pass(session, site.site_id, site.keyring(), visit.strip())
+            if visit.strip().startswith("PQ:")
+            else visit.strip()
+        )
+        change = check_in if arriving else check_out
+        return change(session, site.site_id, visit_id, now=datetime.now(UTC))
+
+
+def _report_reception(result: ReceptionResult, as_json: bool) -> None:
+    from portique.visitors import AlertKind, VisitStatus
+
+    visit = result.visit
+    if as_json:
+        alert = None if result.alert is None else result.alert.value
+        print_json({**_visit_json(visit), "alert": alert})
+    else:
+        status = {
+            VisitStatus.ON_SITE: text("sur place", "on site"),
+            VisitStatus.LEFT: text("parti(e)", "left"),
+            VisitStatus.REFUSED: text("refusé(e)", "refused"),
+        }.get(visit.status, visit.status.value)
+        out.print(f"{visit.visit_id} · {visit.display_name} : {status}")
+        if result.alert is not None:
+            err.print(text("[bold red]Alerte[/] : ", "[bold red]Alert[/]: ") + result.alert.value)
+    if result.alert in (AlertKind.BARRED, AlertKind.PASS_REUSED):
+        raise typer.Exit(REFUSED_EXIT)
+
+
+@visitor_app.command(
+    "check-in",
+    help=text(
+        "Enregistrer l'arrivée d'un visiteur à l'accueil. Un laissez-passer déjà enregistré "
+        "sans départ lève une alerte (code 1).",
+        "Check a visitor in at reception. A pass checked in already without check-out "
+        "raises an alert (exit code 1).",
+    ),
+)
+def visitor_check_in(
+    visit: VisitArgument, directory: DirOption = None, as_json: JsonOption = False
+) -> None:
+    try:
+        result = _reception(visit, directory, arriving=True)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    _report_reception(result, as_json)
+
+
+@visitor_app.command(
+    "check-out",
+    help=text(
+        "Enregistrer le départ d'un visiteur : son laissez-passer n'ouvre plus aucune voie.",
+        "Check a visitor out: their pass opens no lane again.",
+    ),
+)
+def visitor_check_out(
+    visit: VisitArgument, directory: DirOption = None, as_json: JsonOption = False
+) -> None:
+    try:
+        result = _reception(visit, directory, arriving=False)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    _report_reception(result, as_json)
+
+
+@visitor_app.command(
+    "list",
+    help=text(
+        "Lister les visites attendues et en cours (--all : toutes).",
+        "List the visits expected and under way (--all: every one).",
+    ),
+)
+def visitor_list(
+    every: Annotated[
+        bool, typer.Option("--all", help=text("Toutes les visites.", "Every visit."))
+    ] = False,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.visitors import PASS_IN_FORCE, list_visits
+
+    try:
+        with open_cli_site(directory) as site:
+            timezone = site_timezone(site)
+            with site.session() as session:
+                visits = list_visits(
+                    session, site.site_id, statuses=None if every else PASS_IN_FORCE
+                )
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json({"visits": [_visit_json(visit) for visit in visits]})
+        return
+    table = Table(title=text("Visites", "Visits"))
+    for heading in (
+        text("Visite", "Visit"),
+        text("Visiteur", "Visitor"),
+        text("Reçu par", "Host"),
+        text("Prévue", "Expected"),
+        text("Zones", "Zones"),
+        text("État", "Status"),
+    ):
+        table.add_column(heading, overflow="fold")
+    for visit in visits:
+        table.add_row(
+            visit.visit_id,
+            visit.display_name,
+            visit.host_name or "—",
+            f"{_local(visit.expected_from, timezone)} – {_local(visit.expected_until, timezone)}",
+            ", ".join(visit.zones),
+            visit.status.value,
+        )
+    out.print(table)
+
+
+def _event_json(event: VisitEvent) -> dict[str, Any]:
+    return {
+        "at": event.at.isoformat(),
+        "kind": event.kind.value,
+        "checkpoint": event.checkpoint,
+        "zone": event.zone_id,
+        "allowed": event.allowed,
+        "alert": None if event.alert is None else event.alert.value,
+    }
+
+
+@visitor_app.command(
+    "path",
+    help=text(
+        "Le parcours d'une visite : arrivée, points de passage (voie, zone), départ, alertes.",
+        "A visit's path: check-in, checkpoints (lane, zone), check-out, alerts.",
+    ),
+)
+def visitor_path(
+    visit_id: Annotated[str, typer.Argument(help=text("Identifiant de la visite.", "Visit id."))],
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.visitors import get_visit, visit_path
+
+    try:
+        with open_cli_site(directory) as site:
+            timezone = site_timezone(site)
+            with site.session() as session:
+                visit = get_visit(session, site.site_id, visit_id)
+                path = visit_path(session, site.site_id, visit_id)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json({**_visit_json(visit), "path": [_event_json(event) for event in path]})
+        return
+    table = Table(title=f"{visit.display_name} · {visit.visit_id}")
+    for heading in (
+        text("Heure", "Time"),
+        text("Étape", "Step"),
+        text("Où", "Where"),
+        text("Zone", "Zone"),
+        text("Passé", "Through"),
+        text("Alerte", "Alert"),
+    ):
+        table.add_column(heading, overflow="fold")
+    yes, no = text("oui", "yes"), text("non", "no")
+    for event in path:
+        table.add_row(
+            _local(event.at, timezone),
+            event.kind.value,
+            event.checkpoint,
+            event.zone_id or "—",
+            yes if event.allowed else no,
+            "" if event.alert is None else event.alert.value,
+        )
+    out.print(table)
+
+
+# The refusal list ---------------------------------------------------------------------
+
+
+def _refusal_json(refusal: RefusalRecord) -> dict[str, Any]:
+    return {
+        "refusal": refusal.refusal_id,
+        "last_name": refusal.last_name,
+        "first_name": refusal.first_name,
+        "birth_date": refusal.birth_date.isoformat(),
+        "reason": refusal.reason,
+        "ordered_by": refusal.ordered_by.value,
+        "until": refusal.until.isoformat(),
+        "created_by": refusal.created_by,
+        "lifted_at": None if refusal.lifted_at is None else refusal.lifted_at.isoformat(),
+    }
+
+
+@refusal_app.command(
+    "add",
+    help=text(
+        "Interdire l'accès à une personne jusqu'à une date (incluse).",
+        "Bar someone from the site until a date (inclusive).",
+    ),
+)
+def refusal_add(
+    last_name: LastName,
+    first_name: FirstName,
+    birth_date: Annotated[
+        str, typer.Option("--birth-date", help=text("Né(e) le, jj/mm/aaaa.", "Birth date."))
+    ],
+    reason: Annotated[str, typer.Option("--reason", help=text("Motif.", "Reason."))],
+    ordered_by: Annotated[
+        str,
+        typer.Option(
+            "--ordered-by",
+            help=text(
+                "court (décision de justice) ou head_teacher (chef d'établissement).",
+                "court or head_teacher.",
+            ),
+        ),
+    ],
+    until: Annotated[
+        str, typer.Option("--until", help=text("Dernier jour, jj/mm/aaaa.", "Last day."))
+    ],
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.services import parse_date
+    from portique.store.database import current_actor
+    from portique.visitors import NewRefusal, RefusalAuthority, add_refusal
+
+    try:
+        if ordered_by not in {authority.value for authority in RefusalAuthority}:
+            raise BadInputError(
+                text(
+                    f"--ordered-by : {ordered_by!r} (court ou head_teacher).",
+                    f"--ordered-by: {ordered_by!r} (court or head_teacher).",
+                )
+            )
+        refusal = NewRefusal(
+            last_name,
+            first_name,
+            parse_date(birth_date),
+            reason,
+            RefusalAuthority(ordered_by),
+            parse_date(until),
+        )
+        with open_cli_site(directory) as site, site.session() as session:
+            record = add_refusal(
+                session, site.site_id, refusal, by=current_actor(), now=datetime.now(UTC)
+            )
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(_refusal_json(record))
+        return
+    out.print(
+        text(
+            f"Interdiction n° {record.refusal_id} : {record.first_name} {record.last_name}, "
+            f"jusqu'au {record.until:%d/%m/%Y}.",
+            f"Refusal {record.refusal_id}: {record.first_name} {record.last_name}, until "
+            f"{record.until:%d/%m/%Y}.",
+        )
+    )
+
+
+@refusal_app.command(
+    "list",
+    help=text(
+        "Lister les interdictions en vigueur (--all : aussi les terminées et levées).",
+        "List the refusals in force (--all: ended and lifted ones too).",
+    ),
+)
+def refusal_list(
+    every: Annotated[bool, typer.Option("--all", help=text("Toutes.", "Every one."))] = False,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.visitors import list_refusals
+
+    try:
+        with open_cli_site(directory) as site, site.session() as session:
+            refusals = list_refusals(
+                session, site.site_id, now=datetime.now(UTC), include_ended=every
+            )
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json({"refusals": [_refusal_json(refusal) for refusal in refusals]})
+        return
+    table = Table(title=text("Interdictions d'accès", "Refusal list"))
+    for heading in (
+        text("N°", "No."),
+        text("Nom", "Last name"),
+        text("Prénom", "First name"),
+        text("Né(e) le", "Born"),
+        text("Motif", "Reason"),
+        text("Jusqu'au", "Until"),
+        text("Levée", "Lifted"),
+    ):
+        table.add_column(heading, overflow="fold")
+    for refusal in refusals:
+        table.add_row(
+            str(refusal.refusal_id),
+            refusal.last_name,
+            refusal.first_name,
+            refusal.birth_date.strftime("%d/%m/%Y"),
+            refusal.reason,
+            refusal.until.strftime("%d/%m/%Y"),
+            "" if refusal.lifted_at is None else refusal.lifted_at.strftime("%d/%m/%Y"),
+        )
+    out.print(table)
+
+
+@refusal_app.command(
+    "lift",
+    help=text("Lever une interdiction d'accès.", "Lift a refusal."),
+)
+def refusal_lift(
+    refusal_id: Annotated[int, typer.Argument(help=text("N° de l'interdiction.", "Refusal no."))],
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.store.database import current_actor
+    from portique.visitors import lift_refusal
+
+    try:
+        with open_cli_site(directory) as site, site.session() as session:
+            record = lift_refusal(
+                session, site.site_id, refusal_id, by=current_actor(), now=datetime.now(UTC)
+            )
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(_refusal_json(record))
+        return
+    out.print(
+        text(f"Interdiction n° {record.refusal_id} levée.", f"Refusal {record.refusal_id} lifted.")
+    )

@@ -1,0 +1,512 @@
+"""The visitors' API under ``/api/v1``: invitations, walk-ins, check-in and check-out, the
+path of a visit, visit alerts, and the refusal list (administration only).
+
+A pass is handed over once, in the answer that issued it (its QR text, and for a walk-in
+the badge PDF); nothing keeps it.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, status
+from pydantic import AwareDatetime, BaseModel, Field
+
+from portique.server.accounts import Principal
+from portique.server.auth import api_permission
+from portique.server.roles import Permission
+from portique.server.schemas import Body, ErrorOut, Id, Name
+from portique.server.state import AppState, app_state
+from portique.server.texts import negotiate
+from portique.visitors import (
+    WALK_IN_DURATION,
+    AlertKind,
+    EventKind,
+    MailError,
+    NewRefusal,
+    NewVisit,
+    RefusalAuthority,
+    RefusalRecord,
+    VisitAlert,
+    VisitEvent,
+    VisitKind,
+    Visitor,
+    VisitRecord,
+    VisitRequest,
+    VisitStatus,
+    acknowledge_alert,
+    add_refusal,
+    check_in,
+    check_out,
+    get_visit,
+    invite,
+    lift_refusal,
+    list_refusals,
+    list_visits,
+    render_badge,
+    send_pass,
+    site_labels,
+    visit_alerts,
+    visit_for_pass,
+    visit_path,
+    walk_in,
+)
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422, 503)
+}
+router = APIRouter(prefix="/api/v1", responses=_ERRORS)
+
+State = Annotated[AppState, Depends(app_state)]
+Lang = Annotated[str, Depends(negotiate)]
+ViewVisits = Annotated[Principal, Depends(api_permission(Permission.VIEW_VISITS))]
+ManageVisits = Annotated[Principal, Depends(api_permission(Permission.MANAGE_VISITS))]
+ViewAlerts = Annotated[Principal, Depends(api_permission(Permission.VIEW_ALERTS))]
+Review = Annotated[Principal, Depends(api_permission(Permission.REVIEW))]
+ViewRefusals = Annotated[Principal, Depends(api_permission(Permission.VIEW_REFUSALS))]
+ManageRefusals = Annotated[Principal, Depends(api_permission(Permission.MANAGE_REFUSALS))]
+Purpose = Annotated[str, Field(min_length=1, max_length=200)]
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+"""The number of an alert or a refusal (a database integer)."""
+
+
+def actor(principal: Principal) -> str:
+    """How visits and refusals name who made them (as the audit log does)."""
+    return f"account:{principal.name}"[:200]
+
+
+# Bodies -------------------------------------------------------------------------------
+
+
+class VisitIn(Body):
+    """An invitation. Without ``zones``, the pass opens every zone of the site."""
+
+    last_name: Name
+    first_name: Name
+    birth_date: date | None = Field(
+        default=None, description="Only to check the refusal list; not asked otherwise."
+    )
+    email: Annotated[str, Field(max_length=254)] | None = Field(
+        default=None, description="Where the pass is sent."
+    )
+    purpose: Purpose
+    host_id: Id = Field(description="The staff member who receives the visitor.")
+    expected_from: AwareDatetime
+    expected_until: AwareDatetime
+    zones: list[Id] = Field(default_factory=list, max_length=50)
+    send_email: bool = Field(default=True, description="Send the pass to ``email`` now.")
+
+
+class WalkInIn(Body):
+    """A walk-in at reception: checked in now, expected until ``expected_until`` (by
+    default two hours from now)."""
+
+    last_name: Name
+    first_name: Name
+    birth_date: date | None = None
+    purpose: Purpose
+    host_id: Id
+    expected_until: AwareDatetime | None = None
+    zones: list[Id] = Field(default_factory=list, max_length=50)
+
+
+class VisitOut(BaseModel):
+    visit_id: str
+    person_id: str
+    last_name: str
+    first_name: str
+    host_id: str | None
+    host_name: str | None
+    purpose: str
+    kind: VisitKind
+    status: VisitStatus
+    expected_from: datetime
+    expected_until: datetime
+    zones: list[str]
+    email: str | None
+    credential_id: str | None
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    created_by: str
+
+    @classmethod
+    def of(cls, visit: VisitRecord) -> VisitOut:
+        return cls(
+            visit_id=visit.visit_id,
+            person_id=visit.person_id,
+            last_name=visit.last_name,
+            first_name=visit.first_name,
+            host_id=visit.host_id,
+            host_name=visit.host_name,
+            purpose=visit.purpose,
+            kind=visit.kind,
+            status=visit.status,
+            expected_from=visit.expected_from,
+            expected_until=visit.expected_until,
+            zones=list(visit.zones),
+            email=visit.email,
+            credential_id=visit.credential_id,
+            checked_in_at=visit.checked_in_at,
+            checked_out_at=visit.checked_out_at,
+            created_by=visit.created_by,
+        )
+
+
+class PassOut(BaseModel):
+    """The pass, handed over once: ``qr_text`` is what its QR code holds."""
+
+    credential_id: str
+    qr_text: str
+    valid_from: datetime
+    valid_until: datetime
+
+
+class EmailOut(BaseModel):
+    sent: bool
+    error: str | None = Field(description="Why it was not sent (print the pass instead).")
+
+
+class NewVisitOut(BaseModel):
+    visit: VisitOut
+    visitor_pass: PassOut | None = Field(
+        alias="pass", description="null for a refused walk-in (refusal list)."
+    )
+    alert: AlertKind | None = Field(description="``barred``: a walk-in refused.")
+    email: EmailOut | None = Field(default=None, description="Invitations only.")
+    badge_pdf: str | None = Field(
+        default=None, description="Walk-ins: the CR80 badge to print, PDF in base64."
+    )
+
+    model_config = {"populate_by_name": True}
+
+    @classmethod
+    def of(
+        cls, new: NewVisit, *, email: EmailOut | None = None, badge: bytes | None = None
+    ) -> NewVisitOut:
+        issued = new.visitor_pass
+        return cls(
+            visit=VisitOut.of(new.visit),
+            visitor_pass=None
+            if issued is None
+            else PassOut(
+                credential_id=issued.credential_id,
+                qr_text=issued.payload_text,
+                valid_from=issued.valid_from,
+                valid_until=issued.valid_until,
+            ),
+            alert=new.alert,
+            email=email,
+            badge_pdf=None if badge is None else base64.b64encode(badge).decode("ascii"),
+        )
+
+
+class ReceptionOut(BaseModel):
+    visit: VisitOut
+    alert: AlertKind | None = Field(
+        description="``pass_reused``, ``outside_window`` or ``barred``, if raised."
+    )
+
+
+class VisitEventOut(BaseModel):
+    at: datetime
+    kind: EventKind
+    checkpoint: str = Field(description="A lane id, or accueil (reception).")
+    zone_id: str | None
+    allowed: bool
+    alert: AlertKind | None
+    passage_id: str | None
+
+    @classmethod
+    def of(cls, event: VisitEvent) -> VisitEventOut:
+        return cls(
+            at=event.at,
+            kind=event.kind,
+            checkpoint=event.checkpoint,
+            zone_id=event.zone_id,
+            allowed=event.allowed,
+            alert=event.alert,
+            passage_id=event.passage_id,
+        )
+
+
+class VisitPathOut(BaseModel):
+    visit: VisitOut
+    path: list[VisitEventOut]
+
+
+class VisitAlertOut(BaseModel):
+    alert_id: int
+    visit_id: str
+    visitor_name: str
+    kind: AlertKind
+    raised_at: datetime
+    checkpoint: str | None
+    zone_id: str | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+    @classmethod
+    def of(cls, alert: VisitAlert) -> VisitAlertOut:
+        return cls(
+            alert_id=alert.alert_id,
+            visit_id=alert.visit_id,
+            visitor_name=alert.visitor_name,
+            kind=alert.kind,
+            raised_at=alert.raised_at,
+            checkpoint=alert.checkpoint,
+            zone_id=alert.zone_id,
+            acknowledged_at=alert.acknowledged_at,
+            acknowledged_by=alert.acknowledged_by,
+        )
+
+
+class RefusalIn(Body):
+    last_name: Name
+    first_name: Name
+    birth_date: date
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    ordered_by: RefusalAuthority
+    until: date = Field(description="Last day of the refusal (inclusive).")
+
+
+class RefusalOut(BaseModel):
+    refusal_id: int
+    last_name: str
+    first_name: str
+    birth_date: date
+    reason: str
+    ordered_by: RefusalAuthority
+    until: date
+    created_by: str
+    created_at: datetime
+    lifted_at: datetime | None
+    lifted_by: str | None
+
+    @classmethod
+    def of(cls, refusal: RefusalRecord) -> RefusalOut:
+        return cls(
+            refusal_id=refusal.refusal_id,
+            last_name=refusal.last_name,
+            first_name=refusal.first_name,
+            birth_date=refusal.birth_date,
+            reason=refusal.reason,
+            ordered_by=refusal.ordered_by,
+            until=refusal.until,
+            created_by=refusal.created_by,
+            created_at=refusal.created_at,
+            lifted_at=refusal.lifted_at,
+            lifted_by=refusal.lifted_by,
+        )
+
+
+# Visits -------------------------------------------------------------------------------
+
+
+def send_invitation(state: AppState, new: NewVisit) -> EmailOut:
+    """Sends the pass of a new invitation; a failure is reported, not raised: the
+    invitation stands and the pass can be printed."""
+    if new.visitor_pass is None or not new.visit.email:
+        return EmailOut(sent=False, error=None)
+    try:
+        with state.site.session() as session:
+            labels = site_labels(session, state.site.site_id)
+        send_pass(new.visit, new.visitor_pass, labels)
+    except MailError as error:
+        return EmailOut(sent=False, error=error.message)
+    return EmailOut(sent=True, error=None)
+
+
+@router.get("/visits", tags=["visitors"])
+def visits_list(
+    state: State,
+    _: ViewVisits,
+    status_in: Annotated[list[VisitStatus] | None, Query(alias="status")] = None,
+    since: AwareDatetime | None = None,
+) -> list[VisitOut]:
+    """Visits by expected start; ``status`` (repeatable) and ``since`` (visits ending at or
+    after it) narrow the list."""
+    with state.site.session() as session:
+        visits = list_visits(session, state.site.site_id, statuses=status_in, since=since)
+    return [VisitOut.of(visit) for visit in visits]
+
+
+@router.post(
+    "/visits", status_code=status.HTTP_201_CREATED, tags=["visitors"], response_model_by_alias=True
+)
+def visits_invite(body: VisitIn, state: State, principal: ManageVisits) -> NewVisitOut:
+    """Invites a visitor: the visit, and a pass valid over the expected window (with the
+    site's margin) in the zones given. The pass is e-mailed when ``email`` is given
+    (``email.sent``); a visitor on the refusal list cannot be invited (403
+    ``visitor_barred``)."""
+    request = VisitRequest(
+        Visitor(body.last_name, body.first_name, body.birth_date, body.email),
+        body.purpose,
+        body.host_id,
+        body.expected_from,
+        body.expected_until,
+        tuple(body.zones),
+    )
+    with state.site.session() as session:
+        new = invite(
+            session,
+            state.site.site_id,
+            state.site.keyring(),
+            request,
+            by=actor(principal),
+            now=state.now(),
+        )
+    email = send_invitation(state, new) if body.send_email else EmailOut(sent=False, error=None)
+    return NewVisitOut.of(new, email=email)
+
+
+@router.post(
+    "/visits/walk-in",
+    status_code=status.HTTP_201_CREATED,
+    tags=["visitors"],
+    response_model_by_alias=True,
+)
+def visits_walk_in(
+    body: WalkInIn, state: State, lang: Lang, principal: ManageVisits
+) -> NewVisitOut:
+    """Registers a visitor at reception, checked in now, with the badge to print (no
+    identity document is copied). Someone on the refusal list is refused: ``visit.status``
+    ``refused``, no pass, ``alert`` ``barred`` (and an alert for the agents)."""
+    now = state.now()
+    request = VisitRequest(
+        Visitor(body.last_name, body.first_name, body.birth_date),
+        body.purpose,
+        body.host_id,
+        now,
+        body.expected_until or now + WALK_IN_DURATION,
+        tuple(body.zones),
+    )
+    with state.site.session() as session:
+        new = walk_in(
+            session, state.site.site_id, state.site.keyring(), request, by=actor(principal), now=now
+        )
+        badge = None
+        if new.visitor_pass is not None:
+            labels = site_labels(session, state.site.site_id)
+            badge = render_badge(
+                new.visit,
+                new.visitor_pass,
+                site_name=labels.name,
+                zone_names=labels.zone_names,
+                lang=lang,
+            )
+    return NewVisitOut.of(new, badge=badge)
+
+
+@router.get("/visits/alerts", tags=["visitors"])
+def visit_alerts_list(
+    state: State, _: ViewAlerts, all_alerts: Annotated[bool, Query(alias="all")] = False
+) -> list[VisitAlertOut]:
+    """Alerts about visits no agent acknowledged yet (``all=true``: every one), newest
+    first. Overstays and visitors not checked out at closing are raised as of now."""
+    with state.site.session() as session:
+        alerts = visit_alerts(
+            session, state.site.site_id, now=state.now(), open_only=not all_alerts
+        )
+    return [VisitAlertOut.of(alert) for alert in alerts]
+
+
+@router.post("/visits/alerts/{alert_id}/acknowledge", tags=["visitors"])
+def visit_alerts_acknowledge(alert_id: RowId, state: State, principal: Review) -> VisitAlertOut:
+    with state.site.session() as session:
+        alert = acknowledge_alert(
+            session, state.site.site_id, alert_id, by=actor(principal), now=state.now()
+        )
+    return VisitAlertOut.of(alert)
+
+
+class ScanIn(Body):
+    """The text of a pass read by reception's scanner (``PQ:...``)."""
+
+    qr_text: Annotated[str, Field(min_length=1, max_length=4096)]
+
+
+@router.post("/visits/check-in", tags=["visitors"])
+def visits_scan_in(body: ScanIn, state: State, _: ManageVisits) -> ReceptionOut:
+    """Checks in the visitor whose pass reception scanned (404 ``unknown_visit`` for a
+    credential that is no visit's pass)."""
+    return _scanned(state, body, arriving=True)
+
+
+@router.post("/visits/check-out", tags=["visitors"])
+def visits_scan_out(body: ScanIn, state: State, _: ManageVisits) -> ReceptionOut:
+    """Checks out the visitor whose pass reception scanned."""
+    return _scanned(state, body, arriving=False)
+
+
+def _scanned(state: AppState, body: ScanIn, *, arriving: bool) -> ReceptionOut:
+    site = state.site
+    change = check_in if arriving else check_out
+    with site.session() as session:
+        visit_id = visit_for_pass(session, site.site_id, site.keyring(), body.qr_text)
+        result = change(session, site.site_id, visit_id, now=state.now())
+    return ReceptionOut(visit=VisitOut.of(result.visit), alert=result.alert)
+
+
+@router.get("/visits/{visit_id}", tags=["visitors"])
+def visits_get(visit_id: str, state: State, _: ViewVisits) -> VisitPathOut:
+    """A visit and its path: check-in, checkpoints (lane, zone, allowed, alert), check-out."""
+    with state.site.session() as session:
+        visit = get_visit(session, state.site.site_id, visit_id)
+        path = visit_path(session, state.site.site_id, visit_id)
+    return VisitPathOut(visit=VisitOut.of(visit), path=[VisitEventOut.of(e) for e in path])
+
+
+@router.post("/visits/{visit_id}/check-in", tags=["visitors"])
+def visits_check_in(visit_id: str, state: State, _: ManageVisits) -> ReceptionOut:
+    """Checks the visitor in at reception (``pass_reused`` if already in)."""
+    with state.site.session() as session:
+        result = check_in(session, state.site.site_id, visit_id, now=state.now())
+    return ReceptionOut(visit=VisitOut.of(result.visit), alert=result.alert)
+
+
+@router.post("/visits/{visit_id}/check-out", tags=["visitors"])
+def visits_check_out(visit_id: str, state: State, _: ManageVisits) -> ReceptionOut:
+    """Checks the visitor out: the pass opens no lane again (409 if not on site)."""
+    with state.site.session() as session:
+        result = check_out(session, state.site.site_id, visit_id, now=state.now())
+    return ReceptionOut(visit=VisitOut.of(result.visit), alert=result.alert)
+
+
+# The refusal list ---------------------------------------------------------------------
+
+
+@router.get("/refusals", tags=["refusals"])
+def refusals_list(
+    state: State, _: ViewRefusals, include_ended: Annotated[bool, Query(alias="all")] = False
+) -> list[RefusalOut]:
+    """The refusals in force (``all=true``: ended and lifted ones too), by name."""
+    with state.site.session() as session:
+        refusals = list_refusals(
+            session, state.site.site_id, now=state.now(), include_ended=include_ended
+        )
+    return [RefusalOut.of(refusal) for refusal in refusals]
+
+
+@router.post("/refusals", status_code=status.HTTP_201_CREATED, tags=["refusals"])
+def refusals_add(body: RefusalIn, state: State, principal: ManageRefusals) -> RefusalOut:
+    """Bars someone from the site until ``until``; recorded in the audit log."""
+    refusal = NewRefusal(
+        body.last_name, body.first_name, body.birth_date, body.reason, body.ordered_by, body.until
+    )
+    with state.site.session() as session:
+        record = add_refusal(
+            session, state.site.site_id, refusal, by=actor(principal), now=state.now()
+        )
+    return RefusalOut.of(record)
+
+
+@router.post("/refusals/{refusal_id}/lift", tags=["refusals"])
+def refusals_lift(refusal_id: RowId, state: State, principal: ManageRefusals) -> RefusalOut:
+    """Ends a refusal now; recorded in the audit log."""
+    with state.site.session() as session:
+        record = lift_refusal(
+            session, state.site.site_id, refusal_id, by=actor(principal), now=state.now()
+        )
+    return RefusalOut.of(record)

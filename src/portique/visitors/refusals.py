@@ -1,0 +1,140 @@
+"""The refusal list: people barred from the site by a court order or the head teacher.
+
+A refusal names someone by last name, first name and birth date, never by face, and is in
+force until its end date (inclusive) unless lifted earlier. Every change goes to the
+audit log. Visitors are checked against it when invited and when they walk in.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portique.i18n import text
+from portique.privacy.audit import record
+from portique.services.roster import check_name, fold
+from portique.services.snapshot import local_date, site_row
+from portique.store import RefusalRow
+from portique.visitors.errors import UnknownRefusalError, VisitInputError
+from portique.visitors.records import NewRefusal, RefusalAuthority, RefusalRecord, Visitor
+
+MAX_REASON = 500
+
+
+def _record(row: RefusalRow) -> RefusalRecord:
+    return RefusalRecord(
+        refusal_id=row.refusal_id,
+        last_name=row.last_name,
+        first_name=row.first_name,
+        birth_date=row.birth_date,
+        reason=row.reason,
+        ordered_by=RefusalAuthority(row.ordered_by),
+        until=row.until,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        lifted_at=row.lifted_at,
+        lifted_by=row.lifted_by,
+    )
+
+
+def add_refusal(
+    session: Session, site_id: str, refusal: NewRefusal, *, by: str, now: datetime
+) -> RefusalRecord:
+    """Bars someone until ``refusal.until``; audited (``refusal.add``).
+
+    Raises:
+        VisitInputError: a name or the reason is empty, or the end date is past.
+    """
+    site = site_row(session, site_id)
+    reason = " ".join(refusal.reason.split())[:MAX_REASON]
+    if not reason:
+        raise VisitInputError(text("Indiquez le motif du refus.", "Give the reason for barring."))
+    if refusal.until < local_date(site, now):
+        raise VisitInputError(
+            text("La date de fin est déjà passée.", "The end date is already past.")
+        )
+    row = RefusalRow(
+        site_id=site_id,
+        last_name=check_name(refusal.last_name, text("Nom", "Last name")),
+        first_name=check_name(refusal.first_name, text("Prénom", "First name")),
+        birth_date=refusal.birth_date,
+        reason=reason,
+        ordered_by=refusal.ordered_by.value,
+        until=refusal.until,
+        created_by=by,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    # The log names the refusal by its id: names and birth dates stay out of it.
+    record(
+        session,
+        site_id=site_id,
+        actor=by,
+        action="refusal.add",
+        target=f"refusals:{row.refusal_id}",
+        details={"ordered_by": row.ordered_by, "until": row.until.isoformat()},
+        at=now,
+    )
+    return _record(row)
+
+
+def list_refusals(
+    session: Session, site_id: str, *, now: datetime, include_ended: bool = False
+) -> list[RefusalRecord]:
+    """The refusals in force (or all of them), by name."""
+    today = local_date(site_row(session, site_id), now)
+    query = select(RefusalRow).where(RefusalRow.site_id == site_id)
+    records = [_record(row) for row in session.scalars(query)]
+    if not include_ended:
+        records = [refusal for refusal in records if refusal.in_force_on(today)]
+    return sorted(records, key=lambda r: (fold(r.last_name), fold(r.first_name), r.refusal_id))
+
+
+def lift_refusal(
+    session: Session, site_id: str, refusal_id: int, *, by: str, now: datetime
+) -> RefusalRecord:
+    """Ends a refusal now; audited (``refusal.lift``). Lifting twice keeps the first.
+
+    Raises:
+        UnknownRefusalError: no such refusal at the site.
+    """
+    row = session.get(RefusalRow, refusal_id)
+    if row is None or row.site_id != site_id:
+        raise UnknownRefusalError(
+            text(f"Aucun refus n° {refusal_id}.", f"No refusal number {refusal_id}.")
+        )
+    if row.lifted_at is None:
+        row.lifted_at = now
+        row.lifted_by = by
+        session.flush()
+        record(
+            session,
+            site_id=site_id,
+            actor=by,
+            action="refusal.lift",
+            target=f"refusals:{row.refusal_id}",
+            details={"ordered_by": row.ordered_by},
+            at=now,
+        )
+    return _record(row)
+
+
+def find_refusal(
+    session: Session, site_id: str, visitor: Visitor, *, on: date
+) -> RefusalRecord | None:
+    """The refusal in force on ``on`` that names ``visitor``, if any.
+
+    Names are compared without case, accents or punctuation. When the visitor's birth
+    date is not known, the same names are enough: the agent checks, not the software.
+    """
+    last, first = fold(visitor.last_name), fold(visitor.first_name)
+    query = select(RefusalRow).where(RefusalRow.site_id == site_id, RefusalRow.until >= on)
+    if visitor.birth_date is not None:
+        query = query.where(RefusalRow.birth_date == visitor.birth_date)
+    for row in session.scalars(query):
+        if row.lifted_at is None and fold(row.last_name) == last and fold(row.first_name) == first:
+            return _record(row)
+    return None
