@@ -195,6 +195,18 @@ def eval_lfw(
             ),
         ),
     ] = None,
+    scores_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--scores",
+            help=text(
+                "Enregistrer les scores par sujet (archive .npz, sans image ni gabarit) pour "
+                "les intervalles de confiance de `portique report`.",
+                "Save the scores per subject (.npz archive, no image or template) for the "
+                "confidence intervals of `portique report`.",
+            ),
+        ),
+    ] = None,
     calibrate: Annotated[
         bool,
         typer.Option(
@@ -246,9 +258,12 @@ def eval_lfw(
                 workers=workers,
                 on_start=lambda total: bar.update(task, total=total),
                 on_progress=lambda done: bar.advance(task, done),
+                keep_subjects=scores_file is not None,
             )
         summary = result.summary()
         summary["seconds"] = round(time.perf_counter() - started, 1)
+        if scores_file is not None and result.subject_scores is not None:
+            summary["scores_file"] = str(result.subject_scores.save(scores_file).resolve())
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
             curve = det_curve(result.genuine, result.impostor)

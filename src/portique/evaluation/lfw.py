@@ -24,6 +24,7 @@ from portique.biometrics.pipeline import FaceEngine, create_backend
 from portique.biometrics.types import BoundingBox, Detection, RGBImage
 from portique.errors import BadInputError
 from portique.evaluation.metrics import FoldedAccuracy, fnmr, kfold_accuracy
+from portique.evaluation.scores import SubjectScores
 
 
 class DatasetError(BadInputError):
@@ -263,6 +264,8 @@ class LfwResult:
     impostor: npt.NDArray[np.float32] = field(repr=False)
     fnmr_at_fmr: dict[str, float] = field(default_factory=dict)
     thresholds_at_fmr: dict[str, float] = field(default_factory=dict)
+    fte: float = 0.0
+    subject_scores: SubjectScores | None = field(default=None, repr=False)
 
     def summary(self) -> dict[str, object]:
         """The JSON summary `portique eval lfw --json` prints."""
@@ -276,6 +279,7 @@ class LfwResult:
             "accuracy_std": round(self.accuracy.std, 6),
             "accuracy_per_fold": [round(a, 6) for a in self.accuracy.per_fold],
             "fta": round(self.fta, 6),
+            "fte": round(self.fte, 6),
             "failures_to_acquire": self.failures,
             "genuine_comparisons": int(self.genuine.size),
             "impostor_comparisons": int(self.impostor.size),
@@ -296,8 +300,12 @@ def evaluate(
     workers: int | None = None,
     on_start: Callable[[int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
+    keep_subjects: bool = False,
 ) -> LfwResult:
     """Run LFW View 2 with the engine ``spec`` describes.
+
+    With ``keep_subjects``, the result also holds every score tied to its subjects
+    (`SubjectScores`), for confidence intervals that resample people.
 
     Raises:
         DatasetError: missing folder, pairs file or image named by a pair.
@@ -346,6 +354,16 @@ def evaluate(
     kept = np.flatnonzero(usable)
     genuine, impostor = all_pair_scores(vectors[kept], [refs[i].name for i in kept])
     thresholds = {name: threshold_at_fmr(impostor, fmr) for name, fmr in TARGET_FMRS.items()}
+    subject = np.unique([ref.name for ref in refs], return_inverse=True)[1].astype(np.int64)
+    acquired = np.array([result.status == "ok" for result in results], dtype=bool)
+    # The first image of each subject plays the enrolment (refs are sorted by name, number).
+    enrolment = np.zeros(len(refs), dtype=bool)
+    enrolment[np.unique(subject, return_index=True)[1]] = True
+    subject_scores = (
+        SubjectScores.from_vectors(vectors, usable, subject, acquired, impostor)
+        if keep_subjects
+        else None
+    )
     return LfwResult(
         backend=spec.backend,
         model=engine_model,
@@ -354,9 +372,11 @@ def evaluate(
         images=len(refs),
         accuracy=accuracy,
         fta=sum(failures.values()) / max(len(refs), 1),
+        fte=float(np.mean(~acquired[enrolment])) if enrolment.any() else 0.0,
         failures=failures,
         genuine=genuine,
         impostor=impostor,
         fnmr_at_fmr={name: fnmr(genuine, t) for name, t in thresholds.items()},
         thresholds_at_fmr=thresholds,
+        subject_scores=subject_scores,
     )

@@ -105,3 +105,68 @@ def det_curve(genuine: npt.ArrayLike, impostor: npt.ArrayLike, points: int = 400
     fmr_values = 1.0 - np.searchsorted(imp_sorted, thresholds, side="left") / max(imp.size, 1)
     fnmr_values = np.searchsorted(gen_sorted, thresholds, side="left") / max(gen.size, 1)
     return DetCurve(thresholds, fmr_values.astype(np.float64), fnmr_values.astype(np.float64))
+
+
+def system_rates(fmr_value: float, fnmr_value: float, fta_value: float) -> tuple[float, float]:
+    """System-level FAR and FRR of single-attempt transactions (ISO/IEC 19795-1).
+
+    A failure to acquire ends the transaction in a rejection, so it can never be a false
+    accept: FAR = FMR x (1 - FTA) and FRR = FTA + FNMR x (1 - FTA).
+    """
+    far = fmr_value * (1.0 - fta_value)
+    frr = fta_value + fnmr_value * (1.0 - fta_value)
+    return far, frr
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A rate with its bootstrap confidence interval (percentile method)."""
+
+    value: float
+    low: float
+    high: float
+    level: float = 0.95
+
+    @classmethod
+    def from_replicates(cls, value: float, replicates: list[float], level: float) -> Interval:
+        draws = np.asarray([r for r in replicates if not np.isnan(r)], dtype=np.float64)
+        if draws.size == 0:
+            return cls(value, float("nan"), float("nan"), level)
+        tail = (1.0 - level) / 2.0
+        low, high = np.quantile(draws, [tail, 1.0 - tail])
+        return cls(value, float(low), float(high), level)
+
+    def as_json(self) -> dict[str, float]:
+        return {
+            "value": round(self.value, 6),
+            "low": round(self.low, 6),
+            "high": round(self.high, 6),
+            "level": self.level,
+        }
+
+
+def bootstrap_rate(
+    successes: npt.ArrayLike,
+    trials: npt.ArrayLike,
+    *,
+    replicates: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> Interval:
+    """A pooled rate (sum of successes over sum of trials) with a CI by resampling subjects.
+
+    ``successes[i]`` and ``trials[i]`` are subject i's counts: the subjects, not their
+    attempts, are drawn with replacement, since one person's attempts are not independent.
+    """
+    hits = np.asarray(successes, dtype=np.float64).ravel()
+    tries = np.asarray(trials, dtype=np.float64).ravel()
+    total = tries.sum()
+    value = float(hits.sum() / total) if total else float("nan")
+    if hits.size == 0:
+        return Interval(value, float("nan"), float("nan"), level)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, hits.size, size=(replicates, hits.size))
+    drawn_tries = tries[draws].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rates = hits[draws].sum(axis=1) / drawn_tries
+    return Interval.from_replicates(value, [float(r) for r in rates], level)

@@ -29,7 +29,14 @@ from portique.lane.snapshot import LaneSnapshot
 from portique.services import SiteHandle, build_snapshot
 from portique.services.policy_json import face_choice
 from portique.services.snapshot import site_row
-from portique.store import LaneStatusRow, PassageRow, Sites, StoreConflictError
+from portique.store import (
+    LaneStatusChangeRow,
+    LaneStatusRow,
+    PassageRow,
+    Sites,
+    StoreConflictError,
+)
+from portique.visitors import LanePassage, record_checkpoints
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +61,11 @@ class StoreSink:
     def _lane_seen(self, site_id: str, lane_id: str, at: datetime, online: bool) -> None:
         with self._session() as session:
             row = session.get(LaneStatusRow, (site_id, lane_id))
+            if row is None or row.online != online:
+                # The history of the assessment report's offline periods (issue 9).
+                session.add(
+                    LaneStatusChangeRow(site_id=site_id, lane_id=lane_id, at=at, online=online)
+                )
             if row is None:
                 session.add(
                     LaneStatusRow(site_id=site_id, lane_id=lane_id, last_seen_at=at, online=online)
@@ -87,7 +99,27 @@ class StoreSink:
             if rows:
                 # One bulk INSERT: a burst from many lanes is one statement, not one per row.
                 session.execute(insert(PassageRow), rows)
+                _visitor_checkpoints(session, rows)
             return len(rows)
+
+
+def _visitor_checkpoints(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Passages of visitors' passes become checkpoints on their visits' paths."""
+    by_site: dict[str, list[LanePassage]] = {}
+    for row in rows:
+        if row["credential_id"] is not None:
+            by_site.setdefault(row["site_id"], []).append(
+                LanePassage(
+                    row["passage_id"],
+                    row["lane_id"],
+                    row["time"],
+                    row["outcome"],
+                    tuple(row["reasons"]),
+                    row["credential_id"],
+                )
+            )
+    for site_id, passages in by_site.items():
+        record_checkpoints(session, site_id, passages)
 
 
 def _row(event: PassageEvent) -> dict[str, Any]:

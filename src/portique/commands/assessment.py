@@ -1,0 +1,325 @@
+"""Assessment commands: `portique simulate` (the rush hour) and `portique report`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from datetime import time as clock_time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from portique.commands.common import fail, out, print_json
+from portique.commands.sitedir import DirOption, open_cli_site
+from portique.errors import BadInputError, PortiqueError
+from portique.i18n import number, text
+
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json", help=text("Un objet JSON sur la sortie standard.", "One JSON object on stdout.")
+    ),
+]
+SeedOption = Annotated[
+    int,
+    typer.Option(
+        "--seed",
+        help=text(
+            "Graine du tirage aléatoire (mêmes résultats à graine égale).",
+            "Random seed (same seed, same results).",
+        ),
+    ),
+]
+
+
+def parse_clock(value: str, option: str) -> clock_time:
+    """``HH:MM`` as a time of day."""
+    try:
+        return datetime.strptime(value.strip(), "%H:%M").time()
+    except ValueError:
+        raise BadInputError(
+            text(
+                f"{option} : « {value} » n'est pas une heure HH:MM (ex. 07:45).",
+                f"{option}: {value!r} is not an HH:MM time (e.g. 07:45).",
+            )
+        ) from None
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    """A date as ISO (2026-11-24) or as French readers write it (24/11/2026)."""
+    if value is None:
+        return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise BadInputError(
+        text(
+            f"{option} : « {value} » n'est pas une date (2026-11-24 ou 24/11/2026).",
+            f"{option}: {value!r} is not a date (2026-11-24 or 24/11/2026).",
+        )
+    )
+
+
+SIMULATE_HELP = text(
+    "Simuler l'arrivée du matin (simulation à événements discrets) et comparer les modes "
+    "d'entrée côte à côte : agent qui vérifie la carte à l'œil, badge seul, badge + visage. "
+    "Donne l'attente p50/p95, la file la plus longue et l'heure de la dernière entrée.",
+    "Simulate the morning arrival (discrete-event simulation) and compare the ways of "
+    "entering side by side: an agent checking the card by eye, badge only, badge + face. "
+    "Gives the wait p50/p95, the longest queue and the time the last person got in.",
+)
+
+
+def simulate_command(
+    students: Annotated[
+        int,
+        typer.Option("--students", help=text("Élèves qui arrivent.", "Students arriving.")),
+    ] = 1200,
+    lanes: Annotated[
+        int, typer.Option("--lanes", help=text("Voies d'entrée.", "Entrance lanes."))
+    ] = 3,
+    start: Annotated[
+        str,
+        typer.Option(
+            "--start", help=text("Début des arrivées (HH:MM).", "First arrivals (HH:MM).")
+        ),
+    ] = "07:45",
+    end: Annotated[
+        str,
+        typer.Option("--end", help=text("Fin des arrivées (HH:MM).", "Last arrivals (HH:MM).")),
+    ] = "08:05",
+    modes: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--modes",
+            help=text(
+                "Modes comparés, séparés par des virgules : agent, badge, badge_face (tous "
+                "par défaut).",
+                "Modes compared, comma-separated: agent, badge, badge_face (all by default).",
+            ),
+        ),
+    ] = None,
+    seed: SeedOption = 0,
+    from_site: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-site",
+            help=text(
+                "Dossier d'un établissement : temps de décision, part des personnes comparées "
+                "et taux de renvoi mesurés sur ses passages.",
+                "A site folder: decision times, share of people compared and referral rate "
+                "measured on its passages.",
+            ),
+        ),
+    ] = None,
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile",
+            help=text(
+                "Répartition des arrivées : poisson (uniforme) ou peak (montée vers la sonnerie).",
+                "Arrival spread: poisson (even) or peak (building up to the bell).",
+            ),
+        ),
+    ] = "poisson",
+    queue: Annotated[
+        str,
+        typer.Option(
+            "--queue",
+            help=text(
+                "per-lane (une file par voie, la plus courte) ou shared (une file commune).",
+                "per-lane (one queue per lane, the shortest) or shared (one common queue).",
+            ),
+        ),
+    ] = "per-lane",
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help=text(
+                "Dossier où écrire simulation.png et simulation.json.",
+                "Folder to write simulation.png and simulation.json into.",
+            ),
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Simulate the rush hour; help text in SIMULATE_HELP."""
+    import json
+
+    from portique.evaluation.field import fitted_modes, load_field
+    from portique.evaluation.plots import write_wait_plots
+    from portique.evaluation.simulate import (
+        MODE_NAMES,
+        ArrivalProfile,
+        Queueing,
+        Scenario,
+        default_modes,
+        simulate,
+    )
+
+    try:
+        chosen = [name.strip() for item in modes or [] for name in item.split(",") if name.strip()]
+        unknown = [name for name in chosen if name not in MODE_NAMES]
+        if unknown:
+            raise BadInputError(
+                text(
+                    f"--modes : mode(s) inconnu(s) {', '.join(unknown)} ; choisir parmi "
+                    f"{', '.join(MODE_NAMES)}.",
+                    f"--modes: unknown mode(s) {', '.join(unknown)}; choose among "
+                    f"{', '.join(MODE_NAMES)}.",
+                )
+            )
+        try:
+            scenario = Scenario(
+                people=students,
+                lanes=lanes,
+                start=parse_clock(start, "--start"),
+                end=parse_clock(end, "--end"),
+                profile=ArrivalProfile(profile),
+                queueing=Queueing(queue),
+                seed=seed,
+            )
+        except ValueError as error:
+            raise BadInputError(f"--profile / --queue: {error}.") from None
+        if from_site is not None:
+            with open_cli_site(from_site) as site, site.session() as session:
+                every_mode, source = fitted_modes(load_field(session, site.site_id))
+        else:
+            every_mode, source = default_modes(), "BENCHMARKS.md + hypothèses (docs/assessment.md)"
+        selected = {name: every_mode[name] for name in (chosen or MODE_NAMES)}
+        result = simulate(scenario, selected, source=source)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    summary = result.as_json()
+    if out_dir is not None:
+        plot = write_wait_plots(
+            {r.label: r.waits for r in result.results.values()},
+            {r.label: (r.queue_times, r.queue_lengths) for r in result.results.values()},
+            out_dir / "simulation.png",
+        )
+        summary["plot"] = str(plot)
+        (out_dir / "simulation.json").write_text(
+            json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    if as_json:
+        print_json(summary)
+        return
+    table = Table(
+        title=text(
+            f"{students} élèves, {lanes} voies, {start}–{end}",
+            f"{students} students, {lanes} lanes, {start}–{end}",
+        )
+    )
+    for column in (
+        text("Mode", "Mode"),
+        text("Service moyen (s)", "Mean service (s)"),
+        text("Attente p50 (min)", "Wait p50 (min)"),
+        text("Attente p95 (min)", "Wait p95 (min)"),
+        text("File max", "Longest queue"),
+        text("Dernière entrée", "Last one in"),
+    ):
+        table.add_column(column, justify="right")
+    for mode in result.results.values():
+        facts = mode.as_json(scenario.start)
+        table.add_row(
+            mode.mode,
+            number(mode.mean_service_s, 2),
+            number(mode.wait_p50 / 60, 1),
+            number(mode.wait_p95 / 60, 1),
+            str(mode.longest_queue),
+            str(facts["cleared_at"]),
+        )
+    out.print(table)
+    if "plot" in summary:
+        out.print(text("Graphiques : ", "Plots: ") + str(summary["plot"]))
+
+
+REPORT_HELP = text(
+    "Écrire le rapport d'évaluation de l'expérimentation (HTML en français, et PDF par "
+    "Chromium) : contexte, configuration, protection de la vie privée, hypothèses de "
+    "sécurité, fiabilité et efficacité avec leurs preuves et verdicts, graphiques, limites.",
+    "Write the experiment's assessment report (HTML in French, and PDF through Chromium): "
+    "context, configuration, privacy measures, security, reliability and efficiency "
+    "hypotheses with evidence and verdicts, plots, limits.",
+)
+
+
+def report_command(
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help=text(
+                "Dossier où écrire report.html, report.pdf et les graphiques.",
+                "Folder to write report.html, report.pdf and the plots into.",
+            ),
+        ),
+    ],
+    directory: DirOption = None,
+    first: Annotated[
+        str | None,
+        typer.Option("--from", help=text("Premier jour (inclus).", "First day (included).")),
+    ] = None,
+    last: Annotated[
+        str | None,
+        typer.Option("--to", help=text("Dernier jour (inclus).", "Last day (included).")),
+    ] = None,
+    lfw: Annotated[
+        Path | None,
+        typer.Option(
+            "--lfw",
+            help=text(
+                "Résumé JSON de `portique eval lfw --json` (avec --scores pour les "
+                "intervalles de confiance).",
+                "JSON summary of `portique eval lfw --json` (with --scores for confidence "
+                "intervals).",
+            ),
+        ),
+    ] = None,
+    seed: SeedOption = 0,
+    pdf: Annotated[
+        bool,
+        typer.Option(
+            "--pdf/--no-pdf",
+            help=text("Imprimer aussi report.pdf.", "Also print report.pdf."),
+        ),
+    ] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the assessment report; help text in REPORT_HELP."""
+    from portique.evaluation.field import Period, load_field
+    from portique.evaluation.report import build_report, write_report
+
+    try:
+        period = Period(parse_day(first, "--from"), parse_day(last, "--to"))
+        if period.first and period.last and period.first > period.last:
+            raise BadInputError(text("--from doit précéder --to.", "--from must come before --to."))
+        with open_cli_site(directory) as site, site.session() as session:
+            data = load_field(session, site.site_id, period)
+        report = build_report(data, out_dir, lfw_json=lfw, seed=seed)
+        html, printed = write_report(report, out_dir, pdf=pdf)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    summary = report.summary()
+    summary["html"] = str(html)
+    summary["pdf"] = str(printed) if printed else None
+    if as_json:
+        print_json(summary)
+        return
+    table = Table(title=text("Hypothèses", "Hypotheses"))
+    table.add_column(text("Domaine", "Area"))
+    table.add_column(text("Hypothèse", "Hypothesis"))
+    table.add_column(text("Verdict", "Verdict"))
+    for hypothesis in report.hypotheses:
+        verdict = hypothesis.verdict
+        table.add_row(
+            hypothesis.area, hypothesis.key, text(verdict.label, verdict.value.replace("_", " "))
+        )
+    out.print(table)
+    out.print(text("Rapport : ", "Report: ") + str(html))
+    if printed:
+        out.print("PDF : " + str(printed))
