@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import getpass
+
 import typer
 
 from portique import __version__
 from portique.commands import (
+    assessment,
     credentials,
     demo,
     faces,
@@ -13,10 +16,13 @@ from portique.commands import (
     models,
     passage,
     people,
+    privacy,
     server,
     site,
+    visitors,
 )
 from portique.i18n import text
+from portique.store.database import reset_actor, set_actor
 
 app = typer.Typer(
     name="portique",
@@ -41,6 +47,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    context: typer.Context,
     version: bool = typer.Option(
         False,
         "--version",
@@ -50,6 +57,16 @@ def _root(
     ),
 ) -> None:
     """Portique."""
+    # The audit log attributes what this command changes to the user who ran it.
+    token = set_actor(f"cli:{_os_user()}")
+    context.call_on_close(lambda: reset_actor(token))
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
 
 
 app.command("verify", help=faces.VERIFY_HELP)(faces.verify)
@@ -70,6 +87,17 @@ app.add_typer(server.account_app, name="account")
 
 app.command("demo", help=demo.DEMO_HELP)(demo.demo)
 app.add_typer(lane.lane_app, name="lane")
+app.add_typer(visitors.visitor_app, name="visitor")
+app.add_typer(visitors.refusal_app, name="refusal")
+
+app.add_typer(privacy.audit_app, name="audit")
+app.command("purge", help=privacy.PURGE_HELP)(privacy.purge)
+app.add_typer(privacy.subject_app, name="subject")
+app.command("dpia", help=privacy.DPIA_HELP)(privacy.dpia)
+app.add_typer(privacy.privacy_app, name="privacy")
+
+app.command("simulate", help=assessment.SIMULATE_HELP)(assessment.simulate_command)
+app.command("report", help=assessment.REPORT_HELP)(assessment.report_command)
 
 
 def main() -> None:

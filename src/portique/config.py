@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 APP_NAME = "portique"
@@ -79,6 +79,31 @@ class Settings(BaseSettings):
     onnx_embedder: Path | None = Field(default=None, description="MobileFaceNet .onnx file.")
     onnx_detector_sha256: str | None = Field(default=None, description="Pin another detector.")
     onnx_embedder_sha256: str | None = Field(default=None, description="Pin another embedder.")
+
+    smtp_host: str | None = Field(default=None, description="SMTP server sending passes.")
+    smtp_port: int = Field(default=25, description="Its port (587 with STARTTLS).")
+    smtp_sender: str | None = Field(default=None, description="From: of visitor passes.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade to TLS with STARTTLS.")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if needed.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_timeout_s: float = Field(default=10.0, description="SMTP connection timeout.")
+    visitor_pass_margin_minutes: int = Field(
+        default=30, ge=0, le=24 * 60, description="A pass opens this long around its visit."
+    )
+
+    retention_passages_days: int = Field(
+        default=92, ge=1, description="Passage events and their reviews (3 months)."
+    )
+    retention_visitors_days: int = Field(
+        default=92, ge=1, description="Visitor identities, after their last visit (3 months)."
+    )
+    retention_audit_days: int = Field(default=366, ge=1, description="Audit log (1 year).")
+    retention_lane_status_days: int = Field(
+        default=366, ge=1, description="Lane online/offline history (1 year)."
+    )
+    purge_interval_hours: float = Field(
+        default=24.0, ge=0, description="Retention purge in the server; 0 turns it off."
+    )
 
     @model_validator(mode="after")
     def _models_from_dir(self) -> Settings:

@@ -43,6 +43,7 @@ from portique.server.schemas import (
     RosterOut,
     WithdrawalOut,
     WithdrawIn,
+    ZoneCountOut,
 )
 from portique.server.state import AppState, app_state
 from portique.server.texts import negotiate
@@ -205,10 +206,16 @@ def consent_grant(person_id: str, body: ConsentIn, state: State, _: ManageConsen
 def consent_withdraw(
     person_id: str, body: WithdrawIn, state: State, _: ManageConsent
 ) -> WithdrawalOut:
-    """Withdraws the consent; every credential carrying a template is revoked at once."""
+    """Withdraws the consent; every credential carrying a template is revoked at once and
+    replaced by one without template, whose code (``qr_text``) is shown only here."""
     with state.site.session() as session:
         record = withdraw_consent(
-            session, state.site.site_id, person_id, by=body.by, now=state.now()
+            session,
+            state.site.site_id,
+            person_id,
+            by=body.by,
+            now=state.now(),
+            keyring=state.site.keyring(),
         )
     return WithdrawalOut.of(record)
 
@@ -399,8 +406,15 @@ def lockdown_end(state: State, principal: Lockdown) -> LockdownOut:
 
 @router.get("/roster", tags=["roster"])
 def roster(state: State, _: ViewRoster) -> RosterOut:
-    """Who is on site now (for an evacuation)."""
+    """Who is on site now (for an evacuation or a lockdown), visitors included, and how
+    many in each zone."""
     now = state.now()
     with state.site.session() as session:
         entries = queries.on_site(session, state.site.site_id, now=now)
-    return RosterOut(at=now, count=len(entries), people=[OnSiteOut.of(e) for e in entries])
+        zones = queries.zone_counts(session, state.site.site_id, entries)
+    return RosterOut(
+        at=now,
+        count=len(entries),
+        people=[OnSiteOut.of(e) for e in entries],
+        zones=[ZoneCountOut.of(zone) for zone in zones],
+    )

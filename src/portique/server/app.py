@@ -8,8 +8,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -22,15 +25,25 @@ from starlette.datastructures import MutableHeaders, QueryParams
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portique.config import get_settings
 from portique.errors import PortiqueError
 from portique.i18n import error_headline, text
-from portique.server import administration, api, console
-from portique.server.auth import LoginLimiter, LoginRequired, SessionStore
+from portique.privacy.retention import purge_periodically
+from portique.server import administration, api, console, visitors_api, visitors_console
+from portique.server.auth import (
+    SESSION_COOKIE,
+    LoginLimiter,
+    LoginRequired,
+    SessionStore,
+    client_address,
+    console_session,
+)
 from portique.server.errors import http_status
 from portique.server.settings import ServerSettings
 from portique.server.state import AppState
 from portique.server.texts import LANG_COOKIE, LANGUAGES, negotiate, translator
 from portique.services import Gate, SiteHandle, open_site
+from portique.store.database import acting_as
 
 API_PREFIX = "/api/v1"
 CONTENT_SECURITY_POLICY = (
@@ -85,6 +98,32 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class ActingAccount:
+    """Names who each request acts for, so the audit log attributes its writes:
+    ``account:<username>`` for a console session, ``token:<first 12 hex digits of the
+    token's SHA-256>`` for an API token (the secret itself is never recorded)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with acting_as(self._actor(Request(scope))):
+            await self.app(scope, receive, send)
+
+    @staticmethod
+    def _actor(request: Request) -> str:
+        scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and secret.strip():
+            return f"token:{hashlib.sha256(secret.strip().encode()).hexdigest()[:12]}"
+        console = console_session(request) if SESSION_COOKIE in request.cookies else None
+        if console is not None:
+            return f"account:{console.username}"
+        return f"anonymous:{client_address(request)}"
 
 
 def _is_api(request: Request) -> bool:
@@ -206,7 +245,20 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The retention purge: at start-up, then every PORTIQUE_PURGE_INTERVAL_HOURS.
+        purges = None
+        hours = get_settings().purge_interval_hours
+        if hours > 0:
+            purges = asyncio.create_task(
+                purge_periodically(
+                    site.database, site.site_id, timedelta(hours=hours), clock=settings.clock
+                )
+            )
         yield
+        if purges is not None:
+            purges.cancel()
+            with suppress(asyncio.CancelledError):
+                await purges
         site.close()
 
     app = FastAPI(
@@ -234,6 +286,9 @@ def create_app(
     app.include_router(api.router)
     app.include_router(console.router)
     app.include_router(administration.router)
+    app.include_router(visitors_api.router)
+    app.include_router(visitors_console.router)
     app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
     app.add_middleware(SecurityHeaders, plain_http=settings.plain_http)
+    app.add_middleware(ActingAccount)
     return app

@@ -2,7 +2,9 @@
 
 The face template is computed from the enrollment images in memory, sealed into the
 credential payload and forgotten: the database only learns that the credential
-``has_template``. The images are read, never copied or kept.
+``has_template``. A site with the central template store keeps the sealed template in
+``template_vault`` instead, under a key that only the credential carries
+(``portique.privacy.vault``). The images are read, never copied or kept.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from portique.credentials import (
 )
 from portique.errors import BadInputError, ConfigurationError
 from portique.i18n import text
+from portique.privacy.vault import TemplateStore, store_template, template_store
 from portique.services.consent import consent_in_force
 from portique.services.errors import FaceNotAllowedError, UnknownCredentialError
 from portique.services.people import active_person_row
@@ -158,10 +161,14 @@ def issue_credential(
     kind: CredentialKind = CredentialKind.CARD,
     valid_from: date | None = None,
     valid_until: date | None = None,
+    window: tuple[datetime, datetime] | None = None,
     face_engine: FaceEngineFactory = default_face_engine,
     lang: str = "fr",
 ) -> IssuedCredential:
     """Issues a signed credential to a person, with their face template when ``faces``.
+
+    ``window`` gives the exact validity (a visitor's time-boxed pass) instead of whole
+    days from ``valid_from`` to ``valid_until``.
 
     A face is enrolled only when the site offers face comparison and the person's
     consent (a guardian's for a minor) is in force; the site's face model is fixed by
@@ -174,10 +181,13 @@ def issue_credential(
     """
     site = site_row(session, site_id)
     person = active_person_row(session, site_id, person_id)
-    start, end = validity_window(site.timezone, local_date(site, now), valid_from, valid_until)
+    if window is None:
+        start, end = validity_window(site.timezone, local_date(site, now), valid_from, valid_until)
+    else:
+        start, end = window
     credential_id = new_credential_id()
 
-    sealed = None
+    sealed = vault_key = None
     if faces:
         choice = face_choice(site.settings)
         if not choice.enabled:
@@ -212,7 +222,12 @@ def issue_credential(
                 )
             )
         template = enroll_face(engine, faces)
-        sealed = seal_template(template, keyring.template_key(), credential_id, person_id)
+        if template_store(site.settings) is TemplateStore.CENTRAL:
+            vault_key = store_template(
+                session, site_id, person_id, credential_id, template, now=now
+            )
+        else:
+            sealed = seal_template(template, keyring.template_key(), credential_id, person_id)
 
     claims = Claims(
         credential_id=credential_id,
@@ -223,6 +238,7 @@ def issue_credential(
         valid_until=end,
         key_id=keyring.active_key_id,
         sealed_template=sealed,
+        vault_key=vault_key,
     )
     payload = sign_credential(claims, keyring.signing_key())
     card_bytes = render_card(
@@ -244,7 +260,7 @@ def issue_credential(
             key_id=claims.key_id,
             status=ACTIVE,
             issued_at=now,
-            has_template=sealed is not None,
+            has_template=claims.has_template,
         )
     )
     Sites(session).bump_version(site_id)
@@ -255,7 +271,7 @@ def issue_credential(
         valid_from=claims.valid_from,
         valid_until=claims.valid_until,
         key_id=claims.key_id,
-        has_template=sealed is not None,
+        has_template=claims.has_template,
         payload_text=payload_to_text(payload),
         qr_version=qr_version(payload),
         card=card_bytes,

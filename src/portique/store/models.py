@@ -430,7 +430,9 @@ class TemplateVaultRow(Base):
 class VisitRow(Base):
     """A visit (``portique.visitors``): a visitor (a person of role ``visitor``), a host,
     a purpose, an expected window and the zones the pass opens. ``kind`` is ``invited``
-    or ``walk_in``; ``status`` ``expected``, ``on_site``, ``left`` or ``cancelled``."""
+    or ``walk_in``; ``status`` ``expected``, ``on_site``, ``left``, ``cancelled`` or
+    ``refused`` (a walk-in on the refusal list). The visit ended at ``checked_out_at``,
+    or, never checked out, at ``expected_until``: the retention purge counts from there."""
 
     __tablename__ = "visits"
     __table_args__ = (Index(None, "site_id", "status"),)
