@@ -7,6 +7,9 @@ from pathlib import Path
 from cli_support import Cli
 from portique.credentials import decode_qr, payload_to_text
 
+LEROY = ("--name", "Leroy", "--first-name", "Marc", "--birth-date", "12/04/1985")
+"""The options naming the person barred in these tests."""
+
 
 def test_invite_pass_check_in_path_and_check_out(tmp_path: Path) -> None:
     cli = Cli(tmp_path / "site")
@@ -74,12 +77,7 @@ def test_refusal_list_and_a_barred_walk_in(tmp_path: Path) -> None:
     added = cli.json(
         "refusal",
         "add",
-        "--name",
-        "Leroy",
-        "--first-name",
-        "Marc",
-        "--birth-date",
-        "12/04/1985",
+        *LEROY,
         "--reason",
         "Décision de justice",
         "--ordered-by",
@@ -92,12 +90,7 @@ def test_refusal_list_and_a_barred_walk_in(tmp_path: Path) -> None:
     walk_in = (
         "visitor",
         "walk-in",
-        "--name",
-        "Leroy",
-        "--first-name",
-        "Marc",
-        "--birth-date",
-        "12/04/1985",
+        *LEROY,
         "--purpose",
         "Rendez-vous",
         "--host",

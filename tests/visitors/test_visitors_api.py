@@ -10,7 +10,7 @@ from datetime import timedelta
 from email.policy import default
 
 from fastapi.testclient import TestClient
-from visitors_support import WORKSHOPS, Inbox
+from visitors_support import WORKSHOPS, Inbox, visit_body
 
 from portique.credentials import decode_qr, payload_to_text
 from server.server_support import Server, add_person, present
@@ -39,16 +39,7 @@ def test_a_visit_from_invitation_to_check_out(server: Server, inbox: Inbox) -> N
     start, end = clock.now + timedelta(minutes=30), clock.now + timedelta(minutes=90)
     invited = agent.post(
         "/api/v1/visits",
-        json={
-            "last_name": "Durand",
-            "first_name": "Alice",
-            "email": "alice@example.org",
-            "purpose": "Entretien",
-            "host_id": host,
-            "expected_from": start.isoformat(),
-            "expected_until": end.isoformat(),
-            "zones": ["main"],
-        },
+        json=visit_body(host, start, email="alice@example.org", zones=["main"]),
     )
     assert invited.status_code == 201, invited.text
     body = invited.json()
@@ -194,14 +185,7 @@ def test_visit_inputs_are_checked(server: Server) -> None:
     admin, agent = server.signed_in("administration"), server.signed_in("agent")
     student = add_person(admin, role="student", birth_date="2010-01-01", groups=["2nde A"])
     now = server.clock.now
-    body = {
-        "last_name": "Durand",
-        "first_name": "Alice",
-        "purpose": "Entretien",
-        "host_id": student,
-        "expected_from": now.isoformat(),
-        "expected_until": (now + timedelta(hours=1)).isoformat(),
-    }
+    body = visit_body(student, now)
     refused = agent.post("/api/v1/visits", json=body)
     assert (refused.status_code, refused.json()["error"]) == (400, "bad_visit")
     assert agent.post("/api/v1/visits", json={**body, "badge": 1}).status_code == 422
@@ -213,17 +197,7 @@ def test_reception_checks_in_and_out_by_scanning_the_pass(server: Server) -> Non
     admin, agent = server.signed_in("administration"), server.signed_in("agent")
     host = add_person(admin)
     now = server.clock.now
-    invited = agent.post(
-        "/api/v1/visits",
-        json={
-            "last_name": "Durand",
-            "first_name": "Alice",
-            "purpose": "Entretien",
-            "host_id": host,
-            "expected_from": now.isoformat(),
-            "expected_until": (now + timedelta(hours=1)).isoformat(),
-        },
-    ).json()
+    invited = agent.post("/api/v1/visits", json=visit_body(host, now)).json()
     scanned = {"qr_text": invited["pass"]["qr_text"]}
     arrived = agent.post("/api/v1/visits/check-in", json=scanned).json()
     assert (arrived["visit"]["visit_id"], arrived["visit"]["status"]) == (

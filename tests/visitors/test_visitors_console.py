@@ -6,16 +6,32 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
 
 from fastapi.testclient import TestClient
-from visitors_support import WORKSHOPS
+from visitors_support import WORKSHOPS, visit_body
 
 from server.server_support import Server, add_person, present
 
 
 def _form(client: TestClient, **fields: str | list[str]) -> dict[str, str | list[str]]:
     return {"csrf": client.headers["X-CSRF-Token"], **fields}
+
+
+def _invite_form(
+    client: TestClient, host: str, day: str, **fields: str | list[str]
+) -> dict[str, str | list[str]]:
+    """The invitation form for Alice Durand, an interview from 10:00 to 11:00 on ``day``."""
+    return _form(
+        client,
+        last_name="Durand",
+        first_name="Alice",
+        purpose="Entretien",
+        host_id=host,
+        day=day,
+        start="10:00",
+        end="11:00",
+        **fields,
+    )
 
 
 def _text(response: object) -> str:
@@ -37,17 +53,7 @@ def test_reception_invites_checks_in_and_follows_the_path(server: Server) -> Non
 
     invited = agent.post(
         "/visitors/invite",
-        data=_form(
-            agent,
-            last_name="Durand",
-            first_name="Alice",
-            purpose="Entretien",
-            host_id=host,
-            day=server.clock.now.date().isoformat(),
-            start="10:00",
-            end="11:00",
-            zones=["main"],
-        ),
+        data=_invite_form(agent, host, server.clock.now.date().isoformat(), zones=["main"]),
     )
     assert invited.status_code == 201, _text(invited)
     shown = _text(invited)
@@ -165,16 +171,7 @@ def test_forms_without_their_token_or_with_bad_input_are_refused(server: Server)
     assert no_token.status_code == 403
     bad = agent.post(
         "/visitors/invite",
-        data=_form(
-            agent,
-            last_name="Durand",
-            first_name="Alice",
-            purpose="Entretien",
-            host_id=host,
-            day="demain",
-            start="10:00",
-            end="11:00",
-        ),
+        data=_invite_form(agent, host, "demain"),
     )
     assert bad.status_code == 400
     assert "date invalide" in _text(bad)
@@ -183,17 +180,7 @@ def test_forms_without_their_token_or_with_bad_input_are_refused(server: Server)
 def test_reception_scans_a_pass_to_check_in(server: Server) -> None:
     admin, agent = server.signed_in("administration"), server.signed_in("agent")
     host = add_person(admin)
-    made = agent.post(
-        "/api/v1/visits",
-        json={
-            "last_name": "Durand",
-            "first_name": "Alice",
-            "purpose": "Entretien",
-            "host_id": host,
-            "expected_from": server.clock.now.isoformat(),
-            "expected_until": (server.clock.now + timedelta(hours=1)).isoformat(),
-        },
-    ).json()
+    made = agent.post("/api/v1/visits", json=visit_body(host, server.clock.now)).json()
     scanned = agent.post(
         "/visitors/scan", data=_form(agent, qr_text=made["pass"]["qr_text"], action="in")
     )

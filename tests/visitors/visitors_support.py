@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,29 +52,36 @@ class Visits:
 
     def invite(self, request: VisitRequest) -> NewVisit:
         """An invitation made by the agent now (the school's clock: before the day)."""
-        school = self.school
-        with school.site.session() as session:
-            return invite(
-                session,
-                school.site_id,
-                school.site.keyring(),
-                request,
-                by="account:agent",
-                now=school.now,
-            )
+        return self._record(invite, request, now=self.school.now)
 
     def walk_in(self, request: VisitRequest) -> NewVisit:
         """A walk-in registered at reception at the request's start."""
+        return self._record(walk_in, request, now=request.expected_from)
+
+    def _record(
+        self, create: Callable[..., NewVisit], request: VisitRequest, *, now: datetime
+    ) -> NewVisit:
+        """A visit recorded by the agent with ``create`` (``invite`` or ``walk_in``)."""
         school = self.school
         with school.site.session() as session:
-            return walk_in(
-                session,
-                school.site_id,
-                school.site.keyring(),
-                request,
-                by="account:agent",
-                now=request.expected_from,
+            new: NewVisit = create(
+                session, school.site_id, school.site.keyring(), request, by="account:agent", now=now
             )
+            return new
+
+
+def visit_body(host_id: str, start: datetime, **fields: Any) -> dict[str, Any]:
+    """An invitation through the API: Alice Durand, for an interview of an hour from
+    ``start``; ``fields`` add to it or replace."""
+    return {
+        "last_name": "Durand",
+        "first_name": "Alice",
+        "purpose": "Entretien",
+        "host_id": host_id,
+        "expected_from": start.isoformat(),
+        "expected_until": (start + timedelta(hours=1)).isoformat(),
+        **fields,
+    }
 
 
 @pytest.fixture

@@ -123,6 +123,14 @@ def _visit_json(visit: VisitRecord) -> dict[str, Any]:
     }
 
 
+def _table(title: str, *headings: str) -> Table:
+    """An empty table with these column headings, folding long cells."""
+    table = Table(title=title)
+    for heading in headings:
+        table.add_column(heading, overflow="fold")
+    return table
+
+
 def _local(moment_: datetime | None, timezone: str) -> str:
     if moment_ is None:
         return "—"
@@ -152,20 +160,13 @@ def _request(
 def _write_pass(site: SiteHandle, new: NewVisit, path: Path) -> None:
     """The pass as a badge (PDF or PNG, by the suffix of ``path``)."""
     from portique.services import card_format, write_card
-    from portique.visitors import render_badge, site_labels
+    from portique.visitors import site_badge, site_labels
 
     assert new.visitor_pass is not None
     fmt = card_format(path)
     with site.session() as session:
         labels = site_labels(session, site.site_id)
-    badge = render_badge(
-        new.visit,
-        new.visitor_pass,
-        site_name=labels.name,
-        zone_names=labels.zone_names,
-        fmt=fmt,
-        lang=language(),
-    )
+    badge = site_badge(new.visit, new.visitor_pass, labels, fmt=fmt, lang=language())
     write_card(path, badge)
 
 
@@ -408,6 +409,16 @@ def _report_reception(result: ReceptionResult, as_json: bool) -> None:
         raise typer.Exit(REFUSED_EXIT)
 
 
+def _receive(visit: str, directory: Path | None, as_json: bool, *, arriving: bool) -> None:
+    """Checks a visitor in (or out) at reception and reports it, as `check-in` and
+    `check-out` both do."""
+    try:
+        result = _reception(visit, directory, arriving=arriving)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    _report_reception(result, as_json)
+
+
 @visitor_app.command(
     "check-in",
     help=text(
@@ -420,11 +431,7 @@ def _report_reception(result: ReceptionResult, as_json: bool) -> None:
 def visitor_check_in(
     visit: VisitArgument, directory: DirOption = None, as_json: JsonOption = False
 ) -> None:
-    try:
-        result = _reception(visit, directory, arriving=True)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
-    _report_reception(result, as_json)
+    _receive(visit, directory, as_json, arriving=True)
 
 
 @visitor_app.command(
@@ -437,11 +444,7 @@ def visitor_check_in(
 def visitor_check_out(
     visit: VisitArgument, directory: DirOption = None, as_json: JsonOption = False
 ) -> None:
-    try:
-        result = _reception(visit, directory, arriving=False)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
-    _report_reception(result, as_json)
+    _receive(visit, directory, as_json, arriving=False)
 
 
 @visitor_app.command(
@@ -472,16 +475,15 @@ def visitor_list(
     if as_json:
         print_json({"visits": [_visit_json(visit) for visit in visits]})
         return
-    table = Table(title=text("Visites", "Visits"))
-    for heading in (
+    table = _table(
+        text("Visites", "Visits"),
         text("Visite", "Visit"),
         text("Visiteur", "Visitor"),
         text("Reçu par", "Host"),
         text("Prévue", "Expected"),
         text("Zones", "Zones"),
         text("État", "Status"),
-    ):
-        table.add_column(heading, overflow="fold")
+    )
     for visit in visits:
         table.add_row(
             visit.visit_id,
@@ -530,16 +532,15 @@ def visitor_path(
     if as_json:
         print_json({**_visit_json(visit), "path": [_event_json(event) for event in path]})
         return
-    table = Table(title=f"{visit.display_name} · {visit.visit_id}")
-    for heading in (
+    table = _table(
+        f"{visit.display_name} · {visit.visit_id}",
         text("Heure", "Time"),
         text("Étape", "Step"),
         text("Où", "Where"),
         text("Zone", "Zone"),
         text("Passé", "Through"),
         text("Alerte", "Alert"),
-    ):
-        table.add_column(heading, overflow="fold")
+    )
     yes, no = text("oui", "yes"), text("non", "no")
     for event in path:
         table.add_row(
@@ -600,25 +601,21 @@ def refusal_add(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    from portique.services import parse_date
     from portique.store.database import current_actor
-    from portique.visitors import NewRefusal, RefusalAuthority, add_refusal
+    from portique.visitors import add_refusal, typed_refusal
 
     try:
-        if ordered_by not in {authority.value for authority in RefusalAuthority}:
-            raise BadInputError(
-                text(
-                    f"--ordered-by : {ordered_by!r} (court ou head_teacher).",
-                    f"--ordered-by: {ordered_by!r} (court or head_teacher).",
-                )
-            )
-        refusal = NewRefusal(
+        refusal = typed_refusal(
             last_name,
             first_name,
-            parse_date(birth_date),
+            birth_date,
             reason,
-            RefusalAuthority(ordered_by),
-            parse_date(until),
+            ordered_by,
+            until,
+            bad_authority=text(
+                f"--ordered-by : {ordered_by!r} (court ou head_teacher).",
+                f"--ordered-by: {ordered_by!r} (court or head_teacher).",
+            ),
         )
         with open_cli_site(directory) as site, site.session() as session:
             record = add_refusal(
@@ -663,8 +660,8 @@ def refusal_list(
     if as_json:
         print_json({"refusals": [_refusal_json(refusal) for refusal in refusals]})
         return
-    table = Table(title=text("Interdictions d'accès", "Refusal list"))
-    for heading in (
+    table = _table(
+        text("Interdictions d'accès", "Refusal list"),
         text("N°", "No."),
         text("Nom", "Last name"),
         text("Prénom", "First name"),
@@ -672,8 +669,7 @@ def refusal_list(
         text("Motif", "Reason"),
         text("Jusqu'au", "Until"),
         text("Levée", "Lifted"),
-    ):
-        table.add_column(heading, overflow="fold")
+    )
     for refusal in refusals:
         table.add_row(
             str(refusal.refusal_id),

@@ -8,8 +8,9 @@ the badge PDF); nothing keeps it.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Self
 
 from fastapi import APIRouter, Depends, Path, Query, status
 from pydantic import AwareDatetime, BaseModel, Field
@@ -27,6 +28,7 @@ from portique.visitors import (
     MailError,
     NewRefusal,
     NewVisit,
+    ReceptionResult,
     RefusalAuthority,
     RefusalRecord,
     VisitAlert,
@@ -45,8 +47,8 @@ from portique.visitors import (
     lift_refusal,
     list_refusals,
     list_visits,
-    render_badge,
     send_pass,
+    site_badge,
     site_labels,
     visit_alerts,
     visit_for_pass,
@@ -78,6 +80,18 @@ def actor(principal: Principal) -> str:
 
 
 # Bodies -------------------------------------------------------------------------------
+
+
+Record = VisitRecord | VisitEvent | VisitAlert | RefusalRecord | ReceptionResult
+"""What the answers below copy."""
+
+
+class _FromRecord(BaseModel):
+    """An answer that copies a record of ``portique.visitors`` field by field (by name)."""
+
+    @classmethod
+    def of(cls, record: Record) -> Self:
+        return cls.model_validate(record, from_attributes=True)
 
 
 class VisitIn(Body):
@@ -112,7 +126,7 @@ class WalkInIn(Body):
     zones: list[Id] = Field(default_factory=list, max_length=50)
 
 
-class VisitOut(BaseModel):
+class VisitOut(_FromRecord):
     visit_id: str
     person_id: str
     last_name: str
@@ -130,28 +144,6 @@ class VisitOut(BaseModel):
     checked_in_at: datetime | None
     checked_out_at: datetime | None
     created_by: str
-
-    @classmethod
-    def of(cls, visit: VisitRecord) -> VisitOut:
-        return cls(
-            visit_id=visit.visit_id,
-            person_id=visit.person_id,
-            last_name=visit.last_name,
-            first_name=visit.first_name,
-            host_id=visit.host_id,
-            host_name=visit.host_name,
-            purpose=visit.purpose,
-            kind=visit.kind,
-            status=visit.status,
-            expected_from=visit.expected_from,
-            expected_until=visit.expected_until,
-            zones=list(visit.zones),
-            email=visit.email,
-            credential_id=visit.credential_id,
-            checked_in_at=visit.checked_in_at,
-            checked_out_at=visit.checked_out_at,
-            created_by=visit.created_by,
-        )
 
 
 class PassOut(BaseModel):
@@ -202,14 +194,14 @@ class NewVisitOut(BaseModel):
         )
 
 
-class ReceptionOut(BaseModel):
+class ReceptionOut(_FromRecord):
     visit: VisitOut
     alert: AlertKind | None = Field(
         description="``pass_reused``, ``outside_window`` or ``barred``, if raised."
     )
 
 
-class VisitEventOut(BaseModel):
+class VisitEventOut(_FromRecord):
     at: datetime
     kind: EventKind
     checkpoint: str = Field(description="A lane id, or accueil (reception).")
@@ -218,25 +210,13 @@ class VisitEventOut(BaseModel):
     alert: AlertKind | None
     passage_id: str | None
 
-    @classmethod
-    def of(cls, event: VisitEvent) -> VisitEventOut:
-        return cls(
-            at=event.at,
-            kind=event.kind,
-            checkpoint=event.checkpoint,
-            zone_id=event.zone_id,
-            allowed=event.allowed,
-            alert=event.alert,
-            passage_id=event.passage_id,
-        )
-
 
 class VisitPathOut(BaseModel):
     visit: VisitOut
     path: list[VisitEventOut]
 
 
-class VisitAlertOut(BaseModel):
+class VisitAlertOut(_FromRecord):
     alert_id: int
     visit_id: str
     visitor_name: str
@@ -246,20 +226,6 @@ class VisitAlertOut(BaseModel):
     zone_id: str | None
     acknowledged_at: datetime | None
     acknowledged_by: str | None
-
-    @classmethod
-    def of(cls, alert: VisitAlert) -> VisitAlertOut:
-        return cls(
-            alert_id=alert.alert_id,
-            visit_id=alert.visit_id,
-            visitor_name=alert.visitor_name,
-            kind=alert.kind,
-            raised_at=alert.raised_at,
-            checkpoint=alert.checkpoint,
-            zone_id=alert.zone_id,
-            acknowledged_at=alert.acknowledged_at,
-            acknowledged_by=alert.acknowledged_by,
-        )
 
 
 class RefusalIn(Body):
@@ -271,7 +237,7 @@ class RefusalIn(Body):
     until: date = Field(description="Last day of the refusal (inclusive).")
 
 
-class RefusalOut(BaseModel):
+class RefusalOut(_FromRecord):
     refusal_id: int
     last_name: str
     first_name: str
@@ -283,22 +249,6 @@ class RefusalOut(BaseModel):
     created_at: datetime
     lifted_at: datetime | None
     lifted_by: str | None
-
-    @classmethod
-    def of(cls, refusal: RefusalRecord) -> RefusalOut:
-        return cls(
-            refusal_id=refusal.refusal_id,
-            last_name=refusal.last_name,
-            first_name=refusal.first_name,
-            birth_date=refusal.birth_date,
-            reason=refusal.reason,
-            ordered_by=refusal.ordered_by,
-            until=refusal.until,
-            created_by=refusal.created_by,
-            created_at=refusal.created_at,
-            lifted_at=refusal.lifted_at,
-            lifted_by=refusal.lifted_by,
-        )
 
 
 # Visits -------------------------------------------------------------------------------
@@ -316,6 +266,21 @@ def send_invitation(state: AppState, new: NewVisit) -> EmailOut:
     except MailError as error:
         return EmailOut(sent=False, error=error.message)
     return EmailOut(sent=True, error=None)
+
+
+def record_visit(
+    state: AppState,
+    create: Callable[..., NewVisit],
+    request: VisitRequest,
+    *,
+    by: str,
+    now: datetime,
+) -> NewVisit:
+    """Records a visit with ``create`` (``invite`` or ``walk_in``) in a session of its own."""
+    site = state.site
+    with site.session() as session:
+        new: NewVisit = create(session, site.site_id, site.keyring(), request, by=by, now=now)
+    return new
 
 
 @router.get("/visits", tags=["visitors"])
@@ -348,15 +313,7 @@ def visits_invite(body: VisitIn, state: State, principal: ManageVisits) -> NewVi
         body.expected_until,
         tuple(body.zones),
     )
-    with state.site.session() as session:
-        new = invite(
-            session,
-            state.site.site_id,
-            state.site.keyring(),
-            request,
-            by=actor(principal),
-            now=state.now(),
-        )
+    new = record_visit(state, invite, request, by=actor(principal), now=state.now())
     email = send_invitation(state, new) if body.send_email else EmailOut(sent=False, error=None)
     return NewVisitOut.of(new, email=email)
 
@@ -389,13 +346,7 @@ def visits_walk_in(
         badge = None
         if new.visitor_pass is not None:
             labels = site_labels(session, state.site.site_id)
-            badge = render_badge(
-                new.visit,
-                new.visitor_pass,
-                site_name=labels.name,
-                zone_names=labels.zone_names,
-                lang=lang,
-            )
+            badge = site_badge(new.visit, new.visitor_pass, labels, lang=lang)
     return NewVisitOut.of(new, badge=badge)
 
 
@@ -441,12 +392,21 @@ def visits_scan_out(body: ScanIn, state: State, _: ManageVisits) -> ReceptionOut
 
 
 def _scanned(state: AppState, body: ScanIn, *, arriving: bool) -> ReceptionOut:
+    return _receive(state, arriving=arriving, qr_text=body.qr_text)
+
+
+def _receive(
+    state: AppState, *, arriving: bool, visit_id: str | None = None, qr_text: str = ""
+) -> ReceptionOut:
+    """Checks a visitor in (or out) at reception: the visit named, or else the one whose
+    pass reads ``qr_text``."""
     site = state.site
     change = check_in if arriving else check_out
     with site.session() as session:
-        visit_id = visit_for_pass(session, site.site_id, site.keyring(), body.qr_text)
+        if visit_id is None:
+            visit_id = visit_for_pass(session, site.site_id, site.keyring(), qr_text)
         result = change(session, site.site_id, visit_id, now=state.now())
-    return ReceptionOut(visit=VisitOut.of(result.visit), alert=result.alert)
+    return ReceptionOut.of(result)
 
 
 @router.get("/visits/{visit_id}", tags=["visitors"])
@@ -461,17 +421,13 @@ def visits_get(visit_id: str, state: State, _: ViewVisits) -> VisitPathOut:
 @router.post("/visits/{visit_id}/check-in", tags=["visitors"])
 def visits_check_in(visit_id: str, state: State, _: ManageVisits) -> ReceptionOut:
     """Checks the visitor in at reception (``pass_reused`` if already in)."""
-    with state.site.session() as session:
-        result = check_in(session, state.site.site_id, visit_id, now=state.now())
-    return ReceptionOut(visit=VisitOut.of(result.visit), alert=result.alert)
+    return _receive(state, arriving=True, visit_id=visit_id)
 
 
 @router.post("/visits/{visit_id}/check-out", tags=["visitors"])
 def visits_check_out(visit_id: str, state: State, _: ManageVisits) -> ReceptionOut:
     """Checks the visitor out: the pass opens no lane again (409 if not on site)."""
-    with state.site.session() as session:
-        result = check_out(session, state.site.site_id, visit_id, now=state.now())
-    return ReceptionOut(visit=VisitOut.of(result.visit), alert=result.alert)
+    return _receive(state, arriving=False, visit_id=visit_id)
 
 
 # The refusal list ---------------------------------------------------------------------

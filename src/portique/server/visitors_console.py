@@ -25,14 +25,13 @@ from portique.server.console import State, render, see_other
 from portique.server.roles import Permission
 from portique.server.state import AppState
 from portique.server.texts import negotiate
-from portique.server.visitors_api import EmailOut, RowId, send_invitation
+from portique.server.visitors_api import EmailOut, RowId, actor, record_visit, send_invitation
 from portique.services import parse_date
 from portique.services.snapshot import site_row
 from portique.store import PersonRow, Sites
 from portique.visitors import (
     PASS_IN_FORCE,
     WALK_IN_DURATION,
-    NewRefusal,
     NewVisit,
     RefusalAuthority,
     Visitor,
@@ -48,8 +47,9 @@ from portique.visitors import (
     list_refusals,
     list_visits,
     pass_qr_png,
-    render_badge,
+    site_badge,
     site_labels,
+    typed_refusal,
     visit_for_pass,
     visit_path,
     walk_in,
@@ -67,10 +67,6 @@ BADGE_CHOICES = ("show", "pdf")
 ALERT_RETURN_PAGES = frozenset({"/alerts", "/visitors"})
 Field200 = Annotated[str, Form(max_length=200)]
 Short = Annotated[str, Form(max_length=20)]
-
-
-def _actor(user: ConsoleUser) -> str:
-    return f"account:{user.principal.name}"[:200]
 
 
 def _timezone(state: AppState) -> ZoneInfo:
@@ -233,15 +229,7 @@ def visit_invite(
             end=_moment(visit_day, end, zone),
             zones=zones or [],
         )
-        with state.site.session() as session:
-            new = invite(
-                session,
-                state.site.site_id,
-                state.site.keyring(),
-                visit_request,
-                by=_actor(user),
-                now=state.now(),
-            )
+        new = record_visit(state, invite, visit_request, by=actor(user.principal), now=state.now())
     except BadInputError as error:
         return _visitors_page(request, state, user, error=error.message, status_code=400)
     email_out = send_invitation(state, new)
@@ -286,29 +274,15 @@ def visit_walk_in(
             end=until,
             zones=zones or [],
         )
-        with state.site.session() as session:
-            new = walk_in(
-                session,
-                state.site.site_id,
-                state.site.keyring(),
-                visit_request,
-                by=_actor(user),
-                now=now,
-            )
-            labels = site_labels(session, state.site.site_id)
+        new = record_visit(state, walk_in, visit_request, by=actor(user.principal), now=now)
     except BadInputError as error:
         return _visitors_page(request, state, user, error=error.message, status_code=400)
     if new.visitor_pass is None:
         return _visit_page(request, state, user, new.visit.visit_id, new=new)
+    with state.site.session() as session:
+        labels = site_labels(session, state.site.site_id)
     fmt: CardFormat = "pdf" if badge == "pdf" else "png"
-    printed = render_badge(
-        new.visit,
-        new.visitor_pass,
-        site_name=labels.name,
-        zone_names=labels.zone_names,
-        fmt=fmt,
-        lang=lang,
-    )
+    printed = site_badge(new.visit, new.visitor_pass, labels, fmt=fmt, lang=lang)
     if fmt == "pdf":
         name = f"badge-{new.visit.visit_id}.pdf"
         return Response(
@@ -362,7 +336,9 @@ def visit_alert_acknowledge(
     next_page: Annotated[str, Form(alias="next", max_length=50)] = "/alerts",
 ) -> Response:
     with state.site.session() as session:
-        acknowledge_alert(session, state.site.site_id, alert_id, by=_actor(user), now=state.now())
+        acknowledge_alert(
+            session, state.site.site_id, alert_id, by=actor(user.principal), now=state.now()
+        )
     return see_other(next_page if next_page in ALERT_RETURN_PAGES else "/alerts")
 
 
@@ -410,18 +386,19 @@ def refusal_add(
     until: Short = "",
 ) -> Response:
     try:
-        if ordered_by not in {authority.value for authority in RefusalAuthority}:
-            raise BadInputError(text("Autorité inconnue.", "Unknown authority."))
-        refusal = NewRefusal(
+        refusal = typed_refusal(
             last_name,
             first_name,
-            parse_date(birth_date),
+            birth_date,
             reason,
-            RefusalAuthority(ordered_by),
-            parse_date(until),
+            ordered_by,
+            until,
+            bad_authority=text("Autorité inconnue.", "Unknown authority."),
         )
         with state.site.session() as session:
-            add_refusal(session, state.site.site_id, refusal, by=_actor(user), now=state.now())
+            add_refusal(
+                session, state.site.site_id, refusal, by=actor(user.principal), now=state.now()
+            )
     except BadInputError as error:
         return _refusals_page(request, state, user, error=error.message, status_code=400)
     return see_other("/refusals")
@@ -430,5 +407,7 @@ def refusal_add(
 @router.post("/refusals/{refusal_id}/lift")
 def refusal_lift(refusal_id: RowId, state: State, user: ManageRefusals) -> Response:
     with state.site.session() as session:
-        lift_refusal(session, state.site.site_id, refusal_id, by=_actor(user), now=state.now())
+        lift_refusal(
+            session, state.site.site_id, refusal_id, by=actor(user.principal), now=state.now()
+        )
     return see_other("/refusals")

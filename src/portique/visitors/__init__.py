@@ -26,6 +26,7 @@ from portique.visitors.documents import (
     pass_qr_png,
     render_badge,
     send_pass,
+    site_badge,
     site_labels,
     zone_list,
 )
@@ -58,7 +59,13 @@ from portique.visitors.records import (
     VisitRequest,
     VisitStatus,
 )
-from portique.visitors.refusals import add_refusal, find_refusal, lift_refusal, list_refusals
+from portique.visitors.refusals import (
+    add_refusal,
+    find_refusal,
+    lift_refusal,
+    list_refusals,
+    typed_refusal,
+)
 from portique.visitors.visits import (
     WALK_IN_DURATION,
     check_in,
@@ -121,7 +128,9 @@ __all__ = [
     "record_checkpoints",
     "render_badge",
     "send_pass",
+    "site_badge",
     "site_labels",
+    "typed_refusal",
     "visit_alerts",
     "visit_for_pass",
     "visit_passes",

@@ -18,6 +18,7 @@ from portique.services.snapshot import site_from_row, site_row
 from portique.store import People, VisitAlertRow, VisitRow
 from portique.visitors.errors import UnknownVisitError
 from portique.visitors.records import AlertKind, VisitAlert, VisitStatus
+from portique.visitors.rows import row_at_site
 
 CLOSING_LOOKBACK_DAYS = 7
 """How far back the last closing of the site is looked for (a week covers any holiday)."""
@@ -164,11 +165,10 @@ def acknowledge_alert(
     Raises:
         UnknownVisitError: no such alert at the site.
     """
-    row = session.get(VisitAlertRow, alert_id)
-    if row is None or row.site_id != site_id:
-        raise UnknownVisitError(
-            text(f"Aucune alerte de visite n° {alert_id}.", f"No visit alert number {alert_id}.")
-        )
+    missing = UnknownVisitError(
+        text(f"Aucune alerte de visite n° {alert_id}.", f"No visit alert number {alert_id}.")
+    )
+    row = row_at_site(session, VisitAlertRow, alert_id, site_id, missing)
     if row.acknowledged_at is None:
         row.acknowledged_at = now
         row.acknowledged_by = by

@@ -87,6 +87,25 @@ def render_badge(
     )
 
 
+def site_badge(
+    visit: VisitRecord,
+    visitor_pass: VisitorPassIssued,
+    labels: SiteLabels,
+    *,
+    fmt: CardFormat = "pdf",
+    lang: str = "fr",
+) -> bytes:
+    """The visitor badge (`render_badge`) with the site's name and zone names."""
+    return render_badge(
+        visit,
+        visitor_pass,
+        site_name=labels.name,
+        zone_names=labels.zone_names,
+        fmt=fmt,
+        lang=lang,
+    )
+
+
 def _when(moment: datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y à %H:%M")
 

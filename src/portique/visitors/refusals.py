@@ -12,13 +12,16 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portique.errors import BadInputError
 from portique.i18n import text
 from portique.privacy.audit import record
+from portique.services import parse_date
 from portique.services.roster import check_name, fold
 from portique.services.snapshot import local_date, site_row
 from portique.store import RefusalRow
 from portique.visitors.errors import UnknownRefusalError, VisitInputError
 from portique.visitors.records import NewRefusal, RefusalAuthority, RefusalRecord, Visitor
+from portique.visitors.rows import row_at_site
 
 MAX_REASON = 500
 
@@ -36,6 +39,35 @@ def _record(row: RefusalRow) -> RefusalRecord:
         created_at=row.created_at,
         lifted_at=row.lifted_at,
         lifted_by=row.lifted_by,
+    )
+
+
+def typed_refusal(
+    last_name: str,
+    first_name: str,
+    birth_date: str,
+    reason: str,
+    ordered_by: str,
+    until: str,
+    *,
+    bad_authority: str,
+) -> NewRefusal:
+    """A refusal as typed on the command line or in the console's form (dates
+    ``jj/mm/aaaa``).
+
+    Raises:
+        BadInputError: ``bad_authority`` when ``ordered_by`` names no authority; a date
+            that cannot be read.
+    """
+    if ordered_by not in {authority.value for authority in RefusalAuthority}:
+        raise BadInputError(bad_authority)
+    return NewRefusal(
+        last_name,
+        first_name,
+        parse_date(birth_date),
+        reason,
+        RefusalAuthority(ordered_by),
+        parse_date(until),
     )
 
 
@@ -101,11 +133,10 @@ def lift_refusal(
     Raises:
         UnknownRefusalError: no such refusal at the site.
     """
-    row = session.get(RefusalRow, refusal_id)
-    if row is None or row.site_id != site_id:
-        raise UnknownRefusalError(
-            text(f"Aucun refus n° {refusal_id}.", f"No refusal number {refusal_id}.")
-        )
+    missing = UnknownRefusalError(
+        text(f"Aucun refus n° {refusal_id}.", f"No refusal number {refusal_id}.")
+    )
+    row = row_at_site(session, RefusalRow, refusal_id, site_id, missing)
     if row.lifted_at is None:
         row.lifted_at = now
         row.lifted_by = by

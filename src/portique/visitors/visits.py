@@ -57,6 +57,7 @@ from portique.visitors.records import (
     VisitStatus,
 )
 from portique.visitors.refusals import find_refusal
+from portique.visitors.rows import row_at_site
 
 MAX_VISIT = timedelta(days=31)
 MAX_PURPOSE = 200
@@ -114,10 +115,8 @@ def _records(session: Session, site_id: str, rows: Collection[VisitRow]) -> list
 
 
 def _visit_row(session: Session, site_id: str, visit_id: str) -> VisitRow:
-    row = session.get(VisitRow, visit_id)
-    if row is None or row.site_id != site_id:
-        raise UnknownVisitError(text(f"Aucune visite {visit_id!r}.", f"No visit {visit_id!r}."))
-    return row
+    missing = UnknownVisitError(text(f"Aucune visite {visit_id!r}.", f"No visit {visit_id!r}."))
+    return row_at_site(session, VisitRow, visit_id, site_id, missing)
 
 
 def get_visit(session: Session, site_id: str, visit_id: str) -> VisitRecord:
