@@ -13,9 +13,16 @@ from lane_support import ENTRY, LaneSchool, face, payload
 
 from portique.access import Outcome, Reason
 from portique.biometrics import FaceEngine
-from portique.credentials import open_credential_template, verify_credential
+from portique.credentials import (
+    CredentialError,
+    open_credential_template,
+    open_template,
+    verify_credential,
+)
 from portique.lane import InProcessHub, PresentBadge, ShowCode, SimulatedLane
 from portique.lane.comms.site import StoreSink
+from portique.privacy.vault import TemplateStore, set_template_store
+from portique.services.snapshot import site_row
 from portique.store import Passages
 
 IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"RIFF", b"II*\x00", b"MM\x00*")
@@ -171,3 +178,35 @@ def test_a_lane_keeps_no_image_and_its_events_no_template(
             assert word not in body
     for secret in (code.hex(), sealed.hex(), code[-64:].hex()):
         assert secret[:32] not in caplog.text
+
+
+def test_a_lane_without_the_database_compares_faces_from_the_central_store(
+    school: LaneSchool, hub: InProcessHub, lane: SimulatedLane, lfw_images: Path
+) -> None:
+    with school.site.session() as session:
+        set_template_store(site_row(session, school.site_id), TemplateStore.CENTRAL)
+    _, powell = school.enrolled_student(lfw_images, "Colin_Powell")
+    _, blair = school.enrolled_student(lfw_images, "Tony_Blair")
+    school.revoke(blair.credential_id)
+    snapshot = school.snapshot()
+    # Only active credentials' sealed templates travel, and no key of the lane opens them.
+    assert set(snapshot.sealed_templates) == {powell.credential_id}
+    claims = verify_credential(payload(powell), snapshot.policy.verifiers, school.site_id)
+    assert claims.sealed_template is None and claims.vault_key is not None
+    sealed = snapshot.sealed_templates[powell.credential_id]
+    for key in snapshot.template_keys.values():
+        with pytest.raises(CredentialError):
+            open_template(sealed, key, claims.credential_id, claims.person_id)
+    assert lane.lane.vault is None  # the lane reaches no database
+    hub.publish_snapshot(snapshot)
+    lane.start()
+
+    match = lane.play(
+        ShowCode(payload(powell), face(lfw_images, "Colin_Powell", 2), at=school.at(8))
+    )
+    assert match is not None
+    assert match.decision.reasons == (Reason.CREDENTIAL_VALID, Reason.FACE_MATCH)
+    later = school.at(8, day=school.day + timedelta(days=7))
+    other = lane.play(ShowCode(payload(powell), face(lfw_images, "Tony_Blair", 2), at=later))
+    assert other is not None
+    assert other.decision.reasons == (Reason.FACE_MISMATCH,)

@@ -390,9 +390,10 @@ class Lane:
             claims = verify_credential(credential.data, policy.verifiers, policy.site.site_id)
         except CredentialError:
             return None
-        template = credential_template(
-            claims, snapshot.template_keys, snapshot.face_model, self.vault
-        )
+        # A lane that reaches the site's database reads the central store there; any
+        # other lane reads the copy its snapshot carries (empty for templates on cards).
+        vault = self.vault or snapshot.sealed_template
+        template = credential_template(claims, snapshot.template_keys, snapshot.face_model, vault)
         if template is None:
             log.warning("lane %s cannot open the template of a credential", self.lane_id)
             return None

@@ -2,10 +2,12 @@
 
 A :class:`LaneSnapshot` is the engine's :class:`~portique.access.PolicySnapshot` plus
 what a lane needs beyond it: the template keys that open the templates sealed in
-credentials, and the face model those templates come from. The face threshold is
-policy and stays in the snapshot's settings. Its version is the site's snapshot version:
-a lane takes a newer one and ignores an older or equal one, so a late or replayed
-message never rolls a revocation back.
+credentials, the face model those templates come from, and, for a site that keeps
+templates in its central store, those sealed templates by credential id (each opens only
+with the key its own credential carries, so the lane holds nothing it can open alone).
+The face threshold is policy and stays in the snapshot's settings. Its version is the
+site's snapshot version: a lane takes a newer one and ignores an older or equal one, so
+a late or replayed message never rolls a revocation back.
 
 The JSON form is deterministic (sorted keys and lists), so the same snapshot always
 gives the same bytes. It carries the site's template keys: the file is owner-only and
@@ -78,19 +80,27 @@ class LaneSnapshot:
 
     ``template_keys`` (key id → 32-byte AES key) open the templates sealed in the
     credentials; ``face_model`` names the model those templates come from (None while
-    nobody is enrolled). ``issued_at`` is when the server built it.
+    nobody is enrolled). ``issued_at`` is when the server built it. ``sealed_templates``
+    (credential id → sealed bytes) is the site's central template store, empty for a
+    site that keeps templates on the cards; it is only ever read by credential id.
     """
 
     policy: PolicySnapshot
     template_keys: Mapping[str, bytes] = field(default_factory=dict, repr=False)
     face_model: str | None = None
     issued_at: datetime | None = None
+    sealed_templates: Mapping[str, bytes] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for key_id, key in self.template_keys.items():
             if not isinstance(key, bytes) or len(key) != TEMPLATE_KEY_BYTES:
                 raise SnapshotError(f"Template key {key_id!r} is not a 32-byte key.")
         object.__setattr__(self, "template_keys", dict(self.template_keys))
+        object.__setattr__(self, "sealed_templates", dict(self.sealed_templates))
+
+    def sealed_template(self, credential_id: str) -> bytes | None:
+        """The central store's sealed template of one credential, if it has one."""
+        return self.sealed_templates.get(credential_id)
 
     @property
     def version(self) -> int:
@@ -177,10 +187,8 @@ def snapshot_to_json(snapshot: LaneSnapshot) -> dict[str, Any]:
         "version": policy.version,
         "issued_at": _time(snapshot.issued_at),
         "face_model": snapshot.face_model,
-        "template_keys": {
-            key_id: base64.b64encode(key).decode("ascii")
-            for key_id, key in sorted(snapshot.template_keys.items())
-        },
+        "template_keys": _base64_map(snapshot.template_keys),
+        "sealed_templates": _base64_map(snapshot.sealed_templates),
         "site": {
             "site_id": site.site_id,
             "name": site.name,
@@ -304,11 +312,15 @@ def _person_from_json(data: dict[str, Any]) -> Person:
     )
 
 
-def _template_keys(data: dict[str, Any]) -> dict[str, bytes]:
+def _base64_map(items: Mapping[str, bytes]) -> dict[str, str]:
+    return {key: base64.b64encode(value).decode("ascii") for key, value in sorted(items.items())}
+
+
+def _bytes_map(data: dict[str, Any], what: str) -> dict[str, bytes]:
     try:
-        return {key_id: base64.b64decode(text, validate=True) for key_id, text in data.items()}
+        return {key: base64.b64decode(text, validate=True) for key, text in data.items()}
     except (binascii.Error, TypeError, ValueError) as exc:
-        raise ValueError(f"a template key is not base64: {exc}") from None
+        raise ValueError(f"{what} is not base64: {exc}") from None
 
 
 def snapshot_from_json(data: Any) -> LaneSnapshot:
@@ -402,9 +414,13 @@ def snapshot_from_json(data: Any) -> LaneSnapshot:
         )
         return LaneSnapshot(
             policy=policy,
-            template_keys=_template_keys(data["template_keys"]),
+            template_keys=_bytes_map(data["template_keys"], "a template key"),
             face_model=data["face_model"],
             issued_at=_optional_aware(data["issued_at"]),
+            # Absent from the snapshots of a site that keeps templates on the cards.
+            sealed_templates=_bytes_map(
+                data.get("sealed_templates", {}), "a sealed template of the central store"
+            ),
         )
     except SnapshotError:
         raise

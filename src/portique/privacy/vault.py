@@ -16,12 +16,13 @@ from enum import StrEnum
 from typing import Any
 
 import numpy.typing as npt
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portique.credentials import VaultLookup, new_template_key, seal_template
 from portique.errors import BadInputError
 from portique.i18n import text
-from portique.store import Database, SiteRow, TemplateVaultRow
+from portique.store import ACTIVE, CredentialRow, Database, SiteRow, TemplateVaultRow
 
 SETTING = "template_store"
 """The site setting (in ``sites.settings``) that chooses where templates are kept."""
@@ -84,6 +85,17 @@ def store_template(
         )
     )
     return key
+
+
+def sealed_templates(session: Session, site_id: str) -> dict[str, bytes]:
+    """The site's central store as its lanes carry it: the sealed template of every active
+    credential, by credential id (still sealed: each key is in its credential only)."""
+    rows = session.execute(
+        select(TemplateVaultRow.credential_id, TemplateVaultRow.sealed)
+        .join(CredentialRow, CredentialRow.credential_id == TemplateVaultRow.credential_id)
+        .where(TemplateVaultRow.site_id == site_id, CredentialRow.status == ACTIVE)
+    )
+    return {credential_id: bytes(sealed) for credential_id, sealed in rows}
 
 
 def vault_lookup(source: Database | Session, site_id: str) -> VaultLookup:

@@ -26,6 +26,7 @@ from portique.credentials import Keyring
 from portique.errors import PortiqueError
 from portique.lane.events import PassageEvent
 from portique.lane.snapshot import LaneSnapshot
+from portique.privacy.vault import sealed_templates
 from portique.services import SiteHandle, build_snapshot
 from portique.services.policy_json import face_choice
 from portique.services.snapshot import site_row
@@ -143,13 +144,17 @@ def site_snapshot(
     site: SiteHandle, now: datetime | None = None, *, keyring: Keyring | None = None
 ) -> LaneSnapshot:
     """The lane snapshot of ``site`` at ``now``: its whole policy, its verifying keys and
-    template keys, and the model of its templates."""
+    template keys, the model of its templates and, for a site with a central template
+    store, the sealed templates (still sealed: each key travels only in its credential)."""
     now = now or datetime.now(UTC)
     keyring = keyring or site.keyring()
     with site.session() as session:
         policy = build_snapshot(session, site.site_id, now, verifiers=keyring.verifiers())
         model = face_choice(site_row(session, site.site_id).settings).model
-    return LaneSnapshot(policy, keyring.template_keys(), model, issued_at=now)
+        sealed = sealed_templates(session, site.site_id)
+    return LaneSnapshot(
+        policy, keyring.template_keys(), model, issued_at=now, sealed_templates=sealed
+    )
 
 
 class SitePublisher:
