@@ -23,7 +23,7 @@ from portique.biometrics.operating_points import TARGET_FMRS, threshold_at_fmr
 from portique.biometrics.pipeline import FaceEngine, create_backend
 from portique.biometrics.types import BoundingBox, Detection, RGBImage
 from portique.errors import BadInputError
-from portique.evaluation.metrics import FoldedAccuracy, fnmr, kfold_accuracy
+from portique.evaluation.metrics import FoldedAccuracy, fnmr, kfold_accuracy, pair_blocks
 from portique.evaluation.scores import SubjectScores
 
 
@@ -236,15 +236,9 @@ def all_pair_scores(
     ids = np.unique(np.asarray(labels), return_inverse=True)[1]
     genuine: list[np.ndarray] = []
     impostor: list[np.ndarray] = []
-    count = vectors.shape[0]
-    for start in range(0, count, chunk):
-        stop = min(start + chunk, count)
-        block = vectors[start:stop] @ vectors.T
-        rows = np.arange(start, stop)[:, None]
-        upper = np.arange(count)[None, :] > rows
-        same = ids[start:stop, None] == ids[None, :]
-        genuine.append(block[upper & same])
-        impostor.append(block[upper & ~same])
+    for block in pair_blocks(vectors, ids, chunk):
+        genuine.append(block.scores[block.genuine])
+        impostor.append(block.scores[block.impostor])
     return np.concatenate(genuine).astype(np.float32), np.concatenate(impostor).astype(np.float32)
 
 

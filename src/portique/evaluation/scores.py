@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from portique.errors import BadInputError
-from portique.evaluation.metrics import DetCurve, Interval, system_rates
+from portique.evaluation.metrics import DetCurve, Interval, pair_blocks, system_rates
 
 HISTOGRAM_BINS = 20_000
 """Bins of the impostor histogram over [-1, 1] (cosine scores): 1e-4 wide."""
@@ -91,19 +91,13 @@ class SubjectScores:
         vectors, ids = vectors[kept], subject[kept]
         genuine, genuine_subject, tail, tail_a, tail_b = [], [], [], [], []
         count = vectors.shape[0]
-        for start in range(0, count, chunk):
-            stop = min(start + chunk, count)
-            block = vectors[start:stop] @ vectors.T
-            rows = np.arange(start, stop)[:, None]
-            upper = np.arange(count)[None, :] > rows
-            same = ids[start:stop, None] == ids[None, :]
-            row_ids = np.broadcast_to(ids[start:stop, None], block.shape)
-            col_ids = np.broadcast_to(ids[None, :], block.shape)
-            genuine_mask = upper & same
-            genuine.append(block[genuine_mask])
-            genuine_subject.append(row_ids[genuine_mask])
-            tail_mask = upper & ~same & (block >= floor)
-            tail.append(block[tail_mask])
+        for block in pair_blocks(vectors, ids, chunk):
+            row_ids = np.broadcast_to(block.row_ids[:, None], block.scores.shape)
+            col_ids = np.broadcast_to(ids[None, :], block.scores.shape)
+            genuine.append(block.scores[block.genuine])
+            genuine_subject.append(row_ids[block.genuine])
+            tail_mask = block.impostor & (block.scores >= floor)
+            tail.append(block.scores[tail_mask])
             tail_a.append(row_ids[tail_mask])
             tail_b.append(col_ids[tail_mask])
         per_subject = np.bincount(ids, minlength=subjects).astype(np.int64)
