@@ -9,17 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from portique.documents import CHROMIUM
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 LFW = SHARED / "datasets" / "lfw"
 MODELS = SHARED / "models"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def need(path: Path, what: str) -> Path:
+def need(path: Path, what: str, hint: str = "put the shared data beside the repository") -> Path:
     """``path`` if it exists; otherwise a failure in CI and a skip elsewhere."""
     if path.exists():
         return path
-    message = f"{what} not found at {path}: put the shared data beside the repository"
+    message = f"{what} not found at {path}: {hint}"
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
@@ -34,6 +36,12 @@ def lfw_root() -> Path:
 @pytest.fixture(scope="session")
 def lfw_images(lfw_root: Path) -> Path:
     return lfw_root / "images"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium, which renders the console tests and the documents."""
+    return need(CHROMIUM, "Chromium", "install Debian's chromium package (make system-deps)")
 
 
 @pytest.fixture(scope="session")

@@ -12,15 +12,6 @@ from playwright.sync_api import Page
 
 from server.server_support import PASSWORD, Clock
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TABLET = {"width": 1024, "height": 768}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from browser_support import CHROMIUM, CHROMIUM_ARGS, TABLET, Cards, LiveServer, SiteTemplate
+from browser_support import TABLET, Cards, LiveServer, SiteTemplate
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from portique.access import Role
+from portique.documents import CHROMIUM_ARGS
 from portique.server import ServerSettings, create_app
 from portique.services import (
     IssuedCredential,
@@ -33,7 +34,6 @@ from portique.services import (
     revoke_credential,
 )
 from server.server_support import PARIS, Clock, make_site, school_day
-from store_support import IN_CI
 
 
 def _issue_cards(directory: Path, now: datetime, day: date) -> Cards:
@@ -107,20 +107,10 @@ def live_server(tmp_path: Path, site_template: SiteTemplate) -> Iterator[LiveSer
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Path:
-    if CHROMIUM.exists():
-        return CHROMIUM
-    message = f"Chromium not found at {CHROMIUM}: install Debian's chromium package"
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
 def browser(chromium: Path) -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
-            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
+            executable_path=str(chromium), headless=True, args=list(CHROMIUM_ARGS)
         )
         yield launched
         launched.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from html import unescape
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from field_support import fill_morning
 from typer.testing import CliRunner
 
 from portique.cli import app
-from portique.documents import CHROMIUM
 from portique.evaluation.field import load_field
 from portique.evaluation.report import Verdict, build_report, write_html
 from portique.evaluation.scores import SubjectScores
@@ -21,16 +19,6 @@ from portique.evaluation.simulate import Scenario
 from school_support import School
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def chromium() -> Path:
-    if CHROMIUM.exists():
-        return CHROMIUM
-    message = f"Chromium not found at {CHROMIUM}: install Debian's chromium package"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def lfw_summary(folder: Path) -> Path:
