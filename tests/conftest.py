@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from portique import clock
 from portique.documents import CHROMIUM
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -25,6 +27,55 @@ def need(path: Path, what: str, hint: str = "put the shared data beside the repo
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
+
+
+CLOCK_PRESETS = {
+    # A Sunday night: the demo school is closed, every timetable empty.
+    "sunday-night": "2026-12-13T23:30:00+01:00",
+    # A weekday at 23:59: the date changes under the run's feet.
+    "weekday-2359": "2027-01-13T23:59:00+01:00",
+    # The night the clocks go forward (Paris: 02:00 CET becomes 03:00 CEST): the run
+    # starts two minutes before the change and goes through it.
+    "dst-spring": "2027-03-28T01:58:00+01:00",
+    # A leap day, a Tuesday morning: "the same day next year" does not exist.
+    "leap-day": "2028-02-29T08:30:00+01:00",
+}
+"""Times at which the whole suite must pass: ``pytest --clock=NAME`` (or an ISO time)."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock",
+        default=os.environ.get("PORTIQUE_TEST_AT") or None,
+        help=(
+            "run the product (in process and in every subprocess) on a clock that reads this "
+            f"time at the start of the run: an ISO-8601 time with offset, or one of "
+            f"{', '.join(CLOCK_PRESETS)}. Default: PORTIQUE_TEST_AT, else the real time."
+        ),
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Shifts the product's clock for the whole run (and its subprocesses) when asked."""
+    wanted = config.getoption("--clock")
+    if not wanted:
+        return
+    try:
+        at = datetime.fromisoformat(CLOCK_PRESETS.get(wanted, wanted))
+    except ValueError:
+        raise pytest.UsageError(
+            f"--clock: {wanted!r} is neither an ISO-8601 time nor one of {list(CLOCK_PRESETS)}"
+        ) from None
+    if at.utcoffset() is None:
+        raise pytest.UsageError(f"--clock: {wanted!r} needs an offset (e.g. +01:00)")
+    os.environ.update(clock.shift_environment(at))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    shifted = os.environ.get(clock.AT_VARIABLE)
+    if shifted:
+        return f"product clock shifted: it read {shifted} when the run started"
+    return "product clock: the real time (choose another with --clock)"
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import getpass
 
 import typer
 
-from portique import __version__
+from portique import __version__, clock
 from portique.commands import (
     assessment,
     credentials,
@@ -21,6 +21,8 @@ from portique.commands import (
     site,
     visitors,
 )
+from portique.commands.common import fail
+from portique.errors import PortiqueError
 from portique.i18n import text
 from portique.store.database import reset_actor, set_actor
 
@@ -57,6 +59,10 @@ def _root(
     ),
 ) -> None:
     """Portique."""
+    try:
+        clock.check()
+    except PortiqueError as error:
+        fail(error, as_json=False)
     # The audit log attributes what this command changes to the user who ran it.
     token = set_actor(f"cli:{_os_user()}")
     context.call_on_close(lambda: reset_actor(token))

@@ -37,12 +37,13 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from portique import clock
 from portique.access import ConsentGiver, Outcome, Reason
 from portique.errors import BadInputError, ConfigurationError, PortiqueError
 from portique.i18n import text
@@ -348,7 +349,7 @@ def prepare_demo(
         )
     created = not directory.exists()
     try:
-        return _build(directory, faces_dir, now or datetime.now(UTC), progress)
+        return _build(directory, faces_dir, now or clock.now(), progress)
     except BaseException:
         if created:
             shutil.rmtree(directory, ignore_errors=True)
@@ -982,7 +983,7 @@ def run_demo(
 
     check_port(options.host, options.port)
     zone = ZoneInfo(TIMEZONE)
-    first = datetime.now(zone).date()
+    first = clock.now().astimezone(zone).date()
     images: dict[str, Any] = {}
     if school.faces and school.faces_dir is not None:
         # Photos stay in memory for the replay; they are never copied anywhere.

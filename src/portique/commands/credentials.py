@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from portique import clock
 from portique.commands.common import err, fail, out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import DirOption, open_cli_site, shown_date
@@ -103,7 +103,7 @@ def credential_issue(
             )
         start = parse_date(valid_from) if valid_from else None
         end = parse_date(valid_until) if valid_until else None
-        now = datetime.now(UTC)
+        now = clock.now()
         with open_cli_site(directory) as site:
             with site.session() as session:
                 issued = issue_credential(
@@ -192,7 +192,7 @@ def credential_revoke(
     try:
         with open_cli_site(directory) as site, site.session() as session:
             record = revoke_credential(
-                session, site.site_id, credential_id, reason=reason, now=datetime.now(UTC)
+                session, site.site_id, credential_id, reason=reason, now=clock.now()
             )
     except PortiqueError as error:
         fail(error, as_json=as_json)
@@ -257,7 +257,7 @@ def credential_bind_badge(
                 site.site_id,
                 person,
                 uid,
-                now=datetime.now(UTC),
+                now=clock.now(),
                 valid_from=start,
                 valid_until=end,
             )

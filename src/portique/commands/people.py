@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from portique import clock
 from portique.commands.common import err, fail, out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
@@ -106,7 +106,7 @@ def person_add(
             guardian_ids=tuple(guardians or ()),
         )
         with open_cli_site(directory) as site, site.session() as session:
-            person_id = add_person(session, site.site_id, new, now=datetime.now(UTC))
+            person_id = add_person(session, site.site_id, new, now=clock.now())
     except PortiqueError as error:
         fail(error, as_json=as_json)
     if as_json:
@@ -144,7 +144,7 @@ def person_import(
                 )
             ) from None
         with open_cli_site(directory) as site, site.session() as session:
-            report = import_people(session, site.site_id, data, now=datetime.now(UTC))
+            report = import_people(session, site.site_id, data, now=clock.now())
     except PortiqueError as error:
         fail(error, as_json=as_json)
     if as_json:
@@ -179,7 +179,7 @@ def person_list(directory: DirOption = None, as_json: JsonOption = False) -> Non
 
     try:
         with open_cli_site(directory) as site, site.session() as session:
-            records = list_people(session, site.site_id, now=datetime.now(UTC))
+            records = list_people(session, site.site_id, now=clock.now())
     except PortiqueError as error:
         fail(error, as_json=as_json)
     if as_json:
@@ -256,7 +256,7 @@ def person_exit_permission(
     try:
         with open_cli_site(directory) as site, site.session() as session:
             set_exit_permission(
-                session, site.site_id, person, rule, granted_by=by, on=datetime.now(UTC).date()
+                session, site.site_id, person, rule, granted_by=by, on=clock.now().date()
             )
     except PortiqueError as error:
         fail(error, as_json=as_json)

@@ -3,13 +3,13 @@ export|erase`, `portique dpia` and `portique privacy template-store`."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from portique import clock
 from portique.commands.common import err, fail, out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import DirOption, open_cli_site
@@ -141,7 +141,7 @@ def purge(
     from portique.privacy.retention import RETENTION_ACTOR, purge_site
     from portique.privacy.retention import purge as run_purge
 
-    now = datetime.now(UTC)
+    now = clock.now()
     try:
         with open_cli_site(directory) as site:
             if dry_run:
@@ -201,7 +201,7 @@ def subject_export(
     try:
         with open_cli_site(directory) as site, site.session() as session:
             export, json_path, html_path = export_subject(
-                session, site.site_id, person, out_dir, now=datetime.now(UTC)
+                session, site.site_id, person, out_dir, now=clock.now()
             )
     except PortiqueError as error:
         fail(error, as_json=as_json)
@@ -259,7 +259,7 @@ def subject_erase(
                 abort=True,
             )
         with open_cli_site(directory) as site, site.session() as session:
-            erasure = erase_subject(session, site.site_id, person, now=datetime.now(UTC))
+            erasure = erase_subject(session, site.site_id, person, now=clock.now())
     except PortiqueError as error:
         fail(error, as_json=as_json)
     if as_json:
@@ -315,7 +315,7 @@ def dpia(
     try:
         with open_cli_site(directory) as site, site.session() as session:
             backend = "PostgreSQL" if not site.database.is_sqlite else "SQLite"
-            facts = gather(session, site.site_id, now=datetime.now(UTC), database=backend)
+            facts = gather(session, site.site_id, now=clock.now(), database=backend)
             written = [_write(out_file, render_dpia(facts))]
             if record_file is not None:
                 written.append(_write(record_file, render_record(facts)))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import getpass
 import os
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
+from portique import clock
 from portique.commands.common import err, fail, out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import DirOption, open_cli_site, site_dir
@@ -101,7 +101,7 @@ def account_add(
         site = open_cli_site(directory)
         try:
             record = create_account(
-                site, username, password, role, now=datetime.now(UTC), display_name=display_name
+                site, username, password, role, now=clock.now(), display_name=display_name
             )
         finally:
             site.close()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 
+from portique import clock
 from portique.errors import BadInputError
 from portique.i18n import text
 
@@ -56,7 +57,7 @@ def open_cli_site(directory: Path | None) -> SiteHandle:
 def moment(value: str | None, timezone: str) -> datetime:
     """``--at`` as an aware datetime: now when absent, the site's clock when it has no offset."""
     if value is None:
-        return datetime.now(UTC)
+        return clock.now()
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
+from portique import clock
 from portique.commands.common import err, fail, out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import DirOption, moment, open_cli_site, site_timezone
@@ -279,7 +280,7 @@ def visitor_invite(
                     site.keyring(),
                     request,
                     by=current_actor(),
-                    now=datetime.now(UTC),
+                    now=clock.now(),
                 )
                 labels = site_labels(session, site.site_id)
             if out_path is not None:
@@ -343,7 +344,7 @@ def visitor_walk_in(
     from portique.store.database import current_actor
     from portique.visitors import WALK_IN_DURATION, walk_in
 
-    now = datetime.now(UTC)
+    now = clock.now()
     try:
         card_format(out_path)
         with open_cli_site(directory) as site:
@@ -386,7 +387,7 @@ def _reception(visit: str, directory: Path | None, arriving: bool) -> ReceptionR
             else visit.strip()
         )
         change = check_in if arriving else check_out
-        return change(session, site.site_id, visit_id, now=datetime.now(UTC))
+        return change(session, site.site_id, visit_id, now=clock.now())
 
 
 def _report_reception(result: ReceptionResult, as_json: bool) -> None:
@@ -619,7 +620,7 @@ def refusal_add(
         )
         with open_cli_site(directory) as site, site.session() as session:
             record = add_refusal(
-                session, site.site_id, refusal, by=current_actor(), now=datetime.now(UTC)
+                session, site.site_id, refusal, by=current_actor(), now=clock.now()
             )
     except PortiqueError as error:
         fail(error, as_json=as_json)
@@ -652,9 +653,7 @@ def refusal_list(
 
     try:
         with open_cli_site(directory) as site, site.session() as session:
-            refusals = list_refusals(
-                session, site.site_id, now=datetime.now(UTC), include_ended=every
-            )
+            refusals = list_refusals(session, site.site_id, now=clock.now(), include_ended=every)
     except PortiqueError as error:
         fail(error, as_json=as_json)
     if as_json:
@@ -698,7 +697,7 @@ def refusal_lift(
     try:
         with open_cli_site(directory) as site, site.session() as session:
             record = lift_refusal(
-                session, site.site_id, refusal_id, by=current_actor(), now=datetime.now(UTC)
+                session, site.site_id, refusal_id, by=current_actor(), now=clock.now()
             )
     except PortiqueError as error:
         fail(error, as_json=as_json)

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from portique import clock
 from portique.credentials.errors import InsecureKeyringError, KeyringError, UnknownKeyIdError
 from portique.credentials.template import TEMPLATE_KEY_BYTES, new_template_key
 
@@ -303,7 +304,7 @@ def _template_file(key_id: str) -> str:
 
 def _now(now: datetime | None) -> datetime:
     if now is None:
-        return datetime.now(UTC).replace(microsecond=0)
+        return clock.now().replace(microsecond=0)
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware.")
     return now.astimezone(UTC)

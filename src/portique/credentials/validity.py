@@ -29,7 +29,7 @@ def check_validity(claims: Claims, now: datetime) -> Validity:
     A pure function: the caller passes the time, so a lane and a test decide the same way.
     """
     if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be timezone-aware (e.g. datetime.now(UTC)).")
+        raise ValueError("now must be timezone-aware (e.g. portique.clock.now()).")
     if now < claims.valid_from:
         return Validity.NOT_YET_VALID
     if now > claims.valid_until:

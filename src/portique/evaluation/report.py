@@ -14,6 +14,7 @@ from typing import Any
 
 import jinja2
 
+from portique import clock
 from portique.access.reasons import Reason, reason_label
 from portique.biometrics.operating_points import TARGET_FMRS, operating_point
 from portique.documents import DocumentRenderError, print_pdf
@@ -514,7 +515,7 @@ def build_report(
 ) -> Report:
     """Compute every section of the report and write its plots into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    generated = now or datetime.now().astimezone()
+    generated = now or clock.now().astimezone()
     outcomes = field_outcomes(data, seed=seed)
     settings = data.settings
     model = settings.get("face_model")

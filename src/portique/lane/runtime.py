@@ -18,9 +18,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from portique import clock
 from portique.access import (
     BadgeUid,
     Decision,
@@ -103,7 +104,7 @@ class PassageResult:
 
 def utc_now() -> datetime:
     """The lane's default clock."""
-    return datetime.now(UTC)
+    return clock.now()
 
 
 class Lane:

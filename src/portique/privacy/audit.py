@@ -31,6 +31,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session, UOWTransaction
 
+from portique import clock
 from portique.i18n import text
 from portique.store import AuditEntryRow, PersonRow
 from portique.store.database import current_actor
@@ -313,7 +314,7 @@ def record(
     ``details`` is made safe (:func:`safe_value`) before it is hashed.
     """
     seq, prev_hash = lock_chain(session, site_id)
-    when = at or datetime.now(UTC)
+    when = at or clock.now()
     row = AuditEntryRow(
         site_id=site_id,
         seq=seq + 1,

@@ -14,13 +14,14 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from portique import clock as product_clock
 from portique.access import Role
 from portique.config import Settings, get_settings
 from portique.errors import PortiqueError
@@ -307,7 +308,7 @@ async def purge_periodically(
     site_id: str,
     interval: timedelta,
     *,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Callable[[], datetime] = product_clock.now,
 ) -> None:
     """Purges the site now, then every ``interval``, until cancelled (the server runs
     this for its lifetime). A failed run is logged and tried again at the next one."""

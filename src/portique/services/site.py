@@ -13,13 +13,14 @@ import secrets
 import shutil
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from portique import clock
 from portique.access import Direction, Lane, Zone
 from portique.credentials import Keyring, init_keyring, load_keyring
 from portique.credentials.claims import is_valid_id
@@ -162,7 +163,7 @@ def init_site(
     created_directory = not directory.exists()
     keys_dir = directory / KEYS_DIR
     created_keys = not (keys_dir / METADATA_FILE).exists()
-    when = now or datetime.now(UTC)
+    when = now or clock.now()
     zones = DEFAULT_ZONES
     lanes = tuple(replace(lane, face_enabled=lane.face_enabled and face) for lane in DEFAULT_LANES)
     database: Database | None = None

@@ -14,9 +14,10 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
+from portique import clock
 from portique.errors import PortiqueError
 from portique.lane.events import PassageEvent, Receipt
 from portique.lane.snapshot import LaneSnapshot
@@ -76,7 +77,7 @@ class LaneStatusSink(Protocol):
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 class LanePresence:

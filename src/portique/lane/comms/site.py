@@ -16,12 +16,13 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from portique import clock
 from portique.credentials import Keyring
 from portique.errors import PortiqueError
 from portique.lane.events import PassageEvent
@@ -146,7 +147,7 @@ def site_snapshot(
     """The lane snapshot of ``site`` at ``now``: its whole policy, its verifying keys and
     template keys, the model of its templates and, for a site with a central template
     store, the sealed templates (still sealed: each key travels only in its credential)."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     keyring = keyring or site.keyring()
     with site.session() as session:
         policy = build_snapshot(session, site.site_id, now, verifiers=keyring.verifiers())
