@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from portique.commands.common import fail, out, print_json
+from portique.commands.common import out, print_json
 from portique.commands.sitedir import DirOption, open_cli_site
-from portique.errors import BadInputError, PortiqueError
+from portique.errors import BadInputError
 from portique.i18n import number, text
 
 JsonOption = Annotated[
@@ -161,39 +161,36 @@ def simulate_command(
         simulate,
     )
 
+    chosen = [name.strip() for item in modes or [] for name in item.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in MODE_NAMES]
+    if unknown:
+        raise BadInputError(
+            text(
+                f"--modes : mode(s) inconnu(s) {', '.join(unknown)} ; choisir parmi "
+                f"{', '.join(MODE_NAMES)}.",
+                f"--modes: unknown mode(s) {', '.join(unknown)}; choose among "
+                f"{', '.join(MODE_NAMES)}.",
+            )
+        )
     try:
-        chosen = [name.strip() for item in modes or [] for name in item.split(",") if name.strip()]
-        unknown = [name for name in chosen if name not in MODE_NAMES]
-        if unknown:
-            raise BadInputError(
-                text(
-                    f"--modes : mode(s) inconnu(s) {', '.join(unknown)} ; choisir parmi "
-                    f"{', '.join(MODE_NAMES)}.",
-                    f"--modes: unknown mode(s) {', '.join(unknown)}; choose among "
-                    f"{', '.join(MODE_NAMES)}.",
-                )
-            )
-        try:
-            scenario = Scenario(
-                people=students,
-                lanes=lanes,
-                start=parse_clock(start, "--start"),
-                end=parse_clock(end, "--end"),
-                profile=ArrivalProfile(profile),
-                queueing=Queueing(queue),
-                seed=seed,
-            )
-        except ValueError as error:
-            raise BadInputError(f"--profile / --queue: {error}.") from None
-        if from_site is not None:
-            with open_cli_site(from_site) as site, site.session() as session:
-                every_mode, source = fitted_modes(load_field(session, site.site_id))
-        else:
-            every_mode, source = default_modes(), "BENCHMARKS.md + hypothèses (docs/assessment.md)"
-        selected = {name: every_mode[name] for name in (chosen or MODE_NAMES)}
-        result = simulate(scenario, selected, source=source)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+        scenario = Scenario(
+            people=students,
+            lanes=lanes,
+            start=parse_clock(start, "--start"),
+            end=parse_clock(end, "--end"),
+            profile=ArrivalProfile(profile),
+            queueing=Queueing(queue),
+            seed=seed,
+        )
+    except ValueError as error:
+        raise BadInputError(f"--profile / --queue: {error}.") from None
+    if from_site is not None:
+        with open_cli_site(from_site) as site, site.session() as session:
+            every_mode, source = fitted_modes(load_field(session, site.site_id))
+    else:
+        every_mode, source = default_modes(), "BENCHMARKS.md + hypothèses (docs/assessment.md)"
+    selected = {name: every_mode[name] for name in (chosen or MODE_NAMES)}
+    result = simulate(scenario, selected, source=source)
     summary = result.as_json()
     if out_dir is not None:
         plot = write_wait_plots(
@@ -294,16 +291,13 @@ def report_command(
     from portique.evaluation.field import Period, load_field
     from portique.evaluation.report import build_report, write_report
 
-    try:
-        period = Period(parse_day(first, "--from"), parse_day(last, "--to"))
-        if period.first and period.last and period.first > period.last:
-            raise BadInputError(text("--from doit précéder --to.", "--from must come before --to."))
-        with open_cli_site(directory) as site, site.session() as session:
-            data = load_field(session, site.site_id, period)
-        report = build_report(data, out_dir, lfw_json=lfw, seed=seed)
-        html, printed = write_report(report, out_dir, pdf=pdf)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    period = Period(parse_day(first, "--from"), parse_day(last, "--to"))
+    if period.first and period.last and period.first > period.last:
+        raise BadInputError(text("--from doit précéder --to.", "--from must come before --to."))
+    with open_cli_site(directory) as site, site.session() as session:
+        data = load_field(session, site.site_id, period)
+    report = build_report(data, out_dir, lfw_json=lfw, seed=seed)
+    html, printed = write_report(report, out_dir, pdf=pdf)
     summary = report.summary()
     summary["html"] = str(html)
     summary["pdf"] = str(printed) if printed else None

@@ -1,12 +1,19 @@
-"""What every command shares: consoles, JSON output, progress bars and error reporting."""
+"""What every command shares: consoles, JSON output, progress bars and error reporting.
+
+Errors are reported in one place: every command and callback registered on a
+:class:`CommandApp` runs inside :func:`reports_errors`, which turns a ``PortiqueError``
+into its exit code and one clear line (a JSON ``{"error", "message"}`` object when the
+command was given ``--json``), never a traceback. A command just raises.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -39,6 +46,48 @@ def fail(error: PortiqueError, *, as_json: bool) -> NoReturn:
     else:
         err.print(f"[bold red]{error_headline(error.code)}[/] : {error.message}")
     raise typer.Exit(error.exit_code)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """``command`` with its Portique errors reported by :func:`fail`, in JSON when it was
+    called with ``as_json=True`` (the ``--json`` option every command names so)."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except PortiqueError as error:
+            fail(error, as_json=kwargs.get("as_json") is True)
+
+    return run
+
+
+class CommandApp(typer.Typer):
+    """A Typer application whose commands and callbacks report errors through
+    :func:`reports_errors`: the one error handler of the command line."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:
+        register = super().command(*args, **kwargs)
+
+        def decorator(function: F) -> F:
+            register(reports_errors(function))
+            return function
+
+        return decorator
+
+    def callback(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:
+        register = super().callback(*args, **kwargs)
+
+        def decorator(function: F) -> F:
+            register(reports_errors(function))
+            return function
+
+        return decorator
 
 
 @contextmanager

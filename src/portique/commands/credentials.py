@@ -8,13 +8,13 @@ from typing import Annotated
 import typer
 
 from portique import clock
-from portique.commands.common import err, fail, out, print_json
+from portique.commands.common import CommandApp, err, out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import DirOption, open_cli_site, shown_date
 from portique.errors import BadInputError, PortiqueError
 from portique.i18n import language, text
 
-credential_app = typer.Typer(
+credential_app = CommandApp(
     help=text(
         "Titres d'accès : cartes et QR codes signés, badges.",
         "Credentials: signed cards and QR codes, badges.",
@@ -95,46 +95,43 @@ def credential_issue(
     from portique.services.credentials import CARD_NOT_WRITTEN
     from portique.services.snapshot import site_row
 
-    try:
-        fmt = card_format(out_path)
-        if kind not in (CredentialKind.CARD.value, CredentialKind.PHONE.value):
-            raise BadInputError(
-                text(f"--kind : {kind!r} (card ou phone).", f"--kind: {kind!r} (card or phone).")
+    fmt = card_format(out_path)
+    if kind not in (CredentialKind.CARD.value, CredentialKind.PHONE.value):
+        raise BadInputError(
+            text(f"--kind : {kind!r} (card ou phone).", f"--kind: {kind!r} (card or phone).")
+        )
+    start = parse_date(valid_from) if valid_from else None
+    end = parse_date(valid_until) if valid_until else None
+    now = clock.now()
+    with open_cli_site(directory) as site:
+        with site.session() as session:
+            issued = issue_credential(
+                session,
+                site.site_id,
+                site.keyring(),
+                person,
+                now=now,
+                card=fmt,
+                faces=tuple(faces or ()),
+                kind=CredentialKind(kind),
+                valid_from=start,
+                valid_until=end,
+                lang=language(),
             )
-        start = parse_date(valid_from) if valid_from else None
-        end = parse_date(valid_until) if valid_until else None
-        now = clock.now()
-        with open_cli_site(directory) as site:
+            timezone = site_row(session, site.site_id).timezone
+        try:
+            write_card(out_path, issued.card)
+        except PortiqueError:
+            # A credential nobody holds must not stay valid.
             with site.session() as session:
-                issued = issue_credential(
+                revoke_credential(
                     session,
                     site.site_id,
-                    site.keyring(),
-                    person,
+                    issued.credential_id,
+                    reason=CARD_NOT_WRITTEN,
                     now=now,
-                    card=fmt,
-                    faces=tuple(faces or ()),
-                    kind=CredentialKind(kind),
-                    valid_from=start,
-                    valid_until=end,
-                    lang=language(),
                 )
-                timezone = site_row(session, site.site_id).timezone
-            try:
-                write_card(out_path, issued.card)
-            except PortiqueError:
-                # A credential nobody holds must not stay valid.
-                with site.session() as session:
-                    revoke_credential(
-                        session,
-                        site.site_id,
-                        issued.credential_id,
-                        reason=CARD_NOT_WRITTEN,
-                        now=now,
-                    )
-                raise
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+            raise
     if as_json:
         print_json(
             {
@@ -189,13 +186,10 @@ def credential_revoke(
 ) -> None:
     from portique.services import revoke_credential
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            record = revoke_credential(
-                session, site.site_id, credential_id, reason=reason, now=clock.now()
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        record = revoke_credential(
+            session, site.site_id, credential_id, reason=reason, now=clock.now()
+        )
     if as_json:
         print_json(
             {
@@ -248,21 +242,18 @@ def credential_bind_badge(
 ) -> None:
     from portique.services import bind_badge, parse_date
 
-    try:
-        start = parse_date(valid_from) if valid_from else None
-        end = parse_date(valid_until) if valid_until else None
-        with open_cli_site(directory) as site, site.session() as session:
-            record = bind_badge(
-                session,
-                site.site_id,
-                person,
-                uid,
-                now=clock.now(),
-                valid_from=start,
-                valid_until=end,
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    start = parse_date(valid_from) if valid_from else None
+    end = parse_date(valid_until) if valid_until else None
+    with open_cli_site(directory) as site, site.session() as session:
+        record = bind_badge(
+            session,
+            site.site_id,
+            person,
+            uid,
+            now=clock.now(),
+            valid_from=start,
+            valid_until=end,
+        )
     if as_json:
         print_json(
             {

@@ -9,13 +9,13 @@ import typer
 from rich.table import Table
 
 from portique import clock
-from portique.commands.common import err, fail, out, print_json
+from portique.commands.common import CommandApp, err, out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
-from portique.errors import BadInputError, PortiqueError
+from portique.errors import BadInputError
 from portique.i18n import text
 
-person_app = typer.Typer(
+person_app = CommandApp(
     help=text(
         "Personnes : élèves, personnels, parents, prestataires, visiteurs.",
         "People: students, staff, parents, contractors, visitors.",
@@ -96,19 +96,16 @@ def person_add(
 ) -> None:
     from portique.services import NewPerson, add_person, parse_date, parse_role
 
-    try:
-        new = NewPerson(
-            last_name=name,
-            first_name=first_name,
-            birth_date=parse_date(birth_date),
-            role=parse_role(role),
-            groups=tuple(groups or ()),
-            guardian_ids=tuple(guardians or ()),
-        )
-        with open_cli_site(directory) as site, site.session() as session:
-            person_id = add_person(session, site.site_id, new, now=clock.now())
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    new = NewPerson(
+        last_name=name,
+        first_name=first_name,
+        birth_date=parse_date(birth_date),
+        role=parse_role(role),
+        groups=tuple(groups or ()),
+        guardian_ids=tuple(guardians or ()),
+    )
+    with open_cli_site(directory) as site, site.session() as session:
+        person_id = add_person(session, site.site_id, new, now=clock.now())
     if as_json:
         print_json({"person": person_id})
     else:
@@ -134,19 +131,16 @@ def person_import(
     from portique.services import import_people
 
     try:
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise BadInputError(
-                text(
-                    f"{file} : lecture impossible ({exc.strerror or exc}).",
-                    f"{file}: cannot be read ({exc.strerror or exc}).",
-                )
-            ) from None
-        with open_cli_site(directory) as site, site.session() as session:
-            report = import_people(session, site.site_id, data, now=clock.now())
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+        data = file.read_bytes()
+    except OSError as exc:
+        raise BadInputError(
+            text(
+                f"{file} : lecture impossible ({exc.strerror or exc}).",
+                f"{file}: cannot be read ({exc.strerror or exc}).",
+            )
+        ) from None
+    with open_cli_site(directory) as site, site.session() as session:
+        report = import_people(session, site.site_id, data, now=clock.now())
     if as_json:
         print_json(
             {
@@ -177,11 +171,8 @@ def person_import(
 def person_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
     from portique.services import list_people
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            records = list_people(session, site.site_id, now=clock.now())
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        records = list_people(session, site.site_id, now=clock.now())
     if as_json:
         print_json(
             {
@@ -253,13 +244,10 @@ def person_exit_permission(
 ) -> None:
     from portique.services import set_exit_permission
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            set_exit_permission(
-                session, site.site_id, person, rule, granted_by=by, on=clock.now().date()
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        set_exit_permission(
+            session, site.site_id, person, rule, granted_by=by, on=clock.now().date()
+        )
     if as_json:
         print_json({"person": person, "rule": rule, "granted_by": by})
     else:
@@ -271,7 +259,7 @@ def person_exit_permission(
         )
 
 
-consent_app = typer.Typer(
+consent_app = CommandApp(
     help=text(
         "Consentement à la comparaison faciale (celui d'un représentant légal pour un mineur).",
         "Consent to face comparison (a guardian's for a minor).",
@@ -343,25 +331,20 @@ def consent_grant(
     from portique.access import ConsentGiver
     from portique.services import grant_consent
 
+    person_id = _person(person, person_option)
     try:
-        person_id = _person(person, person_option)
-        try:
-            chosen = None if giver is None else ConsentGiver(giver)
-        except ValueError:
-            raise BadInputError(
-                text(
-                    f"--as : « {giver} » (parent ou legal_guardian).",
-                    f"--as: {giver!r} (parent or legal_guardian).",
-                )
-            ) from None
-        with open_cli_site(directory) as site:
-            when = moment(at, site_timezone(site))
-            with site.session() as session:
-                record = grant_consent(
-                    session, site.site_id, person_id, by=by, now=when, giver=chosen
-                )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+        chosen = None if giver is None else ConsentGiver(giver)
+    except ValueError:
+        raise BadInputError(
+            text(
+                f"--as : « {giver} » (parent ou legal_guardian).",
+                f"--as: {giver!r} (parent or legal_guardian).",
+            )
+        ) from None
+    with open_cli_site(directory) as site:
+        when = moment(at, site_timezone(site))
+        with site.session() as session:
+            record = grant_consent(session, site.site_id, person_id, by=by, now=when, giver=chosen)
     if as_json:
         print_json(
             {
@@ -427,35 +410,32 @@ def consent_withdraw(
     from portique.services import withdraw_consent, write_card
 
     written: list[dict[str, str | None]] = []
-    try:
-        person_id = _person(person, person_option)
-        with open_cli_site(directory) as site:
-            when = moment(at, site_timezone(site))
-            with site.session() as session:
-                withdrawal = withdraw_consent(
-                    session,
-                    site.site_id,
-                    person_id,
-                    by=by,
-                    now=when,
-                    keyring=site.keyring(),
-                    card="pdf" if pdf else "png",
-                    lang=language(),
-                )
-            for issued in withdrawal.reissued:
-                path = None
-                if cards_dir is not None:
-                    path = cards_dir / f"{issued.credential_id}.{issued.card_format}"
-                    write_card(path, issued.card)
-                written.append(
-                    {
-                        "credential": issued.credential_id,
-                        "card": None if path is None else str(path),
-                        "qr_text": issued.payload_text,
-                    }
-                )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    person_id = _person(person, person_option)
+    with open_cli_site(directory) as site:
+        when = moment(at, site_timezone(site))
+        with site.session() as session:
+            withdrawal = withdraw_consent(
+                session,
+                site.site_id,
+                person_id,
+                by=by,
+                now=when,
+                keyring=site.keyring(),
+                card="pdf" if pdf else "png",
+                lang=language(),
+            )
+        for issued in withdrawal.reissued:
+            path = None
+            if cards_dir is not None:
+                path = cards_dir / f"{issued.credential_id}.{issued.card_format}"
+                write_card(path, issued.card)
+            written.append(
+                {
+                    "credential": issued.credential_id,
+                    "card": None if path is None else str(path),
+                    "qr_text": issued.payload_text,
+                }
+            )
     if as_json:
         print_json(
             {

@@ -12,10 +12,10 @@ import typer
 from rich.table import Table
 
 from portique import clock
-from portique.commands.common import err, fail, out, print_json
+from portique.commands.common import CommandApp, err, out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import DirOption, moment, open_cli_site, site_timezone
-from portique.errors import BadInputError, PortiqueError
+from portique.errors import BadInputError
 from portique.i18n import language, text
 
 if TYPE_CHECKING:
@@ -29,14 +29,14 @@ if TYPE_CHECKING:
         VisitRequest,
     )
 
-visitor_app = typer.Typer(
+visitor_app = CommandApp(
     help=text(
         "Visiteurs : invitations, visiteurs sans rendez-vous, arrivée, départ et parcours.",
         "Visitors: invitations, walk-ins, check-in, check-out and path.",
     ),
     no_args_is_help=True,
 )
-refusal_app = typer.Typer(
+refusal_app = CommandApp(
     help=text(
         "Interdictions d'accès (décision de justice ou du chef d'établissement), par nom et "
         "date de naissance ; chaque modification est auditée.",
@@ -259,41 +259,38 @@ def visitor_invite(
     from portique.visitors import MailError, invite, send_pass, site_labels
 
     email_report: dict[str, Any] | None = None
-    try:
-        with open_cli_site(directory) as site:
-            timezone = site_timezone(site)
-            request = _request(
-                last_name=last_name,
-                first_name=first_name,
-                birth_date=birth_date,
-                email=email,
-                purpose=purpose,
-                host=host,
-                start=_when(start, timezone, "--from"),
-                end=_when(end, timezone, "--until"),
-                zones=zones,
+    with open_cli_site(directory) as site:
+        timezone = site_timezone(site)
+        request = _request(
+            last_name=last_name,
+            first_name=first_name,
+            birth_date=birth_date,
+            email=email,
+            purpose=purpose,
+            host=host,
+            start=_when(start, timezone, "--from"),
+            end=_when(end, timezone, "--until"),
+            zones=zones,
+        )
+        with site.session() as session:
+            new = invite(
+                session,
+                site.site_id,
+                site.keyring(),
+                request,
+                by=current_actor(),
+                now=clock.now(),
             )
-            with site.session() as session:
-                new = invite(
-                    session,
-                    site.site_id,
-                    site.keyring(),
-                    request,
-                    by=current_actor(),
-                    now=clock.now(),
-                )
-                labels = site_labels(session, site.site_id)
-            if out_path is not None:
-                _write_pass(site, new, out_path)
-            if email and new.visitor_pass is not None:
-                try:
-                    send_pass(new.visit, new.visitor_pass, labels)
-                    email_report = {"sent": True, "error": None}
-                except MailError as error:
-                    email_report = {"sent": False, "error": error.message}
-                    err.print(error.message)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+            labels = site_labels(session, site.site_id)
+        if out_path is not None:
+            _write_pass(site, new, out_path)
+        if email and new.visitor_pass is not None:
+            try:
+                send_pass(new.visit, new.visitor_pass, labels)
+                email_report = {"sent": True, "error": None}
+            except MailError as error:
+                email_report = {"sent": False, "error": error.message}
+                err.print(error.message)
     if as_json:
         _new_json(new, out_path=out_path, email=email_report)
         return
@@ -345,29 +342,26 @@ def visitor_walk_in(
     from portique.visitors import WALK_IN_DURATION, walk_in
 
     now = clock.now()
-    try:
-        card_format(out_path)
-        with open_cli_site(directory) as site:
-            timezone = site_timezone(site)
-            request = _request(
-                last_name=last_name,
-                first_name=first_name,
-                birth_date=birth_date,
-                email=None,
-                purpose=purpose,
-                host=host,
-                start=now,
-                end=now + WALK_IN_DURATION if end is None else _when(end, timezone, "--until"),
-                zones=zones,
+    card_format(out_path)
+    with open_cli_site(directory) as site:
+        timezone = site_timezone(site)
+        request = _request(
+            last_name=last_name,
+            first_name=first_name,
+            birth_date=birth_date,
+            email=None,
+            purpose=purpose,
+            host=host,
+            start=now,
+            end=now + WALK_IN_DURATION if end is None else _when(end, timezone, "--until"),
+            zones=zones,
+        )
+        with site.session() as session:
+            new = walk_in(
+                session, site.site_id, site.keyring(), request, by=current_actor(), now=now
             )
-            with site.session() as session:
-                new = walk_in(
-                    session, site.site_id, site.keyring(), request, by=current_actor(), now=now
-                )
-            if new.visitor_pass is not None:
-                _write_pass(site, new, out_path)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+        if new.visitor_pass is not None:
+            _write_pass(site, new, out_path)
     written = out_path if new.visitor_pass is not None else None
     if as_json:
         _new_json(new, out_path=written, email=None)
@@ -413,10 +407,7 @@ def _report_reception(result: ReceptionResult, as_json: bool) -> None:
 def _receive(visit: str, directory: Path | None, as_json: bool, *, arriving: bool) -> None:
     """Checks a visitor in (or out) at reception and reports it, as `check-in` and
     `check-out` both do."""
-    try:
-        result = _reception(visit, directory, arriving=arriving)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    result = _reception(visit, directory, arriving=arriving)
     _report_reception(result, as_json)
 
 
@@ -464,15 +455,10 @@ def visitor_list(
 ) -> None:
     from portique.visitors import PASS_IN_FORCE, list_visits
 
-    try:
-        with open_cli_site(directory) as site:
-            timezone = site_timezone(site)
-            with site.session() as session:
-                visits = list_visits(
-                    session, site.site_id, statuses=None if every else PASS_IN_FORCE
-                )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site:
+        timezone = site_timezone(site)
+        with site.session() as session:
+            visits = list_visits(session, site.site_id, statuses=None if every else PASS_IN_FORCE)
     if as_json:
         print_json({"visits": [_visit_json(visit) for visit in visits]})
         return
@@ -522,14 +508,11 @@ def visitor_path(
 ) -> None:
     from portique.visitors import get_visit, visit_path
 
-    try:
-        with open_cli_site(directory) as site:
-            timezone = site_timezone(site)
-            with site.session() as session:
-                visit = get_visit(session, site.site_id, visit_id)
-                path = visit_path(session, site.site_id, visit_id)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site:
+        timezone = site_timezone(site)
+        with site.session() as session:
+            visit = get_visit(session, site.site_id, visit_id)
+            path = visit_path(session, site.site_id, visit_id)
     if as_json:
         print_json({**_visit_json(visit), "path": [_event_json(event) for event in path]})
         return
@@ -605,25 +588,20 @@ def refusal_add(
     from portique.store.database import current_actor
     from portique.visitors import add_refusal, typed_refusal
 
-    try:
-        refusal = typed_refusal(
-            last_name,
-            first_name,
-            birth_date,
-            reason,
-            ordered_by,
-            until,
-            bad_authority=text(
-                f"--ordered-by : {ordered_by!r} (court ou head_teacher).",
-                f"--ordered-by: {ordered_by!r} (court or head_teacher).",
-            ),
-        )
-        with open_cli_site(directory) as site, site.session() as session:
-            record = add_refusal(
-                session, site.site_id, refusal, by=current_actor(), now=clock.now()
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    refusal = typed_refusal(
+        last_name,
+        first_name,
+        birth_date,
+        reason,
+        ordered_by,
+        until,
+        bad_authority=text(
+            f"--ordered-by : {ordered_by!r} (court ou head_teacher).",
+            f"--ordered-by: {ordered_by!r} (court or head_teacher).",
+        ),
+    )
+    with open_cli_site(directory) as site, site.session() as session:
+        record = add_refusal(session, site.site_id, refusal, by=current_actor(), now=clock.now())
     if as_json:
         print_json(_refusal_json(record))
         return
@@ -651,11 +629,8 @@ def refusal_list(
 ) -> None:
     from portique.visitors import list_refusals
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            refusals = list_refusals(session, site.site_id, now=clock.now(), include_ended=every)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        refusals = list_refusals(session, site.site_id, now=clock.now(), include_ended=every)
     if as_json:
         print_json({"refusals": [_refusal_json(refusal) for refusal in refusals]})
         return
@@ -694,13 +669,10 @@ def refusal_lift(
     from portique.store.database import current_actor
     from portique.visitors import lift_refusal
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            record = lift_refusal(
-                session, site.site_id, refusal_id, by=current_actor(), now=clock.now()
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        record = lift_refusal(
+            session, site.site_id, refusal_id, by=current_actor(), now=clock.now()
+        )
     if as_json:
         print_json(_refusal_json(record))
         return
