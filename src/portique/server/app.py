@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portique.config import get_settings
 from portique.errors import PortiqueError
-from portique.i18n import error_headline, text
+from portique.i18n import error_headline, speaking, text
 from portique.privacy.retention import purge_periodically
 from portique.server import administration, api, console, visitors_api, visitors_console
 from portique.server.auth import (
@@ -124,6 +124,21 @@ class ActingAccount:
         if console is not None:
             return f"account:{console.username}"
         return f"anonymous:{client_address(request)}"
+
+
+class RequestLanguage:
+    """Serves each request in its language (:func:`negotiate`), so that every message made
+    for it, the services' errors included, speaks the language of the page or the call."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with speaking(negotiate(Request(scope))):
+            await self.app(scope, receive, send)
 
 
 def _is_api(request: Request) -> bool:
@@ -291,4 +306,5 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
     app.add_middleware(SecurityHeaders, plain_http=settings.plain_http)
     app.add_middleware(ActingAccount)
+    app.add_middleware(RequestLanguage)
     return app
