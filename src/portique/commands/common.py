@@ -8,11 +8,13 @@ command was given ``--json``), never a traceback. A command just raises.
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import typer
@@ -34,9 +36,18 @@ err = Console(stderr=True, highlight=False)
 
 
 def print_json(payload: object) -> None:
-    """One JSON object on stdout, alone on its line."""
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    """One JSON object on stdout, alone on its line; times and dates as ISO-8601
+    (``isoformat``), enums as their values."""
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=_plain) + "\n")
     sys.stdout.flush()
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, date):  # a datetime too
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def fail(error: PortiqueError, *, as_json: bool) -> NoReturn:

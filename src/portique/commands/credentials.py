@@ -85,6 +85,7 @@ def credential_issue(
     as_json: JsonOption = False,
 ) -> None:
     from portique.credentials import CredentialKind
+    from portique.serializers import CredentialOut
     from portique.services import (
         card_format,
         issue_credential,
@@ -133,20 +134,8 @@ def credential_issue(
                 )
             raise
     if as_json:
-        print_json(
-            {
-                "credential": issued.credential_id,
-                "person": issued.person_id,
-                "kind": issued.kind.value,
-                "valid_from": issued.valid_from.isoformat(),
-                "valid_until": issued.valid_until.isoformat(),
-                "key": issued.key_id,
-                "has_template": issued.has_template,
-                "card": str(out_path),
-                "qr_version": issued.qr_version,
-                "qr_text": issued.payload_text,
-            }
-        )
+        shown = {"key": issued.key_id, "card": str(out_path), "qr_version": issued.qr_version}
+        print_json({**CredentialOut.of(issued).for_cli(), **shown})
         return
     first, last = shown_date(issued.valid_from, timezone), shown_date(issued.valid_until, timezone)
     sealed = issued.has_template
@@ -184,6 +173,7 @@ def credential_revoke(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    from portique.serializers import RevocationOut
     from portique.services import revoke_credential
 
     with open_cli_site(directory) as site, site.session() as session:
@@ -191,16 +181,7 @@ def credential_revoke(
             session, site.site_id, credential_id, reason=reason, now=clock.now()
         )
     if as_json:
-        print_json(
-            {
-                "credential": record.credential_id,
-                "person": record.person_id,
-                "revoked": True,
-                "revoked_at": record.revoked_at.isoformat(),
-                "reason": record.reason,
-                "changed": record.changed,
-            }
-        )
+        print_json({**RevocationOut.of(record).for_cli(), "revoked": True})
     elif record.changed:
         out.print(
             text(
@@ -240,6 +221,7 @@ def credential_bind_badge(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    from portique.serializers import CredentialOut
     from portique.services import bind_badge, parse_date
 
     start = parse_date(valid_from) if valid_from else None
@@ -255,15 +237,7 @@ def credential_bind_badge(
             valid_until=end,
         )
     if as_json:
-        print_json(
-            {
-                "credential": record.credential_id,
-                "person": record.person_id,
-                "badge": record.badge_uid,
-                "valid_from": record.valid_from.isoformat(),
-                "valid_until": record.valid_until.isoformat(),
-            }
-        )
+        print_json(CredentialOut.of(record).for_cli())
     else:
         out.print(
             text(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -14,6 +14,9 @@ from portique.commands.faces import JsonOption
 from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
 from portique.errors import BadInputError
 from portique.i18n import text
+
+if TYPE_CHECKING:
+    from portique.services import Withdrawal
 
 person_app = CommandApp(
     help=text(
@@ -128,6 +131,7 @@ def person_import(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    from portique.serializers import ImportOut
     from portique.services import import_people
 
     try:
@@ -142,16 +146,7 @@ def person_import(
     with open_cli_site(directory) as site, site.session() as session:
         report = import_people(session, site.site_id, data, now=clock.now())
     if as_json:
-        print_json(
-            {
-                "imported": len(report.imported),
-                "people": list(report.imported),
-                "rejected": [{"line": r.line, "reason": r.reason} for r in report.rejected],
-                "groups_created": list(report.groups_created),
-                "encoding": report.encoding,
-                "delimiter": report.delimiter,
-            }
-        )
+        print_json(ImportOut.of(report).for_cli())
         return
     out.print(
         text(
@@ -169,31 +164,13 @@ def person_import(
 
 @person_app.command("list", help=text("Lister les personnes.", "List the people."))
 def person_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
+    from portique.serializers import PersonOut
     from portique.services import list_people
 
     with open_cli_site(directory) as site, site.session() as session:
         records = list_people(session, site.site_id, now=clock.now())
     if as_json:
-        print_json(
-            {
-                "people": [
-                    {
-                        "person": r.person_id,
-                        "last_name": r.last_name,
-                        "first_name": r.first_name,
-                        "birth_date": r.birth_date.isoformat(),
-                        "role": r.role.value,
-                        "groups": list(r.group_ids),
-                        "guardians": list(r.guardian_ids),
-                        "active": r.active,
-                        "minor": r.minor,
-                        "consent": r.consent_in_force,
-                        "credentials": r.credentials,
-                    }
-                    for r in records
-                ]
-            }
-        )
+        print_json({"people": [PersonOut.of(record).for_cli() for record in records]})
         return
     table = Table(title=text("Personnes", "People"))
     # Ids and dates are read and typed by people: never cut them, wrap the names instead.
@@ -329,6 +306,7 @@ def consent_grant(
     as_json: JsonOption = False,
 ) -> None:
     from portique.access import ConsentGiver
+    from portique.serializers import ConsentOut
     from portique.services import grant_consent
 
     person_id = _person(person, person_option)
@@ -346,16 +324,7 @@ def consent_grant(
         with site.session() as session:
             record = grant_consent(session, site.site_id, person_id, by=by, now=when, giver=chosen)
     if as_json:
-        print_json(
-            {
-                "person": record.person_id,
-                "consent": True,
-                "giver": record.giver.value,
-                "given_by": record.given_by,
-                "given_at": record.given_at.isoformat(),
-                "created": record.created,
-            }
-        )
+        print_json({**ConsentOut.of(record).for_cli(), "consent": True})
     elif record.created:
         out.print(
             text(
@@ -407,9 +376,9 @@ def consent_withdraw(
     as_json: JsonOption = False,
 ) -> None:
     from portique.i18n import language
-    from portique.services import withdraw_consent, write_card
+    from portique.serializers import WithdrawalOut
+    from portique.services import withdraw_consent
 
-    written: list[dict[str, str | None]] = []
     person_id = _person(person, person_option)
     with open_cli_site(directory) as site:
         when = moment(at, site_timezone(site))
@@ -424,31 +393,18 @@ def consent_withdraw(
                 card="pdf" if pdf else "png",
                 lang=language(),
             )
-        for issued in withdrawal.reissued:
-            path = None
-            if cards_dir is not None:
-                path = cards_dir / f"{issued.credential_id}.{issued.card_format}"
-                write_card(path, issued.card)
-            written.append(
-                {
-                    "credential": issued.credential_id,
-                    "card": None if path is None else str(path),
-                    "qr_text": issued.payload_text,
-                }
-            )
+    reissued = _hand_over(withdrawal, cards_dir)
     if as_json:
         print_json(
             {
-                "person": withdrawal.person_id,
+                **WithdrawalOut.of(withdrawal).for_cli(),
                 "consent": False,
-                "withdrawn_at": withdrawal.withdrawn_at.isoformat(),
-                "revoked": list(withdrawal.revoked),
-                "reissued": written,
+                "reissued": reissued,
                 "templates_deleted": withdrawal.vault_deleted,
             }
         )
         return
-    for item in written:
+    for item in reissued:
         where = item["card"] or text(
             f"non écrite (--out), code {item['qr_text']}",
             f"not written (--out), code {item['qr_text']}",
@@ -467,3 +423,20 @@ def consent_withdraw(
             f"{', '.join(withdrawal.revoked) or 'none'}.",
         )
     )
+
+
+def _hand_over(withdrawal: Withdrawal, cards_dir: Path | None) -> list[dict[str, Any]]:
+    """The replacement credentials of a withdrawal, their cards written in ``cards_dir``
+    (``card`` None without it)."""
+    from portique.serializers import CredentialOut
+    from portique.services import write_card
+
+    reissued = []
+    for issued in withdrawal.reissued:
+        path = None
+        if cards_dir is not None:
+            path = cards_dir / f"{issued.credential_id}.{issued.card_format}"
+            write_card(path, issued.card)
+        card = None if path is None else str(path)
+        reissued.append({**CredentialOut.of(issued).for_cli(), "card": card})
+    return reissued

@@ -19,6 +19,7 @@ from portique.errors import BadInputError
 from portique.i18n import language, text
 
 if TYPE_CHECKING:
+    from portique.serializers import EmailOut
     from portique.services import SiteHandle
     from portique.visitors import (
         NewVisit,
@@ -103,25 +104,9 @@ def _when(value: str, timezone: str, what: str) -> datetime:
 
 
 def _visit_json(visit: VisitRecord) -> dict[str, Any]:
-    return {
-        "visit": visit.visit_id,
-        "person": visit.person_id,
-        "last_name": visit.last_name,
-        "first_name": visit.first_name,
-        "host": visit.host_id,
-        "host_name": visit.host_name,
-        "purpose": visit.purpose,
-        "kind": visit.kind.value,
-        "status": visit.status.value,
-        "expected_from": visit.expected_from.isoformat(),
-        "expected_until": visit.expected_until.isoformat(),
-        "zones": list(visit.zones),
-        "credential": visit.credential_id,
-        "checked_in_at": None if visit.checked_in_at is None else visit.checked_in_at.isoformat(),
-        "checked_out_at": None
-        if visit.checked_out_at is None
-        else visit.checked_out_at.isoformat(),
-    }
+    from portique.serializers import VisitOut
+
+    return VisitOut.of(visit).for_cli()
 
 
 def _table(title: str, *headings: str) -> Table:
@@ -201,22 +186,17 @@ def _report_new(new: NewVisit, timezone: str, *, out_path: Path | None, sent: bo
     out.print(new.visitor_pass.payload_text, soft_wrap=True)
 
 
-def _new_json(new: NewVisit, *, out_path: Path | None, email: dict[str, Any] | None) -> None:
+def _new_json(new: NewVisit, *, out_path: Path | None, email: EmailOut | None) -> None:
+    from portique.serializers import PassOut
+
     issued = new.visitor_pass
     print_json(
         {
             **_visit_json(new.visit),
-            "alert": None if new.alert is None else new.alert.value,
-            "pass": None
-            if issued is None
-            else {
-                "credential": issued.credential_id,
-                "qr_text": issued.payload_text,
-                "valid_from": issued.valid_from.isoformat(),
-                "valid_until": issued.valid_until.isoformat(),
-            },
+            "alert": new.alert,
+            "pass": None if issued is None else PassOut.of(issued).for_cli(),
             "badge": None if out_path is None else str(out_path),
-            "email": email,
+            "email": None if email is None else email.model_dump(),
         }
     )
 
@@ -255,10 +235,11 @@ def visitor_invite(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    from portique.serializers import EmailOut
     from portique.store.database import current_actor
     from portique.visitors import MailError, invite, send_pass, site_labels
 
-    email_report: dict[str, Any] | None = None
+    email_report: EmailOut | None = None
     with open_cli_site(directory) as site:
         timezone = site_timezone(site)
         request = _request(
@@ -287,9 +268,9 @@ def visitor_invite(
         if email and new.visitor_pass is not None:
             try:
                 send_pass(new.visit, new.visitor_pass, labels)
-                email_report = {"sent": True, "error": None}
+                email_report = EmailOut(sent=True, error=None)
             except MailError as error:
-                email_report = {"sent": False, "error": error.message}
+                email_report = EmailOut(sent=False, error=error.message)
                 err.print(error.message)
     if as_json:
         _new_json(new, out_path=out_path, email=email_report)
@@ -298,7 +279,7 @@ def visitor_invite(
         new,
         timezone,
         out_path=out_path,
-        sent=None if email_report is None else email_report["sent"],
+        sent=None if email_report is None else email_report.sent,
     )
 
 
@@ -389,8 +370,7 @@ def _report_reception(result: ReceptionResult, as_json: bool) -> None:
 
     visit = result.visit
     if as_json:
-        alert = None if result.alert is None else result.alert.value
-        print_json({**_visit_json(visit), "alert": alert})
+        print_json({**_visit_json(visit), "alert": result.alert})
     else:
         status = {
             VisitStatus.ON_SITE: text("sur place", "on site"),
@@ -484,14 +464,9 @@ def visitor_list(
 
 
 def _event_json(event: VisitEvent) -> dict[str, Any]:
-    return {
-        "at": event.at.isoformat(),
-        "kind": event.kind.value,
-        "checkpoint": event.checkpoint,
-        "zone": event.zone_id,
-        "allowed": event.allowed,
-        "alert": None if event.alert is None else event.alert.value,
-    }
+    from portique.serializers import VisitEventOut
+
+    return VisitEventOut.of(event).for_cli()
 
 
 @visitor_app.command(
@@ -542,17 +517,9 @@ def visitor_path(
 
 
 def _refusal_json(refusal: RefusalRecord) -> dict[str, Any]:
-    return {
-        "refusal": refusal.refusal_id,
-        "last_name": refusal.last_name,
-        "first_name": refusal.first_name,
-        "birth_date": refusal.birth_date.isoformat(),
-        "reason": refusal.reason,
-        "ordered_by": refusal.ordered_by.value,
-        "until": refusal.until.isoformat(),
-        "created_by": refusal.created_by,
-        "lifted_at": None if refusal.lifted_at is None else refusal.lifted_at.isoformat(),
-    }
+    from portique.serializers import RefusalOut
+
+    return RefusalOut.of(refusal).for_cli()
 
 
 @refusal_app.command(

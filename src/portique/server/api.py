@@ -162,7 +162,7 @@ def credentials_issue(
                 valid_from=body.valid_from,
                 valid_until=body.valid_until,
             )
-            return CredentialOut.badge(record)
+            return CredentialOut.of(record)
         issued = issue_credential(
             session,
             site_id,
@@ -174,7 +174,7 @@ def credentials_issue(
             valid_until=body.valid_until,
             lang=lang,
         )
-        return CredentialOut.issued(issued)
+        return CredentialOut.of(issued)
 
 
 @router.post("/credentials/{credential_id}/revoke", tags=["credentials"])
@@ -240,7 +240,7 @@ def passages_list(
     """The latest passages, newest first."""
     with state.site.session() as session:
         views = queries.recent_passages(session, state.site.site_id, limit=limit, lane_id=lane_id)
-    return [PassageOut.of(view, lang) for view in views]
+    return [PassageOut.labelled(view, lang) for view in views]
 
 
 @router.post("/passages", status_code=status.HTTP_201_CREATED, tags=["passages"])
@@ -263,7 +263,7 @@ def passages_record(
         report = state.gate.pass_through(body.lane_id, presented, at=state.now())
     with site.session() as session:
         view = queries.passage(session, site.site_id, report.passage_id)
-    return PassageDecisionOut(passage=PassageOut.of(view, lang), latency_ms=report.latency_ms)
+    return PassageDecisionOut(passage=PassageOut.labelled(view, lang), latency_ms=report.latency_ms)
 
 
 def _unknown_lane(lane_id: str) -> NotFoundError:
@@ -285,7 +285,7 @@ def passages_decide(
             outcome=Outcome(body.outcome),
             comment=body.comment,
         )
-    return PassageOut.of(view, lang)
+    return PassageOut.labelled(view, lang)
 
 
 @router.get(
@@ -341,7 +341,7 @@ async def live_events(
             if sent.get(view.passage_id) == reviewed:
                 continue
             sent[view.passage_id] = reviewed
-            data = PassageOut.of(view, lang).model_dump_json()
+            data = PassageOut.labelled(view, lang).model_dump_json()
             yield f"event: passage\nid: {view.passage_id}\ndata: {data}\n\n"
         if lockdown.in_force != lockdown_sent:
             lockdown_sent = lockdown.in_force
@@ -367,8 +367,10 @@ def alerts_list(state: State, lang: Lang, _: ViewAlerts) -> list[OfflineLaneOut 
             after=state.settings.lane_offline_after,
         )
         views = queries.open_alerts(session, state.site.site_id)
-    alerts: list[OfflineLaneOut | PassageOut] = [OfflineLaneOut.of(lane, lang) for lane in offline]
-    return alerts + [PassageOut.of(view, lang) for view in views]
+    alerts: list[OfflineLaneOut | PassageOut] = [
+        OfflineLaneOut.labelled(lane, lang) for lane in offline
+    ]
+    return alerts + [PassageOut.labelled(view, lang) for view in views]
 
 
 @router.post("/alerts/{passage_id}/acknowledge", tags=["alerts"])
@@ -377,7 +379,7 @@ def alerts_acknowledge(passage_id: str, state: State, lang: Lang, principal: Rev
         view = queries.review_passage(
             session, state.site.site_id, passage_id, by=_who(principal), now=state.now()
         )
-    return PassageOut.of(view, lang)
+    return PassageOut.labelled(view, lang)
 
 
 # Lockdown and roster ------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""The API's request and response bodies (Pydantic), hence its OpenAPI schema.
+"""The API's request bodies, and the answers only the API gives (lanes, passages,
+alerts, lockdown, roster); the records it shares with the commands are shaped in
+``portique.serializers``. Together they are the API's OpenAPI schema.
 
 No body ever carries a face image, a template or a score: a credential says only
 whether a face was enrolled in it (``face_enrolled``).
@@ -6,31 +8,35 @@ whether a face was enrolled in it (``face_enrolled``).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from portique.access import ConsentGiver, Outcome, Reason, Role, outcome_label, reason_label
-from portique.server.queries import (
-    LaneView,
-    LockdownView,
-    OfflineLane,
-    OnSite,
-    PassageView,
-    ReviewView,
-    ZoneCount,
+from portique.serializers import (
+    ConsentOut,
+    CredentialOut,
+    ImportOut,
+    PersonOut,
+    RecordOut,
+    RejectedRowOut,
+    RevocationOut,
+    WithdrawalOut,
 )
+from portique.server.queries import OfflineLane, PassageView
 from portique.server.texts import TEXTS
-from portique.services import (
-    BadgeRecord,
-    ConsentRecord,
-    ImportReport,
-    IssuedCredential,
-    PersonRecord,
-    RevocationRecord,
-    Withdrawal,
-)
+
+__all__ = [
+    "ConsentOut",
+    "CredentialOut",
+    "ImportOut",
+    "PersonOut",
+    "RejectedRowOut",
+    "RevocationOut",
+    "WithdrawalOut",
+]
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -61,66 +67,6 @@ class PersonIn(Body):
     guardian_ids: list[Id] = Field(default_factory=list, max_length=10)
 
 
-class PersonOut(BaseModel):
-    person_id: str
-    last_name: str
-    first_name: str
-    birth_date: date
-    role: Role
-    group_ids: list[str]
-    guardian_ids: list[str]
-    active: bool
-    minor: bool
-    consent_in_force: bool
-    credentials: int = Field(description="Active credentials.")
-
-    @classmethod
-    def of(cls, record: PersonRecord) -> PersonOut:
-        return cls(
-            person_id=record.person_id,
-            last_name=record.last_name,
-            first_name=record.first_name,
-            birth_date=record.birth_date,
-            role=record.role,
-            group_ids=list(record.group_ids),
-            guardian_ids=list(record.guardian_ids),
-            active=record.active,
-            minor=record.minor,
-            consent_in_force=record.consent_in_force,
-            credentials=record.credentials,
-        )
-
-
-class RejectedRowOut(BaseModel):
-    line: int = Field(description="The line of the file (the first line is 1).")
-    reason: str
-
-
-class ImportOut(BaseModel):
-    """What an import did. Nothing is imported when the file cannot be read at all
-    (that is a 400 ``bad_roster``); lines refused one by one are listed here."""
-
-    imported: int = Field(description="People added.")
-    people: list[str] = Field(description="Their new ids, in the order of the file.")
-    rejected: list[RejectedRowOut]
-    groups_created: list[str]
-    encoding: str = Field(description="How the file was read: utf-8, cp1252, latin-1...")
-    delimiter: str
-    lines: int = Field(description="Lines about people read (imported or refused).")
-
-    @classmethod
-    def of(cls, report: ImportReport) -> ImportOut:
-        return cls(
-            imported=len(report.imported),
-            people=list(report.imported),
-            rejected=[RejectedRowOut(line=r.line, reason=r.reason) for r in report.rejected],
-            groups_created=list(report.groups_created),
-            encoding=report.encoding,
-            delimiter=report.delimiter,
-            lines=report.lines,
-        )
-
-
 # Credentials --------------------------------------------------------------------------
 
 
@@ -140,62 +86,8 @@ class CredentialIn(Body):
         return self
 
 
-class CredentialOut(BaseModel):
-    credential_id: str
-    person_id: str
-    kind: str
-    valid_from: datetime
-    valid_until: datetime
-    face_enrolled: bool = False
-    qr_text: str | None = Field(
-        default=None, description="The code to print or send (PQ:...), shown once at issue."
-    )
-    badge_uid: str | None = None
-
-    @classmethod
-    def issued(cls, credential: IssuedCredential) -> CredentialOut:
-        return cls(
-            credential_id=credential.credential_id,
-            person_id=credential.person_id,
-            kind=credential.kind.value,
-            valid_from=credential.valid_from,
-            valid_until=credential.valid_until,
-            face_enrolled=credential.has_template,
-            qr_text=credential.payload_text,
-        )
-
-    @classmethod
-    def badge(cls, record: BadgeRecord) -> CredentialOut:
-        return cls(
-            credential_id=record.credential_id,
-            person_id=record.person_id,
-            kind="badge",
-            valid_from=record.valid_from,
-            valid_until=record.valid_until,
-            badge_uid=record.badge_uid,
-        )
-
-
 class RevokeIn(Body):
     reason: Comment = Field(description="Why, e.g. 'lost', 'left the school'.")
-
-
-class RevocationOut(BaseModel):
-    credential_id: str
-    person_id: str
-    revoked_at: datetime
-    reason: str
-    changed: bool = Field(description="False when it was revoked already.")
-
-    @classmethod
-    def of(cls, record: RevocationRecord) -> RevocationOut:
-        return cls(
-            credential_id=record.credential_id,
-            person_id=record.person_id,
-            revoked_at=record.revoked_at,
-            reason=record.reason,
-            changed=record.changed,
-        )
 
 
 # Consent ------------------------------------------------------------------------------
@@ -210,62 +102,15 @@ class WithdrawIn(Body):
     by: Id | None = None
 
 
-class ConsentOut(BaseModel):
-    person_id: str
-    giver: ConsentGiver
-    given_by: str
-    given_at: datetime
-    created: bool
-
-    @classmethod
-    def of(cls, record: ConsentRecord) -> ConsentOut:
-        return cls(
-            person_id=record.person_id,
-            giver=record.giver,
-            given_by=record.given_by,
-            given_at=record.given_at,
-            created=record.created,
-        )
-
-
-class WithdrawalOut(BaseModel):
-    person_id: str
-    withdrawn_at: datetime
-    revoked: list[str] = Field(description="Credentials revoked because they held a template.")
-    reissued: list[CredentialOut] = Field(
-        default_factory=list,
-        description="Their replacements without template (same kind and validity).",
-    )
-
-    @classmethod
-    def of(cls, record: Withdrawal) -> WithdrawalOut:
-        return cls(
-            person_id=record.person_id,
-            withdrawn_at=record.withdrawn_at,
-            revoked=list(record.revoked),
-            reissued=[CredentialOut.issued(issued) for issued in record.reissued],
-        )
-
-
 # Lanes, passages, alerts --------------------------------------------------------------
 
 
-class LaneOut(BaseModel):
+class LaneOut(RecordOut):
     lane_id: str
     name: str
     zone_id: str
     direction: str
     face_enabled: bool
-
-    @classmethod
-    def of(cls, lane: LaneView) -> LaneOut:
-        return cls(
-            lane_id=lane.lane_id,
-            name=lane.name,
-            zone_id=lane.zone_id,
-            direction=lane.direction,
-            face_enabled=lane.face_enabled,
-        )
 
 
 class ReasonOut(BaseModel):
@@ -273,23 +118,14 @@ class ReasonOut(BaseModel):
     label: str
 
 
-class ReviewOut(BaseModel):
+class ReviewOut(RecordOut):
     reviewed_at: datetime
     reviewed_by: str
     outcome: Outcome | None = Field(description="None: alert acknowledged.")
     comment: str | None
 
-    @classmethod
-    def of(cls, review: ReviewView) -> ReviewOut:
-        return cls(
-            reviewed_at=review.reviewed_at,
-            reviewed_by=review.reviewed_by,
-            outcome=review.outcome,
-            comment=review.comment,
-        )
 
-
-class PassageOut(BaseModel):
+class PassageOut(RecordOut):
     passage_id: str
     lane_id: str
     direction: str | None
@@ -305,25 +141,20 @@ class PassageOut(BaseModel):
     review: ReviewOut | None
 
     @classmethod
-    def of(cls, view: PassageView, lang: str) -> PassageOut:
-        return cls(
-            passage_id=view.passage_id,
-            lane_id=view.lane_id,
-            direction=view.direction,
-            time=view.time,
-            outcome=view.outcome,
-            outcome_label=outcome_label(view.outcome, lang),
-            reasons=[ReasonOut(code=r, label=reason_label(r, lang)) for r in view.reasons],
-            alert=view.alert,
-            person_id=view.person_id,
-            person_name=view.person_name,
-            credential_id=view.credential_id,
-            needs_review=view.needs_review,
-            review=None if view.review is None else ReviewOut.of(view.review),
+    def labelled(cls, view: PassageView, lang: str) -> PassageOut:
+        """The passage with its outcome and reasons in words of ``lang``."""
+        reasons = [ReasonOut(code=r, label=reason_label(r, lang)) for r in view.reasons]
+        return cls.model_validate(
+            {
+                **asdict(view),
+                "needs_review": view.needs_review,
+                "outcome_label": outcome_label(view.outcome, lang),
+                "reasons": reasons,
+            }
         )
 
 
-class OfflineLaneOut(BaseModel):
+class OfflineLaneOut(RecordOut):
     """An "offline lane" alert; it clears itself when the lane is heard from again."""
 
     kind: Literal["lane_offline"] = "lane_offline"
@@ -334,15 +165,9 @@ class OfflineLaneOut(BaseModel):
     left: bool = Field(description="The lane closed, or the broker delivered its last will.")
 
     @classmethod
-    def of(cls, lane: OfflineLane, lang: str) -> OfflineLaneOut:
+    def labelled(cls, lane: OfflineLane, lang: str) -> OfflineLaneOut:
         french, english = TEXTS["lane_offline"]
-        return cls(
-            label=english if lang == "en" else french,
-            lane_id=lane.lane_id,
-            name=lane.name,
-            last_seen_at=lane.last_seen_at,
-            left=lane.left,
-        )
+        return cls(**asdict(lane), label=english if lang == "en" else french)
 
 
 class PassageIn(Body):
@@ -372,17 +197,13 @@ class DecisionIn(Body):
 # Lockdown and roster ------------------------------------------------------------------
 
 
-class LockdownOut(BaseModel):
+class LockdownOut(RecordOut):
     in_force: bool
     since: datetime | None
     declared_by: str | None
 
-    @classmethod
-    def of(cls, view: LockdownView) -> LockdownOut:
-        return cls(in_force=view.in_force, since=view.since, declared_by=view.declared_by)
 
-
-class OnSiteOut(BaseModel):
+class OnSiteOut(RecordOut):
     person_id: str
     name: str
     role: str
@@ -391,27 +212,11 @@ class OnSiteOut(BaseModel):
     zone_id: str | None = Field(description="Its zone; null for a visitor still at reception.")
     visit_id: str | None = Field(description="A visitor's visit.")
 
-    @classmethod
-    def of(cls, entry: OnSite) -> OnSiteOut:
-        return cls(
-            person_id=entry.person_id,
-            name=entry.name,
-            role=entry.role,
-            since=entry.since,
-            lane_id=entry.lane_id,
-            zone_id=entry.zone_id,
-            visit_id=entry.visit_id,
-        )
 
-
-class ZoneCountOut(BaseModel):
+class ZoneCountOut(RecordOut):
     zone_id: str | None = Field(description="null: at reception.")
     name: str
     count: int
-
-    @classmethod
-    def of(cls, zone: ZoneCount) -> ZoneCountOut:
-        return cls(zone_id=zone.zone_id, name=zone.name, count=zone.count)
 
 
 class RosterOut(BaseModel):

@@ -10,11 +10,20 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Self
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
 from pydantic import AwareDatetime, BaseModel, Field
 
+from portique.serializers import (
+    EmailOut,
+    PassOut,
+    ReceptionOut,
+    RefusalOut,
+    VisitAlertOut,
+    VisitEventOut,
+    VisitOut,
+)
 from portique.server.accounts import Principal
 from portique.server.auth import api_permission
 from portique.server.roles import Permission
@@ -24,18 +33,11 @@ from portique.server.texts import negotiate
 from portique.visitors import (
     WALK_IN_DURATION,
     AlertKind,
-    EventKind,
     MailError,
     NewRefusal,
     NewVisit,
-    ReceptionResult,
     RefusalAuthority,
-    RefusalRecord,
-    VisitAlert,
-    VisitEvent,
-    VisitKind,
     Visitor,
-    VisitRecord,
     VisitRequest,
     VisitStatus,
     acknowledge_alert,
@@ -82,18 +84,6 @@ def actor(principal: Principal) -> str:
 # Bodies -------------------------------------------------------------------------------
 
 
-Record = VisitRecord | VisitEvent | VisitAlert | RefusalRecord | ReceptionResult
-"""What the answers below copy."""
-
-
-class _FromRecord(BaseModel):
-    """An answer that copies a record of ``portique.visitors`` field by field (by name)."""
-
-    @classmethod
-    def of(cls, record: Record) -> Self:
-        return cls.model_validate(record, from_attributes=True)
-
-
 class VisitIn(Body):
     """An invitation. Without ``zones``, the pass opens every zone of the site."""
 
@@ -126,40 +116,6 @@ class WalkInIn(Body):
     zones: list[Id] = Field(default_factory=list, max_length=50)
 
 
-class VisitOut(_FromRecord):
-    visit_id: str
-    person_id: str
-    last_name: str
-    first_name: str
-    host_id: str | None
-    host_name: str | None
-    purpose: str
-    kind: VisitKind
-    status: VisitStatus
-    expected_from: datetime
-    expected_until: datetime
-    zones: list[str]
-    email: str | None
-    credential_id: str | None
-    checked_in_at: datetime | None
-    checked_out_at: datetime | None
-    created_by: str
-
-
-class PassOut(BaseModel):
-    """The pass, handed over once: ``qr_text`` is what its QR code holds."""
-
-    credential_id: str
-    qr_text: str
-    valid_from: datetime
-    valid_until: datetime
-
-
-class EmailOut(BaseModel):
-    sent: bool
-    error: str | None = Field(description="Why it was not sent (print the pass instead).")
-
-
 class NewVisitOut(BaseModel):
     visit: VisitOut
     visitor_pass: PassOut | None = Field(
@@ -180,52 +136,16 @@ class NewVisitOut(BaseModel):
         issued = new.visitor_pass
         return cls(
             visit=VisitOut.of(new.visit),
-            visitor_pass=None
-            if issued is None
-            else PassOut(
-                credential_id=issued.credential_id,
-                qr_text=issued.payload_text,
-                valid_from=issued.valid_from,
-                valid_until=issued.valid_until,
-            ),
+            visitor_pass=None if issued is None else PassOut.of(issued),
             alert=new.alert,
             email=email,
             badge_pdf=None if badge is None else base64.b64encode(badge).decode("ascii"),
         )
 
 
-class ReceptionOut(_FromRecord):
-    visit: VisitOut
-    alert: AlertKind | None = Field(
-        description="``pass_reused``, ``outside_window`` or ``barred``, if raised."
-    )
-
-
-class VisitEventOut(_FromRecord):
-    at: datetime
-    kind: EventKind
-    checkpoint: str = Field(description="A lane id, or accueil (reception).")
-    zone_id: str | None
-    allowed: bool
-    alert: AlertKind | None
-    passage_id: str | None
-
-
 class VisitPathOut(BaseModel):
     visit: VisitOut
     path: list[VisitEventOut]
-
-
-class VisitAlertOut(_FromRecord):
-    alert_id: int
-    visit_id: str
-    visitor_name: str
-    kind: AlertKind
-    raised_at: datetime
-    checkpoint: str | None
-    zone_id: str | None
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
 
 
 class RefusalIn(Body):
@@ -235,20 +155,6 @@ class RefusalIn(Body):
     reason: Annotated[str, Field(min_length=1, max_length=500)]
     ordered_by: RefusalAuthority
     until: date = Field(description="Last day of the refusal (inclusive).")
-
-
-class RefusalOut(_FromRecord):
-    refusal_id: int
-    last_name: str
-    first_name: str
-    birth_date: date
-    reason: str
-    ordered_by: RefusalAuthority
-    until: date
-    created_by: str
-    created_at: datetime
-    lifted_at: datetime | None
-    lifted_by: str | None
 
 
 # Visits -------------------------------------------------------------------------------

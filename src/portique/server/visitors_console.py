@@ -20,12 +20,13 @@ from portique.access import Role as PersonRole
 from portique.credentials.card import CardFormat
 from portique.errors import BadInputError
 from portique.i18n import text
+from portique.serializers import EmailOut
 from portique.server.auth import ConsoleUser, console_form, console_page
 from portique.server.console import State, render, see_other
 from portique.server.roles import Permission
 from portique.server.state import AppState
 from portique.server.texts import negotiate
-from portique.server.visitors_api import EmailOut, RowId, actor, record_visit, send_invitation
+from portique.server.visitors_api import RowId, actor, record_visit, send_invitation
 from portique.services import parse_date
 from portique.services.snapshot import site_row
 from portique.store import PersonRow, Sites
