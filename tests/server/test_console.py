@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from server_support import Server, add_person, issue_card, present
 
 from portique import serializers
-from portique.server import schemas
+from portique.server.api import schemas
 
 
 def _form(client: TestClient, path: str, **fields: str) -> int:

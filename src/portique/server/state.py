@@ -5,16 +5,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from portique.server.sessions import LoginLimiter, SessionStore
 from portique.server.settings import ServerSettings
 from portique.services import Gate, SiteHandle
-
-if TYPE_CHECKING:
-    from portique.server.auth import LoginLimiter, SessionStore
 
 
 @dataclass

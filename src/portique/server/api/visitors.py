@@ -8,11 +8,10 @@ the badge PDF); nothing keeps it.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import Query, status
 from pydantic import AwareDatetime, BaseModel, Field
 
 from portique.serializers import (
@@ -24,16 +23,23 @@ from portique.serializers import (
     VisitEventOut,
     VisitOut,
 )
-from portique.server.accounts import Principal
-from portique.server.auth import api_permission
-from portique.server.roles import Permission
-from portique.server.schemas import Body, ErrorOut, Id, Name
-from portique.server.state import AppState, app_state
-from portique.server.texts import negotiate
+from portique.server.api.common import (
+    Lang,
+    ManageRefusals,
+    ManageVisits,
+    Review,
+    State,
+    ViewAlerts,
+    ViewRefusals,
+    ViewVisits,
+    api_router,
+)
+from portique.server.api.schemas import Body, Id, Name
+from portique.server.state import AppState
+from portique.server.visits import RowId, actor, record_visit, send_invitation
 from portique.visitors import (
     WALK_IN_DURATION,
     AlertKind,
-    MailError,
     NewRefusal,
     NewVisit,
     RefusalAuthority,
@@ -49,7 +55,6 @@ from portique.visitors import (
     lift_refusal,
     list_refusals,
     list_visits,
-    send_pass,
     site_badge,
     site_labels,
     visit_alerts,
@@ -58,27 +63,9 @@ from portique.visitors import (
     walk_in,
 )
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422, 503)
-}
-router = APIRouter(prefix="/api/v1", responses=_ERRORS)
+router = api_router(400, 401, 403, 404, 409, 422, 503)
 
-State = Annotated[AppState, Depends(app_state)]
-Lang = Annotated[str, Depends(negotiate)]
-ViewVisits = Annotated[Principal, Depends(api_permission(Permission.VIEW_VISITS))]
-ManageVisits = Annotated[Principal, Depends(api_permission(Permission.MANAGE_VISITS))]
-ViewAlerts = Annotated[Principal, Depends(api_permission(Permission.VIEW_ALERTS))]
-Review = Annotated[Principal, Depends(api_permission(Permission.REVIEW))]
-ViewRefusals = Annotated[Principal, Depends(api_permission(Permission.VIEW_REFUSALS))]
-ManageRefusals = Annotated[Principal, Depends(api_permission(Permission.MANAGE_REFUSALS))]
 Purpose = Annotated[str, Field(min_length=1, max_length=200)]
-RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-"""The number of an alert or a refusal (a database integer)."""
-
-
-def actor(principal: Principal) -> str:
-    """How visits and refusals name who made them (as the audit log does)."""
-    return f"account:{principal.name}"[:200]
 
 
 # Bodies -------------------------------------------------------------------------------
@@ -158,35 +145,6 @@ class RefusalIn(Body):
 
 
 # Visits -------------------------------------------------------------------------------
-
-
-def send_invitation(state: AppState, new: NewVisit) -> EmailOut:
-    """Sends the pass of a new invitation; a failure is reported, not raised: the
-    invitation stands and the pass can be printed."""
-    if new.visitor_pass is None or not new.visit.email:
-        return EmailOut(sent=False, error=None)
-    try:
-        with state.site.session() as session:
-            labels = site_labels(session, state.site.site_id)
-        send_pass(new.visit, new.visitor_pass, labels)
-    except MailError as error:
-        return EmailOut(sent=False, error=error.message)
-    return EmailOut(sent=True, error=None)
-
-
-def record_visit(
-    state: AppState,
-    create: Callable[..., NewVisit],
-    request: VisitRequest,
-    *,
-    by: str,
-    now: datetime,
-) -> NewVisit:
-    """Records a visit with ``create`` (``invite`` or ``walk_in``) in a session of its own."""
-    site = state.site
-    with site.session() as session:
-        new: NewVisit = create(session, site.site_id, site.keyring(), request, by=by, now=now)
-    return new
 
 
 @router.get("/visits", tags=["visitors"])

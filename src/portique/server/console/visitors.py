@@ -22,13 +22,12 @@ from portique.errors import BadInputError
 from portique.i18n import text
 from portique.serializers import EmailOut
 from portique.server.auth import ConsoleUser, console_form, console_page
-from portique.server.console import State, render, see_other
+from portique.server.console.pages import State, render, see_other, site_zone
 from portique.server.roles import Permission
 from portique.server.state import AppState
 from portique.server.texts import negotiate
-from portique.server.visitors_api import RowId, actor, record_visit, send_invitation
+from portique.server.visits import RowId, actor, record_visit, send_invitation
 from portique.services import parse_date
-from portique.services.snapshot import site_row
 from portique.store import PersonRow, Sites
 from portique.visitors import (
     PASS_IN_FORCE,
@@ -70,11 +69,6 @@ Field200 = Annotated[str, Form(max_length=200)]
 Short = Annotated[str, Form(max_length=20)]
 
 
-def _timezone(state: AppState) -> ZoneInfo:
-    with state.site.session() as session:
-        return ZoneInfo(site_row(session, state.site.site_id).timezone)
-
-
 def _moment(day: date, value: str, zone: ZoneInfo) -> datetime:
     """A time of day typed in a form (``HH:MM``) on ``day``, on the site's clock."""
     try:
@@ -102,7 +96,7 @@ def _visitors_page(
     status_code: int = 200,
 ) -> Response:
     now = state.now()
-    zone = _timezone(state)
+    zone = site_zone(state)
     midnight = datetime.combine(now.astimezone(zone).date(), time.min, tzinfo=zone)
     site_id = state.site.site_id
     with state.site.session() as session:
@@ -217,7 +211,7 @@ def visit_invite(
     """Invites a visitor; the pass is sent by e-mail when an address is given, and shown
     once in the answer to print."""
     try:
-        zone = _timezone(state)
+        zone = site_zone(state)
         visit_day = parse_date(day)
         visit_request = _request(
             last_name=last_name,
@@ -258,7 +252,7 @@ def visit_walk_in(
     try:
         if badge not in BADGE_CHOICES:
             raise BadInputError(text("Choix de badge invalide.", "Invalid badge choice."))
-        zone = _timezone(state)
+        zone = site_zone(state)
         until = (
             _moment(now.astimezone(zone).date(), end, zone)
             if end.strip()
@@ -356,7 +350,7 @@ def _refusals_page(
 ) -> Response:
     with state.site.session() as session:
         refusals = list_refusals(session, state.site.site_id, now=state.now(), include_ended=True)
-    today = state.now().astimezone(_timezone(state)).date()
+    today = state.now().astimezone(site_zone(state)).date()
     return render(
         request,
         "visitors_refusals.html",

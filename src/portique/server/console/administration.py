@@ -23,7 +23,7 @@ from portique.credentials import CredentialKind
 from portique.errors import BadInputError
 from portique.server import queries
 from portique.server.auth import ConsoleUser, console_form, console_page
-from portique.server.console import State, render, see_other
+from portique.server.console.pages import State, render, see_other
 from portique.server.roles import Permission
 from portique.server.state import AppState
 from portique.server.texts import negotiate, translator

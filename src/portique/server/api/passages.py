@@ -1,4 +1,4 @@
-"""The REST API under ``/api/v1``: people, credentials, consent, lanes, passages, alerts,
+"""The API of the entrance: lanes, passages (decided, listed, streamed live), alerts,
 lockdown and the on-site roster, each open to the roles whose job needs it."""
 
 from __future__ import annotations
@@ -8,27 +8,30 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
+from fastapi import Query, Request, status
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from portique.access import BadgeUid, Outcome, Presented
-from portique.credentials import CredentialKind
 from portique.errors import PortiqueError
 from portique.i18n import text
 from portique.server import queries
-from portique.server.accounts import Principal
-from portique.server.auth import api_permission
-from portique.server.errors import NotFoundError
-from portique.server.roles import Permission
-from portique.server.schemas import (
-    ConsentIn,
-    ConsentOut,
-    CredentialIn,
-    CredentialOut,
+from portique.server.api.common import (
+    Lang,
+    Lockdown,
+    RecordPassage,
+    Review,
+    State,
+    ViewAlerts,
+    ViewLanes,
+    ViewLockdown,
+    ViewPassages,
+    ViewRoster,
+    api_router,
+    who,
+)
+from portique.server.api.schemas import (
     DecisionIn,
-    ErrorOut,
-    ImportOut,
     LaneOut,
     LockdownOut,
     OfflineLaneOut,
@@ -36,188 +39,14 @@ from portique.server.schemas import (
     PassageDecisionOut,
     PassageIn,
     PassageOut,
-    PersonIn,
-    PersonOut,
-    RevocationOut,
-    RevokeIn,
     RosterOut,
-    WithdrawalOut,
-    WithdrawIn,
     ZoneCountOut,
 )
-from portique.server.state import AppState, app_state
-from portique.server.texts import negotiate
-from portique.server.uploads import read_people_file
-from portique.services import (
-    NewPerson,
-    add_person,
-    bind_badge,
-    declare_lockdown,
-    get_person,
-    grant_consent,
-    import_people,
-    issue_credential,
-    lift_lockdown,
-    list_people,
-    presented_from_text,
-    revoke_credential,
-    withdraw_consent,
-)
+from portique.server.errors import NotFoundError
+from portique.server.state import AppState
+from portique.services import declare_lockdown, lift_lockdown, presented_from_text
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422, 429, 503)
-}
-router = APIRouter(prefix="/api/v1", responses=_ERRORS)
-
-State = Annotated[AppState, Depends(app_state)]
-Lang = Annotated[str, Depends(negotiate)]
-
-
-def _who(principal: Principal) -> str:
-    return principal.name[:64]
-
-
-ViewPeople = Annotated[Principal, Depends(api_permission(Permission.VIEW_PEOPLE))]
-ManagePeople = Annotated[Principal, Depends(api_permission(Permission.MANAGE_PEOPLE))]
-ManageCredentials = Annotated[Principal, Depends(api_permission(Permission.MANAGE_CREDENTIALS))]
-ManageConsent = Annotated[Principal, Depends(api_permission(Permission.MANAGE_CONSENT))]
-ViewLanes = Annotated[Principal, Depends(api_permission(Permission.VIEW_LANES))]
-ViewPassages = Annotated[Principal, Depends(api_permission(Permission.VIEW_PASSAGES))]
-RecordPassage = Annotated[Principal, Depends(api_permission(Permission.RECORD_PASSAGE))]
-ViewAlerts = Annotated[Principal, Depends(api_permission(Permission.VIEW_ALERTS))]
-Review = Annotated[Principal, Depends(api_permission(Permission.REVIEW))]
-ViewLockdown = Annotated[Principal, Depends(api_permission(Permission.VIEW_LOCKDOWN))]
-Lockdown = Annotated[Principal, Depends(api_permission(Permission.LOCKDOWN))]
-ViewRoster = Annotated[Principal, Depends(api_permission(Permission.VIEW_ROSTER))]
-
-
-# People -------------------------------------------------------------------------------
-
-
-@router.get("/people", tags=["people"])
-def people_list(state: State, _: ViewPeople) -> list[PersonOut]:
-    with state.site.session() as session:
-        records = list_people(session, state.site.site_id, now=state.now())
-    return [PersonOut.of(record) for record in records]
-
-
-@router.get("/people/{person_id}", tags=["people"])
-def people_get(person_id: str, state: State, _: ViewPeople) -> PersonOut:
-    with state.site.session() as session:
-        return PersonOut.of(get_person(session, state.site.site_id, person_id, now=state.now()))
-
-
-@router.post("/people", status_code=status.HTTP_201_CREATED, tags=["people"])
-def people_create(body: PersonIn, state: State, _: ManagePeople) -> PersonOut:
-    now = state.now()
-    new = NewPerson(
-        body.last_name,
-        body.first_name,
-        body.birth_date,
-        body.role,
-        tuple(body.groups),
-        tuple(body.guardian_ids),
-    )
-    with state.site.session() as session:
-        person_id = add_person(session, state.site.site_id, new, now=now)
-        return PersonOut.of(get_person(session, state.site.site_id, person_id, now=now))
-
-
-@router.post("/people/import", tags=["people"])
-def people_import(
-    file: Annotated[UploadFile, File(description="The CSV export (Nom;Prénom;Né(e) le;Classe).")],
-    state: State,
-    _: ManagePeople,
-) -> ImportOut:
-    """Imports the people of a school export (CSV, ``;`` or ``,``, UTF-8 or
-    Windows-1252/Latin-1, dates dd/mm/yyyy). Lines that cannot be imported are listed
-    with their line number and reason; a file that cannot be read at all imports
-    nobody (400 ``bad_roster``)."""
-    data = read_people_file(file)
-    with state.site.session() as session:
-        report = import_people(session, state.site.site_id, data, now=state.now())
-    return ImportOut.of(report)
-
-
-# Credentials and consent --------------------------------------------------------------
-
-
-@router.post("/credentials", status_code=status.HTTP_201_CREATED, tags=["credentials"])
-def credentials_issue(
-    body: CredentialIn, state: State, lang: Lang, _: ManageCredentials
-) -> CredentialOut:
-    """Issues a credential without a face (face enrollment is done at the enrollment
-    station, never through this API)."""
-    now = state.now()
-    site_id = state.site.site_id
-    with state.site.session() as session:
-        if body.kind == "badge":
-            assert body.badge_uid is not None
-            record = bind_badge(
-                session,
-                site_id,
-                body.person_id,
-                body.badge_uid,
-                now=now,
-                valid_from=body.valid_from,
-                valid_until=body.valid_until,
-            )
-            return CredentialOut.of(record)
-        issued = issue_credential(
-            session,
-            site_id,
-            state.site.keyring(),
-            body.person_id,
-            now=now,
-            kind=CredentialKind(body.kind),
-            valid_from=body.valid_from,
-            valid_until=body.valid_until,
-            lang=lang,
-        )
-        return CredentialOut.of(issued)
-
-
-@router.post("/credentials/{credential_id}/revoke", tags=["credentials"])
-def credentials_revoke(
-    credential_id: str, body: RevokeIn, state: State, _: ManageCredentials
-) -> RevocationOut:
-    with state.site.session() as session:
-        record = revoke_credential(
-            session, state.site.site_id, credential_id, reason=body.reason, now=state.now()
-        )
-    return RevocationOut.of(record)
-
-
-@router.post("/people/{person_id}/consent", tags=["consent"])
-def consent_grant(person_id: str, body: ConsentIn, state: State, _: ManageConsent) -> ConsentOut:
-    with state.site.session() as session:
-        record = grant_consent(
-            session,
-            state.site.site_id,
-            person_id,
-            by=body.by,
-            now=state.now(),
-            giver=body.giver,
-        )
-    return ConsentOut.of(record)
-
-
-@router.post("/people/{person_id}/consent/withdraw", tags=["consent"])
-def consent_withdraw(
-    person_id: str, body: WithdrawIn, state: State, _: ManageConsent
-) -> WithdrawalOut:
-    """Withdraws the consent; every credential carrying a template is revoked at once and
-    replaced by one without template, whose code (``qr_text``) is shown only here."""
-    with state.site.session() as session:
-        record = withdraw_consent(
-            session,
-            state.site.site_id,
-            person_id,
-            by=body.by,
-            now=state.now(),
-            keyring=state.site.keyring(),
-        )
-    return WithdrawalOut.of(record)
+router = api_router(400, 401, 403, 404, 409, 422, 429, 503)
 
 
 # Lanes and passages -------------------------------------------------------------------
@@ -280,7 +109,7 @@ def passages_decide(
             session,
             state.site.site_id,
             passage_id,
-            by=_who(principal),
+            by=who(principal),
             now=state.now(),
             outcome=Outcome(body.outcome),
             comment=body.comment,
@@ -377,7 +206,7 @@ def alerts_list(state: State, lang: Lang, _: ViewAlerts) -> list[OfflineLaneOut 
 def alerts_acknowledge(passage_id: str, state: State, lang: Lang, principal: Review) -> PassageOut:
     with state.site.session() as session:
         view = queries.review_passage(
-            session, state.site.site_id, passage_id, by=_who(principal), now=state.now()
+            session, state.site.site_id, passage_id, by=who(principal), now=state.now()
         )
     return PassageOut.labelled(view, lang)
 
@@ -395,14 +224,14 @@ def lockdown_get(state: State, _: ViewLockdown) -> LockdownOut:
 def lockdown_start(state: State, principal: Lockdown) -> LockdownOut:
     """Every entry is refused from now on, until the lockdown ends."""
     with state.site.session() as session:
-        declare_lockdown(session, state.site.site_id, by=_who(principal), now=state.now())
+        declare_lockdown(session, state.site.site_id, by=who(principal), now=state.now())
         return LockdownOut.of(queries.lockdown(session, state.site.site_id))
 
 
 @router.post("/lockdown/end", tags=["lockdown"])
 def lockdown_end(state: State, principal: Lockdown) -> LockdownOut:
     with state.site.session() as session:
-        lift_lockdown(session, state.site.site_id, by=_who(principal), now=state.now())
+        lift_lockdown(session, state.site.site_id, by=who(principal), now=state.now())
         return LockdownOut.of(queries.lockdown(session, state.site.site_id))
 
 
