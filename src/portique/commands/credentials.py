@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from portique import clock
 from portique.commands.common import CommandApp, err, out, print_json
 from portique.commands.faces import JsonOption
-from portique.commands.sitedir import DirOption, open_cli_site, shown_date
+from portique.commands.sitedir import DirOption, open_cli_site, shown_date, site_timezone
 from portique.errors import BadInputError, PortiqueError
 from portique.i18n import language, text
+
+if TYPE_CHECKING:
+    from portique.services import IssuedCredential, SiteHandle
 
 credential_app = CommandApp(
     help=text(
@@ -86,15 +90,7 @@ def credential_issue(
 ) -> None:
     from portique.credentials import CredentialKind
     from portique.serializers import CredentialOut
-    from portique.services import (
-        card_format,
-        issue_credential,
-        parse_date,
-        revoke_credential,
-        write_card,
-    )
-    from portique.services.credentials import CARD_NOT_WRITTEN
-    from portique.services.snapshot import site_row
+    from portique.services import card_format, issue_credential, parse_date
 
     fmt = card_format(out_path)
     if kind not in (CredentialKind.CARD.value, CredentialKind.PHONE.value):
@@ -119,24 +115,32 @@ def credential_issue(
                 valid_until=end,
                 lang=language(),
             )
-            timezone = site_row(session, site.site_id).timezone
-        try:
-            write_card(out_path, issued.card)
-        except PortiqueError:
-            # A credential nobody holds must not stay valid.
-            with site.session() as session:
-                revoke_credential(
-                    session,
-                    site.site_id,
-                    issued.credential_id,
-                    reason=CARD_NOT_WRITTEN,
-                    now=now,
-                )
-            raise
+        _write_card(site, issued, out_path, now=now)
+        timezone = site_timezone(site)
     if as_json:
         shown = {"key": issued.key_id, "card": str(out_path), "qr_version": issued.qr_version}
         print_json({**CredentialOut.of(issued).for_cli(), **shown})
-        return
+    else:
+        _tell_issued(issued, out_path, timezone)
+
+
+def _write_card(site: SiteHandle, issued: IssuedCredential, path: Path, *, now: datetime) -> None:
+    """Writes the card of a credential just issued; if it cannot be written, revokes the
+    credential (one that nobody holds must not stay valid) and raises."""
+    from portique.services import revoke_credential, write_card
+    from portique.services.credentials import CARD_NOT_WRITTEN
+
+    try:
+        write_card(path, issued.card)
+    except PortiqueError:
+        with site.session() as session:
+            revoke_credential(
+                session, site.site_id, issued.credential_id, reason=CARD_NOT_WRITTEN, now=now
+            )
+        raise
+
+
+def _tell_issued(issued: IssuedCredential, path: Path, timezone: str) -> None:
     first, last = shown_date(issued.valid_from, timezone), shown_date(issued.valid_until, timezone)
     sealed = issued.has_template
     out.print(
@@ -148,7 +152,7 @@ def credential_issue(
             f"from {first} to {last}" + (" (face template sealed in it)." if sealed else "."),
         )
     )
-    out.print(text("Carte : ", "Card: ") + str(out_path))
+    out.print(text("Carte : ", "Card: ") + str(path))
     err.print(text("Texte du QR code (pour --qr-text) :", "QR code text (for --qr-text):"))
     out.print(issued.payload_text, soft_wrap=True)
 

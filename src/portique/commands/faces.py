@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,6 +12,9 @@ from rich.table import Table
 from portique.commands.common import CommandApp, err, out, print_json, progress_bar
 from portique.errors import PortiqueError
 from portique.i18n import number, percent, text
+
+if TYPE_CHECKING:
+    from portique.evaluation.lfw import LfwResult
 
 BackendOption = Annotated[
     str | None,
@@ -229,12 +231,9 @@ def eval_lfw(
     as_json: JsonOption = False,
 ) -> None:
     """Run the LFW View 2 protocol; help text in EVAL_LFW_HELP."""
-    from portique.biometrics.operating_points import calibrate as calibrate_points
-    from portique.biometrics.operating_points import save_operating_points
     from portique.config import get_settings
     from portique.evaluation.lfw import EngineSpec, evaluate
-    from portique.evaluation.metrics import det_curve
-    from portique.evaluation.plots import write_det_plot
+    from portique.evaluation.lfw_outputs import LfwOutputs, write_outputs
 
     settings = get_settings()
     spec = EngineSpec(
@@ -256,42 +255,16 @@ def eval_lfw(
             on_progress=lambda done: bar.advance(task, done),
             keep_subjects=scores_file is not None,
         )
-    summary = result.summary()
-    summary["seconds"] = round(time.perf_counter() - started, 1)
-    if scores_file is not None and result.subject_scores is not None:
-        summary["scores_file"] = str(result.subject_scores.save(scores_file).resolve())
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        curve = det_curve(result.genuine, result.impostor)
-        marks = {
-            f"{name} (FNMR {number(result.fnmr_at_fmr[name])})": (
-                float(name.removeprefix("fmr-")),
-                result.fnmr_at_fmr[name],
-            )
-            for name in result.fnmr_at_fmr
-        }
-        write_det_plot(
-            {f"{result.backend} / {result.model}": curve},
-            out_dir / "det.png",
-            title=f"LFW View 2 — {result.backend} ({result.images} images)",
-            marks=marks,
-        )
-        (out_dir / "summary.json").write_text(
-            json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        summary["det_plot"] = str(out_dir / "det.png")
-    if calibrate:
-        points = calibrate_points(result.impostor)
-        written = save_operating_points(
-            result.model,
-            points,
-            source=f"LFW View 2 images ({result.images}), all impostor pairs",
-            path=calibration_file,
-        )
-        summary["calibration_file"] = str(written)
+    outputs = LfwOutputs(out_dir, scores_file, calibrate, calibration_file)
+    summary = write_outputs(result, outputs, seconds=time.perf_counter() - started)
     if as_json:
         print_json(summary)
-        return
+    else:
+        _show_lfw(result, summary)
+
+
+def _show_lfw(result: LfwResult, summary: dict[str, object]) -> None:
+    """A run of LFW View 2 as a table, and the files it wrote."""
     table = Table(title=f"LFW View 2 — {result.backend} / {result.model}")
     table.add_column(text("Mesure", "Measure"))
     table.add_column(text("Valeur", "Value"), justify="right")
