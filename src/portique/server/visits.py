@@ -12,7 +12,17 @@ from fastapi import Path
 from portique.serializers import EmailOut
 from portique.server.accounts import Principal
 from portique.server.state import AppState
-from portique.visitors import MailError, NewVisit, VisitRequest, send_pass, site_labels
+from portique.visitors import (
+    MailError,
+    NewVisit,
+    ReceptionResult,
+    VisitRequest,
+    check_in,
+    check_out,
+    send_pass,
+    site_labels,
+    visit_for_pass,
+)
 
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 """The number of an alert or a refusal (a database integer)."""
@@ -50,3 +60,16 @@ def record_visit(
     with site.session() as session:
         new: NewVisit = create(session, site.site_id, site.keyring(), request, by=by, now=now)
     return new
+
+
+def receive(
+    state: AppState, *, arriving: bool, visit_id: str | None = None, qr_text: str = ""
+) -> ReceptionResult:
+    """Checks a visitor in (or out) at reception: the visit named, or else the one whose
+    pass reads ``qr_text``."""
+    site = state.site
+    change = check_in if arriving else check_out
+    with site.session() as session:
+        if visit_id is None:
+            visit_id = visit_for_pass(session, site.site_id, site.keyring(), qr_text)
+        return change(session, site.site_id, visit_id, now=state.now())

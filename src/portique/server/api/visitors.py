@@ -36,7 +36,7 @@ from portique.server.api.common import (
 )
 from portique.server.api.schemas import Body, Id, Name
 from portique.server.state import AppState
-from portique.server.visits import RowId, actor, record_visit, send_invitation
+from portique.server.visits import RowId, actor, receive, record_visit, send_invitation
 from portique.visitors import (
     WALK_IN_DURATION,
     AlertKind,
@@ -48,8 +48,6 @@ from portique.visitors import (
     VisitStatus,
     acknowledge_alert,
     add_refusal,
-    check_in,
-    check_out,
     get_visit,
     invite,
     lift_refusal,
@@ -58,7 +56,6 @@ from portique.visitors import (
     site_badge,
     site_labels,
     visit_alerts,
-    visit_for_pass,
     visit_path,
     walk_in,
 )
@@ -256,21 +253,7 @@ def visits_scan_out(body: ScanIn, state: State, _: ManageVisits) -> ReceptionOut
 
 
 def _scanned(state: AppState, body: ScanIn, *, arriving: bool) -> ReceptionOut:
-    return _receive(state, arriving=arriving, qr_text=body.qr_text)
-
-
-def _receive(
-    state: AppState, *, arriving: bool, visit_id: str | None = None, qr_text: str = ""
-) -> ReceptionOut:
-    """Checks a visitor in (or out) at reception: the visit named, or else the one whose
-    pass reads ``qr_text``."""
-    site = state.site
-    change = check_in if arriving else check_out
-    with site.session() as session:
-        if visit_id is None:
-            visit_id = visit_for_pass(session, site.site_id, site.keyring(), qr_text)
-        result = change(session, site.site_id, visit_id, now=state.now())
-    return ReceptionOut.of(result)
+    return ReceptionOut.of(receive(state, arriving=arriving, qr_text=body.qr_text))
 
 
 @router.get("/visits/{visit_id}", tags=["visitors"])
@@ -285,13 +268,13 @@ def visits_get(visit_id: str, state: State, _: ViewVisits) -> VisitPathOut:
 @router.post("/visits/{visit_id}/check-in", tags=["visitors"])
 def visits_check_in(visit_id: str, state: State, _: ManageVisits) -> ReceptionOut:
     """Checks the visitor in at reception (``pass_reused`` if already in)."""
-    return _receive(state, arriving=True, visit_id=visit_id)
+    return ReceptionOut.of(receive(state, arriving=True, visit_id=visit_id))
 
 
 @router.post("/visits/{visit_id}/check-out", tags=["visitors"])
 def visits_check_out(visit_id: str, state: State, _: ManageVisits) -> ReceptionOut:
     """Checks the visitor out: the pass opens no lane again (409 if not on site)."""
-    return _receive(state, arriving=False, visit_id=visit_id)
+    return ReceptionOut.of(receive(state, arriving=False, visit_id=visit_id))
 
 
 # The refusal list ---------------------------------------------------------------------

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from portique.access import Outcome
 from portique.errors import BadInputError
 from portique.i18n import text
 from portique.server import queries
-from portique.server.auth import ConsoleUser, console_form, console_page
-from portique.server.console.pages import State, render, see_other
+from portique.server.console.pages import Page, posting, see_other, viewing
 from portique.server.roles import Permission
 from portique.server.state import AppState
-from portique.server.texts import negotiate, translator
 from portique.services import declare_lockdown, lift_lockdown
 from portique.services.snapshot import site_row
 from portique.visitors import visit_alerts
@@ -25,13 +23,18 @@ from portique.visitors import visit_alerts
 router = APIRouter(include_in_schema=False)
 RETURN_PAGES = frozenset({"/live", "/alerts"})
 
+ViewPassages = Annotated[Page, Depends(viewing(Permission.VIEW_PASSAGES))]
+ViewAlerts = Annotated[Page, Depends(viewing(Permission.VIEW_ALERTS))]
+Review = Annotated[Page, Depends(posting(Permission.REVIEW))]
+ViewLockdown = Annotated[Page, Depends(viewing(Permission.VIEW_LOCKDOWN))]
+Lockdown = Annotated[Page, Depends(posting(Permission.LOCKDOWN))]
+ViewRoster = Annotated[Page, Depends(viewing(Permission.VIEW_ROSTER))]
+NextPage = Annotated[str, Form(alias="next", max_length=50)]
+
 
 @router.get("/live")
-def live(
-    request: Request,
-    state: State,
-    user: Annotated[ConsoleUser, Depends(console_page(Permission.VIEW_PASSAGES))],
-) -> Response:
+def live(page: ViewPassages) -> Response:
+    state = page.state
     with state.site.session() as session:
         lanes = queries.lanes(session, state.site.site_id)
         passages = queries.recent_passages(
@@ -40,14 +43,8 @@ def live(
         lockdown = queries.lockdown(session, state.site.site_id)
         offline = _offline_lanes(session, state)
     by_lane = {lane.lane_id: [p for p in passages if p.lane_id == lane.lane_id] for lane in lanes}
-    return render(
-        request,
-        "live.html",
-        user,
-        lanes=lanes,
-        by_lane=by_lane,
-        lockdown=lockdown,
-        offline=offline,
+    return page.render(
+        "live.html", lanes=lanes, by_lane=by_lane, lockdown=lockdown, offline=offline
     )
 
 
@@ -57,111 +54,87 @@ def _offline_lanes(session: Session, state: AppState) -> list[queries.OfflineLan
 
 
 @router.get("/alerts")
-def alerts(
-    request: Request,
-    state: State,
-    user: Annotated[ConsoleUser, Depends(console_page(Permission.VIEW_ALERTS))],
-) -> Response:
+def alerts(page: ViewAlerts) -> Response:
+    state = page.state
     with state.site.session() as session:
         waiting = queries.open_alerts(session, state.site.site_id)
         offline = _offline_lanes(session, state)
         visits = visit_alerts(session, state.site.site_id, now=state.now())
-    return render(
-        request, "alerts.html", user, alerts=waiting, offline=offline, visit_alerts=visits
-    )
-
-
-def _back(next_page: str) -> RedirectResponse:
-    return see_other(next_page if next_page in RETURN_PAGES else "/alerts")
+    return page.render("alerts.html", alerts=waiting, offline=offline, visit_alerts=visits)
 
 
 @router.post("/alerts/{passage_id}/acknowledge")
-def acknowledge(
-    passage_id: str,
-    state: State,
-    user: Annotated[ConsoleUser, Depends(console_form(Permission.REVIEW))],
-    next_page: Annotated[str, Form(alias="next", max_length=50)] = "/alerts",
-) -> Response:
-    with state.site.session() as session:
-        queries.review_passage(
-            session, state.site.site_id, passage_id, by=user.principal.name, now=state.now()
-        )
-    return _back(next_page)
+def acknowledge(passage_id: str, page: Review, next_page: NextPage = "/alerts") -> Response:
+    return _review(page, passage_id, next_page)
 
 
 @router.post("/passages/{passage_id}/decision")
 def decide_referral(
     passage_id: str,
-    state: State,
-    user: Annotated[ConsoleUser, Depends(console_form(Permission.REVIEW))],
+    page: Review,
     outcome: Annotated[str, Form(max_length=10)] = "",
     comment: Annotated[str, Form(max_length=500)] = "",
-    next_page: Annotated[str, Form(alias="next", max_length=50)] = "/alerts",
+    next_page: NextPage = "/alerts",
 ) -> Response:
     if outcome not in (Outcome.GRANT.value, Outcome.DENY.value):
         raise BadInputError(text("Décidez : autoriser ou refuser.", "Decide: grant or deny."))
+    return _review(page, passage_id, next_page, Outcome(outcome), comment)
+
+
+def _review(
+    page: Page,
+    passage_id: str,
+    next_page: str,
+    outcome: Outcome | None = None,
+    comment: str | None = None,
+) -> Response:
+    """Records the agent's answer (see ``queries.review_passage``), then goes back to the
+    page it came from."""
+    state = page.state
     with state.site.session() as session:
         queries.review_passage(
             session,
             state.site.site_id,
             passage_id,
-            by=user.principal.name,
+            by=page.user.principal.name,
             now=state.now(),
-            outcome=Outcome(outcome),
+            outcome=outcome,
             comment=comment,
         )
-    return _back(next_page)
+    return see_other(next_page if next_page in RETURN_PAGES else "/alerts")
 
 
 @router.get("/lockdown")
-def lockdown_page(
-    request: Request,
-    state: State,
-    user: Annotated[ConsoleUser, Depends(console_page(Permission.VIEW_LOCKDOWN))],
-) -> Response:
-    return _lockdown(request, state, user)
+def lockdown_page(page: ViewLockdown) -> Response:
+    return _lockdown(page)
 
 
-def _lockdown(
-    request: Request,
-    state: AppState,
-    user: ConsoleUser,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
-    with state.site.session() as session:
-        current = queries.lockdown(session, state.site.site_id)
-    return render(request, "lockdown.html", user, status_code, lockdown=current, error=error)
+def _lockdown(page: Page, error: str | None = None, status_code: int = 200) -> Response:
+    with page.state.site.session() as session:
+        current = queries.lockdown(session, page.state.site.site_id)
+    return page.render("lockdown.html", status_code, lockdown=current, error=error)
 
 
 @router.post("/lockdown")
 def lockdown_change(
-    request: Request,
-    state: State,
-    user: Annotated[ConsoleUser, Depends(console_form(Permission.LOCKDOWN))],
+    page: Lockdown,
     action: Annotated[str, Form(max_length=10)] = "",
     confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     if action not in ("start", "end") or confirm != "yes":
-        t = translator(negotiate(request))
-        return _lockdown(request, state, user, t("confirm_needed"), 400)
+        return _lockdown(page, page.t("confirm_needed"), 400)
     change = declare_lockdown if action == "start" else lift_lockdown
-    with state.site.session() as session:
-        change(session, state.site.site_id, by=user.principal.name, now=state.now())
+    with page.state.site.session() as session:
+        change(session, page.state.site.site_id, by=page.user.principal.name, now=page.state.now())
     return see_other("/lockdown")
 
 
 @router.get("/roster")
-def roster(
-    request: Request,
-    state: State,
-    user: Annotated[ConsoleUser, Depends(console_page(Permission.VIEW_ROSTER))],
-) -> Response:
+def roster(page: ViewRoster) -> Response:
+    state = page.state
     now = state.now()
     with state.site.session() as session:
         entries = queries.on_site(session, state.site.site_id, now=now)
         zones = queries.zone_counts(session, state.site.site_id, entries)
         site_name = site_row(session, state.site.site_id).name
-    return render(
-        request, "roster.html", user, entries=entries, zones=zones, at=now, site_name=site_name
-    )
+    return page.render("roster.html", entries=entries, zones=zones, at=now, site_name=site_name)

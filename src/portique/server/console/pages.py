@@ -7,6 +7,8 @@ the signed-in role may see.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -15,7 +17,7 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from portique.access import outcome_label, reason_label
-from portique.server.auth import ConsoleUser
+from portique.server.auth import ConsoleUser, console_form, console_page
 from portique.server.roles import Permission, Role, allowed
 from portique.server.sessions import CSRF_FIELD
 from portique.server.state import AppState, app_state
@@ -42,6 +44,48 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
 )
 
 State = Annotated[AppState, Depends(app_state)]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A console page being answered: the request, the server's state, and who asks."""
+
+    request: Request
+    state: AppState
+    user: ConsoleUser
+
+    @property
+    def lang(self) -> str:
+        return negotiate(self.request)
+
+    def t(self, key: str) -> str:
+        """The console's text ``key`` in the page's language."""
+        return translator(self.lang)(key)
+
+    def render(self, name: str, status_code: int = 200, **context: Any) -> Response:
+        """The template ``name`` for this user (see :func:`render`)."""
+        return render(self.request, name, self.user, status_code, **context)
+
+
+def viewing(permission: Permission | None) -> Callable[[Request], Page]:
+    """A dependency: the page of a signed-in user, with ``permission`` if given."""
+    user_of = console_page(permission)
+
+    def dependency(request: Request) -> Page:
+        return Page(request, app_state(request), user_of(request))
+
+    return dependency
+
+
+def posting(permission: Permission | None) -> Callable[[Request], Awaitable[Page]]:
+    """A dependency: the page of a form posted by a signed-in user, with the CSRF token
+    of the session, and with ``permission`` if given."""
+    user_of = console_form(permission)
+
+    async def dependency(request: Request) -> Page:
+        return Page(request, app_state(request), await user_of(request))
+
+    return dependency
 
 
 def render(
@@ -96,6 +140,12 @@ def site_zone(state: AppState) -> ZoneInfo:
 
 def see_other(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
+
+
+def download(content: bytes, media_type: str, name: str) -> Response:
+    """A file handed over once, to save (a card, a badge): never kept by the server."""
+    disposition = f'attachment; filename="{name}"'
+    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 def set_cookie(response: Response, state: AppState, name: str, value: str, max_age: int) -> None:

@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -21,12 +21,9 @@ from portique.credentials.card import CardFormat
 from portique.errors import BadInputError
 from portique.i18n import text
 from portique.serializers import EmailOut
-from portique.server.auth import ConsoleUser, console_form, console_page
-from portique.server.console.pages import State, render, see_other, site_zone
+from portique.server.console.pages import Page, download, posting, see_other, site_zone, viewing
 from portique.server.roles import Permission
-from portique.server.state import AppState
-from portique.server.texts import negotiate
-from portique.server.visits import RowId, actor, record_visit, send_invitation
+from portique.server.visits import RowId, actor, receive, record_visit, send_invitation
 from portique.services import parse_date
 from portique.store import PersonRow, Sites
 from portique.visitors import (
@@ -39,8 +36,6 @@ from portique.visitors import (
     acknowledge_alert,
     add_refusal,
     alerts_of_visit,
-    check_in,
-    check_out,
     get_visit,
     invite,
     lift_refusal,
@@ -50,7 +45,6 @@ from portique.visitors import (
     site_badge,
     site_labels,
     typed_refusal,
-    visit_for_pass,
     visit_path,
     walk_in,
     zone_list,
@@ -58,15 +52,17 @@ from portique.visitors import (
 
 router = APIRouter(include_in_schema=False)
 
-ViewVisits = Annotated[ConsoleUser, Depends(console_page(Permission.VIEW_VISITS))]
-ManageVisits = Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_VISITS))]
-Review = Annotated[ConsoleUser, Depends(console_form(Permission.REVIEW))]
-ViewRefusals = Annotated[ConsoleUser, Depends(console_page(Permission.VIEW_REFUSALS))]
-ManageRefusals = Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_REFUSALS))]
+ViewVisits = Annotated[Page, Depends(viewing(Permission.VIEW_VISITS))]
+ManageVisits = Annotated[Page, Depends(posting(Permission.MANAGE_VISITS))]
+Review = Annotated[Page, Depends(posting(Permission.REVIEW))]
+ViewRefusals = Annotated[Page, Depends(viewing(Permission.VIEW_REFUSALS))]
+ManageRefusals = Annotated[Page, Depends(posting(Permission.MANAGE_REFUSALS))]
 BADGE_CHOICES = ("show", "pdf")
 ALERT_RETURN_PAGES = frozenset({"/alerts", "/visitors"})
 Field200 = Annotated[str, Form(max_length=200)]
 Short = Annotated[str, Form(max_length=20)]
+HostId = Annotated[str, Form(max_length=64)]
+Zones = Annotated[list[str] | None, Form()]
 
 
 def _moment(day: date, value: str, zone: ZoneInfo) -> datetime:
@@ -80,21 +76,17 @@ def _moment(day: date, value: str, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, hour, tzinfo=zone)
 
 
-def _optional_date(value: str) -> date | None:
-    return parse_date(value) if value.strip() else None
+def _visitor(last_name: str, first_name: str, birth_date: str, email: str = "") -> Visitor:
+    """A visitor as typed in a form: the birth date only if given (for the refusal list)."""
+    born = parse_date(birth_date) if birth_date.strip() else None
+    return Visitor(last_name, first_name, born, email.strip() or None)
 
 
 # Today's visits -----------------------------------------------------------------------
 
 
-def _visitors_page(
-    request: Request,
-    state: AppState,
-    user: ConsoleUser,
-    *,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
+def _visitors_page(page: Page, error: str | None = None, status_code: int = 200) -> Response:
+    state = page.state
     now = state.now()
     zone = site_zone(state)
     midnight = datetime.combine(now.astimezone(zone).date(), time.min, tzinfo=zone)
@@ -111,13 +103,10 @@ def _visitors_page(
             .order_by(PersonRow.last_name, PersonRow.first_name)
         ).all()
         zones = Sites(session).zones(site_id)
-    current = [visit for visit in visits if visit.status in PASS_IN_FORCE]
-    return render(
-        request,
+    return page.render(
         "visitors.html",
-        user,
         status_code,
-        current=current,
+        current=[visit for visit in visits if visit.status in PASS_IN_FORCE],
         others=[visit for visit in visits if visit.status not in PASS_IN_FORCE],
         hosts=hosts,
         zones=zones,
@@ -127,32 +116,28 @@ def _visitors_page(
 
 
 @router.get("/visitors")
-def visitors(request: Request, state: State, user: ViewVisits) -> Response:
-    return _visitors_page(request, state, user)
+def visitors(page: ViewVisits) -> Response:
+    return _visitors_page(page)
 
 
 def _visit_page(
-    request: Request,
-    state: AppState,
-    user: ConsoleUser,
+    page: Page,
     visit_id: str,
     *,
     new: NewVisit | None = None,
     email: EmailOut | None = None,
     badge: bytes | None = None,
 ) -> Response:
-    site_id = state.site.site_id
-    with state.site.session() as session:
+    site_id = page.state.site.site_id
+    with page.state.site.session() as session:
         visit = get_visit(session, site_id, visit_id)
         path = visit_path(session, site_id, visit_id)
         alerts = alerts_of_visit(session, site_id, visit_id)
         labels = site_labels(session, site_id)
     issued = None if new is None else new.visitor_pass
     qr = None if issued is None or badge is not None else pass_qr_png(issued)
-    return render(
-        request,
+    return page.render(
         "visitors_visit.html",
-        user,
         201 if new is not None else 200,
         visit=visit,
         path=path,
@@ -166,173 +151,116 @@ def _visit_page(
 
 
 @router.get("/visitors/{visit_id}")
-def visit_page(visit_id: str, request: Request, state: State, user: ViewVisits) -> Response:
-    return _visit_page(request, state, user, visit_id)
-
-
-def _request(
-    *,
-    last_name: str,
-    first_name: str,
-    birth_date: str,
-    email: str,
-    purpose: str,
-    host_id: str,
-    start: datetime,
-    end: datetime,
-    zones: list[str],
-) -> VisitRequest:
-    return VisitRequest(
-        Visitor(last_name, first_name, _optional_date(birth_date), email.strip() or None),
-        purpose,
-        host_id,
-        start,
-        end,
-        tuple(zones),
-    )
+def visit_page(visit_id: str, page: ViewVisits) -> Response:
+    return _visit_page(page, visit_id)
 
 
 @router.post("/visitors/invite")
 def visit_invite(
-    request: Request,
-    state: State,
-    user: ManageVisits,
+    page: ManageVisits,
     last_name: Field200 = "",
     first_name: Field200 = "",
     birth_date: Short = "",
     email: Annotated[str, Form(max_length=254)] = "",
     purpose: Field200 = "",
-    host_id: Annotated[str, Form(max_length=64)] = "",
+    host_id: HostId = "",
     day: Short = "",
     start: Short = "",
     end: Short = "",
-    zones: Annotated[list[str] | None, Form()] = None,
+    zones: Zones = None,
 ) -> Response:
     """Invites a visitor; the pass is sent by e-mail when an address is given, and shown
     once in the answer to print."""
+    state = page.state
     try:
         zone = site_zone(state)
         visit_day = parse_date(day)
-        visit_request = _request(
-            last_name=last_name,
-            first_name=first_name,
-            birth_date=birth_date,
-            email=email,
-            purpose=purpose,
-            host_id=host_id,
-            start=_moment(visit_day, start, zone),
-            end=_moment(visit_day, end, zone),
-            zones=zones or [],
-        )
-        new = record_visit(state, invite, visit_request, by=actor(user.principal), now=state.now())
+        visitor = _visitor(last_name, first_name, birth_date, email)
+        when = _moment(visit_day, start, zone), _moment(visit_day, end, zone)
+        request = VisitRequest(visitor, purpose, host_id, *when, tuple(zones or ()))
+        new = record_visit(state, invite, request, by=actor(page.user.principal), now=state.now())
     except BadInputError as error:
-        return _visitors_page(request, state, user, error=error.message, status_code=400)
+        return _visitors_page(page, error.message, 400)
     email_out = send_invitation(state, new)
-    return _visit_page(request, state, user, new.visit.visit_id, new=new, email=email_out)
+    return _visit_page(page, new.visit.visit_id, new=new, email=email_out)
 
 
 @router.post("/visitors/walk-in")
 def visit_walk_in(
-    request: Request,
-    state: State,
-    user: ManageVisits,
+    page: ManageVisits,
     last_name: Field200 = "",
     first_name: Field200 = "",
     birth_date: Short = "",
     purpose: Field200 = "",
-    host_id: Annotated[str, Form(max_length=64)] = "",
+    host_id: HostId = "",
     end: Short = "",
-    zones: Annotated[list[str] | None, Form()] = None,
+    zones: Zones = None,
     badge: Annotated[str, Form(max_length=10)] = "show",
 ) -> Response:
     """Registers a walk-in, checked in now: the badge is shown to print, or handed over as
     a PDF for a badge printer. A visitor on the refusal list is refused and flagged."""
+    state = page.state
     now = state.now()
-    lang = negotiate(request)
     try:
         if badge not in BADGE_CHOICES:
             raise BadInputError(text("Choix de badge invalide.", "Invalid badge choice."))
         zone = site_zone(state)
-        until = (
-            _moment(now.astimezone(zone).date(), end, zone)
-            if end.strip()
-            else now + WALK_IN_DURATION
-        )
-        visit_request = _request(
-            last_name=last_name,
-            first_name=first_name,
-            birth_date=birth_date,
-            email="",
-            purpose=purpose,
-            host_id=host_id,
-            start=now,
-            end=until,
-            zones=zones or [],
-        )
-        new = record_visit(state, walk_in, visit_request, by=actor(user.principal), now=now)
+        today = now.astimezone(zone).date()
+        until = _moment(today, end, zone) if end.strip() else now + WALK_IN_DURATION
+        visitor = _visitor(last_name, first_name, birth_date)
+        request = VisitRequest(visitor, purpose, host_id, now, until, tuple(zones or ()))
+        new = record_visit(state, walk_in, request, by=actor(page.user.principal), now=now)
     except BadInputError as error:
-        return _visitors_page(request, state, user, error=error.message, status_code=400)
+        return _visitors_page(page, error.message, 400)
     if new.visitor_pass is None:
-        return _visit_page(request, state, user, new.visit.visit_id, new=new)
+        return _visit_page(page, new.visit.visit_id, new=new)
     with state.site.session() as session:
         labels = site_labels(session, state.site.site_id)
     fmt: CardFormat = "pdf" if badge == "pdf" else "png"
-    printed = site_badge(new.visit, new.visitor_pass, labels, fmt=fmt, lang=lang)
+    printed = site_badge(new.visit, new.visitor_pass, labels, fmt=fmt, lang=page.lang)
     if fmt == "pdf":
-        name = f"badge-{new.visit.visit_id}.pdf"
-        return Response(
-            printed,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
-    return _visit_page(request, state, user, new.visit.visit_id, new=new, badge=printed)
+        return download(printed, "application/pdf", f"badge-{new.visit.visit_id}.pdf")
+    return _visit_page(page, new.visit.visit_id, new=new, badge=printed)
 
 
 @router.post("/visitors/scan")
 def visit_scan(
-    request: Request,
-    state: State,
-    user: ManageVisits,
+    page: ManageVisits,
     qr_text: Annotated[str, Form(max_length=4096)] = "",
     action: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Reception's scanner typed a pass: check its visitor in or out."""
-    change = {"in": check_in, "out": check_out}.get(action)
     try:
-        if change is None:
+        if action not in ("in", "out"):
             raise BadInputError(text("Arrivée ou départ ?", "Check in or out?"))
-        with state.site.session() as session:
-            visit_id = visit_for_pass(session, state.site.site_id, state.site.keyring(), qr_text)
-            change(session, state.site.site_id, visit_id, now=state.now())
+        result = receive(page.state, arriving=action == "in", qr_text=qr_text)
     except BadInputError as error:
-        return _visitors_page(request, state, user, error=error.message, status_code=400)
-    return see_other(f"/visitors/{visit_id}")
+        return _visitors_page(page, error.message, 400)
+    return see_other(f"/visitors/{result.visit.visit_id}")
 
 
 @router.post("/visitors/{visit_id}/check-in")
-def visit_check_in(visit_id: str, state: State, user: ManageVisits) -> Response:
-    with state.site.session() as session:
-        check_in(session, state.site.site_id, visit_id, now=state.now())
+def visit_check_in(visit_id: str, page: ManageVisits) -> Response:
+    receive(page.state, arriving=True, visit_id=visit_id)
     return see_other(f"/visitors/{visit_id}")
 
 
 @router.post("/visitors/{visit_id}/check-out")
-def visit_check_out(visit_id: str, state: State, user: ManageVisits) -> Response:
-    with state.site.session() as session:
-        check_out(session, state.site.site_id, visit_id, now=state.now())
+def visit_check_out(visit_id: str, page: ManageVisits) -> Response:
+    receive(page.state, arriving=False, visit_id=visit_id)
     return see_other("/visitors")
 
 
 @router.post("/visitors/alerts/{alert_id}/acknowledge")
 def visit_alert_acknowledge(
     alert_id: RowId,
-    state: State,
-    user: Review,
+    page: Review,
     next_page: Annotated[str, Form(alias="next", max_length=50)] = "/alerts",
 ) -> Response:
+    state = page.state
     with state.site.session() as session:
         acknowledge_alert(
-            session, state.site.site_id, alert_id, by=actor(user.principal), now=state.now()
+            session, state.site.site_id, alert_id, by=actor(page.user.principal), now=state.now()
         )
     return see_other(next_page if next_page in ALERT_RETURN_PAGES else "/alerts")
 
@@ -340,39 +268,28 @@ def visit_alert_acknowledge(
 # The refusal list ---------------------------------------------------------------------
 
 
-def _refusals_page(
-    request: Request,
-    state: AppState,
-    user: ConsoleUser,
-    *,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
+def _refusals_page(page: Page, error: str | None = None, status_code: int = 200) -> Response:
+    state = page.state
     with state.site.session() as session:
         refusals = list_refusals(session, state.site.site_id, now=state.now(), include_ended=True)
-    today = state.now().astimezone(site_zone(state)).date()
-    return render(
-        request,
+    return page.render(
         "visitors_refusals.html",
-        user,
         status_code,
         refusals=refusals,
         authorities=list(RefusalAuthority),
-        today=today,
+        today=state.now().astimezone(site_zone(state)).date(),
         error=error,
     )
 
 
 @router.get("/refusals")
-def refusals(request: Request, state: State, user: ViewRefusals) -> Response:
-    return _refusals_page(request, state, user)
+def refusals(page: ViewRefusals) -> Response:
+    return _refusals_page(page)
 
 
 @router.post("/refusals")
 def refusal_add(
-    request: Request,
-    state: State,
-    user: ManageRefusals,
+    page: ManageRefusals,
     last_name: Field200 = "",
     first_name: Field200 = "",
     birth_date: Short = "",
@@ -380,6 +297,8 @@ def refusal_add(
     ordered_by: Short = "",
     until: Short = "",
 ) -> Response:
+    state = page.state
+    bad_authority = text("Autorité inconnue.", "Unknown authority.")
     try:
         refusal = typed_refusal(
             last_name,
@@ -388,21 +307,20 @@ def refusal_add(
             reason,
             ordered_by,
             until,
-            bad_authority=text("Autorité inconnue.", "Unknown authority."),
+            bad_authority=bad_authority,
         )
         with state.site.session() as session:
-            add_refusal(
-                session, state.site.site_id, refusal, by=actor(user.principal), now=state.now()
-            )
+            by = actor(page.user.principal)
+            add_refusal(session, state.site.site_id, refusal, by=by, now=state.now())
     except BadInputError as error:
-        return _refusals_page(request, state, user, error=error.message, status_code=400)
+        return _refusals_page(page, error.message, 400)
     return see_other("/refusals")
 
 
 @router.post("/refusals/{refusal_id}/lift")
-def refusal_lift(refusal_id: RowId, state: State, user: ManageRefusals) -> Response:
+def refusal_lift(refusal_id: RowId, page: ManageRefusals) -> Response:
+    state = page.state
     with state.site.session() as session:
-        lift_refusal(
-            session, state.site.site_id, refusal_id, by=actor(user.principal), now=state.now()
-        )
+        by = actor(page.user.principal)
+        lift_refusal(session, state.site.site_id, refusal_id, by=by, now=state.now())
     return see_other("/refusals")
