@@ -26,8 +26,8 @@ if TYPE_CHECKING:
         ReceptionResult,
         RefusalRecord,
         VisitEvent,
+        Visitor,
         VisitRecord,
-        VisitRequest,
     )
 
 visitor_app = CommandApp(
@@ -123,24 +123,12 @@ def _local(moment_: datetime | None, timezone: str) -> str:
     return moment_.astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y %H:%M")
 
 
-def _request(
-    *,
-    last_name: str,
-    first_name: str,
-    birth_date: str | None,
-    email: str | None,
-    purpose: str,
-    host: str,
-    start: datetime,
-    end: datetime,
-    zones: list[str] | None,
-) -> VisitRequest:
+def _visitor(last_name: str, first_name: str, birth_date: str | None, email: str | None) -> Visitor:
+    """A visitor as the options name them: the birth date only if given."""
     from portique.services import parse_date
-    from portique.visitors import Visitor, VisitRequest
+    from portique.visitors import Visitor
 
-    born = parse_date(birth_date) if birth_date else None
-    visitor = Visitor(last_name, first_name, born, email)
-    return VisitRequest(visitor, purpose, host, start, end, tuple(zones or ()))
+    return Visitor(last_name, first_name, parse_date(birth_date) if birth_date else None, email)
 
 
 def _write_pass(site: SiteHandle, new: NewVisit, path: Path) -> None:
@@ -237,31 +225,17 @@ def visitor_invite(
 ) -> None:
     from portique.serializers import EmailOut
     from portique.store.database import current_actor
-    from portique.visitors import MailError, invite, send_pass, site_labels
+    from portique.visitors import MailError, VisitRequest, invite, send_pass, site_labels
 
     email_report: EmailOut | None = None
     with open_cli_site(directory) as site:
         timezone = site_timezone(site)
-        request = _request(
-            last_name=last_name,
-            first_name=first_name,
-            birth_date=birth_date,
-            email=email,
-            purpose=purpose,
-            host=host,
-            start=_when(start, timezone, "--from"),
-            end=_when(end, timezone, "--until"),
-            zones=zones,
-        )
+        visitor = _visitor(last_name, first_name, birth_date, email)
+        when = _when(start, timezone, "--from"), _when(end, timezone, "--until")
+        request = VisitRequest(visitor, purpose, host, *when, tuple(zones or ()))
         with site.session() as session:
-            new = invite(
-                session,
-                site.site_id,
-                site.keyring(),
-                request,
-                by=current_actor(),
-                now=clock.now(),
-            )
+            keyring, by = site.keyring(), current_actor()
+            new = invite(session, site.site_id, keyring, request, by=by, now=clock.now())
             labels = site_labels(session, site.site_id)
         if out_path is not None:
             _write_pass(site, new, out_path)
@@ -320,23 +294,15 @@ def visitor_walk_in(
 ) -> None:
     from portique.services import card_format
     from portique.store.database import current_actor
-    from portique.visitors import WALK_IN_DURATION, walk_in
+    from portique.visitors import WALK_IN_DURATION, VisitRequest, walk_in
 
     now = clock.now()
     card_format(out_path)
     with open_cli_site(directory) as site:
         timezone = site_timezone(site)
-        request = _request(
-            last_name=last_name,
-            first_name=first_name,
-            birth_date=birth_date,
-            email=None,
-            purpose=purpose,
-            host=host,
-            start=now,
-            end=now + WALK_IN_DURATION if end is None else _when(end, timezone, "--until"),
-            zones=zones,
-        )
+        until = now + WALK_IN_DURATION if end is None else _when(end, timezone, "--until")
+        visitor = _visitor(last_name, first_name, birth_date, None)
+        request = VisitRequest(visitor, purpose, host, now, until, tuple(zones or ()))
         with site.session() as session:
             new = walk_in(
                 session, site.site_id, site.keyring(), request, by=current_actor(), now=now

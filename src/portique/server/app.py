@@ -29,7 +29,7 @@ from portique.server import api, console
 from portique.server.api import API_PREFIX
 from portique.server.auth import LoginRequired
 from portique.server.errors import http_status
-from portique.server.middleware import ActingAccount, RequestLanguage, SecurityHeaders
+from portique.server.middleware import RequestContext, SecurityHeaders
 from portique.server.sessions import LoginLimiter, SessionStore
 from portique.server.settings import ServerSettings
 from portique.server.state import AppState
@@ -198,6 +198,5 @@ def create_app(
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(console.package_dir("static"))), name="static")
     app.add_middleware(SecurityHeaders, plain_http=settings.plain_http)
-    app.add_middleware(ActingAccount)
-    app.add_middleware(RequestLanguage)
+    app.add_middleware(RequestContext)
     return app

@@ -65,8 +65,10 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class ActingAccount:
-    """Names who each request acts for, so the audit log attributes its writes:
+class RequestContext:
+    """Serves each request in its language (:func:`negotiate`), so that every message made
+    for it, the services' errors included, speaks the language of the page or the call;
+    and names who it acts for, so that the audit log attributes its writes:
     ``account:<username>`` for a console session, ``token:<first 12 hex digits of the
     token's SHA-256>`` for an API token (the secret itself is never recorded)."""
 
@@ -77,7 +79,8 @@ class ActingAccount:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        with acting_as(self._actor(Request(scope))):
+        request = Request(scope)
+        with speaking(negotiate(request)), acting_as(self._actor(request)):
             await self.app(scope, receive, send)
 
     @staticmethod
@@ -89,18 +92,3 @@ class ActingAccount:
         if console is not None:
             return f"account:{console.username}"
         return f"anonymous:{client_address(request)}"
-
-
-class RequestLanguage:
-    """Serves each request in its language (:func:`negotiate`), so that every message made
-    for it, the services' errors included, speaks the language of the page or the call."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        with speaking(negotiate(Request(scope))):
-            await self.app(scope, receive, send)

@@ -104,30 +104,31 @@ def credentials_issue(
 ) -> CredentialOut:
     """Issues a credential without a face (face enrollment is done at the enrollment
     station, never through this API)."""
-    now = state.now()
-    site_id = state.site.site_id
-    with state.site.session() as session:
+    site, now = state.site, state.now()
+    start, end = body.valid_from, body.valid_until
+    with site.session() as session:
         if body.kind == "badge":
             assert body.badge_uid is not None
-            record = bind_badge(
+            uid = body.badge_uid
+            badge = bind_badge(
                 session,
-                site_id,
+                site.site_id,
                 body.person_id,
-                body.badge_uid,
+                uid,
                 now=now,
-                valid_from=body.valid_from,
-                valid_until=body.valid_until,
+                valid_from=start,
+                valid_until=end,
             )
-            return CredentialOut.of(record)
+            return CredentialOut.of(badge)
         issued = issue_credential(
             session,
-            site_id,
-            state.site.keyring(),
+            site.site_id,
+            site.keyring(),
             body.person_id,
             now=now,
             kind=CredentialKind(body.kind),
-            valid_from=body.valid_from,
-            valid_until=body.valid_until,
+            valid_from=start,
+            valid_until=end,
             lang=lang,
         )
         return CredentialOut.of(issued)
@@ -146,14 +147,10 @@ def credentials_revoke(
 
 @router.post("/people/{person_id}/consent", tags=["consent"])
 def consent_grant(person_id: str, body: ConsentIn, state: State, _: ManageConsent) -> ConsentOut:
-    with state.site.session() as session:
+    site, now = state.site, state.now()
+    with site.session() as session:
         record = grant_consent(
-            session,
-            state.site.site_id,
-            person_id,
-            by=body.by,
-            now=state.now(),
-            giver=body.giver,
+            session, site.site_id, person_id, by=body.by, now=now, giver=body.giver
         )
     return ConsentOut.of(record)
 
@@ -164,13 +161,9 @@ def consent_withdraw(
 ) -> WithdrawalOut:
     """Withdraws the consent; every credential carrying a template is revoked at once and
     replaced by one without template, whose code (``qr_text``) is shown only here."""
-    with state.site.session() as session:
+    site, now = state.site, state.now()
+    with site.session() as session:
         record = withdraw_consent(
-            session,
-            state.site.site_id,
-            person_id,
-            by=body.by,
-            now=state.now(),
-            keyring=state.site.keyring(),
+            session, site.site_id, person_id, by=body.by, now=now, keyring=site.keyring()
         )
     return WithdrawalOut.of(record)
