@@ -83,22 +83,21 @@ class CommandApp(typer.Typer):
     :func:`reports_errors`: the one error handler of the command line."""
 
     def command(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:
-        register = super().command(*args, **kwargs)
-
-        def decorator(function: F) -> F:
-            register(reports_errors(function))
-            return function
-
-        return decorator
+        return _reporting(super().command(*args, **kwargs))
 
     def callback(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:
-        register = super().callback(*args, **kwargs)
+        return _reporting(super().callback(*args, **kwargs))
 
-        def decorator(function: F) -> F:
-            register(reports_errors(function))
-            return function
 
-        return decorator
+def _reporting(register: Callable[[Callable[..., Any]], Any]) -> Callable[[F], F]:
+    """A Typer registration decorator that registers the function inside
+    :func:`reports_errors` (and leaves the function itself as it is)."""
+
+    def decorator(function: F) -> F:
+        register(reports_errors(function))
+        return function
+
+    return decorator
 
 
 @contextmanager

@@ -350,39 +350,31 @@ def _report_reception(result: ReceptionResult, as_json: bool) -> None:
         raise typer.Exit(REFUSED_EXIT)
 
 
-def _receive(visit: str, directory: Path | None, as_json: bool, *, arriving: bool) -> None:
-    """Checks a visitor in (or out) at reception and reports it, as `check-in` and
-    `check-out` both do."""
-    result = _reception(visit, directory, arriving=arriving)
+CHECK_IN_HELP = text(
+    "Enregistrer l'arrivée d'un visiteur à l'accueil. Un laissez-passer déjà enregistré "
+    "sans départ lève une alerte (code 1).",
+    "Check a visitor in at reception. A pass checked in already without check-out "
+    "raises an alert (exit code 1).",
+)
+CHECK_OUT_HELP = text(
+    "Enregistrer le départ d'un visiteur : son laissez-passer n'ouvre plus aucune voie.",
+    "Check a visitor out: their pass opens no lane again.",
+)
+
+
+def visitor_reception(
+    context: typer.Context,
+    visit: VisitArgument,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Checks a visitor in (`check-in`) or out (`check-out`) at reception."""
+    result = _reception(visit, directory, arriving=context.info_name == "check-in")
     _report_reception(result, as_json)
 
 
-@visitor_app.command(
-    "check-in",
-    help=text(
-        "Enregistrer l'arrivée d'un visiteur à l'accueil. Un laissez-passer déjà enregistré "
-        "sans départ lève une alerte (code 1).",
-        "Check a visitor in at reception. A pass checked in already without check-out "
-        "raises an alert (exit code 1).",
-    ),
-)
-def visitor_check_in(
-    visit: VisitArgument, directory: DirOption = None, as_json: JsonOption = False
-) -> None:
-    _receive(visit, directory, as_json, arriving=True)
-
-
-@visitor_app.command(
-    "check-out",
-    help=text(
-        "Enregistrer le départ d'un visiteur : son laissez-passer n'ouvre plus aucune voie.",
-        "Check a visitor out: their pass opens no lane again.",
-    ),
-)
-def visitor_check_out(
-    visit: VisitArgument, directory: DirOption = None, as_json: JsonOption = False
-) -> None:
-    _receive(visit, directory, as_json, arriving=False)
+visitor_app.command("check-in", help=CHECK_IN_HELP)(visitor_reception)
+visitor_app.command("check-out", help=CHECK_OUT_HELP)(visitor_reception)
 
 
 @visitor_app.command(
@@ -521,18 +513,12 @@ def refusal_add(
     from portique.store.database import current_actor
     from portique.visitors import add_refusal, typed_refusal
 
-    refusal = typed_refusal(
-        last_name,
-        first_name,
-        birth_date,
-        reason,
-        ordered_by,
-        until,
-        bad_authority=text(
-            f"--ordered-by : {ordered_by!r} (court ou head_teacher).",
-            f"--ordered-by: {ordered_by!r} (court or head_teacher).",
-        ),
+    bad_authority = text(
+        f"--ordered-by : {ordered_by!r} (court ou head_teacher).",
+        f"--ordered-by: {ordered_by!r} (court or head_teacher).",
     )
+    typed = (last_name, first_name, birth_date, reason, ordered_by, until)
+    refusal = typed_refusal(*typed, bad_authority=bad_authority)
     with open_cli_site(directory) as site, site.session() as session:
         record = add_refusal(session, site.site_id, refusal, by=current_actor(), now=clock.now())
     if as_json:

@@ -49,9 +49,6 @@ from portique.services import declare_lockdown, lift_lockdown, presented_from_te
 router = api_router(400, 401, 403, 404, 409, 422, 429, 503)
 
 
-# Lanes and passages -------------------------------------------------------------------
-
-
 @router.get("/lanes", tags=["lanes"])
 def lanes_list(state: State, _: ViewLanes) -> list[LaneOut]:
     with state.site.session() as session:

@@ -47,9 +47,6 @@ from portique.services import (
 router = api_router(400, 401, 403, 404, 409, 422, 429, 503)
 
 
-# People -------------------------------------------------------------------------------
-
-
 @router.get("/people", tags=["people"])
 def people_list(state: State, _: ViewPeople) -> list[PersonOut]:
     with state.site.session() as session:

@@ -226,11 +226,7 @@ def visit_alerts_list(
 
 @router.post("/visits/alerts/{alert_id}/acknowledge", tags=["visitors"])
 def visit_alerts_acknowledge(alert_id: RowId, state: State, principal: Review) -> VisitAlertOut:
-    with state.site.session() as session:
-        alert = acknowledge_alert(
-            session, state.site.site_id, alert_id, by=actor(principal), now=state.now()
-        )
-    return VisitAlertOut.of(alert)
+    return VisitAlertOut.of(state.act(acknowledge_alert, alert_id, by=actor(principal)))
 
 
 class ScanIn(Body):
@@ -298,18 +294,10 @@ def refusals_add(body: RefusalIn, state: State, principal: ManageRefusals) -> Re
     refusal = NewRefusal(
         body.last_name, body.first_name, body.birth_date, body.reason, body.ordered_by, body.until
     )
-    with state.site.session() as session:
-        record = add_refusal(
-            session, state.site.site_id, refusal, by=actor(principal), now=state.now()
-        )
-    return RefusalOut.of(record)
+    return RefusalOut.of(state.act(add_refusal, refusal, by=actor(principal)))
 
 
 @router.post("/refusals/{refusal_id}/lift", tags=["refusals"])
 def refusals_lift(refusal_id: RowId, state: State, principal: ManageRefusals) -> RefusalOut:
     """Ends a refusal now; recorded in the audit log."""
-    with state.site.session() as session:
-        record = lift_refusal(
-            session, state.site.site_id, refusal_id, by=actor(principal), now=state.now()
-        )
-    return RefusalOut.of(record)
+    return RefusalOut.of(state.act(lift_refusal, refusal_id, by=actor(principal)))

@@ -124,8 +124,7 @@ def lockdown_change(
     if action not in ("start", "end") or confirm != "yes":
         return _lockdown(page, page.t("confirm_needed"), 400)
     change = declare_lockdown if action == "start" else lift_lockdown
-    with page.state.site.session() as session:
-        change(session, page.state.site.site_id, by=page.user.principal.name, now=page.state.now())
+    page.state.act(change, by=page.user.principal.name)
     return see_other("/lockdown")
 
 

@@ -257,11 +257,7 @@ def visit_alert_acknowledge(
     page: Review,
     next_page: Annotated[str, Form(alias="next", max_length=50)] = "/alerts",
 ) -> Response:
-    state = page.state
-    with state.site.session() as session:
-        acknowledge_alert(
-            session, state.site.site_id, alert_id, by=actor(page.user.principal), now=state.now()
-        )
+    page.state.act(acknowledge_alert, alert_id, by=actor(page.user.principal))
     return see_other(next_page if next_page in ALERT_RETURN_PAGES else "/alerts")
 
 
@@ -300,18 +296,9 @@ def refusal_add(
     state = page.state
     bad_authority = text("Autorité inconnue.", "Unknown authority.")
     try:
-        refusal = typed_refusal(
-            last_name,
-            first_name,
-            birth_date,
-            reason,
-            ordered_by,
-            until,
-            bad_authority=bad_authority,
-        )
-        with state.site.session() as session:
-            by = actor(page.user.principal)
-            add_refusal(session, state.site.site_id, refusal, by=by, now=state.now())
+        typed = (last_name, first_name, birth_date, reason, ordered_by, until)
+        refusal = typed_refusal(*typed, bad_authority=bad_authority)
+        state.act(add_refusal, refusal, by=actor(page.user.principal))
     except BadInputError as error:
         return _refusals_page(page, error.message, 400)
     return see_other("/refusals")
@@ -319,8 +306,5 @@ def refusal_add(
 
 @router.post("/refusals/{refusal_id}/lift")
 def refusal_lift(refusal_id: RowId, page: ManageRefusals) -> Response:
-    state = page.state
-    with state.site.session() as session:
-        by = actor(page.user.principal)
-        lift_refusal(session, state.site.site_id, refusal_id, by=by, now=state.now())
+    page.state.act(lift_refusal, refusal_id, by=actor(page.user.principal))
     return see_other("/refusals")
