@@ -45,6 +45,7 @@ from portique.privacy.readability import Readability, kandel_moles, prose_blocks
 from portique.privacy.retention import RetentionPolicy
 from portique.privacy.subject import template_environment
 from portique.privacy.vault import TemplateStore
+from portique.services.site import SiteHandle
 from portique.services.snapshot import site_row
 
 PAD_SETTING = "pad_enabled"
@@ -426,4 +427,70 @@ def record_generation(
             "pdf": all(document.pdf is not None for document in written),
         },
         at=facts.generated_at,
+    )
+
+
+@dataclass(frozen=True)
+class GeneratedDocuments:
+    """One generation: the facts it describes and the files it wrote."""
+
+    facts: NoticeFacts
+    documents: tuple[WrittenDocument, ...]
+    readability: dict[DocumentKind, Readability]
+    """The reading ease of each notice (the families' one is held to a target band)."""
+
+    def as_json(self, out_dir: Path) -> dict[str, Any]:
+        offered = {document.kind for document in self.documents}
+        return {
+            "out": str(out_dir),
+            "generated_at": self.facts.generated_at.isoformat(),
+            "configuration_version": self.facts.version,
+            "face_comparison": self.facts.face is not None,
+            "template_store": None
+            if self.facts.face is None
+            else self.facts.face.template_store.value,
+            "documents": [document.as_json() for document in self.documents],
+            "not_offered": [kind.value for kind in DocumentKind if kind not in offered],
+            "missing": list(self.facts.information.missing()),
+            "readability": {
+                kind.value: measured.as_json() for kind, measured in self.readability.items()
+            },
+        }
+
+
+NOTICES = (DocumentKind.NOTICE_FAMILIES, DocumentKind.NOTICE_STAFF, DocumentKind.NOTICE_VISITORS)
+
+
+def generate(
+    site: SiteHandle,
+    out_dir: Path,
+    *,
+    now: datetime,
+    pdf: bool = True,
+    policy: RetentionPolicy | None = None,
+    on_start: Callable[[int], None] | None = None,
+    progress: Callable[[DocumentKind], None] | None = None,
+) -> GeneratedDocuments:
+    """Writes every document the site's configuration calls for into ``out_dir`` and
+    records the generation in the audit log.
+
+    Chromium prints outside any transaction, so the site's database is never held while
+    the PDFs are made (SQLite takes its write lock for a whole transaction).
+
+    Raises:
+        BadInputError: the folder cannot be written.
+        DocumentRenderError: Chromium is missing or fails (nothing is recorded then).
+    """
+    with site.session() as session:
+        facts = gather(session, site.site_id, now=now, policy=policy)
+    rendered = render_all(facts)
+    if on_start is not None:
+        on_start(len(rendered) if pdf else 0)
+    written = write(rendered, out_dir, pdf=pdf, progress=progress)
+    with site.session() as session:
+        record_generation(session, facts, written)
+    return GeneratedDocuments(
+        facts,
+        written,
+        {document.kind: readability(document) for document in rendered if document.kind in NOTICES},
     )
