@@ -38,7 +38,6 @@ from portique.privacy.information import (
     DocumentKind,
     DocumentsStatus,
     InformationSettings,
-    information_settings,
     last_generation,
 )
 from portique.privacy.readability import Readability, kandel_moles, prose_blocks
@@ -87,12 +86,15 @@ class NoticeFacts:
     """Everything the documents print, read from the database and the configuration."""
 
     site: SiteFacts
-    information: InformationSettings
     face: FaceFacts | None
     """None: no lane compares faces, so no biometric data is processed."""
     consents_remain: bool
     """Consents still in force (face turned off since): the withdrawal form stays offered."""
     generated_at: datetime
+
+    @property
+    def information(self) -> InformationSettings:
+        return self.site.information
 
     @property
     def controller(self) -> str:
@@ -184,7 +186,6 @@ def gather(
         )
     return NoticeFacts(
         site=site,
-        information=information_settings(settings),
         face=face,
         consents_remain=site.consents_in_force > 0,
         generated_at=now,
