@@ -133,7 +133,7 @@ class NoticeFacts:
                 "template_store": face.template_store.value,
                 "pad": face.pad_in_use,
             },
-            "consents_remain": self.consents_remain,
+            "documents": [kind.value for kind in self.offered],
             "retention_days": dict(sorted(self.retention.items())),
             "information": self.information.model_dump(mode="json"),
         }

@@ -154,6 +154,8 @@ class _ProseBlocks(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.VOID:
+            if tag == "br" and self._current is not None:
+                self._current.append(" ")
             return
         self._stack.append((tag, any(name == "data-not-prose" for name, _ in attrs)))
         if tag in self.BLOCKS and self._current is None and self._inside("article"):
