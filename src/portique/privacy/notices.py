@@ -153,13 +153,10 @@ def _rates(model: str | None, operating_point: str) -> ErrorRates | None:
     point = operating_points(model).get(operating_point)
     if point is None:
         return None
-    # The calibration records the FMR; a model whose genuine comparisons were measured too
-    # carries its FNMR beside it (issue 17), read when present.
-    fnmr = getattr(point, "measured_fnmr", None)
     return ErrorRates(
         measured_fmr=point.measured_fmr,
         impostor_comparisons=point.impostor_comparisons,
-        measured_fnmr=None if fnmr is None else float(fnmr),
+        measured_fnmr=point.measured_fnmr,
     )
 
 
