@@ -65,6 +65,7 @@ def test_the_page_warns_until_generated_and_again_when_the_configuration_changes
     pdf = admin.get("/documents/files/notice-eleves-familles.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-disposition"].startswith("attachment")
     assert (server.directory / "documents" / "affiche-a4.pdf").is_file()
     with open_site(server.directory) as site, site.session() as session:
         entry = audit.entries(session, site.site_id, limit=1, newest_first=True)[0]

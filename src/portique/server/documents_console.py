@@ -217,7 +217,9 @@ def documents_contacts(
 
 @router.get("/documents/files/{name}")
 def documents_file(name: str, state: State, user: ViewDocuments) -> Response:
-    """One file of the last generation, by its exact name (``<kind>.html|.pdf``)."""
+    """One file of the last generation, by its exact name (``<kind>.html|.pdf``), as a
+    download: the documents are self-contained pages whose inline style the console's
+    content security policy would block, and they are meant to be printed."""
     stem, dot, suffix = name.rpartition(".")
     if stem not in KNOWN or f"{dot}{suffix}" not in MEDIA_TYPES:
         raise HTTPException(status_code=404)
@@ -228,5 +230,4 @@ def documents_file(name: str, state: State, user: ViewDocuments) -> Response:
         path,
         media_type=MEDIA_TYPES[f".{suffix}"],
         filename=path.name,
-        content_disposition_type="inline",
     )
