@@ -309,16 +309,18 @@ def dpia(
     as_json: JsonOption = False,
 ) -> None:
     """Generate the DPIA draft; help text in DPIA_HELP."""
-    from portique.privacy import audit
+    from portique.privacy import audit, notices
     from portique.privacy.dpia import gather, render_dpia, render_png, render_record
 
     try:
         with open_cli_site(directory) as site, site.session() as session:
             backend = "PostgreSQL" if not site.database.is_sqlite else "SQLite"
-            facts = gather(session, site.site_id, now=clock.now(), database=backend)
-            written = [_write(out_file, render_dpia(facts))]
+            now = clock.now()
+            facts = gather(session, site.site_id, now=now, database=backend)
+            documents = notices.status(notices.gather(session, site.site_id, now=now), session)
+            written = [_write(out_file, render_dpia(facts, documents))]
             if record_file is not None:
-                written.append(_write(record_file, render_record(facts)))
+                written.append(_write(record_file, render_record(facts, documents)))
             images = [] if png_dir is None else render_png(out_file, png_dir)
             audit.record(
                 session,

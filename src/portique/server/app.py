@@ -29,7 +29,14 @@ from portique.config import get_settings
 from portique.errors import PortiqueError
 from portique.i18n import error_headline, text
 from portique.privacy.retention import purge_periodically
-from portique.server import administration, api, console, visitors_api, visitors_console
+from portique.server import (
+    administration,
+    api,
+    console,
+    documents_console,
+    visitors_api,
+    visitors_console,
+)
 from portique.server.auth import (
     SESSION_COOKIE,
     LoginLimiter,
@@ -288,6 +295,7 @@ def create_app(
     app.include_router(administration.router)
     app.include_router(visitors_api.router)
     app.include_router(visitors_console.router)
+    app.include_router(documents_console.router)
     app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
     app.add_middleware(SecurityHeaders, plain_http=settings.plain_http)
     app.add_middleware(ActingAccount)
