@@ -131,18 +131,12 @@ def person_import(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    from portique.files import read_input_file
     from portique.services import import_people
+    from portique.services.roster import MAX_ROSTER_BYTES
 
     try:
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise BadInputError(
-                text(
-                    f"{file} : lecture impossible ({exc.strerror or exc}).",
-                    f"{file}: cannot be read ({exc.strerror or exc}).",
-                )
-            ) from None
+        data = read_input_file(file, max_bytes=MAX_ROSTER_BYTES)
         with open_cli_site(directory) as site, site.session() as session:
             report = import_people(session, site.site_id, data, now=clock.now())
     except PortiqueError as error:

@@ -28,6 +28,9 @@ HEADER_SEARCH_LINES = 10
 """The header is looked for in the first lines that are not blank."""
 MAX_NAME_LENGTH = 200
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+SHOWN_COLUMNS = 6
+SHOWN_CELL_LENGTH = 24
+"""How much of a header that names no required column an error message shows."""
 
 # Header cells are compared without accents, case, spaces or punctuation: "Né(e) le" is "neele".
 _COLUMNS: dict[str, tuple[str, ...]] = {
@@ -218,7 +221,9 @@ def _columns(header: list[str]) -> dict[str, int]:
     missing = [field for field in _REQUIRED if field not in found]
     if missing:
         shown = ", ".join(_COLUMN_LABELS[field] for field in missing)
-        seen = ", ".join(repr(cell) for cell in header) or "—"
+        # A hostile file's "header" can be anything: show a little of it, escaped.
+        cells = [repr(cell[:SHOWN_CELL_LENGTH]) for cell in header[:SHOWN_COLUMNS]]
+        seen = ", ".join(cells + (["…"] if len(header) > SHOWN_COLUMNS else [])) or "—"
         raise RosterFormatError(
             text(
                 f"Colonne(s) manquante(s) : {shown} (colonnes trouvées : {seen}). "
