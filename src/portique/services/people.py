@@ -94,6 +94,7 @@ class ImportReport:
 def _group_id(session: Session, site: SiteRow, name: str, created: list[str]) -> str:
     """The id of the group called ``name`` (or with that id), made when it is new."""
     sites = Sites(session)
+    name = check_name(name, text("Classe", "Class"))
     group_id = slug(name) or "groupe"
     if sites.group(site.site_id, group_id) is None:
         sites.add_group(

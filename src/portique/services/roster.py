@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from portique.access import Role
+from portique.access.names import name_problem
+from portique.dates import DateRangeError, check_date
 from portique.i18n import text
 from portique.services.errors import PersonInputError, RosterFormatError
 
@@ -109,9 +111,10 @@ def parse_date(value: str) -> date:
         match = pattern.fullmatch(cleaned)
         if match:
             try:
-                return date(int(match["y"]), int(match["m"]), int(match["d"]))
+                day = date(int(match["y"]), int(match["m"]), int(match["d"]))
             except ValueError:
                 break
+            return check_date(day, text("date", "date"))
     raise PersonInputError(
         text(
             f"date invalide : « {value} » (attendu jj/mm/aaaa)",
@@ -132,6 +135,10 @@ def check_birth_date(born: date, today: date) -> date:
 
 
 def check_name(value: str, what: str) -> str:
+    """``value`` with its spaces tidied, if it can be a name (see ``access.names``)."""
+    problem = name_problem(value, what)
+    if problem is not None:
+        raise PersonInputError(problem)
     cleaned = " ".join(value.split())
     if not cleaned:
         raise PersonInputError(text(f"{what} manquant", f"{what} missing"))
@@ -288,7 +295,7 @@ def read_roster(data: bytes, *, today: date) -> Roster:
                 continue
             try:
                 rows.append(_row(record, columns, start, today))
-            except PersonInputError as error:
+            except (PersonInputError, DateRangeError) as error:
                 rejected.append(RejectedRow(start, error.message))
     except csv.Error as exc:
         raise RosterFormatError(
