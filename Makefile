@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the browser tests and printable cards need (Chromium, DejaVu fonts).
-DEBIAN_PACKAGES := chromium fonts-dejavu-core
+# Debian packages the browser tests and printable cards need (Chromium, DejaVu fonts), and
+# ICU with its build tools for PyICU (Unicode confusables for the refusal list).
+DEBIAN_PACKAGES := chromium fonts-dejavu-core libicu-dev pkg-config g++
 system-deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
