@@ -11,6 +11,7 @@ from portique.commands import (
     assessment,
     credentials,
     demo,
+    documents,
     faces,
     lane,
     models,
@@ -97,6 +98,8 @@ app.command("purge", help=privacy.PURGE_HELP)(privacy.purge)
 app.add_typer(privacy.subject_app, name="subject")
 app.command("dpia", help=privacy.DPIA_HELP)(privacy.dpia)
 app.add_typer(privacy.privacy_app, name="privacy")
+privacy.privacy_app.command("contacts", help=documents.CONTACTS_HELP)(documents.contacts)
+app.command("documents", help=documents.DOCUMENTS_HELP)(documents.documents)
 
 app.command("simulate", help=assessment.SIMULATE_HELP)(assessment.simulate_command)
 app.command("report", help=assessment.REPORT_HELP)(assessment.report_command)

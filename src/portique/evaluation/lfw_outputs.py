@@ -52,6 +52,7 @@ def write_outputs(result: LfwResult, outputs: LfwOutputs, *, seconds: float) -> 
             calibrate(result.impostor),
             source=f"LFW View 2 images ({result.images}), all impostor pairs",
             path=outputs.calibration_file,
+            fnmr=result.fnmr_at_fmr,
         )
         summary["calibration_file"] = str(written)
     return summary

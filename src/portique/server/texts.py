@@ -27,6 +27,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "lockdown": ("Mise en sûreté", "Lockdown"),
     "roster": ("Liste des présents", "On-site roster"),
     "people": ("Personnes", "People"),
+    "documents": ("Documents", "Documents"),
     "lane": ("Voie", "Lane"),
     "time": ("Heure", "Time"),
     "decision": ("Décision", "Decision"),

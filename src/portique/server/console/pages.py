@@ -41,6 +41,7 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
     ("/people/import", "import", Permission.MANAGE_PEOPLE),
     ("/lanes", "lanes_timetables", Permission.VIEW_SITE),
     ("/refusals", "refusals", Permission.VIEW_REFUSALS),
+    ("/documents", "documents", Permission.MANAGE_DOCUMENTS),
 )
 
 State = Annotated[AppState, Depends(app_state)]
