@@ -14,6 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException
 from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel, Field
 
 from portique.errors import BadInputError
 from portique.privacy import notices
@@ -173,31 +174,25 @@ def documents_generate(page: ManageDocuments) -> Response:
     return see_other("/documents")
 
 
+class ContactsForm(BaseModel):
+    """The contacts form of the Documents page; the outside recipients one per line."""
+
+    controller: str = Field("", max_length=FIELD)
+    controller_address: str = Field("", max_length=FIELD)
+    dpo: str = Field("", max_length=FIELD)
+    dpo_email: str = Field("", max_length=FIELD)
+    dpo_address: str = Field("", max_length=FIELD)
+    notice_url: str = Field("", max_length=FIELD)
+    recipients: str = Field("", max_length=12 * 210)
+
+
 @router.post("/documents/contacts")
-def documents_contacts(
-    page: ManageDocuments,
-    controller: Annotated[str, Form(max_length=FIELD)] = "",
-    controller_address: Annotated[str, Form(max_length=FIELD)] = "",
-    dpo: Annotated[str, Form(max_length=FIELD)] = "",
-    dpo_email: Annotated[str, Form(max_length=FIELD)] = "",
-    dpo_address: Annotated[str, Form(max_length=FIELD)] = "",
-    notice_url: Annotated[str, Form(max_length=FIELD)] = "",
-    recipients: Annotated[str, Form(max_length=12 * 210)] = "",
-) -> Response:
+def documents_contacts(page: ManageDocuments, form: Annotated[ContactsForm, Form()]) -> Response:
     """Stores what the documents say of the controller, the DPO, the full notice's address
     and the outside recipients (one per line)."""
     try:
-        information = parse_information(
-            {
-                "controller": controller,
-                "controller_address": controller_address,
-                "dpo": dpo,
-                "dpo_email": dpo_email,
-                "dpo_address": dpo_address,
-                "notice_url": notice_url,
-                "recipients": tuple(recipients.splitlines()),
-            }
-        )
+        recipients = tuple(form.recipients.splitlines())
+        information = parse_information({**form.model_dump(), "recipients": recipients})
         with page.state.site.session() as session:
             set_information(site_row(session, page.state.site.site_id), information)
     except BadInputError as error:
