@@ -104,9 +104,22 @@ def _when(value: str, timezone: str, what: str) -> datetime:
 
 
 def _visit_json(visit: VisitRecord) -> dict[str, Any]:
+    """A visit as the commands print it (the API's shape, with the earlier keys)."""
     from portique.serializers import VisitOut
 
     return VisitOut.of(visit).for_cli()
+
+
+def _event_json(event: VisitEvent) -> dict[str, Any]:
+    from portique.serializers import VisitEventOut
+
+    return VisitEventOut.of(event).for_cli()
+
+
+def _refusal_json(refusal: RefusalRecord) -> dict[str, Any]:
+    from portique.serializers import RefusalOut
+
+    return RefusalOut.of(refusal).for_cli()
 
 
 def _table(title: str, *headings: str) -> Table:
@@ -421,12 +434,6 @@ def visitor_list(
     out.print(table)
 
 
-def _event_json(event: VisitEvent) -> dict[str, Any]:
-    from portique.serializers import VisitEventOut
-
-    return VisitEventOut.of(event).for_cli()
-
-
 @visitor_app.command(
     "path",
     help=text(
@@ -472,12 +479,6 @@ def visitor_path(
 
 
 # The refusal list ---------------------------------------------------------------------
-
-
-def _refusal_json(refusal: RefusalRecord) -> dict[str, Any]:
-    from portique.serializers import RefusalOut
-
-    return RefusalOut.of(refusal).for_cli()
 
 
 @refusal_app.command(
