@@ -194,6 +194,16 @@ def issue_credential(
         FaceNotAllowedError: faces given without consent, or the site opted out.
         BiometricInputError: a photo without a usable face.
     """
+    if kind is CredentialKind.PHONE:
+        raise BadInputError(
+            text(
+                "Un titre sur téléphone s'enrôle depuis le téléphone : donnez à la personne "
+                "un lien d'enrôlement (`portique credential phone-link`, ou sa fiche dans la "
+                "console).",
+                "A phone pass is enrolled from the phone: give the person an enrolment link "
+                "(`portique credential phone-link`, or their page in the console).",
+            )
+        )
     site = site_row(session, site_id)
     person = active_person_row(session, site_id, person_id)
     if window is None:
@@ -264,21 +274,7 @@ def issue_credential(
         fmt=card,
         lang=lang,
     )
-    Credentials(session).add(
-        CredentialRow(
-            credential_id=credential_id,
-            site_id=site_id,
-            person_id=person_id,
-            kind=kind.value,
-            valid_from=claims.valid_from,
-            valid_until=claims.valid_until,
-            key_id=claims.key_id,
-            status=ACTIVE,
-            issued_at=now,
-            has_template=claims.has_template,
-        )
-    )
-    Sites(session).bump_version(site_id)
+    record_credential(session, claims, now=now)
     return IssuedCredential(
         credential_id=credential_id,
         person_id=person_id,
@@ -292,6 +288,26 @@ def issue_credential(
         card=card_bytes,
         card_format=card,
     )
+
+
+def record_credential(session: Session, claims: Claims, *, now: datetime) -> None:
+    """Keeps the metadata of a credential just signed (never its payload) and tells the
+    lanes that the site changed."""
+    Credentials(session).add(
+        CredentialRow(
+            credential_id=claims.credential_id,
+            site_id=claims.site_id,
+            person_id=claims.person_id,
+            kind=claims.kind.value,
+            valid_from=claims.valid_from,
+            valid_until=claims.valid_until,
+            key_id=claims.key_id,
+            status=ACTIVE,
+            issued_at=now,
+            has_template=claims.has_template,
+        )
+    )
+    Sites(session).bump_version(claims.site_id)
 
 
 def write_card(path: Path, card: bytes) -> None:

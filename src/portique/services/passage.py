@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +26,7 @@ from portique.access import (
     Decision,
     FaceOutcome,
     Passage,
+    PolicySnapshot,
     Presented,
     QrPayload,
     Reason,
@@ -35,9 +36,12 @@ from portique.access import (
 from portique.config import get_settings
 from portique.credentials import (
     Claims,
+    CodeStamp,
     CredentialError,
+    CredentialKind,
     InvalidBadgeUidError,
     Keyring,
+    credential_payload,
     normalize_badge_uid,
     open_credential_template,
     payload_from_text,
@@ -46,6 +50,7 @@ from portique.credentials import (
 from portique.credentials.qr import decode_qr_file
 from portique.privacy.vault import vault_lookup
 from portique.services.credentials import FaceEngineFactory, default_face_engine
+from portique.services.phone import remember_code, used_codes
 from portique.services.policy_json import face_choice
 from portique.services.site import SiteHandle
 from portique.services.snapshot import SnapshotCache, build_snapshot, record_passage, site_row
@@ -147,6 +152,11 @@ class Gate:
         site_id = self.site.site_id
         with self.site.session() as session:
             claims, scope = self._holder(session, presented)
+            seen = (
+                used_codes(session, site_id, claims.credential_id, now=at)
+                if claims is not None and claims.kind is CredentialKind.PHONE
+                else frozenset()
+            )
             snapshot = build_snapshot(
                 session,
                 site_id,
@@ -154,6 +164,7 @@ class Gate:
                 verifiers=self._verifiers,
                 person_ids=scope,
                 cache=self._cache,
+                seen_codes=seen,
             )
             passage = Passage(lane_id, at, presented)
             outcome = None
@@ -167,6 +178,7 @@ class Gate:
             # Loading the face models happens once per process, not once per passage.
             warmup = self._warmup_s - warmup_before
             latency_ms = (time.perf_counter() - started - warmup) * 1000.0
+            decision = self._use_code(session, snapshot, passage, decision)
             lane = snapshot.lanes.get(lane_id)
             passage_id = record_passage(
                 session,
@@ -183,11 +195,25 @@ class Gate:
             passage_id=passage_id,
         )
 
+    def _use_code(
+        self, session: Session, snapshot: PolicySnapshot, passage: Passage, decision: Decision
+    ) -> Decision:
+        """Keeps a phone pass's living code as used, so that it opens only once; a code
+        another passage used at the same moment makes this one a replay."""
+        if decision.code_time is None or decision.credential_id is None:
+            return decision
+        stamp = CodeStamp(decision.credential_id, decision.code_time)
+        if remember_code(session, self.site.site_id, stamp, now=passage.time):
+            return decision
+        seen = replace(snapshot, seen_codes=snapshot.seen_codes | {stamp})
+        return decide(seen, passage)
+
     def _holder(self, session: Session, presented: Presented) -> tuple[Claims | None, set[str]]:
         """Who the credential names, so only their rows are loaded; nobody if unreadable."""
         if isinstance(presented, QrPayload):
             try:
-                claims = verify_credential(presented.data, self._verifiers, self.site.site_id)
+                payload = credential_payload(presented.data)
+                claims = verify_credential(payload, self._verifiers, self.site.site_id)
             except CredentialError:
                 return None, set()
             return claims, {claims.person_id}

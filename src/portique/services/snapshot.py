@@ -31,7 +31,7 @@ from portique.access import (
     VisitorPass,
     Zone,
 )
-from portique.credentials import Revocation, RevocationList
+from portique.credentials import CodeStamp, Revocation, RevocationList
 from portique.dates import check_moment
 from portique.i18n import text
 from portique.services.errors import SiteNotFoundError
@@ -265,6 +265,7 @@ def build_snapshot(
     verifiers: Mapping[str, Ed25519PublicKey],
     person_ids: Collection[str] | None = None,
     cache: SnapshotCache | None = None,
+    seen_codes: Collection[CodeStamp] = (),
 ) -> PolicySnapshot:
     """The policy snapshot of a site at ``now``, for ``decide``.
 
@@ -274,7 +275,8 @@ def build_snapshot(
     for the holder of one credential needs nothing else, and the engine treats anyone
     left out as unknown. ``now`` bounds the last passages used for anti-passback.
     ``cache`` keeps what was read at the site's current snapshot version for the next
-    call (see :class:`SnapshotCache`).
+    call (see :class:`SnapshotCache`). ``seen_codes``: the phone pass codes already used
+    (``services.phone.used_codes``).
     """
     version = Sites(session).version(site_id)
     cache = cache if cache is not None else SnapshotCache()
@@ -315,6 +317,7 @@ def build_snapshot(
             for person_id, (direction, when) in last.items()
         },
         lockdown=policy.lockdown,
+        seen_codes=seen_codes,
     )
 
 
