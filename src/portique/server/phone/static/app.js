@@ -53,7 +53,7 @@ const TEXTS = {
     unsupported_title: "Navigateur non pris en charge",
     unsupported_help:
       "Ce navigateur ne sait pas garder une clé secrète. Ouvrez le lien avec un navigateur récent (Chrome, Firefox, Safari), sur une adresse https.",
-    other_lang: "English",
+    language_name: "Français",
     date_locale: "fr-FR",
   },
   en: {
@@ -85,7 +85,7 @@ const TEXTS = {
     unsupported_title: "Browser not supported",
     unsupported_help:
       "This browser cannot keep a secret key. Open the link in a recent browser (Chrome, Firefox, Safari), at an https address.",
-    other_lang: "Français",
+    language_name: "English",
     date_locale: "en-GB",
   },
 };
@@ -114,7 +114,7 @@ function applyLanguage() {
     element.textContent = t(element.dataset.t);
   }
   const other = state.lang === "fr" ? "en" : "fr";
-  $("lang").textContent = TEXTS[other].other_lang;
+  $("lang").textContent = TEXTS[other].language_name;
   $("lang").lang = other;
   if (state.pass) showPass(state.pass);
 }
