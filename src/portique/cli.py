@@ -17,6 +17,7 @@ from portique.commands import (
     passage,
     people,
     privacy,
+    registers,
     server,
     site,
     visitors,
@@ -101,6 +102,10 @@ app.command("purge", help=privacy.PURGE_HELP)(privacy.purge)
 app.add_typer(privacy.subject_app, name="subject")
 app.command("dpia", help=privacy.DPIA_HELP)(privacy.dpia)
 app.add_typer(privacy.privacy_app, name="privacy")
+
+app.add_typer(registers.import_app, name="import")
+app.command("uai", help=registers.UAI_HELP)(registers.uai)
+app.add_typer(registers.departures_app, name="departures")
 
 app.command("simulate", help=assessment.SIMULATE_HELP)(assessment.simulate_command)
 app.command("report", help=assessment.REPORT_HELP)(assessment.report_command)

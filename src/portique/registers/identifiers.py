@@ -14,23 +14,20 @@ import enum
 import hashlib
 import hmac
 import os
-import re
 import secrets
 import stat
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from portique.errors import BadInputError, ConfigurationError
+from portique.errors import ConfigurationError
 from portique.i18n import text
+from portique.services.site import UAI_PATTERN, normalize_uai
 from portique.services.snapshot import site_row
 
 REGISTER_KEY_FILE = "register.key"
 KEY_BYTES = 32
 UAI_SETTING = "uai"
-_UAI = re.compile(r"[0-9]{3}[0-9AB][0-9]{3}[A-Z]")
-"""A UAI (formerly RNE): department (``013``, Corsica ``02A``/``02B`` as ``0…A``), a
-number, a check letter."""
 
 
 class RegisterIdKind(enum.StrEnum):
@@ -113,24 +110,6 @@ def _write_new_key(path: Path) -> None:
         handle.write(secrets.token_bytes(KEY_BYTES))
 
 
-def normalize_uai(value: str) -> str:
-    """A UAI written in capitals, checked for its shape.
-
-    Raises:
-        BadInputError: not a UAI (seven characters and a letter, like 0130001A).
-    """
-    uai = "".join(value.split()).upper()
-    if not _UAI.fullmatch(uai):
-        raise BadInputError(
-            text(
-                f"« {value} » n'est pas un code UAI (sept caractères et une lettre, "
-                "par exemple 0130001A).",
-                f"{value!r} is not a UAI code (seven characters and a letter, e.g. 0130001A).",
-            )
-        )
-    return uai
-
-
 def site_uai(session: Session, site_id: str) -> str | None:
     """The establishment code of the site: its ``uai`` setting, else its id when the id
     is a UAI (``portique init --site-id 0130001A``), else None."""
@@ -138,7 +117,7 @@ def site_uai(session: Session, site_id: str) -> str | None:
     configured = site.settings.get(UAI_SETTING)
     if isinstance(configured, str) and configured:
         return configured
-    return site.site_id.upper() if _UAI.fullmatch(site.site_id.upper()) else None
+    return site.site_id.upper() if UAI_PATTERN.fullmatch(site.site_id.upper()) else None
 
 
 def set_site_uai(session: Session, site_id: str, uai: str) -> str:

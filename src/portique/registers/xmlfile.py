@@ -16,6 +16,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element, ParseError
@@ -136,7 +137,9 @@ def _from_archive(data: bytes, name: str, choose: MemberChooser | None) -> tuple
             )
         with archive.open(info) as stream:
             content = stream.read(MAX_XML_BYTES + 1)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
+    ) as exc:  # fmt: skip
         raise RegisterFormatError(
             text(
                 f"{name} : archive ZIP tronquée ou illisible ({exc}). Téléchargez l'export "

@@ -1,0 +1,330 @@
+"""Register commands: `portique import siecle|sts|timetable`, `portique uai`,
+`portique departures ...`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from portique.commands.common import err, fail, out, print_json, progress_bar
+from portique.commands.faces import JsonOption
+from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
+from portique.errors import BadInputError, PortiqueError
+from portique.i18n import text
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from portique.registers.plan import PupilPlan
+    from portique.registers.sync import SyncReport
+
+import_app = typer.Typer(
+    help=text(
+        "Importer les registres de l'établissement : élèves et responsables (SIECLE), "
+        "personnels et divisions (STS-Web), emplois du temps (EDT ou CSV).",
+        "Import the school's registers: pupils and guardians (SIECLE), staff and divisions "
+        "(STS-Web), timetables (EDT or CSV).",
+    ),
+    no_args_is_help=True,
+)
+departures_app = typer.Typer(
+    help=text(
+        "Départs d'élèves : titres révoqués à la sortie, alerte des agents.",
+        "Pupils leaving: credentials revoked as they leave, agents alerted.",
+    ),
+    no_args_is_help=True,
+)
+
+DryRunOption = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help=text(
+            "Montrer ce que l'import ferait (ajouts, changements, départs) sans rien écrire.",
+            "Show what the import would do (added, changed, left) without writing anything.",
+        ),
+    ),
+]
+SHOWN_ROWS = 40
+"""Rows of each section shown on screen (JSON never lists people: counts only)."""
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of an export given on the command line, size-capped before reading."""
+    from portique.registers.xmlfile import MAX_XML_BYTES
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_XML_BYTES:
+            raise BadInputError(
+                text(
+                    f"{path.name} : fichier trop volumineux ({size:,} octets).",
+                    f"{path.name}: file too large ({size:,} bytes).",
+                )
+            )
+        with path.open("rb") as handle:
+            return handle.read(MAX_XML_BYTES + 1)
+    except OSError as exc:
+        raise BadInputError(
+            text(
+                f"{path} : lecture impossible ({exc.strerror or exc}).",
+                f"{path}: cannot be read ({exc.strerror or exc}).",
+            )
+        ) from None
+
+
+@import_app.command(
+    "siecle",
+    help=text(
+        "Synchroniser les élèves avec l'export SIECLE « élèves » (ElevesSansAdresses.xml ou "
+        "ElevesAvecAdresses.xml, seul ou dans l'archive ExportXML_….zip) et, avec "
+        "--responsables, leurs représentants légaux. Les élèves sont retrouvés par leur "
+        "identifiant du registre (jamais conservé en clair) ; un élève dont la date de sortie "
+        "est passée, ou absent d'un export complet, perd aussitôt tous ses titres d'accès. "
+        "Un fichier d'un autre établissement est refusé.",
+        "Synchronise the pupils with SIECLE's pupils export (ElevesSansAdresses.xml or "
+        "ElevesAvecAdresses.xml, alone or in the ExportXML_….zip archive) and, with "
+        "--responsables, their legal guardians. Pupils are matched by their register number "
+        "(never stored in clear); a pupil whose leaving date has passed, or who is missing "
+        "from a complete export, loses every credential at once. A file of another "
+        "establishment is refused.",
+    ),
+)
+def import_siecle(
+    eleves: Annotated[
+        Path, typer.Argument(help=text("Export « élèves » (XML ou ZIP).", "Pupils export."))
+    ],
+    responsables: Annotated[
+        Path | None,
+        typer.Option(
+            "--responsables",
+            help=text(
+                "Export « responsables » (ResponsablesAvecAdresses.xml, XML ou ZIP).",
+                "Guardians export (ResponsablesAvecAdresses.xml, XML or ZIP).",
+            ),
+        ),
+    ] = None,
+    dry_run: DryRunOption = False,
+    partial: Annotated[
+        bool,
+        typer.Option(
+            "--partial",
+            help=text(
+                "L'export ne contient qu'une partie des élèves : un absent n'est pas un départ.",
+                "The export holds only some pupils: someone missing has not left.",
+            ),
+        ),
+    ] = False,
+    allow_mass_departure: Annotated[
+        bool,
+        typer.Option(
+            "--allow-mass-departure",
+            help=text(
+                "Accepter qu'un export fasse partir plus de la moitié des élèves.",
+                "Accept an export that makes more than half of the pupils leave.",
+            ),
+        ),
+    ] = False,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.registers.sync import read_register, sync_register
+
+    try:
+        files = read_register(
+            read_input(eleves),
+            None if responsables is None else read_input(responsables),
+            pupils_name=eleves.name,
+            guardians_name=responsables.name if responsables else "",
+        )
+        with open_cli_site(directory) as site, ExitStack() as bars:
+            when = moment(at, site_timezone(site))
+            with site.session() as session:
+                report = sync_register(
+                    session,
+                    site.site_id,
+                    site.keys_dir,
+                    files,
+                    now=when,
+                    dry_run=dry_run,
+                    complete=not partial,
+                    allow_mass_departure=allow_mass_departure,
+                    progress=None if as_json else lazy_progress(bars, text("Élèves", "Pupils")),
+                )
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(report.as_json())
+        return
+    show_report(report)
+
+
+def lazy_progress(bars: ExitStack, description: str) -> Callable[[int, int], None]:
+    """A progress callback whose bar appears at its first call (a refused file shows its
+    one error line, no bar)."""
+    shown: list[Progress] = []
+
+    def update(done: int, total: int) -> None:
+        if not shown:
+            shown.append(bars.enter_context(progress_bar(description)))
+        bar = shown[0]
+        bar.update(bar.task_ids[0], completed=done, total=total)
+
+    return update
+
+
+def show_report(report: SyncReport) -> None:
+    """The import's summary, then who is added, changed and gone, on screen."""
+    counts = report.as_json()
+    head = text("Aperçu (rien n'a été écrit) : ", "Preview (nothing was written): ")
+    out.print(
+        (head if report.dry_run else "")
+        + text(
+            f"{counts['added']} ajouté(s), {counts['updated']} modifié(s), "
+            f"{counts['left']} parti(s), {counts['unchanged']} inchangé(s), "
+            f"{counts['revoked']} titre(s) révoqué(s).",
+            f"{counts['added']} added, {counts['updated']} changed, {counts['left']} left, "
+            f"{counts['unchanged']} unchanged, {counts['revoked']} credential(s) revoked.",
+        )
+    )
+    for title, rows in (
+        (text("Ajoutés", "Added"), report.added),
+        (text("Modifiés", "Changed"), report.updated),
+        (text("Partis", "Left"), report.left),
+    ):
+        if rows:
+            out.print(_table(title, rows))
+    for error in report.errors:
+        err.print(f"{error.element} : {error.message}", soft_wrap=True)
+
+
+def _table(title: str, rows: tuple[PupilPlan, ...]) -> Table:
+    from portique.registers.views import pupil_detail
+
+    table = Table(title=f"{title} ({len(rows)})")
+    for heading in (text("Nom", "Name"), text("Classe", "Class"), text("Détail", "Detail")):
+        table.add_column(heading, overflow="fold")
+    for row in rows[:SHOWN_ROWS]:
+        table.add_row(f"{row.last_name} {row.first_name}", row.class_name or "", pupil_detail(row))
+    if len(rows) > SHOWN_ROWS:
+        more = len(rows) - SHOWN_ROWS
+        table.add_row(text(f"… et {more} autres", f"… and {more} more"), "", "")
+    return table
+
+
+def uai(
+    code: Annotated[
+        str | None,
+        typer.Argument(help=text("Code UAI à enregistrer.", "UAI code to record.")),
+    ] = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show or record the site's establishment code (UAI)."""
+    from portique.registers.identifiers import set_site_uai, site_uai
+
+    try:
+        with open_cli_site(directory) as site, site.session() as session:
+            found = (
+                site_uai(session, site.site_id)
+                if code is None
+                else set_site_uai(session, site.site_id, code)
+            )
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json({"site": site.site_id, "uai": found})
+    else:
+        out.print(found or text("aucun code UAI", "no UAI code"))
+
+
+UAI_HELP = text(
+    "Afficher ou enregistrer le code UAI de l'établissement, que chaque export de registre "
+    "doit porter (PARAMETRES/UAJ).",
+    "Show or record the site's UAI code, which every register export must carry (PARAMETRES/UAJ).",
+)
+
+
+@departures_app.command(
+    "list",
+    help=text("Les départs récents (30 jours par défaut).", "Recent departures (30 days)."),
+)
+def departures_list(
+    days: Annotated[int, typer.Option("--days", min=1, max=366)] = 30,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.registers.departures import recent_departures
+
+    try:
+        with open_cli_site(directory) as site:
+            when = moment(at, site_timezone(site))
+            with site.session() as session:
+                found = recent_departures(session, site.site_id, now=when, days=days)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(
+            {
+                "departures": [
+                    {
+                        "departure": d.departure_id,
+                        "person": d.person_id,
+                        "class": d.class_name,
+                        "left_on": d.left_on.isoformat(),
+                        "cause": d.cause.value,
+                        "revoked": d.revoked,
+                        "acknowledged": d.acknowledged_at is not None,
+                    }
+                    for d in found
+                ]
+            }
+        )
+        return
+    table = Table(title=text("Départs récents", "Recent departures"))
+    for heading in (
+        text("Nom", "Name"), text("Classe", "Class"), text("Sorti(e) le", "Left on"),
+        text("Titres révoqués", "Credentials revoked"),
+    ):  # fmt: skip
+        table.add_column(heading, overflow="fold")
+    for d in found:
+        table.add_row(
+            f"{d.last_name} {d.first_name}",
+            d.class_name or "",
+            d.left_on.strftime("%d/%m/%Y"),
+            str(d.revoked),
+        )
+    out.print(table)
+
+
+@departures_app.command(
+    "sweep",
+    help=text(
+        "Faire partir les élèves dont la date de sortie est passée (le serveur le fait "
+        "lui-même régulièrement).",
+        "Make pupils whose leaving date has passed leave (the server does it by itself regularly).",
+    ),
+)
+def departures_sweep(
+    at: AtOption = None, directory: DirOption = None, as_json: JsonOption = False
+) -> None:
+    from portique.registers.departures import sweep_leavers
+
+    try:
+        with open_cli_site(directory) as site:
+            when = moment(at, site_timezone(site))
+            with site.session() as session:
+                gone = sweep_leavers(session, site.site_id, now=when)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json({"left": len(gone), "people": list(gone)})
+    else:
+        out.print(text(f"{len(gone)} départ(s).", f"{len(gone)} departure(s)."))
