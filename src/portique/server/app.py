@@ -29,7 +29,15 @@ from portique.config import get_settings
 from portique.errors import PortiqueError
 from portique.i18n import error_headline, text
 from portique.privacy.retention import purge_periodically
-from portique.server import administration, api, console, visitors_api, visitors_console
+from portique.registers.departures import sweep_periodically
+from portique.server import (
+    administration,
+    api,
+    console,
+    registers_console,
+    visitors_api,
+    visitors_console,
+)
 from portique.server.auth import (
     SESSION_COOKIE,
     LoginLimiter,
@@ -254,11 +262,18 @@ def create_app(
                     site.database, site.site_id, timedelta(hours=hours), clock=settings.clock
                 )
             )
+        # Leaving dates that passed: the pupils leave without anyone acting.
+        sweeps = asyncio.create_task(
+            sweep_periodically(
+                site.database, site.site_id, settings.departure_sweep, clock=settings.clock
+            )
+        )
         yield
-        if purges is not None:
-            purges.cancel()
-            with suppress(asyncio.CancelledError):
-                await purges
+        for task in (purges, sweeps):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
         site.close()
 
     app = FastAPI(
@@ -288,6 +303,7 @@ def create_app(
     app.include_router(administration.router)
     app.include_router(visitors_api.router)
     app.include_router(visitors_console.router)
+    app.include_router(registers_console.router)
     app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
     app.add_middleware(SecurityHeaders, plain_http=settings.plain_http)
     app.add_middleware(ActingAccount)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from portique.access import Outcome, outcome_label, reason_label
 from portique.errors import BadInputError, PortiqueError
 from portique.i18n import text
+from portique.registers import recent_departures
 from portique.server import queries
 from portique.server.accounts import account_principal, authenticate
 from portique.server.auth import (
@@ -31,6 +32,7 @@ from portique.server.auth import (
     console_page,
     console_session,
 )
+from portique.server.registers_texts import register_translator
 from portique.server.roles import Permission, Role, allowed
 from portique.server.state import AppState, app_state
 from portique.server.texts import negotiate, translator
@@ -58,6 +60,8 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
     ("/visitors", "visitors", Permission.VIEW_VISITS),
     ("/people", "people", Permission.VIEW_PEOPLE),
     ("/people/import", "import", Permission.MANAGE_PEOPLE),
+    ("/registers", "registers", Permission.MANAGE_PEOPLE),
+    ("/departures", "departures", Permission.VIEW_ALERTS),
     ("/lanes", "lanes_timetables", Permission.VIEW_SITE),
     ("/refusals", "refusals", Permission.VIEW_REFUSALS),
 )
@@ -251,8 +255,18 @@ def alerts(
         waiting = queries.open_alerts(session, state.site.site_id)
         offline = _offline_lanes(session, state)
         visits = visit_alerts(session, state.site.site_id, now=state.now())
+        departures = recent_departures(
+            session, state.site.site_id, now=state.now(), unacknowledged_only=True
+        )
     return render(
-        request, "alerts.html", user, alerts=waiting, offline=offline, visit_alerts=visits
+        request,
+        "alerts.html",
+        user,
+        alerts=waiting,
+        offline=offline,
+        visit_alerts=visits,
+        departures=departures,
+        r=register_translator(negotiate(request)),
     )
 
 

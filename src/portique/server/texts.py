@@ -25,6 +25,8 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "lockdown": ("Mise en sûreté", "Lockdown"),
     "roster": ("Liste des présents", "On-site roster"),
     "people": ("Personnes", "People"),
+    "registers": ("Registres", "Registers"),
+    "departures": ("Départs", "Departures"),
     "lane": ("Voie", "Lane"),
     "time": ("Heure", "Time"),
     "decision": ("Décision", "Decision"),
