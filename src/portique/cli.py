@@ -106,6 +106,8 @@ app.add_typer(privacy.privacy_app, name="privacy")
 app.add_typer(registers.import_app, name="import")
 app.command("uai", help=registers.UAI_HELP)(registers.uai)
 app.add_typer(registers.departures_app, name="departures")
+app.add_typer(registers.year_app, name="year")
+app.add_typer(registers.cards_app, name="cards")
 
 app.command("simulate", help=assessment.SIMULATE_HELP)(assessment.simulate_command)
 app.command("report", help=assessment.REPORT_HELP)(assessment.report_command)

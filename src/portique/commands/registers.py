@@ -328,3 +328,222 @@ def departures_sweep(
         print_json({"left": len(gone), "people": list(gone)})
     else:
         out.print(text(f"{len(gone)} départ(s).", f"{len(gone)} departure(s)."))
+
+
+year_app = typer.Typer(
+    help=text(
+        "L'année scolaire : la clore (cartes, purge, classes archivées), ouvrir la suivante "
+        "(nouveau registre, consentements, cartes de toutes les classes).",
+        "The school year: close it (cards, purge, classes archived), open the next (new "
+        "register, consents, every class's cards).",
+    ),
+    no_args_is_help=True,
+)
+cards_app = typer.Typer(
+    help=text(
+        "Cartes en série : celles d'une classe, en planches A4 de dix cartes CR80 et en un "
+        "PDF par carte pour les imprimantes à cartes.",
+        "Cards in batches: a class's, as A4 sheets of ten CR80 cards and one PDF per card "
+        "for card printers.",
+    ),
+    no_args_is_help=True,
+)
+YearArgument = Annotated[
+    str, typer.Argument(help=text("Année scolaire, par exemple 2026-2027.", "e.g. 2026-2027."))
+]
+OutOption = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        help=text(
+            "Dossier des cartes : une planche A4 et un PDF par carte pour chaque classe.",
+            "Folder for the cards: an A4 sheet and one PDF per card for each class.",
+        ),
+    ),
+]
+
+
+@year_app.command(
+    "close",
+    help=text(
+        "Clore l'année : les cartes des élèves finissent avec elle (une carte faite pour lui "
+        "survivre est révoquée, un badge raccourci), la purge de conservation s'exécute, les "
+        "classes sont archivées (nom, emploi du temps, effectif ; jamais qui y était).",
+        "Close the year: pupils' cards end with it (a card made to outlive it is revoked, a "
+        "badge shortened), the retention purge runs, classes are archived (name, timetable, "
+        "size; never who was in them).",
+    ),
+)
+def year_close(
+    year: YearArgument,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.registers.year import SchoolYear, close_year
+
+    try:
+        chosen = SchoolYear.parse(year)
+        with open_cli_site(directory) as site:
+            when = moment(at, site_timezone(site))
+            with site.session() as session:
+                closing = close_year(session, site.site_id, chosen, now=when)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(
+            {
+                "year": closing.year_id,
+                "revoked": closing.revoked,
+                "badges_shortened": closing.badges_shortened,
+                "archived": list(closing.archived),
+                "purge": closing.purge.counts,
+            }
+        )
+        return
+    out.print(
+        text(
+            f"Année {closing.year_id} close : {len(closing.archived)} classe(s) archivée(s), "
+            f"{closing.revoked} carte(s) révoquée(s), {closing.badges_shortened} badge(s) "
+            f"raccourci(s), {closing.purge.total} donnée(s) purgée(s).",
+            f"Year {closing.year_id} closed: {len(closing.archived)} class(es) archived, "
+            f"{closing.revoked} card(s) revoked, {closing.badges_shortened} badge(s) "
+            f"shortened, {closing.purge.total} record(s) purged.",
+        )
+    )
+
+
+@year_app.command(
+    "open",
+    help=text(
+        "Ouvrir l'année : importer son registre SIECLE, reconduire les consentements là où "
+        "ils tiennent encore (sinon ils sont à redemander), et délivrer les cartes de toutes "
+        "les classes, valables toute l'année, écrites dans --out.",
+        "Open the year: import its SIECLE register, carry consents over where they still "
+        "hold (otherwise they must be asked again), and issue every class's cards, valid "
+        "for the whole year, written to --out.",
+    ),
+)
+def year_open(
+    year: YearArgument,
+    eleves: Annotated[Path, typer.Argument(help=text("Export « élèves ».", "Pupils export."))],
+    cards_dir: OutOption,
+    responsables: Annotated[
+        Path | None,
+        typer.Option("--responsables", help=text("Export « responsables ».", "Guardians export.")),
+    ] = None,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.i18n import language
+    from portique.registers.sync import read_register
+    from portique.registers.year import SchoolYear, open_year
+
+    try:
+        chosen = SchoolYear.parse(year)
+        files = read_register(
+            read_input(eleves),
+            None if responsables is None else read_input(responsables),
+            pupils_name=eleves.name,
+            guardians_name=responsables.name if responsables else "",
+        )
+        with open_cli_site(directory) as site, ExitStack() as bars:
+            when = moment(at, site_timezone(site))
+            with site.session() as session:
+                opening = open_year(
+                    session, site.site_id, site.keys_dir, site.keyring(), chosen, files,
+                    now=when, lang=language(),
+                    progress=None if as_json else lazy_progress(bars, text("Cartes", "Cards")),
+                )  # fmt: skip
+            written = [path for batch in opening.batches for path in batch.write(cards_dir)]
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(
+            {
+                "year": opening.year_id,
+                "register": opening.register.as_json(),
+                "consents_carried": len(opening.consents_carried),
+                "consents_to_ask": list(opening.consents_lapsed),
+                "cards": opening.cards,
+                "files": len(written),
+            }
+        )
+        return
+    show_report(opening.register)
+    out.print(
+        text(
+            f"Année {opening.year_id} ouverte : {opening.cards} carte(s) dans {cards_dir}, "
+            f"{len(opening.consents_carried)} consentement(s) reconduit(s), "
+            f"{len(opening.consents_lapsed)} à redemander.",
+            f"Year {opening.year_id} open: {opening.cards} card(s) in {cards_dir}, "
+            f"{len(opening.consents_carried)} consent(s) carried over, "
+            f"{len(opening.consents_lapsed)} to ask again.",
+        )
+    )
+
+
+@cards_app.command(
+    "issue",
+    help=text(
+        "Délivrer les cartes (sans visage) des élèves actifs d'une classe : une planche A4 "
+        "de dix cartes CR80 par page et un PDF par carte, dans --out. Un élève qui a déjà "
+        "une carte valable aussi longtemps est passé.",
+        "Issue the cards (without face) of a class's active pupils: an A4 sheet of ten CR80 "
+        "cards a page and one PDF per card, in --out. A pupil who already holds a card "
+        "valid as long is skipped.",
+    ),
+)
+def cards_issue(
+    group: Annotated[str, typer.Option("--class", help=text("Classe (identifiant).", "Class id."))],
+    cards_dir: OutOption,
+    valid_from: Annotated[
+        str | None, typer.Option("--valid-from", help=text("jj/mm/aaaa.", "dd/mm/yyyy."))
+    ] = None,
+    valid_until: Annotated[
+        str | None, typer.Option("--valid-until", help=text("jj/mm/aaaa.", "dd/mm/yyyy."))
+    ] = None,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.i18n import language
+    from portique.registers.cards import issue_class_cards
+    from portique.services import parse_date
+
+    try:
+        start = None if valid_from is None else parse_date(valid_from)
+        end = None if valid_until is None else parse_date(valid_until)
+        with open_cli_site(directory) as site, ExitStack() as bars:
+            when = moment(at, site_timezone(site))
+            with site.session() as session:
+                batch = issue_class_cards(
+                    session, site.site_id, site.keyring(), group, now=when, valid_from=start,
+                    valid_until=end, lang=language(),
+                    progress=None if as_json else lazy_progress(bars, text("Cartes", "Cards")),
+                )  # fmt: skip
+            written = batch.write(cards_dir)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(
+            {
+                "class": group,
+                "cards": [
+                    {"person": card.person_id, "credential": card.credential.credential_id}
+                    for card in batch.cards
+                ],
+                "skipped": [{"person": p, "reason": r} for p, r in batch.skipped],
+                "files": [str(path) for path in written],
+            }
+        )
+        return
+    out.print(
+        text(
+            f"{len(batch.cards)} carte(s) délivrée(s), {len(batch.skipped)} élève(s) passé(s) ; "
+            f"fichiers dans {cards_dir}.",
+            f"{len(batch.cards)} card(s) issued, {len(batch.skipped)} pupil(s) skipped; "
+            f"files in {cards_dir}.",
+        )
+    )

@@ -79,6 +79,8 @@ refused unless asked for (a wrong or partial file must not empty the school)."""
 EMPTY_TIMETABLE: dict[str, Any] = {"week": {}, "exceptions": []}
 """A teaching group's week until its timetable is imported: it opens nothing by itself."""
 FLUSH_EVERY = 200
+DIVISION_KIND, GROUP_KIND = "division", "group"
+"""``groups.kind`` of a class and of a teaching group made from the register."""
 
 Progress = Callable[[int, int], None]
 """Called with (pupils done, pupils to do) while an import is applied."""
@@ -314,6 +316,7 @@ def _add_groups(
                 group_id=group.group_id,
                 name=group.name,
                 timetable=dict(default) if group.division else EMPTY_TIMETABLE,
+                kind=DIVISION_KIND if group.division else GROUP_KIND,
             )
         )
     session.flush()

@@ -123,7 +123,9 @@ class LaneRow(Base):
 
 
 class GroupRow(Base):
-    """A class or teaching group and its weekly timetable (JSON)."""
+    """A class or teaching group and its weekly timetable (JSON). ``kind`` is what the
+    register says it is (``division``, a class; ``group``, a teaching group), None for a
+    group made by hand or from a CSV (taken for a class)."""
 
     __tablename__ = "groups"
 
@@ -133,6 +135,7 @@ class GroupRow(Base):
     group_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     timetable: Mapped[dict[str, Any]]
+    kind: Mapped[str | None] = mapped_column(String(16))
 
 
 class PersonRow(Base):

@@ -1,5 +1,6 @@
 """The school's registers (issue 19): register identifiers kept as keyed hashes, the day a
-person left, departures and their alerts, school years and the classes they archived.
+person left, what kind of group a group is (class or teaching group), departures and their
+alerts, school years and the classes they archived.
 
 Revision ID: 0005_registers
 Revises: 0004
@@ -35,6 +36,7 @@ def _fk(table: str, column: str, target: str, key: str) -> sa.ForeignKeyConstrai
 
 def upgrade() -> None:
     op.add_column("people", sa.Column("left_on", sa.Date(), nullable=True))
+    op.add_column("groups", sa.Column("kind", sa.String(16), nullable=True))
     op.create_table(
         "register_ids",
         sa.Column("site_id", sa.String(ID), nullable=False),
@@ -96,3 +98,5 @@ def downgrade() -> None:
         op.drop_table(table)
     with op.batch_alter_table("people") as batch:
         batch.drop_column("left_on")
+    with op.batch_alter_table("groups") as batch:
+        batch.drop_column("kind")
