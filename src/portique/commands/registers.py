@@ -165,6 +165,105 @@ def import_siecle(
     show_report(report)
 
 
+@import_app.command(
+    "sts",
+    help=text(
+        "Synchroniser les personnels et les divisions avec l'export STS-Web "
+        "(sts_emp_<UAI>_<année>.xml, root STS_EDT) : personnels retrouvés par leur numéro "
+        "STS (jamais conservé en clair) ; un personnel absent d'un export complet perd ses "
+        "titres. Une personne sans date de naissance n'est pas importée (ligne en erreur).",
+        "Synchronise staff and divisions with the STS-Web export (sts_emp_<UAI>_<year>.xml, "
+        "root STS_EDT): staff matched by their STS number (never stored in clear); staff "
+        "missing from a complete export lose their credentials. Someone without a birth "
+        "date is not imported (a line error).",
+    ),
+)
+def import_sts(
+    file: Annotated[Path, typer.Argument(help=text("Export STS-Web.", "STS-Web export."))],
+    dry_run: DryRunOption = False,
+    partial: Annotated[
+        bool, typer.Option("--partial", help=text("Export partiel.", "A partial export."))
+    ] = False,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.registers.sts import read_sts, sync_staff
+
+    try:
+        export = read_sts(read_input(file), name=file.name)
+        with open_cli_site(directory) as site:
+            when = moment(at, site_timezone(site))
+            with site.session() as session:
+                report = sync_staff(
+                    session, site.site_id, site.keys_dir, export, now=when, dry_run=dry_run,
+                    complete=not partial,
+                )  # fmt: skip
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(report.as_json())
+        return
+    counts = report.as_json()
+    out.print(
+        (text("Aperçu : ", "Preview: ") if dry_run else "")
+        + text(
+            f"personnels : {counts['added']} ajouté(s), {counts['updated']} modifié(s), "
+            f"{counts['left']} parti(s), {counts['unchanged']} inchangé(s) ; "
+            f"{len(report.structures_added)} division(s) ou groupe(s) créé(s).",
+            f"staff: {counts['added']} added, {counts['updated']} changed, {counts['left']} "
+            f"left, {counts['unchanged']} unchanged; {len(report.structures_added)} "
+            "division(s) or group(s) created.",
+        )
+    )
+    for problem in report.errors:
+        err.print(f"{problem.element} : {problem.message}", soft_wrap=True)
+
+
+@import_app.command(
+    "timetable",
+    help=text(
+        "Importer les emplois du temps des classes : l'export d'EDT vers STS-Web "
+        "(emp_sts_<UAI>_<année>.xml, racine EDT_STS) ou un CSV Classe;Jour;Début;Fin (une "
+        "ligne par cours). Les exceptions de chaque classe sont conservées.",
+        "Import the classes' timetables: EDT's export to STS-Web (emp_sts_<UAI>_<year>.xml, "
+        "root EDT_STS) or a CSV Classe;Jour;Début;Fin (one line per lesson). Each class's "
+        "exceptions are kept.",
+    ),
+)
+def import_timetable(
+    file: Annotated[Path, typer.Argument(help=text("Export EDT ou CSV.", "EDT export or CSV."))],
+    dry_run: DryRunOption = False,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.registers.timetables import import_timetables, read_timetables
+
+    try:
+        export = read_timetables(read_input(file), name=file.name)
+        with open_cli_site(directory) as site:
+            when = moment(at, site_timezone(site))
+            with site.session() as session:
+                report = import_timetables(session, site.site_id, export, now=when, dry_run=dry_run)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        print_json(report.as_json())
+        return
+    out.print(
+        (text("Aperçu : ", "Preview: ") if dry_run else "")
+        + text(
+            f"{len(report.updated)} emploi(s) du temps remplacé(s), {len(report.created)} "
+            f"classe(s) créée(s), {len(report.unchanged)} inchangé(s).",
+            f"{len(report.updated)} timetable(s) replaced, {len(report.created)} class(es) "
+            f"created, {len(report.unchanged)} unchanged.",
+        )
+    )
+    for problem in report.errors:
+        err.print(f"{problem.element} : {problem.message}", soft_wrap=True)
+
+
 def lazy_progress(bars: ExitStack, description: str) -> Callable[[int, int], None]:
     """A progress callback whose bar appears at its first call (a refused file shows its
     one error line, no bar)."""
