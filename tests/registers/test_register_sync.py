@@ -23,7 +23,7 @@ from portique.registers import (
 )
 from portique.registers.identifiers import register_key_path
 from portique.registers.synthetic import SyntheticGuardian, synthetic_school
-from portique.services import NewPerson, add_person
+from portique.services import NewPerson, add_person, consent_in_force, grant_consent
 from portique.store import AuditEntryRow, DepartureRow, GuardianshipRow, MembershipRow
 
 SCHOOL = synthetic_school(120, uaj="0130001A", year=2026, seed=7)
@@ -173,6 +173,24 @@ def test_leavers_lose_every_credential_at_once(register_site: RegisterSite) -> N
     assert all(d.acknowledged_at is None for d in departures)
     again = register_site.sync(SCHOOL.without(gone).leaving(leaving))
     assert again.as_json()["left"] == 0 and again.as_json()["revoked"] == 0
+
+
+def test_a_leavers_consent_lapses_so_a_return_asks_again(register_site: RegisterSite) -> None:
+    register_site.sync(SCHOOL)
+    pupil = SCHOOL.pupils[0]
+    person_id = register_site.person_of(SCHOOL, pupil.eleve_id)
+    with register_site.site.session() as session:
+        guardian = session.scalars(
+            select(GuardianshipRow.guardian_id).where(GuardianshipRow.person_id == person_id)
+        ).first()
+        grant_consent(session, register_site.site_id, person_id, by=guardian, now=NOW)
+        assert consent_in_force(session, register_site.site_id, person_id, NOW)
+    register_site.sync(SCHOOL.without([pupil.eleve_id]))
+    register_site.sync(SCHOOL)  # back at the school
+    with register_site.site.session() as session:
+        assert not consent_in_force(
+            session, register_site.site_id, person_id, NOW + timedelta(days=1)
+        )
 
 
 def test_a_future_leaving_date_revokes_the_day_after_it(register_site: RegisterSite) -> None:

@@ -30,6 +30,7 @@ from portique.store import (
     CredentialRow,
     Database,
     DepartureRow,
+    People,
     PersonRow,
     Sites,
 )
@@ -101,10 +102,15 @@ def record_departure(
     class_name: str | None,
     now: datetime,
 ) -> int:
-    """Makes ``person`` inactive from ``left_on``, revokes their credentials and records
-    the departure for the agents; returns how many credentials were revoked."""
+    """Makes ``person`` inactive from ``left_on``, revokes their credentials, lets their
+    consent lapse (it was given to this school for a pupil who is no longer one: a
+    return means asking again) and records the departure for the agents; returns how
+    many credentials were revoked."""
     person.active = False
     person.left_on = left_on
+    consent = People(session).consent(person.person_id)
+    if consent is not None and consent.withdrawn_at is None:
+        consent.withdrawn_at = now
     revoked = revoke_credentials(session, [person.person_id], now=now)
     session.add(
         DepartureRow(
