@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,7 +22,9 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from portique.registers.plan import PupilPlan
+    from portique.registers.siecle import LineError
     from portique.registers.sync import SyncReport
+    from portique.services import SiteHandle
 
 import_app = typer.Typer(
     help=text(
@@ -52,6 +55,19 @@ DryRunOption = Annotated[
 ]
 SHOWN_ROWS = 40
 """Rows of each section shown on screen (JSON never lists people: counts only)."""
+
+
+@contextmanager
+def site_at(directory: Path | None, at: str | None) -> Iterator[tuple[SiteHandle, datetime]]:
+    """The site of --dir and the time of --at (the site's clock when it has no offset)."""
+    with open_cli_site(directory) as site:
+        yield site, moment(at, site_timezone(site))
+
+
+def show_errors(errors: Sequence[LineError]) -> None:
+    """Line errors on stderr, one a line, never wrapped."""
+    for problem in errors:
+        err.print(f"{problem.element} : {problem.message}", soft_wrap=True)
 
 
 def read_input(path: Path) -> bytes:
@@ -143,20 +159,22 @@ def import_siecle(
             pupils_name=eleves.name,
             guardians_name=responsables.name if responsables else "",
         )
-        with open_cli_site(directory) as site, ExitStack() as bars:
-            when = moment(at, site_timezone(site))
-            with site.session() as session:
-                report = sync_register(
-                    session,
-                    site.site_id,
-                    site.keys_dir,
-                    files,
-                    now=when,
-                    dry_run=dry_run,
-                    complete=not partial,
-                    allow_mass_departure=allow_mass_departure,
-                    progress=None if as_json else lazy_progress(bars, text("Élèves", "Pupils")),
-                )
+        with (
+            site_at(directory, at) as (site, when),
+            ExitStack() as bars,
+            site.session() as session,
+        ):
+            report = sync_register(
+                session,
+                site.site_id,
+                site.keys_dir,
+                files,
+                now=when,
+                dry_run=dry_run,
+                complete=not partial,
+                allow_mass_departure=allow_mass_departure,
+                progress=None if as_json else lazy_progress(bars, text("Élèves", "Pupils")),
+            )
     except PortiqueError as error:
         fail(error, as_json=as_json)
     if as_json:
@@ -192,13 +210,11 @@ def import_sts(
 
     try:
         export = read_sts(read_input(file), name=file.name)
-        with open_cli_site(directory) as site:
-            when = moment(at, site_timezone(site))
-            with site.session() as session:
-                report = sync_staff(
-                    session, site.site_id, site.keys_dir, export, now=when, dry_run=dry_run,
-                    complete=not partial,
-                )  # fmt: skip
+        with site_at(directory, at) as (site, when), site.session() as session:
+            report = sync_staff(
+                session, site.site_id, site.keys_dir, export, now=when, dry_run=dry_run,
+                complete=not partial,
+            )  # fmt: skip
     except PortiqueError as error:
         fail(error, as_json=as_json)
     if as_json:
@@ -216,8 +232,7 @@ def import_sts(
             "division(s) or group(s) created.",
         )
     )
-    for problem in report.errors:
-        err.print(f"{problem.element} : {problem.message}", soft_wrap=True)
+    show_errors(report.errors)
 
 
 @import_app.command(
@@ -242,10 +257,8 @@ def import_timetable(
 
     try:
         export = read_timetables(read_input(file), name=file.name)
-        with open_cli_site(directory) as site:
-            when = moment(at, site_timezone(site))
-            with site.session() as session:
-                report = import_timetables(session, site.site_id, export, now=when, dry_run=dry_run)
+        with site_at(directory, at) as (site, when), site.session() as session:
+            report = import_timetables(session, site.site_id, export, now=when, dry_run=dry_run)
     except PortiqueError as error:
         fail(error, as_json=as_json)
     if as_json:
@@ -260,8 +273,7 @@ def import_timetable(
             f"created, {len(report.unchanged)} unchanged.",
         )
     )
-    for problem in report.errors:
-        err.print(f"{problem.element} : {problem.message}", soft_wrap=True)
+    show_errors(report.errors)
 
 
 def lazy_progress(bars: ExitStack, description: str) -> Callable[[int, int], None]:
@@ -299,8 +311,7 @@ def show_report(report: SyncReport) -> None:
     ):
         if rows:
             out.print(_table(title, rows))
-    for error in report.errors:
-        err.print(f"{error.element} : {error.message}", soft_wrap=True)
+    show_errors(report.errors)
 
 
 def _table(title: str, rows: tuple[PupilPlan, ...]) -> Table:
@@ -363,10 +374,8 @@ def departures_list(
     from portique.registers.departures import recent_departures
 
     try:
-        with open_cli_site(directory) as site:
-            when = moment(at, site_timezone(site))
-            with site.session() as session:
-                found = recent_departures(session, site.site_id, now=when, days=days)
+        with site_at(directory, at) as (site, when), site.session() as session:
+            found = recent_departures(session, site.site_id, now=when, days=days)
     except PortiqueError as error:
         fail(error, as_json=as_json)
     if as_json:
@@ -417,10 +426,8 @@ def departures_sweep(
     from portique.registers.departures import sweep_leavers
 
     try:
-        with open_cli_site(directory) as site:
-            when = moment(at, site_timezone(site))
-            with site.session() as session:
-                gone = sweep_leavers(session, site.site_id, now=when)
+        with site_at(directory, at) as (site, when), site.session() as session:
+            gone = sweep_leavers(session, site.site_id, now=when)
     except PortiqueError as error:
         fail(error, as_json=as_json)
     if as_json:
@@ -483,10 +490,8 @@ def year_close(
 
     try:
         chosen = SchoolYear.parse(year)
-        with open_cli_site(directory) as site:
-            when = moment(at, site_timezone(site))
-            with site.session() as session:
-                closing = close_year(session, site.site_id, chosen, now=when)
+        with site_at(directory, at) as (site, when), site.session() as session:
+            closing = close_year(session, site.site_id, chosen, now=when)
     except PortiqueError as error:
         fail(error, as_json=as_json)
     if as_json:
@@ -547,8 +552,7 @@ def year_open(
             pupils_name=eleves.name,
             guardians_name=responsables.name if responsables else "",
         )
-        with open_cli_site(directory) as site, ExitStack() as bars:
-            when = moment(at, site_timezone(site))
+        with site_at(directory, at) as (site, when), ExitStack() as bars:
             with site.session() as session:
                 opening = open_year(
                     session, site.site_id, site.keys_dir, site.keyring(), chosen, files,
@@ -614,8 +618,7 @@ def cards_issue(
     try:
         start = None if valid_from is None else parse_date(valid_from)
         end = None if valid_until is None else parse_date(valid_until)
-        with open_cli_site(directory) as site, ExitStack() as bars:
-            when = moment(at, site_timezone(site))
+        with site_at(directory, at) as (site, when), ExitStack() as bars:
             with site.session() as session:
                 batch = issue_class_cards(
                     session, site.site_id, site.keyring(), group, now=when, valid_from=start,
