@@ -11,6 +11,7 @@ from portique.commands import (
     assessment,
     credentials,
     demo,
+    documents,
     faces,
     lane,
     models,
@@ -102,6 +103,8 @@ app.command("purge", help=privacy.PURGE_HELP)(privacy.purge)
 app.add_typer(privacy.subject_app, name="subject")
 app.command("dpia", help=privacy.DPIA_HELP)(privacy.dpia)
 app.add_typer(privacy.privacy_app, name="privacy")
+privacy.privacy_app.command("contacts", help=documents.CONTACTS_HELP)(documents.contacts)
+app.command("documents", help=documents.DOCUMENTS_HELP)(documents.documents)
 
 app.add_typer(registers.import_app, name="import")
 app.command("uai", help=registers.UAI_HELP)(registers.uai)

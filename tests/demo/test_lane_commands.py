@@ -3,18 +3,18 @@ typed on standard input, as a keyboard-wedge reader does."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from clock_support import SCHOOL_MORNING, ProductClock
 from portique.access import Role
 from portique.cli import app
 from portique.services import NewPerson, add_person, bind_badge, init_site, open_site
@@ -23,11 +23,10 @@ from portique.store import Passages
 BADGE = "04:A2:B3:C4"
 
 
-def school_with_a_badge(directory: Path) -> str:
+def school_with_a_badge(directory: Path, now: datetime = SCHOOL_MORNING) -> str:
     """A site whose staff member holds badge ``BADGE``; the site id."""
     site_id = f"lycee-{secrets.token_hex(4)}"
     init_site(directory, site_id=site_id, name="Lycée Victor Hugo")
-    now = datetime.now(UTC)
     with open_site(directory) as site, site.session() as session:
         staff = add_person(
             session, site_id, NewPerson("Girard", "Marc", date(1975, 3, 3), Role.STAFF), now=now
@@ -43,10 +42,11 @@ def stored_outcomes(directory: Path) -> list[tuple[str, str, list[str]]]:
 
 
 def test_a_lane_in_process_decides_a_badge_from_stdin_and_stores_the_event(
-    tmp_path: Path,
+    tmp_path: Path, product_clock: ProductClock
 ) -> None:
     directory = tmp_path / "site"
     school_with_a_badge(directory)
+    product_clock.set(SCHOOL_MORNING)
     result = CliRunner().invoke(
         app,
         ["lane", "run", "--site-dir", str(directory), "--lane", "sortie", "--in-process",
@@ -86,12 +86,13 @@ def broker_answers(host: str = "127.0.0.1", port: int = 1883) -> bool:
 
 
 def test_a_lane_over_mqtt_sends_its_events_to_the_hub(tmp_path: Path) -> None:
+    """The lane decides on its own clock: both processes run on a school morning."""
     if not broker_answers():
         pytest.skip("no MQTT broker on 127.0.0.1:1883: start Mosquitto")
     directory = tmp_path / "site"
     site_id = school_with_a_badge(directory)
     broker = "mqtt://127.0.0.1:1883"
-    env = {**os.environ, "PORTIQUE_LANG": "en"}
+    env = ProductClock.environment(SCHOOL_MORNING, PORTIQUE_LANG="en")
     hub = subprocess.Popen(
         [sys.executable, "-m", "portique", "lane", "hub", "--dir", str(directory),
          "--broker", broker],

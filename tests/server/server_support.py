@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from portique import clock
 from portique.server import ServerSettings, create_account, create_api_token, create_app
 from portique.server.auth import SESSION_COOKIE
 from portique.services import init_site, open_site
@@ -94,7 +95,7 @@ def csrf_of(html: str) -> str:
 
 
 def school_day() -> date:
-    return next_school_day(datetime.now(UTC).astimezone(PARIS).date())
+    return next_school_day(clock.now().astimezone(PARIS).date())
 
 
 def make_site(directory: Path, now: datetime) -> str:

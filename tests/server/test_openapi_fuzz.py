@@ -4,7 +4,6 @@ and checks that no answer is a server error and that every answer is as document
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import schemathesis
@@ -19,6 +18,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from server_support import make_site
 
+from portique import clock
 from portique.server import ServerSettings, create_api_token, create_app
 from portique.services import open_site
 
@@ -57,7 +57,7 @@ def _fuzz(operation: APIOperation, headers: dict[str, str]) -> None:
 def test_generated_requests_get_no_server_error_and_answers_as_documented(
     tmp_path: Path,
 ) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     directory = tmp_path / "site"
     make_site(directory, now)
     with open_site(directory) as site:

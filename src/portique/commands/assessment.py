@@ -12,6 +12,7 @@ from rich.table import Table
 
 from portique.commands.common import fail, out, print_json
 from portique.commands.sitedir import DirOption, open_cli_site
+from portique.dates import check_date
 from portique.errors import BadInputError, PortiqueError
 from portique.i18n import number, text
 
@@ -52,9 +53,10 @@ def parse_day(value: str | None, option: str) -> date | None:
         return None
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(value.strip(), pattern).date()
+            day = datetime.strptime(value.strip(), pattern).date()
         except ValueError:
             continue
+        return check_date(day, option)
     raise BadInputError(
         text(
             f"{option} : « {value} » n'est pas une date (2026-11-24 ou 24/11/2026).",

@@ -291,6 +291,7 @@ def eval_lfw(
                 points,
                 source=f"LFW View 2 images ({result.images}), all impostor pairs",
                 path=calibration_file,
+                fnmr=result.fnmr_at_fmr,
             )
             summary["calibration_file"] = str(written)
     except PortiqueError as error:

@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from portique import clock
+from portique.access.names import shown
 from portique.commands.common import err, fail, out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
@@ -131,18 +133,12 @@ def person_import(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    from portique.files import read_input_file
     from portique.services import import_people
+    from portique.services.roster import MAX_ROSTER_BYTES
 
     try:
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise BadInputError(
-                text(
-                    f"{file} : lecture impossible ({exc.strerror or exc}).",
-                    f"{file}: cannot be read ({exc.strerror or exc}).",
-                )
-            ) from None
+        data = read_input_file(file, max_bytes=MAX_ROSTER_BYTES)
         with open_cli_site(directory) as site, site.session() as session:
             report = import_people(session, site.site_id, data, now=clock.now())
     except PortiqueError as error:
@@ -221,8 +217,9 @@ def person_list(directory: DirOption = None, as_json: JsonOption = False) -> Non
     for r in records:
         table.add_row(
             r.person_id,
-            r.last_name,
-            r.first_name,
+            # Names stored before they were checked may hold controls or Rich markup.
+            escape(shown(r.last_name)),
+            escape(shown(r.first_name)),
             r.birth_date.strftime("%d/%m/%Y"),
             _role_name(r.role.value) + ("" if r.active else text(" (inactif)", " (inactive)")),
             ", ".join(r.group_ids),

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from portique import clock
@@ -44,6 +45,8 @@ BREACH_FR = {
     "modified": "modifiée",
     "deleted": "précédée d'entrées supprimées",
     "reordered": "déplacée",
+    "unauthenticated": "non authentifiée",
+    "truncated": "tronquée : entrées finales supprimées",
 }
 
 
@@ -51,9 +54,13 @@ BREACH_FR = {
     "verify",
     help=text(
         "Vérifier la chaîne du journal d'audit : code 0 si intacte, 1 si une entrée a été "
-        "modifiée, supprimée ou déplacée (la première est nommée par son numéro et son id).",
+        "modifiée, supprimée, déplacée ou réécrite sans la clé du journal, ou si la fin "
+        "de la chaîne a été coupée depuis le dernier point de contrôle (la première "
+        "atteinte est nommée par son numéro et son id).",
         "Verify the audit log's chain: exit code 0 when intact, 1 when an entry was "
-        "modified, deleted or moved (the first one is named by seq and entry id).",
+        "modified, deleted, moved or rewritten without the audit key, or when the end of "
+        "the chain was cut since the last checkpoint (the first breach is named by seq "
+        "and entry id).",
     ),
 )
 def audit_verify(directory: DirOption = None, as_json: JsonOption = False) -> None:
@@ -78,17 +85,52 @@ def audit_verify(directory: DirOption = None, as_json: JsonOption = False) -> No
             else text("Journal d'audit vide.", "The audit log is empty.")
         )
     else:
+        entry = "" if report.entry_id is None else f" (id {report.entry_id})"
         err.print(
             text(
-                f"[bold red]Journal d'audit altéré[/] : entrée n° {report.seq} "
-                f"(id {report.entry_id}) {BREACH_FR.get(str(report.breach), '')} — "
-                f"{report.explanation}.",
-                f"[bold red]Audit log tampered with[/]: entry seq {report.seq} "
-                f"(id {report.entry_id}) {report.breach} — {report.explanation}.",
+                f"[bold red]Journal d'audit altéré[/] : entrée n° {report.seq}{entry} "
+                f"{BREACH_FR.get(str(report.breach), '')} — {escape(report.explanation)}.",
+                f"[bold red]Audit log tampered with[/]: entry seq {report.seq}{entry} "
+                f"{report.breach} — {escape(report.explanation)}.",
             )
         )
     if not report.intact:
         raise typer.Exit(BROKEN_CHAIN_EXIT)
+
+
+@audit_app.command(
+    "checkpoint",
+    help=text(
+        "Vérifier la chaîne puis écrire son dernier maillon (numéro et empreinte, signés "
+        "avec la clé du journal) dans audit-checkpoint.json, hors de la base : une fin de "
+        "chaîne supprimée ensuite sera détectée. Fait aussi à chaque purge (chaque jour "
+        "dans le serveur). Code 1 si la chaîne est altérée (rien n'est écrit).",
+        "Verify the chain, then write its last link (seq and hash, signed with the audit "
+        "key) to audit-checkpoint.json, outside the database: an end of chain deleted "
+        "later will be detected. Also done at each purge (daily in the server). Exit code "
+        "1 when the chain is tampered with (nothing is written).",
+    ),
+)
+def audit_checkpoint(directory: DirOption = None, as_json: JsonOption = False) -> None:
+    from portique.privacy import audit, audit_keys
+
+    try:
+        with open_cli_site(directory) as site, site.session() as session:
+            signed = audit.checkpoint(session, site.site_id, now=clock.now())
+            path = audit_keys.keys_of(session, site.site_id)
+    except PortiqueError as error:
+        fail(error, as_json=as_json)
+    shown = "" if path is None else str(path.checkpoint_path)
+    if as_json:
+        print_json({"site_id": signed.site_id, **signed.as_json(), "file": shown})
+        return
+    out.print(
+        text(
+            f"Point de contrôle écrit dans {shown} : seq {signed.seq}, empreinte "
+            f"{signed.entry_hash}.",
+            f"Checkpoint written to {shown}: seq {signed.seq}, hash {signed.entry_hash}.",
+        )
+    )
 
 
 @audit_app.command(
@@ -309,16 +351,18 @@ def dpia(
     as_json: JsonOption = False,
 ) -> None:
     """Generate the DPIA draft; help text in DPIA_HELP."""
-    from portique.privacy import audit
+    from portique.privacy import audit, notices
     from portique.privacy.dpia import gather, render_dpia, render_png, render_record
 
     try:
         with open_cli_site(directory) as site, site.session() as session:
             backend = "PostgreSQL" if not site.database.is_sqlite else "SQLite"
-            facts = gather(session, site.site_id, now=clock.now(), database=backend)
-            written = [_write(out_file, render_dpia(facts))]
+            now = clock.now()
+            facts = gather(session, site.site_id, now=now, database=backend)
+            documents = notices.status(notices.gather(session, site.site_id, now=now), session)
+            written = [_write(out_file, render_dpia(facts, documents))]
             if record_file is not None:
-                written.append(_write(record_file, render_record(facts)))
+                written.append(_write(record_file, render_record(facts, documents)))
             images = [] if png_dir is None else render_png(out_file, png_dir)
             audit.record(
                 session,

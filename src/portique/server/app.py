@@ -34,6 +34,7 @@ from portique.server import (
     administration,
     api,
     console,
+    documents_console,
     registers_console,
     visitors_api,
     visitors_console,
@@ -304,6 +305,7 @@ def create_app(
     app.include_router(visitors_api.router)
     app.include_router(visitors_console.router)
     app.include_router(registers_console.router)
+    app.include_router(documents_console.router)
     app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
     app.add_middleware(SecurityHeaders, plain_http=settings.plain_http)
     app.add_middleware(ActingAccount)

@@ -64,6 +64,7 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
     ("/departures", "departures", Permission.VIEW_ALERTS),
     ("/lanes", "lanes_timetables", Permission.VIEW_SITE),
     ("/refusals", "refusals", Permission.VIEW_REFUSALS),
+    ("/documents", "documents", Permission.MANAGE_DOCUMENTS),
 )
 RETURN_PAGES = frozenset({"/live", "/alerts"})
 

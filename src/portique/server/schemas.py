@@ -9,9 +9,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from portique.access import ConsentGiver, Outcome, Reason, Role, outcome_label, reason_label
+from portique.access.names import plain_name
 from portique.server.queries import (
     LaneView,
     LockdownView,
@@ -32,7 +40,11 @@ from portique.services import (
     Withdrawal,
 )
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(plain_name),
+]
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 

@@ -27,6 +27,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "people": ("Personnes", "People"),
     "registers": ("Registres", "Registers"),
     "departures": ("Départs", "Departures"),
+    "documents": ("Documents", "Documents"),
     "lane": ("Voie", "Lane"),
     "time": ("Heure", "Time"),
     "decision": ("Décision", "Decision"),

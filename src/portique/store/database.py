@@ -161,6 +161,8 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.session_info: dict[str, Any] = {}
+        """Put in the ``info`` of every session opened here (the site's audit keys)."""
 
     def __repr__(self) -> str:
         return f"Database({self.shown_url!r})"
@@ -178,6 +180,7 @@ class Database:
         ``system``.
         """
         with self.translated_errors(), self._sessions.begin() as session:
+            session.info.update(self.session_info)
             session.info["actor"] = actor or current_actor()
             yield session
 

@@ -3,7 +3,7 @@ person left, what kind of group a group is (class or teaching group), departures
 alerts, school years and the classes they archived.
 
 Revision ID: 0005_registers
-Revises: 0004
+Revises: 0005_hardening
 Create Date: 2026-12-01
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_registers"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005_hardening"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
