@@ -113,6 +113,21 @@ def test_bad_lines_are_reported_by_element_and_the_rest_imported() -> None:
     assert not any("pas-un-INE" in e.message or "31/02" in e.message for e in export.errors)
 
 
+def test_a_name_hiding_control_or_invisible_characters_is_a_line_error() -> None:
+    body = (
+        f"<BEE_ELEVES>{PARAMETERS}<DONNEES><ELEVES>"
+        '<ELEVE ELEVE_ID="1"><NOM>MARTIN\u202eNIGRAM</NOM><PRENOM>Léa</PRENOM>'
+        "<DATE_NAISS>01/02/2010</DATE_NAISS></ELEVE>"
+        '<ELEVE ELEVE_ID="2"><NOM>DURAND</NOM><PRENOM>Léo</PRENOM>'
+        "<DATE_NAISS>01/02/1850</DATE_NAISS></ELEVE>"
+        "</ELEVES></DONNEES></BEE_ELEVES>"
+    )
+    export = read_pupils(_xml(body))
+    assert export.pupils == ()
+    assert [e.element for e in export.errors] == ["ELEVE ELEVE_ID=1", "ELEVE ELEVE_ID=2"]
+    assert "1900" in export.errors[1].message
+
+
 def test_an_older_export_with_nom_instead_of_nom_de_famille_is_read() -> None:
     body = (
         f"<BEE_ELEVES>{PARAMETERS}<DONNEES><ELEVES>"

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from datetime import date
 from xml.etree.ElementTree import Element
 
+from portique.access.names import name_problem
+from portique.dates import DateRangeError, check_date
 from portique.i18n import text
 from portique.registers.errors import RegisterFormatError
 from portique.registers.xmlfile import XmlExport, read_export
@@ -260,7 +262,11 @@ def _structures(data: Element) -> dict[str, tuple[str | None, tuple[str, ...]]]:
         for structure in element.iterfind("STRUCTURE"):
             code = " ".join(_text(structure, "CODE_STRUCTURE").split())[:MAX_CODE_LENGTH]
             kind = _text(structure, "TYPE_STRUCTURE").upper()
-            if not code or code.casefold() in INACTIVE_DIVISIONS:
+            if (
+                not code
+                or code.casefold() in INACTIVE_DIVISIONS
+                or name_problem(code, "CODE_STRUCTURE") is not None
+            ):
                 continue
             if kind == DIVISION and division is None:
                 division = code
@@ -316,6 +322,10 @@ def _name(element: Element, tags: Iterable[str], shown: str) -> str:
         if value:
             if len(value) > MAX_NAME_LENGTH:
                 raise _LineProblem(text(f"{tag} trop long", f"{tag} too long"))
+            # A hostile file may hide control or invisible characters in a name.
+            problem = name_problem(value, tag)
+            if problem is not None:
+                raise _LineProblem(problem)
             return value
     raise _LineProblem(text(f"{shown} manquant", f"{shown} missing"))
 
@@ -331,10 +341,14 @@ def _date(value: str, what: str) -> date:
         )
     day, month, year = (int(part) for part in match.groups())
     try:
-        return date(year, month, day)
+        return check_date(date(year, month, day), what)
     except ValueError:
         raise _LineProblem(
             text(f"{what} impossible (jour ou mois)", f"{what} impossible (day or month)")
+        ) from None
+    except DateRangeError:
+        raise _LineProblem(
+            text(f"{what} hors de la plage 1900-2100", f"{what} outside 1900-2100")
         ) from None
 
 

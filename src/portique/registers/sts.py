@@ -24,6 +24,8 @@ from xml.etree.ElementTree import Element
 from sqlalchemy.orm import Session
 
 from portique.access import Role
+from portique.access.names import name_problem
+from portique.dates import EARLIEST, LATEST
 from portique.i18n import text
 from portique.privacy import audit
 from portique.registers.departures import DepartureCause, record_departure
@@ -39,7 +41,7 @@ from portique.registers.state import load_state
 from portique.registers.sync import DIVISION_KIND, EMPTY_TIMETABLE, GROUP_KIND
 from portique.registers.xmlfile import XmlExport, read_export
 from portique.services.people import new_person_id
-from portique.services.roster import EARLIEST_BIRTH_DATE, slug
+from portique.services.roster import slug
 from portique.services.snapshot import local_date, site_row
 from portique.store import GroupRow, People, PersonRow, RegisterIdRow, Sites
 
@@ -117,6 +119,7 @@ def read_sts(data: bytes, *, name: str = "sts_emp.xml") -> StsExport:
         for kind, path in (("D", "DIVISIONS/DIVISION"), ("G", "GROUPES/GROUPE"))
         for element in export.root.iterfind(f"DONNEES/STRUCTURE/{path}")
         if (code := " ".join((element.get("CODE") or "").split()))
+        and name_problem(code, "CODE") is None
     ]
     return StsExport(
         uaj_of(export, name),
@@ -141,6 +144,9 @@ def _member(element: Element, individu_id: str) -> tuple[StaffMember | None, str
     first = " ".join(_text(element, "PRENOM").split())
     if not last or not first:
         return None, text("NOM_USAGE ou PRENOM manquant", "NOM_USAGE or PRENOM missing")
+    problem = name_problem(last, "NOM_USAGE") or name_problem(first, "PRENOM")
+    if problem is not None:
+        return None, problem
     born = _birth_date(_text(element, "DATE_NAISSANCE"))
     if born is None:
         return None, text(
@@ -159,7 +165,7 @@ def _birth_date(value: str) -> date | None:
                 born = date(parts[0], parts[1], parts[2])
             except ValueError:
                 return None
-            return born if born >= EARLIEST_BIRTH_DATE else None
+            return born if EARLIEST <= born <= LATEST else None
     return None
 
 

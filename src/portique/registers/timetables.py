@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from portique.access import Weekday
+from portique.access.names import name_problem
 from portique.i18n import text
 from portique.privacy import audit
 from portique.registers.errors import RegisterFormatError, WrongEstablishmentError
@@ -106,7 +107,7 @@ def _read_edt(data: bytes, name: str) -> TimetableExport:
     for path, division in (("DIVISIONS/DIVISION", True), ("GROUPES/GROUPE", False)):
         for structure in export.root.iterfind(f"DONNEES/STRUCTURE/{path}"):
             code = " ".join((structure.get("CODE") or "").split())
-            if not code:
+            if not code or name_problem(code, "CODE") is not None:
                 continue
             days = lessons.setdefault((code, division), {})
             for lesson in structure.iter("COURS"):
@@ -187,6 +188,9 @@ def _csv_lesson(row: list[str]) -> tuple[str, Weekday, Lesson] | str:
     if len(row) < 4 or not row[0].strip():
         return text("quatre colonnes attendues", "four columns expected")
     code = " ".join(row[0].split())
+    problem = name_problem(code, "Classe")
+    if problem is not None:
+        return problem
     day_text = _fold(row[1])
     day = int(day_text) - 1 if day_text.isdigit() and 1 <= int(day_text) <= 7 else None
     day = _DAY_WORDS.get(day_text, day)
