@@ -5,6 +5,7 @@ dry run, and every unusable file refused with exit 2 and one line."""
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from datetime import date
 from pathlib import Path
@@ -163,6 +164,18 @@ def test_the_human_dry_run_shows_who_would_leave(site: Cli, tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert school.pupils[3].last_name in result.stdout
     assert "absent de l'export" in result.stdout or "missing from the export" in result.stdout
+
+
+def test_a_device_a_pipe_or_a_folder_is_refused_without_reading_it(
+    site: Cli, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "ElevesSansAdresses.xml"
+    os.mkfifo(fifo)  # reading it would block the command forever
+    for path in (fifo, Path("/dev/zero"), tmp_path):
+        result = site.run("import", "siecle", str(path), "--at", IMPORTED_AT)
+        assert result.exit_code == 2, result.output
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert _people(site) == []
 
 
 def _unusable(tmp_path: Path) -> dict[str, Path]:

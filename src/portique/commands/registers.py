@@ -15,7 +15,7 @@ from rich.table import Table
 from portique.commands.common import err, fail, out, print_json, progress_bar
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
-from portique.errors import BadInputError, PortiqueError
+from portique.errors import PortiqueError
 from portique.i18n import text
 
 if TYPE_CHECKING:
@@ -71,27 +71,12 @@ def show_errors(errors: Sequence[LineError]) -> None:
 
 
 def read_input(path: Path) -> bytes:
-    """The bytes of an export given on the command line, size-capped before reading."""
+    """The bytes of an export given on the command line: a regular file (never a device
+    or a pipe), size-capped before it is read."""
+    from portique.files import read_input_file
     from portique.registers.xmlfile import MAX_XML_BYTES
 
-    try:
-        size = path.stat().st_size
-        if size > MAX_XML_BYTES:
-            raise BadInputError(
-                text(
-                    f"{path.name} : fichier trop volumineux ({size:,} octets).",
-                    f"{path.name}: file too large ({size:,} bytes).",
-                )
-            )
-        with path.open("rb") as handle:
-            return handle.read(MAX_XML_BYTES + 1)
-    except OSError as exc:
-        raise BadInputError(
-            text(
-                f"{path} : lecture impossible ({exc.strerror or exc}).",
-                f"{path}: cannot be read ({exc.strerror or exc}).",
-            )
-        ) from None
+    return read_input_file(path, max_bytes=MAX_XML_BYTES)
 
 
 @import_app.command(
