@@ -23,12 +23,11 @@ from portique.commands import (
     site,
     visitors,
 )
-from portique.commands.common import fail
-from portique.errors import PortiqueError
+from portique.commands.common import CommandApp
 from portique.i18n import text
 from portique.store.database import reset_actor, set_actor
 
-app = typer.Typer(
+app = CommandApp(
     name="portique",
     help=text(
         "Portique — portique virtuel pour l'entrée des établissements scolaires : titres "
@@ -61,10 +60,7 @@ def _root(
     ),
 ) -> None:
     """Portique."""
-    try:
-        clock.check()
-    except PortiqueError as error:
-        fail(error, as_json=False)
+    clock.check()
     # The audit log attributes what this command changes to the user who ran it.
     token = set_actor(f"cli:{_os_user()}")
     context.call_on_close(lambda: reset_actor(token))

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from portique.commands.common import err, fail, out, print_json, progress_bar
+from portique.commands.common import err, out, print_json, progress_bar
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
-from portique.errors import PortiqueError
 from portique.i18n import text
 
 if TYPE_CHECKING:
@@ -52,22 +51,19 @@ def documents(
     """Generate the documents; help text in DOCUMENTS_HELP."""
     from portique.privacy.notices import generate
 
-    try:
-        with open_cli_site(directory) as site:
-            now = moment(at, site_timezone(site))
-            printing = text("Impression des PDF", "Printing PDFs")
-            with progress_bar(printing, enabled=not no_pdf) as bar:
-                task = bar.task_ids[0]
-                generated = generate(
-                    site,
-                    out_dir,
-                    now=now,
-                    pdf=not no_pdf,
-                    on_start=lambda total: bar.update(task, total=total),
-                    progress=lambda _kind: bar.advance(task),
-                )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site:
+        now = moment(at, site_timezone(site))
+        printing = text("Impression des PDF", "Printing PDFs")
+        with progress_bar(printing, enabled=not no_pdf) as bar:
+            task = bar.task_ids[0]
+            generated = generate(
+                site,
+                out_dir,
+                now=now,
+                pdf=not no_pdf,
+                on_start=lambda total: bar.update(task, total=total),
+                progress=lambda _kind: bar.advance(task),
+            )
     summary = generated.as_json(out_dir)
     if as_json:
         print_json(summary)
@@ -187,15 +183,12 @@ def contacts(
         }.items()
         if value is not None
     }
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            row = site_row(session, site.site_id)
-            current = information_settings(row.settings)
-            if given:
-                current = parse_information({**current.model_dump(), **given})
-                set_information(row, current)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        row = site_row(session, site.site_id)
+        current = information_settings(row.settings)
+        if given:
+            current = parse_information({**current.model_dump(), **given})
+            set_information(row, current)
     _print_contacts(current, as_json=as_json)
 
 

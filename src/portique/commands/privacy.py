@@ -11,27 +11,27 @@ from rich.markup import escape
 from rich.table import Table
 
 from portique import clock
-from portique.commands.common import err, fail, out, print_json
+from portique.commands.common import CommandApp, err, out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import DirOption, open_cli_site
-from portique.errors import BadInputError, PortiqueError
+from portique.errors import BadInputError
 from portique.i18n import text
 
-audit_app = typer.Typer(
+audit_app = CommandApp(
     help=text(
         "Journal d'audit chaîné des actions administratives.",
         "The hash-chained audit log of administrative actions.",
     ),
     no_args_is_help=True,
 )
-subject_app = typer.Typer(
+subject_app = CommandApp(
     help=text(
         "Droits des personnes : accès (export) et effacement.",
         "Subject rights: access (export) and erasure.",
     ),
     no_args_is_help=True,
 )
-privacy_app = typer.Typer(
+privacy_app = CommandApp(
     help=text("Réglages de protection des données.", "Data protection settings."),
     no_args_is_help=True,
 )
@@ -66,11 +66,8 @@ BREACH_FR = {
 def audit_verify(directory: DirOption = None, as_json: JsonOption = False) -> None:
     from portique.privacy import audit
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            report = audit.verify(session, site.site_id)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        report = audit.verify(session, site.site_id)
     if as_json:
         print_json(report.as_json())
     elif report.intact:
@@ -114,12 +111,9 @@ def audit_verify(directory: DirOption = None, as_json: JsonOption = False) -> No
 def audit_checkpoint(directory: DirOption = None, as_json: JsonOption = False) -> None:
     from portique.privacy import audit, audit_keys
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            signed = audit.checkpoint(session, site.site_id, now=clock.now())
-            path = audit_keys.keys_of(session, site.site_id)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        signed = audit.checkpoint(session, site.site_id, now=clock.now())
+        path = audit_keys.keys_of(session, site.site_id)
     shown = "" if path is None else str(path.checkpoint_path)
     if as_json:
         print_json({"site_id": signed.site_id, **signed.as_json(), "file": shown})
@@ -146,11 +140,8 @@ def audit_list(
 ) -> None:
     from portique.privacy import audit
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            entries = audit.entries(session, site.site_id, limit=limit, newest_first=True)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        entries = audit.entries(session, site.site_id, limit=limit, newest_first=True)
     if as_json:
         print_json({"entries": [entry.as_json() for entry in entries]})
         return
@@ -184,15 +175,12 @@ def purge(
     from portique.privacy.retention import purge as run_purge
 
     now = clock.now()
-    try:
-        with open_cli_site(directory) as site:
-            if dry_run:
-                with site.session() as session:
-                    report = run_purge(session, site.site_id, now=now, dry_run=True)
-            else:
-                report = purge_site(site.database, site.site_id, now=now)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site:
+        if dry_run:
+            with site.session() as session:
+                report = run_purge(session, site.site_id, now=now, dry_run=True)
+        else:
+            report = purge_site(site.database, site.site_id, now=now)
     if as_json:
         print_json(report.as_json())
         return
@@ -240,13 +228,10 @@ def subject_export(
 ) -> None:
     from portique.privacy.subject import export_subject
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            export, json_path, html_path = export_subject(
-                session, site.site_id, person, out_dir, now=clock.now()
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        export, json_path, html_path = export_subject(
+            session, site.site_id, person, out_dir, now=clock.now()
+        )
     if as_json:
         print_json(
             {
@@ -287,23 +272,20 @@ def subject_erase(
 ) -> None:
     from portique.privacy.subject import erase_subject
 
-    try:
-        if not yes:
-            if as_json:
-                raise BadInputError(
-                    text(
-                        "--json sans --yes : l'effacement doit être confirmé par --yes.",
-                        "--json without --yes: confirm the erasure with --yes.",
-                    )
+    if not yes:
+        if as_json:
+            raise BadInputError(
+                text(
+                    "--json sans --yes : l'effacement doit être confirmé par --yes.",
+                    "--json without --yes: confirm the erasure with --yes.",
                 )
-            typer.confirm(
-                text(f"Effacer définitivement {person} ?", f"Erase {person} for good?"),
-                abort=True,
             )
-        with open_cli_site(directory) as site, site.session() as session:
-            erasure = erase_subject(session, site.site_id, person, now=clock.now())
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+        typer.confirm(
+            text(f"Effacer définitivement {person} ?", f"Erase {person} for good?"),
+            abort=True,
+        )
+    with open_cli_site(directory) as site, site.session() as session:
+        erasure = erase_subject(session, site.site_id, person, now=clock.now())
     if as_json:
         print_json(erasure.as_json())
         return
@@ -354,25 +336,22 @@ def dpia(
     from portique.privacy import audit, notices
     from portique.privacy.dpia import gather, render_dpia, render_png, render_record
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            backend = "PostgreSQL" if not site.database.is_sqlite else "SQLite"
-            now = clock.now()
-            facts = gather(session, site.site_id, now=now, database=backend)
-            documents = notices.status(notices.gather(session, site.site_id, now=now), session)
-            written = [_write(out_file, render_dpia(facts, documents))]
-            if record_file is not None:
-                written.append(_write(record_file, render_record(facts, documents)))
-            images = [] if png_dir is None else render_png(out_file, png_dir)
-            audit.record(
-                session,
-                site_id=site.site_id,
-                action="dpia.generate",
-                target=f"sites:{site.site_id}",
-                details={"files": [path.name for path in [*written, *images]]},
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        backend = "PostgreSQL" if not site.database.is_sqlite else "SQLite"
+        now = clock.now()
+        facts = gather(session, site.site_id, now=now, database=backend)
+        documents = notices.status(notices.gather(session, site.site_id, now=now), session)
+        written = [_write(out_file, render_dpia(facts, documents))]
+        if record_file is not None:
+            written.append(_write(record_file, render_record(facts, documents)))
+        images = [] if png_dir is None else render_png(out_file, png_dir)
+        audit.record(
+            session,
+            site_id=site.site_id,
+            action="dpia.generate",
+            target=f"sites:{site.site_id}",
+            details={"files": [path.name for path in [*written, *images]]},
+        )
     if as_json:
         print_json(
             {
@@ -435,15 +414,12 @@ def template_store(
     from portique.privacy.vault import template_store as current_store
     from portique.services.snapshot import site_row
 
-    try:
-        chosen = None if store is None else parse_template_store(store)
-        with open_cli_site(directory) as site, site.session() as session:
-            row = site_row(session, site.site_id)
-            if chosen is not None:
-                set_template_store(row, chosen)
-            now_store = current_store(row.settings)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    chosen = None if store is None else parse_template_store(store)
+    with open_cli_site(directory) as site, site.session() as session:
+        row = site_row(session, site.site_id)
+        if chosen is not None:
+            set_template_store(row, chosen)
+        now_store = current_store(row.settings)
     if as_json:
         print_json({"template_store": now_store.value})
         return

@@ -8,90 +8,64 @@ the badge PDF); nothing keeps it.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
-from datetime import date, datetime
-from typing import Annotated, Self
+from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import Query, status
 from pydantic import AwareDatetime, BaseModel, Field
 
-from portique.server.accounts import Principal
-from portique.server.auth import api_permission
-from portique.server.roles import Permission
-from portique.server.schemas import Body, ErrorOut, Id, Name
-from portique.server.state import AppState, app_state
-from portique.server.texts import negotiate
+from portique.serializers import (
+    EmailOut,
+    PassOut,
+    ReceptionOut,
+    RefusalOut,
+    VisitAlertOut,
+    VisitEventOut,
+    VisitOut,
+)
+from portique.server.api.common import (
+    Lang,
+    ManageRefusals,
+    ManageVisits,
+    Review,
+    State,
+    ViewAlerts,
+    ViewRefusals,
+    ViewVisits,
+    api_router,
+)
+from portique.server.api.schemas import Body, Id, Name
+from portique.server.state import AppState
+from portique.server.visits import RowId, actor, receive, record_visit, send_invitation
 from portique.visitors import (
     WALK_IN_DURATION,
     AlertKind,
-    EventKind,
-    MailError,
     NewRefusal,
     NewVisit,
-    ReceptionResult,
     RefusalAuthority,
-    RefusalRecord,
-    VisitAlert,
-    VisitEvent,
-    VisitKind,
     Visitor,
-    VisitRecord,
     VisitRequest,
     VisitStatus,
     acknowledge_alert,
     add_refusal,
-    check_in,
-    check_out,
     get_visit,
     invite,
     lift_refusal,
     list_refusals,
     list_visits,
-    send_pass,
     site_badge,
     site_labels,
     visit_alerts,
-    visit_for_pass,
     visit_path,
     walk_in,
 )
 
-_ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422, 503)
-}
-router = APIRouter(prefix="/api/v1", responses=_ERRORS)
+router = api_router(400, 401, 403, 404, 409, 422, 503)
 
-State = Annotated[AppState, Depends(app_state)]
-Lang = Annotated[str, Depends(negotiate)]
-ViewVisits = Annotated[Principal, Depends(api_permission(Permission.VIEW_VISITS))]
-ManageVisits = Annotated[Principal, Depends(api_permission(Permission.MANAGE_VISITS))]
-ViewAlerts = Annotated[Principal, Depends(api_permission(Permission.VIEW_ALERTS))]
-Review = Annotated[Principal, Depends(api_permission(Permission.REVIEW))]
-ViewRefusals = Annotated[Principal, Depends(api_permission(Permission.VIEW_REFUSALS))]
-ManageRefusals = Annotated[Principal, Depends(api_permission(Permission.MANAGE_REFUSALS))]
 Purpose = Annotated[str, Field(min_length=1, max_length=200)]
-RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-"""The number of an alert or a refusal (a database integer)."""
-
-
-def actor(principal: Principal) -> str:
-    """How visits and refusals name who made them (as the audit log does)."""
-    return f"account:{principal.name}"[:200]
 
 
 # Bodies -------------------------------------------------------------------------------
-
-
-Record = VisitRecord | VisitEvent | VisitAlert | RefusalRecord | ReceptionResult
-"""What the answers below copy."""
-
-
-class _FromRecord(BaseModel):
-    """An answer that copies a record of ``portique.visitors`` field by field (by name)."""
-
-    @classmethod
-    def of(cls, record: Record) -> Self:
-        return cls.model_validate(record, from_attributes=True)
 
 
 class VisitIn(Body):
@@ -126,40 +100,6 @@ class WalkInIn(Body):
     zones: list[Id] = Field(default_factory=list, max_length=50)
 
 
-class VisitOut(_FromRecord):
-    visit_id: str
-    person_id: str
-    last_name: str
-    first_name: str
-    host_id: str | None
-    host_name: str | None
-    purpose: str
-    kind: VisitKind
-    status: VisitStatus
-    expected_from: datetime
-    expected_until: datetime
-    zones: list[str]
-    email: str | None
-    credential_id: str | None
-    checked_in_at: datetime | None
-    checked_out_at: datetime | None
-    created_by: str
-
-
-class PassOut(BaseModel):
-    """The pass, handed over once: ``qr_text`` is what its QR code holds."""
-
-    credential_id: str
-    qr_text: str
-    valid_from: datetime
-    valid_until: datetime
-
-
-class EmailOut(BaseModel):
-    sent: bool
-    error: str | None = Field(description="Why it was not sent (print the pass instead).")
-
-
 class NewVisitOut(BaseModel):
     visit: VisitOut
     visitor_pass: PassOut | None = Field(
@@ -180,52 +120,16 @@ class NewVisitOut(BaseModel):
         issued = new.visitor_pass
         return cls(
             visit=VisitOut.of(new.visit),
-            visitor_pass=None
-            if issued is None
-            else PassOut(
-                credential_id=issued.credential_id,
-                qr_text=issued.payload_text,
-                valid_from=issued.valid_from,
-                valid_until=issued.valid_until,
-            ),
+            visitor_pass=None if issued is None else PassOut.of(issued),
             alert=new.alert,
             email=email,
             badge_pdf=None if badge is None else base64.b64encode(badge).decode("ascii"),
         )
 
 
-class ReceptionOut(_FromRecord):
-    visit: VisitOut
-    alert: AlertKind | None = Field(
-        description="``pass_reused``, ``outside_window`` or ``barred``, if raised."
-    )
-
-
-class VisitEventOut(_FromRecord):
-    at: datetime
-    kind: EventKind
-    checkpoint: str = Field(description="A lane id, or accueil (reception).")
-    zone_id: str | None
-    allowed: bool
-    alert: AlertKind | None
-    passage_id: str | None
-
-
 class VisitPathOut(BaseModel):
     visit: VisitOut
     path: list[VisitEventOut]
-
-
-class VisitAlertOut(_FromRecord):
-    alert_id: int
-    visit_id: str
-    visitor_name: str
-    kind: AlertKind
-    raised_at: datetime
-    checkpoint: str | None
-    zone_id: str | None
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
 
 
 class RefusalIn(Body):
@@ -237,50 +141,7 @@ class RefusalIn(Body):
     until: date = Field(description="Last day of the refusal (inclusive).")
 
 
-class RefusalOut(_FromRecord):
-    refusal_id: int
-    last_name: str
-    first_name: str
-    birth_date: date
-    reason: str
-    ordered_by: RefusalAuthority
-    until: date
-    created_by: str
-    created_at: datetime
-    lifted_at: datetime | None
-    lifted_by: str | None
-
-
 # Visits -------------------------------------------------------------------------------
-
-
-def send_invitation(state: AppState, new: NewVisit) -> EmailOut:
-    """Sends the pass of a new invitation; a failure is reported, not raised: the
-    invitation stands and the pass can be printed."""
-    if new.visitor_pass is None or not new.visit.email:
-        return EmailOut(sent=False, error=None)
-    try:
-        with state.site.session() as session:
-            labels = site_labels(session, state.site.site_id)
-        send_pass(new.visit, new.visitor_pass, labels)
-    except MailError as error:
-        return EmailOut(sent=False, error=error.message)
-    return EmailOut(sent=True, error=None)
-
-
-def record_visit(
-    state: AppState,
-    create: Callable[..., NewVisit],
-    request: VisitRequest,
-    *,
-    by: str,
-    now: datetime,
-) -> NewVisit:
-    """Records a visit with ``create`` (``invite`` or ``walk_in``) in a session of its own."""
-    site = state.site
-    with site.session() as session:
-        new: NewVisit = create(session, site.site_id, site.keyring(), request, by=by, now=now)
-    return new
 
 
 @router.get("/visits", tags=["visitors"])
@@ -365,11 +226,7 @@ def visit_alerts_list(
 
 @router.post("/visits/alerts/{alert_id}/acknowledge", tags=["visitors"])
 def visit_alerts_acknowledge(alert_id: RowId, state: State, principal: Review) -> VisitAlertOut:
-    with state.site.session() as session:
-        alert = acknowledge_alert(
-            session, state.site.site_id, alert_id, by=actor(principal), now=state.now()
-        )
-    return VisitAlertOut.of(alert)
+    return VisitAlertOut.of(state.act(acknowledge_alert, alert_id, by=actor(principal)))
 
 
 class ScanIn(Body):
@@ -392,21 +249,7 @@ def visits_scan_out(body: ScanIn, state: State, _: ManageVisits) -> ReceptionOut
 
 
 def _scanned(state: AppState, body: ScanIn, *, arriving: bool) -> ReceptionOut:
-    return _receive(state, arriving=arriving, qr_text=body.qr_text)
-
-
-def _receive(
-    state: AppState, *, arriving: bool, visit_id: str | None = None, qr_text: str = ""
-) -> ReceptionOut:
-    """Checks a visitor in (or out) at reception: the visit named, or else the one whose
-    pass reads ``qr_text``."""
-    site = state.site
-    change = check_in if arriving else check_out
-    with site.session() as session:
-        if visit_id is None:
-            visit_id = visit_for_pass(session, site.site_id, site.keyring(), qr_text)
-        result = change(session, site.site_id, visit_id, now=state.now())
-    return ReceptionOut.of(result)
+    return ReceptionOut.of(receive(state, arriving=arriving, qr_text=body.qr_text))
 
 
 @router.get("/visits/{visit_id}", tags=["visitors"])
@@ -421,13 +264,13 @@ def visits_get(visit_id: str, state: State, _: ViewVisits) -> VisitPathOut:
 @router.post("/visits/{visit_id}/check-in", tags=["visitors"])
 def visits_check_in(visit_id: str, state: State, _: ManageVisits) -> ReceptionOut:
     """Checks the visitor in at reception (``pass_reused`` if already in)."""
-    return _receive(state, arriving=True, visit_id=visit_id)
+    return ReceptionOut.of(receive(state, arriving=True, visit_id=visit_id))
 
 
 @router.post("/visits/{visit_id}/check-out", tags=["visitors"])
 def visits_check_out(visit_id: str, state: State, _: ManageVisits) -> ReceptionOut:
     """Checks the visitor out: the pass opens no lane again (409 if not on site)."""
-    return _receive(state, arriving=False, visit_id=visit_id)
+    return ReceptionOut.of(receive(state, arriving=False, visit_id=visit_id))
 
 
 # The refusal list ---------------------------------------------------------------------
@@ -451,18 +294,10 @@ def refusals_add(body: RefusalIn, state: State, principal: ManageRefusals) -> Re
     refusal = NewRefusal(
         body.last_name, body.first_name, body.birth_date, body.reason, body.ordered_by, body.until
     )
-    with state.site.session() as session:
-        record = add_refusal(
-            session, state.site.site_id, refusal, by=actor(principal), now=state.now()
-        )
-    return RefusalOut.of(record)
+    return RefusalOut.of(state.act(add_refusal, refusal, by=actor(principal)))
 
 
 @router.post("/refusals/{refusal_id}/lift", tags=["refusals"])
 def refusals_lift(refusal_id: RowId, state: State, principal: ManageRefusals) -> RefusalOut:
     """Ends a refusal now; recorded in the audit log."""
-    with state.site.session() as session:
-        record = lift_refusal(
-            session, state.site.site_id, refusal_id, by=actor(principal), now=state.now()
-        )
-    return RefusalOut.of(record)
+    return RefusalOut.of(state.act(lift_refusal, refusal_id, by=actor(principal)))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -22,11 +22,8 @@ from portique.access import Role as PersonRole
 from portique.credentials import CredentialKind
 from portique.errors import BadInputError
 from portique.server import queries
-from portique.server.auth import ConsoleUser, console_form, console_page
-from portique.server.console import State, render, see_other
+from portique.server.console.pages import Page, download, posting, see_other, viewing
 from portique.server.roles import Permission
-from portique.server.state import AppState
-from portique.server.texts import negotiate, translator
 from portique.server.uploads import read_people_file
 from portique.services import (
     CONSENT_WITHDRAWN,
@@ -58,13 +55,13 @@ CARD_CHOICES: tuple[str, ...] = ("show", "png", "pdf")
 CARD_MEDIA_TYPES: dict[CardFormat, str] = {"png": "image/png", "pdf": "application/pdf"}
 GUARDIAN_GIVERS = (ConsentGiver.PARENT, ConsentGiver.LEGAL_GUARDIAN)
 
-ViewPeople = Annotated[ConsoleUser, Depends(console_page(Permission.VIEW_PEOPLE))]
-ManagePeoplePage = Annotated[ConsoleUser, Depends(console_page(Permission.MANAGE_PEOPLE))]
-ManagePeople = Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_PEOPLE))]
-ManageCredentials = Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_CREDENTIALS))]
-ManageConsent = Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_CONSENT))]
-ViewSite = Annotated[ConsoleUser, Depends(console_page(Permission.VIEW_SITE))]
-ManageSite = Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_SITE))]
+ViewPeople = Annotated[Page, Depends(viewing(Permission.VIEW_PEOPLE))]
+ManagePeoplePage = Annotated[Page, Depends(viewing(Permission.MANAGE_PEOPLE))]
+ManagePeople = Annotated[Page, Depends(posting(Permission.MANAGE_PEOPLE))]
+ManageCredentials = Annotated[Page, Depends(posting(Permission.MANAGE_CREDENTIALS))]
+ManageConsent = Annotated[Page, Depends(posting(Permission.MANAGE_CONSENT))]
+ViewSite = Annotated[Page, Depends(viewing(Permission.VIEW_SITE))]
+ManageSite = Annotated[Page, Depends(posting(Permission.MANAGE_SITE))]
 FIELD_MAX = 200
 
 
@@ -72,23 +69,16 @@ FIELD_MAX = 200
 
 
 @router.get("/people")
-def people(request: Request, state: State, user: ViewPeople) -> Response:
-    return _people(request, state, user)
+def people(page: ViewPeople) -> Response:
+    return _people(page)
 
 
-def _people(
-    request: Request,
-    state: AppState,
-    user: ConsoleUser,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
+def _people(page: Page, error: str | None = None, status_code: int = 200) -> Response:
+    state = page.state
     with state.site.session() as session:
         records = list_people(session, state.site.site_id, now=state.now())
-    return render(
-        request,
+    return page.render(
         "people.html",
-        user,
         status_code,
         people=records,
         roles=list(PersonRole),
@@ -99,9 +89,7 @@ def _people(
 
 @router.post("/people")
 def people_add(
-    request: Request,
-    state: State,
-    user: ManagePeople,
+    page: ManagePeople,
     last_name: Annotated[str, Form(max_length=200)] = "",
     first_name: Annotated[str, Form(max_length=200)] = "",
     birth_date: Annotated[str, Form(max_length=20)] = "",
@@ -112,7 +100,7 @@ def people_add(
     try:
         born = _form_date(birth_date)
         if role not in {r.value for r in PersonRole}:
-            raise BadInputError(translator(negotiate(request))("role_unknown"))
+            raise BadInputError(page.t("role_unknown"))
         new = NewPerson(
             last_name,
             first_name,
@@ -121,10 +109,10 @@ def people_add(
             (group,) if group.strip() else (),
             (guardian,) if guardian else (),
         )
-        with state.site.session() as session:
-            person_id = add_person(session, state.site.site_id, new, now=state.now())
+        with page.state.site.session() as session:
+            person_id = add_person(session, page.state.site.site_id, new, now=page.state.now())
     except BadInputError as error:
-        return _people(request, state, user, error.message, 400)
+        return _people(page, error.message, 400)
     return see_other(f"/people/{person_id}")
 
 
@@ -137,23 +125,18 @@ def _form_date(value: str) -> date:
 
 
 @router.get("/people/import")
-def import_page(request: Request, user: ManagePeoplePage) -> Response:
-    return render(request, "import.html", user)
+def import_page(page: ManagePeoplePage) -> Response:
+    return page.render("import.html")
 
 
 @router.post("/people/import")
-def import_file(
-    request: Request,
-    state: State,
-    user: ManagePeople,
-    file: Annotated[UploadFile | None, File()] = None,
-) -> Response:
+def import_file(page: ManagePeople, file: Annotated[UploadFile | None, File()] = None) -> Response:
     """Imports a CSV export and shows the report: people added, lines refused with their
     line number and reason. A file that cannot be read at all imports nobody."""
-    t = translator(negotiate(request))
     if file is None:
-        return render(request, "import.html", user, 400, error=t("import_choose"))
+        return page.render("import.html", 400, error=page.t("import_choose"))
     data = read_people_file(file)
+    state = page.state
     try:
         with state.site.session() as session:
             report = import_people(session, state.site.site_id, data, now=state.now())
@@ -161,13 +144,9 @@ def import_file(
                 session, state.site.site_id, now=state.now(), person_ids=report.imported
             )
     except BadInputError as error:
-        return render(
-            request, "import.html", user, 400, error=error.message, file_name=file.filename
-        )
-    return render(
-        request,
+        return page.render("import.html", 400, error=error.message, file_name=file.filename)
+    return page.render(
         "import.html",
-        user,
         report=report,
         added=_in_file_order(report, added),
         file_name=file.filename,
@@ -183,14 +162,12 @@ def _in_file_order(report: ImportReport, added: list[PersonRecord]) -> list[Pers
 
 
 @router.get("/people/{person_id}")
-def person_page(person_id: str, request: Request, state: State, user: ViewPeople) -> Response:
-    return _person(request, state, user, person_id)
+def person_page(person_id: str, page: ViewPeople) -> Response:
+    return _person(page, person_id)
 
 
 def _person(
-    request: Request,
-    state: AppState,
-    user: ConsoleUser,
+    page: Page,
     person_id: str,
     *,
     card: bytes | None = None,
@@ -198,6 +175,7 @@ def _person(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
+    state = page.state
     site_id = state.site.site_id
     now = state.now()
     with state.site.session() as session:
@@ -207,10 +185,8 @@ def _person(
         credentials = list(Credentials(session).of_person(person_id))
     names = {record.person_id: record.display_name}
     names.update((guardian.person_id, guardian.display_name) for guardian in guardians)
-    return render(
-        request,
+    return page.render(
         "person.html",
-        user,
         status_code,
         person=record,
         guardians=guardians,
@@ -228,20 +204,15 @@ def _person(
 
 @router.post("/people/{person_id}/credentials")
 def credential_issue(
-    person_id: str,
-    request: Request,
-    state: State,
-    user: ManageCredentials,
-    card: Annotated[str, Form(max_length=10)] = "show",
+    person_id: str, page: ManageCredentials, card: Annotated[str, Form(max_length=10)] = "show"
 ) -> Response:
     """Issues a printable card without a face. The card carries the credential, so it is
     handed over in this answer only: shown in the page to print, or as a PNG or PDF file
     to download. Nothing keeps it; a lost card is revoked and a new one issued."""
-    lang = negotiate(request)
     if card not in CARD_CHOICES:
-        message = translator(lang)("card_choice")
-        return _person(request, state, user, person_id, error=message, status_code=400)
+        return _person(page, person_id, error=page.t("card_choice"), status_code=400)
     fmt: CardFormat = "pdf" if card == "pdf" else "png"
+    state = page.state
     try:
         with state.site.session() as session:
             issued = issue_credential(
@@ -252,27 +223,20 @@ def credential_issue(
                 now=state.now(),
                 card=fmt,
                 kind=CredentialKind.CARD,
-                lang=lang,
+                lang=page.lang,
             )
     except BadInputError as error:
-        return _person(request, state, user, person_id, error=error.message, status_code=400)
+        return _person(page, person_id, error=error.message, status_code=400)
     if card == "show":
-        return _person(request, state, user, person_id, card=issued.card)
-    name = f"carte-{issued.credential_id}.{fmt}"
-    return Response(
-        issued.card,
-        media_type=CARD_MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+        return _person(page, person_id, card=issued.card)
+    return download(issued.card, CARD_MEDIA_TYPES[fmt], f"carte-{issued.credential_id}.{fmt}")
 
 
 @router.post("/credentials/{credential_id}/revoke")
 def credential_revoke(
-    credential_id: str,
-    state: State,
-    user: ManageCredentials,
-    reason: Annotated[str, Form(max_length=200)] = "",
+    credential_id: str, page: ManageCredentials, reason: Annotated[str, Form(max_length=200)] = ""
 ) -> Response:
+    state = page.state
     with state.site.session() as session:
         credential = Credentials(session).get(state.site.site_id, credential_id)
         person_id = None if credential is None else credential.person_id
@@ -289,27 +253,25 @@ def credential_revoke(
 @router.post("/people/{person_id}/consent")
 def consent_grant(
     person_id: str,
-    request: Request,
-    state: State,
-    user: ManageConsent,
+    page: ManageConsent,
     by: Annotated[str, Form(max_length=64)] = "",
     giver: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Records a consent: a minor's is given by one of their guardians (``by``), an
     adult consents for themself (no ``by``). The services refuse anyone else."""
     try:
-        chosen = _giver(giver, translator(negotiate(request)))
-        with state.site.session() as session:
+        chosen = _giver(giver, page.t)
+        with page.state.site.session() as session:
             grant_consent(
                 session,
-                state.site.site_id,
+                page.state.site.site_id,
                 person_id,
                 by=by or None,
-                now=state.now(),
+                now=page.state.now(),
                 giver=chosen,
             )
     except BadInputError as error:
-        return _person(request, state, user, person_id, error=error.message, status_code=400)
+        return _person(page, person_id, error=error.message, status_code=400)
     return see_other(f"/people/{person_id}")
 
 
@@ -324,24 +286,22 @@ def _giver(value: str, t: Callable[[str], str]) -> ConsentGiver | None:
 @router.post("/people/{person_id}/consent/withdraw")
 def consent_withdraw(
     person_id: str,
-    request: Request,
-    state: State,
-    user: ManageConsent,
+    page: ManageConsent,
     by: Annotated[str, Form(max_length=64)] = "",
     confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Withdraws the consent, asked by the person or one of their guardians, once the
     administration confirms: every credential carrying the face is revoked at once and
     replaced by a card without face, shown in the answer to print or download."""
-    t = translator(negotiate(request))
     if confirm != "yes":
-        return _person(request, state, user, person_id, error=t("confirm_needed"), status_code=400)
+        return _person(page, person_id, error=page.t("confirm_needed"), status_code=400)
+    state = page.state
     site_id = state.site.site_id
     try:
         with state.site.session() as session:
             record = get_person(session, site_id, person_id, now=state.now())
             if by not in (person_id, *record.guardian_ids):
-                raise BadInputError(t("withdraw_by_unknown"))
+                raise BadInputError(page.t("withdraw_by_unknown"))
             withdrawal = withdraw_consent(
                 session,
                 site_id,
@@ -349,126 +309,108 @@ def consent_withdraw(
                 by=by,
                 now=state.now(),
                 keyring=state.site.keyring(),
-                lang=negotiate(request),
+                lang=page.lang,
             )
     except BadInputError as error:
-        return _person(request, state, user, person_id, error=error.message, status_code=400)
+        return _person(page, person_id, error=error.message, status_code=400)
     # The replacement card, without template, is handed over in this answer only.
     card = withdrawal.reissued[0].card if withdrawal.reissued else None
-    return _person(request, state, user, person_id, withdrawal=withdrawal, card=card)
+    return _person(page, person_id, withdrawal=withdrawal, card=card)
 
 
 # Lanes and timetables -----------------------------------------------------------------
 
 
 @router.get("/lanes")
-def lanes(request: Request, state: State, user: ViewSite) -> Response:
+def lanes(page: ViewSite) -> Response:
     """The site's set-up: zones and lanes, opening hours, the calendar and each class's
     week; the administration changes them here."""
-    return _lanes(request, state, user)
+    return _lanes(page)
 
 
-def _lanes(
-    request: Request,
-    state: AppState,
-    user: ConsoleUser,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
-    with state.site.session() as session:
-        setup = queries.site_setup(session, state.site.site_id)
-    return render(
-        request,
-        "lanes.html",
-        user,
-        status_code,
-        setup=setup,
-        weekdays=list(Weekday),
-        error=error,
-    )
+def _lanes(page: Page, error: str | None = None, status_code: int = 200) -> Response:
+    with page.state.site.session() as session:
+        setup = queries.site_setup(session, page.state.site.site_id)
+    return page.render("lanes.html", status_code, setup=setup, weekdays=list(Weekday), error=error)
 
 
 @router.post("/lanes/opening-hours")
-async def opening_hours_edit(request: Request, state: State, user: ManageSite) -> Response:
+async def opening_hours_edit(page: ManageSite) -> Response:
     """Replaces the weekly opening hours (one field per day); their exceptions stay."""
-    form = await request.form()
 
-    def change(session: Session) -> None:
-        site_id = state.site.site_id
+    def change(session: Session, week: dict[str, Any]) -> None:
+        site_id = page.state.site.site_id
         current = Sites(session).get(site_id)
         exceptions = [] if current is None else current.opening_hours.get("exceptions", [])
-        hours = {"week": _week_from_form(form, request), "exceptions": exceptions}
-        set_opening_hours(session, site_id, hours, now=state.now())
+        hours = {"week": week, "exceptions": exceptions}
+        set_opening_hours(session, site_id, hours, now=page.state.now())
 
-    return await run_in_threadpool(_change_setup, request, state, user, change)
+    return await _change_week(page, change)
 
 
 @router.post("/lanes/classes/{group_id}/timetable")
-async def class_timetable_edit(
-    group_id: str, request: Request, state: State, user: ManageSite
-) -> Response:
+async def class_timetable_edit(group_id: str, page: ManageSite) -> Response:
     """Replaces a class's week (one field per day, and its lunch break); its own
     exceptions stay."""
-    form = await request.form()
 
-    def change(session: Session) -> None:
-        site_id = state.site.site_id
+    def change(session: Session, week: dict[str, Any]) -> None:
+        site_id = page.state.site.site_id
         group = Sites(session).group(site_id, group_id)
         exceptions = [] if group is None else group.timetable.get("exceptions", [])
-        timetable = {"week": _week_from_form(form, request), "exceptions": exceptions}
-        set_group_timetable(session, site_id, group_id, timetable, now=state.now())
+        timetable = {"week": week, "exceptions": exceptions}
+        set_group_timetable(session, site_id, group_id, timetable, now=page.state.now())
 
-    return await run_in_threadpool(_change_setup, request, state, user, change)
+    return await _change_week(page, change)
 
 
 @router.post("/lanes/{lane_id}/face")
 def lane_face_edit(
-    lane_id: str,
-    request: Request,
-    state: State,
-    user: ManageSite,
-    offered: Annotated[str, Form(max_length=10)] = "",
+    lane_id: str, page: ManageSite, offered: Annotated[str, Form(max_length=10)] = ""
 ) -> Response:
     """Offers face comparison at a lane, or stops offering it there."""
 
     def change(session: Session) -> None:
         if offered not in ("yes", "no"):
-            raise BadInputError(translator(negotiate(request))("offered_choice"))
+            raise BadInputError(page.t("offered_choice"))
+        state = page.state
         set_lane_face(session, state.site.site_id, lane_id, offered == "yes", now=state.now())
 
-    return _change_setup(request, state, user, change)
+    return _change_setup(page, change)
 
 
-def _change_setup(
-    request: Request,
-    state: AppState,
-    user: ConsoleUser,
-    change: Callable[[Session], None],
-) -> Response:
+async def _change_week(page: Page, change: Callable[[Session, dict[str, Any]], None]) -> Response:
+    """Replaces a week of the set-up by the one the form gives (see ``_change_setup``)."""
+    form = await page.request.form()
+    return await run_in_threadpool(
+        _change_setup, page, lambda session: change(session, _week_from_form(form, page))
+    )
+
+
+def _change_setup(page: Page, change: Callable[[Session], None]) -> Response:
     """Makes ``change`` in one transaction and goes back to the page, or shows the page
     with the error and a 400, nothing saved."""
     try:
-        with state.site.session() as session:
+        with page.state.site.session() as session:
             change(session)
     except BadInputError as error:
-        return _lanes(request, state, user, error.message, 400)
+        return _lanes(page, error.message, 400)
     return see_other("/lanes")
 
 
-def _week_from_form(form: Mapping[str, Any], request: Request) -> dict[str, Any]:
+def _week_from_form(form: Mapping[str, Any], page: Page) -> dict[str, Any]:
     """A timetable's week from the fields ``day-monday`` (ranges separated by commas) and
     ``lunch-monday``; the services check each range."""
     week: dict[str, Any] = {}
     for name in WEEKDAY_NAMES:
-        ranges, lunch = _field(form, f"day-{name}", request), _field(form, f"lunch-{name}", request)
+        ranges, lunch = _field(form, f"day-{name}", page), _field(form, f"lunch-{name}", page)
         parts = [part.strip() for part in ranges.split(",") if part.strip()]
         if parts or lunch.strip():
             week[name] = {"ranges": parts, **({"lunch": lunch.strip()} if lunch.strip() else {})}
     return week
 
 
-def _field(form: Mapping[str, Any], name: str, request: Request) -> str:
+def _field(form: Mapping[str, Any], name: str, page: Page) -> str:
     value = form.get(name, "")
     if not isinstance(value, str) or len(value) > FIELD_MAX:
-        raise BadInputError(translator(negotiate(request))("field_too_long"))
+        raise BadInputError(page.t("field_too_long"))
     return value

@@ -12,8 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException
 from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel, Field
 
 from portique.errors import BadInputError
 from portique.privacy import notices
@@ -23,11 +24,9 @@ from portique.privacy.information import (
     parse_information,
     set_information,
 )
-from portique.server.auth import ConsoleUser, console_form, console_page
-from portique.server.console import State, render, see_other
+from portique.server.console.pages import Page, posting, see_other, viewing
 from portique.server.roles import Permission
 from portique.server.state import AppState
-from portique.server.texts import negotiate
 from portique.services.snapshot import site_row
 
 router = APIRouter(include_in_schema=False)
@@ -38,8 +37,8 @@ MEDIA_TYPES = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf"}
 FIELD = 300
 KNOWN = frozenset(kind.value for kind in DocumentKind)
 
-ViewDocuments = Annotated[ConsoleUser, Depends(console_page(Permission.MANAGE_DOCUMENTS))]
-ManageDocuments = Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_DOCUMENTS))]
+ViewDocuments = Annotated[Page, Depends(viewing(Permission.MANAGE_DOCUMENTS))]
+ManageDocuments = Annotated[Page, Depends(posting(Permission.MANAGE_DOCUMENTS))]
 
 TEXTS: dict[str, tuple[str, str]] = {
     "title": ("Documents d'information et de consentement", "Information and consent documents"),
@@ -129,17 +128,12 @@ def folder(state: AppState) -> Path:
 
 
 @router.get("/documents")
-def documents_page(request: Request, state: State, user: ViewDocuments) -> Response:
-    return _page(request, state, user)
+def documents_page(page: ViewDocuments) -> Response:
+    return _page(page)
 
 
-def _page(
-    request: Request,
-    state: AppState,
-    user: ConsoleUser,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
+def _page(page: Page, error: str | None = None, status_code: int = 200) -> Response:
+    state = page.state
     with state.site.session() as session:
         facts = notices.gather(session, state.site.site_id, now=state.now())
         standing = notices.status(facts, session)
@@ -149,12 +143,10 @@ def _page(
         for name in shown
         if name in KNOWN
     ]
-    return render(
-        request,
+    return page.render(
         "documents.html",
-        user,
         status_code,
-        d=_words(negotiate(request)),
+        d=_words(page.lang),
         facts=facts,
         standing=standing,
         files=files,
@@ -171,59 +163,52 @@ def _files(state: AppState, kind: DocumentKind) -> list[Path]:
 
 
 @router.post("/documents/generate")
-def documents_generate(request: Request, state: State, user: ManageDocuments) -> Response:
+def documents_generate(page: ManageDocuments) -> Response:
     """Writes every document into the site folder (HTML, and PDF by Chromium) and records
     the generation in the audit log under the signed-in account."""
+    state = page.state
     try:
         notices.generate(state.site, folder(state), now=state.now())
     except BadInputError as error:
-        return _page(request, state, user, error=error.message, status_code=400)
+        return _page(page, error.message, 400)
     return see_other("/documents")
 
 
+class ContactsForm(BaseModel):
+    """The contacts form of the Documents page; the outside recipients one per line."""
+
+    controller: str = Field("", max_length=FIELD)
+    controller_address: str = Field("", max_length=FIELD)
+    dpo: str = Field("", max_length=FIELD)
+    dpo_email: str = Field("", max_length=FIELD)
+    dpo_address: str = Field("", max_length=FIELD)
+    notice_url: str = Field("", max_length=FIELD)
+    recipients: str = Field("", max_length=12 * 210)
+
+
 @router.post("/documents/contacts")
-def documents_contacts(
-    request: Request,
-    state: State,
-    user: ManageDocuments,
-    controller: Annotated[str, Form(max_length=FIELD)] = "",
-    controller_address: Annotated[str, Form(max_length=FIELD)] = "",
-    dpo: Annotated[str, Form(max_length=FIELD)] = "",
-    dpo_email: Annotated[str, Form(max_length=FIELD)] = "",
-    dpo_address: Annotated[str, Form(max_length=FIELD)] = "",
-    notice_url: Annotated[str, Form(max_length=FIELD)] = "",
-    recipients: Annotated[str, Form(max_length=12 * 210)] = "",
-) -> Response:
+def documents_contacts(page: ManageDocuments, form: Annotated[ContactsForm, Form()]) -> Response:
     """Stores what the documents say of the controller, the DPO, the full notice's address
     and the outside recipients (one per line)."""
     try:
-        information = parse_information(
-            {
-                "controller": controller,
-                "controller_address": controller_address,
-                "dpo": dpo,
-                "dpo_email": dpo_email,
-                "dpo_address": dpo_address,
-                "notice_url": notice_url,
-                "recipients": tuple(recipients.splitlines()),
-            }
-        )
-        with state.site.session() as session:
-            set_information(site_row(session, state.site.site_id), information)
+        recipients = tuple(form.recipients.splitlines())
+        information = parse_information({**form.model_dump(), "recipients": recipients})
+        with page.state.site.session() as session:
+            set_information(site_row(session, page.state.site.site_id), information)
     except BadInputError as error:
-        return _page(request, state, user, error=error.message, status_code=400)
+        return _page(page, error.message, 400)
     return see_other("/documents")
 
 
 @router.get("/documents/files/{name}")
-def documents_file(name: str, state: State, user: ViewDocuments) -> Response:
+def documents_file(name: str, page: ViewDocuments) -> Response:
     """One file of the last generation, by its exact name (``<kind>.html|.pdf``), as a
     download: the documents are self-contained pages whose inline style the console's
     content security policy would block, and they are meant to be printed."""
     stem, dot, suffix = name.rpartition(".")
     if stem not in KNOWN or f"{dot}{suffix}" not in MEDIA_TYPES:
         raise HTTPException(status_code=404)
-    path = folder(state) / f"{DocumentKind(stem).value}.{suffix}"
+    path = folder(page.state) / f"{DocumentKind(stem).value}.{suffix}"
     if not path.is_file():
         raise HTTPException(status_code=404)
     return FileResponse(

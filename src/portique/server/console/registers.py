@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import Response
 
 from portique.errors import BadInputError
@@ -32,12 +32,9 @@ from portique.registers import (
 )
 from portique.registers.views import cause_label, pupil_detail
 from portique.registers.xmlfile import MAX_XML_BYTES
-from portique.server.auth import ConsoleUser, console_form, console_page
-from portique.server.console import State, render, see_other
-from portique.server.registers_texts import register_translator
+from portique.server.console.pages import Page, posting, see_other, viewing
+from portique.server.console.registers_texts import register_translator
 from portique.server.roles import Permission
-from portique.server.state import AppState
-from portique.server.texts import negotiate
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,11 +44,11 @@ PENDING_MAX = 8
 SHOWN_ROWS = 200
 RETURN_PAGES = frozenset({"/alerts", "/departures"})
 
-ManagePeoplePage = Annotated[ConsoleUser, Depends(console_page(Permission.MANAGE_PEOPLE))]
-ManagePeople = Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_PEOPLE))]
-ManageSite = Annotated[ConsoleUser, Depends(console_form(Permission.MANAGE_SITE))]
-ViewAlerts = Annotated[ConsoleUser, Depends(console_page(Permission.VIEW_ALERTS))]
-Review = Annotated[ConsoleUser, Depends(console_form(Permission.REVIEW))]
+ViewRegisters = Annotated[Page, Depends(viewing(Permission.MANAGE_PEOPLE))]
+ManagePeople = Annotated[Page, Depends(posting(Permission.MANAGE_PEOPLE))]
+ManageSite = Annotated[Page, Depends(posting(Permission.MANAGE_SITE))]
+ViewAlerts = Annotated[Page, Depends(viewing(Permission.VIEW_ALERTS))]
+Review = Annotated[Page, Depends(posting(Permission.REVIEW))]
 
 
 @dataclass(frozen=True)
@@ -89,16 +86,17 @@ class PendingImports:
             return pending.files
 
 
-def _pending(request: Request) -> PendingImports:
-    app_state = request.app.state
+_CREATE_LOCK = threading.Lock()
+
+
+def _pending(page: Page) -> PendingImports:
+    """The previews of this server, made at the first one (kept beside its state)."""
+    app_state = page.request.app.state
     with _CREATE_LOCK:
         if not hasattr(app_state, "registers_pending"):
             app_state.registers_pending = PendingImports()
     pending: PendingImports = app_state.registers_pending
     return pending
-
-
-_CREATE_LOCK = threading.Lock()
 
 
 def _read_upload(upload: UploadFile | None) -> bytes | None:
@@ -108,50 +106,39 @@ def _read_upload(upload: UploadFile | None) -> bytes | None:
     return upload.file.read(MAX_XML_BYTES + 1)
 
 
-def _page(
-    request: Request,
-    state: AppState,
-    user: ConsoleUser,
-    status_code: int = 200,
-    **context: object,
-) -> Response:
-    lang = negotiate(request)
+def _page(page: Page, status_code: int = 200, **context: object) -> Response:
+    state = page.state
     with state.site.session() as session:
         uai = site_uai(session, state.site.site_id)
         departures = recent_departures(session, state.site.site_id, now=state.now())
-    return render(
-        request,
+    return page.render(
         "registers.html",
-        user,
         status_code,
-        r=register_translator(lang),
+        r=register_translator(page.lang),
         uai=uai,
         departures=departures,
-        cause_label=lambda cause: cause_label(cause, lang),
-        detail=lambda plan: pupil_detail(plan, lang),
+        cause_label=lambda cause: cause_label(cause, page.lang),
+        detail=lambda plan: pupil_detail(plan, page.lang),
         shown_rows=SHOWN_ROWS,
         **context,
     )
 
 
 @router.get("/registers")
-def registers_page(request: Request, state: State, user: ManagePeoplePage) -> Response:
-    return _page(request, state, user)
+def registers_page(page: ViewRegisters) -> Response:
+    return _page(page)
 
 
 @router.post("/registers/preview")
 def registers_preview(
-    request: Request,
-    state: State,
-    user: ManagePeople,
+    page: ManagePeople,
     pupils: Annotated[UploadFile | None, File()] = None,
     guardians: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Reads the exports and shows what importing them would do; writes nothing."""
-    r = register_translator(negotiate(request))
     pupils_data = _read_upload(pupils)
     if pupils_data is None or pupils is None:
-        return _page(request, state, user, 400, error=r("choose"))
+        return _page(page, 400, error=register_translator(page.lang)("choose"))
     guardians_data = _read_upload(guardians)
     try:
         files = read_register(
@@ -160,39 +147,38 @@ def registers_preview(
             pupils_name=pupils.filename or "eleves.xml",
             guardians_name=(guardians.filename if guardians else None) or "responsables.xml",
         )
-        report = _sync(state, files, dry_run=True)
+        report = _sync(page, files, dry_run=True)
     except BadInputError as error:
-        return _page(request, state, user, 400, error=error.message)
-    token = _pending(request).put(user.principal.name, files, state.now())
-    return _page(request, state, user, report=report, token=token)
+        return _page(page, 400, error=error.message)
+    token = _pending(page).put(page.user.principal.name, files, page.state.now())
+    return _page(page, report=report, token=token)
 
 
 @router.post("/registers/apply")
 def registers_apply(
-    request: Request,
-    state: State,
-    user: ManagePeople,
+    page: ManagePeople,
     token: Annotated[str, Form(max_length=64)] = "",
     confirm: Annotated[str, Form(max_length=10)] = "",
     allow_mass_departure: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Applies the import previewed under ``token``, once confirmed."""
-    r = register_translator(negotiate(request))
+    r = register_translator(page.lang)
     if confirm != "yes":
-        return _page(request, state, user, 400, error=r("confirm"))
-    files = _pending(request).take(token, user.principal.name, state.now())
+        return _page(page, 400, error=r("confirm"))
+    files = _pending(page).take(token, page.user.principal.name, page.state.now())
     if files is None:
-        return _page(request, state, user, 400, error=r("expired"))
+        return _page(page, 400, error=r("expired"))
     try:
-        report = _sync(state, files, dry_run=False, allow_mass=allow_mass_departure == "yes")
+        report = _sync(page, files, dry_run=False, allow_mass=allow_mass_departure == "yes")
     except BadInputError as error:
-        return _page(request, state, user, 400, error=error.message)
-    return _page(request, state, user, report=report)
+        return _page(page, 400, error=error.message)
+    return _page(page, report=report)
 
 
 def _sync(
-    state: AppState, files: RegisterFiles, *, dry_run: bool, allow_mass: bool = False
+    page: Page, files: RegisterFiles, *, dry_run: bool, allow_mass: bool = False
 ) -> SyncReport:
+    state = page.state
     with state.site.session() as session:
         return sync_register(
             session,
@@ -206,17 +192,12 @@ def _sync(
 
 
 @router.post("/registers/uai")
-def registers_uai(
-    request: Request,
-    state: State,
-    user: ManageSite,
-    uai: Annotated[str, Form(max_length=20)] = "",
-) -> Response:
+def registers_uai(page: ManageSite, uai: Annotated[str, Form(max_length=20)] = "") -> Response:
     try:
-        with state.site.session() as session:
-            set_site_uai(session, state.site.site_id, uai)
+        with page.state.site.session() as session:
+            set_site_uai(session, page.state.site.site_id, uai)
     except BadInputError as error:
-        return _page(request, state, user, 400, error=error.message)
+        return _page(page, 400, error=error.message)
     return see_other("/registers")
 
 
@@ -224,34 +205,25 @@ def registers_uai(
 
 
 @router.get("/departures")
-def departures_page(request: Request, state: State, user: ViewAlerts) -> Response:
-    lang = negotiate(request)
+def departures_page(page: ViewAlerts) -> Response:
+    state = page.state
     with state.site.session() as session:
         departures = recent_departures(session, state.site.site_id, now=state.now())
-    return render(
-        request,
+    return page.render(
         "departures.html",
-        user,
-        r=register_translator(lang),
+        r=register_translator(page.lang),
         departures=departures,
-        cause_label=lambda cause: cause_label(cause, lang),
+        cause_label=lambda cause: cause_label(cause, page.lang),
     )
 
 
 @router.post("/departures/acknowledge")
 def departures_acknowledge(
-    state: State,
-    user: Review,
+    page: Review,
     departure: Annotated[int | None, Form()] = None,
     next_page: Annotated[str, Form(alias="next", max_length=50)] = "/departures",
 ) -> Response:
     """The agent saw a departure (``departure``), or all of them (none given)."""
-    with state.site.session() as session:
-        acknowledge_departures(
-            session,
-            state.site.site_id,
-            None if departure is None else [departure],
-            by=user.principal.name,
-            now=state.now(),
-        )
+    chosen = None if departure is None else [departure]
+    page.state.act(acknowledge_departures, chosen, by=page.user.principal.name)
     return see_other(next_page if next_page in RETURN_PAGES else "/departures")
