@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from portique.commands.common import err, fail, out, print_json, progress_bar
+from portique.commands.common import CommandApp, err, out, print_json, progress_bar
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
-from portique.errors import PortiqueError
 from portique.i18n import text
 
 if TYPE_CHECKING:
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
     from portique.registers.sync import SyncReport
     from portique.services import SiteHandle
 
-import_app = typer.Typer(
+import_app = CommandApp(
     help=text(
         "Importer les registres de l'établissement : élèves et responsables (SIECLE), "
         "personnels et divisions (STS-Web), emplois du temps (EDT ou CSV).",
@@ -35,7 +34,7 @@ import_app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-departures_app = typer.Typer(
+departures_app = CommandApp(
     help=text(
         "Départs d'élèves : titres révoqués à la sortie, alerte des agents.",
         "Pupils leaving: credentials revoked as they leave, agents alerted.",
@@ -137,31 +136,28 @@ def import_siecle(
 ) -> None:
     from portique.registers.sync import read_register, sync_register
 
-    try:
-        files = read_register(
-            read_input(eleves),
-            None if responsables is None else read_input(responsables),
-            pupils_name=eleves.name,
-            guardians_name=responsables.name if responsables else "",
+    files = read_register(
+        read_input(eleves),
+        None if responsables is None else read_input(responsables),
+        pupils_name=eleves.name,
+        guardians_name=responsables.name if responsables else "",
+    )
+    with (
+        site_at(directory, at) as (site, when),
+        ExitStack() as bars,
+        site.session() as session,
+    ):
+        report = sync_register(
+            session,
+            site.site_id,
+            site.keys_dir,
+            files,
+            now=when,
+            dry_run=dry_run,
+            complete=not partial,
+            allow_mass_departure=allow_mass_departure,
+            progress=None if as_json else lazy_progress(bars, text("Élèves", "Pupils")),
         )
-        with (
-            site_at(directory, at) as (site, when),
-            ExitStack() as bars,
-            site.session() as session,
-        ):
-            report = sync_register(
-                session,
-                site.site_id,
-                site.keys_dir,
-                files,
-                now=when,
-                dry_run=dry_run,
-                complete=not partial,
-                allow_mass_departure=allow_mass_departure,
-                progress=None if as_json else lazy_progress(bars, text("Élèves", "Pupils")),
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
     if as_json:
         print_json(report.as_json())
         return
@@ -193,15 +189,12 @@ def import_sts(
 ) -> None:
     from portique.registers.sts import read_sts, sync_staff
 
-    try:
-        export = read_sts(read_input(file), name=file.name)
-        with site_at(directory, at) as (site, when), site.session() as session:
-            report = sync_staff(
-                session, site.site_id, site.keys_dir, export, now=when, dry_run=dry_run,
-                complete=not partial,
-            )  # fmt: skip
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    export = read_sts(read_input(file), name=file.name)
+    with site_at(directory, at) as (site, when), site.session() as session:
+        report = sync_staff(
+            session, site.site_id, site.keys_dir, export, now=when, dry_run=dry_run,
+            complete=not partial,
+        )  # fmt: skip
     if as_json:
         print_json(report.as_json())
         return
@@ -240,12 +233,9 @@ def import_timetable(
 ) -> None:
     from portique.registers.timetables import import_timetables, read_timetables
 
-    try:
-        export = read_timetables(read_input(file), name=file.name)
-        with site_at(directory, at) as (site, when), site.session() as session:
-            report = import_timetables(session, site.site_id, export, now=when, dry_run=dry_run)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    export = read_timetables(read_input(file), name=file.name)
+    with site_at(directory, at) as (site, when), site.session() as session:
+        report = import_timetables(session, site.site_id, export, now=when, dry_run=dry_run)
     if as_json:
         print_json(report.as_json())
         return
@@ -324,15 +314,12 @@ def uai(
     """Show or record the site's establishment code (UAI)."""
     from portique.registers.identifiers import set_site_uai, site_uai
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            found = (
-                site_uai(session, site.site_id)
-                if code is None
-                else set_site_uai(session, site.site_id, code)
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        found = (
+            site_uai(session, site.site_id)
+            if code is None
+            else set_site_uai(session, site.site_id, code)
+        )
     if as_json:
         print_json({"site": site.site_id, "uai": found})
     else:
@@ -358,11 +345,8 @@ def departures_list(
 ) -> None:
     from portique.registers.departures import recent_departures
 
-    try:
-        with site_at(directory, at) as (site, when), site.session() as session:
-            found = recent_departures(session, site.site_id, now=when, days=days)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with site_at(directory, at) as (site, when), site.session() as session:
+        found = recent_departures(session, site.site_id, now=when, days=days)
     if as_json:
         print_json(
             {
@@ -410,18 +394,15 @@ def departures_sweep(
 ) -> None:
     from portique.registers.departures import sweep_leavers
 
-    try:
-        with site_at(directory, at) as (site, when), site.session() as session:
-            gone = sweep_leavers(session, site.site_id, now=when)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with site_at(directory, at) as (site, when), site.session() as session:
+        gone = sweep_leavers(session, site.site_id, now=when)
     if as_json:
         print_json({"left": len(gone), "people": list(gone)})
     else:
         out.print(text(f"{len(gone)} départ(s).", f"{len(gone)} departure(s)."))
 
 
-year_app = typer.Typer(
+year_app = CommandApp(
     help=text(
         "L'année scolaire : la clore (cartes, purge, classes archivées), ouvrir la suivante "
         "(nouveau registre, consentements, cartes de toutes les classes).",
@@ -430,7 +411,7 @@ year_app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-cards_app = typer.Typer(
+cards_app = CommandApp(
     help=text(
         "Cartes en série : celles d'une classe, en planches A4 de dix cartes CR80 et en un "
         "PDF par carte pour les imprimantes à cartes.",
@@ -473,12 +454,9 @@ def year_close(
 ) -> None:
     from portique.registers.year import SchoolYear, close_year
 
-    try:
-        chosen = SchoolYear.parse(year)
-        with site_at(directory, at) as (site, when), site.session() as session:
-            closing = close_year(session, site.site_id, chosen, now=when)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    chosen = SchoolYear.parse(year)
+    with site_at(directory, at) as (site, when), site.session() as session:
+        closing = close_year(session, site.site_id, chosen, now=when)
     if as_json:
         print_json(
             {
@@ -529,24 +507,21 @@ def year_open(
     from portique.registers.sync import read_register
     from portique.registers.year import SchoolYear, open_year
 
-    try:
-        chosen = SchoolYear.parse(year)
-        files = read_register(
-            read_input(eleves),
-            None if responsables is None else read_input(responsables),
-            pupils_name=eleves.name,
-            guardians_name=responsables.name if responsables else "",
-        )
-        with site_at(directory, at) as (site, when), ExitStack() as bars:
-            with site.session() as session:
-                opening = open_year(
-                    session, site.site_id, site.keys_dir, site.keyring(), chosen, files,
-                    now=when, lang=language(),
-                    progress=None if as_json else lazy_progress(bars, text("Cartes", "Cards")),
-                )  # fmt: skip
-            written = [path for batch in opening.batches for path in batch.write(cards_dir)]
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    chosen = SchoolYear.parse(year)
+    files = read_register(
+        read_input(eleves),
+        None if responsables is None else read_input(responsables),
+        pupils_name=eleves.name,
+        guardians_name=responsables.name if responsables else "",
+    )
+    with site_at(directory, at) as (site, when), ExitStack() as bars:
+        with site.session() as session:
+            opening = open_year(
+                session, site.site_id, site.keys_dir, site.keyring(), chosen, files,
+                now=when, lang=language(),
+                progress=None if as_json else lazy_progress(bars, text("Cartes", "Cards")),
+            )  # fmt: skip
+        written = [path for batch in opening.batches for path in batch.write(cards_dir)]
     if as_json:
         print_json(
             {
@@ -600,19 +575,16 @@ def cards_issue(
     from portique.registers.cards import issue_class_cards
     from portique.services import parse_date
 
-    try:
-        start = None if valid_from is None else parse_date(valid_from)
-        end = None if valid_until is None else parse_date(valid_until)
-        with site_at(directory, at) as (site, when), ExitStack() as bars:
-            with site.session() as session:
-                batch = issue_class_cards(
-                    session, site.site_id, site.keyring(), group, now=when, valid_from=start,
-                    valid_until=end, lang=language(),
-                    progress=None if as_json else lazy_progress(bars, text("Cartes", "Cards")),
-                )  # fmt: skip
-            written = batch.write(cards_dir)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    start = None if valid_from is None else parse_date(valid_from)
+    end = None if valid_until is None else parse_date(valid_until)
+    with site_at(directory, at) as (site, when), ExitStack() as bars:
+        with site.session() as session:
+            batch = issue_class_cards(
+                session, site.site_id, site.keyring(), group, now=when, valid_from=start,
+                valid_until=end, lang=language(),
+                progress=None if as_json else lazy_progress(bars, text("Cartes", "Cards")),
+            )  # fmt: skip
+        written = batch.write(cards_dir)
     if as_json:
         print_json(
             {
