@@ -84,6 +84,15 @@ def test_only_the_administration_imports_and_only_agents_see_departures(
     assert server.anonymous().get("/registers").status_code in (303, 401)
 
 
+def test_the_navigation_leads_each_role_to_its_register_page(server_with_uai: Server) -> None:
+    admin = server_with_uai.signed_in("administration").get("/registers").text
+    agent = server_with_uai.signed_in("agent").get("/departures").text
+    assert '<a href="/registers" aria-current="page">Registres</a>' in admin
+    assert 'href="/departures"' not in admin
+    assert '<a href="/departures" aria-current="page">Départs</a>' in agent
+    assert 'href="/registers"' not in agent
+
+
 def test_a_preview_writes_nothing_and_applying_it_imports_the_register(
     server_with_uai: Server,
 ) -> None:
