@@ -212,4 +212,6 @@ def test_a_leaver_is_listed_alerted_to_the_agents_and_refused_at_the_lane(
     assert acknowledged.status_code == 303
     # The departure alert is gone (the refused passage stays, an alert of its own).
     assert f'name="departure" value="{departure.group(1)}"' not in agent.get("/alerts").text
-    assert leaver.last_name in _text(agent.get("/departures"))
+    departures = _text(agent.get("/departures"))
+    assert leaver.last_name in departures
+    assert '<button type="submit">Tout acquitter</button>' in departures

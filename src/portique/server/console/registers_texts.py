@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from portique.server.texts import translator
+
 REGISTER_TEXTS: Mapping[str, tuple[str, str]] = {
     "title": ("Registres de l'établissement", "School registers"),
     "help": (
@@ -72,10 +74,5 @@ REGISTER_TEXTS: Mapping[str, tuple[str, str]] = {
 
 
 def register_translator(lang: str) -> Callable[[str], str]:
-    index = 1 if lang == "en" else 0
-
-    def r(key: str) -> str:
-        pair = REGISTER_TEXTS.get(key)
-        return key if pair is None else pair[index]
-
-    return r
+    """``r(key)``: the register pages' text ``key`` in ``lang``."""
+    return translator(lang, REGISTER_TEXTS)
