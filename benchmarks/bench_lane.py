@@ -62,7 +62,6 @@ from portique.lane import (
     new_link_key,
 )
 from portique.lane.comms.mqtt import snapshot_topic
-from portique.lane.comms.site import StoreSink, site_snapshot
 from portique.lane.face import credential_template
 from portique.services import (
     NewPerson,
@@ -73,6 +72,7 @@ from portique.services import (
     issue_credential,
     open_site,
 )
+from portique.services.lanes import StoreSink, site_snapshot
 from portique.store import Database, sqlite_url
 
 PARIS = ZoneInfo("Europe/Paris")

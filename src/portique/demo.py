@@ -976,10 +976,10 @@ def run_demo(
         SimulatedLane,
         lane_face_engine,
     )
-    from portique.lane.comms.site import SitePublisher, StoreSink
     from portique.privacy.vault import vault_lookup
     from portique.server import ServerSettings, create_app
     from portique.services import open_site
+    from portique.services.lanes import SitePublisher, StoreSink
 
     check_port(options.host, options.port)
     zone = ZoneInfo(TIMEZONE)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portique.evaluation.field import field_outcomes, load_field
-from portique.lane.comms.site import StoreSink
+from portique.services.lanes import StoreSink
 from portique.store.models import LaneStatusChangeRow
 from school_support import School
 

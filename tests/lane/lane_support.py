@@ -33,7 +33,6 @@ from portique.lane import (
     RetryPolicy,
 )
 from portique.lane.comms import lane_status_topic, server_topic, snapshot_topic
-from portique.lane.comms.site import site_snapshot
 from portique.services import (
     IssuedCredential,
     bind_badge,
@@ -41,6 +40,7 @@ from portique.services import (
     open_site,
     revoke_credential,
 )
+from portique.services.lanes import site_snapshot
 from school_support import School
 from support import lfw_face
 

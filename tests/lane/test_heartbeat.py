@@ -9,7 +9,7 @@ from lane_support import ENTRY, LaneSchool, clear_retained, wait_until
 
 from portique.lane import Lane, LaneConfig, MemorySink, MqttBroker, MqttHub, MqttTransport
 from portique.lane.comms import InProcessHub, new_link_key
-from portique.lane.comms.site import StoreSink
+from portique.services.lanes import StoreSink
 from portique.store import LaneStatusRow
 
 NOON = datetime(2026, 11, 23, 12, tzinfo=UTC)

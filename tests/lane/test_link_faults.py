@@ -30,7 +30,7 @@ from portique.lane import (
     SimulatedSignal,
     new_link_key,
 )
-from portique.lane.comms.site import StoreSink
+from portique.services.lanes import StoreSink
 from portique.store import Passages
 
 

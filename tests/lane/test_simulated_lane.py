@@ -20,8 +20,8 @@ from portique.credentials import (
     verify_credential,
 )
 from portique.lane import InProcessHub, PresentBadge, ShowCode, SimulatedLane
-from portique.lane.comms.site import StoreSink
 from portique.privacy.vault import TemplateStore, set_template_store
+from portique.services.lanes import StoreSink
 from portique.services.snapshot import site_row
 from portique.store import Passages
 

@@ -10,7 +10,7 @@ from server_support import Server
 
 from portique.lane import Lane, LaneConfig, MemorySink
 from portique.lane.comms import InProcessHub
-from portique.lane.comms.site import StoreSink
+from portique.services.lanes import StoreSink
 
 ENTRY = "entree"
 

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from portique.access import ConsentGiver
+from portique.access.codec import face_choice
 from portique.biometrics import NoFaceError
 from portique.credentials import InvalidBadgeUidError, qr_version
 from portique.errors import BadInputError
@@ -22,7 +23,6 @@ from portique.services import (
     revoke_credential,
     withdraw_consent,
 )
-from portique.services.policy_json import face_choice
 from portique.services.snapshot import site_row
 from portique.store import CredentialRow
 from school_support import School

@@ -11,8 +11,8 @@ from visitors_support import WORKSHOPS, Visits
 
 from portique.access import Outcome, Reason
 from portique.credentials import CredentialKind, payload_from_text, verify_credential
-from portique.lane.comms.site import StoreSink
 from portique.lane.events import PassageEvent
+from portique.services.lanes import StoreSink
 from portique.store import Credentials, VisitRow
 from portique.visitors import (
     AlertKind,

@@ -324,7 +324,7 @@ def _server_side(directory: Path, in_process: bool) -> Iterator[InProcessHub | N
         yield None
         return
     from portique.lane import InProcessHub
-    from portique.lane.comms.site import SitePublisher, StoreSink
+    from portique.services.lanes import SitePublisher, StoreSink
 
     site = open_cli_site(directory)
     try:
@@ -358,7 +358,7 @@ def hub(
 ) -> None:
     """Run the server's end of the MQTT link."""
     from portique.lane import MqttBroker, MqttHub
-    from portique.lane.comms.site import SitePublisher, StoreSink
+    from portique.services.lanes import SitePublisher, StoreSink
 
     _logging(verbose)
     if broker is None:

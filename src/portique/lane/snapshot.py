@@ -47,6 +47,14 @@ from portique.access import (
     VisitorPass,
     Zone,
 )
+from portique.access.codec import (
+    calendar_from_json,
+    exception_to_json,
+    exit_rule,
+    settings_from_json,
+    timetable_from_json,
+    timetable_to_json,
+)
 from portique.credentials import (
     KeyringError,
     Revocation,
@@ -56,16 +64,6 @@ from portique.credentials import (
 )
 from portique.lane.errors import SnapshotError
 from portique.lane.files import exposed_mode, write_private
-
-# The stored forms of timetables and settings are the server's own (one format for both).
-from portique.services.policy_json import (
-    calendar_from_json,
-    exception_to_json,
-    exit_rule,
-    settings_from_json,
-    timetable_from_json,
-    timetable_to_json,
-)
 
 SNAPSHOT_FORMAT = 1
 SNAPSHOT_FILE = "snapshot.json"

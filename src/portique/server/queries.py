@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from portique.access import ConsentGiver, Outcome, Reason, Timetable, TimetableException
 from portique.access import Role as PersonRole
+from portique.access.codec import calendar_from_json, face_choice, timetable_from_json
 from portique.errors import BadInputError
 from portique.i18n import text
 from portique.server.errors import ConflictError, NotFoundError
-from portique.services.policy_json import calendar_from_json, face_choice, timetable_from_json
 from portique.services.snapshot import site_row
 from portique.store import LaneRow, PassageRow, People, PersonRow, Sites
 from portique.store.models import LaneStatusRow, PassageReviewRow

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
+from portique.access.codec import face_choice
 from portique.config import get_settings
 from portique.credentials import (
     Claims,
@@ -42,7 +43,6 @@ from portique.privacy.vault import TemplateStore, store_template, template_store
 from portique.services.consent import consent_in_force
 from portique.services.errors import FaceNotAllowedError, UnknownCredentialError
 from portique.services.people import active_person_row
-from portique.services.policy_json import face_choice
 from portique.services.snapshot import local_date, site_row
 from portique.store import ACTIVE, REVOKED, BadgeBindingRow, CredentialRow, Credentials, Sites
 

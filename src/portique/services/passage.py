@@ -32,6 +32,7 @@ from portique.access import (
     decide,
     needs_face,
 )
+from portique.access.codec import face_choice
 from portique.config import get_settings
 from portique.credentials import (
     Claims,
@@ -48,7 +49,6 @@ from portique.errors import BadInputError
 from portique.i18n import text
 from portique.privacy.vault import vault_lookup
 from portique.services.credentials import FaceEngineFactory, default_face_engine
-from portique.services.policy_json import face_choice
 from portique.services.site import SiteHandle
 from portique.services.snapshot import SnapshotCache, build_snapshot, record_passage, site_row
 from portique.store import Credentials, Passages

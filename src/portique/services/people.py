@@ -11,9 +11,9 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from portique.access import Role
+from portique.access.codec import exit_rule
 from portique.i18n import text
 from portique.services.errors import PersonInputError, UnknownPersonError
-from portique.services.policy_json import exit_rule
 from portique.services.roster import (
     RejectedRow,
     check_birth_date,

@@ -22,17 +22,17 @@ from sqlalchemy.orm import Session
 
 from portique import clock
 from portique.access import Direction, Lane, Zone
+from portique.access.codec import (
+    DEFAULT_OPENING_HOURS,
+    DEFAULT_SETTINGS,
+    DEFAULT_TIMETABLE,
+)
 from portique.credentials import Keyring, init_keyring, load_keyring
 from portique.credentials.claims import is_valid_id
 from portique.credentials.keys import METADATA_FILE
 from portique.errors import BadInputError, ConfigurationError
 from portique.i18n import text
 from portique.services.errors import SiteExistsError, SiteNotFoundError
-from portique.services.policy_json import (
-    DEFAULT_OPENING_HOURS,
-    DEFAULT_SETTINGS,
-    DEFAULT_TIMETABLE,
-)
 from portique.services.snapshot import site_row
 from portique.store import (
     Database,

@@ -31,16 +31,16 @@ from portique.access import (
     VisitorPass,
     Zone,
 )
-from portique.credentials import Revocation, RevocationList
-from portique.i18n import text
-from portique.services.errors import SiteNotFoundError
-from portique.services.policy_json import (
+from portique.access.codec import (
     calendar_from_json,
     exit_rule,
     face_choice,
     settings_from_json,
     timetable_from_json,
 )
+from portique.credentials import Revocation, RevocationList
+from portique.i18n import text
+from portique.services.errors import SiteNotFoundError
 from portique.store import (
     ConsentRow,
     CredentialRow,

@@ -1,13 +1,10 @@
-"""The server's side of the link backed by a Portique site: its store and its keyring.
+"""The server's end of the lanes' link, backed by a site: its store and its keyring.
 
 ``StoreSink`` keeps passage events in the store's passages table, the event id as the
 passage id, so an event sent twice is stored once, and the lanes' heartbeats in the
-lane_status table. ``site_snapshot`` builds a lane
-snapshot from the store, and ``SitePublisher`` publishes a new one whenever the site's
-snapshot version changes (a revocation, a lockdown, a new credential...).
-
-This module runs on the server: it imports the store and the services, which a lane
-never needs.
+lane_status table. ``site_snapshot`` builds a lane snapshot from the store, and
+``SitePublisher`` publishes a new one whenever the site's snapshot version changes (a
+revocation, a lockdown, a new credential...). A lane device never imports this module.
 """
 
 from __future__ import annotations
@@ -23,13 +20,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from portique import clock
+from portique.access.codec import face_choice
 from portique.credentials import Keyring
 from portique.errors import PortiqueError
 from portique.lane.events import PassageEvent
 from portique.lane.snapshot import LaneSnapshot
 from portique.privacy.vault import sealed_templates
 from portique.services import SiteHandle, build_snapshot
-from portique.services.policy_json import face_choice
 from portique.services.snapshot import site_row
 from portique.store import (
     LaneStatusChangeRow,

@@ -1,4 +1,5 @@
-"""The JSON forms of timetables, calendars and site settings, as the store keeps them.
+"""The JSON forms of timetables, calendars and site settings: the store keeps them so, and
+the lanes' snapshots carry them so (one format for both).
 
 A timetable::
 
@@ -17,14 +18,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from portique.access import (
-    STANDARD_EXIT_RULES,
-    Action,
+from portique.access.domain import PolicyError
+from portique.access.exits import STANDARD_EXIT_RULES, ExitRule
+from portique.access.policy import SiteSettings
+from portique.access.reasons import Action
+from portique.access.timetable import (
     DaySchedule,
     ExceptionKind,
-    ExitRule,
-    PolicyError,
-    SiteSettings,
     TimeRange,
     Timetable,
     TimetableException,
