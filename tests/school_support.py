@@ -22,6 +22,7 @@ import pytest
 
 from portique.access import BadgeUid, ConsentGiver, Presented, Role
 from portique.biometrics import FaceEngine, create_backend
+from portique.bootstrap import init_site, open_site
 from portique.services import (
     FaceCapture,
     Gate,
@@ -31,9 +32,7 @@ from portique.services import (
     SiteHandle,
     add_person,
     grant_consent,
-    init_site,
     issue_credential,
-    open_site,
     presented_from_text,
 )
 

@@ -51,7 +51,6 @@ from portique.i18n import text
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from portique.lane import EventSink, PassageEvent
     from portique.services import SiteHandle
 
 log = logging.getLogger(__name__)
@@ -365,9 +364,10 @@ def prepare_demo(
 def _build(
     directory: Path, faces_dir: Path | None, now: datetime, progress: Callable[[str], None]
 ) -> DemoSchool:
+    from portique.bootstrap import init_site, open_site
     from portique.lane.files import private_directory, write_private
     from portique.server import create_account
-    from portique.services import import_people, init_site, open_site
+    from portique.services import import_people
 
     private_directory(directory)
     today = now.astimezone(ZoneInfo(TIMEZONE)).date()
@@ -862,19 +862,6 @@ class DemoSummary:
 # Running it ----------------------------------------------------------------------------
 
 
-class SerializedSink:
-    """An event sink that stores one batch at a time: the demo's two lanes forward from
-    their own threads, and SQLite refuses a second writer instead of waiting for it."""
-
-    def __init__(self, inner: EventSink) -> None:
-        self.inner = inner
-        self._lock = threading.Lock()
-
-    def store(self, events: Sequence[PassageEvent]) -> int:
-        with self._lock:
-            return self.inner.store(events)
-
-
 class ConsoleServer:
     """The real server app under uvicorn, in a thread of this process."""
 
@@ -967,19 +954,17 @@ def run_demo(
     is called with the console URL once everything runs; ``played`` after each passage.
     """
     from portique.biometrics import load_image
+    from portique.bootstrap import in_process_hub, open_site, serving_lanes
     from portique.credentials import payload_from_text
     from portique.lane import (
-        InProcessHub,
         LaneConfig,
         PresentBadge,
         ShowCode,
         SimulatedLane,
         lane_face_engine,
     )
-    from portique.privacy.vault import vault_lookup
     from portique.server import ServerSettings, create_app
-    from portique.services import open_site
-    from portique.services.lanes import SitePublisher, StoreSink
+    from portique.services.vault import vault_lookup
 
     check_port(options.host, options.port)
     zone = ZoneInfo(TIMEZONE)
@@ -1009,13 +994,8 @@ def run_demo(
         stack.callback(server.close)
         summary.console_status = server.status("login")
 
-        hub = InProcessHub(
-            SerializedSink(StoreSink(site.session)), lane_status=StoreSink(site.session)
-        )
-        publisher = SitePublisher(site, hub.publish_snapshot, interval_s=1.0)
-        publisher.refresh()
-        publisher.start()
-        stack.callback(publisher.close)
+        served = stack.enter_context(serving_lanes(site, in_process_hub, interval_s=1.0))
+        hub, publisher = served.hub, served.publisher
         lanes: dict[str, SimulatedLane] = {}
         for lane_id in (ENTRY, EXIT):
             lane = SimulatedLane(

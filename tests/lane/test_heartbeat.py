@@ -62,7 +62,7 @@ def test_a_heartbeat_over_mqtt_reaches_the_hubs_store(
 ) -> None:
     key = new_link_key()
     now = [NOON]
-    sink = StoreSink(school.site.session)
+    sink = StoreSink(school.site.session, school.site.passages)
     hub = MqttHub(
         shared_broker, sink, {school.site_id: key}, lane_status=sink, clock=lambda: now[0]
     )

@@ -23,7 +23,7 @@ from portique.services import (
     revoke_credential,
     withdraw_consent,
 )
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
 from portique.store import CredentialRow
 from school_support import School
 from support import lfw_face

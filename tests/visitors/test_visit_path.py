@@ -192,7 +192,7 @@ def test_lane_agents_forwarded_passages_become_checkpoints(visits: Visits) -> No
         latency_ms=1.0,
         snapshot_version=1,
     )
-    sink = StoreSink(school.site.session)
+    sink = StoreSink(school.site.session, school.site.passages)
     assert sink.store([event]) == 1
     assert sink.store([event]) == 0
     with school.site.session() as session:

@@ -93,7 +93,7 @@ def credential_issue(
         write_card,
     )
     from portique.services.credentials import CARD_NOT_WRITTEN
-    from portique.services.snapshot import site_row
+    from portique.services.rows import site_row
 
     try:
         fmt = card_format(out_path)

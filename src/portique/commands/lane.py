@@ -323,21 +323,10 @@ def _server_side(directory: Path, in_process: bool) -> Iterator[InProcessHub | N
     if not in_process:
         yield None
         return
-    from portique.lane import InProcessHub
-    from portique.services.lanes import SitePublisher, StoreSink
+    from portique.bootstrap import in_process_hub, serving_lanes
 
-    site = open_cli_site(directory)
-    try:
-        hub = InProcessHub(StoreSink(site.session), lane_status=StoreSink(site.session))
-        publisher = SitePublisher(site, hub.publish_snapshot)
-        publisher.refresh()
-        publisher.start()
-        try:
-            yield hub
-        finally:
-            publisher.close()
-    finally:
-        site.close()
+    with open_cli_site(directory) as site, serving_lanes(site, in_process_hub) as served:
+        yield served.hub
 
 
 @lane_app.command(
@@ -357,46 +346,34 @@ def hub(
     verbose: VerboseOption = False,
 ) -> None:
     """Run the server's end of the MQTT link."""
-    from portique.lane import MqttBroker, MqttHub
-    from portique.services.lanes import SitePublisher, StoreSink
+    from portique.bootstrap import mqtt_hub, serving_lanes
+    from portique.lane import MqttBroker
 
     _logging(verbose)
     if broker is None:
         fail(BadInputError(text("--broker est requis.", "--broker is required.")), as_json=False)
     try:
-        site = open_cli_site(directory)
-        try:
-            parsed = MqttBroker.parse(broker)
-            mqtt_hub = MqttHub(
-                parsed,
-                StoreSink(site.session),
-                {site.site_id: link_key(site_dir(directory))},
-                lane_status=StoreSink(site.session),
-            )
-            publisher = SitePublisher(site, mqtt_hub.publish_snapshot)
-            with stopped_by_signals() as stop:
-                mqtt_hub.start()
-                try:
-                    publisher.refresh()
-                    publisher.start()
-                    if mqtt_hub.wait_connected(10):
-                        err.print(
-                            text("Concentrateur relié à ", "Hub linked to ")
-                            + f"{parsed.shown} ({site.site_id})"
-                        )
-                    else:
-                        err.print(
-                            text(
-                                f"{parsed.shown} ne répond pas encore ; nouvelles tentatives…",
-                                f"{parsed.shown} does not answer yet; retrying…",
-                            )
-                        )
-                    while not stop.wait(0.5):
-                        pass
-                finally:
-                    publisher.close()
-                    mqtt_hub.close()
-        finally:
-            site.close()
+        with (
+            open_cli_site(directory) as site,
+            stopped_by_signals() as stop,
+            serving_lanes(
+                site, mqtt_hub(site, MqttBroker.parse(broker), link_key(site_dir(directory)))
+            ) as served,
+        ):
+            parsed = served.hub.broker
+            if served.hub.wait_connected(10):
+                err.print(
+                    text("Concentrateur relié à ", "Hub linked to ")
+                    + f"{parsed.shown} ({site.site_id})"
+                )
+            else:
+                err.print(
+                    text(
+                        f"{parsed.shown} ne répond pas encore ; nouvelles tentatives…",
+                        f"{parsed.shown} does not answer yet; retrying…",
+                    )
+                )
+            while not stop.wait(0.5):
+                pass
     except PortiqueError as error:
         fail(error, as_json=False)

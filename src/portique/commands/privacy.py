@@ -387,9 +387,9 @@ def template_store(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    from portique.privacy.vault import parse_template_store, set_template_store
-    from portique.privacy.vault import template_store as current_store
-    from portique.services.snapshot import site_row
+    from portique.services.rows import site_row
+    from portique.services.vault import parse_template_store, set_template_store
+    from portique.services.vault import template_store as current_store
 
     try:
         chosen = None if store is None else parse_template_store(store)

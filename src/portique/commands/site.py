@@ -65,8 +65,8 @@ def init(
     as_json: JsonOption = False,
 ) -> None:
     """Create a site; help text in INIT_HELP."""
+    from portique.bootstrap import init_site
     from portique.config import get_settings
-    from portique.services import init_site
 
     try:
         created = init_site(

@@ -2,10 +2,11 @@
 
 Two ways in:
 
-- row changes of the administrative tables are recorded by themselves: a ``before_flush``
-  hook on every session opened by :meth:`portique.store.Database.session` writes one entry
-  per created, updated or deleted row (``people.update`` on ``people:P123``, with the
-  changed columns before and after), attributed to ``session.info["actor"]``;
+- row changes of the administrative tables are recorded by themselves:
+  :func:`record_changes`, a ``before_flush`` listener that the composition root
+  (``portique.bootstrap``) gives every site's database it opens, writes one entry per
+  created, updated or deleted row (``people.update`` on ``people:P123``, with the changed
+  columns before and after), attributed to ``session.info["actor"]``;
 - actions that are not row changes (a purge and its counts, a subject export, a DPIA)
   call :func:`record`.
 
@@ -27,7 +28,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session, UOWTransaction
 
@@ -404,7 +405,9 @@ def _change(row: Any, kind: ChangeKind, rules: AuditedTable) -> dict[str, Any] |
     return {"before": before, "after": after}
 
 
-def _record_changes(session: Session, _context: UOWTransaction, _instances: object) -> None:
+def record_changes(session: Session, _context: UOWTransaction, _instances: object) -> None:
+    """Records the administrative row changes a session is about to flush (a
+    ``before_flush`` listener: see :class:`portique.store.Database`)."""
     if "actor" not in session.info:
         return  # not a Portique session (a migration, a test's raw session)
     changes: list[tuple[Any, ChangeKind]] = [
@@ -428,9 +431,6 @@ def _record_changes(session: Session, _context: UOWTransaction, _instances: obje
             target=_target(str(table), row),
             details=details,
         )
-
-
-event.listen(Session, "before_flush", _record_changes)
 
 
 # -- reading and verifying -------------------------------------------------------------

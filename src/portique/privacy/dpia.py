@@ -24,7 +24,7 @@ from portique.documents import DocumentRenderError, render_png_pages
 from portique.errors import BadInputError
 from portique.privacy.retention import RetentionPolicy
 from portique.privacy.subject import template_environment
-from portique.privacy.vault import TemplateStore, template_store
+from portique.services.vault import TemplateStore, template_store
 from portique.store import (
     ACTIVE,
     ConsentRow,

@@ -38,7 +38,7 @@ from portique.services import (
     declare_lockdown,
     lift_lockdown,
 )
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
 from portique.visitors import visit_alerts
 
 router = APIRouter(include_in_schema=False)

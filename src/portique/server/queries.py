@@ -21,7 +21,7 @@ from portique.access.codec import calendar_from_json, face_choice, timetable_fro
 from portique.errors import BadInputError
 from portique.i18n import text
 from portique.server.errors import ConflictError, NotFoundError
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
 from portique.store import LaneRow, PassageRow, People, PersonRow, Sites
 from portique.store.models import LaneStatusRow, PassageReviewRow
 from portique.visitors import on_site_visitors, visit_passes

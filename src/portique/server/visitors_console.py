@@ -27,7 +27,7 @@ from portique.server.state import AppState
 from portique.server.texts import negotiate
 from portique.server.visitors_api import EmailOut, RowId, actor, record_visit, send_invitation
 from portique.services import parse_date
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
 from portique.store import PersonRow, Sites
 from portique.visitors import (
     PASS_IN_FORCE,

@@ -4,7 +4,7 @@ The face template is computed from the enrollment images in memory, sealed into 
 credential payload and forgotten: the database only learns that the credential
 ``has_template``. A site with the central template store keeps the sealed template in
 ``template_vault`` instead, under a key that only the credential carries
-(``portique.privacy.vault``). The images are read, never copied or kept.
+(``portique.services.vault``). The images are read, never copied or kept.
 """
 
 from __future__ import annotations
@@ -39,11 +39,9 @@ from portique.credentials import (
 )
 from portique.errors import BadInputError, ConfigurationError
 from portique.i18n import text
-from portique.privacy.vault import TemplateStore, store_template, template_store
-from portique.services.consent import consent_in_force
 from portique.services.errors import FaceNotAllowedError, UnknownCredentialError
-from portique.services.people import active_person_row
-from portique.services.snapshot import local_date, site_row
+from portique.services.rows import active_person_row, consent_in_force, local_date, site_row
+from portique.services.vault import TemplateStore, store_template, template_store
 from portique.store import ACTIVE, REVOKED, BadgeBindingRow, CredentialRow, Credentials, Sites
 
 if TYPE_CHECKING:

@@ -47,10 +47,12 @@ from portique.credentials import (
 )
 from portique.errors import BadInputError
 from portique.i18n import text
-from portique.privacy.vault import vault_lookup
+from portique.lane.events import PassageEvent
 from portique.services.credentials import FaceEngineFactory, default_face_engine
+from portique.services.rows import site_row
 from portique.services.site import SiteHandle
-from portique.services.snapshot import SnapshotCache, build_snapshot, record_passage, site_row
+from portique.services.snapshot import SnapshotCache, build_snapshot
+from portique.services.vault import vault_lookup
 from portique.store import Credentials, Passages
 
 if TYPE_CHECKING:
@@ -179,19 +181,19 @@ class Gate:
             warmup = self._warmup_s - warmup_before
             latency_ms = (time.perf_counter() - started - warmup) * 1000.0
             lane = snapshot.lanes.get(lane_id)
-            passage_id = record_passage(
-                session,
-                site_id,
+            event = PassageEvent.of(
                 decision,
-                latency_ms=latency_ms,
+                site_id=site_id,
                 direction=None if lane is None else lane.direction,
+                latency_ms=latency_ms,
             )
+            self.site.passages.record(session, [event])
         return PassageReport(
             decision=decision,
             latency_ms=latency_ms,
             face_requested=face_requested,
             face_compared=outcome is not None,
-            passage_id=passage_id,
+            passage_id=event.event_id,
         )
 
     def _holder(self, session: Session, presented: Presented) -> tuple[Claims | None, set[str]]:

@@ -3,6 +3,10 @@
 A site directory holds ``site.json`` (which site of the database it is), ``keys/`` (the
 keyring, owner-only) and, with SQLite, ``portique.db``. With PostgreSQL
 (``PORTIQUE_DATABASE_URL``) the database is shared and the directory keeps the keys.
+
+A site is opened with its :class:`SiteWiring`: the listeners of its database's flushes
+(the audit log) and the handlers of its passages (the visitors' checkpoints). The
+composition root, ``portique.bootstrap``, is where they are chosen; open sites there.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ from portique.credentials.keys import METADATA_FILE
 from portique.errors import BadInputError, ConfigurationError
 from portique.i18n import text
 from portique.services.errors import SiteExistsError, SiteNotFoundError
-from portique.services.snapshot import site_row
+from portique.services.passages import PassageHandler, PassageRecorder
+from portique.services.rows import site_row
 from portique.store import (
     Database,
     LaneRow,
@@ -43,7 +48,7 @@ from portique.store import (
     ZoneRow,
     sqlite_url,
 )
-from portique.store.database import SQLITE_FILE
+from portique.store.database import SQLITE_FILE, FlushListener
 
 SITE_FILE = "site.json"
 KEYS_DIR = "keys"
@@ -63,13 +68,27 @@ def new_site_id() -> str:
     return f"site-{secrets.token_hex(4)}"
 
 
-class SiteHandle:
-    """An opened site: its directory, its id and its database; close it when done."""
+@dataclass(frozen=True)
+class SiteWiring:
+    """What is plugged into a site as it is opened: ``flush_listeners`` hear every flush
+    of its database's sessions (the audit log), ``passage_handlers`` every passage
+    recorded (the visitors' checkpoints)."""
 
-    def __init__(self, directory: Path, site_id: str, database: Database) -> None:
+    flush_listeners: tuple[FlushListener, ...] = ()
+    passage_handlers: tuple[PassageHandler, ...] = ()
+
+
+class SiteHandle:
+    """An opened site: its directory, its id, its database and the recorder of its
+    passages; close it when done."""
+
+    def __init__(
+        self, directory: Path, site_id: str, database: Database, passages: PassageRecorder
+    ) -> None:
         self.directory = directory
         self.site_id = site_id
         self.database = database
+        self.passages = passages
 
     def __repr__(self) -> str:
         return f"SiteHandle({str(self.directory)!r}, {self.site_id!r}, {self.database!r})"
@@ -100,9 +119,13 @@ class SiteHandle:
         self.close()
 
 
-def database_for(directory: Path, database_url: str | None) -> Database:
-    """The site's database: ``database_url`` if given, else SQLite in ``directory``."""
-    return Database(database_url or sqlite_url(directory))
+def database_for(
+    directory: Path, database_url: str | None, wiring: SiteWiring | None = None
+) -> Database:
+    """The site's database: ``database_url`` if given, else SQLite in ``directory``, with
+    the flush listeners of ``wiring`` (none for a migration, which flushes no session)."""
+    listeners = () if wiring is None else wiring.flush_listeners
+    return Database(database_url or sqlite_url(directory), flush_listeners=listeners)
 
 
 @dataclass(frozen=True)
@@ -122,6 +145,7 @@ class SiteCreated:
 def init_site(
     directory: Path,
     *,
+    wiring: SiteWiring,
     site_id: str | None = None,
     name: str | None = None,
     timezone: str = DEFAULT_TIMEZONE,
@@ -169,7 +193,7 @@ def init_site(
     database: Database | None = None
     try:
         directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
-        database = database_for(directory, database_url)
+        database = database_for(directory, database_url, wiring)
         database.upgrade()
         with database.session() as session:
             if Sites(session).get(site_id) is not None:
@@ -231,8 +255,11 @@ def init_site(
     )
 
 
-def open_site(directory: Path, *, database_url: str | None = None) -> SiteHandle:
-    """The site set up in ``directory`` by ``init_site``, with its database checked."""
+def open_site(
+    directory: Path, *, wiring: SiteWiring, database_url: str | None = None
+) -> SiteHandle:
+    """The site set up in ``directory`` by ``init_site``, with its database checked and
+    ``wiring`` plugged in."""
     directory = Path(directory).expanduser()
     site_id = _read_site_id(directory)
     if database_url is None and not (directory / SQLITE_FILE).exists():
@@ -244,7 +271,7 @@ def open_site(directory: Path, *, database_url: str | None = None) -> SiteHandle
                 "in PORTIQUE_DATABASE_URL.",
             )
         )
-    database = database_for(directory, database_url)
+    database = database_for(directory, database_url, wiring)
     try:
         database.check_schema()
         with database.session() as session:
@@ -252,7 +279,7 @@ def open_site(directory: Path, *, database_url: str | None = None) -> SiteHandle
     except BaseException:
         database.dispose()
         raise
-    return SiteHandle(directory, site_id, database)
+    return SiteHandle(directory, site_id, database, PassageRecorder(wiring.passage_handlers))
 
 
 def _read_site_id(directory: Path) -> str:

@@ -18,7 +18,7 @@ from portique.access import PolicyError, TimeRange, Timetable, Weekday
 from portique.access.codec import timetable_from_json, timetable_to_json
 from portique.i18n import text
 from portique.services.errors import TimetableInputError, UnknownGroupError, UnknownLaneError
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
 from portique.store import Sites
 
 WEEKDAY_NAMES: tuple[str, ...] = tuple(day.name.lower() for day in Weekday)

@@ -8,7 +8,7 @@ names the URL without its password, never as a driver traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from importlib import resources
@@ -26,7 +26,7 @@ from sqlalchemy.exc import (
     OperationalError,
     ProgrammingError,
 )
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
 from portique.errors import ConfigurationError
 from portique.i18n import text as tr
@@ -47,6 +47,9 @@ CONNECT_TIMEOUT_S = 5
 
 DEFAULT_ACTOR = "system"
 """Who acts when nobody said: the audit log names this actor for unattributed writes."""
+
+FlushListener = Callable[[Session, UOWTransaction, Any], None]
+"""Called before each flush of a session (SQLAlchemy's ``before_flush``): the audit log."""
 
 _actor: ContextVar[str | None] = ContextVar("portique_actor", default=None)
 
@@ -128,9 +131,14 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 class Database:
-    """One database, opened lazily: nothing connects until a session or a migration needs it."""
+    """One database, opened lazily: nothing connects until a session or a migration needs it.
 
-    def __init__(self, url: str) -> None:
+    ``flush_listeners`` hear every flush of the sessions this database opens, and those
+    only: whoever opens the database chooses them (``portique.bootstrap`` passes the
+    audit log), so nothing depends on which modules were imported before.
+    """
+
+    def __init__(self, url: str, *, flush_listeners: Sequence[FlushListener] = ()) -> None:
         try:
             self.url = make_url(url)
         except ArgumentError:
@@ -161,6 +169,9 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.flush_listeners = tuple(flush_listeners)
+        for listener in self.flush_listeners:
+            event.listen(self._sessions, "before_flush", listener)
 
     def __repr__(self) -> str:
         return f"Database({self.shown_url!r})"

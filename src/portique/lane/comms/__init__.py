@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from portique.lane.comms.base import (
     EventSink,
+    Hub,
     Ingestor,
     LanePresence,
     LaneStatusSink,
@@ -32,6 +33,7 @@ from portique.lane.comms.mqtt import (
 
 __all__ = [
     "EventSink",
+    "Hub",
     "InProcessHub",
     "InProcessTransport",
     "Ingestor",

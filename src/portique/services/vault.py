@@ -118,3 +118,14 @@ def vault_lookup(source: Database | Session, site_id: str) -> VaultLookup:
             return read(session, credential_id)
 
     return lookup
+
+
+def delete_vault_rows(session: Session, person_id: str) -> int:
+    """Deletes every sealed template of the person from the central template store."""
+    rows = list(
+        session.scalars(select(TemplateVaultRow).where(TemplateVaultRow.person_id == person_id))
+    )
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)

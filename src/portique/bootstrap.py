@@ -1,0 +1,132 @@
+"""The composition root: a site opened with everything plugged in, and its lanes' hub.
+
+The layers below never call up: the store knows nothing of the audit log, passage
+recording nothing of visitors. This module is where they meet, once, for every way in
+(the command line, the server, the demo, the hub, the tests' fixtures)::
+
+    from portique import bootstrap
+    with bootstrap.open_site(Path("site")) as site:      # audited, checkpoints recorded
+        ...
+    with bootstrap.serving_lanes(site, bootstrap.in_process_hub) as served:
+        transport = served.hub.connect(site.site_id, "entree")
+
+What is plugged in:
+
+- the audit log (:func:`portique.privacy.audit.record_changes`) hears every flush of the
+  site's database, so every administrative change is recorded whoever makes it;
+- the passage handlers hear every passage stored: the visitors' checkpoints
+  (:func:`portique.visitors.record_checkpoints`) follow a pass through the site;
+- the hub: the site's store as its event and lane-status sink, and a publisher of the
+  site's snapshot whenever it changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from portique.privacy.audit import record_changes
+from portique.services.lanes import SitePublisher, StoreSink
+from portique.services.site import DEFAULT_TIMEZONE, SiteCreated, SiteHandle, SiteWiring
+from portique.services.site import init_site as _init_site
+from portique.services.site import open_site as _open_site
+from portique.visitors.path import record_checkpoints
+
+if TYPE_CHECKING:
+    from portique.lane.comms import Hub, InProcessHub, MqttBroker, MqttHub
+
+H = TypeVar("H", bound="Hub")
+
+WIRING = SiteWiring(
+    flush_listeners=(record_changes,),
+    passage_handlers=(record_checkpoints,),
+)
+"""What every site is opened with: the audit log and the visitors' checkpoints."""
+
+
+def open_site(directory: Path, *, database_url: str | None = None) -> SiteHandle:
+    """The site set up in ``directory``, its changes audited and its passages handled.
+
+    Raises:
+        SiteNotFoundError, SchemaError, StoreUnavailableError: it cannot be opened.
+    """
+    return _open_site(directory, wiring=WIRING, database_url=database_url)
+
+
+def init_site(
+    directory: Path,
+    *,
+    site_id: str | None = None,
+    name: str | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
+    face: bool = False,
+    database_url: str | None = None,
+    now: datetime | None = None,
+) -> SiteCreated:
+    """Creates a site (see :func:`portique.services.site.init_site`), its first rows
+    audited like every change after them."""
+    return _init_site(
+        directory,
+        wiring=WIRING,
+        site_id=site_id,
+        name=name,
+        timezone=timezone,
+        face=face,
+        database_url=database_url,
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class ServedLanes(Generic[H]):
+    """The server's end of the lanes' link of one site: the hub and the publisher that
+    hands it the site's snapshots (``publisher.refresh()`` after a change publishes at
+    once instead of at the next check)."""
+
+    hub: H
+    publisher: SitePublisher
+
+
+@contextmanager
+def serving_lanes(
+    site: SiteHandle, hub: Callable[[StoreSink], H], *, interval_s: float = 2.0
+) -> Iterator[ServedLanes[H]]:
+    """Serves the lanes of ``site`` until the block ends: ``hub`` is made with the site's
+    store as its sink (events and heartbeats), started, and given the site's snapshot
+    now and whenever its version changes (checked every ``interval_s`` seconds)."""
+    made = hub(StoreSink(site.session, site.passages))
+    publisher = SitePublisher(site, made.publish_snapshot, interval_s=interval_s)
+    made.start()
+    try:
+        publisher.refresh()
+        publisher.start()
+        try:
+            yield ServedLanes(made, publisher)
+        finally:
+            publisher.close()
+    finally:
+        made.close()
+
+
+def in_process_hub(sink: StoreSink) -> InProcessHub:
+    """The hub of lanes in this process (the embedded default)."""
+    from portique.lane.comms import InProcessHub
+
+    return InProcessHub(sink, lane_status=sink)
+
+
+def mqtt_hub(
+    site: SiteHandle, broker: MqttBroker, link_key: bytes
+) -> Callable[[StoreSink], MqttHub]:
+    """The hub of the site's lanes over MQTT, behind ``broker``, with the site's link key."""
+
+    def make(sink: StoreSink) -> MqttHub:
+        from portique.lane.comms import MqttHub
+
+        return MqttHub(broker, sink, {site.site_id: link_key}, lane_status=sink)
+
+    return make
