@@ -22,7 +22,8 @@ from portique.credentials import (
 from portique.lane import InProcessHub, PresentBadge, ShowCode, SimulatedLane
 from portique.services.lanes import StoreSink
 from portique.services.rows import site_row
-from portique.services.vault import TemplateStore, set_template_store
+from portique.services.settings import TemplateStore
+from portique.services.vault import set_template_store
 from portique.store import Passages
 
 IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"RIFF", b"II*\x00", b"MM\x00*")

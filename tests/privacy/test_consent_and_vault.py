@@ -22,7 +22,8 @@ from portique.credentials import (
 from portique.lane.face import credential_template
 from portique.services import withdraw_consent
 from portique.services.rows import site_row
-from portique.services.vault import TemplateStore, set_template_store, vault_lookup
+from portique.services.settings import TemplateStore
+from portique.services.vault import set_template_store, vault_lookup
 from portique.store import Base, TemplateVaultRow
 from school_support import School
 

@@ -388,8 +388,8 @@ def template_store(
     as_json: JsonOption = False,
 ) -> None:
     from portique.services.rows import site_row
+    from portique.services.settings import site_settings
     from portique.services.vault import parse_template_store, set_template_store
-    from portique.services.vault import template_store as current_store
 
     try:
         chosen = None if store is None else parse_template_store(store)
@@ -397,7 +397,7 @@ def template_store(
             row = site_row(session, site.site_id)
             if chosen is not None:
                 set_template_store(row, chosen)
-            now_store = current_store(row.settings)
+            now_store = site_settings(row).template_store
     except PortiqueError as error:
         fail(error, as_json=as_json)
     if as_json:

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from portique.access import (
-    Action,
     BadgeBinding,
     Consent,
     ConsentGiver,
@@ -288,13 +287,9 @@ def _optional_aware(text: Any) -> datetime | None:
 
 
 def _settings_from_json(data: dict[str, Any]) -> SiteSettings:
+    # Every key is read: a snapshot that forgot one never falls back to a default.
     threshold = data["face_threshold"]
-    stored = {key: value for key, value in data.items() if key != "face_threshold"}
-    settings = settings_from_json(stored, None if threshold is None else float(threshold))
-    # Checked here too: a snapshot that forgot an action must not fall back to a default.
-    for name in ("face_mismatch_action", "poor_capture_action", "outside_hours_action"):
-        Action(data[name])
-    return settings
+    return settings_from_json(data, None if threshold is None else float(threshold))
 
 
 def _person_from_json(data: dict[str, Any]) -> Person:

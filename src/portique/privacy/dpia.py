@@ -24,7 +24,7 @@ from portique.documents import DocumentRenderError, render_png_pages
 from portique.errors import BadInputError
 from portique.privacy.retention import RetentionPolicy
 from portique.privacy.subject import template_environment
-from portique.services.vault import TemplateStore, template_store
+from portique.services.settings import TemplateStore, site_settings
 from portique.store import (
     ACTIVE,
     ConsentRow,
@@ -121,7 +121,7 @@ def gather(
     """The facts of the site at ``now``."""
     site = Sites(session).get(site_id)
     assert isinstance(site, SiteRow), site_id
-    settings = site.settings
+    settings = site_settings(site)
     lanes = tuple(
         LaneFact(lane.lane_id, lane.name or lane.lane_id, lane.direction, lane.face_enabled)
         for lane in session.scalars(
@@ -147,10 +147,10 @@ def gather(
         name=site.name,
         timezone=site.timezone,
         generated_at=now,
-        face_enabled=bool(settings.get("face_enabled", False)),
-        face_model=settings.get("face_model"),
-        operating_point=str(settings.get("face_operating_point", "fmr-1e-4")),
-        template_store=template_store(settings),
+        face_enabled=settings.face_enabled,
+        face_model=settings.face_model,
+        operating_point=settings.face_operating_point,
+        template_store=settings.template_store,
         lanes=lanes,
         people_by_role=_counts(session, PersonRow.role, PersonRow.site_id == site_id),
         consents_in_force=int(consents or 0),

@@ -50,9 +50,8 @@ from portique.services.errors import (
     UnknownPersonError,
 )
 from portique.services.passage import (
-    FaceCapture,
     Gate,
-    PassageReport,
+    LiveFace,
     presented_from_qr_image,
     presented_from_text,
 )
@@ -91,15 +90,14 @@ __all__ = [
     "BadgeRecord",
     "ConsentError",
     "ConsentRecord",
-    "FaceCapture",
     "FaceNotAllowedError",
     "Gate",
     "ImportReport",
     "IssuedCredential",
+    "LiveFace",
     "LockdownState",
     "NewPerson",
     "PassageRecorder",
-    "PassageReport",
     "PersonInputError",
     "PersonRecord",
     "RecordedPassage",

@@ -22,7 +22,6 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
-from portique.access.codec import face_choice
 from portique.config import get_settings
 from portique.credentials import (
     Claims,
@@ -41,7 +40,8 @@ from portique.errors import BadInputError, ConfigurationError
 from portique.i18n import text
 from portique.services.errors import FaceNotAllowedError, UnknownCredentialError
 from portique.services.rows import active_person_row, consent_in_force, local_date, site_row
-from portique.services.vault import TemplateStore, store_template, template_store
+from portique.services.settings import TemplateStore, change_settings, site_settings
+from portique.services.vault import store_template
 from portique.store import ACTIVE, REVOKED, BadgeBindingRow, CredentialRow, Credentials, Sites
 
 if TYPE_CHECKING:
@@ -187,8 +187,9 @@ def issue_credential(
 
     sealed = vault_key = None
     if faces:
-        choice = face_choice(site.settings)
-        if not choice.enabled:
+        settings = site_settings(site)
+        enrolled_model = settings.face_model
+        if not settings.face_enabled:
             raise FaceNotAllowedError(
                 text(
                     "L'établissement n'a pas activé la comparaison faciale.",
@@ -208,19 +209,19 @@ def issue_credential(
             )
         engine = face_engine()
         model = engine.backend.model
-        if choice.model is None:
-            site.settings = {**site.settings, "face_model": model}
-        elif choice.model != model:
+        if enrolled_model is None:
+            change_settings(site, face_model=model)
+        elif enrolled_model != model:
             raise ConfigurationError(
                 text(
-                    f"Les gabarits de l'établissement viennent du modèle {choice.model} ; le "
+                    f"Les gabarits de l'établissement viennent du modèle {enrolled_model} ; le "
                     f"moteur configuré utilise {model}. Changez PORTIQUE_BACKEND.",
-                    f"The site's templates come from model {choice.model}; the configured "
+                    f"The site's templates come from model {enrolled_model}; the configured "
                     f"back end uses {model}. Change PORTIQUE_BACKEND.",
                 )
             )
         template = enroll_face(engine, faces)
-        if template_store(site.settings) is TemplateStore.CENTRAL:
+        if settings.template_store is TemplateStore.CENTRAL:
             vault_key = store_template(
                 session, site_id, person_id, credential_id, template, now=now
             )

@@ -18,13 +18,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from portique import clock
-from portique.access.codec import face_choice
 from portique.credentials import Keyring
 from portique.errors import PortiqueError
 from portique.lane.events import PassageEvent
 from portique.lane.snapshot import LaneSnapshot
 from portique.services.passages import PassageRecorder
 from portique.services.rows import site_row
+from portique.services.settings import site_settings
 from portique.services.site import SiteHandle
 from portique.services.snapshot import build_snapshot
 from portique.services.vault import sealed_templates
@@ -95,7 +95,7 @@ def site_snapshot(
     keyring = keyring or site.keyring()
     with site.session() as session:
         policy = build_snapshot(session, site.site_id, now, verifiers=keyring.verifiers())
-        model = face_choice(site_row(session, site.site_id).settings).model
+        model = site_settings(site_row(session, site.site_id)).face_model
         sealed = sealed_templates(session, site.site_id)
     return LaneSnapshot(
         policy, keyring.template_keys(), model, issued_at=now, sealed_templates=sealed

@@ -26,11 +26,7 @@ from sqlalchemy.orm import Session
 
 from portique import clock
 from portique.access import Direction, Lane, Zone
-from portique.access.codec import (
-    DEFAULT_OPENING_HOURS,
-    DEFAULT_SETTINGS,
-    DEFAULT_TIMETABLE,
-)
+from portique.access.codec import DEFAULT_OPENING_HOURS, DEFAULT_TIMETABLE
 from portique.credentials import Keyring, init_keyring, load_keyring
 from portique.credentials.claims import is_valid_id
 from portique.credentials.keys import METADATA_FILE
@@ -39,6 +35,7 @@ from portique.i18n import text
 from portique.services.errors import SiteExistsError, SiteNotFoundError
 from portique.services.passages import PassageHandler, PassageRecorder
 from portique.services.rows import site_row
+from portique.services.settings import initial_settings
 from portique.store import (
     Database,
     LaneRow,
@@ -211,7 +208,7 @@ def init_site(
                     opening_hours=DEFAULT_OPENING_HOURS,
                     calendar=[],
                     default_timetable=DEFAULT_TIMETABLE,
-                    settings={**DEFAULT_SETTINGS, "face_enabled": face},
+                    settings=initial_settings(face_enabled=face),
                     snapshot_version=1,
                     created_at=when,
                 ),

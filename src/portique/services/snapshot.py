@@ -26,9 +26,10 @@ from portique.access import (
     VisitorPass,
     Zone,
 )
-from portique.access.codec import exit_rule, face_choice, settings_from_json, timetable_from_json
+from portique.access.codec import exit_rule, timetable_from_json
 from portique.credentials import Revocation, RevocationList
 from portique.services.rows import consent_from_row, person_from_row, site_from_row, site_row
+from portique.services.settings import site_settings
 from portique.store import CredentialRow, Credentials, Passages, People, SiteRow, Sites, VisitRow
 
 UNKNOWN_REVOCATION_REASON = "revoked"
@@ -41,12 +42,12 @@ def face_threshold(site: SiteRow) -> float | None:
     Raises:
         ConfigurationError: the site's model has no calibrated operating point.
     """
-    choice = face_choice(site.settings)
-    if not choice.enabled or choice.model is None:
+    settings = site_settings(site)
+    if not settings.face_enabled or settings.face_model is None:
         return None
     from portique.biometrics.operating_points import operating_point
 
-    return operating_point(choice.model, choice.operating_point).threshold
+    return operating_point(settings.face_model, settings.face_operating_point).threshold
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def _site_policy(session: Session, site: SiteRow) -> SitePolicy:
     return SitePolicy(
         version=site.snapshot_version,
         site=site_from_row(site),
-        settings=settings_from_json(site.settings, face_threshold(site)),
+        settings=site_settings(site).policy(face_threshold(site)),
         zones=tuple(Zone(row.zone_id, row.name) for row in sites.zones(site.site_id)),
         lanes=tuple(
             Lane(row.lane_id, row.zone_id, Direction(row.direction), row.face_enabled, row.name)
