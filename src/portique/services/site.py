@@ -159,6 +159,56 @@ def init_site(
     """
     directory = Path(directory).expanduser()
     site_id = site_id or new_site_id()
+    _check_new_site(directory, site_id, timezone)
+    created_directory = not directory.exists()
+    keys_dir = directory / KEYS_DIR
+    created_keys = not (keys_dir / METADATA_FILE).exists()
+    when = now or clock.now()
+    lanes = tuple(replace(lane, face_enabled=lane.face_enabled and face) for lane in DEFAULT_LANES)
+    site = SiteRow(
+        site_id=site_id,
+        name=name or site_id,
+        timezone=timezone,
+        opening_hours=DEFAULT_OPENING_HOURS,
+        calendar=[],
+        default_timetable=DEFAULT_TIMETABLE,
+        settings=initial_settings(face_enabled=face),
+        snapshot_version=1,
+        created_at=when,
+    )
+    database: Database | None = None
+    try:
+        directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
+        database = database_for(directory, database_url, wiring)
+        database.upgrade()
+        with database.session() as session:
+            _add_site(session, database, site, DEFAULT_ZONES, lanes)
+            keyring = init_keyring(keys_dir, when) if created_keys else load_keyring(keys_dir)
+            _write_site_file(directory, site_id)
+    except BaseException:
+        if created_keys:
+            shutil.rmtree(keys_dir, ignore_errors=True)
+        (directory / SITE_FILE).unlink(missing_ok=True)
+        if database is not None:
+            database.dispose()
+        if created_directory:
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
+    database.dispose()
+    return SiteCreated(
+        directory=directory,
+        site_id=site_id,
+        name=site.name,
+        database=database.shown_url,
+        key_id=keyring.active_key_id,
+        zones=DEFAULT_ZONES,
+        lanes=lanes,
+        face_enabled=face,
+    )
+
+
+def _check_new_site(directory: Path, site_id: str, timezone: str) -> None:
+    """Refuses a bad site id, an unknown time zone or a folder that holds a site."""
     if not is_valid_id(site_id):
         raise BadInputError(
             text(
@@ -181,75 +231,42 @@ def init_site(
                 f"{directory} already holds a site ({_read_site_id(directory)}).",
             )
         )
-    created_directory = not directory.exists()
-    keys_dir = directory / KEYS_DIR
-    created_keys = not (keys_dir / METADATA_FILE).exists()
-    when = now or clock.now()
-    zones = DEFAULT_ZONES
-    lanes = tuple(replace(lane, face_enabled=lane.face_enabled and face) for lane in DEFAULT_LANES)
-    database: Database | None = None
-    try:
-        directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
-        database = database_for(directory, database_url, wiring)
-        database.upgrade()
-        with database.session() as session:
-            if Sites(session).get(site_id) is not None:
-                raise SiteExistsError(
-                    text(
-                        f"La base {database.shown_url} contient déjà l'établissement {site_id}.",
-                        f"The database {database.shown_url} already holds site {site_id}.",
-                    )
-                )
-            Sites(session).add(
-                SiteRow(
-                    site_id=site_id,
-                    name=name or site_id,
-                    timezone=timezone,
-                    opening_hours=DEFAULT_OPENING_HOURS,
-                    calendar=[],
-                    default_timetable=DEFAULT_TIMETABLE,
-                    settings=initial_settings(face_enabled=face),
-                    snapshot_version=1,
-                    created_at=when,
-                ),
-                [
-                    *(ZoneRow(site_id=site_id, zone_id=z.zone_id, name=z.name) for z in zones),
-                    *(
-                        LaneRow(
-                            site_id=site_id,
-                            lane_id=lane.lane_id,
-                            zone_id=lane.zone_id,
-                            direction=lane.direction.value,
-                            face_enabled=lane.face_enabled,
-                            name=lane.name,
-                        )
-                        for lane in lanes
-                    ),
-                ],
+
+
+def _add_site(
+    session: Session,
+    database: Database,
+    site: SiteRow,
+    zones: tuple[Zone, ...],
+    lanes: tuple[Lane, ...],
+) -> None:
+    """Adds the new site with its zones and lanes; refuses one the database holds."""
+    if Sites(session).get(site.site_id) is not None:
+        raise SiteExistsError(
+            text(
+                f"La base {database.shown_url} contient déjà l'établissement {site.site_id}.",
+                f"The database {database.shown_url} already holds site {site.site_id}.",
             )
-            session.flush()
-            keyring = init_keyring(keys_dir, when) if created_keys else load_keyring(keys_dir)
-            _write_site_file(directory, site_id)
-    except BaseException:
-        if created_keys:
-            shutil.rmtree(keys_dir, ignore_errors=True)
-        (directory / SITE_FILE).unlink(missing_ok=True)
-        if database is not None:
-            database.dispose()
-        if created_directory:
-            shutil.rmtree(directory, ignore_errors=True)
-        raise
-    database.dispose()
-    return SiteCreated(
-        directory=directory,
-        site_id=site_id,
-        name=name or site_id,
-        database=database.shown_url,
-        key_id=keyring.active_key_id,
-        zones=zones,
-        lanes=lanes,
-        face_enabled=face,
+        )
+    site_id = site.site_id
+    Sites(session).add(
+        site,
+        [
+            *(ZoneRow(site_id=site_id, zone_id=zone.zone_id, name=zone.name) for zone in zones),
+            *(
+                LaneRow(
+                    site_id=site_id,
+                    lane_id=lane.lane_id,
+                    zone_id=lane.zone_id,
+                    direction=lane.direction.value,
+                    face_enabled=lane.face_enabled,
+                    name=lane.name,
+                )
+                for lane in lanes
+            ),
+        ],
     )
+    session.flush()
 
 
 def open_site(
