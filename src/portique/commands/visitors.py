@@ -255,7 +255,7 @@ def visitor_invite(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    from portique.store.database import current_actor
+    from portique.actors import current_actor
     from portique.visitors import MailError, invite, send_pass, site_labels
 
     email_report: dict[str, Any] | None = None
@@ -340,8 +340,8 @@ def visitor_walk_in(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    from portique.actors import current_actor
     from portique.services import card_format
-    from portique.store.database import current_actor
     from portique.visitors import WALK_IN_DURATION, walk_in
 
     now = clock.now()
@@ -602,7 +602,7 @@ def refusal_add(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    from portique.store.database import current_actor
+    from portique.actors import current_actor
     from portique.visitors import add_refusal, typed_refusal
 
     try:
@@ -691,7 +691,7 @@ def refusal_lift(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    from portique.store.database import current_actor
+    from portique.actors import current_actor
     from portique.visitors import lift_refusal
 
     try:

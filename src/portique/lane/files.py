@@ -10,6 +10,12 @@ from pathlib import Path
 DIRECTORY_MODE = 0o700
 FILE_MODE = 0o600
 
+SITE_FILE = "site.json"
+"""The file of a site's folder that names the site (``portique init`` writes it; a lane's
+folder holds a copy, so the lane knows its site without a database)."""
+KEYS_DIR = "keys"
+"""The owner-only folder of a site's keys (its keyring; at a lane, its link key)."""
+
 _POSIX = os.name == "posix"
 
 

@@ -33,9 +33,9 @@ from sqlalchemy import text as sql
 from sqlalchemy.orm import Session, UOWTransaction
 
 from portique import clock
+from portique.actors import current_actor
 from portique.i18n import text
 from portique.store import AuditEntryRow, PersonRow
-from portique.store.database import current_actor
 
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of a site's first entry."""

@@ -25,6 +25,7 @@ from starlette.datastructures import MutableHeaders, QueryParams
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portique.actors import acting_as
 from portique.bootstrap import open_site
 from portique.config import get_settings
 from portique.errors import PortiqueError
@@ -44,7 +45,6 @@ from portique.server.settings import ServerSettings
 from portique.server.state import AppState
 from portique.server.texts import LANG_COOKIE, LANGUAGES, negotiate, translator
 from portique.services import Gate, SiteHandle
-from portique.store.database import acting_as
 
 API_PREFIX = "/api/v1"
 CONTENT_SECURITY_POLICY = (

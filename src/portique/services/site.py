@@ -32,6 +32,7 @@ from portique.credentials.claims import is_valid_id
 from portique.credentials.keys import METADATA_FILE
 from portique.errors import BadInputError, ConfigurationError
 from portique.i18n import text
+from portique.lane.files import KEYS_DIR, SITE_FILE
 from portique.services.errors import SiteExistsError, SiteNotFoundError
 from portique.services.passages import PassageHandler, PassageRecorder
 from portique.services.rows import site_row
@@ -47,8 +48,6 @@ from portique.store import (
 )
 from portique.store.database import SQLITE_FILE, FlushListener
 
-SITE_FILE = "site.json"
-KEYS_DIR = "keys"
 SITE_FORMAT = 1
 DEFAULT_TIMEZONE = "Europe/Paris"
 DIRECTORY_MODE = 0o700

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar, Token
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
+from portique.actors import current_actor
 from portique.errors import ConfigurationError
 from portique.i18n import text as tr
 from portique.store.errors import (
@@ -45,40 +45,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 CONNECT_TIMEOUT_S = 5
 
-DEFAULT_ACTOR = "system"
-"""Who acts when nobody said: the audit log names this actor for unattributed writes."""
-
 FlushListener = Callable[[Session, UOWTransaction, Any], None]
 """Called before each flush of a session (SQLAlchemy's ``before_flush``): the audit log."""
-
-_actor: ContextVar[str | None] = ContextVar("portique_actor", default=None)
-
-
-def current_actor() -> str:
-    """Who the writes of this context are done for (``account:<username>`` in the server,
-    ``cli:<os user>`` on the command line, ``system:retention`` for the purge)."""
-    return _actor.get() or DEFAULT_ACTOR
-
-
-def set_actor(actor: str) -> Token[str | None]:
-    """Names the actor for the rest of this context (a command, a request); the token
-    gives the previous actor back to :func:`reset_actor`."""
-    return _actor.set(actor)
-
-
-def reset_actor(token: Token[str | None]) -> None:
-    """Restores the actor that :func:`set_actor` replaced."""
-    _actor.reset(token)
-
-
-@contextmanager
-def acting_as(actor: str) -> Iterator[None]:
-    """Names the actor of the sessions opened inside the block, then restores the previous one."""
-    token = _actor.set(actor)
-    try:
-        yield
-    finally:
-        _actor.reset(token)
 
 
 def sqlite_url(directory: Path) -> str:
