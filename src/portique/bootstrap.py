@@ -25,13 +25,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar, Unpack
 
 from portique.privacy.audit import record_changes
 from portique.services.lanes import SitePublisher, StoreSink
-from portique.services.site import DEFAULT_TIMEZONE, SiteCreated, SiteHandle, SiteWiring
+from portique.services.site import NewSite, SiteCreated, SiteHandle, SiteWiring
 from portique.services.site import init_site as _init_site
 from portique.services.site import open_site as _open_site
 from portique.visitors.path import record_checkpoints
@@ -57,28 +56,10 @@ def open_site(directory: Path, *, database_url: str | None = None) -> SiteHandle
     return _open_site(directory, wiring=WIRING, database_url=database_url)
 
 
-def init_site(
-    directory: Path,
-    *,
-    site_id: str | None = None,
-    name: str | None = None,
-    timezone: str = DEFAULT_TIMEZONE,
-    face: bool = False,
-    database_url: str | None = None,
-    now: datetime | None = None,
-) -> SiteCreated:
-    """Creates a site (see :func:`portique.services.site.init_site`), its first rows
-    audited like every change after them."""
-    return _init_site(
-        directory,
-        wiring=WIRING,
-        site_id=site_id,
-        name=name,
-        timezone=timezone,
-        face=face,
-        database_url=database_url,
-        now=now,
-    )
+def init_site(directory: Path, **choices: Unpack[NewSite]) -> SiteCreated:
+    """Creates a site (see :func:`portique.services.site.init_site` for ``choices``), its
+    first rows audited like every change after them."""
+    return _init_site(directory, wiring=WIRING, **choices)
 
 
 @dataclass(frozen=True)

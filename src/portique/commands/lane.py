@@ -53,8 +53,8 @@ BrokerOption = Annotated[
 
 def link_key(directory: Path) -> bytes:
     """The site's link key in ``directory/keys``, created (mode 600) on first use."""
+    from portique.credentials.files import KEYS_DIR, private_directory
     from portique.lane import LinkError, load_link_key, new_link_key, write_link_key
-    from portique.lane.files import KEYS_DIR, private_directory
 
     path = directory / KEYS_DIR / LINK_KEY_FILE
     if not path.exists():
@@ -71,7 +71,7 @@ def link_key(directory: Path) -> bytes:
 def site_id_of(directory: Path) -> str:
     """The site id ``site.json`` names (a lane's folder needs no database)."""
     from portique.credentials.claims import is_valid_id
-    from portique.lane.files import SITE_FILE
+    from portique.credentials.files import SITE_FILE
 
     path = directory / SITE_FILE
     try:

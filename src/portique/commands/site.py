@@ -127,7 +127,7 @@ keys_app = typer.Typer(
 
 
 def _keys_dir(directory: Path | None) -> Path:
-    from portique.lane.files import KEYS_DIR
+    from portique.credentials.files import KEYS_DIR
 
     return site_dir(directory) / KEYS_DIR
 

@@ -151,7 +151,7 @@ def prepare_demo(
         DemoError: the folder holds something else, or a demo built with (without)
             faces is asked for without (with) them.
     """
-    from portique.lane.files import exposed_mode
+    from portique.credentials.files import exposed_mode
 
     directory = Path(directory).expanduser()
     path = directory / DEMO_FILE
@@ -211,7 +211,7 @@ def _build(
     directory: Path, faces_dir: Path | None, now: datetime, progress: Callable[[str], None]
 ) -> DemoSchool:
     from portique.bootstrap import init_site, open_site
-    from portique.lane.files import private_directory, write_private
+    from portique.credentials.files import private_directory, write_private
     from portique.server import create_account
     from portique.services import import_people
 
@@ -242,7 +242,9 @@ def _build(
             _link_guardians(session, site.site_id, ids)
             _set_timetable(session, site.site_id, LATE_CLASS, LATE_TIMETABLE)
         faces = _choose_faces(faces_dir) if faces_dir is not None else {}
-        holders = _issue(site, ids, faces_dir, faces, today, now, directory / CARDS_DIR, progress)
+        progress(text("Consentements, cartes et badges", "Consents, cards and badges"))
+        office = _Office(site, ids, faces_dir, faces, today, now, directory / CARDS_DIR)
+        holders = {member.key: office.equip(member) for member in CAST}
         accounts = (
             Account(AGENT, "agent", _password()),
             Account(ADMINISTRATION, "administration", _password()),
@@ -353,21 +355,6 @@ def _impostor(faces_dir: Path, enrolled: Collection[str]) -> str | None:
         ):
             return str(found[0].relative_to(faces_dir))
     return None
-
-
-def _issue(
-    site: SiteHandle,
-    ids: dict[str, str],
-    faces_dir: Path | None,
-    faces: dict[str, str],
-    today: date,
-    now: datetime,
-    cards_dir: Path,
-    progress: Callable[[str], None],
-) -> dict[str, Holder]:
-    progress(text("Consentements, cartes et badges", "Consents, cards and badges"))
-    issuer = _Office(site, ids, faces_dir, faces, today, now, cards_dir)
-    return {member.key: issuer.equip(member) for member in CAST}
 
 
 class _Office:

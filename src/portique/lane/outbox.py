@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from portique.credentials.files import FILE_MODE
 from portique.lane.errors import LaneError
 from portique.lane.events import PassageEvent
-from portique.lane.files import FILE_MODE
 
 OUTBOX_FILE = "outbox.sqlite3"
 SCHEMA_VERSION = 1

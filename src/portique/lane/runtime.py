@@ -37,6 +37,7 @@ from portique.access import (
 from portique.biometrics import FaceEngine
 from portique.biometrics.types import RGBImage
 from portique.credentials import Claims, VaultLookup
+from portique.credentials.files import private_directory
 from portique.lane.comms.base import Transport
 from portique.lane.drivers.badge import BadgeReader
 from portique.lane.drivers.camera import Camera
@@ -45,7 +46,6 @@ from portique.lane.drivers.signal import LaneSignal
 from portique.lane.errors import NoSnapshotError
 from portique.lane.events import PassageEvent, Receipt
 from portique.lane.face import CaptureSettings, FaceCapture, credential_template
-from portique.lane.files import private_directory
 from portique.lane.outbox import OUTBOX_FILE, Outbox, RetryPolicy
 from portique.lane.pipeline import PassageResult, decide_passage
 from portique.lane.snapshot import SNAPSHOT_FILE, LaneSnapshot, SnapshotFile

@@ -370,18 +370,14 @@ def _columns(row: Any) -> Iterable[str]:
 
 def _change(row: Any, kind: ChangeKind, rules: AuditedTable) -> dict[str, Any] | None:
     state = inspect(row)
-    if kind is ChangeKind.CREATE:
+    if kind is not ChangeKind.UPDATE:
+        # A new row is recorded as it will be written, a deleted one as it was read.
+        side, value = (
+            ("after", "value") if kind is ChangeKind.CREATE else ("before", "loaded_value")
+        )
         return {
-            "after": {
-                name: _shown(rules, name, state.attrs[name].value)
-                for name in _columns(row)
-                if name not in rules.ignored
-            }
-        }
-    if kind is ChangeKind.DELETE:
-        return {
-            "before": {
-                name: _shown(rules, name, state.attrs[name].loaded_value)
+            side: {
+                name: _shown(rules, name, getattr(state.attrs[name], value))
                 for name in _columns(row)
                 if name not in rules.ignored
             }
@@ -494,88 +490,90 @@ def verify(session: Session, site_id: str) -> ChainReport:
     expected_prev = _anchor(rows, rows[0].seq)
     expected_seq = rows[0].seq
     for index, row in enumerate(rows):
-        if row.seq != expected_seq:
-            missing = (
-                f"seq {expected_seq}"
-                if row.seq == expected_seq + 1
-                else f"seq {expected_seq} – {row.seq - 1}"
-            )
-            breach, why = (
-                Breach.DELETED,
-                text(
-                    f"entrée(s) manquante(s) avant celle-ci ({missing})",
-                    f"entries missing before this one ({missing})",
-                ),
-            )
-            if row.seq < expected_seq:
-                breach = Breach.REORDERED
-                why = text(f"seq {row.seq} apparaît deux fois", f"seq {row.seq} appears twice")
-            return _broken(summary, row, breach, why)
-        if expected_prev is None:
-            return _broken(
-                summary,
-                row,
-                Breach.DELETED,
-                text(
-                    f"la chaîne commence à seq {row.seq} sans point de contrôle de purge qui "
-                    "l'ancre",
-                    f"the chain starts at seq {row.seq} with no purge checkpoint anchoring it",
-                ),
-            )
-        if _row_hash(row) != row.entry_hash:
-            # The seq is hashed: an entry moved elsewhere still matches its original seq.
-            moved_from = next(
-                (
-                    seq
-                    for seq in range(rows[0].seq, rows[-1].seq + 1)
-                    if seq != row.seq and _row_hash(row, seq) == row.entry_hash
-                ),
-                None,
-            )
-            if moved_from is not None:
-                return _broken(
-                    summary,
-                    row,
-                    Breach.REORDERED,
-                    text(
-                        f"cette entrée était seq {moved_from}", f"this entry was seq {moved_from}"
-                    ),
-                )
-            return _broken(
-                summary,
-                row,
-                Breach.MODIFIED,
-                text(
-                    "son contenu ne correspond plus à son empreinte",
-                    "its content no longer matches its hash",
-                ),
-            )
-        if row.prev_hash != expected_prev:
-            if row.prev_hash in known and index > 0:
-                other = known[row.prev_hash]
-                return _broken(
-                    summary,
-                    row,
-                    Breach.REORDERED,
-                    text(
-                        f"elle suit l'entrée seq {other.seq} (id {other.entry_id}), "
-                        f"non seq {rows[index - 1].seq}",
-                        f"it follows entry seq {other.seq} (id {other.entry_id}), "
-                        f"not seq {rows[index - 1].seq}",
-                    ),
-                )
-            return _broken(
-                summary,
-                row,
-                Breach.MODIFIED,
-                text(
-                    "son lien vers l'entrée précédente a été changé",
-                    "its link to the entry before it was changed",
-                ),
-            )
+        found = (
+            _seq_breach(row, expected_seq)
+            or _anchor_breach(row, expected_prev)
+            or _content_breach(rows, row)
+            or _link_breach(rows, index, expected_prev, known)
+        )
+        if found is not None:
+            return _broken(summary, row, *found)
         expected_prev = row.entry_hash
         expected_seq = row.seq + 1
     return summary
+
+
+def _seq_breach(row: AuditEntryRow, expected_seq: int) -> tuple[Breach, str] | None:
+    """Entries missing before ``row``, or ``row`` a second time."""
+    if row.seq == expected_seq:
+        return None
+    if row.seq < expected_seq:
+        return Breach.REORDERED, text(
+            f"seq {row.seq} apparaît deux fois", f"seq {row.seq} appears twice"
+        )
+    missing = (
+        f"seq {expected_seq}"
+        if row.seq == expected_seq + 1
+        else f"seq {expected_seq} – {row.seq - 1}"
+    )
+    return Breach.DELETED, text(
+        f"entrée(s) manquante(s) avant celle-ci ({missing})",
+        f"entries missing before this one ({missing})",
+    )
+
+
+def _anchor_breach(row: AuditEntryRow, expected_prev: str | None) -> tuple[Breach, str] | None:
+    """A chain whose start no purge checkpoint vouches for."""
+    if expected_prev is not None:
+        return None
+    return Breach.DELETED, text(
+        f"la chaîne commence à seq {row.seq} sans point de contrôle de purge qui l'ancre",
+        f"the chain starts at seq {row.seq} with no purge checkpoint anchoring it",
+    )
+
+
+def _content_breach(rows: list[AuditEntryRow], row: AuditEntryRow) -> tuple[Breach, str] | None:
+    """An entry whose content no longer matches its hash: moved, or modified."""
+    if _row_hash(row) == row.entry_hash:
+        return None
+    # The seq is hashed: an entry moved elsewhere still matches its original seq.
+    moved_from = next(
+        (
+            seq
+            for seq in range(rows[0].seq, rows[-1].seq + 1)
+            if seq != row.seq and _row_hash(row, seq) == row.entry_hash
+        ),
+        None,
+    )
+    if moved_from is not None:
+        return Breach.REORDERED, text(
+            f"cette entrée était seq {moved_from}", f"this entry was seq {moved_from}"
+        )
+    return Breach.MODIFIED, text(
+        "son contenu ne correspond plus à son empreinte", "its content no longer matches its hash"
+    )
+
+
+def _link_breach(
+    rows: list[AuditEntryRow],
+    index: int,
+    expected_prev: str | None,
+    known: dict[str, AuditEntryRow],
+) -> tuple[Breach, str] | None:
+    """An entry that does not follow the one before it: put elsewhere, or relinked."""
+    row = rows[index]
+    if row.prev_hash == expected_prev:
+        return None
+    if row.prev_hash in known and index > 0:
+        other, before = known[row.prev_hash], rows[index - 1]
+        return Breach.REORDERED, text(
+            f"elle suit l'entrée seq {other.seq} (id {other.entry_id}), non seq {before.seq}",
+            f"it follows entry seq {other.seq} (id {other.entry_id}), not seq {before.seq}",
+        )
+    return Breach.MODIFIED, text(
+        "son lien vers l'entrée précédente a été changé",
+        "its link to the entry before it was changed",
+    )
 
 
 def _broken(summary: ChainReport, row: AuditEntryRow, breach: Breach, why: str) -> ChainReport:

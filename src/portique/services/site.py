@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
@@ -29,10 +30,10 @@ from portique.access import Direction, Lane, Zone
 from portique.access.codec import DEFAULT_OPENING_HOURS, DEFAULT_TIMETABLE
 from portique.credentials import Keyring, init_keyring, load_keyring
 from portique.credentials.claims import is_valid_id
+from portique.credentials.files import KEYS_DIR, SITE_FILE
 from portique.credentials.keys import METADATA_FILE
 from portique.errors import BadInputError, ConfigurationError
 from portique.i18n import text
-from portique.lane.files import KEYS_DIR, SITE_FILE
 from portique.services.errors import SiteExistsError, SiteNotFoundError
 from portique.services.passages import PassageHandler, PassageRecorder
 from portique.services.rows import site_row
@@ -136,6 +137,17 @@ class SiteCreated:
     zones: tuple[Zone, ...]
     lanes: tuple[Lane, ...]
     face_enabled: bool
+
+
+class NewSite(TypedDict, total=False):
+    """The choices of a new site, all optional (see :func:`init_site`)."""
+
+    site_id: str | None
+    name: str | None
+    timezone: str
+    face: bool
+    database_url: str | None
+    now: datetime | None
 
 
 def init_site(

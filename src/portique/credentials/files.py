@@ -1,4 +1,6 @@
-"""The lane's directory on disk: owner-only, written atomically, checked when read."""
+"""A site's private files: owner-only folders and files, written atomically, checked
+when read. The keyring, a lane's snapshot, link key and outbox, the demo's cast all hold
+secrets or personal data, and all are written through here."""
 
 from __future__ import annotations
 
