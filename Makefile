@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps test lint typecheck pytest demo bench clean
+.PHONY: install system-deps test test-clocks lint typecheck pytest demo bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Portique needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the browser tests and printable cards need (Chromium, DejaVu fonts).
-DEBIAN_PACKAGES := chromium fonts-dejavu-core
+# Debian packages the browser tests and printable cards need (Chromium, DejaVu fonts), and
+# ICU with its build tools for PyICU (Unicode confusables for the refusal list).
+DEBIAN_PACKAGES := chromium fonts-dejavu-core libicu-dev pkg-config g++
 system-deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -36,6 +37,11 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# The whole suite at the times that break clock-dependent code (see README, "Time in tests").
+CLOCKS := sunday-night weekday-2359 dst-spring leap-day
+test-clocks: $(STAMP)
+	@set -e; for moment in $(CLOCKS); do echo "== pytest --clock=$$moment"; $(BIN)/pytest -q --clock=$$moment; done
 
 # Real faces for the demo when the shared LFW copy is beside the repository.
 DEMO_FACES ?= ../shared/datasets/lfw/images

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from typer.testing import CliRunner, Result
 
+from portique import clock
 from portique.cli import app
 from school_support import next_school_day
 
@@ -27,7 +28,7 @@ class Cli:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.runner = CliRunner()
-        today = datetime.now(UTC).astimezone(PARIS).date()
+        today = clock.now().astimezone(PARIS).date()
         self.day = next_school_day(today)
 
     def at(self, hour: int, minute: int = 0, day: date | None = None) -> str:
@@ -62,7 +63,7 @@ class Cli:
         )
 
     def student(self, guardian: str) -> str:
-        born = f"15/01/{date.today().year - 15}"
+        born = f"15/01/{clock.now().year - 15}"
         return self.person(
             "--name", "Martin", "--first-name", "Léa", "--birth-date", born,
             "--class", "2nde A", "--guardian", guardian,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from clock_support import ProductClock
 from portique import clock
 from portique.documents import CHROMIUM
 
@@ -30,6 +31,8 @@ def need(path: Path, what: str, hint: str = "put the shared data beside the repo
 
 
 CLOCK_PRESETS = {
+    # The default: a Tuesday morning in term time, when the default timetable has lessons.
+    "term-time": "2026-11-24T09:00:00+01:00",
     # A Sunday night: the demo school is closed, every timetable empty.
     "sunday-night": "2026-12-13T23:30:00+01:00",
     # A weekday at 23:59: the date changes under the run's feet.
@@ -40,17 +43,22 @@ CLOCK_PRESETS = {
     # A leap day, a Tuesday morning: "the same day next year" does not exist.
     "leap-day": "2028-02-29T08:30:00+01:00",
 }
-"""Times at which the whole suite must pass: ``pytest --clock=NAME`` (or an ISO time)."""
+"""Times at which the whole suite must pass: ``pytest --clock=NAME`` (or an ISO time, or
+``real`` for the wall clock). Every run shifts the product's clock (``portique.clock``) so
+that it reads that time when the run starts, in this process and in every process the
+tests start; from there it runs at real speed."""
+DEFAULT_CLOCK = "term-time"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--clock",
-        default=os.environ.get("PORTIQUE_TEST_AT") or None,
+        default=os.environ.get("PORTIQUE_TEST_AT") or DEFAULT_CLOCK,
         help=(
             "run the product (in process and in every subprocess) on a clock that reads this "
-            f"time at the start of the run: an ISO-8601 time with offset, or one of "
-            f"{', '.join(CLOCK_PRESETS)}. Default: PORTIQUE_TEST_AT, else the real time."
+            f"time at the start of the run: an ISO-8601 time with offset, one of "
+            f"{', '.join(CLOCK_PRESETS)}, or 'real' for the wall clock. "
+            f"Default: PORTIQUE_TEST_AT, else {DEFAULT_CLOCK}."
         ),
     )
 
@@ -58,7 +66,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Shifts the product's clock for the whole run (and its subprocesses) when asked."""
     wanted = config.getoption("--clock")
-    if not wanted:
+    for variable in (clock.AT_VARIABLE, clock.ORIGIN_VARIABLE, clock.ALLOW_VARIABLE):
+        os.environ.pop(variable, None)
+    if wanted == "real":
         return
     try:
         at = datetime.fromisoformat(CLOCK_PRESETS.get(wanted, wanted))
@@ -76,6 +86,12 @@ def pytest_report_header(config: pytest.Config) -> str:
     if shifted:
         return f"product clock shifted: it read {shifted} when the run started"
     return "product clock: the real time (choose another with --clock)"
+
+
+@pytest.fixture
+def product_clock(monkeypatch: pytest.MonkeyPatch) -> ProductClock:
+    """Chooses the product's time for one test (see :class:`ProductClock`)."""
+    return ProductClock(monkeypatch)
 
 
 @pytest.fixture(scope="session")

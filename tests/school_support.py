@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from portique import clock
 from portique.access import BadgeUid, ConsentGiver, Presented, Role
 from portique.biometrics import FaceEngine, create_backend
 from portique.bootstrap import init_site, open_site
@@ -55,7 +56,7 @@ class School:
         self.site = site
         self.site_id = site.site_id
         self.face_engine = face_engine
-        self.now = datetime.now(UTC)
+        self.now = clock.now()
         self.today = self.now.astimezone(PARIS).date()
         self.day = next_school_day(self.today)
         self._gate: Gate | None = None

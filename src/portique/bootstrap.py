@@ -13,7 +13,8 @@ recording nothing of visitors. This module is where they meet, once, for every w
 What is plugged in:
 
 - the audit log (:func:`portique.privacy.audit.record_changes`) hears every flush of the
-  site's database, so every administrative change is recorded whoever makes it;
+  site's database, so every administrative change is recorded whoever makes it, and its
+  keys (:func:`portique.privacy.audit.open_keyed_log`) authenticate every entry;
 - the passage handlers hear every passage stored: the visitors' checkpoints
   (:func:`portique.visitors.record_checkpoints`) follow a pass through the site;
 - the hub: the site's store as its event and lane-status sink, and a publisher of the
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar, Unpack
 
-from portique.privacy.audit import record_changes
+from portique.privacy.audit import open_keyed_log, record_changes
 from portique.services.lanes import SitePublisher, StoreSink
 from portique.services.site import NewSite, SiteCreated, SiteHandle, SiteWiring
 from portique.services.site import init_site as _init_site
@@ -42,9 +43,11 @@ H = TypeVar("H", bound="Hub")
 
 WIRING = SiteWiring(
     flush_listeners=(record_changes,),
+    audit_log=open_keyed_log,
     passage_handlers=(record_checkpoints,),
 )
-"""What every site is opened with: the audit log and the visitors' checkpoints."""
+"""What every site is opened with: the audit log (its changes recorded, its entries keyed)
+and the visitors' checkpoints."""
 
 
 def open_site(directory: Path, *, database_url: str | None = None) -> SiteHandle:

@@ -141,6 +141,7 @@ class World:
         self.last_passages: dict[str, LastPassage] = {}
         self.revocations: list[Revocation] = []
         self.lockdown: Lockdown | None = None
+        self.opening_hours = OPENING_HOURS
 
     # Time -------------------------------------------------------------------------
 
@@ -299,7 +300,7 @@ class World:
     def snapshot(self) -> PolicySnapshot:
         return PolicySnapshot.build(
             version=self.version,
-            site=Site(SITE_ID, OPENING_HOURS, tuple(self.calendar), name="Lycée test"),
+            site=Site(SITE_ID, self.opening_hours, tuple(self.calendar), name="Lycée test"),
             verifiers={SITE_KEY.key_id: SITE_KEY.public_key},
             revocations=RevocationList.of(self.revocations),
             settings=self.settings,

@@ -3,35 +3,31 @@ typed on standard input, as a keyboard-wedge reader does."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import socket
 import subprocess
 import sys
-import time as wall
-from datetime import UTC, date, datetime, time
+import time
+from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
 
-from portique import clock
+from clock_support import SCHOOL_MORNING, ProductClock
 from portique.access import Role
 from portique.bootstrap import init_site, open_site
 from portique.cli import app
 from portique.services import NewPerson, add_person, bind_badge
 from portique.store import Passages
-from school_support import next_school_day
 
 BADGE = "04:A2:B3:C4"
 
 
-def school_with_a_badge(directory: Path, now: datetime | None = None) -> str:
-    """A site whose staff member holds badge ``BADGE`` (bound at ``now``); the site id."""
+def school_with_a_badge(directory: Path, now: datetime = SCHOOL_MORNING) -> str:
+    """A site whose staff member holds badge ``BADGE``; the site id."""
     site_id = f"lycee-{secrets.token_hex(4)}"
     init_site(directory, site_id=site_id, name="Lycée Victor Hugo")
-    now = now or datetime.now(UTC)
     with open_site(directory) as site, site.session() as session:
         staff = add_person(
             session, site_id, NewPerson("Girard", "Marc", date(1975, 3, 3), Role.STAFF), now=now
@@ -47,10 +43,11 @@ def stored_outcomes(directory: Path) -> list[tuple[str, str, list[str]]]:
 
 
 def test_a_lane_in_process_decides_a_badge_from_stdin_and_stores_the_event(
-    tmp_path: Path,
+    tmp_path: Path, product_clock: ProductClock
 ) -> None:
     directory = tmp_path / "site"
     school_with_a_badge(directory)
+    product_clock.set(SCHOOL_MORNING)
     result = CliRunner().invoke(
         app,
         ["lane", "run", "--site-dir", str(directory), "--lane", "sortie", "--in-process",
@@ -90,16 +87,13 @@ def broker_answers(host: str = "127.0.0.1", port: int = 1883) -> bool:
 
 
 def test_a_lane_over_mqtt_sends_its_events_to_the_hub(tmp_path: Path) -> None:
+    """The lane decides on its own clock: both processes run on a school morning."""
     if not broker_answers():
         pytest.skip("no MQTT broker on 127.0.0.1:1883: start Mosquitto")
     directory = tmp_path / "site"
-    # Both processes run on a school morning: the lane decides on the product's clock.
-    morning = datetime.combine(
-        next_school_day(datetime.now(UTC).date()), time(10), tzinfo=ZoneInfo("Europe/Paris")
-    )
-    site_id = school_with_a_badge(directory, morning)
+    site_id = school_with_a_badge(directory)
     broker = "mqtt://127.0.0.1:1883"
-    env = {**os.environ, "PORTIQUE_LANG": "en", **clock.shift_environment(morning)}
+    env = ProductClock.environment(SCHOOL_MORNING, PORTIQUE_LANG="en")
     hub = subprocess.Popen(
         [sys.executable, "-m", "portique", "lane", "hub", "--dir", str(directory),
          "--broker", broker],
@@ -109,9 +103,9 @@ def test_a_lane_over_mqtt_sends_its_events_to_the_hub(tmp_path: Path) -> None:
     )  # fmt: skip
     try:
         key = directory / "keys" / "lane-link.key"
-        deadline = wall.monotonic() + 20
-        while not key.exists() and wall.monotonic() < deadline:
-            wall.sleep(0.05)
+        deadline = time.monotonic() + 20
+        while not key.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert key.exists() and key.stat().st_mode & 0o077 == 0
         lane = subprocess.run(
             [sys.executable, "-m", "portique", "lane", "run", "--site-dir", str(directory),
@@ -124,9 +118,9 @@ def test_a_lane_over_mqtt_sends_its_events_to_the_hub(tmp_path: Path) -> None:
         )  # fmt: skip
         assert lane.returncode == 0, lane.stderr
         assert "ready" in lane.stderr
-        deadline = wall.monotonic() + 10
-        while not stored_outcomes(directory) and wall.monotonic() < deadline:
-            wall.sleep(0.05)
+        deadline = time.monotonic() + 10
+        while not stored_outcomes(directory) and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert stored_outcomes(directory) == [("entree", "grant", ["credential_valid"])]
     finally:
         hub.terminate()

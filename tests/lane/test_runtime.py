@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from lane_support import LaneSchool, payload, wait_until
 
-from portique.access import Decision, Outcome
+from portique.access import BadgeUid, Decision, Outcome, Reason
 from portique.lane import (
     Lane,
     SimulatedBadgeReader,
@@ -17,6 +18,9 @@ from portique.lane import (
     SimulatedSignal,
     credential_frame,
 )
+from portique.services import bind_badge
+from portique.services.lanes import site_snapshot
+from portique.services.timetables import set_opening_hours
 
 
 class BrokenSignal:
@@ -65,3 +69,28 @@ def test_a_lane_without_a_snapshot_keeps_running_and_says_why_once(
         lane.forget_reads()
         assert lane.step() is None
     assert caplog.text.count("has no policy snapshot yet") == 1
+
+
+def test_a_lane_on_its_own_clock_at_half_past_two_on_the_spring_forward_night(
+    school: LaneSchool, tmp_path: Path
+) -> None:
+    """At 01:30 UTC on 28 March 2027 a Paris lane's wall clock reads 03:30 (the hour
+    from 02:00 to 03:00 does not exist that night): a site open from 03:00 lets staff in,
+    a minute before the change it is still 01:59 and closed."""
+    set_up_at = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    staff = school.staff()
+    with school.site.session() as session:
+        set_opening_hours(
+            session, school.site_id, {"week": {"sunday": {"ranges": ["03:00-05:00"]}}},
+            now=set_up_at,
+        )  # fmt: skip
+        bind_badge(session, school.site_id, staff, "04:A2:B3:C4", now=set_up_at)
+    now = [datetime(2027, 3, 28, 0, 59, tzinfo=UTC)]  # 01:59 CET
+    with Lane(school.lane_config(tmp_path / "lane"), clock=lambda: now[0]) as lane:
+        lane.apply_snapshot(site_snapshot(school.site, set_up_at))
+        before = lane.present(BadgeUid("04:A2:B3:C4"))
+        now[0] = datetime(2027, 3, 28, 1, 30, tzinfo=UTC)  # 03:30 CEST
+        after = lane.present(BadgeUid("04:A2:B3:C4"))
+    assert before.decision.reasons == (Reason.SITE_CLOSED,)
+    assert after.decision.outcome is Outcome.GRANT
+    assert after.event.time == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import base64
 import logging
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 from privacy_support import PRODUCT_LOG, enrolled, frame_of
 
+from portique import clock
 from portique.bootstrap import open_site
 from portique.demo import prepare_demo
 from portique.privacy.dpia import gather, render_dpia
@@ -81,7 +81,7 @@ def test_the_demo_school_holds_no_face_data(lfw_images: Path, tmp_path: Path) ->
     try:
         with site.session() as session:
             found = scan_database(session)
-            facts = gather(session, site.site_id, now=datetime.now(UTC))
+            facts = gather(session, site.site_id, now=clock.now())
     finally:
         site.close()
     assert facts.biometrics_in_use and facts.template_credentials > 0

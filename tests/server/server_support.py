@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,9 +15,10 @@ import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from portique import clock
 from portique.bootstrap import init_site, open_site
 from portique.server import ServerSettings, create_account, create_api_token, create_app
-from portique.server.auth import SESSION_COOKIE
+from portique.server.sessions import SESSION_COOKIE
 from school_support import next_school_day
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -64,7 +65,7 @@ class Server:
         login form itself, and its slow password hashing, are tested apart."""
         client = self.anonymous()
         state = self.app.state.portique
-        session = state.sessions.open(role, now=self.clock.now, state=state)
+        session = state.sessions.open(role, now=self.clock.now)
         client.cookies.set(SESSION_COOKIE, session.session_id, domain="testserver.local")
         client.headers["X-CSRF-Token"] = session.csrf
         return client
@@ -94,7 +95,7 @@ def csrf_of(html: str) -> str:
 
 
 def school_day() -> date:
-    return next_school_day(datetime.now(UTC).astimezone(PARIS).date())
+    return next_school_day(clock.now().astimezone(PARIS).date())
 
 
 def make_site(directory: Path, now: datetime) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -26,6 +27,7 @@ from portique.visitors import (
     check_out,
     check_time_alerts,
     get_visit,
+    invite,
     on_site_visitors,
     visit_alerts,
     visit_for_pass,
@@ -253,3 +255,45 @@ def test_an_unknown_pass_at_reception_names_no_visit(visits: Visits) -> None:
     card = school.issue(school.staff())
     with school.site.session() as session, pytest.raises(UnknownVisitError):
         visit_for_pass(session, school.site_id, school.site.keyring(), card.payload_text)
+
+
+def test_an_overnight_visit_across_the_spring_clock_change(visits: Visits) -> None:
+    """A night contractor, Saturday 22:00 to Sunday 04:00 (Paris) on the night the clocks
+    go forward: five real hours, alerts on the real end, none for "no check-out"."""
+    school = visits.school
+    paris = ZoneInfo("Europe/Paris")
+    start = datetime(2027, 3, 27, 22, 0, tzinfo=paris)
+    end = datetime(2027, 3, 28, 4, 0, tzinfo=paris)
+    assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=5)
+    with school.site.session() as session:
+        new = invite(
+            session,
+            school.site_id,
+            school.site.keyring(),
+            visits.request(start, end),
+            by="account:agent",
+            now=datetime(2027, 3, 26, 10, 0, tzinfo=paris),
+        )
+        check_in(session, school.site_id, new.visit.visit_id, now=start)
+    assert new.visitor_pass is not None
+    claims = verify_credential(
+        payload_from_text(new.visitor_pass.payload_text),
+        school.site.keyring().verifiers(),
+        school.site_id,
+    )
+    assert claims.valid_until == datetime(2027, 3, 28, 2, 30, tzinfo=UTC)  # 04:30 CEST
+    # 03:30 CEST, one wall-clock hour was skipped: still inside the visit.
+    assert _alerts(school, datetime(2027, 3, 28, 1, 30, tzinfo=UTC)) == {}
+    # 04:01 CEST: past the expected end, and only that.
+    assert _alerts(school, datetime(2027, 3, 28, 2, 1, tzinfo=UTC)) == {
+        AlertKind.OVERSTAY: new.visit.visit_id
+    }
+    in_time = school.pass_("sortie", new.visitor_pass.payload_text, at=school_time(2, 20))
+    assert Reason.EXPIRED not in in_time.decision.reasons
+    too_late = school.pass_("sortie", new.visitor_pass.payload_text, at=school_time(2, 31))
+    assert Reason.EXPIRED in too_late.decision.reasons
+
+
+def school_time(hour: int, minute: int) -> datetime:
+    """A UTC time on Sunday 28 March 2027."""
+    return datetime(2027, 3, 28, hour, minute, tzinfo=UTC)

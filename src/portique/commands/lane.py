@@ -14,20 +14,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from portique.commands.common import err, fail
+from portique.commands.common import CommandApp, err
 from portique.commands.sitedir import DirOption, open_cli_site, site_dir
-from portique.errors import BadInputError, ConfigurationError, PortiqueError
+from portique.errors import BadInputError, ConfigurationError
 from portique.i18n import language, text
 
 if TYPE_CHECKING:
-    from portique.lane import InProcessHub
+    from portique.lane import InProcessHub, Lane, LaneSignal
+    from portique.lane.comms.base import Transport
 
 LINK_KEY_FILE = "lane-link.key"
 """The site's lane link key, in its keys folder (owner-only)."""
 LANES_DIR = "lanes"
 SNAPSHOT_WAIT_S = 2.0
 
-lane_app = typer.Typer(
+lane_app = CommandApp(
     help=text(
         "Voies : faire tourner une voie (caméra, lecteur de badges, signal) et le concentrateur "
         "MQTT côté serveur. La clé de liaison de l'établissement (keys/lane-link.key) est "
@@ -53,7 +54,7 @@ BrokerOption = Annotated[
 
 def link_key(directory: Path) -> bytes:
     """The site's link key in ``directory/keys``, created (mode 600) on first use."""
-    from portique.credentials.files import KEYS_DIR, private_directory
+    from portique.files import KEYS_DIR, private_directory
     from portique.lane import LinkError, load_link_key, new_link_key, write_link_key
 
     path = directory / KEYS_DIR / LINK_KEY_FILE
@@ -71,7 +72,7 @@ def link_key(directory: Path) -> bytes:
 def site_id_of(directory: Path) -> str:
     """The site id ``site.json`` names (a lane's folder needs no database)."""
     from portique.credentials.claims import is_valid_id
-    from portique.credentials.files import SITE_FILE
+    from portique.files import SITE_FILE
 
     path = directory / SITE_FILE
     try:
@@ -203,116 +204,119 @@ def run(
     verbose: VerboseOption = False,
 ) -> None:
     """Run one lane."""
-    from portique.lane import (
-        ConsoleSignal,
-        HttpRelaySignal,
-        KeyboardWedgeReader,
-        Lane,
-        LaneConfig,
-        LaneSignal,
-        MqttBroker,
-        MqttTransport,
-        OpenCvCamera,
-        open_badge_reader,
-    )
-    from portique.lane.comms.base import Transport
+    from portique.lane import Lane, LaneConfig, OpenCvCamera, open_badge_reader
 
     _logging(verbose)
+    _check_run_options(broker, in_process, camera, reader, relay)
+    lang = language()
+    with _server_side(site_directory, in_process) as hub_transport:
+        site_id = site_id_of(site_directory)
+        transport = _transport(site_directory, site_id, lane_id, hub_transport, broker)
+        source = OpenCvCamera(camera) if camera is not None else None
+        badges = open_badge_reader(reader) if reader is not None else None
+        engine = None
+        if source is not None and not no_face:
+            from portique.lane import lane_face_engine
+
+            engine = lane_face_engine()
+        config = LaneConfig(site_id, lane_id, site_directory / LANES_DIR / lane_id, lang)
+        with (
+            Lane(
+                config,
+                transport=transport,
+                signals=_signals(relay, lang),
+                camera=source,
+                badge_reader=badges,
+                face_engine=engine,
+            ) as lane,
+            stopped_by_signals() as stop,
+        ):
+            _work(lane, stop, f"{lane_id} ({site_id}) ")
+
+
+def _check_run_options(
+    broker: str | None, in_process: bool, camera: str | None, reader: str | None, relay: str | None
+) -> None:
     if in_process == (broker is not None):
-        fail(
-            BadInputError(
-                text(
-                    "Indiquez soit --broker mqtt://HÔTE:PORT, soit --in-process.",
-                    "Give either --broker mqtt://HOST:PORT or --in-process.",
-                )
-            ),
-            as_json=False,
+        raise BadInputError(
+            text(
+                "Indiquez soit --broker mqtt://HÔTE:PORT, soit --in-process.",
+                "Give either --broker mqtt://HOST:PORT or --in-process.",
+            )
         )
     if camera is None and reader is None:
-        fail(
-            BadInputError(
-                text(
-                    "Une voie lit au moins une caméra (--camera) ou un lecteur (--reader).",
-                    "A lane reads at least a camera (--camera) or a reader (--reader).",
-                )
-            ),
-            as_json=False,
+        raise BadInputError(
+            text(
+                "Une voie lit au moins une caméra (--camera) ou un lecteur (--reader).",
+                "A lane reads at least a camera (--camera) or a reader (--reader).",
+            )
         )
     if relay is not None and not relay.startswith(("http://", "https://")):
-        fail(
-            BadInputError(
-                text(
-                    "--relay : une URL http:// ou https://.",
-                    "--relay: an http:// or https:// URL.",
-                )
-            ),
-            as_json=False,
+        raise BadInputError(
+            text(
+                "--relay : une URL http:// ou https://.",
+                "--relay: an http:// or https:// URL.",
+            )
         )
-    lang = language()
-    try:
-        with _server_side(site_directory, in_process) as hub_transport:
-            site_id = site_id_of(site_directory)
-            transport: Transport
-            if hub_transport is not None:
-                transport = hub_transport.connect(site_id, lane_id)
-            else:
-                assert broker is not None
-                transport = MqttTransport(
-                    MqttBroker.parse(broker), site_id, lane_id, link_key(site_directory)
-                )
-            signals: list[LaneSignal] = [ConsoleSignal(lang=lang)]
-            if relay is not None:
-                signals.append(HttpRelaySignal(relay, lang=lang))
-            source = OpenCvCamera(camera) if camera is not None else None
-            badges = open_badge_reader(reader) if reader is not None else None
-            engine = None
-            if source is not None and not no_face:
-                from portique.lane import lane_face_engine
 
-                engine = lane_face_engine()
-            config = LaneConfig(site_id, lane_id, site_directory / LANES_DIR / lane_id, lang)
-            with (
-                Lane(
-                    config,
-                    transport=transport,
-                    signals=signals,
-                    camera=source,
-                    badge_reader=badges,
-                    face_engine=engine,
-                ) as lane,
-                stopped_by_signals() as stop,
-            ):
-                lane.start()
-                while lane.snapshot is None and not stop.is_set():
-                    err.print(
-                        text(
-                            "En attente de l'instantané du serveur…",
-                            "Waiting for the server's snapshot…",
-                        )
-                    )
-                    lane.wait_for_version(0, SNAPSHOT_WAIT_S)
-                err.print(
-                    text("Voie ", "Lane ")
-                    + f"{lane_id} ({site_id}) "
-                    + text("prête, instantané v", "ready, snapshot v")
-                    + str(lane.version)
-                )
-                ends = isinstance(badges, KeyboardWedgeReader) and source is None
-                while not stop.is_set():
-                    lane.step()
-                    if ends and isinstance(badges, KeyboardWedgeReader) and badges.closed:
-                        break
-                if not lane.wait_forwarded(10):
-                    err.print(
-                        text(
-                            "Des événements attendent encore dans la file de la voie ; ils "
-                            "partiront au prochain démarrage.",
-                            "Some events still wait in the lane's outbox; they will be sent "
-                            "at the next start.",
-                        )
-                    )
-    except PortiqueError as error:
-        fail(error, as_json=False)
+
+def _transport(
+    directory: Path,
+    site_id: str,
+    lane_id: str,
+    hub: InProcessHub | None,
+    broker: str | None,
+) -> Transport:
+    """The lane's link to the hub: in this process, or over MQTT with the site's link key."""
+    from portique.lane import MqttBroker, MqttTransport
+
+    if hub is not None:
+        return hub.connect(site_id, lane_id)
+    assert broker is not None
+    return MqttTransport(MqttBroker.parse(broker), site_id, lane_id, link_key(directory))
+
+
+def _signals(relay: str | None, lang: str) -> list[LaneSignal]:
+    """Where a lane shows its decisions: the console, and the HTTP relay if given."""
+    from portique.lane import ConsoleSignal, HttpRelaySignal
+
+    signals: list[LaneSignal] = [ConsoleSignal(lang=lang)]
+    if relay is not None:
+        signals.append(HttpRelaySignal(relay, lang=lang))
+    return signals
+
+
+def _work(lane: Lane, stop: threading.Event, named: str) -> None:
+    """Runs a lane until ``stop`` (or the end of standard input for a keyboard reader
+    without a camera), then waits a while for its events to be forwarded."""
+    from portique.lane import KeyboardWedgeReader
+
+    lane.start()
+    while lane.snapshot is None and not stop.is_set():
+        err.print(
+            text("En attente de l'instantané du serveur…", "Waiting for the server's snapshot…")
+        )
+        lane.wait_for_version(0, SNAPSHOT_WAIT_S)
+    err.print(
+        text("Voie ", "Lane ")
+        + named
+        + text("prête, instantané v", "ready, snapshot v")
+        + str(lane.version)
+    )
+    badges = lane.badge_reader
+    ends = isinstance(badges, KeyboardWedgeReader) and lane.camera is None
+    while not stop.is_set():
+        lane.step()
+        if ends and isinstance(badges, KeyboardWedgeReader) and badges.closed:
+            break
+    if not lane.wait_forwarded(10):
+        err.print(
+            text(
+                "Des événements attendent encore dans la file de la voie ; ils "
+                "partiront au prochain démarrage.",
+                "Some events still wait in the lane's outbox; they will be sent at the next start.",
+            )
+        )
 
 
 @contextmanager
@@ -350,29 +354,26 @@ def hub(
 
     _logging(verbose)
     if broker is None:
-        fail(BadInputError(text("--broker est requis.", "--broker is required.")), as_json=False)
-    try:
-        with (
-            open_cli_site(directory) as site,
-            stopped_by_signals() as stop,
-            serving_lanes(
-                site, mqtt_hub(site, MqttBroker.parse(broker), link_key(site_dir(directory)))
-            ) as served,
-        ):
-            parsed = served.hub.broker
-            if served.hub.wait_connected(10):
-                err.print(
-                    text("Concentrateur relié à ", "Hub linked to ")
-                    + f"{parsed.shown} ({site.site_id})"
+        raise BadInputError(text("--broker est requis.", "--broker is required."))
+    with (
+        open_cli_site(directory) as site,
+        stopped_by_signals() as stop,
+        serving_lanes(
+            site, mqtt_hub(site, MqttBroker.parse(broker), link_key(site_dir(directory)))
+        ) as served,
+    ):
+        parsed = served.hub.broker
+        if served.hub.wait_connected(10):
+            err.print(
+                text("Concentrateur relié à ", "Hub linked to ")
+                + f"{parsed.shown} ({site.site_id})"
+            )
+        else:
+            err.print(
+                text(
+                    f"{parsed.shown} ne répond pas encore ; nouvelles tentatives…",
+                    f"{parsed.shown} does not answer yet; retrying…",
                 )
-            else:
-                err.print(
-                    text(
-                        f"{parsed.shown} ne répond pas encore ; nouvelles tentatives…",
-                        f"{parsed.shown} does not answer yet; retrying…",
-                    )
-                )
-            while not stop.wait(0.5):
-                pass
-    except PortiqueError as error:
-        fail(error, as_json=False)
+            )
+        while not stop.wait(0.5):
+            pass

@@ -36,8 +36,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from portique import clock
 from portique.credentials.errors import InsecureKeyringError, KeyringError, UnknownKeyIdError
-from portique.credentials.files import DIRECTORY_MODE, FILE_MODE, private_directory, write_private
 from portique.credentials.template import TEMPLATE_KEY_BYTES, new_template_key
+from portique.files import (
+    PRIVATE_DIRECTORY_MODE,
+    PRIVATE_FILE_MODE,
+    private_directory,
+    write_private,
+)
 
 KEYRING_FORMAT = 1
 METADATA_FILE = "keyring.json"
@@ -317,7 +322,7 @@ def _check_private(path: Path, *, is_directory: bool = False) -> None:
         kind = "directory" if is_directory else "regular file"
         raise KeyringError(f"{path} must be a {kind} (links are refused in a keyring).")
     if _POSIX and info.st_mode & 0o077:
-        wanted = DIRECTORY_MODE if is_directory else FILE_MODE
+        wanted = PRIVATE_DIRECTORY_MODE if is_directory else PRIVATE_FILE_MODE
         raise InsecureKeyringError(
             f"{path} is accessible to other users (mode {stat.S_IMODE(info.st_mode):04o}); "
             f"keys must be private to their owner. Fix it with `chmod {wanted:o} {path}`, "

@@ -151,7 +151,7 @@ def prepare_demo(
         DemoError: the folder holds something else, or a demo built with (without)
             faces is asked for without (with) them.
     """
-    from portique.credentials.files import exposed_mode
+    from portique.files import exposed_mode
 
     directory = Path(directory).expanduser()
     path = directory / DEMO_FILE
@@ -211,7 +211,7 @@ def _build(
     directory: Path, faces_dir: Path | None, now: datetime, progress: Callable[[str], None]
 ) -> DemoSchool:
     from portique.bootstrap import init_site, open_site
-    from portique.credentials.files import private_directory, write_private
+    from portique.files import private_directory, write_private
     from portique.server import create_account
     from portique.services import import_people
 

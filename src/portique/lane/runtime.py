@@ -37,7 +37,7 @@ from portique.access import (
 from portique.biometrics import FaceEngine
 from portique.biometrics.types import RGBImage
 from portique.credentials import Claims, VaultLookup
-from portique.credentials.files import private_directory
+from portique.files import private_directory
 from portique.lane.comms.base import Transport
 from portique.lane.drivers.badge import BadgeReader
 from portique.lane.drivers.camera import Camera

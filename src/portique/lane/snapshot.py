@@ -61,7 +61,7 @@ from portique.credentials import (
     decode_verifiers,
     encode_verifiers,
 )
-from portique.credentials.files import exposed_mode, write_private
+from portique.files import exposed_mode, write_private
 from portique.lane.errors import SnapshotError
 
 SNAPSHOT_FORMAT = 1

@@ -20,6 +20,7 @@ from portique.credentials import CredentialKind, Keyring
 from portique.i18n import text
 from portique.services.credentials import IssuedCredential, issue_credential
 from portique.services.errors import ConsentError
+from portique.services.people import guardian_problem
 from portique.services.rows import (
     active_person_row,
     consent_from_row,
@@ -107,6 +108,10 @@ def grant_consent(
             raise ConsentError(
                 text("Un mineur ne peut pas consentir seul.", "A minor cannot consent alone.")
             )
+        # The guardianship may predate the rule on guardians: it is checked again here.
+        problem = guardian_problem(get_person_row(session, site_id, by), local_date(site, now))
+        if problem is not None:
+            raise ConsentError(problem)
         given_by = by
     else:
         if by not in (None, person_id) or giver not in (None, ConsentGiver.SELF):

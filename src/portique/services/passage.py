@@ -29,12 +29,10 @@ from portique.credentials import (
     InvalidBadgeUidError,
     Keyring,
     claimed_person_id,
-    decode_qr,
     normalize_badge_uid,
     payload_from_text,
 )
-from portique.errors import BadInputError
-from portique.i18n import text
+from portique.credentials.qr import decode_qr_file
 from portique.lane.events import PassageEvent
 from portique.lane.face import FaceCapture, credential_template
 from portique.lane.pipeline import FaceCheck, PassageResult, decide_passage
@@ -68,16 +66,7 @@ def presented_from_qr_image(path: Path) -> QrPayload:
     Raises:
         BadInputError: the file cannot be read; QrImageError: no readable QR code.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BadInputError(
-            text(
-                f"{path} : lecture impossible ({exc.strerror or exc}).",
-                f"{path}: cannot be read ({exc.strerror or exc}).",
-            )
-        ) from None
-    return QrPayload(decode_qr(data))
+    return QrPayload(decode_qr_file(path, max_bytes=get_settings().max_image_bytes))
 
 
 class Gate:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from portique.access import Consent, ConsentGiver, Person, Role, Site
 from portique.access.codec import calendar_from_json, timetable_from_json
+from portique.dates import check_moment
 from portique.i18n import text
 from portique.services.errors import PersonInputError, SiteNotFoundError, UnknownPersonError
 from portique.store import ConsentRow, People, PersonRow, SiteRow, Sites
@@ -98,8 +99,16 @@ def site_from_row(row: SiteRow) -> Site:
 
 
 def local_date(site: SiteRow, moment: datetime) -> date:
-    """The date on the site's wall clock at ``moment``."""
-    return moment.astimezone(ZoneInfo(site.timezone)).date()
+    """The date on the site's wall clock at ``moment``.
+
+    Raises:
+        DateRangeError: ``moment`` cannot be moved to the site's zone (year 1 or 9999).
+    """
+    try:
+        return moment.astimezone(ZoneInfo(site.timezone)).date()
+    except OverflowError:
+        check_moment(moment, text("heure", "time"))
+        raise  # unreachable: check_moment refuses what overflows
 
 
 def consent_in_force(session: Session, site_id: str, person_id: str, now: datetime) -> bool:

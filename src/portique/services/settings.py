@@ -12,7 +12,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
 
 from portique.access import Action, PolicyError, SiteSettings
 from portique.access.codec import settings_from_json
@@ -25,6 +32,52 @@ class TemplateStore(StrEnum):
 
     CARD = "card"
     CENTRAL = "central"
+
+
+class InformationSettings(BaseModel):
+    """Who the documents name: the controller, the DPO, where the full notice is published,
+    and the recipients outside the school. Empty fields are shown as blanks to fill in."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+    controller: str = Field(default="", max_length=200)
+    """Who decides: by default the head of the establishment (« le chef d'établissement »)."""
+    controller_address: str = Field(default="", max_length=300)
+    dpo: str = Field(default="", max_length=200)
+    """The DPO's name or office (« DPD de l'académie de … »)."""
+    dpo_email: str = Field(default="", max_length=200)
+    dpo_address: str = Field(default="", max_length=300)
+    notice_url: str = Field(default="", max_length=300)
+    """Where the full notice is published; the entrance sign carries it as a QR code."""
+    recipients: tuple[str, ...] = Field(default=(), max_length=12)
+    """Recipients outside the school (the region hosting the server, a maintainer…)."""
+
+    @field_validator("dpo_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if value and (value.count("@") != 1 or " " in value or "." not in value.split("@")[1]):
+            raise ValueError("dpo_email")
+        return value
+
+    @field_validator("notice_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and (not value.startswith(("https://", "http://")) or " " in value):
+            raise ValueError("notice_url")
+        return value
+
+    @field_validator("recipients")
+    @classmethod
+    def _recipients(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        kept = tuple(" ".join(line.split()) for line in value if line.strip())
+        if any(len(line) > 200 for line in kept):
+            raise ValueError("recipients")
+        return kept
+
+    def missing(self) -> tuple[str, ...]:
+        """The fields a printed document needs and that are still empty."""
+        needed = ("controller_address", "dpo", "dpo_email", "notice_url")
+        return tuple(name for name in needed if not getattr(self, name))
 
 
 class StoredSettings(BaseModel):
@@ -45,12 +98,30 @@ class StoredSettings(BaseModel):
     arrival_margin_minutes: float | None = 15
     default_exit_rule: str = "after_last_lesson"
     template_store: TemplateStore = TemplateStore.CARD
+    pad_enabled: bool = False
+    """The lanes check faces for presentation attacks (photos, screens) before comparing."""
+    information: InformationSettings = InformationSettings()
+    """Who the information and consent documents name (``portique privacy contacts``)."""
 
     @field_validator("template_store", mode="before")
     @classmethod
     def _card_unless_known(cls, value: Any) -> Any:
         # A store this version does not know keeps templates on the cards, the safe default.
         return value if value in set(TemplateStore) else TemplateStore.CARD
+
+    @field_validator("pad_enabled", mode="before")
+    @classmethod
+    def _truthy(cls, value: Any) -> bool:
+        return bool(value)
+
+    @field_validator("information", mode="wrap")
+    @classmethod
+    def _blank_unless_readable(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        # Unreadable contacts are shown as blanks to fill in; they never stop a site.
+        try:
+            return handler(value)
+        except ValidationError:
+            return InformationSettings()
 
     def as_json(self) -> dict[str, Any]:
         """The settings as the column keeps them (unknown keys included)."""

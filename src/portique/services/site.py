@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TypedDict
+from typing import Protocol, TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
@@ -30,9 +30,15 @@ from portique.access import Direction, Lane, Zone
 from portique.access.codec import DEFAULT_OPENING_HOURS, DEFAULT_TIMETABLE
 from portique.credentials import Keyring, init_keyring, load_keyring
 from portique.credentials.claims import is_valid_id
-from portique.credentials.files import KEYS_DIR, SITE_FILE
 from portique.credentials.keys import METADATA_FILE
 from portique.errors import BadInputError, ConfigurationError
+from portique.files import (
+    AUDIT_CHECKPOINT_FILE,
+    AUDIT_KEYS_FILE,
+    KEYS_DIR,
+    SITE_FILE,
+    make_private,
+)
 from portique.i18n import text
 from portique.services.errors import SiteExistsError, SiteNotFoundError
 from portique.services.passages import PassageHandler, PassageRecorder
@@ -65,14 +71,29 @@ def new_site_id() -> str:
     return f"site-{secrets.token_hex(4)}"
 
 
+class LogOpener(Protocol):
+    """Opens a site's audit log on its database: the log's keys (in ``keys_dir``, made at
+    first use) attached to every session, so that each entry is authenticated."""
+
+    def __call__(
+        self, database: Database, site_dir: Path, keys_dir: Path, site_id: str, *, now: datetime
+    ) -> object: ...
+
+
 @dataclass(frozen=True)
 class SiteWiring:
     """What is plugged into a site as it is opened: ``flush_listeners`` hear every flush
-    of its database's sessions (the audit log), ``passage_handlers`` every passage
-    recorded (the visitors' checkpoints)."""
+    of its database's sessions (the audit log records the changes), ``audit_log`` opens
+    the log's keys, ``passage_handlers`` hear every passage recorded (the visitors'
+    checkpoints)."""
 
     flush_listeners: tuple[FlushListener, ...] = ()
+    audit_log: LogOpener | None = None
     passage_handlers: tuple[PassageHandler, ...] = ()
+
+    def open_log(self, database: Database, site_dir: Path, site_id: str, now: datetime) -> None:
+        if self.audit_log is not None:
+            self.audit_log(database, site_dir, site_dir / KEYS_DIR, site_id, now=now)
 
 
 class SiteHandle:
@@ -119,10 +140,19 @@ class SiteHandle:
 def database_for(
     directory: Path, database_url: str | None, wiring: SiteWiring | None = None
 ) -> Database:
-    """The site's database: ``database_url`` if given, else SQLite in ``directory``, with
+    """The site's database: ``database_url`` if given, else SQLite in ``directory``,
+    owner-only (SQLite gives its -wal and -journal files the database file's mode), with
     the flush listeners of ``wiring`` (none for a migration, which flushes no session)."""
+    if database_url is None and directory.is_dir():
+        for name in (SQLITE_FILE, *(SQLITE_FILE + tail for tail in SQLITE_COMPANIONS)):
+            if name == SQLITE_FILE or (directory / name).exists():
+                make_private(directory / name)
     listeners = () if wiring is None else wiring.flush_listeners
     return Database(database_url or sqlite_url(directory), flush_listeners=listeners)
+
+
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+"""The files SQLite keeps beside a database; they hold its pages too."""
 
 
 @dataclass(frozen=True)
@@ -174,6 +204,7 @@ def init_site(
     created_directory = not directory.exists()
     keys_dir = directory / KEYS_DIR
     created_keys = not (keys_dir / METADATA_FILE).exists()
+    created_audit_keys = not (keys_dir / AUDIT_KEYS_FILE).exists()
     when = now or clock.now()
     lanes = tuple(replace(lane, face_enabled=lane.face_enabled and face) for lane in DEFAULT_LANES)
     site = SiteRow(
@@ -192,6 +223,7 @@ def init_site(
         directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
         database = database_for(directory, database_url, wiring)
         database.upgrade()
+        wiring.open_log(database, directory, site_id, when)
         with database.session() as session:
             _add_site(session, database, site, DEFAULT_ZONES, lanes)
             keyring = init_keyring(keys_dir, when) if created_keys else load_keyring(keys_dir)
@@ -199,6 +231,9 @@ def init_site(
     except BaseException:
         if created_keys:
             shutil.rmtree(keys_dir, ignore_errors=True)
+        if created_audit_keys:
+            (keys_dir / AUDIT_KEYS_FILE).unlink(missing_ok=True)
+        (directory / AUDIT_CHECKPOINT_FILE).unlink(missing_ok=True)
         (directory / SITE_FILE).unlink(missing_ok=True)
         if database is not None:
             database.dispose()
@@ -301,6 +336,7 @@ def open_site(
         database.check_schema()
         with database.session() as session:
             site_row(session, site_id)
+        wiring.open_log(database, directory, site_id, clock.now())
     except BaseException:
         database.dispose()
         raise

@@ -16,7 +16,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from portique.credentials.files import exposed_mode, write_private
+from portique.files import exposed_mode, write_private
 from portique.lane.errors import EventFormatError, LinkError
 
 LINK_KEY_BYTES = 32
