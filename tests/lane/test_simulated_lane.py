@@ -20,9 +20,10 @@ from portique.credentials import (
     verify_credential,
 )
 from portique.lane import InProcessHub, PresentBadge, ShowCode, SimulatedLane
-from portique.lane.comms.site import StoreSink
-from portique.privacy.vault import TemplateStore, set_template_store
-from portique.services.snapshot import site_row
+from portique.services.lanes import StoreSink
+from portique.services.rows import site_row
+from portique.services.settings import TemplateStore
+from portique.services.vault import set_template_store
 from portique.store import Passages
 
 IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"RIFF", b"II*\x00", b"MM\x00*")
@@ -31,7 +32,7 @@ LANE_FILES = {"snapshot.json", "outbox.sqlite3", "outbox.sqlite3-wal", "outbox.s
 
 @pytest.fixture
 def hub(school: LaneSchool) -> InProcessHub:
-    return InProcessHub(StoreSink(school.site.session))
+    return InProcessHub(StoreSink(school.site.session, school.site.passages))
 
 
 @pytest.fixture

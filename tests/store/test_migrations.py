@@ -48,6 +48,10 @@ TABLES = {
     "visit_events",
     "visit_alerts",
     "refusals",
+    "register_ids",
+    "departures",
+    "school_years",
+    "archived_groups",
 }
 
 

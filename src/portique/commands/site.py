@@ -49,6 +49,18 @@ def init(
     timezone: Annotated[
         str, typer.Option("--timezone", help=text("Fuseau horaire IANA.", "IANA time zone."))
     ] = "Europe/Paris",
+    uai: Annotated[
+        str | None,
+        typer.Option(
+            "--uai",
+            help=text(
+                "Code UAI de l'établissement, que portent ses exports SIECLE et STS-Web "
+                "(inutile si --site-id est déjà ce code).",
+                "The school's UAI code, which its SIECLE and STS-Web exports carry "
+                "(not needed when --site-id is that code).",
+            ),
+        ),
+    ] = None,
     face: Annotated[
         bool,
         typer.Option(
@@ -64,8 +76,8 @@ def init(
     as_json: JsonOption = False,
 ) -> None:
     """Create a site; help text in INIT_HELP."""
+    from portique.bootstrap import init_site
     from portique.config import get_settings
-    from portique.services import init_site
 
     created = init_site(
         site_dir(directory),
@@ -74,6 +86,7 @@ def init(
         timezone=timezone,
         face=face,
         database_url=get_settings().database_url,
+        uai=uai,
     )
     if as_json:
         print_json(
@@ -123,7 +136,7 @@ keys_app = CommandApp(
 
 
 def _keys_dir(directory: Path | None) -> Path:
-    from portique.services.site import KEYS_DIR
+    from portique.files import KEYS_DIR
 
     return site_dir(directory) / KEYS_DIR
 

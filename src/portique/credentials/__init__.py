@@ -51,7 +51,12 @@ from portique.credentials.keys import (
     init_keyring,
     load_keyring,
 )
-from portique.credentials.payload import MAX_PAYLOAD_BYTES, sign_credential, verify_credential
+from portique.credentials.payload import (
+    MAX_PAYLOAD_BYTES,
+    claimed_person_id,
+    sign_credential,
+    verify_credential,
+)
 from portique.credentials.phone import (
     CODE_WINDOW,
     CodeCheck,
@@ -59,6 +64,7 @@ from portique.credentials.phone import (
     PhoneKey,
     check_living_code,
     credential_payload,
+    is_living_code,
     read_living_code,
 )
 from portique.credentials.qr import decode_qr, qr_version, render_qr_png
@@ -108,12 +114,14 @@ __all__ = [
     "check_living_code",
     "check_revocation",
     "check_validity",
+    "claimed_person_id",
     "credential_payload",
     "decode_qr",
     "decode_verifiers",
     "default_validity",
     "encode_verifiers",
     "init_keyring",
+    "is_living_code",
     "load_keyring",
     "new_credential_id",
     "new_template_key",

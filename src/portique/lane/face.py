@@ -1,10 +1,11 @@
 """Face capture at the lane: the best frame of a short window, compared 1:1 with the
 template of the credential presented.
 
-Only for people who opted in (``access.needs_face`` says when). Frames are examined in
-memory as they come, the best face by quality is kept, and only that one is embedded
-and compared; nothing is written, logged or returned but the outcome: a similarity,
-or why no comparison could be made.
+Only for people who opted in (the assessment says when: ``Assessment.needs_face``).
+Frames are examined in memory as they come, the best face by quality is kept, and only
+that one is embedded and compared; nothing is written, logged or returned but the
+outcome: a similarity, or why no comparison could be made. ``credential_template`` is the
+one opener of a credential's template, for the lanes and the server's gate alike.
 """
 
 from __future__ import annotations

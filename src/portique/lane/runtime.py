@@ -1,10 +1,11 @@
 """The lane runtime: a credential read, a decision on the local snapshot, a signal, an event.
 
 For each credential (a QR code in a camera frame, or a badge UID) a :class:`Lane`
-builds the passage, asks ``needs_face``, captures and compares a face only then,
-``decide``-s on its own snapshot, signals the outcome, keeps the event in its outbox
-and forwards it. Nothing in that path waits for the server: with the link down the lane
-decides exactly as before, and its outbox sends the events once the link is back.
+builds the passage and decides it on its own snapshot through the passage pipeline (the
+policy assessed once, a face captured and compared only when it asks for one), signals
+the outcome, keeps the event in its outbox and forwards it. Nothing in that path waits
+for the server: with the link down the lane decides exactly as before, and its outbox
+sends the events once the link is back.
 
 Threads: decisions run on the caller's thread (``run``, ``step``, ``present``); the
 transport calls back from its own; a forwarder thread sends what the outbox holds and
@@ -32,19 +33,11 @@ from portique.access import (
     PolicySnapshot,
     Presented,
     QrPayload,
-    decide,
-    needs_face,
 )
 from portique.biometrics import FaceEngine
 from portique.biometrics.types import RGBImage
-from portique.credentials import (
-    CodeStamp,
-    CredentialError,
-    ReplayMemory,
-    VaultLookup,
-    credential_payload,
-    verify_credential,
-)
+from portique.credentials import Claims, CodeStamp, ReplayMemory, VaultLookup
+from portique.files import private_directory
 from portique.lane.comms.base import Transport
 from portique.lane.drivers.badge import BadgeReader
 from portique.lane.drivers.camera import Camera
@@ -53,8 +46,8 @@ from portique.lane.drivers.signal import LaneSignal
 from portique.lane.errors import NoSnapshotError
 from portique.lane.events import PassageEvent, Receipt
 from portique.lane.face import CaptureSettings, FaceCapture, credential_template
-from portique.lane.files import private_directory
 from portique.lane.outbox import OUTBOX_FILE, Outbox, RetryPolicy
+from portique.lane.pipeline import PassageResult, decide_passage
 from portique.lane.snapshot import SNAPSHOT_FILE, LaneSnapshot, SnapshotFile
 
 log = logging.getLogger(__name__)
@@ -89,24 +82,6 @@ class LaneConfig:
     @property
     def outbox_path(self) -> Path:
         return Path(self.directory) / OUTBOX_FILE
-
-
-@dataclass(frozen=True)
-class PassageResult:
-    """A passage decided at the lane.
-
-    ``latency_ms``: from the credential in hand to the decision, face capture and
-    comparison included, QR decoding excluded (``decode_ms``, None for a badge).
-    ``face_requested``: the engine wanted a face; ``face_compared``: one was compared
-    (or its capture failed) and the engine used the outcome.
-    """
-
-    decision: Decision
-    event: PassageEvent
-    latency_ms: float
-    decode_ms: float | None
-    face_requested: bool
-    face_compared: bool
 
 
 def utc_now() -> datetime:
@@ -327,13 +302,10 @@ class Lane:
                 "(it then decides alone, even offline)."
             )
         passage = Passage(self.lane_id, at or self._clock(), credential)
-        face_requested = needs_face(policy, passage)
-        face = None
-        if face_requested:
-            face = self._compare_face(snapshot, policy, credential, frame)
-            if face is not None:
-                passage = passage.with_face(face)
-        decision = decide(policy, passage)
+        decided = decide_passage(
+            policy, passage, lambda claims: self._compare_face(snapshot, claims, frame)
+        )
+        decision = decided.decision
         latency_ms = (time.perf_counter() - started) * 1000.0
 
         lane = policy.lanes.get(self.lane_id)
@@ -360,8 +332,8 @@ class Lane:
             event=event,
             latency_ms=latency_ms,
             decode_ms=decode_ms,
-            face_requested=face_requested,
-            face_compared=face is not None,
+            face_requested=decided.face_requested,
+            face_compared=decided.face_compared,
         )
 
     def step(self, timeout: float = 0.05) -> PassageResult | None:
@@ -389,18 +361,9 @@ class Lane:
             self.step()
 
     def _compare_face(
-        self,
-        snapshot: LaneSnapshot,
-        policy: PolicySnapshot,
-        credential: Presented,
-        frame: RGBImage | None,
+        self, snapshot: LaneSnapshot, claims: Claims, frame: RGBImage | None
     ) -> FaceOutcome | None:
-        if self.capture is None or not isinstance(credential, QrPayload):
-            return None
-        try:
-            payload = credential_payload(credential.data)
-            claims = verify_credential(payload, policy.verifiers, policy.site.site_id)
-        except CredentialError:
+        if self.capture is None:
             return None
         # A lane that reaches the site's database reads the central store there; any
         # other lane reads the copy its snapshot carries (empty for templates on cards).

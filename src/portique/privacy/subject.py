@@ -46,7 +46,7 @@ from portique.store import (
     VisitEventRow,
     VisitRow,
 )
-from portique.store.models import PassageReviewRow
+from portique.store.models import DepartureRow, PassageReviewRow, RegisterIdRow
 
 ERASURE_REASON = "erasure"
 """The revocation reason of the credentials of an erased person."""
@@ -71,6 +71,8 @@ class SubjectTable(StrEnum):
     VISIT_EVENTS = "visit_events"
     VISIT_ALERTS = "visit_alerts"
     REFUSALS = "refusals"
+    REGISTER_IDS = "register_ids"
+    DEPARTURES = "departures"
     AUDIT_LOG = "audit_log"
 
 
@@ -89,6 +91,8 @@ TABLE_TITLES: dict[SubjectTable, str] = {
     SubjectTable.VISIT_EVENTS: "Parcours des visites",
     SubjectTable.VISIT_ALERTS: "Alertes des visites",
     SubjectTable.REFUSALS: "Interdictions d'accès",
+    SubjectTable.REGISTER_IDS: "Identifiants dans les registres de l'établissement (empreintes)",
+    SubjectTable.DEPARTURES: "Départs de l'établissement",
     SubjectTable.AUDIT_LOG: "Journal d'audit (actions administratives vous concernant)",
 }
 
@@ -181,10 +185,13 @@ def _rows(session: Session, query: Any) -> list[dict[str, Any]]:
 def collect(session: Session, site_id: str, person_id: str, *, now: datetime) -> SubjectExport:
     """Everything the site holds on the person."""
     person = _person(session, site_id, person_id)
-    passages = select(PassageRow.passage_id).where(
-        PassageRow.site_id == site_id, PassageRow.person_id == person_id
-    )
-    visits = select(VisitRow.visit_id).where(VisitRow.person_id == person_id)
+    tables = {**_records(session, person), **_traces(session, site_id, person)}
+    return SubjectExport(site_id, person_id, now, {str(k): v for k, v in tables.items()})
+
+
+def _records(session: Session, person: PersonRow) -> dict[SubjectTable, list[dict[str, Any]]]:
+    """Who the person is to the site: their record, links, consents and credentials."""
+    person_id = person.person_id
     vault = [
         {
             "credential_id": row.credential_id,
@@ -195,10 +202,7 @@ def collect(session: Session, site_id: str, person_id: str, *, now: datetime) ->
             select(TemplateVaultRow).where(TemplateVaultRow.person_id == person_id)
         )
     ]
-    entries = session.scalars(
-        select(AuditEntryRow).where(AuditEntryRow.site_id == site_id).order_by(AuditEntryRow.seq)
-    )
-    tables = {
+    return {
         SubjectTable.PEOPLE: [row_dict(person)],
         SubjectTable.MEMBERSHIPS: _rows(
             session, select(MembershipRow).where(MembershipRow.person_id == person_id)
@@ -233,6 +237,22 @@ def collect(session: Session, site_id: str, person_id: str, *, now: datetime) ->
             session, select(BadgeBindingRow).where(BadgeBindingRow.person_id == person_id)
         ),
         SubjectTable.TEMPLATE_VAULT: vault,
+    }
+
+
+def _traces(
+    session: Session, site_id: str, person: PersonRow
+) -> dict[SubjectTable, list[dict[str, Any]]]:
+    """What the person left: passages and their reviews, visits, refusals, audit entries."""
+    person_id = person.person_id
+    passages = select(PassageRow.passage_id).where(
+        PassageRow.site_id == site_id, PassageRow.person_id == person_id
+    )
+    visits = select(VisitRow.visit_id).where(VisitRow.person_id == person_id)
+    entries = session.scalars(
+        select(AuditEntryRow).where(AuditEntryRow.site_id == site_id).order_by(AuditEntryRow.seq)
+    )
+    return {
         SubjectTable.PASSAGES: _rows(
             session,
             select(PassageRow)
@@ -264,9 +284,14 @@ def collect(session: Session, site_id: str, person_id: str, *, now: datetime) ->
                 RefusalRow.birth_date == person.birth_date,
             ),
         ),
+        SubjectTable.REGISTER_IDS: _rows(
+            session, select(RegisterIdRow).where(RegisterIdRow.person_id == person_id)
+        ),
+        SubjectTable.DEPARTURES: _rows(
+            session, select(DepartureRow).where(DepartureRow.person_id == person_id)
+        ),
         SubjectTable.AUDIT_LOG: [row_dict(entry) for entry in entries if _names(entry, person_id)],
     }
-    return SubjectExport(site_id, person_id, now, {str(k): v for k, v in tables.items()})
 
 
 def template_environment() -> Environment:
@@ -392,7 +417,8 @@ def erase_subject(session: Session, site_id: str, person_id: str, *, now: dateti
         session.delete(visit)  # its events and alerts follow by cascade
     session.flush()
     # The person last: memberships, guardianships (both ways), consents, exit
-    # permission, credentials and badges follow by cascade.
+    # permission, credentials, badges, register identifiers and departures follow by
+    # cascade.
     session.delete(person)
     session.flush()
     Sites(session).bump_version(site_id)

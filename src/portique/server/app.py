@@ -21,10 +21,12 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
+from portique.bootstrap import open_site
 from portique.config import get_settings
 from portique.errors import PortiqueError
 from portique.i18n import error_headline, text
 from portique.privacy.retention import purge_periodically
+from portique.registers.departures import sweep_periodically
 from portique.server import api, console, phone
 from portique.server.api import API_PREFIX
 from portique.server.auth import LoginRequired
@@ -34,7 +36,7 @@ from portique.server.sessions import LoginLimiter, SessionStore
 from portique.server.settings import ServerSettings
 from portique.server.state import AppState
 from portique.server.texts import negotiate, translator
-from portique.services import Gate, SiteHandle, open_site
+from portique.services import Gate, SiteHandle
 
 
 def _is_api(request: Request) -> bool:
@@ -165,11 +167,18 @@ def create_app(
                     site.database, site.site_id, timedelta(hours=hours), clock=settings.clock
                 )
             )
+        # Leaving dates that passed: the pupils leave without anyone acting.
+        sweeps = asyncio.create_task(
+            sweep_periodically(
+                site.database, site.site_id, settings.departure_sweep, clock=settings.clock
+            )
+        )
         yield
-        if purges is not None:
-            purges.cancel()
-            with suppress(asyncio.CancelledError):
-                await purges
+        for task in (purges, sweeps):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
         site.close()
 
     app = FastAPI(

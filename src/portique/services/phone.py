@@ -38,10 +38,9 @@ from portique.credentials import (
 )
 from portique.errors import BadInputError
 from portique.i18n import text
-from portique.services.credentials import record_credential, revoke_credential, validity_window
+from portique.services.credentials import revoke_credential, store_credential, validity_window
 from portique.services.errors import SpentEnrolmentLinkError, UnknownEnrolmentLinkError
-from portique.services.people import active_person_row
-from portique.services.snapshot import local_date, site_row
+from portique.services.rows import active_person_row, local_date, site_row
 from portique.store import ACTIVE, CredentialRow, PhoneEnrolmentRow, SeenCodeRow
 
 ENROLMENT_LIFETIME = timedelta(hours=1)
@@ -170,7 +169,7 @@ def enrol_phone(
         holder_key=holder_key,
     )
     payload = sign_credential(claims, keyring.signing_key())
-    record_credential(session, claims, now=now)
+    store_credential(session, claims, issued_at=now)
     link.used_at = now
     link.credential_id = claims.credential_id
     return EnrolledPhone(
@@ -246,18 +245,17 @@ def _revoke_phone_passes(
 # The replay check of the in-process gate -------------------------------------------------
 
 
-def used_codes(
-    session: Session, site_id: str, credential_id: str, *, now: datetime
-) -> frozenset[CodeStamp]:
-    """The living codes of ``credential_id`` already used that could still be accepted."""
-    times = session.scalars(
-        select(SeenCodeRow.code_time).where(
+def used_codes(session: Session, site_id: str, *, now: datetime) -> frozenset[CodeStamp]:
+    """The living codes used at the site that could still be accepted at ``now``: those
+    of the last minute or so, a few hundred at most at a busy entrance."""
+    rows = session.execute(
+        select(SeenCodeRow.credential_id, SeenCodeRow.code_time).where(
             SeenCodeRow.site_id == site_id,
-            SeenCodeRow.credential_id == credential_id,
             SeenCodeRow.code_time >= now - CODE_WINDOW,
+            SeenCodeRow.code_time <= now + CODE_WINDOW,
         )
     )
-    return frozenset(CodeStamp(credential_id, when) for when in times)
+    return frozenset(CodeStamp(credential_id, when) for credential_id, when in rows)
 
 
 def remember_code(session: Session, site_id: str, stamp: CodeStamp, *, now: datetime) -> bool:

@@ -22,7 +22,7 @@ from portique.server.roles import Permission, Role, allowed
 from portique.server.sessions import CSRF_FIELD
 from portique.server.state import AppState, app_state
 from portique.server.texts import negotiate, translator
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
 
 HOME: dict[Role, str] = {
     Role.AGENT: "/live",
@@ -39,6 +39,8 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
     ("/visitors", "visitors", Permission.VIEW_VISITS),
     ("/people", "people", Permission.VIEW_PEOPLE),
     ("/people/import", "import", Permission.MANAGE_PEOPLE),
+    ("/registers", "registers", Permission.MANAGE_PEOPLE),
+    ("/departures", "departures", Permission.VIEW_ALERTS),
     ("/lanes", "lanes_timetables", Permission.VIEW_SITE),
     ("/refusals", "refusals", Permission.VIEW_REFUSALS),
     ("/documents", "documents", Permission.MANAGE_DOCUMENTS),

@@ -1,7 +1,7 @@
 """Phone passes (issue 24): one-time enrolment links, and the living codes already used.
 
 Revision ID: 0007_phone
-Revises: 0005_hardening
+Revises: 0005_registers
 Create Date: 2026-12-01
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_phone"
-down_revision: str | None = "0005_hardening"
+down_revision: str | None = "0005_registers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
