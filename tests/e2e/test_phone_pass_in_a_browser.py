@@ -21,6 +21,7 @@ from browser_support import LiveServer, screenshot, sign_in
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from typer.testing import CliRunner
 
+from portique.bootstrap import open_site
 from portique.cli import app
 from portique.credentials import (
     HolderAlgorithm,
@@ -31,7 +32,6 @@ from portique.credentials import (
     verify_credential,
 )
 from portique.credentials.qr import decode_qr_file
-from portique.services import open_site
 
 PHONE = {"width": 412, "height": 915}
 """A common phone screen, in CSS pixels."""

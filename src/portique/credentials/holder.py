@@ -11,6 +11,7 @@ raw (64 bytes, r || s for ECDSA, as WebCrypto gives them), never DER.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -99,9 +100,7 @@ class HolderKey:
             bytes in a signed payload).
         """
         try:
-            if self.algorithm is HolderAlgorithm.ED25519:
-                return Ed25519PublicKey.from_public_bytes(self.raw)
-            return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), self.raw)
+            return _loaded(self.algorithm, self.raw)
         except ValueError:
             raise InvalidHolderKeyError(f"Not a {self.algorithm.label} public key.") from None
 
@@ -123,3 +122,12 @@ class HolderKey:
         except (InvalidSignature, ValueError):
             return False
         return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _loaded(algorithm: HolderAlgorithm, raw: bytes) -> Ed25519PublicKey | ec.EllipticCurvePublicKey:
+    """A public key loaded once for the many codes a lane checks with it (decompressing a
+    P-256 point costs more than the check itself); raises ValueError for a non-key."""
+    if algorithm is HolderAlgorithm.ED25519:
+        return Ed25519PublicKey.from_public_bytes(raw)
+    return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
