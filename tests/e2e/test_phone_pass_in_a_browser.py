@@ -27,6 +27,7 @@ from portique.credentials import (
     HolderAlgorithm,
     PhoneKey,
     decode_qr,
+    qr_version,
     read_living_code,
     render_qr_png,
     verify_credential,
@@ -126,6 +127,8 @@ def test_a_screenshot_of_the_phone_offline_opens_the_lane_once(
     shot = tmp_path / "phone-code.png"
     phone.locator("#code").screenshot(path=str(shot))
     screenshot(phone, "phone-pass")
+    # The app's encoder drew the smallest version for the code, as the lane's library says.
+    assert version == qr_version(decode_qr_file(shot)) == 11
     # Nothing left the site: no tracker, no third-party resource.
     assert requests and all(url.startswith(live_server.url) for url in requests), requests
 
