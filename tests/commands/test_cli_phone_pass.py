@@ -121,3 +121,11 @@ def test_a_living_code_passes_once_then_is_replayed_then_stale(cli: Cli) -> None
         "--at", (shown + timedelta(seconds=4)).isoformat(), code=1,
     )  # fmt: skip
     assert bare["reasons"] == ["bad_signature"]
+
+
+def test_the_link_is_told_in_words_without_json(sqlite_cli: Cli) -> None:
+    person = sqlite_cli.staff()
+    result = sqlite_cli.run("credential", "phone-link", "--person", person, "--base-url", BASE)
+    assert result.exit_code == 0, result.output
+    assert "usage unique" in result.output or "single use" in result.output
+    assert f"{BASE}/phone/#enrol=" in result.output

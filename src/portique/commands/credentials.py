@@ -333,12 +333,15 @@ def credential_phone_link(
             }
         )
         return
-    until = link.expires_at.astimezone(ZoneInfo(timezone))
+    _tell_link(link.person_id, url, link.expires_at.astimezone(ZoneInfo(timezone)), qr_path)
+
+
+def _tell_link(person_id: str, url: str, until: datetime, qr_path: Path | None) -> None:
     out.print(
         text(
-            f"Lien d'enrôlement pour {link.person_id}, à usage unique, valable jusqu'à "
+            f"Lien d'enrôlement pour {person_id}, à usage unique, valable jusqu'à "
             f"{until:%H:%M} le {until:%d/%m/%Y} :",
-            f"Enrolment link for {link.person_id}, single use, valid until {until:%Y-%m-%d %H:%M}:",
+            f"Enrolment link for {person_id}, single use, valid until {until:%Y-%m-%d %H:%M}:",
         )
     )
     out.print(url, soft_wrap=True)
