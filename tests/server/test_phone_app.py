@@ -252,3 +252,11 @@ def test_the_person_page_shows_a_new_link_once_with_its_qr_code(server: Server) 
     assert token not in admin.get(f"/people/{person_id}").text
     enrolled = server.anonymous().post("/api/v1/phone/enrol", json=_enrol_body(token, PhoneKey()))
     assert enrolled.status_code == 201
+
+
+def test_a_static_phone_code_is_no_longer_issued_through_the_api(server: Server) -> None:
+    admin = server.signed_in("administration")
+    person_id = add_person(admin)
+    answer = admin.post("/api/v1/credentials", json={"person_id": person_id, "kind": "phone"})
+    assert answer.status_code == 400
+    assert "phone-link" in answer.json()["message"]
