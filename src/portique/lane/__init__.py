@@ -66,7 +66,13 @@ from portique.lane.events import PassageEvent, Receipt, new_event_id
 from portique.lane.face import CaptureSettings, FaceCapture, lane_face_engine
 from portique.lane.outbox import Outbox, OutboxCounts, RetryPolicy
 from portique.lane.runtime import Lane, LaneConfig, PassageResult
-from portique.lane.simulated import PresentBadge, ShowCode, SimulatedLane, credential_frame
+from portique.lane.simulated import (
+    PresentBadge,
+    ShowCode,
+    SimulatedLane,
+    WalkUp,
+    credential_frame,
+)
 from portique.lane.snapshot import LaneSnapshot, SnapshotFile
 
 __all__ = [
@@ -116,6 +122,7 @@ __all__ = [
     "SnapshotError",
     "SnapshotFile",
     "Transport",
+    "WalkUp",
     "ZxingQrReader",
     "credential_frame",
     "lane_face_engine",

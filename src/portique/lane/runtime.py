@@ -23,10 +23,8 @@ from pathlib import Path
 
 from portique import clock
 from portique.access import (
-    BadgeUid,
     Decision,
     Direction,
-    FaceOutcome,
     LastPassage,
     Passage,
     PolicySnapshot,
@@ -39,13 +37,20 @@ from portique.biometrics import FaceEngine
 from portique.biometrics.types import RGBImage
 from portique.credentials import CredentialError, VaultLookup, verify_credential
 from portique.lane.comms.base import Transport
-from portique.lane.drivers.badge import BadgeReader
+from portique.lane.drivers.badge import BadgeReader, presented
+from portique.lane.drivers.buffer import BufferedCamera, FrameRing
 from portique.lane.drivers.camera import Camera
 from portique.lane.drivers.qr import QrReader, ZxingQrReader
 from portique.lane.drivers.signal import LaneSignal
 from portique.lane.errors import NoSnapshotError
 from portique.lane.events import PassageEvent, Receipt
-from portique.lane.face import CaptureSettings, FaceCapture, credential_template
+from portique.lane.face import (
+    CaptureSettings,
+    CaptureSource,
+    FaceCapture,
+    FaceCaptureResult,
+    credential_template,
+)
 from portique.lane.files import private_directory
 from portique.lane.outbox import OUTBOX_FILE, Outbox, RetryPolicy
 from portique.lane.snapshot import SNAPSHOT_FILE, LaneSnapshot, SnapshotFile
@@ -91,7 +96,10 @@ class PassageResult:
     ``latency_ms``: from the credential in hand to the decision, face capture and
     comparison included, QR decoding excluded (``decode_ms``, None for a badge).
     ``face_requested``: the engine wanted a face; ``face_compared``: one was compared
-    (or its capture failed) and the engine used the outcome.
+    (or its capture failed) and the engine used the outcome; ``face_source``: where
+    the face came from (the camera's ring before the read, or frames after it);
+    ``face_frames``: how many frames the detector ran on (0 for everyone who did not
+    opt in).
     """
 
     decision: Decision
@@ -100,6 +108,8 @@ class PassageResult:
     decode_ms: float | None
     face_requested: bool
     face_compared: bool
+    face_source: CaptureSource | None = None
+    face_frames: int = 0
 
 
 def utc_now() -> datetime:
@@ -134,7 +144,10 @@ class Lane:
         self.vault = vault
         self.transport = transport
         self.signals = tuple(signals)
-        self.camera = camera
+        # Every frame the lane reads passes through the ring: the face step looks back
+        # at the approach instead of making the person stop (drivers/buffer.py).
+        self.ring = FrameRing(config.capture.ring_s)
+        self.camera = None if camera is None else BufferedCamera(camera, self.ring)
         self.badge_reader = badge_reader
         self.qr_reader = qr_reader or ZxingQrReader()
         self.capture = None if face_engine is None else FaceCapture(face_engine, config.capture)
@@ -284,13 +297,20 @@ class Lane:
         decode_ms = (time.perf_counter() - started) * 1000.0
         if payload is None or self._repeated(payload):
             return None
-        return self.present(QrPayload(payload), frame=frame, at=at, decode_ms=decode_ms)
+        self.ring.add(frame)
+        return self.present(QrPayload(payload), at=at, decode_ms=decode_ms)
 
     def present_badge(self, uid: str, *, at: datetime | None = None) -> PassageResult | None:
-        """Decides the passage of a badge; None when the same badge was just decided."""
-        if self._repeated(("badge", uid)):
+        """Decides the passage of what a reader sent: a badge UID, or the text of a QR
+        code a scanner read (``PQ:...``); None when the same credential was just decided
+        (or the line is empty)."""
+        credential = presented(uid)
+        if credential is None:
             return None
-        return self.present(BadgeUid(uid), at=at)
+        key = credential.data if isinstance(credential, QrPayload) else ("badge", credential.uid)
+        if self._repeated(key):
+            return None
+        return self.present(credential, at=at)
 
     def present(
         self,
@@ -302,8 +322,9 @@ class Lane:
     ) -> PassageResult:
         """Decides a passage on the local snapshot, signals it and keeps its event.
 
-        ``frame`` is the camera frame the credential was read in: the first candidate
-        for the face, when one is needed.
+        When a face is needed, it is looked for in the camera's ring (the approach),
+        then in the frames that follow. ``frame``, the camera frame the credential was
+        read in, joins the ring first. The ring is emptied once the passage is decided.
 
         Raises:
             NoSnapshotError: the lane never received a snapshot.
@@ -316,15 +337,19 @@ class Lane:
                 f"Lane {self.lane_id} has no policy snapshot yet: link it to the server once "
                 "(it then decides alone, even offline)."
             )
+        if frame is not None:
+            self.ring.add(frame)
         passage = Passage(self.lane_id, at or self._clock(), credential)
         face_requested = needs_face(policy, passage)
-        face = None
+        capture = None
         if face_requested:
-            face = self._compare_face(snapshot, policy, credential, frame)
-            if face is not None:
-                passage = passage.with_face(face)
+            capture = self._compare_face(snapshot, policy, credential)
+            if capture is not None:
+                passage = passage.with_face(capture.outcome)
         decision = decide(policy, passage)
         latency_ms = (time.perf_counter() - started) * 1000.0
+        # The approach of this person never serves the next one.
+        self.ring.clear()
 
         lane = policy.lanes.get(self.lane_id)
         direction = None if lane is None else lane.direction
@@ -351,7 +376,9 @@ class Lane:
             latency_ms=latency_ms,
             decode_ms=decode_ms,
             face_requested=face_requested,
-            face_compared=face is not None,
+            face_compared=capture is not None,
+            face_source=None if capture is None else capture.source,
+            face_frames=0 if capture is None else capture.examined,
         )
 
     def step(self, timeout: float = 0.05) -> PassageResult | None:
@@ -379,12 +406,8 @@ class Lane:
             self.step()
 
     def _compare_face(
-        self,
-        snapshot: LaneSnapshot,
-        policy: PolicySnapshot,
-        credential: Presented,
-        frame: RGBImage | None,
-    ) -> FaceOutcome | None:
+        self, snapshot: LaneSnapshot, policy: PolicySnapshot, credential: Presented
+    ) -> FaceCaptureResult | None:
         if self.capture is None or not isinstance(credential, QrPayload):
             return None
         try:
@@ -398,7 +421,8 @@ class Lane:
         if template is None:
             log.warning("lane %s cannot open the template of a credential", self.lane_id)
             return None
-        return self.capture.compare(template, frame, self.camera)
+        recent = [timed.frame for timed in self.ring.frames()]
+        return self.capture.compare(template, recent, self.camera)
 
     def forget_reads(self) -> None:
         """Forgets the credentials just read: the next read of any is a new passage."""

@@ -1,9 +1,12 @@
-"""Badge readers: keyboard-wedge readers that type the UID, serial readers, simulated ones.
+"""Credential readers: keyboard-wedge readers and QR scanners that type a line, serial
+readers, simulated ones.
 
-Every reader gives one UID per badge presented, in the canonical form of
-``credentials.normalize_badge_uid``. A line that is not a UID (a misread, a key pressed
-by hand) is given as typed: the decision engine refuses it as unreadable, so the person
-sees that the lane read something and can present the badge again.
+Every reader gives one line per credential presented. A badge reader's UID comes in the
+canonical form of ``credentials.normalize_badge_uid``. A QR scanner types the text form
+of the code it read: a line starting with ``PQ:`` is a QR code's text, given whole, and
+:func:`presented` turns it into the credential it carries. A line that is neither (a
+misread, a key pressed by hand) is given as typed: the decision engine refuses it as
+unreadable, so the person sees that the lane read something and can present it again.
 """
 
 from __future__ import annotations
@@ -15,38 +18,71 @@ from typing import Any, Protocol, TextIO
 
 import serial
 
-from portique.credentials import InvalidBadgeUidError, normalize_badge_uid
+from portique.access import BadgeUid, Presented, QrPayload
+from portique.credentials import (
+    CredentialError,
+    InvalidBadgeUidError,
+    normalize_badge_uid,
+    payload_from_text,
+)
+from portique.credentials.text import MAX_TEXT_LENGTH, TEXT_PREFIX
 from portique.lane.errors import BadgeReaderError
 
 log = logging.getLogger(__name__)
 
 MAX_LINE = 128
 """Longer lines are not badge UIDs (a 10-byte UID with separators is 29 characters)."""
+MAX_QR_LINE = MAX_TEXT_LENGTH + 16
+"""A QR scanner's line is at most a credential's text form (and some padding)."""
 
 _FRAMING = "\x02\x03\r\n\x00"  # STX/ETX framing of serial RFID readers, line ends, padding
 
 
 class BadgeReader(Protocol):
-    """A reader of badge UIDs."""
+    """A reader of credentials: badge UIDs, and QR codes' text from scanners."""
 
     def read(self, timeout: float | None = None) -> str | None:
-        """The next UID presented, waiting up to ``timeout`` seconds (None: forever);
-        None when none came, or the reader is closed."""
+        """The next line read (a UID, or a QR text ``PQ:...``), waiting up to
+        ``timeout`` seconds (None: forever); None when none came, or the reader is
+        closed."""
 
     def close(self) -> None:
         """Releases the reader."""
 
 
+def is_qr_text(line: str) -> bool:
+    """Whether a reader's line is a QR code's text (``PQ:``, in any case: a scanner
+    typing with Caps Lock on)."""
+    return line[: len(TEXT_PREFIX)].upper() == TEXT_PREFIX
+
+
 def badge_uid(line: str) -> str | None:
-    """The UID a reader's line stands for: canonical when it is one, else as typed;
-    None for an empty line."""
+    """What a reader's line stands for: a QR text given whole, a canonical UID, or
+    the line as typed; None for an empty line."""
     text = line.strip(_FRAMING + " \t")
     if not text:
         return None
+    if is_qr_text(text):
+        return text[:MAX_QR_LINE]
     try:
         return normalize_badge_uid(text)
     except InvalidBadgeUidError:
         return text[:MAX_LINE]
+
+
+def presented(line: str) -> Presented | None:
+    """The credential a reader's line presents: the payload of a QR text (``PQ:...``;
+    damaged text is presented as it is, and refused as unreadable), else a badge UID.
+    None for an empty line."""
+    text = badge_uid(line)
+    if text is None:
+        return None
+    if not is_qr_text(text):
+        return BadgeUid(text)
+    try:
+        return QrPayload(payload_from_text(text))
+    except CredentialError:
+        return QrPayload(text.encode("utf-8", errors="replace"))
 
 
 class KeyboardWedgeReader:
@@ -140,7 +176,7 @@ class SerialBadgeReader:
                         f"The badge reader on {self.port} failed: {exc}."
                     ) from None
                 self._buffer.extend(chunk)
-                if len(self._buffer) > 4 * MAX_LINE and b"\n" not in self._buffer:
+                if len(self._buffer) > 2 * MAX_QR_LINE and b"\n" not in self._buffer:
                     self._buffer.clear()  # noise without line ends: drop it
 
     def close(self) -> None:
