@@ -145,6 +145,30 @@ def simulate_command(
             ),
         ),
     ] = None,
+    referrals: Annotated[
+        str,
+        typer.Option(
+            "--referrals",
+            help=text(
+                "Où l'agent vérifie une personne renvoyée : at-lane (à la voie, les suivants "
+                "attendent) ou aside (à côté, la voie continue).",
+                "Where the agent checks a referred person: at-lane (the next ones wait) or "
+                "aside (the lane goes on).",
+            ),
+        ),
+    ] = "at-lane",
+    face_step: Annotated[
+        Path | None,
+        typer.Option(
+            "--face-step",
+            help=text(
+                "Fichier JSON de benchmarks/bench_face_approach.py --out : l'étape visage "
+                "mesurée (lecture → décision), rééchantillonnée.",
+                "JSON file of benchmarks/bench_face_approach.py --out: the measured face "
+                "step (read to decision), resampled.",
+            ),
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Simulate the rush hour; help text in SIMULATE_HELP."""
@@ -156,8 +180,10 @@ def simulate_command(
         MODE_NAMES,
         ArrivalProfile,
         Queueing,
+        Referrals,
         Scenario,
         default_modes,
+        measured_face_step,
         simulate,
     )
 
@@ -182,12 +208,16 @@ def simulate_command(
                 profile=ArrivalProfile(profile),
                 queueing=Queueing(queue),
                 seed=seed,
+                referrals=Referrals(referrals),
             )
         except ValueError as error:
-            raise BadInputError(f"--profile / --queue: {error}.") from None
+            raise BadInputError(f"--profile / --queue / --referrals: {error}.") from None
         if from_site is not None:
             with open_cli_site(from_site) as site, site.session() as session:
                 every_mode, source = fitted_modes(load_field(session, site.site_id))
+        elif face_step is not None:
+            every_mode = default_modes(face_compute=measured_face_step(face_step))
+            source = f"{face_step} + BENCHMARKS.md + hypothèses (docs/assessment.md)"
         else:
             every_mode, source = default_modes(), "BENCHMARKS.md + hypothèses (docs/assessment.md)"
         selected = {name: every_mode[name] for name in (chosen or MODE_NAMES)}

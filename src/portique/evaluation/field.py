@@ -544,8 +544,10 @@ def fitted_modes(data: FieldData) -> tuple[dict[str, Mode], str]:
     """The simulator's modes with what the site measured: decision times, the share of
     people asked for a face, and the share of face attempts referred to the agent.
 
-    Presentation times (a person's own gestures) are not in passage events: they stay
-    the documented assumptions.
+    The face is taken from the frames of the approach, so a face passage's decision
+    time is the whole face step (frames waited for after the read included). The
+    badge presentation (a person's own gestures) is not in passage events: it stays
+    the documented assumption.
     """
     face = [p for p in data.passages if p.face_attempted]
     plain = [p.latency_ms / 1000.0 for p in data.passages if not p.face_attempted]
