@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portique.access.reasons import Outcome, Reason
+from portique.access.reasons import LANE_ALARMS, Outcome, Reason
 from portique.evaluation.metrics import Interval, bootstrap_rate
 from portique.evaluation.simulate import Distribution, Mode, default_modes
 from portique.store.models import (
@@ -163,7 +163,10 @@ def load_field(session: Session, site_id: str, period: Period = Period()) -> Fie
     if high is not None:
         query = query.where(PassageRow.time < high)
     passages = []
+    alarms = {reason.value for reason in LANE_ALARMS}
     for row, role, birth in session.execute(query):
+        if alarms.intersection(row.reasons):
+            continue  # a lane's door or reader alarm: an alert, not a passage
         passages.append(
             Passage(
                 passage_id=row.passage_id,

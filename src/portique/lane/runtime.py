@@ -20,16 +20,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from portique import clock
 from portique.access import (
+    LANE_ALARMS,
     Decision,
     Direction,
     LastPassage,
+    Outcome,
     Passage,
     PolicySnapshot,
     Presented,
     QrPayload,
+    Reason,
     decide,
     needs_face,
 )
@@ -37,13 +41,15 @@ from portique.biometrics import FaceEngine
 from portique.biometrics.types import RGBImage
 from portique.credentials import CredentialError, VaultLookup, verify_credential
 from portique.lane.comms.base import Transport
+from portique.lane.drivers.alarm import AlarmSource
 from portique.lane.drivers.badge import BadgeReader, presented
 from portique.lane.drivers.buffer import BufferedCamera, FrameRing
 from portique.lane.drivers.camera import Camera
+from portique.lane.drivers.display import LaneDisplay
 from portique.lane.drivers.qr import QrReader, ZxingQrReader
 from portique.lane.drivers.signal import LaneSignal
 from portique.lane.errors import NoSnapshotError
-from portique.lane.events import PassageEvent, Receipt
+from portique.lane.events import PassageEvent, Receipt, new_event_id
 from portique.lane.face import (
     CaptureSettings,
     CaptureSource,
@@ -112,6 +118,10 @@ class PassageResult:
     face_frames: int = 0
 
 
+class _Device(Protocol):
+    def close(self) -> None: ...
+
+
 def utc_now() -> datetime:
     """The lane's default clock."""
     return clock.now()
@@ -138,8 +148,14 @@ class Lane:
         clock: Callable[[], datetime] = utc_now,
         outbox_clock: Callable[[], float] = time.time,
         vault: VaultLookup | None = None,
+        display: LaneDisplay | None = None,
+        watchers: Sequence[AlarmSource] = (),
     ) -> None:
         self.config = config
+        # The screen at the lane (drivers/display.py), and the devices that watch the
+        # door and the reader (their alarms go out as events with an alert).
+        self.display = display
+        self.watchers = tuple(watchers)
         # The central template store, for a lane that can reach the site's database.
         self.vault = vault
         self.transport = transport
@@ -181,6 +197,8 @@ class Lane:
             log.info("lane %s starts on snapshot version %d", self.lane_id, stored.version)
         if self.transport is not None:
             self.transport.start(self)
+        for watcher in self.watchers:
+            watcher.watch(self.raise_alarm)
         if forward:
             self._forwarder = threading.Thread(
                 target=self._forward_loop, name=f"portique-forward-{self.lane_id}", daemon=True
@@ -195,12 +213,15 @@ class Lane:
             self._forwarder.join(timeout=10)
         if self.transport is not None:
             self.transport.close()
-        for device in (*self.signals, self.camera, self.badge_reader):
-            if device is not None:
-                try:
-                    device.close()
-                except Exception:
-                    log.exception("closing a lane device failed")
+        devices: list[_Device] = []
+        for device in (*self.watchers, *self.signals, self.display, self.camera, self.badge_reader):
+            if device is not None and not any(device is seen for seen in devices):
+                devices.append(device)  # a device in two roles (OSDP reader) closes once
+        for each in devices:
+            try:
+                each.close()
+            except Exception:
+                log.exception("closing a lane device failed")
         self.outbox.close()
 
     def __enter__(self) -> Lane:
@@ -350,6 +371,9 @@ class Lane:
         latency_ms = (time.perf_counter() - started) * 1000.0
         # The approach of this person never serves the next one.
         self.ring.clear()
+        if self.display is not None:
+            first_name = snapshot.first_name(decision.person_id) if decision.granted else None
+            self.display.show(decision.outcome, first_name)
 
         lane = policy.lanes.get(self.lane_id)
         direction = None if lane is None else lane.direction
@@ -380,6 +404,42 @@ class Lane:
             face_source=None if capture is None else capture.source,
             face_frames=0 if capture is None else capture.examined,
         )
+
+    def raise_alarm(self, reason: Reason, *, at: datetime | None = None) -> PassageEvent:
+        """Tells the agents about the lane's own hardware (a door forced or held open, a
+        reader gone silent): an event with an alert and no credential or person, sent
+        through the outbox like a passage, shown by the console with the alerts. It is
+        not a decision: no signal, no display. Thread-safe (door and reader threads).
+
+        Raises:
+            ValueError: ``reason`` is not one of the lane alarms (``LANE_ALARMS``).
+        """
+        if reason not in LANE_ALARMS:
+            raise ValueError(f"{reason.value} is not a lane alarm")
+        with self._state:
+            policy = self._policy
+        lane = None if policy is None else policy.lanes.get(self.lane_id)
+        event = PassageEvent(
+            event_id=new_event_id(),
+            site_id=self.config.site_id,
+            lane_id=self.lane_id,
+            direction=None if lane is None else lane.direction,
+            time=at or self._clock(),
+            outcome=Outcome.REFER,
+            reasons=(reason,),
+            alert=True,
+            credential_id=None,
+            person_id=None,
+            latency_ms=0.0,
+            snapshot_version=0 if policy is None else policy.version,
+        )
+        try:
+            self.outbox.add(event)
+        except Exception:
+            log.exception("lane %s could not keep an alarm", self.lane_id)
+        self._wake.set()
+        log.warning("lane %s alarm: %s", self.lane_id, reason.value)
+        return event
 
     def step(self, timeout: float = 0.05) -> PassageResult | None:
         """One turn of the lane: a badge if one was presented, else one camera frame."""
@@ -422,7 +482,8 @@ class Lane:
             log.warning("lane %s cannot open the template of a credential", self.lane_id)
             return None
         recent = [timed.frame for timed in self.ring.frames()]
-        return self.capture.compare(template, recent, self.camera)
+        waiting = None if self.display is None else self.display.look
+        return self.capture.compare(template, recent, self.camera, waiting=waiting)
 
     def forget_reads(self) -> None:
         """Forgets the credentials just read: the next read of any is a new passage."""

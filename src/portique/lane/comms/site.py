@@ -35,6 +35,7 @@ from portique.store import (
     LaneStatusChangeRow,
     LaneStatusRow,
     PassageRow,
+    PersonRow,
     Sites,
     StoreConflictError,
 )
@@ -153,8 +154,20 @@ def site_snapshot(
         policy = build_snapshot(session, site.site_id, now, verifiers=keyring.verifiers())
         model = face_choice(site_row(session, site.site_id).settings).model
         sealed = sealed_templates(session, site.site_id)
+        # The lane display greets people by their first name: that, and nothing more.
+        rows = session.execute(
+            select(PersonRow.person_id, PersonRow.first_name).where(
+                PersonRow.site_id == site.site_id
+            )
+        ).tuples()
+        names = {person_id: first for person_id, first in rows if person_id in policy.people}
     return LaneSnapshot(
-        policy, keyring.template_keys(), model, issued_at=now, sealed_templates=sealed
+        policy,
+        keyring.template_keys(),
+        model,
+        issued_at=now,
+        sealed_templates=sealed,
+        first_names=names,
     )
 
 
