@@ -159,7 +159,7 @@ def site_snapshot(
             select(PersonRow.person_id, PersonRow.first_name).where(
                 PersonRow.site_id == site.site_id
             )
-        ).tuples()
+        )
         names = {person_id: first for person_id, first in rows if person_id in policy.people}
     return LaneSnapshot(
         policy,
