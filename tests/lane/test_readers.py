@@ -109,9 +109,7 @@ def test_a_serial_scanner_gives_its_qr_line_whole() -> None:
     reader.close()
 
 
-@pytest.mark.parametrize(
-    ("layout", "keys"), [(KeyLayout.US, US_BASE45), (KeyLayout.FR, FR_BASE45)]
-)
+@pytest.mark.parametrize(("layout", "keys"), [(KeyLayout.US, US_BASE45), (KeyLayout.FR, FR_BASE45)])
 def test_key_events_of_a_scanner_decode_to_the_text_it_read(
     layout: KeyLayout, keys: dict[str, tuple[int, bool]]
 ) -> None:
@@ -181,9 +179,7 @@ def test_reader_settings_name_evdev_and_refuse_what_they_cannot_open(tmp_path: P
         open_badge_reader("wiegand:0")
 
 
-@pytest.mark.skipif(
-    not os.access("/dev/uinput", os.W_OK), reason="no /dev/uinput on this machine"
-)
+@pytest.mark.skipif(not os.access("/dev/uinput", os.W_OK), reason="no /dev/uinput on this machine")
 def test_a_virtual_scanner_typing_through_uinput_is_read_and_grabbed() -> None:
     import time
 

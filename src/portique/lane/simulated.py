@@ -27,6 +27,7 @@ from portique.lane.comms.base import Transport
 from portique.lane.drivers.approach import Approach, approach_frames
 from portique.lane.drivers.badge import SimulatedBadgeReader
 from portique.lane.drivers.camera import SimulatedCamera
+from portique.lane.drivers.display import LaneDisplay
 from portique.lane.drivers.signal import LaneSignal, SimulatedSignal
 from portique.lane.runtime import Lane, LaneConfig, PassageResult, utc_now
 
@@ -122,6 +123,7 @@ class SimulatedLane:
         signals: Sequence[LaneSignal] = (),
         clock: Callable[[], datetime] = utc_now,
         vault: VaultLookup | None = None,
+        display: LaneDisplay | None = None,
     ) -> None:
         self.camera = SimulatedCamera()
         self.reader = SimulatedBadgeReader()
@@ -135,6 +137,7 @@ class SimulatedLane:
             face_engine=face_engine,
             clock=clock,
             vault=vault,
+            display=display,
         )
 
     def start(self, *, forward: bool = True) -> None:
