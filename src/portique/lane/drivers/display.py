@@ -64,7 +64,11 @@ _HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
-_STATIC = {"display.css": "text/css; charset=utf-8", "display.js": "text/javascript; charset=utf-8"}
+_STATIC = {
+    "display.css": "text/css; charset=utf-8",
+    "display.js": "text/javascript; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
+}
 
 # The page's words, French and English (the page is French unless asked ?lang=en).
 TEXTS: Mapping[str, Mapping[str, str]] = {
