@@ -13,9 +13,11 @@ and forwards the event to the server through its outbox, at least once::
         gate.start()
         gate.run(stop_event)
 
-Laid out by capability: ``drivers/`` (camera, QR, badge readers, signals: an interface,
-a real driver and a simulated one each), ``comms/`` (in-process and MQTT links, ingest),
-and the runtime, face capture, snapshot, events and outbox modules.
+Laid out by capability: ``drivers/`` (camera and its ring, QR, badge readers and QR
+scanners, OSDP readers, signals, the lane display, the door: an interface, a real driver
+and a simulated one each), ``comms/`` (in-process and MQTT links, ingest), and the
+runtime, face capture, snapshot, events and outbox modules. docs/lane.md describes the
+devices at the door.
 """
 
 from __future__ import annotations
