@@ -158,14 +158,15 @@ def simulate_command(
         ),
     ] = "at-lane",
     face_step: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
             "--face-step",
             help=text(
                 "Fichier JSON de benchmarks/bench_face_approach.py --out : l'étape visage "
-                "mesurée (lecture → décision), rééchantillonnée.",
+                "mesurée (lecture → décision), rééchantillonnée ; répétable (mesures "
+                "réunies).",
                 "JSON file of benchmarks/bench_face_approach.py --out: the measured face "
-                "step (read to decision), resampled.",
+                "step (read to decision), resampled; repeatable (runs pooled).",
             ),
         ),
     ] = None,
@@ -215,9 +216,10 @@ def simulate_command(
         if from_site is not None:
             with open_cli_site(from_site) as site, site.session() as session:
                 every_mode, source = fitted_modes(load_field(session, site.site_id))
-        elif face_step is not None:
-            every_mode = default_modes(face_compute=measured_face_step(face_step))
-            source = f"{face_step} + BENCHMARKS.md + hypothèses (docs/assessment.md)"
+        elif face_step:
+            every_mode = default_modes(face_compute=measured_face_step(*face_step))
+            measured = ", ".join(str(path) for path in face_step)
+            source = f"{measured} + BENCHMARKS.md + hypothèses (docs/assessment.md)"
         else:
             every_mode, source = default_modes(), "BENCHMARKS.md + hypothèses (docs/assessment.md)"
         selected = {name: every_mode[name] for name in (chosen or MODE_NAMES)}

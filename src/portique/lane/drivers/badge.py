@@ -85,49 +85,65 @@ def presented(line: str) -> Presented | None:
         return QrPayload(text.encode("utf-8", errors="replace"))
 
 
-class KeyboardWedgeReader:
-    """A USB reader that types the UID and Enter, like a keyboard: reads lines from a
-    text stream (standard input by default) in a background thread."""
+class PumpedReader:
+    """A reader whose lines come from a background thread (a stream, a device): the
+    thread calls :meth:`_deliver` for each line typed and :meth:`_ended` when its source
+    runs dry; the lane calls :meth:`read`."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
-        import sys
-
-        self._stream = stream if stream is not None else sys.stdin
-        self._uids: queue.Queue[str | None] = queue.Queue()
+    def __init__(self) -> None:
+        self._lines: queue.Queue[str | None] = queue.Queue()
         self._closed = threading.Event()
-        self._thread = threading.Thread(target=self._pump, name="portique-wedge", daemon=True)
-        self._thread.start()
 
     @property
     def closed(self) -> bool:
-        """True once the stream has ended (or :meth:`close` was called)."""
-        return self._closed.is_set() and self._uids.empty()
+        """True once the source has ended (or :meth:`close` was called) and every line
+        was read."""
+        return self._closed.is_set() and self._lines.empty()
 
     def read(self, timeout: float | None = None) -> str | None:
         if self.closed:
             return None
         try:
-            return self._uids.get(timeout=timeout)
+            return self._lines.get(timeout=timeout)
         except queue.Empty:
             return None
 
     def close(self) -> None:
         self._closed.set()
-        self._uids.put(None)
+        self._lines.put(None)
+
+    def _deliver(self, line: str) -> None:
+        text = badge_uid(line)
+        if text is not None:
+            self._lines.put(text)
+
+    def _ended(self) -> None:
+        self._closed.set()
+        self._lines.put(None)
+
+
+class KeyboardWedgeReader(PumpedReader):
+    """A USB reader or QR scanner that types what it read and Enter, like a keyboard:
+    reads lines from a text stream (standard input by default) in a background thread."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        import sys
+
+        super().__init__()
+        self._stream = stream if stream is not None else sys.stdin
+        self._thread = threading.Thread(target=self._pump, name="portique-wedge", daemon=True)
+        self._thread.start()
 
     def _pump(self) -> None:
         try:
             for line in self._stream:
                 if self._closed.is_set():
                     break
-                uid = badge_uid(line)
-                if uid is not None:
-                    self._uids.put(uid)
+                self._deliver(line)
         except (OSError, ValueError) as exc:
             log.warning("the keyboard-wedge reader stopped: %s", exc)
         finally:
-            self._closed.set()
-            self._uids.put(None)
+            self._ended()
 
 
 class SerialBadgeReader:

@@ -16,12 +16,11 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
-import queue
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from portique.lane.drivers.badge import MAX_QR_LINE, badge_uid
+from portique.lane.drivers.badge import MAX_QR_LINE, PumpedReader
 from portique.lane.errors import BadgeReaderError
 
 log = logging.getLogger(__name__)
@@ -161,7 +160,7 @@ def open_input_device(path: str) -> InputDevice:
     return device
 
 
-class EvdevReader:
+class EvdevReader(PumpedReader):
     """A keyboard-like reader read through evdev and grabbed for the lane alone.
 
     Raises:
@@ -169,6 +168,7 @@ class EvdevReader:
     """
 
     def __init__(self, device: InputDevice | str, *, layout: KeyLayout = KeyLayout.US) -> None:
+        super().__init__()
         self.device = open_input_device(device) if isinstance(device, str) else device
         try:
             self.device.grab()
@@ -179,30 +179,14 @@ class EvdevReader:
                 f"({exc.strerror or exc}): stop it, or the lane would share what it types."
             ) from None
         self.decoder = KeyDecoder(layout)
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        self._closed = threading.Event()
         self._thread = threading.Thread(target=self._pump, name="portique-evdev", daemon=True)
         self._thread.start()
 
-    @property
-    def closed(self) -> bool:
-        """True once the device is gone (unplugged) or :meth:`close` was called."""
-        return self._closed.is_set() and self._lines.empty()
-
-    def read(self, timeout: float | None = None) -> str | None:
-        if self.closed:
-            return None
-        try:
-            return self._lines.get(timeout=timeout)
-        except queue.Empty:
-            return None
-
     def close(self) -> None:
-        self._closed.set()
+        super().close()
         with contextlib.suppress(OSError):  # unplugged: nothing to release
             self.device.ungrab()
         self.device.close()
-        self._lines.put(None)
 
     def _pump(self) -> None:
         try:
@@ -210,11 +194,10 @@ class EvdevReader:
                 if self._closed.is_set():
                     break
                 line = self.decoder.feed(event.type, event.code, event.value)
-                if line is not None and (text := badge_uid(line)) is not None:
-                    self._lines.put(text)
+                if line is not None:
+                    self._deliver(line)
         except OSError as exc:
             if not self._closed.is_set():
                 log.error("the reader %r stopped: %s", self.device.path, exc)
         finally:
-            self._closed.set()
-            self._lines.put(None)
+            self._ended()
