@@ -11,6 +11,7 @@ from portique.commands import (
     assessment,
     credentials,
     demo,
+    documents,
     faces,
     lane,
     models,
@@ -21,12 +22,11 @@ from portique.commands import (
     site,
     visitors,
 )
-from portique.commands.common import fail
-from portique.errors import PortiqueError
+from portique.commands.common import CommandApp
 from portique.i18n import text
 from portique.store.database import reset_actor, set_actor
 
-app = typer.Typer(
+app = CommandApp(
     name="portique",
     help=text(
         "Portique — portique virtuel pour l'entrée des établissements scolaires : titres "
@@ -59,10 +59,7 @@ def _root(
     ),
 ) -> None:
     """Portique."""
-    try:
-        clock.check()
-    except PortiqueError as error:
-        fail(error, as_json=False)
+    clock.check()
     # The audit log attributes what this command changes to the user who ran it.
     token = set_actor(f"cli:{_os_user()}")
     context.call_on_close(lambda: reset_actor(token))
@@ -101,6 +98,8 @@ app.command("purge", help=privacy.PURGE_HELP)(privacy.purge)
 app.add_typer(privacy.subject_app, name="subject")
 app.command("dpia", help=privacy.DPIA_HELP)(privacy.dpia)
 app.add_typer(privacy.privacy_app, name="privacy")
+privacy.privacy_app.command("contacts", help=documents.CONTACTS_HELP)(documents.contacts)
+app.command("documents", help=documents.DOCUMENTS_HELP)(documents.documents)
 
 app.command("simulate", help=assessment.SIMULATE_HELP)(assessment.simulate_command)
 app.command("report", help=assessment.REPORT_HELP)(assessment.report_command)

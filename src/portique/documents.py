@@ -7,8 +7,9 @@ whose asyncio loop is running (a server, a notebook, a test session with async f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -16,7 +17,7 @@ from portique.errors import BadInputError
 from portique.i18n import text
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page, PdfMargins
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = (
@@ -39,7 +40,7 @@ class DocumentRenderError(BadInputError):
     code = "render"
 
 
-def _in_browser(html: Path, work: Callable[[Page], T], viewport_height: int) -> T:
+def _in_browser(name: str, work: Callable[[Browser], T]) -> T:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -49,24 +50,27 @@ def _in_browser(html: Path, work: Callable[[Page], T], viewport_height: int) -> 
                 executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS)
             )
             try:
-                page = browser.new_page(
-                    viewport={"width": PAGE_WIDTH_PX, "height": viewport_height}
-                )
-                page.goto(html.resolve().as_uri(), wait_until="load")
-                return work(page)
+                return work(browser)
             finally:
                 browser.close()
     except PlaywrightError as error:
         raise DocumentRenderError(
             text(
-                f"Chromium n'a pas pu rendre {html.name} : {error.message}",
-                f"Chromium could not render {html.name}: {error.message}",
+                f"Chromium n'a pas pu rendre {name} : {error.message}",
+                f"Chromium could not render {name}: {error.message}",
             )
         ) from None
 
 
-def with_page(html: Path, work: Callable[[Page], T], *, viewport_height: int = 1400) -> T:
-    """Open ``html`` in headless Chromium and return what ``work(page)`` returns.
+def _open(browser: Browser, html: Path, viewport_height: int) -> Page:
+    page = browser.new_page(viewport={"width": PAGE_WIDTH_PX, "height": viewport_height})
+    page.goto(html.resolve().as_uri(), wait_until="load")
+    return page
+
+
+def with_browser(name: str, work: Callable[[Browser], T]) -> T:
+    """Start headless Chromium once and return what ``work(browser)`` returns; ``name``
+    says what is rendered, in errors.
 
     Raises:
         DocumentRenderError: Chromium is not installed or fails.
@@ -81,22 +85,57 @@ def with_page(html: Path, work: Callable[[Page], T], *, viewport_height: int = 1
             )
         )
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium") as pool:
-        return pool.submit(_in_browser, html, work, viewport_height).result()
+        return pool.submit(_in_browser, name, work).result()
+
+
+def with_page(html: Path, work: Callable[[Page], T], *, viewport_height: int = 1400) -> T:
+    """Open ``html`` in headless Chromium and return what ``work(page)`` returns.
+
+    Raises:
+        DocumentRenderError: Chromium is not installed or fails.
+    """
+    return with_browser(html.name, lambda browser: work(_open(browser, html, viewport_height)))
+
+
+PRINT_MARGINS: PdfMargins = {"top": "14mm", "bottom": "14mm", "left": "12mm", "right": "12mm"}
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """One page to print: its HTML, the PDF to write, and the paper (A4, A3)."""
+
+    html: Path
+    pdf: Path
+    paper: str = "A4"
+
+
+def _print(page: Page, job: PdfJob) -> Path:
+    page.pdf(path=str(job.pdf), format=job.paper, print_background=True, margin=PRINT_MARGINS)
+    return job.pdf
+
+
+def print_pdfs(
+    jobs: Sequence[PdfJob], *, on_printed: Callable[[PdfJob], None] | None = None
+) -> list[Path]:
+    """Print each job's HTML to a PDF with its backgrounds and print margins, in one
+    browser; ``on_printed`` is told of each one done (a progress bar)."""
+
+    def work(browser: Browser) -> list[Path]:
+        printed = []
+        for job in jobs:
+            page = _open(browser, job.html, 1400)
+            printed.append(_print(page, job))
+            page.close()
+            if on_printed is not None:
+                on_printed(job)
+        return printed
+
+    return with_browser(", ".join(job.html.name for job in jobs[:3]), work)
 
 
 def print_pdf(html: Path, pdf: Path) -> Path:
     """Print ``html`` to an A4 PDF with its backgrounds, and return ``pdf``."""
-
-    def work(page: Page) -> Path:
-        page.pdf(
-            path=str(pdf),
-            format="A4",
-            print_background=True,
-            margin={"top": "14mm", "bottom": "14mm", "left": "12mm", "right": "12mm"},
-        )
-        return pdf
-
-    return with_page(html, work)
+    return with_page(html, lambda page: _print(page, PdfJob(html, pdf)))
 
 
 def render_png_pages(html: Path, out_dir: Path, *, prefix: str, page_px: int) -> list[Path]:

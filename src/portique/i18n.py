@@ -1,17 +1,30 @@
-"""French and English texts of the command line; French by default."""
+"""French and English texts, French by default: the language of the process, or of the
+request being served.
+
+The process speaks ``PORTIQUE_LANG`` (else the locale, else French). A server serving
+several people speaks each request's language instead: it runs the request inside
+:func:`speaking`, and every message made meanwhile (``text``, ``number``, ``percent``,
+the errors the services raise) is in that language.
+"""
 
 from __future__ import annotations
 
 import locale
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 LANGUAGES = ("fr", "en")
 
+_spoken: ContextVar[str | None] = ContextVar("portique_language", default=None)
+"""The language of the request being served in this context; None: the process's."""
+
 
 @lru_cache(maxsize=1)
-def language() -> str:
-    """The interface language: PORTIQUE_LANG, else the locale, else French."""
+def process_language() -> str:
+    """The language of the process: PORTIQUE_LANG, else the locale, else French."""
     wanted = os.environ.get("PORTIQUE_LANG", "").strip().lower()[:2]
     if wanted in LANGUAGES:
         return wanted
@@ -25,6 +38,22 @@ def language() -> str:
     except ValueError:
         code = ""
     return code if code in LANGUAGES else "fr"
+
+
+def language() -> str:
+    """The language of what is being done now: the request's, else the process's."""
+    return _spoken.get() or process_language()
+
+
+@contextmanager
+def speaking(lang: str | None) -> Iterator[None]:
+    """Everything made in this block (and in the tasks and threads it starts) speaks
+    ``lang``; an unknown language or None leaves the process's."""
+    token = _spoken.set(lang if lang in LANGUAGES else None)
+    try:
+        yield
+    finally:
+        _spoken.reset(token)
 
 
 def text(fr: str, en: str) -> str:

@@ -18,6 +18,8 @@ from portique.lane import (
     SimulatedSignal,
     credential_frame,
 )
+from portique.lane.comms.site import site_snapshot
+from portique.services import bind_badge
 from portique.services.timetables import set_opening_hours
 
 
@@ -75,15 +77,17 @@ def test_a_lane_on_its_own_clock_at_half_past_two_on_the_spring_forward_night(
     """At 01:30 UTC on 28 March 2027 a Paris lane's wall clock reads 03:30 (the hour
     from 02:00 to 03:00 does not exist that night): a site open from 03:00 lets staff in,
     a minute before the change it is still 01:59 and closed."""
+    set_up_at = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    staff = school.staff()
     with school.site.session() as session:
         set_opening_hours(
             session, school.site_id, {"week": {"sunday": {"ranges": ["03:00-05:00"]}}},
-            now=school.now,
+            now=set_up_at,
         )  # fmt: skip
-    school.staff_badge("04:A2:B3:C4")
+        bind_badge(session, school.site_id, staff, "04:A2:B3:C4", now=set_up_at)
     now = [datetime(2027, 3, 28, 0, 59, tzinfo=UTC)]  # 01:59 CET
     with Lane(school.lane_config(tmp_path / "lane"), clock=lambda: now[0]) as lane:
-        lane.apply_snapshot(school.snapshot())
+        lane.apply_snapshot(site_snapshot(school.site, set_up_at))
         before = lane.present(BadgeUid("04:A2:B3:C4"))
         now[0] = datetime(2027, 3, 28, 1, 30, tzinfo=UTC)  # 03:30 CEST
         after = lane.present(BadgeUid("04:A2:B3:C4"))

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from portique import clock
 from portique.server import ServerSettings, create_account, create_api_token, create_app
-from portique.server.auth import SESSION_COOKIE
+from portique.server.sessions import SESSION_COOKIE
 from portique.services import init_site, open_site
 from school_support import next_school_day
 
@@ -65,7 +65,7 @@ class Server:
         login form itself, and its slow password hashing, are tested apart."""
         client = self.anonymous()
         state = self.app.state.portique
-        session = state.sessions.open(role, now=self.clock.now, state=state)
+        session = state.sessions.open(role, now=self.clock.now)
         client.cookies.set(SESSION_COOKIE, session.session_id, domain="testserver.local")
         client.headers["X-CSRF-Token"] = session.csrf
         return client

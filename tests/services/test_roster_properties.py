@@ -13,7 +13,8 @@ TODAY = date(2026, 11, 23)
 HEADER = "Nom;Prénom;Né(e) le;Classe\n"
 names = st.text(
     alphabet=st.characters(
-        blacklist_categories=("Cs", "Cc"), blacklist_characters=';"\u2028\u2029\x85'
+        blacklist_categories=("Cs", "Cc", "Cf", "Co", "Cn", "Zl", "Zp"),
+        blacklist_characters=';"\u2028\u2029\x85',
     ),
     min_size=1,
     max_size=30,

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-import io
-import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from portique.biometrics.errors import ImageTooLargeError, UnreadableImageError
 from portique.biometrics.types import RGBImage
+from portique.files import FileProblem, InputFileError, read_input_file
+from portique.images import ALLOWED_FORMATS, ImageProblem, ImageRefused, decode_image
 
 DEFAULT_MAX_PIXELS = 40_000_000
 DEFAULT_MAX_BYTES = 25_000_000
-SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "BMP", "WEBP", "TIFF", "PPM", "GIF"})
+SUPPORTED_FORMATS = frozenset(ALLOWED_FORMATS)
+"""JPEG, PNG and WebP: the only decoders a photo from outside ever reaches."""
+
+
+def _file_error(source: Path, error: InputFileError, max_bytes: int) -> Exception:
+    if error.problem is FileProblem.TOO_LARGE:
+        return ImageTooLargeError(
+            f"{source.name} is too large; the limit is {max_bytes:,} bytes "
+            "(PORTIQUE_MAX_IMAGE_BYTES)."
+        )
+    reasons = {
+        FileProblem.MISSING: "no such file",
+        FileProblem.FOLDER: "is a folder, not an image file",
+        FileProblem.NOT_REGULAR: "is not a regular file (a device, a pipe...): refused",
+    }
+    return UnreadableImageError(f"{source}: {reasons.get(error.problem, 'cannot be read')}.")
 
 
 def _read_bytes(source: Path | bytes, max_bytes: int) -> tuple[bytes, str]:
@@ -23,21 +37,9 @@ def _read_bytes(source: Path | bytes, max_bytes: int) -> tuple[bytes, str]:
     else:
         name = source.name
         try:
-            size = source.stat().st_size
-        except FileNotFoundError:
-            raise UnreadableImageError(f"{source}: no such file.") from None
-        except OSError as exc:
-            raise UnreadableImageError(f"{source}: cannot be read ({exc.strerror}).") from None
-        if source.is_dir():
-            raise UnreadableImageError(f"{source} is a folder, not an image file.")
-        if size > max_bytes:
-            raise ImageTooLargeError(
-                f"{name} is {size:,} bytes; the limit is {max_bytes:,} (PORTIQUE_MAX_IMAGE_BYTES)."
-            )
-        try:
-            data = source.read_bytes()
-        except OSError as exc:
-            raise UnreadableImageError(f"{source}: cannot be read ({exc.strerror}).") from None
+            data = read_input_file(source, max_bytes=max_bytes)
+        except InputFileError as error:
+            raise _file_error(source, error, max_bytes) from None
     if len(data) > max_bytes:
         raise ImageTooLargeError(
             f"{name} is {len(data):,} bytes; the limit is {max_bytes:,} (PORTIQUE_MAX_IMAGE_BYTES)."
@@ -55,47 +57,21 @@ def load_image(
 ) -> RGBImage:
     """Decode an image file (or its bytes) into an H x W x 3 RGB uint8 array.
 
-    The pixel count is checked from the header before anything is decoded, so a
+    Only regular files are read, JPEG, PNG and WebP only. The dimensions are checked
+    from the header before anything is decoded (see :mod:`portique.images`), so a
     decompression bomb is refused without using memory. EXIF orientation is applied.
 
     Raises:
-        UnreadableImageError: missing, empty, truncated, corrupt or unsupported file.
-        ImageTooLargeError: more bytes or pixels than the limits allow.
+        UnreadableImageError: missing, not a regular file, empty, truncated, corrupt or
+            in another format (every decoder error).
+        ImageTooLargeError: more bytes, pixels or pixels per side than the limits allow.
     """
     data, name = _read_bytes(Path(source) if isinstance(source, str) else source, max_bytes)
     try:
-        # Pillow's own bomb warning is superseded by the explicit limit checked below.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            opened = Image.open(io.BytesIO(data))
-    except UnidentifiedImageError:
-        raise UnreadableImageError(f"{name} is not an image in a supported format.") from None
-    except Image.DecompressionBombError:
-        raise ImageTooLargeError(f"{name} declares too many pixels to be decoded safely.") from None
-    except OSError as exc:
-        raise UnreadableImageError(f"{name} cannot be decoded ({exc}).") from None
-    with opened:
-        if opened.format not in SUPPORTED_FORMATS:
-            raise UnreadableImageError(
-                f"{name}: the {opened.format} format is not supported "
-                f"(use one of {', '.join(sorted(SUPPORTED_FORMATS))})."
-            )
-        width, height = opened.size
-        if width * height > max_pixels:
-            raise ImageTooLargeError(
-                f"{name} is {width}x{height} pixels; the limit is {max_pixels:,} pixels "
-                "(PORTIQUE_MAX_IMAGE_PIXELS)."
-            )
-        if width < 1 or height < 1:
-            raise UnreadableImageError(f"{name} has no pixels.")
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                opened.load()
-            oriented = ImageOps.exif_transpose(opened)
-            rgb = oriented.convert("RGB")
-        except (OSError, ValueError, SyntaxError) as exc:
-            raise UnreadableImageError(f"{name} is truncated or corrupt ({exc}).") from None
+        rgb = decode_image(data, max_pixels=max_pixels, mode="RGB")
+    except ImageRefused as refused:
+        kind = ImageTooLargeError if refused.problem is ImageProblem.TOO_LARGE else None
+        raise (kind or UnreadableImageError)(f"{name} {refused.detail}.") from None
     return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
 
 

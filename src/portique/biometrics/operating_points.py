@@ -27,6 +27,8 @@ class OperatingPoint:
     target_fmr: float
     measured_fmr: float
     impostor_comparisons: int
+    measured_fnmr: float | None = None
+    """Share of genuine comparisons below the threshold on the same data, where measured."""
 
 
 def package_data_path() -> Path:
@@ -61,6 +63,7 @@ def operating_points(model: str, path: Path | None = None) -> dict[str, Operatin
             target_fmr=float(point["target_fmr"]),
             measured_fmr=float(point["measured_fmr"]),
             impostor_comparisons=impostors,
+            measured_fnmr=float(point["measured_fnmr"]) if "measured_fnmr" in point else None,
         )
         for name, point in points.items()
     }
@@ -122,9 +125,14 @@ def calibrate(
 
 
 def save_operating_points(
-    model: str, points: dict[str, OperatingPoint], source: str, path: Path | None = None
+    model: str,
+    points: dict[str, OperatingPoint],
+    source: str,
+    path: Path | None = None,
+    fnmr: dict[str, float] | None = None,
 ) -> Path:
-    """Record ``points`` for ``model`` in the operating points file, keeping other models."""
+    """Record ``points`` for ``model`` in the operating points file, keeping other models;
+    ``fnmr`` gives each point's measured FNMR on the genuine comparisons, when known."""
     target = path or package_data_path()
     data = _read(target)
     impostors = max((p.impostor_comparisons for p in points.values()), default=0)
@@ -136,6 +144,7 @@ def save_operating_points(
                 "threshold": math.ceil(p.threshold * 1e6) / 1e6,
                 "target_fmr": p.target_fmr,
                 "measured_fmr": p.measured_fmr,
+                **({"measured_fnmr": fnmr[name]} if fnmr and name in fnmr else {}),
             }
             for name, p in sorted(points.items())
         },

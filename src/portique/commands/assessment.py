@@ -5,15 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from datetime import time as clock_time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from portique.commands.common import fail, out, print_json
+from portique.commands.common import out, print_json
 from portique.commands.sitedir import DirOption, open_cli_site
-from portique.errors import BadInputError, PortiqueError
+from portique.dates import check_date
+from portique.errors import BadInputError
 from portique.i18n import number, text
+
+if TYPE_CHECKING:
+    from portique.evaluation.simulate import Scenario, SimulationResult
 
 JsonOption = Annotated[
     bool,
@@ -52,9 +56,10 @@ def parse_day(value: str | None, option: str) -> date | None:
         return None
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(value.strip(), pattern).date()
+            day = datetime.strptime(value.strip(), pattern).date()
         except ValueError:
             continue
+        return check_date(day, option)
     raise BadInputError(
         text(
             f"{option} : « {value} » n'est pas une date (2026-11-24 ou 24/11/2026).",
@@ -173,79 +178,91 @@ def simulate_command(
     as_json: JsonOption = False,
 ) -> None:
     """Simulate the rush hour; help text in SIMULATE_HELP."""
-    import json
-
     from portique.evaluation.field import fitted_modes, load_field
-    from portique.evaluation.plots import write_wait_plots
     from portique.evaluation.simulate import (
+        DEFAULT_SOURCE,
         MODE_NAMES,
-        ArrivalProfile,
-        Queueing,
-        Referrals,
-        Scenario,
         default_modes,
         measured_face_step,
         simulate,
+        write_simulation,
     )
 
-    try:
-        chosen = [name.strip() for item in modes or [] for name in item.split(",") if name.strip()]
-        unknown = [name for name in chosen if name not in MODE_NAMES]
-        if unknown:
-            raise BadInputError(
-                text(
-                    f"--modes : mode(s) inconnu(s) {', '.join(unknown)} ; choisir parmi "
-                    f"{', '.join(MODE_NAMES)}.",
-                    f"--modes: unknown mode(s) {', '.join(unknown)}; choose among "
-                    f"{', '.join(MODE_NAMES)}.",
-                )
-            )
-        try:
-            scenario = Scenario(
-                people=students,
-                lanes=lanes,
-                start=parse_clock(start, "--start"),
-                end=parse_clock(end, "--end"),
-                profile=ArrivalProfile(profile),
-                queueing=Queueing(queue),
-                seed=seed,
-                referrals=Referrals(referrals),
-            )
-        except ValueError as error:
-            raise BadInputError(f"--profile / --queue / --referrals: {error}.") from None
-        if from_site is not None:
-            with open_cli_site(from_site) as site, site.session() as session:
-                every_mode, source = fitted_modes(load_field(session, site.site_id))
-        elif face_step:
-            every_mode = default_modes(face_compute=measured_face_step(*face_step))
-            measured = ", ".join(str(path) for path in face_step)
-            source = f"{measured} + BENCHMARKS.md + hypothèses (docs/assessment.md)"
-        else:
-            every_mode, source = default_modes(), "BENCHMARKS.md + hypothèses (docs/assessment.md)"
-        selected = {name: every_mode[name] for name in (chosen or MODE_NAMES)}
-        result = simulate(scenario, selected, source=source)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
-    summary = result.as_json()
-    if out_dir is not None:
-        plot = write_wait_plots(
-            {r.label: r.waits for r in result.results.values()},
-            {r.label: (r.queue_times, r.queue_lengths) for r in result.results.values()},
-            out_dir / "simulation.png",
-        )
-        summary["plot"] = str(plot)
-        (out_dir / "simulation.json").write_text(
-            json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+    chosen = _mode_names(modes)
+    scenario = _scenario(students, lanes, start, end, profile, queue, seed, referrals)
+    if from_site is not None:
+        with open_cli_site(from_site) as site, site.session() as session:
+            every_mode, source = fitted_modes(load_field(session, site.site_id))
+    elif face_step:
+        every_mode = default_modes(face_compute=measured_face_step(*face_step))
+        source = ", ".join(str(path) for path in face_step) + " + " + DEFAULT_SOURCE
+    else:
+        every_mode, source = default_modes(), DEFAULT_SOURCE
+    selected = {name: every_mode[name] for name in (chosen or MODE_NAMES)}
+    result = simulate(scenario, selected, source=source)
+    summary = result.as_json() if out_dir is None else write_simulation(result, out_dir)
     if as_json:
         print_json(summary)
         return
-    table = Table(
-        title=text(
+    _show_simulation(
+        result,
+        text(
             f"{students} élèves, {lanes} voies, {start}–{end}",
             f"{students} students, {lanes} lanes, {start}–{end}",
-        )
+        ),
     )
+    if "plot" in summary:
+        out.print(text("Graphiques : ", "Plots: ") + str(summary["plot"]))
+
+
+def _mode_names(modes: list[str] | None) -> list[str]:
+    """The modes named by --modes (repeatable, comma-separated); none: every mode."""
+    from portique.evaluation.simulate import MODE_NAMES
+
+    chosen = [name.strip() for item in modes or [] for name in item.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in MODE_NAMES]
+    if unknown:
+        raise BadInputError(
+            text(
+                f"--modes : mode(s) inconnu(s) {', '.join(unknown)} ; choisir parmi "
+                f"{', '.join(MODE_NAMES)}.",
+                f"--modes: unknown mode(s) {', '.join(unknown)}; choose among "
+                f"{', '.join(MODE_NAMES)}.",
+            )
+        )
+    return chosen
+
+
+def _scenario(
+    students: int,
+    lanes: int,
+    start: str,
+    end: str,
+    profile: str,
+    queue: str,
+    seed: int,
+    referrals: str,
+) -> Scenario:
+    from portique.evaluation.simulate import ArrivalProfile, Queueing, Referrals, Scenario
+
+    try:
+        return Scenario(
+            people=students,
+            lanes=lanes,
+            start=parse_clock(start, "--start"),
+            end=parse_clock(end, "--end"),
+            profile=ArrivalProfile(profile),
+            queueing=Queueing(queue),
+            seed=seed,
+            referrals=Referrals(referrals),
+        )
+    except ValueError as error:
+        raise BadInputError(f"--profile / --queue / --referrals: {error}.") from None
+
+
+def _show_simulation(result: SimulationResult, title: str) -> None:
+    """Each mode's service, waits, longest queue and last one in, as a table."""
+    table = Table(title=title)
     for column in (
         text("Mode", "Mode"),
         text("Service moyen (s)", "Mean service (s)"),
@@ -256,7 +273,7 @@ def simulate_command(
     ):
         table.add_column(column, justify="right")
     for mode in result.results.values():
-        facts = mode.as_json(scenario.start)
+        facts = mode.as_json(result.scenario.start)
         table.add_row(
             mode.mode,
             number(mode.mean_service_s, 2),
@@ -266,8 +283,6 @@ def simulate_command(
             str(facts["cleared_at"]),
         )
     out.print(table)
-    if "plot" in summary:
-        out.print(text("Graphiques : ", "Plots: ") + str(summary["plot"]))
 
 
 REPORT_HELP = text(
@@ -326,16 +341,13 @@ def report_command(
     from portique.evaluation.field import Period, load_field
     from portique.evaluation.report import build_report, write_report
 
-    try:
-        period = Period(parse_day(first, "--from"), parse_day(last, "--to"))
-        if period.first and period.last and period.first > period.last:
-            raise BadInputError(text("--from doit précéder --to.", "--from must come before --to."))
-        with open_cli_site(directory) as site, site.session() as session:
-            data = load_field(session, site.site_id, period)
-        report = build_report(data, out_dir, lfw_json=lfw, seed=seed)
-        html, printed = write_report(report, out_dir, pdf=pdf)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    period = Period(parse_day(first, "--from"), parse_day(last, "--to"))
+    if period.first and period.last and period.first > period.last:
+        raise BadInputError(text("--from doit précéder --to.", "--from must come before --to."))
+    with open_cli_site(directory) as site, site.session() as session:
+        data = load_field(session, site.site_id, period)
+    report = build_report(data, out_dir, lfw_json=lfw, seed=seed)
+    html, printed = write_report(report, out_dir, pdf=pdf)
     summary = report.summary()
     summary["html"] = str(html)
     summary["pdf"] = str(printed) if printed else None

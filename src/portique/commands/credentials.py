@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from portique import clock
-from portique.commands.common import err, fail, out, print_json
+from portique.commands.common import CommandApp, err, out, print_json
 from portique.commands.faces import JsonOption
-from portique.commands.sitedir import DirOption, open_cli_site, shown_date
+from portique.commands.sitedir import DirOption, open_cli_site, shown_date, site_timezone
 from portique.errors import BadInputError, PortiqueError
 from portique.i18n import language, text
 
-credential_app = typer.Typer(
+if TYPE_CHECKING:
+    from portique.services import IssuedCredential, SiteHandle
+
+credential_app = CommandApp(
     help=text(
         "Titres d'accès : cartes et QR codes signés, badges.",
         "Credentials: signed cards and QR codes, badges.",
@@ -85,72 +89,58 @@ def credential_issue(
     as_json: JsonOption = False,
 ) -> None:
     from portique.credentials import CredentialKind
-    from portique.services import (
-        card_format,
-        issue_credential,
-        parse_date,
-        revoke_credential,
-        write_card,
-    )
+    from portique.serializers import CredentialOut
+    from portique.services import card_format, issue_credential, parse_date
+
+    fmt = card_format(out_path)
+    if kind not in (CredentialKind.CARD.value, CredentialKind.PHONE.value):
+        raise BadInputError(
+            text(f"--kind : {kind!r} (card ou phone).", f"--kind: {kind!r} (card or phone).")
+        )
+    start = parse_date(valid_from) if valid_from else None
+    end = parse_date(valid_until) if valid_until else None
+    now = clock.now()
+    with open_cli_site(directory) as site:
+        with site.session() as session:
+            issued = issue_credential(
+                session,
+                site.site_id,
+                site.keyring(),
+                person,
+                now=now,
+                card=fmt,
+                faces=tuple(faces or ()),
+                kind=CredentialKind(kind),
+                valid_from=start,
+                valid_until=end,
+                lang=language(),
+            )
+        _write_card(site, issued, out_path, now=now)
+        timezone = site_timezone(site)
+    if as_json:
+        shown = {"key": issued.key_id, "card": str(out_path), "qr_version": issued.qr_version}
+        print_json({**CredentialOut.of(issued).for_cli(), **shown})
+    else:
+        _tell_issued(issued, out_path, timezone)
+
+
+def _write_card(site: SiteHandle, issued: IssuedCredential, path: Path, *, now: datetime) -> None:
+    """Writes the card of a credential just issued; if it cannot be written, revokes the
+    credential (one that nobody holds must not stay valid) and raises."""
+    from portique.services import revoke_credential, write_card
     from portique.services.credentials import CARD_NOT_WRITTEN
-    from portique.services.snapshot import site_row
 
     try:
-        fmt = card_format(out_path)
-        if kind not in (CredentialKind.CARD.value, CredentialKind.PHONE.value):
-            raise BadInputError(
-                text(f"--kind : {kind!r} (card ou phone).", f"--kind: {kind!r} (card or phone).")
+        write_card(path, issued.card)
+    except PortiqueError:
+        with site.session() as session:
+            revoke_credential(
+                session, site.site_id, issued.credential_id, reason=CARD_NOT_WRITTEN, now=now
             )
-        start = parse_date(valid_from) if valid_from else None
-        end = parse_date(valid_until) if valid_until else None
-        now = clock.now()
-        with open_cli_site(directory) as site:
-            with site.session() as session:
-                issued = issue_credential(
-                    session,
-                    site.site_id,
-                    site.keyring(),
-                    person,
-                    now=now,
-                    card=fmt,
-                    faces=tuple(faces or ()),
-                    kind=CredentialKind(kind),
-                    valid_from=start,
-                    valid_until=end,
-                    lang=language(),
-                )
-                timezone = site_row(session, site.site_id).timezone
-            try:
-                write_card(out_path, issued.card)
-            except PortiqueError:
-                # A credential nobody holds must not stay valid.
-                with site.session() as session:
-                    revoke_credential(
-                        session,
-                        site.site_id,
-                        issued.credential_id,
-                        reason=CARD_NOT_WRITTEN,
-                        now=now,
-                    )
-                raise
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
-    if as_json:
-        print_json(
-            {
-                "credential": issued.credential_id,
-                "person": issued.person_id,
-                "kind": issued.kind.value,
-                "valid_from": issued.valid_from.isoformat(),
-                "valid_until": issued.valid_until.isoformat(),
-                "key": issued.key_id,
-                "has_template": issued.has_template,
-                "card": str(out_path),
-                "qr_version": issued.qr_version,
-                "qr_text": issued.payload_text,
-            }
-        )
-        return
+        raise
+
+
+def _tell_issued(issued: IssuedCredential, path: Path, timezone: str) -> None:
     first, last = shown_date(issued.valid_from, timezone), shown_date(issued.valid_until, timezone)
     sealed = issued.has_template
     out.print(
@@ -162,7 +152,7 @@ def credential_issue(
             f"from {first} to {last}" + (" (face template sealed in it)." if sealed else "."),
         )
     )
-    out.print(text("Carte : ", "Card: ") + str(out_path))
+    out.print(text("Carte : ", "Card: ") + str(path))
     err.print(text("Texte du QR code (pour --qr-text) :", "QR code text (for --qr-text):"))
     out.print(issued.payload_text, soft_wrap=True)
 
@@ -187,26 +177,15 @@ def credential_revoke(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    from portique.serializers import RevocationOut
     from portique.services import revoke_credential
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            record = revoke_credential(
-                session, site.site_id, credential_id, reason=reason, now=clock.now()
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
-    if as_json:
-        print_json(
-            {
-                "credential": record.credential_id,
-                "person": record.person_id,
-                "revoked": True,
-                "revoked_at": record.revoked_at.isoformat(),
-                "reason": record.reason,
-                "changed": record.changed,
-            }
+    with open_cli_site(directory) as site, site.session() as session:
+        record = revoke_credential(
+            session, site.site_id, credential_id, reason=reason, now=clock.now()
         )
+    if as_json:
+        print_json({**RevocationOut.of(record).for_cli(), "revoked": True})
     elif record.changed:
         out.print(
             text(
@@ -246,33 +225,23 @@ def credential_bind_badge(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    from portique.serializers import CredentialOut
     from portique.services import bind_badge, parse_date
 
-    try:
-        start = parse_date(valid_from) if valid_from else None
-        end = parse_date(valid_until) if valid_until else None
-        with open_cli_site(directory) as site, site.session() as session:
-            record = bind_badge(
-                session,
-                site.site_id,
-                person,
-                uid,
-                now=clock.now(),
-                valid_from=start,
-                valid_until=end,
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
-    if as_json:
-        print_json(
-            {
-                "credential": record.credential_id,
-                "person": record.person_id,
-                "badge": record.badge_uid,
-                "valid_from": record.valid_from.isoformat(),
-                "valid_until": record.valid_until.isoformat(),
-            }
+    start = parse_date(valid_from) if valid_from else None
+    end = parse_date(valid_until) if valid_until else None
+    with open_cli_site(directory) as site, site.session() as session:
+        record = bind_badge(
+            session,
+            site.site_id,
+            person,
+            uid,
+            now=clock.now(),
+            valid_from=start,
+            valid_until=end,
         )
+    if as_json:
+        print_json(CredentialOut.of(record).for_cli())
     else:
         out.print(
             text(

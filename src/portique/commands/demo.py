@@ -9,9 +9,8 @@ from typing import Annotated
 
 import typer
 
-from portique.commands.common import err, fail, out, print_json
+from portique.commands.common import err, out, print_json
 from portique.commands.faces import JsonOption
-from portique.errors import PortiqueError
 from portique.i18n import language, text
 
 DEMO_HELP = text(
@@ -125,25 +124,20 @@ def demo(
             f"({', '.join(reason_label(reason, lang) for reason in item.reasons)}){mark}"
         )
 
+    options = DemoOptions(port=port, speed=speed, once=once, lang=lang)
+    check_port(options.host, options.port)
+    school = prepare_demo(folder, faces, progress=lambda message: err.print(f"[dim]{message}…[/]"))
+    info.print(text("Démo : ", "Demo: ") + str(folder))
+    # Ctrl-C and SIGTERM end the replay; the lanes forward their events, the server
+    # stops, and the summary is printed.
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in handlers:
+        signal.signal(sig, lambda *_: stop.set())
     try:
-        options = DemoOptions(port=port, speed=speed, once=once, lang=lang)
-        check_port(options.host, options.port)
-        school = prepare_demo(
-            folder, faces, progress=lambda message: err.print(f"[dim]{message}…[/]")
-        )
-        info.print(text("Démo : ", "Demo: ") + str(folder))
-        # Ctrl-C and SIGTERM end the replay; the lanes forward their events, the server
-        # stops, and the summary is printed.
-        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-        for sig in handlers:
-            signal.signal(sig, lambda *_: stop.set())
-        try:
-            summary = run_demo(school, options, stop=stop, ready=ready, played=played)
-        finally:
-            for sig, handler in handlers.items():
-                signal.signal(sig, handler)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+        summary = run_demo(school, options, stop=stop, ready=ready, played=played)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
     if as_json:
         print_json(summary.as_json())
     else:

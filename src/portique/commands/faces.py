@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from portique.commands.common import err, fail, out, print_json, progress_bar
+from portique.commands.common import CommandApp, err, out, print_json, progress_bar
 from portique.errors import PortiqueError
 from portique.i18n import number, percent, text
+
+if TYPE_CHECKING:
+    from portique.evaluation.lfw import LfwResult
 
 BackendOption = Annotated[
     str | None,
@@ -67,26 +69,23 @@ def verify(
     from portique.config import get_settings
 
     settings = get_settings()
-    try:
-        chosen = create_backend(backend or settings.backend, engine=engine)
-        face_engine = FaceEngine(
-            chosen, operating_point_name=operating_point or settings.operating_point
+    chosen = create_backend(backend or settings.backend, engine=engine)
+    face_engine = FaceEngine(
+        chosen, operating_point_name=operating_point or settings.operating_point
+    )
+    started = time.perf_counter()
+    captures = []
+    for path in (image_a, image_b):
+        image = load_image(
+            path, max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes
         )
-        started = time.perf_counter()
-        captures = []
-        for path in (image_a, image_b):
-            image = load_image(
-                path, max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes
-            )
-            try:
-                captures.append(face_engine.acquire(image))
-            except PortiqueError as error:
-                error.message = f"{path.name}: {error.message}"
-                raise
-        result = face_engine.decide(captures[0].template, captures[1].template)
-        elapsed_ms = (time.perf_counter() - started) * 1000.0
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+        try:
+            captures.append(face_engine.acquire(image))
+        except PortiqueError as error:
+            error.message = f"{path.name}: {error.message}"
+            raise
+    result = face_engine.decide(captures[0].template, captures[1].template)
+    elapsed_ms = (time.perf_counter() - started) * 1000.0
     if as_json:
         payload = result.as_json()
         payload["quality"] = {
@@ -135,7 +134,7 @@ EVAL_LFW_HELP = text(
     "comparisons, failure-to-acquire rate (FTA) and DET curve.",
 )
 
-eval_app = typer.Typer(
+eval_app = CommandApp(
     help=text(
         "Mesurer la précision de la vérification sur des jeux de données publics.",
         "Measure verification accuracy on public datasets.",
@@ -232,12 +231,9 @@ def eval_lfw(
     as_json: JsonOption = False,
 ) -> None:
     """Run the LFW View 2 protocol; help text in EVAL_LFW_HELP."""
-    from portique.biometrics.operating_points import calibrate as calibrate_points
-    from portique.biometrics.operating_points import save_operating_points
     from portique.config import get_settings
     from portique.evaluation.lfw import EngineSpec, evaluate
-    from portique.evaluation.metrics import det_curve
-    from portique.evaluation.plots import write_det_plot
+    from portique.evaluation.lfw_outputs import LfwOutputs, write_outputs
 
     settings = get_settings()
     spec = EngineSpec(
@@ -247,57 +243,28 @@ def eval_lfw(
         embedder=settings.onnx_embedder,
     )
     started = time.perf_counter()
-    try:
-        with progress_bar(text("Visages", "Faces")) as bar:
-            task = bar.task_ids[0]
-            result = evaluate(
-                root,
-                spec,
-                pairs_file=pairs,
-                limit_folds=limit_folds,
-                workers=workers,
-                on_start=lambda total: bar.update(task, total=total),
-                on_progress=lambda done: bar.advance(task, done),
-                keep_subjects=scores_file is not None,
-            )
-        summary = result.summary()
-        summary["seconds"] = round(time.perf_counter() - started, 1)
-        if scores_file is not None and result.subject_scores is not None:
-            summary["scores_file"] = str(result.subject_scores.save(scores_file).resolve())
-        if out_dir is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            curve = det_curve(result.genuine, result.impostor)
-            marks = {
-                f"{name} (FNMR {number(result.fnmr_at_fmr[name])})": (
-                    float(name.removeprefix("fmr-")),
-                    result.fnmr_at_fmr[name],
-                )
-                for name in result.fnmr_at_fmr
-            }
-            write_det_plot(
-                {f"{result.backend} / {result.model}": curve},
-                out_dir / "det.png",
-                title=f"LFW View 2 — {result.backend} ({result.images} images)",
-                marks=marks,
-            )
-            (out_dir / "summary.json").write_text(
-                json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-            )
-            summary["det_plot"] = str(out_dir / "det.png")
-        if calibrate:
-            points = calibrate_points(result.impostor)
-            written = save_operating_points(
-                result.model,
-                points,
-                source=f"LFW View 2 images ({result.images}), all impostor pairs",
-                path=calibration_file,
-            )
-            summary["calibration_file"] = str(written)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with progress_bar(text("Visages", "Faces")) as bar:
+        task = bar.task_ids[0]
+        result = evaluate(
+            root,
+            spec,
+            pairs_file=pairs,
+            limit_folds=limit_folds,
+            workers=workers,
+            on_start=lambda total: bar.update(task, total=total),
+            on_progress=lambda done: bar.advance(task, done),
+            keep_subjects=scores_file is not None,
+        )
+    outputs = LfwOutputs(out_dir, scores_file, calibrate, calibration_file)
+    summary = write_outputs(result, outputs, seconds=time.perf_counter() - started)
     if as_json:
         print_json(summary)
-        return
+    else:
+        _show_lfw(result, summary)
+
+
+def _show_lfw(result: LfwResult, summary: dict[str, object]) -> None:
+    """A run of LFW View 2 as a table, and the files it wrote."""
     table = Table(title=f"LFW View 2 — {result.backend} / {result.model}")
     table.add_column(text("Mesure", "Measure"))
     table.add_column(text("Valeur", "Value"), justify="right")
@@ -366,22 +333,19 @@ def bench(
     from portique.evaluation.bench import run_bench
 
     settings = get_settings()
-    try:
-        chosen = create_backend(
-            backend or settings.backend,
-            engine=engine,
-            min_face_px=LANE_MIN_FACE_PX,
-            coarse_face_px=LANE_COARSE_FACE_PX,
+    chosen = create_backend(
+        backend or settings.backend,
+        engine=engine,
+        min_face_px=LANE_MIN_FACE_PX,
+        coarse_face_px=LANE_COARSE_FACE_PX,
+    )
+    face_engine = FaceEngine(chosen, operating_point_name=settings.operating_point)
+    with progress_bar(text("Images", "Frames")) as bar:
+        task = bar.task_ids[0]
+        bar.update(task, total=frames)
+        result = run_bench(
+            root, face_engine, frames=frames, on_progress=lambda n: bar.advance(task, n)
         )
-        face_engine = FaceEngine(chosen, operating_point_name=settings.operating_point)
-        with progress_bar(text("Images", "Frames")) as bar:
-            task = bar.task_ids[0]
-            bar.update(task, total=frames)
-            result = run_bench(
-                root, face_engine, frames=frames, on_progress=lambda n: bar.advance(task, n)
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
     summary = result.as_json()
     if as_json:
         print_json(summary)

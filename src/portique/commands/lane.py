@@ -14,21 +14,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from portique.commands.common import err, fail
+from portique.commands.common import CommandApp, err
 from portique.commands.sitedir import DirOption, open_cli_site, site_dir
-from portique.errors import BadInputError, ConfigurationError, PortiqueError
+from portique.errors import BadInputError, ConfigurationError
 from portique.i18n import language, text
 
 if TYPE_CHECKING:
-    from portique.commands.lane_devices import DeviceOptions
-    from portique.lane import InProcessHub
+    from portique.lane import InProcessHub, Lane
+    from portique.lane.comms.base import Transport
 
 LINK_KEY_FILE = "lane-link.key"
 """The site's lane link key, in its keys folder (owner-only)."""
 LANES_DIR = "lanes"
 SNAPSHOT_WAIT_S = 2.0
 
-lane_app = typer.Typer(
+lane_app = CommandApp(
     help=text(
         "Voies : faire tourner une voie (caméra, lecteur de badges, signal) et le concentrateur "
         "MQTT côté serveur. La clé de liaison de l'établissement (keys/lane-link.key) est "
@@ -294,10 +294,12 @@ def run(
     verbose: VerboseOption = False,
 ) -> None:
     """Run one lane."""
-    from portique.commands.lane_devices import DeviceOptions
+    from portique.commands.lane_devices import DeviceOptions, open_devices
+    from portique.lane import Lane, LaneConfig
+    from portique.lane.files import private_directory
 
     _logging(verbose)
-    _check_run_options(in_process, broker, camera, reader, relay)
+    _check_run_options(broker, in_process, camera, reader, relay)
     options = DeviceOptions(
         camera=camera,
         reader=reader,
@@ -312,119 +314,107 @@ def run(
         held_open_s=held_open,
         verbose=verbose,
     )
-    try:
-        with _server_side(site_directory, in_process) as hub_transport:
-            _run_lane(site_directory, lane_id, broker, hub_transport, options, no_face)
-    except PortiqueError as error:
-        fail(error, as_json=False)
+    lang = language()
+    with _server_side(site_directory, in_process) as hub_transport:
+        site_id = site_id_of(site_directory)
+        transport = _transport(site_directory, site_id, lane_id, hub_transport, broker)
+        lane_directory = private_directory(site_directory / LANES_DIR / lane_id)
+        devices = open_devices(options, lane_directory, lang)
+        engine = None
+        if devices.camera is not None and not no_face:
+            from portique.lane import lane_face_engine
+
+            engine = lane_face_engine()
+        config = LaneConfig(site_id, lane_id, lane_directory, lang)
+        with (
+            Lane(
+                config,
+                transport=transport,
+                signals=devices.signals,
+                camera=devices.camera,
+                badge_reader=devices.reader,
+                face_engine=engine,
+                display=devices.display,
+                watchers=devices.watchers,
+            ) as lane,
+            stopped_by_signals() as stop,
+        ):
+            _work(lane, stop, f"{lane_id} ({site_id}) ")
 
 
 def _check_run_options(
-    in_process: bool, broker: str | None, camera: str | None, reader: str | None, relay: str | None
+    broker: str | None, in_process: bool, camera: str | None, reader: str | None, relay: str | None
 ) -> None:
     if in_process == (broker is not None):
-        fail(
-            BadInputError(
-                text(
-                    "Indiquez soit --broker mqtt://HÔTE:PORT, soit --in-process.",
-                    "Give either --broker mqtt://HOST:PORT or --in-process.",
-                )
-            ),
-            as_json=False,
+        raise BadInputError(
+            text(
+                "Indiquez soit --broker mqtt://HÔTE:PORT, soit --in-process.",
+                "Give either --broker mqtt://HOST:PORT or --in-process.",
+            )
         )
     if camera is None and reader is None:
-        fail(
-            BadInputError(
-                text(
-                    "Une voie lit au moins une caméra (--camera) ou un lecteur (--reader).",
-                    "A lane reads at least a camera (--camera) or a reader (--reader).",
-                )
-            ),
-            as_json=False,
+        raise BadInputError(
+            text(
+                "Une voie lit au moins une caméra (--camera) ou un lecteur (--reader).",
+                "A lane reads at least a camera (--camera) or a reader (--reader).",
+            )
         )
     if relay is not None and not relay.startswith(("http://", "https://")):
-        fail(
-            BadInputError(
-                text(
-                    "--relay : une URL http:// ou https://.",
-                    "--relay: an http:// or https:// URL.",
-                )
-            ),
-            as_json=False,
+        raise BadInputError(
+            text(
+                "--relay : une URL http:// ou https://.",
+                "--relay: an http:// or https:// URL.",
+            )
         )
 
 
-def _run_lane(
-    site_directory: Path,
+def _transport(
+    directory: Path,
+    site_id: str,
     lane_id: str,
+    hub: InProcessHub | None,
     broker: str | None,
-    hub_transport: InProcessHub | None,
-    options: DeviceOptions,
-    no_face: bool,
-) -> None:
-    from portique.commands.lane_devices import open_devices
-    from portique.lane import KeyboardWedgeReader, Lane, LaneConfig, MqttBroker, MqttTransport
-    from portique.lane.comms.base import Transport
-    from portique.lane.files import private_directory
+) -> Transport:
+    """The lane's link to the hub: in this process, or over MQTT with the site's link key."""
+    from portique.lane import MqttBroker, MqttTransport
 
-    lang = language()
-    site_id = site_id_of(site_directory)
-    transport: Transport
-    if hub_transport is not None:
-        transport = hub_transport.connect(site_id, lane_id)
-    else:
-        assert broker is not None
-        transport = MqttTransport(
-            MqttBroker.parse(broker), site_id, lane_id, link_key(site_directory)
-        )
-    lane_directory = private_directory(site_directory / LANES_DIR / lane_id)
-    devices = open_devices(options, lane_directory, lang)
-    engine = None
-    if devices.camera is not None and not no_face:
-        from portique.lane import lane_face_engine
+    if hub is not None:
+        return hub.connect(site_id, lane_id)
+    assert broker is not None
+    return MqttTransport(MqttBroker.parse(broker), site_id, lane_id, link_key(directory))
 
-        engine = lane_face_engine()
-    config = LaneConfig(site_id, lane_id, lane_directory, lang)
-    with (
-        Lane(
-            config,
-            transport=transport,
-            signals=devices.signals,
-            camera=devices.camera,
-            badge_reader=devices.reader,
-            face_engine=engine,
-            display=devices.display,
-            watchers=devices.watchers,
-        ) as lane,
-        stopped_by_signals() as stop,
-    ):
-        lane.start()
-        while lane.snapshot is None and not stop.is_set():
-            err.print(
-                text("En attente de l'instantané du serveur…", "Waiting for the server's snapshot…")
-            )
-            lane.wait_for_version(0, SNAPSHOT_WAIT_S)
+
+def _work(lane: Lane, stop: threading.Event, named: str) -> None:
+    """Runs a lane until ``stop`` (or the end of standard input for a keyboard reader
+    without a camera), then waits a while for its events to be forwarded."""
+    from portique.lane import KeyboardWedgeReader
+
+    lane.start()
+    while lane.snapshot is None and not stop.is_set():
         err.print(
-            text("Voie ", "Lane ")
-            + f"{lane_id} ({site_id}) "
-            + text("prête, instantané v", "ready, snapshot v")
-            + str(lane.version)
+            text("En attente de l'instantané du serveur…", "Waiting for the server's snapshot…")
         )
-        badges = devices.reader
-        ends = isinstance(badges, KeyboardWedgeReader) and devices.camera is None
-        while not stop.is_set():
-            lane.step()
-            if ends and isinstance(badges, KeyboardWedgeReader) and badges.closed:
-                break
-        if not lane.wait_forwarded(10):
-            err.print(
-                text(
-                    "Des événements attendent encore dans la file de la voie ; ils "
-                    "partiront au prochain démarrage.",
-                    "Some events still wait in the lane's outbox; they will be sent "
-                    "at the next start.",
-                )
+        lane.wait_for_version(0, SNAPSHOT_WAIT_S)
+    err.print(
+        text("Voie ", "Lane ")
+        + named
+        + text("prête, instantané v", "ready, snapshot v")
+        + str(lane.version)
+    )
+    badges = lane.badge_reader
+    ends = isinstance(badges, KeyboardWedgeReader) and lane.camera is None
+    while not stop.is_set():
+        lane.step()
+        if ends and isinstance(badges, KeyboardWedgeReader) and badges.closed:
+            break
+    if not lane.wait_forwarded(10):
+        err.print(
+            text(
+                "Des événements attendent encore dans la file de la voie ; ils "
+                "partiront au prochain démarrage.",
+                "Some events still wait in the lane's outbox; they will be sent at the next start.",
             )
+        )
 
 
 @contextmanager
@@ -473,41 +463,38 @@ def hub(
 
     _logging(verbose)
     if broker is None:
-        fail(BadInputError(text("--broker est requis.", "--broker is required.")), as_json=False)
+        raise BadInputError(text("--broker est requis.", "--broker is required."))
+    site = open_cli_site(directory)
     try:
-        site = open_cli_site(directory)
-        try:
-            parsed = MqttBroker.parse(broker)
-            mqtt_hub = MqttHub(
-                parsed,
-                StoreSink(site.session),
-                {site.site_id: link_key(site_dir(directory))},
-                lane_status=StoreSink(site.session),
-            )
-            publisher = SitePublisher(site, mqtt_hub.publish_snapshot)
-            with stopped_by_signals() as stop:
-                mqtt_hub.start()
-                try:
-                    publisher.refresh()
-                    publisher.start()
-                    if mqtt_hub.wait_connected(10):
-                        err.print(
-                            text("Concentrateur relié à ", "Hub linked to ")
-                            + f"{parsed.shown} ({site.site_id})"
+        parsed = MqttBroker.parse(broker)
+        mqtt_hub = MqttHub(
+            parsed,
+            StoreSink(site.session),
+            {site.site_id: link_key(site_dir(directory))},
+            lane_status=StoreSink(site.session),
+        )
+        publisher = SitePublisher(site, mqtt_hub.publish_snapshot)
+        with stopped_by_signals() as stop:
+            mqtt_hub.start()
+            try:
+                publisher.refresh()
+                publisher.start()
+                if mqtt_hub.wait_connected(10):
+                    err.print(
+                        text("Concentrateur relié à ", "Hub linked to ")
+                        + f"{parsed.shown} ({site.site_id})"
+                    )
+                else:
+                    err.print(
+                        text(
+                            f"{parsed.shown} ne répond pas encore ; nouvelles tentatives…",
+                            f"{parsed.shown} does not answer yet; retrying…",
                         )
-                    else:
-                        err.print(
-                            text(
-                                f"{parsed.shown} ne répond pas encore ; nouvelles tentatives…",
-                                f"{parsed.shown} does not answer yet; retrying…",
-                            )
-                        )
-                    while not stop.wait(0.5):
-                        pass
-                finally:
-                    publisher.close()
-                    mqtt_hub.close()
-        finally:
-            site.close()
-    except PortiqueError as error:
-        fail(error, as_json=False)
+                    )
+                while not stop.wait(0.5):
+                    pass
+            finally:
+                publisher.close()
+                mqtt_hub.close()
+    finally:
+        site.close()

@@ -8,12 +8,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from portique.commands.common import err, fail, out, print_json
+from portique.commands.common import CommandApp, err, out, print_json
 from portique.commands.faces import JsonOption
-from portique.errors import PortiqueError
 from portique.i18n import text
 
-models_app = typer.Typer(
+models_app = CommandApp(
     help=text(
         "Modèles de visage : conversion du descripteur dlib en ONNX, vérification des fichiers.",
         "Face models: convert dlib's descriptor to ONNX, check the model files.",
@@ -48,14 +47,11 @@ def build(
     from portique.biometrics import dlib_onnx
 
     started = time.perf_counter()
-    try:
+    path = dlib_onnx.converted_model()
+    if force:
+        path.with_name(path.name + ".json").unlink(missing_ok=True)
         path = dlib_onnx.converted_model()
-        if force:
-            path.with_name(path.name + ".json").unlink(missing_ok=True)
-            path = dlib_onnx.converted_model()
-        record = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    record = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
     summary = {
         "model": str(path),
         "onnx_sha256": record.get("onnx_sha256"),

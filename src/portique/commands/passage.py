@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from portique.commands.common import fail, out, print_json
+from portique.commands.common import out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
-from portique.errors import BadInputError, PortiqueError
+from portique.errors import BadInputError
 from portique.i18n import language, text
 
 if TYPE_CHECKING:
@@ -72,30 +72,27 @@ def pass_(
     from portique.access import BadgeUid
     from portique.services import Gate, presented_from_qr_image, presented_from_text
 
-    try:
-        given = [value for value in (qr, qr_text, badge) if value is not None]
-        if len(given) != 1:
-            raise BadInputError(
-                text(
-                    "Présentez un seul titre : --qr IMAGE, --qr-text TEXTE ou --badge UID.",
-                    "Present exactly one credential: --qr IMAGE, --qr-text TEXT or --badge UID.",
-                )
+    given = [value for value in (qr, qr_text, badge) if value is not None]
+    if len(given) != 1:
+        raise BadInputError(
+            text(
+                "Présentez un seul titre : --qr IMAGE, --qr-text TEXTE ou --badge UID.",
+                "Present exactly one credential: --qr IMAGE, --qr-text TEXT or --badge UID.",
             )
-        with open_cli_site(directory) as site:
-            timezone = site_timezone(site)
-            when = moment(at, timezone)
-            presented: Presented
-            if qr is not None:
-                presented = presented_from_qr_image(qr)
-            elif qr_text is not None:
-                presented = presented_from_text(qr_text)
-            else:
-                presented = BadgeUid(str(badge))
-            gate = Gate(site)
-            gate.warm_up(when)
-            report = gate.pass_through(lane, presented, at=when, face=face)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+        )
+    with open_cli_site(directory) as site:
+        timezone = site_timezone(site)
+        when = moment(at, timezone)
+        presented: Presented
+        if qr is not None:
+            presented = presented_from_qr_image(qr)
+        elif qr_text is not None:
+            presented = presented_from_text(qr_text)
+        else:
+            presented = BadgeUid(str(badge))
+        gate = Gate(site)
+        gate.warm_up(when)
+        report = gate.pass_through(lane, presented, at=when, face=face)
     decision = report.decision
     if as_json:
         print_json(

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from portique import clock
-from portique.commands.common import err, fail, out, print_json
+from portique.access.names import shown
+from portique.commands.common import CommandApp, err, out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
-from portique.errors import BadInputError, PortiqueError
+from portique.errors import BadInputError
 from portique.i18n import text
 
-person_app = typer.Typer(
+if TYPE_CHECKING:
+    from portique.services import Withdrawal
+
+person_app = CommandApp(
     help=text(
         "Personnes : élèves, personnels, parents, prestataires, visiteurs.",
         "People: students, staff, parents, contractors, visitors.",
@@ -96,19 +101,16 @@ def person_add(
 ) -> None:
     from portique.services import NewPerson, add_person, parse_date, parse_role
 
-    try:
-        new = NewPerson(
-            last_name=name,
-            first_name=first_name,
-            birth_date=parse_date(birth_date),
-            role=parse_role(role),
-            groups=tuple(groups or ()),
-            guardian_ids=tuple(guardians or ()),
-        )
-        with open_cli_site(directory) as site, site.session() as session:
-            person_id = add_person(session, site.site_id, new, now=clock.now())
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    new = NewPerson(
+        last_name=name,
+        first_name=first_name,
+        birth_date=parse_date(birth_date),
+        role=parse_role(role),
+        groups=tuple(groups or ()),
+        guardian_ids=tuple(guardians or ()),
+    )
+    with open_cli_site(directory) as site, site.session() as session:
+        person_id = add_person(session, site.site_id, new, now=clock.now())
     if as_json:
         print_json({"person": person_id})
     else:
@@ -131,33 +133,16 @@ def person_import(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    from portique.files import read_input_file
+    from portique.serializers import ImportOut
     from portique.services import import_people
+    from portique.services.roster import MAX_ROSTER_BYTES
 
-    try:
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise BadInputError(
-                text(
-                    f"{file} : lecture impossible ({exc.strerror or exc}).",
-                    f"{file}: cannot be read ({exc.strerror or exc}).",
-                )
-            ) from None
-        with open_cli_site(directory) as site, site.session() as session:
-            report = import_people(session, site.site_id, data, now=clock.now())
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    data = read_input_file(file, max_bytes=MAX_ROSTER_BYTES)
+    with open_cli_site(directory) as site, site.session() as session:
+        report = import_people(session, site.site_id, data, now=clock.now())
     if as_json:
-        print_json(
-            {
-                "imported": len(report.imported),
-                "people": list(report.imported),
-                "rejected": [{"line": r.line, "reason": r.reason} for r in report.rejected],
-                "groups_created": list(report.groups_created),
-                "encoding": report.encoding,
-                "delimiter": report.delimiter,
-            }
-        )
+        print_json(ImportOut.of(report).for_cli())
         return
     out.print(
         text(
@@ -175,34 +160,13 @@ def person_import(
 
 @person_app.command("list", help=text("Lister les personnes.", "List the people."))
 def person_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
+    from portique.serializers import PersonOut
     from portique.services import list_people
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            records = list_people(session, site.site_id, now=clock.now())
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        records = list_people(session, site.site_id, now=clock.now())
     if as_json:
-        print_json(
-            {
-                "people": [
-                    {
-                        "person": r.person_id,
-                        "last_name": r.last_name,
-                        "first_name": r.first_name,
-                        "birth_date": r.birth_date.isoformat(),
-                        "role": r.role.value,
-                        "groups": list(r.group_ids),
-                        "guardians": list(r.guardian_ids),
-                        "active": r.active,
-                        "minor": r.minor,
-                        "consent": r.consent_in_force,
-                        "credentials": r.credentials,
-                    }
-                    for r in records
-                ]
-            }
-        )
+        print_json({"people": [PersonOut.of(record).for_cli() for record in records]})
         return
     table = Table(title=text("Personnes", "People"))
     # Ids and dates are read and typed by people: never cut them, wrap the names instead.
@@ -221,8 +185,9 @@ def person_list(directory: DirOption = None, as_json: JsonOption = False) -> Non
     for r in records:
         table.add_row(
             r.person_id,
-            r.last_name,
-            r.first_name,
+            # Names stored before they were checked may hold controls or Rich markup.
+            escape(shown(r.last_name)),
+            escape(shown(r.first_name)),
             r.birth_date.strftime("%d/%m/%Y"),
             _role_name(r.role.value) + ("" if r.active else text(" (inactif)", " (inactive)")),
             ", ".join(r.group_ids),
@@ -253,13 +218,10 @@ def person_exit_permission(
 ) -> None:
     from portique.services import set_exit_permission
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            set_exit_permission(
-                session, site.site_id, person, rule, granted_by=by, on=clock.now().date()
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        set_exit_permission(
+            session, site.site_id, person, rule, granted_by=by, on=clock.now().date()
+        )
     if as_json:
         print_json({"person": person, "rule": rule, "granted_by": by})
     else:
@@ -271,7 +233,7 @@ def person_exit_permission(
         )
 
 
-consent_app = typer.Typer(
+consent_app = CommandApp(
     help=text(
         "Consentement à la comparaison faciale (celui d'un représentant légal pour un mineur).",
         "Consent to face comparison (a guardian's for a minor).",
@@ -341,38 +303,25 @@ def consent_grant(
     as_json: JsonOption = False,
 ) -> None:
     from portique.access import ConsentGiver
+    from portique.serializers import ConsentOut
     from portique.services import grant_consent
 
+    person_id = _person(person, person_option)
     try:
-        person_id = _person(person, person_option)
-        try:
-            chosen = None if giver is None else ConsentGiver(giver)
-        except ValueError:
-            raise BadInputError(
-                text(
-                    f"--as : « {giver} » (parent ou legal_guardian).",
-                    f"--as: {giver!r} (parent or legal_guardian).",
-                )
-            ) from None
-        with open_cli_site(directory) as site:
-            when = moment(at, site_timezone(site))
-            with site.session() as session:
-                record = grant_consent(
-                    session, site.site_id, person_id, by=by, now=when, giver=chosen
-                )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+        chosen = None if giver is None else ConsentGiver(giver)
+    except ValueError:
+        raise BadInputError(
+            text(
+                f"--as : « {giver} » (parent ou legal_guardian).",
+                f"--as: {giver!r} (parent or legal_guardian).",
+            )
+        ) from None
+    with open_cli_site(directory) as site:
+        when = moment(at, site_timezone(site))
+        with site.session() as session:
+            record = grant_consent(session, site.site_id, person_id, by=by, now=when, giver=chosen)
     if as_json:
-        print_json(
-            {
-                "person": record.person_id,
-                "consent": True,
-                "giver": record.giver.value,
-                "given_by": record.given_by,
-                "given_at": record.given_at.isoformat(),
-                "created": record.created,
-            }
-        )
+        print_json({**ConsentOut.of(record).for_cli(), "consent": True})
     elif record.created:
         out.print(
             text(
@@ -424,51 +373,35 @@ def consent_withdraw(
     as_json: JsonOption = False,
 ) -> None:
     from portique.i18n import language
-    from portique.services import withdraw_consent, write_card
+    from portique.serializers import WithdrawalOut
+    from portique.services import withdraw_consent
 
-    written: list[dict[str, str | None]] = []
-    try:
-        person_id = _person(person, person_option)
-        with open_cli_site(directory) as site:
-            when = moment(at, site_timezone(site))
-            with site.session() as session:
-                withdrawal = withdraw_consent(
-                    session,
-                    site.site_id,
-                    person_id,
-                    by=by,
-                    now=when,
-                    keyring=site.keyring(),
-                    card="pdf" if pdf else "png",
-                    lang=language(),
-                )
-            for issued in withdrawal.reissued:
-                path = None
-                if cards_dir is not None:
-                    path = cards_dir / f"{issued.credential_id}.{issued.card_format}"
-                    write_card(path, issued.card)
-                written.append(
-                    {
-                        "credential": issued.credential_id,
-                        "card": None if path is None else str(path),
-                        "qr_text": issued.payload_text,
-                    }
-                )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    person_id = _person(person, person_option)
+    with open_cli_site(directory) as site:
+        when = moment(at, site_timezone(site))
+        with site.session() as session:
+            withdrawal = withdraw_consent(
+                session,
+                site.site_id,
+                person_id,
+                by=by,
+                now=when,
+                keyring=site.keyring(),
+                card="pdf" if pdf else "png",
+                lang=language(),
+            )
+    reissued = _hand_over(withdrawal, cards_dir)
     if as_json:
         print_json(
             {
-                "person": withdrawal.person_id,
+                **WithdrawalOut.of(withdrawal).for_cli(),
                 "consent": False,
-                "withdrawn_at": withdrawal.withdrawn_at.isoformat(),
-                "revoked": list(withdrawal.revoked),
-                "reissued": written,
+                "reissued": reissued,
                 "templates_deleted": withdrawal.vault_deleted,
             }
         )
         return
-    for item in written:
+    for item in reissued:
         where = item["card"] or text(
             f"non écrite (--out), code {item['qr_text']}",
             f"not written (--out), code {item['qr_text']}",
@@ -487,3 +420,20 @@ def consent_withdraw(
             f"{', '.join(withdrawal.revoked) or 'none'}.",
         )
     )
+
+
+def _hand_over(withdrawal: Withdrawal, cards_dir: Path | None) -> list[dict[str, Any]]:
+    """The replacement credentials of a withdrawal, their cards written in ``cards_dir``
+    (``card`` None without it)."""
+    from portique.serializers import CredentialOut
+    from portique.services import write_card
+
+    reissued = []
+    for issued in withdrawal.reissued:
+        path = None
+        if cards_dir is not None:
+            path = cards_dir / f"{issued.credential_id}.{issued.card_format}"
+            write_card(path, issued.card)
+        card = None if path is None else str(path)
+        reissued.append({**CredentialOut.of(issued).for_cli(), "card": card})
+    return reissued

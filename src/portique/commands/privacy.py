@@ -7,30 +7,31 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from portique import clock
-from portique.commands.common import err, fail, out, print_json
+from portique.commands.common import CommandApp, err, out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import DirOption, open_cli_site
-from portique.errors import BadInputError, PortiqueError
+from portique.errors import BadInputError
 from portique.i18n import text
 
-audit_app = typer.Typer(
+audit_app = CommandApp(
     help=text(
         "Journal d'audit chaîné des actions administratives.",
         "The hash-chained audit log of administrative actions.",
     ),
     no_args_is_help=True,
 )
-subject_app = typer.Typer(
+subject_app = CommandApp(
     help=text(
         "Droits des personnes : accès (export) et effacement.",
         "Subject rights: access (export) and erasure.",
     ),
     no_args_is_help=True,
 )
-privacy_app = typer.Typer(
+privacy_app = CommandApp(
     help=text("Réglages de protection des données.", "Data protection settings."),
     no_args_is_help=True,
 )
@@ -44,6 +45,8 @@ BREACH_FR = {
     "modified": "modifiée",
     "deleted": "précédée d'entrées supprimées",
     "reordered": "déplacée",
+    "unauthenticated": "non authentifiée",
+    "truncated": "tronquée : entrées finales supprimées",
 }
 
 
@@ -51,19 +54,20 @@ BREACH_FR = {
     "verify",
     help=text(
         "Vérifier la chaîne du journal d'audit : code 0 si intacte, 1 si une entrée a été "
-        "modifiée, supprimée ou déplacée (la première est nommée par son numéro et son id).",
+        "modifiée, supprimée, déplacée ou réécrite sans la clé du journal, ou si la fin "
+        "de la chaîne a été coupée depuis le dernier point de contrôle (la première "
+        "atteinte est nommée par son numéro et son id).",
         "Verify the audit log's chain: exit code 0 when intact, 1 when an entry was "
-        "modified, deleted or moved (the first one is named by seq and entry id).",
+        "modified, deleted, moved or rewritten without the audit key, or when the end of "
+        "the chain was cut since the last checkpoint (the first breach is named by seq "
+        "and entry id).",
     ),
 )
 def audit_verify(directory: DirOption = None, as_json: JsonOption = False) -> None:
     from portique.privacy import audit
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            report = audit.verify(session, site.site_id)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        report = audit.verify(session, site.site_id)
     if as_json:
         print_json(report.as_json())
     elif report.intact:
@@ -78,17 +82,49 @@ def audit_verify(directory: DirOption = None, as_json: JsonOption = False) -> No
             else text("Journal d'audit vide.", "The audit log is empty.")
         )
     else:
+        entry = "" if report.entry_id is None else f" (id {report.entry_id})"
         err.print(
             text(
-                f"[bold red]Journal d'audit altéré[/] : entrée n° {report.seq} "
-                f"(id {report.entry_id}) {BREACH_FR.get(str(report.breach), '')} — "
-                f"{report.explanation}.",
-                f"[bold red]Audit log tampered with[/]: entry seq {report.seq} "
-                f"(id {report.entry_id}) {report.breach} — {report.explanation}.",
+                f"[bold red]Journal d'audit altéré[/] : entrée n° {report.seq}{entry} "
+                f"{BREACH_FR.get(str(report.breach), '')} — {escape(report.explanation)}.",
+                f"[bold red]Audit log tampered with[/]: entry seq {report.seq}{entry} "
+                f"{report.breach} — {escape(report.explanation)}.",
             )
         )
     if not report.intact:
         raise typer.Exit(BROKEN_CHAIN_EXIT)
+
+
+@audit_app.command(
+    "checkpoint",
+    help=text(
+        "Vérifier la chaîne puis écrire son dernier maillon (numéro et empreinte, signés "
+        "avec la clé du journal) dans audit-checkpoint.json, hors de la base : une fin de "
+        "chaîne supprimée ensuite sera détectée. Fait aussi à chaque purge (chaque jour "
+        "dans le serveur). Code 1 si la chaîne est altérée (rien n'est écrit).",
+        "Verify the chain, then write its last link (seq and hash, signed with the audit "
+        "key) to audit-checkpoint.json, outside the database: an end of chain deleted "
+        "later will be detected. Also done at each purge (daily in the server). Exit code "
+        "1 when the chain is tampered with (nothing is written).",
+    ),
+)
+def audit_checkpoint(directory: DirOption = None, as_json: JsonOption = False) -> None:
+    from portique.privacy import audit, audit_keys
+
+    with open_cli_site(directory) as site, site.session() as session:
+        signed = audit.checkpoint(session, site.site_id, now=clock.now())
+        path = audit_keys.keys_of(session, site.site_id)
+    shown = "" if path is None else str(path.checkpoint_path)
+    if as_json:
+        print_json({"site_id": signed.site_id, **signed.as_json(), "file": shown})
+        return
+    out.print(
+        text(
+            f"Point de contrôle écrit dans {shown} : seq {signed.seq}, empreinte "
+            f"{signed.entry_hash}.",
+            f"Checkpoint written to {shown}: seq {signed.seq}, hash {signed.entry_hash}.",
+        )
+    )
 
 
 @audit_app.command(
@@ -104,11 +140,8 @@ def audit_list(
 ) -> None:
     from portique.privacy import audit
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            entries = audit.entries(session, site.site_id, limit=limit, newest_first=True)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        entries = audit.entries(session, site.site_id, limit=limit, newest_first=True)
     if as_json:
         print_json({"entries": [entry.as_json() for entry in entries]})
         return
@@ -142,15 +175,12 @@ def purge(
     from portique.privacy.retention import purge as run_purge
 
     now = clock.now()
-    try:
-        with open_cli_site(directory) as site:
-            if dry_run:
-                with site.session() as session:
-                    report = run_purge(session, site.site_id, now=now, dry_run=True)
-            else:
-                report = purge_site(site.database, site.site_id, now=now)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site:
+        if dry_run:
+            with site.session() as session:
+                report = run_purge(session, site.site_id, now=now, dry_run=True)
+        else:
+            report = purge_site(site.database, site.site_id, now=now)
     if as_json:
         print_json(report.as_json())
         return
@@ -198,13 +228,10 @@ def subject_export(
 ) -> None:
     from portique.privacy.subject import export_subject
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            export, json_path, html_path = export_subject(
-                session, site.site_id, person, out_dir, now=clock.now()
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        export, json_path, html_path = export_subject(
+            session, site.site_id, person, out_dir, now=clock.now()
+        )
     if as_json:
         print_json(
             {
@@ -245,23 +272,20 @@ def subject_erase(
 ) -> None:
     from portique.privacy.subject import erase_subject
 
-    try:
-        if not yes:
-            if as_json:
-                raise BadInputError(
-                    text(
-                        "--json sans --yes : l'effacement doit être confirmé par --yes.",
-                        "--json without --yes: confirm the erasure with --yes.",
-                    )
+    if not yes:
+        if as_json:
+            raise BadInputError(
+                text(
+                    "--json sans --yes : l'effacement doit être confirmé par --yes.",
+                    "--json without --yes: confirm the erasure with --yes.",
                 )
-            typer.confirm(
-                text(f"Effacer définitivement {person} ?", f"Erase {person} for good?"),
-                abort=True,
             )
-        with open_cli_site(directory) as site, site.session() as session:
-            erasure = erase_subject(session, site.site_id, person, now=clock.now())
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+        typer.confirm(
+            text(f"Effacer définitivement {person} ?", f"Erase {person} for good?"),
+            abort=True,
+        )
+    with open_cli_site(directory) as site, site.session() as session:
+        erasure = erase_subject(session, site.site_id, person, now=clock.now())
     if as_json:
         print_json(erasure.as_json())
         return
@@ -309,26 +333,25 @@ def dpia(
     as_json: JsonOption = False,
 ) -> None:
     """Generate the DPIA draft; help text in DPIA_HELP."""
-    from portique.privacy import audit
+    from portique.privacy import audit, notices
     from portique.privacy.dpia import gather, render_dpia, render_png, render_record
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            backend = "PostgreSQL" if not site.database.is_sqlite else "SQLite"
-            facts = gather(session, site.site_id, now=clock.now(), database=backend)
-            written = [_write(out_file, render_dpia(facts))]
-            if record_file is not None:
-                written.append(_write(record_file, render_record(facts)))
-            images = [] if png_dir is None else render_png(out_file, png_dir)
-            audit.record(
-                session,
-                site_id=site.site_id,
-                action="dpia.generate",
-                target=f"sites:{site.site_id}",
-                details={"files": [path.name for path in [*written, *images]]},
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        backend = "PostgreSQL" if not site.database.is_sqlite else "SQLite"
+        now = clock.now()
+        facts = gather(session, site.site_id, now=now, database=backend)
+        documents = notices.status(notices.gather(session, site.site_id, now=now), session)
+        written = [_write(out_file, render_dpia(facts, documents))]
+        if record_file is not None:
+            written.append(_write(record_file, render_record(facts, documents)))
+        images = [] if png_dir is None else render_png(out_file, png_dir)
+        audit.record(
+            session,
+            site_id=site.site_id,
+            action="dpia.generate",
+            target=f"sites:{site.site_id}",
+            details={"files": [path.name for path in [*written, *images]]},
+        )
     if as_json:
         print_json(
             {
@@ -391,15 +414,12 @@ def template_store(
     from portique.privacy.vault import template_store as current_store
     from portique.services.snapshot import site_row
 
-    try:
-        chosen = None if store is None else parse_template_store(store)
-        with open_cli_site(directory) as site, site.session() as session:
-            row = site_row(session, site.site_id)
-            if chosen is not None:
-                set_template_store(row, chosen)
-            now_store = current_store(row.settings)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    chosen = None if store is None else parse_template_store(store)
+    with open_cli_site(directory) as site, site.session() as session:
+        row = site_row(session, site.site_id)
+        if chosen is not None:
+            set_template_store(row, chosen)
+        now_store = current_store(row.settings)
     if as_json:
         print_json({"template_store": now_store.value})
         return

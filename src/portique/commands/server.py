@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 
 from portique import clock
-from portique.commands.common import err, fail, out, print_json
+from portique.commands.common import CommandApp, err, out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import DirOption, open_cli_site, site_dir
-from portique.errors import BadInputError, PortiqueError
+from portique.errors import BadInputError
 from portique.i18n import text
 
 SERVE_HELP = text(
@@ -20,7 +20,7 @@ SERVE_HELP = text(
     "Run the server: REST API (/api/v1) and the console for agents and administration.",
 )
 
-account_app = typer.Typer(
+account_app = CommandApp(
     help=text(
         "Comptes de la console : agents, administration, DPD, auditeurs.",
         "Console accounts: agents, administration, DPO, auditors.",
@@ -55,18 +55,12 @@ def serve(
     from portique.server import ServerSettings, create_app
 
     if plain_http and host not in ("127.0.0.1", "localhost", "::1"):
-        fail(
-            BadInputError("--plain-http is only allowed when listening on this machine."),
-            as_json=False,
-        )
-    try:
-        app = create_app(
-            site_dir(directory),
-            database_url=get_settings().database_url,
-            settings=ServerSettings(plain_http=plain_http),
-        )
-    except PortiqueError as error:
-        fail(error, as_json=False)
+        raise BadInputError("--plain-http is only allowed when listening on this machine.")
+    app = create_app(
+        site_dir(directory),
+        database_url=get_settings().database_url,
+        settings=ServerSettings(plain_http=plain_http),
+    )
     scheme = "http" if plain_http else "https"
     err.print(text("Console : ", "Console: ") + f"{scheme}://{host}:{port}/")
     uvicorn.run(app, host=host, port=port, log_level="warning")
@@ -97,16 +91,13 @@ def account_add(
     password = os.environ.get("PORTIQUE_PASSWORD") or getpass.getpass(
         text("Mot de passe : ", "Password: ")
     )
+    site = open_cli_site(directory)
     try:
-        site = open_cli_site(directory)
-        try:
-            record = create_account(
-                site, username, password, role, now=clock.now(), display_name=display_name
-            )
-        finally:
-            site.close()
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+        record = create_account(
+            site, username, password, role, now=clock.now(), display_name=display_name
+        )
+    finally:
+        site.close()
     if as_json:
         print_json({"username": record.username, "role": record.role.value})
     else:
@@ -120,15 +111,12 @@ def account_list(directory: DirOption = None, as_json: JsonOption = False) -> No
     """List console accounts."""
     from portique.server import list_accounts
 
+    site = open_cli_site(directory)
     try:
-        site = open_cli_site(directory)
-        try:
-            with site.session() as session:
-                records = list_accounts(session, site.site_id)
-        finally:
-            site.close()
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+        with site.session() as session:
+            records = list_accounts(session, site.site_id)
+    finally:
+        site.close()
     if as_json:
         print_json([{"username": r.username, "role": r.role.value} for r in records])
         return

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from portique.commands.common import fail, out, print_json
+from portique.commands.common import CommandApp, out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import (
     AtOption,
@@ -18,7 +18,6 @@ from portique.commands.sitedir import (
     site_dir,
     site_timezone,
 )
-from portique.errors import PortiqueError
 from portique.i18n import text
 
 INIT_HELP = text(
@@ -68,17 +67,14 @@ def init(
     from portique.config import get_settings
     from portique.services import init_site
 
-    try:
-        created = init_site(
-            site_dir(directory),
-            site_id=site_id,
-            name=name,
-            timezone=timezone,
-            face=face,
-            database_url=get_settings().database_url,
-        )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    created = init_site(
+        site_dir(directory),
+        site_id=site_id,
+        name=name,
+        timezone=timezone,
+        face=face,
+        database_url=get_settings().database_url,
+    )
     if as_json:
         print_json(
             {
@@ -117,7 +113,7 @@ def init(
         )
 
 
-keys_app = typer.Typer(
+keys_app = CommandApp(
     help=text(
         "Clés de signature des titres d'accès (Ed25519) et de chiffrement des gabarits.",
         "Credential signing keys (Ed25519) and template sealing keys.",
@@ -135,10 +131,7 @@ def _keys_dir(directory: Path | None) -> Path:
 def _show_keys(directory: Path | None, as_json: bool) -> None:
     from portique.credentials import load_keyring
 
-    try:
-        keys = load_keyring(_keys_dir(directory)).list_keys()
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    keys = load_keyring(_keys_dir(directory)).list_keys()
     if as_json:
         print_json(
             {
@@ -184,10 +177,7 @@ def _show_keys(directory: Path | None, as_json: bool) -> None:
 def keys_init(directory: DirOption = None, as_json: JsonOption = False) -> None:
     from portique.credentials import init_keyring
 
-    try:
-        init_keyring(_keys_dir(directory))
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    init_keyring(_keys_dir(directory))
     _show_keys(directory, as_json)
 
 
@@ -201,10 +191,7 @@ def keys_init(directory: DirOption = None, as_json: JsonOption = False) -> None:
 def keys_rotate(directory: DirOption = None, as_json: JsonOption = False) -> None:
     from portique.credentials import load_keyring
 
-    try:
-        load_keyring(_keys_dir(directory)).rotate()
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    load_keyring(_keys_dir(directory)).rotate()
     _show_keys(directory, as_json)
 
 
@@ -222,10 +209,7 @@ def keys_retire(
 ) -> None:
     from portique.credentials import load_keyring
 
-    try:
-        load_keyring(_keys_dir(directory)).retire(key_id)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    load_keyring(_keys_dir(directory)).retire(key_id)
     _show_keys(directory, as_json)
 
 
@@ -234,7 +218,7 @@ def keys_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
     _show_keys(directory, as_json)
 
 
-db_app = typer.Typer(
+db_app = CommandApp(
     help=text("Base de données de l'établissement.", "The site's database."),
     no_args_is_help=True,
 )
@@ -252,14 +236,11 @@ def db_upgrade(directory: DirOption = None, as_json: JsonOption = False) -> None
     from portique.services.site import database_for
     from portique.store import SCHEMA_REVISION
 
+    database = database_for(site_dir(directory), get_settings().database_url)
     try:
-        database = database_for(site_dir(directory), get_settings().database_url)
-        try:
-            database.upgrade()
-        finally:
-            database.dispose()
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+        database.upgrade()
+    finally:
+        database.dispose()
     if as_json:
         print_json({"database": database.shown_url, "revision": SCHEMA_REVISION})
     else:
@@ -271,7 +252,7 @@ def db_upgrade(directory: DirOption = None, as_json: JsonOption = False) -> None
         )
 
 
-lockdown_app = typer.Typer(
+lockdown_app = CommandApp(
     help=text(
         "Mise en sûreté (PPMS) : toutes les entrées refusées, l'agent alerté.",
         "Lockdown (PPMS): every entry refused, the agent alerted.",
@@ -289,14 +270,11 @@ def _lockdown(
 ) -> None:
     from portique.services import declare_lockdown, lift_lockdown
 
-    try:
-        with open_cli_site(directory) as site:
-            when = moment(at, site_timezone(site))
-            with site.session() as session:
-                change = declare_lockdown if start else lift_lockdown
-                state = change(session, site.site_id, by=by, now=when)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site:
+        when = moment(at, site_timezone(site))
+        with site.session() as session:
+            change = declare_lockdown if start else lift_lockdown
+            state = change(session, site.site_id, by=by, now=when)
     if as_json:
         print_json(
             {

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from portique import clock
+from portique.dates import check_date, check_moment
 from portique.errors import BadInputError
 from portique.i18n import text
 
@@ -67,9 +68,10 @@ def moment(value: str | None, timezone: str) -> datetime:
                 f"--at: {value!r} is not an ISO-8601 time (e.g. 2026-11-24T10:00+01:00).",
             )
         ) from None
+    check_date(parsed.date(), "--at")
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(timezone))
-    return parsed
+    return check_moment(parsed, "--at")
 
 
 def site_timezone(site: SiteHandle) -> str:

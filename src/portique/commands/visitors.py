@@ -12,31 +12,32 @@ import typer
 from rich.table import Table
 
 from portique import clock
-from portique.commands.common import err, fail, out, print_json
+from portique.commands.common import CommandApp, err, out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import DirOption, moment, open_cli_site, site_timezone
-from portique.errors import BadInputError, PortiqueError
+from portique.errors import BadInputError
 from portique.i18n import language, text
 
 if TYPE_CHECKING:
+    from portique.serializers import EmailOut
     from portique.services import SiteHandle
     from portique.visitors import (
         NewVisit,
         ReceptionResult,
         RefusalRecord,
         VisitEvent,
+        Visitor,
         VisitRecord,
-        VisitRequest,
     )
 
-visitor_app = typer.Typer(
+visitor_app = CommandApp(
     help=text(
         "Visiteurs : invitations, visiteurs sans rendez-vous, arrivée, départ et parcours.",
         "Visitors: invitations, walk-ins, check-in, check-out and path.",
     ),
     no_args_is_help=True,
 )
-refusal_app = typer.Typer(
+refusal_app = CommandApp(
     help=text(
         "Interdictions d'accès (décision de justice ou du chef d'établissement), par nom et "
         "date de naissance ; chaque modification est auditée.",
@@ -103,25 +104,22 @@ def _when(value: str, timezone: str, what: str) -> datetime:
 
 
 def _visit_json(visit: VisitRecord) -> dict[str, Any]:
-    return {
-        "visit": visit.visit_id,
-        "person": visit.person_id,
-        "last_name": visit.last_name,
-        "first_name": visit.first_name,
-        "host": visit.host_id,
-        "host_name": visit.host_name,
-        "purpose": visit.purpose,
-        "kind": visit.kind.value,
-        "status": visit.status.value,
-        "expected_from": visit.expected_from.isoformat(),
-        "expected_until": visit.expected_until.isoformat(),
-        "zones": list(visit.zones),
-        "credential": visit.credential_id,
-        "checked_in_at": None if visit.checked_in_at is None else visit.checked_in_at.isoformat(),
-        "checked_out_at": None
-        if visit.checked_out_at is None
-        else visit.checked_out_at.isoformat(),
-    }
+    """A visit as the commands print it (the API's shape, with the earlier keys)."""
+    from portique.serializers import VisitOut
+
+    return VisitOut.of(visit).for_cli()
+
+
+def _event_json(event: VisitEvent) -> dict[str, Any]:
+    from portique.serializers import VisitEventOut
+
+    return VisitEventOut.of(event).for_cli()
+
+
+def _refusal_json(refusal: RefusalRecord) -> dict[str, Any]:
+    from portique.serializers import RefusalOut
+
+    return RefusalOut.of(refusal).for_cli()
 
 
 def _table(title: str, *headings: str) -> Table:
@@ -138,24 +136,12 @@ def _local(moment_: datetime | None, timezone: str) -> str:
     return moment_.astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y %H:%M")
 
 
-def _request(
-    *,
-    last_name: str,
-    first_name: str,
-    birth_date: str | None,
-    email: str | None,
-    purpose: str,
-    host: str,
-    start: datetime,
-    end: datetime,
-    zones: list[str] | None,
-) -> VisitRequest:
+def _visitor(last_name: str, first_name: str, birth_date: str | None, email: str | None) -> Visitor:
+    """A visitor as the options name them: the birth date only if given."""
     from portique.services import parse_date
-    from portique.visitors import Visitor, VisitRequest
+    from portique.visitors import Visitor
 
-    born = parse_date(birth_date) if birth_date else None
-    visitor = Visitor(last_name, first_name, born, email)
-    return VisitRequest(visitor, purpose, host, start, end, tuple(zones or ()))
+    return Visitor(last_name, first_name, parse_date(birth_date) if birth_date else None, email)
 
 
 def _write_pass(site: SiteHandle, new: NewVisit, path: Path) -> None:
@@ -201,22 +187,17 @@ def _report_new(new: NewVisit, timezone: str, *, out_path: Path | None, sent: bo
     out.print(new.visitor_pass.payload_text, soft_wrap=True)
 
 
-def _new_json(new: NewVisit, *, out_path: Path | None, email: dict[str, Any] | None) -> None:
+def _new_json(new: NewVisit, *, out_path: Path | None, email: EmailOut | None) -> None:
+    from portique.serializers import PassOut
+
     issued = new.visitor_pass
     print_json(
         {
             **_visit_json(new.visit),
-            "alert": None if new.alert is None else new.alert.value,
-            "pass": None
-            if issued is None
-            else {
-                "credential": issued.credential_id,
-                "qr_text": issued.payload_text,
-                "valid_from": issued.valid_from.isoformat(),
-                "valid_until": issued.valid_until.isoformat(),
-            },
+            "alert": new.alert,
+            "pass": None if issued is None else PassOut.of(issued).for_cli(),
             "badge": None if out_path is None else str(out_path),
-            "email": email,
+            "email": None if email is None else email.model_dump(),
         }
     )
 
@@ -255,45 +236,29 @@ def visitor_invite(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    from portique.serializers import EmailOut
     from portique.store.database import current_actor
-    from portique.visitors import MailError, invite, send_pass, site_labels
+    from portique.visitors import MailError, VisitRequest, invite, send_pass, site_labels
 
-    email_report: dict[str, Any] | None = None
-    try:
-        with open_cli_site(directory) as site:
-            timezone = site_timezone(site)
-            request = _request(
-                last_name=last_name,
-                first_name=first_name,
-                birth_date=birth_date,
-                email=email,
-                purpose=purpose,
-                host=host,
-                start=_when(start, timezone, "--from"),
-                end=_when(end, timezone, "--until"),
-                zones=zones,
-            )
-            with site.session() as session:
-                new = invite(
-                    session,
-                    site.site_id,
-                    site.keyring(),
-                    request,
-                    by=current_actor(),
-                    now=clock.now(),
-                )
-                labels = site_labels(session, site.site_id)
-            if out_path is not None:
-                _write_pass(site, new, out_path)
-            if email and new.visitor_pass is not None:
-                try:
-                    send_pass(new.visit, new.visitor_pass, labels)
-                    email_report = {"sent": True, "error": None}
-                except MailError as error:
-                    email_report = {"sent": False, "error": error.message}
-                    err.print(error.message)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    email_report: EmailOut | None = None
+    with open_cli_site(directory) as site:
+        timezone = site_timezone(site)
+        visitor = _visitor(last_name, first_name, birth_date, email)
+        when = _when(start, timezone, "--from"), _when(end, timezone, "--until")
+        request = VisitRequest(visitor, purpose, host, *when, tuple(zones or ()))
+        with site.session() as session:
+            keyring, by = site.keyring(), current_actor()
+            new = invite(session, site.site_id, keyring, request, by=by, now=clock.now())
+            labels = site_labels(session, site.site_id)
+        if out_path is not None:
+            _write_pass(site, new, out_path)
+        if email and new.visitor_pass is not None:
+            try:
+                send_pass(new.visit, new.visitor_pass, labels)
+                email_report = EmailOut(sent=True, error=None)
+            except MailError as error:
+                email_report = EmailOut(sent=False, error=error.message)
+                err.print(error.message)
     if as_json:
         _new_json(new, out_path=out_path, email=email_report)
         return
@@ -301,7 +266,7 @@ def visitor_invite(
         new,
         timezone,
         out_path=out_path,
-        sent=None if email_report is None else email_report["sent"],
+        sent=None if email_report is None else email_report.sent,
     )
 
 
@@ -342,32 +307,21 @@ def visitor_walk_in(
 ) -> None:
     from portique.services import card_format
     from portique.store.database import current_actor
-    from portique.visitors import WALK_IN_DURATION, walk_in
+    from portique.visitors import WALK_IN_DURATION, VisitRequest, walk_in
 
     now = clock.now()
-    try:
-        card_format(out_path)
-        with open_cli_site(directory) as site:
-            timezone = site_timezone(site)
-            request = _request(
-                last_name=last_name,
-                first_name=first_name,
-                birth_date=birth_date,
-                email=None,
-                purpose=purpose,
-                host=host,
-                start=now,
-                end=now + WALK_IN_DURATION if end is None else _when(end, timezone, "--until"),
-                zones=zones,
+    card_format(out_path)
+    with open_cli_site(directory) as site:
+        timezone = site_timezone(site)
+        until = now + WALK_IN_DURATION if end is None else _when(end, timezone, "--until")
+        visitor = _visitor(last_name, first_name, birth_date, None)
+        request = VisitRequest(visitor, purpose, host, now, until, tuple(zones or ()))
+        with site.session() as session:
+            new = walk_in(
+                session, site.site_id, site.keyring(), request, by=current_actor(), now=now
             )
-            with site.session() as session:
-                new = walk_in(
-                    session, site.site_id, site.keyring(), request, by=current_actor(), now=now
-                )
-            if new.visitor_pass is not None:
-                _write_pass(site, new, out_path)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+        if new.visitor_pass is not None:
+            _write_pass(site, new, out_path)
     written = out_path if new.visitor_pass is not None else None
     if as_json:
         _new_json(new, out_path=written, email=None)
@@ -395,8 +349,7 @@ def _report_reception(result: ReceptionResult, as_json: bool) -> None:
 
     visit = result.visit
     if as_json:
-        alert = None if result.alert is None else result.alert.value
-        print_json({**_visit_json(visit), "alert": alert})
+        print_json({**_visit_json(visit), "alert": result.alert})
     else:
         status = {
             VisitStatus.ON_SITE: text("sur place", "on site"),
@@ -410,42 +363,31 @@ def _report_reception(result: ReceptionResult, as_json: bool) -> None:
         raise typer.Exit(REFUSED_EXIT)
 
 
-def _receive(visit: str, directory: Path | None, as_json: bool, *, arriving: bool) -> None:
-    """Checks a visitor in (or out) at reception and reports it, as `check-in` and
-    `check-out` both do."""
-    try:
-        result = _reception(visit, directory, arriving=arriving)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+CHECK_IN_HELP = text(
+    "Enregistrer l'arrivée d'un visiteur à l'accueil. Un laissez-passer déjà enregistré "
+    "sans départ lève une alerte (code 1).",
+    "Check a visitor in at reception. A pass checked in already without check-out "
+    "raises an alert (exit code 1).",
+)
+CHECK_OUT_HELP = text(
+    "Enregistrer le départ d'un visiteur : son laissez-passer n'ouvre plus aucune voie.",
+    "Check a visitor out: their pass opens no lane again.",
+)
+
+
+def visitor_reception(
+    context: typer.Context,
+    visit: VisitArgument,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Checks a visitor in (`check-in`) or out (`check-out`) at reception."""
+    result = _reception(visit, directory, arriving=context.info_name == "check-in")
     _report_reception(result, as_json)
 
 
-@visitor_app.command(
-    "check-in",
-    help=text(
-        "Enregistrer l'arrivée d'un visiteur à l'accueil. Un laissez-passer déjà enregistré "
-        "sans départ lève une alerte (code 1).",
-        "Check a visitor in at reception. A pass checked in already without check-out "
-        "raises an alert (exit code 1).",
-    ),
-)
-def visitor_check_in(
-    visit: VisitArgument, directory: DirOption = None, as_json: JsonOption = False
-) -> None:
-    _receive(visit, directory, as_json, arriving=True)
-
-
-@visitor_app.command(
-    "check-out",
-    help=text(
-        "Enregistrer le départ d'un visiteur : son laissez-passer n'ouvre plus aucune voie.",
-        "Check a visitor out: their pass opens no lane again.",
-    ),
-)
-def visitor_check_out(
-    visit: VisitArgument, directory: DirOption = None, as_json: JsonOption = False
-) -> None:
-    _receive(visit, directory, as_json, arriving=False)
+visitor_app.command("check-in", help=CHECK_IN_HELP)(visitor_reception)
+visitor_app.command("check-out", help=CHECK_OUT_HELP)(visitor_reception)
 
 
 @visitor_app.command(
@@ -464,15 +406,10 @@ def visitor_list(
 ) -> None:
     from portique.visitors import PASS_IN_FORCE, list_visits
 
-    try:
-        with open_cli_site(directory) as site:
-            timezone = site_timezone(site)
-            with site.session() as session:
-                visits = list_visits(
-                    session, site.site_id, statuses=None if every else PASS_IN_FORCE
-                )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site:
+        timezone = site_timezone(site)
+        with site.session() as session:
+            visits = list_visits(session, site.site_id, statuses=None if every else PASS_IN_FORCE)
     if as_json:
         print_json({"visits": [_visit_json(visit) for visit in visits]})
         return
@@ -497,17 +434,6 @@ def visitor_list(
     out.print(table)
 
 
-def _event_json(event: VisitEvent) -> dict[str, Any]:
-    return {
-        "at": event.at.isoformat(),
-        "kind": event.kind.value,
-        "checkpoint": event.checkpoint,
-        "zone": event.zone_id,
-        "allowed": event.allowed,
-        "alert": None if event.alert is None else event.alert.value,
-    }
-
-
 @visitor_app.command(
     "path",
     help=text(
@@ -522,14 +448,11 @@ def visitor_path(
 ) -> None:
     from portique.visitors import get_visit, visit_path
 
-    try:
-        with open_cli_site(directory) as site:
-            timezone = site_timezone(site)
-            with site.session() as session:
-                visit = get_visit(session, site.site_id, visit_id)
-                path = visit_path(session, site.site_id, visit_id)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site:
+        timezone = site_timezone(site)
+        with site.session() as session:
+            visit = get_visit(session, site.site_id, visit_id)
+            path = visit_path(session, site.site_id, visit_id)
     if as_json:
         print_json({**_visit_json(visit), "path": [_event_json(event) for event in path]})
         return
@@ -556,20 +479,6 @@ def visitor_path(
 
 
 # The refusal list ---------------------------------------------------------------------
-
-
-def _refusal_json(refusal: RefusalRecord) -> dict[str, Any]:
-    return {
-        "refusal": refusal.refusal_id,
-        "last_name": refusal.last_name,
-        "first_name": refusal.first_name,
-        "birth_date": refusal.birth_date.isoformat(),
-        "reason": refusal.reason,
-        "ordered_by": refusal.ordered_by.value,
-        "until": refusal.until.isoformat(),
-        "created_by": refusal.created_by,
-        "lifted_at": None if refusal.lifted_at is None else refusal.lifted_at.isoformat(),
-    }
 
 
 @refusal_app.command(
@@ -605,25 +514,14 @@ def refusal_add(
     from portique.store.database import current_actor
     from portique.visitors import add_refusal, typed_refusal
 
-    try:
-        refusal = typed_refusal(
-            last_name,
-            first_name,
-            birth_date,
-            reason,
-            ordered_by,
-            until,
-            bad_authority=text(
-                f"--ordered-by : {ordered_by!r} (court ou head_teacher).",
-                f"--ordered-by: {ordered_by!r} (court or head_teacher).",
-            ),
-        )
-        with open_cli_site(directory) as site, site.session() as session:
-            record = add_refusal(
-                session, site.site_id, refusal, by=current_actor(), now=clock.now()
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    bad_authority = text(
+        f"--ordered-by : {ordered_by!r} (court ou head_teacher).",
+        f"--ordered-by: {ordered_by!r} (court or head_teacher).",
+    )
+    typed = (last_name, first_name, birth_date, reason, ordered_by, until)
+    refusal = typed_refusal(*typed, bad_authority=bad_authority)
+    with open_cli_site(directory) as site, site.session() as session:
+        record = add_refusal(session, site.site_id, refusal, by=current_actor(), now=clock.now())
     if as_json:
         print_json(_refusal_json(record))
         return
@@ -651,11 +549,8 @@ def refusal_list(
 ) -> None:
     from portique.visitors import list_refusals
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            refusals = list_refusals(session, site.site_id, now=clock.now(), include_ended=every)
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        refusals = list_refusals(session, site.site_id, now=clock.now(), include_ended=every)
     if as_json:
         print_json({"refusals": [_refusal_json(refusal) for refusal in refusals]})
         return
@@ -694,13 +589,10 @@ def refusal_lift(
     from portique.store.database import current_actor
     from portique.visitors import lift_refusal
 
-    try:
-        with open_cli_site(directory) as site, site.session() as session:
-            record = lift_refusal(
-                session, site.site_id, refusal_id, by=current_actor(), now=clock.now()
-            )
-    except PortiqueError as error:
-        fail(error, as_json=as_json)
+    with open_cli_site(directory) as site, site.session() as session:
+        record = lift_refusal(
+            session, site.site_id, refusal_id, by=current_actor(), now=clock.now()
+        )
     if as_json:
         print_json(_refusal_json(record))
         return

@@ -8,11 +8,12 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Literal, TypeAlias
 
-from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from portique.credentials.errors import CardPhotoError
 from portique.credentials.qr import QrMode, modules_to_image, qr_modules
 from portique.credentials.validity import SCHOOL_TIMEZONE
+from portique.images import ImageRefused, decode_image
 
 CardFormat: TypeAlias = Literal["png", "pdf"]
 Font: TypeAlias = ImageFont.FreeTypeFont | ImageFont.ImageFont
@@ -23,6 +24,7 @@ MARGIN = 40
 QR_INSET = 16  # the QR image carries its own white quiet zone, so it sits near the edge
 TEXT_GAP = 12
 QR_QUIET_MODULES = 4
+MAX_PHOTO_PIXELS = 40_000_000
 PHOTO_SIZE = (150, 193)  # 12.7 x 16.3 mm, the 35:45 ratio of an identity photo
 ACCENT = (31, 58, 95)
 INK = (20, 20, 20)
@@ -163,12 +165,9 @@ def _local_date(valid_until: datetime | date) -> date:
 
 def _photo(data: bytes) -> Image.Image:
     try:
-        with Image.open(io.BytesIO(data)) as opened:
-            if opened.width * opened.height > 40_000_000:
-                raise CardPhotoError("The photo is too large to print on a card.")
-            upright = ImageOps.exif_transpose(opened).convert("RGB")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise CardPhotoError(f"The photo cannot be read: {exc}") from None
+        upright = decode_image(data, max_pixels=MAX_PHOTO_PIXELS, mode="RGB")
+    except ImageRefused as refused:
+        raise CardPhotoError(f"The photo {refused.detail}.") from None
     return ImageOps.fit(upright, PHOTO_SIZE, method=Image.Resampling.LANCZOS)
 
 

@@ -59,6 +59,18 @@ class QrImageError(BadInputError):
     code = "bad_qr_image"
 
 
+class UnreadableQrImageError(QrImageError):
+    """The image file itself cannot be read or decoded (not merely without a QR code)."""
+
+    code = "unreadable_image"
+
+
+class QrImageTooLargeError(QrImageError):
+    """The image file has more bytes or pixels than the limits allow."""
+
+    code = "image_too_large"
+
+
 class KeyringError(ConfigurationError):
     """The keyring directory is missing, inconsistent or cannot be written."""
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 import segno
 import zxingcpp
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from portique.credentials.errors import QrImageError
+from portique.credentials.errors import QrImageError, QrImageTooLargeError, UnreadableQrImageError
 from portique.credentials.text import TEXT_PREFIX, payload_from_text, payload_to_text
+from portique.files import FileProblem, InputFileError, read_input_file
+from portique.images import ImageProblem, ImageRefused, decode_image
 
 QrMode: TypeAlias = Literal["binary", "text"]
 """``binary``: the payload bytes in QR byte mode, the smallest symbol. ``text``: the
@@ -25,6 +28,8 @@ when the symbol has room to spare."""
 
 MAX_IMAGE_PIXELS = 40_000_000
 """Larger images are refused before decoding (a decompression bomb guard)."""
+MAX_IMAGE_BYTES = 25_000_000
+"""Larger files are refused before they are read."""
 
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
 
@@ -111,12 +116,29 @@ def _grey(image: npt.NDArray[Any] | bytes) -> npt.NDArray[np.uint8]:
 
 
 def _grey_from_file(data: bytes) -> npt.NDArray[np.uint8]:
+    """The grey pixels of an encoded image: JPEG, PNG or WebP, dimensions checked before
+    decoding, every decoder error an :class:`UnreadableQrImageError` (see
+    :mod:`portique.images`)."""
     try:
-        with Image.open(io.BytesIO(data)) as opened:
-            width, height = opened.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise QrImageError(f"The image is too large ({width} x {height} pixels).")
-            grey: npt.NDArray[np.uint8] = np.asarray(opened.convert("L"), dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise QrImageError(f"The image cannot be read: {exc}") from None
+        grey_image = decode_image(data, max_pixels=MAX_IMAGE_PIXELS, mode="L", upright=False)
+    except ImageRefused as refused:
+        kind = QrImageTooLargeError if refused.problem is ImageProblem.TOO_LARGE else None
+        raise (kind or UnreadableQrImageError)(f"The image {refused.detail}.") from None
+    grey: npt.NDArray[np.uint8] = np.asarray(grey_image, dtype=np.uint8)
     return grey
+
+
+def decode_qr_file(path: Path, *, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
+    """The credential payload in the QR code of the image file ``path`` (a regular file
+    of at most ``max_bytes``; see :func:`decode_qr`).
+
+    Raises:
+        UnreadableQrImageError: the file cannot be read or decoded.
+        QrImageTooLargeError: too many bytes or pixels. QrImageError: no QR code in it.
+    """
+    try:
+        data = read_input_file(path, max_bytes=max_bytes)
+    except InputFileError as error:
+        kind = QrImageTooLargeError if error.problem is FileProblem.TOO_LARGE else None
+        raise (kind or UnreadableQrImageError)(error.message) from None
+    return decode_qr(data)

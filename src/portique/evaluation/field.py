@@ -154,33 +154,7 @@ def load_field(session: Session, site_id: str, period: Period = Period()) -> Fie
         raise LookupError(site_id)
     zone = ZoneInfo(site.timezone)
     low, high = period.bounds(site.timezone)
-    query = select(PassageRow, PersonRow.role, PersonRow.birth_date).outerjoin(
-        PersonRow, PersonRow.person_id == PassageRow.person_id
-    )
-    query = query.where(PassageRow.site_id == site_id).order_by(PassageRow.time)
-    if low is not None:
-        query = query.where(PassageRow.time >= low)
-    if high is not None:
-        query = query.where(PassageRow.time < high)
-    passages = []
-    alarms = {reason.value for reason in LANE_ALARMS}
-    for row, role, birth in session.execute(query):
-        if alarms.intersection(row.reasons):
-            continue  # a lane's door or reader alarm: an alert, not a passage
-        passages.append(
-            Passage(
-                passage_id=row.passage_id,
-                time=row.time.astimezone(zone),
-                lane_id=row.lane_id,
-                outcome=Outcome(row.outcome),
-                reasons=tuple(str(r) for r in row.reasons),
-                alert=row.alert,
-                person_id=row.person_id,
-                role=role or UNKNOWN_GROUP,
-                age_band=age_band(birth, row.time.astimezone(zone).date()),
-                latency_ms=float(row.latency_ms),
-            )
-        )
+    passages = _passages(session, site_id, zone, low, high)
     ids = {p.passage_id for p in passages}
     reviews = tuple(
         Review(r.passage_id, r.outcome, r.comment or "")
@@ -189,34 +163,11 @@ def load_field(session: Session, site_id: str, period: Period = Period()) -> Fie
         )
         if r.passage_id in ids
     )
-    change_query = (
-        select(LaneStatusChangeRow)
-        .where(LaneStatusChangeRow.site_id == site_id)
-        .order_by(LaneStatusChangeRow.at, LaneStatusChangeRow.change_id)
-    )
-    if high is not None:
-        change_query = change_query.where(LaneStatusChangeRow.at < high)
-    changes = tuple(
-        LaneChange(c.lane_id, c.at.astimezone(zone), c.online)
-        for c in session.scalars(change_query)
-    )
     lanes = tuple(
         (lane.lane_id, lane.direction, lane.face_enabled)
         for lane in session.scalars(
             select(LaneRow).where(LaneRow.site_id == site_id).order_by(LaneRow.lane_id)
         )
-    )
-    roles = {
-        role: count
-        for role, count in session.execute(
-            select(PersonRow.role, func.count())
-            .where(PersonRow.site_id == site_id, PersonRow.active.is_(True))
-            .group_by(PersonRow.role)
-        )
-    }
-    people = select(PersonRow.person_id).where(PersonRow.site_id == site_id)
-    consents = select(func.count(func.distinct(ConsentRow.person_id))).where(
-        ConsentRow.person_id.in_(people)
     )
     return FieldData(
         site_id=site_id,
@@ -224,31 +175,98 @@ def load_field(session: Session, site_id: str, period: Period = Period()) -> Fie
         timezone=site.timezone,
         settings=dict(site.settings),
         lanes=lanes,
-        passages=tuple(passages),
+        passages=passages,
         reviews=reviews,
-        changes=changes,
-        people_by_role={str(k): int(v) for k, v in roles.items()},
-        consents_in_force=int(
+        changes=_lane_changes(session, site_id, zone, high),
+        people_by_role=_people_by_role(session, site_id),
+        period=period,
+        **_biometric_counts(session, site_id),
+    )
+
+
+def _passages(
+    session: Session, site_id: str, zone: ZoneInfo, low: datetime | None, high: datetime | None
+) -> tuple[Passage, ...]:
+    """The site's passages from ``low`` to ``high``, by time, with the role and the age
+    band of the person (never their name). A lane's door or reader alarm is an alert,
+    not a passage: it is left out."""
+    query = select(PassageRow, PersonRow.role, PersonRow.birth_date).outerjoin(
+        PersonRow, PersonRow.person_id == PassageRow.person_id
+    )
+    query = query.where(PassageRow.site_id == site_id).order_by(PassageRow.time)
+    if low is not None:
+        query = query.where(PassageRow.time >= low)
+    if high is not None:
+        query = query.where(PassageRow.time < high)
+    return tuple(
+        Passage(
+            passage_id=row.passage_id,
+            time=row.time.astimezone(zone),
+            lane_id=row.lane_id,
+            outcome=Outcome(row.outcome),
+            reasons=tuple(str(r) for r in row.reasons),
+            alert=row.alert,
+            person_id=row.person_id,
+            role=role or UNKNOWN_GROUP,
+            age_band=age_band(birth, row.time.astimezone(zone).date()),
+            latency_ms=float(row.latency_ms),
+        )
+        for row, role, birth in session.execute(query)
+        if not _ALARMS.intersection(row.reasons)
+    )
+
+
+_ALARMS = frozenset(reason.value for reason in LANE_ALARMS)
+
+
+def _lane_changes(
+    session: Session, site_id: str, zone: ZoneInfo, high: datetime | None
+) -> tuple[LaneChange, ...]:
+    """Every lane going offline or online before ``high``, in order."""
+    query = (
+        select(LaneStatusChangeRow)
+        .where(LaneStatusChangeRow.site_id == site_id)
+        .order_by(LaneStatusChangeRow.at, LaneStatusChangeRow.change_id)
+    )
+    if high is not None:
+        query = query.where(LaneStatusChangeRow.at < high)
+    return tuple(
+        LaneChange(c.lane_id, c.at.astimezone(zone), c.online) for c in session.scalars(query)
+    )
+
+
+def _people_by_role(session: Session, site_id: str) -> dict[str, int]:
+    query = (
+        select(PersonRow.role, func.count())
+        .where(PersonRow.site_id == site_id, PersonRow.active.is_(True))
+        .group_by(PersonRow.role)
+    )
+    return {str(role): int(count) for role, count in session.execute(query)}
+
+
+def _biometric_counts(session: Session, site_id: str) -> dict[str, int]:
+    """How many consents are in force and withdrawn, active credentials carry a template,
+    and templates wait in the central store."""
+    people = select(PersonRow.person_id).where(PersonRow.site_id == site_id)
+    consents = select(func.count(func.distinct(ConsentRow.person_id))).where(
+        ConsentRow.person_id.in_(people)
+    )
+    with_template = select(func.count()).where(
+        CredentialRow.site_id == site_id,
+        CredentialRow.has_template.is_(True),
+        CredentialRow.status == "active",
+    )
+    vault = select(func.count()).where(TemplateVaultRow.site_id == site_id)
+    return {
+        "consents_in_force": int(
             session.scalar(consents.where(ConsentRow.withdrawn_at.is_(None))) or 0
         ),
-        consents_withdrawn=int(
+        "consents_withdrawn": int(
             session.scalar(consents.where(ConsentRow.withdrawn_at.is_not(None))) or 0
         ),
-        credentials_with_template=int(
-            session.scalar(
-                select(func.count()).where(
-                    CredentialRow.site_id == site_id,
-                    CredentialRow.has_template.is_(True),
-                    CredentialRow.status == "active",
-                )
-            )
-            or 0
-        ),
-        vault_templates=int(
-            session.scalar(select(func.count()).where(TemplateVaultRow.site_id == site_id)) or 0
-        ),
-        period=period,
-    )
+        "credentials_with_template": int(session.scalar(with_template) or 0),
+        "vault_templates": int(session.scalar(vault) or 0),
+    }
 
 
 # --- Outcomes ---------------------------------------------------------------------------
@@ -464,6 +482,44 @@ def field_outcomes(data: FieldData, *, seed: int = 0, now: datetime | None = Non
     genuine = [
         p for p in face if not (p.passage_id in confirmed and Reason.FACE_MISMATCH in p.reasons)
     ]
+    overrides = _Overrides.of(data)
+    refused = Counter(r for p in passages if p.outcome is Outcome.DENY for r in p.reasons)
+    intrusions = [p for p in passages if any(r in p.reasons for r in INTRUSION_REASONS)]
+    observed_from, observed_until, lane_seconds = _observed(data, now)
+    referrals = outcomes.get(Outcome.REFER.value, 0)
+    return FieldOutcomes(
+        passages=len(passages),
+        outcomes=dict(sorted(outcomes.items())),
+        reasons=dict(reasons.most_common()),
+        latency_all=Latency.of([p.latency_ms for p in passages]),
+        latency_face=Latency.of([p.latency_ms for p in face]),
+        latency_no_face=Latency.of([p.latency_ms for p in passages if not p.face_attempted]),
+        throughput=_throughput(passages),
+        referral_rate=referrals / len(passages) if passages else math.nan,
+        referrals=referrals,
+        overrides=dict(sorted(overrides.outcomes.items())),
+        override_comments=dict(overrides.comments.most_common()),
+        acknowledged=sum(1 for r in data.reviews if r.outcome is None),
+        refused_by_reason=dict(refused.most_common()),
+        intrusions_presented=len(intrusions),
+        intrusions_stopped=sum(1 for p in intrusions if p.outcome is Outcome.DENY),
+        intrusions_granted=sum(1 for p in intrusions if p.outcome is Outcome.GRANT),
+        intrusions_alerted=sum(1 for p in intrusions if p.alert),
+        face_attempts=len(face),
+        face_overall=_face_group("tous", genuine, seed) if genuine else None,
+        face_by_role=_groups(genuine, "role", ("student", "staff", "parent", "contractor"), seed),
+        face_by_age=_groups(genuine, "age_band", [band for band, _, _ in AGE_BANDS], seed),
+        mismatches_granted_by_agent=overrides.mismatches_granted,
+        impostors_confirmed=len(face) - len(genuine),
+        offline=offline_periods(data.changes, data.period.bounds(data.timezone)[0]),
+        observed_from=observed_from,
+        observed_until=observed_until,
+        lane_seconds=lane_seconds,
+    )
+
+
+def _throughput(passages: Sequence[Passage]) -> tuple[LaneThroughput, ...]:
+    """Each lane's passages and its busiest minute."""
     by_lane: dict[str, list[Passage]] = defaultdict(list)
     for p in passages:
         by_lane[p.lane_id].append(p)
@@ -472,24 +528,46 @@ def field_outcomes(data: FieldData, *, seed: int = 0, now: datetime | None = Non
         minutes = Counter(p.time.replace(second=0, microsecond=0) for p in items)
         minute, peak = max(minutes.items(), key=lambda kv: (kv[1], -kv[0].timestamp()))
         throughput.append(LaneThroughput(lane, len(items), peak, minute))
-    reviewed = {p.passage_id: p for p in passages}
-    overrides: Counter[str] = Counter()
-    comments: Counter[str] = Counter()
-    mismatches_granted = 0
-    for review in data.reviews:
-        if review.outcome is None:
-            continue
-        overrides[review.outcome] += 1
-        comments[review.comment.strip() or "(sans commentaire)"] += 1
-        passage = reviewed.get(review.passage_id)
-        if (
-            review.outcome == Outcome.GRANT.value
-            and passage is not None
-            and Reason.FACE_MISMATCH in passage.reasons
-        ):
-            mismatches_granted += 1
-    refused = Counter(r for p in passages if p.outcome is Outcome.DENY for r in p.reasons)
-    intrusions = [p for p in passages if any(r in p.reasons for r in INTRUSION_REASONS)]
+    return tuple(throughput)
+
+
+@dataclass(frozen=True)
+class _Overrides:
+    """The agents' decisions on referrals: how many of each, their comments, and how
+    many granted a person the face check had said was someone else."""
+
+    outcomes: Counter[str]
+    comments: Counter[str]
+    mismatches_granted: int
+
+    @classmethod
+    def of(cls, data: FieldData) -> _Overrides:
+        reviewed = {p.passage_id: p for p in data.passages}
+        outcomes: Counter[str] = Counter()
+        comments: Counter[str] = Counter()
+        mismatches_granted = 0
+        for review in data.reviews:
+            if review.outcome is None:
+                continue
+            outcomes[review.outcome] += 1
+            comments[review.comment.strip() or "(sans commentaire)"] += 1
+            passage = reviewed.get(review.passage_id)
+            if (
+                review.outcome == Outcome.GRANT.value
+                and passage is not None
+                and Reason.FACE_MISMATCH in passage.reasons
+            ):
+                mismatches_granted += 1
+        return cls(outcomes, comments, mismatches_granted)
+
+
+def _observed(
+    data: FieldData, now: datetime | None
+) -> tuple[datetime | None, datetime | None, float]:
+    """When the observation started and ended (passages and lane changes; ``now`` for an
+    open period), and the seconds the lanes were watched in it, each from when it was
+    first heard of."""
+    passages = data.passages
     observed_from = passages[0].time if passages else None
     observed_until = passages[-1].time if passages else None
     if data.changes:
@@ -507,36 +585,7 @@ def field_outcomes(data: FieldData, *, seed: int = 0, now: datetime | None = Non
         if observed_until
         else 0.0
     )
-    referrals = outcomes.get(Outcome.REFER.value, 0)
-    return FieldOutcomes(
-        passages=len(passages),
-        outcomes=dict(sorted(outcomes.items())),
-        reasons=dict(reasons.most_common()),
-        latency_all=Latency.of([p.latency_ms for p in passages]),
-        latency_face=Latency.of([p.latency_ms for p in face]),
-        latency_no_face=Latency.of([p.latency_ms for p in passages if not p.face_attempted]),
-        throughput=tuple(throughput),
-        referral_rate=referrals / len(passages) if passages else math.nan,
-        referrals=referrals,
-        overrides=dict(sorted(overrides.items())),
-        override_comments=dict(comments.most_common()),
-        acknowledged=sum(1 for r in data.reviews if r.outcome is None),
-        refused_by_reason=dict(refused.most_common()),
-        intrusions_presented=len(intrusions),
-        intrusions_stopped=sum(1 for p in intrusions if p.outcome is Outcome.DENY),
-        intrusions_granted=sum(1 for p in intrusions if p.outcome is Outcome.GRANT),
-        intrusions_alerted=sum(1 for p in intrusions if p.alert),
-        face_attempts=len(face),
-        face_overall=_face_group("tous", genuine, seed) if genuine else None,
-        face_by_role=_groups(genuine, "role", ("student", "staff", "parent", "contractor"), seed),
-        face_by_age=_groups(genuine, "age_band", [band for band, _, _ in AGE_BANDS], seed),
-        mismatches_granted_by_agent=mismatches_granted,
-        impostors_confirmed=len(face) - len(genuine),
-        offline=offline_periods(data.changes, low),
-        observed_from=observed_from,
-        observed_until=observed_until,
-        lane_seconds=lane_seconds,
-    )
+    return observed_from, observed_until, lane_seconds
 
 
 MIN_SAMPLES = 20

@@ -285,6 +285,42 @@ class LfwResult:
         return result
 
 
+def _images_of(pairs: Sequence[Pair], images: Path) -> list[ImageRef]:
+    """Every image the pairs name, once, by person and number.
+
+    Raises:
+        DatasetError: an image named by a pair is missing.
+    """
+    refs = sorted(
+        {ref for pair in pairs for ref in (pair.first, pair.second)},
+        key=lambda r: (r.name, r.number),
+    )
+    missing = [ref.path(images) for ref in refs if not ref.path(images).is_file()]
+    if missing:
+        raise DatasetError(
+            f"{len(missing)} images named in the pairs are missing, e.g. {missing[0]}."
+        )
+    return refs
+
+
+def _vectors(
+    results: Sequence[ImageResult], count: int
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_], dict[str, int]]:
+    """The embeddings of ``count`` images in their order (zeros where none), which ones
+    are usable, and the failures to acquire by kind."""
+    dims = next((r.vector.shape[0] for r in results if r.vector is not None), 128)
+    vectors = np.zeros((count, dims), dtype=np.float32)
+    usable = np.zeros(count, dtype=bool)
+    failures: dict[str, int] = {}
+    for result in results:
+        if result.vector is not None:
+            vectors[result.index] = result.vector
+            usable[result.index] = True
+        if result.status != "ok":
+            failures[result.status] = failures.get(result.status, 0) + 1
+    return vectors, usable, failures
+
+
 def evaluate(
     root: Path,
     spec: EngineSpec,
@@ -310,38 +346,20 @@ def evaluate(
         if limit_folds < 1:
             raise DatasetError("--limit-folds must be at least 1.")
         pairs = [pair for pair in pairs if pair.fold < limit_folds]
-    refs = sorted(
-        {ref for pair in pairs for ref in (pair.first, pair.second)},
-        key=lambda r: (r.name, r.number),
-    )
-    missing = [ref.path(images) for ref in refs if not ref.path(images).is_file()]
-    if missing:
-        raise DatasetError(
-            f"{len(missing)} images named in the pairs are missing, e.g. {missing[0]}."
-        )
+    refs = _images_of(pairs, images)
     if on_start:
         on_start(len(refs))
     results = embed_images(
         spec, [ref.path(images) for ref in refs], workers=workers, on_progress=on_progress
     )
     engine_model = results[0].model if results else spec.backend
-    dims = next((r.vector.shape[0] for r in results if r.vector is not None), 128)
-    vectors = np.zeros((len(refs), dims), dtype=np.float32)
-    usable = np.zeros(len(refs), dtype=bool)
-    failures: dict[str, int] = {}
-    for result in results:
-        if result.vector is not None:
-            vectors[result.index] = result.vector
-            usable[result.index] = True
-        if result.status != "ok":
-            failures[result.status] = failures.get(result.status, 0) + 1
+    vectors, usable, failures = _vectors(results, len(refs))
     position = {ref: index for index, ref in enumerate(refs)}
     scores, same, folds = [], [], []
     for pair in pairs:
         a, b = position[pair.first], position[pair.second]
         # An image that could not even be read scores as the worst possible match.
-        score = float(vectors[a] @ vectors[b]) if usable[a] and usable[b] else -1.0
-        scores.append(score)
+        scores.append(float(vectors[a] @ vectors[b]) if usable[a] and usable[b] else -1.0)
         same.append(pair.same)
         folds.append(pair.fold)
     accuracy = kfold_accuracy(scores, same, folds)

@@ -23,6 +23,7 @@ import numpy.typing as npt
 import simpy
 
 from portique.errors import BadInputError
+from portique.evaluation.plots import write_wait_plots
 
 
 class SimulationError(BadInputError):
@@ -188,6 +189,10 @@ DEFAULT_REFERRAL_PROBABILITY = 0.05
 """Face attempts referred to the agent (assumption; LFW's FRR is the pessimistic bound)."""
 
 MODE_NAMES = ("agent", "badge", "badge_face")
+
+
+DEFAULT_SOURCE = "BENCHMARKS.md + hypothèses (docs/assessment.md)"
+"""Where the default modes' service times come from (the published figures)."""
 
 
 def measured_face_step(*paths: Path) -> Distribution:
@@ -481,6 +486,24 @@ def simulate(
         for (name, mode), seed in zip(modes.items(), mode_seeds, strict=True)
     }
     return SimulationResult(scenario, modes, results, source)
+
+
+def write_simulation(result: SimulationResult, out_dir: Path) -> dict[str, object]:
+    """The JSON summary of a simulation, once written in ``out_dir`` with its plots:
+    ``simulation.png`` (waits and queues of each mode), named by ``plot``, and
+    ``simulation.json`` (the summary)."""
+    summary = result.as_json()
+    summary["plot"] = str(
+        write_wait_plots(
+            {r.label: r.waits for r in result.results.values()},
+            {r.label: (r.queue_times, r.queue_lengths) for r in result.results.values()},
+            out_dir / "simulation.png",
+        )
+    )
+    (out_dir / "simulation.json").write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return summary
 
 
 # --- Queueing theory, to check the simulator against -----------------------------------

@@ -11,7 +11,11 @@ Two ways in:
 
 Each entry's ``entry_hash`` is the SHA-256 of its canonical JSON, which includes the hash
 of the entry before it (``prev_hash``), so :func:`verify` finds the first entry that was
-modified, deleted or put out of order. Details never hold face data, secrets or direct
+modified, deleted or put out of order. Each entry is also authenticated (``entry_mac``)
+with the site's audit key, which the database does not hold, and :func:`checkpoint`
+writes the head of the chain, signed, to the site folder: a log re-chained or cut at its
+end by someone who can only write to the database is found too (see
+:mod:`portique.privacy.audit_keys`). Details never hold face data, secrets or direct
 identifiers: sealed templates, password and token hashes are redacted, names and birth
 dates are marked as changed without their values (the log names people by their
 pseudonymous id, so it stays true after an erasure).
@@ -21,10 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, inspect, select
@@ -32,9 +38,23 @@ from sqlalchemy import text as sql
 from sqlalchemy.orm import Session, UOWTransaction
 
 from portique import clock
+from portique.errors import PortiqueError
 from portique.i18n import text
-from portique.store import AuditEntryRow, PersonRow
+from portique.privacy.audit_keys import (
+    KEYS_FILE,
+    AuditKeyError,
+    AuditKeys,
+    Checkpoint,
+    attach,
+    keys_of,
+    open_audit_keys,
+    read_checkpoint,
+    write_checkpoint_file,
+)
+from portique.store import AuditEntryRow, Database, PersonRow
 from portique.store.database import current_actor
+
+log = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of a site's first entry."""
@@ -137,6 +157,17 @@ class Breach(StrEnum):
     MODIFIED = "modified"
     DELETED = "deleted"
     REORDERED = "reordered"
+    UNAUTHENTICATED = "unauthenticated"
+    """Its MAC is missing or wrong: written or re-chained without the audit key."""
+    TRUNCATED = "truncated"
+    """The chain ends before the last checkpoint: its last entries were deleted."""
+
+
+class AuditChainBrokenError(PortiqueError):
+    """The audit chain is broken: a checkpoint would vouch for a tampered log."""
+
+    code = "audit_chain_broken"
+    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -152,10 +183,19 @@ class ChainReport:
     seq: int | None = None
     entry_id: int | None = None
     explanation: str = ""
+    keyed_from_seq: int | None = None
+    """The first seq written with the audit key (None: the session holds no key)."""
+    checkpoint: Checkpoint | None = None
+    """The last checkpoint the chain was checked against, if any."""
 
     @property
     def intact(self) -> bool:
         return self.breach is None
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether the entries' MACs were checked (the audit key was at hand)."""
+        return self.keyed_from_seq is not None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -169,6 +209,9 @@ class ChainReport:
             "seq": self.seq,
             "entry_id": self.entry_id,
             "explanation": self.explanation,
+            "authenticated": self.authenticated,
+            "keyed_from_seq": self.keyed_from_seq,
+            "checkpoint": None if self.checkpoint is None else self.checkpoint.as_json(),
         }
 
 
@@ -326,6 +369,9 @@ def record(
         prev_hash=prev_hash,
     )
     row.entry_hash = _row_hash(row)
+    keys = keys_of(session, site_id)
+    if keys is not None:
+        row.mac_key_id, row.entry_mac = keys.seal(row.entry_hash)
     session.add(row)
     session.info[_HEADS][site_id] = (row.seq, row.entry_hash)
     return row
@@ -474,46 +520,123 @@ def _anchor(rows: list[AuditEntryRow], first_seq: int) -> str | None:
     return None
 
 
-def verify(session: Session, site_id: str) -> ChainReport:
-    """Walks the site's chain and reports the first modified, deleted or reordered entry.
+@dataclass(frozen=True)
+class _Break:
+    """Where and how a walk of the chain found it broken."""
 
-    The end of the chain has nothing after it to vouch for it: keep the ``last_seq`` and
-    ``last_hash`` of a report elsewhere to detect a truncated tail later.
-    """
-    rows = list(
-        session.scalars(
-            select(AuditEntryRow)
-            .where(AuditEntryRow.site_id == site_id)
-            .order_by(AuditEntryRow.seq, AuditEntryRow.entry_id)
+    breach: Breach
+    seq: int | None
+    entry_id: int | None
+    explanation: str
+
+
+def _at(row: AuditEntryRow, breach: Breach, why: str) -> _Break:
+    return _Break(breach, row.seq, row.entry_id, why)
+
+
+def _gap(row: AuditEntryRow, expected_seq: int) -> _Break:
+    if row.seq < expected_seq:
+        return _at(
+            row,
+            Breach.REORDERED,
+            text(f"seq {row.seq} apparaît deux fois", f"seq {row.seq} appears twice"),
         )
+    missing = (
+        f"seq {expected_seq}"
+        if row.seq == expected_seq + 1
+        else f"seq {expected_seq} – {row.seq - 1}"
     )
-    if not rows:
-        return ChainReport(site_id, 0, None, None, None)
-    summary = ChainReport(site_id, len(rows), rows[0].seq, rows[-1].seq, rows[-1].entry_hash)
+    return _at(
+        row,
+        Breach.DELETED,
+        text(
+            f"entrée(s) manquante(s) avant celle-ci ({missing})",
+            f"entries missing before this one ({missing})",
+        ),
+    )
+
+
+def _bad_hash(rows: list[AuditEntryRow], row: AuditEntryRow) -> _Break:
+    # The seq is hashed: an entry moved elsewhere still matches its original seq.
+    moved_from = next(
+        (
+            seq
+            for seq in range(rows[0].seq, rows[-1].seq + 1)
+            if seq != row.seq and _row_hash(row, seq) == row.entry_hash
+        ),
+        None,
+    )
+    if moved_from is not None:
+        return _at(
+            row,
+            Breach.REORDERED,
+            text(f"cette entrée était seq {moved_from}", f"this entry was seq {moved_from}"),
+        )
+    return _at(
+        row,
+        Breach.MODIFIED,
+        text(
+            "son contenu ne correspond plus à son empreinte",
+            "its content no longer matches its hash",
+        ),
+    )
+
+
+def _bad_link(rows: list[AuditEntryRow], index: int, known: dict[str, AuditEntryRow]) -> _Break:
+    row = rows[index]
+    if row.prev_hash in known and index > 0:
+        other = known[row.prev_hash]
+        return _at(
+            row,
+            Breach.REORDERED,
+            text(
+                f"elle suit l'entrée seq {other.seq} (id {other.entry_id}), "
+                f"non seq {rows[index - 1].seq}",
+                f"it follows entry seq {other.seq} (id {other.entry_id}), "
+                f"not seq {rows[index - 1].seq}",
+            ),
+        )
+    return _at(
+        row,
+        Breach.MODIFIED,
+        text(
+            "son lien vers l'entrée précédente a été changé",
+            "its link to the entry before it was changed",
+        ),
+    )
+
+
+def _authentic(keys: AuditKeys, row: AuditEntryRow) -> bool:
+    """Whether the entry's MAC holds; an entry of the legacy prefix (before the log was
+    keyed) has none and is vouched for by the keyed entries that follow it."""
+    if row.seq < keys.keyed_from_seq and row.entry_mac is None and row.mac_key_id is None:
+        return True
+    return keys.authentic(row.mac_key_id, row.entry_hash, row.entry_mac)
+
+
+def _unauthenticated(row: AuditEntryRow) -> _Break:
+    return _at(
+        row,
+        Breach.UNAUTHENTICATED,
+        text(
+            "son authentifiant (HMAC) manque ou ne correspond pas : elle a été écrite ou "
+            "réécrite sans la clé du journal (chaîne recalculée)",
+            "its authenticator (HMAC) is missing or wrong: it was written or rewritten "
+            "without the audit key (a re-chained log)",
+        ),
+    )
+
+
+def _walk(rows: list[AuditEntryRow], keys: AuditKeys | None) -> _Break | None:
+    """The first broken entry of ``rows`` (ordered by seq), or None when they hold."""
     known = {row.entry_hash: row for row in rows}
     expected_prev = _anchor(rows, rows[0].seq)
     expected_seq = rows[0].seq
     for index, row in enumerate(rows):
         if row.seq != expected_seq:
-            missing = (
-                f"seq {expected_seq}"
-                if row.seq == expected_seq + 1
-                else f"seq {expected_seq} – {row.seq - 1}"
-            )
-            breach, why = (
-                Breach.DELETED,
-                text(
-                    f"entrée(s) manquante(s) avant celle-ci ({missing})",
-                    f"entries missing before this one ({missing})",
-                ),
-            )
-            if row.seq < expected_seq:
-                breach = Breach.REORDERED
-                why = text(f"seq {row.seq} apparaît deux fois", f"seq {row.seq} appears twice")
-            return _broken(summary, row, breach, why)
+            return _gap(row, expected_seq)
         if expected_prev is None:
-            return _broken(
-                summary,
+            return _at(
                 row,
                 Breach.DELETED,
                 text(
@@ -523,70 +646,149 @@ def verify(session: Session, site_id: str) -> ChainReport:
                 ),
             )
         if _row_hash(row) != row.entry_hash:
-            # The seq is hashed: an entry moved elsewhere still matches its original seq.
-            moved_from = next(
-                (
-                    seq
-                    for seq in range(rows[0].seq, rows[-1].seq + 1)
-                    if seq != row.seq and _row_hash(row, seq) == row.entry_hash
-                ),
-                None,
-            )
-            if moved_from is not None:
-                return _broken(
-                    summary,
-                    row,
-                    Breach.REORDERED,
-                    text(
-                        f"cette entrée était seq {moved_from}", f"this entry was seq {moved_from}"
-                    ),
-                )
-            return _broken(
-                summary,
-                row,
-                Breach.MODIFIED,
-                text(
-                    "son contenu ne correspond plus à son empreinte",
-                    "its content no longer matches its hash",
-                ),
-            )
+            return _bad_hash(rows, row)
         if row.prev_hash != expected_prev:
-            if row.prev_hash in known and index > 0:
-                other = known[row.prev_hash]
-                return _broken(
-                    summary,
-                    row,
-                    Breach.REORDERED,
-                    text(
-                        f"elle suit l'entrée seq {other.seq} (id {other.entry_id}), "
-                        f"non seq {rows[index - 1].seq}",
-                        f"it follows entry seq {other.seq} (id {other.entry_id}), "
-                        f"not seq {rows[index - 1].seq}",
-                    ),
-                )
-            return _broken(
-                summary,
-                row,
-                Breach.MODIFIED,
-                text(
-                    "son lien vers l'entrée précédente a été changé",
-                    "its link to the entry before it was changed",
-                ),
-            )
+            return _bad_link(rows, index, known)
+        if keys is not None and not _authentic(keys, row):
+            return _unauthenticated(row)
         expected_prev = row.entry_hash
         expected_seq = row.seq + 1
-    return summary
+    return None
 
 
-def _broken(summary: ChainReport, row: AuditEntryRow, breach: Breach, why: str) -> ChainReport:
-    return ChainReport(
-        summary.site_id,
-        summary.entries,
-        summary.first_seq,
-        summary.last_seq,
-        summary.last_hash,
-        breach=breach,
-        seq=row.seq,
-        entry_id=row.entry_id,
-        explanation=why,
+def _against_checkpoint(
+    rows: list[AuditEntryRow], keys: AuditKeys, checkpoint: Checkpoint
+) -> _Break | None:
+    """Whether the chain still holds what the last checkpoint saw: its entry, unchanged,
+    and nothing cut after it."""
+    when = checkpoint.at.isoformat(timespec="seconds")
+    if not keys.checkpoint_is_authentic(checkpoint):
+        return _Break(
+            Breach.UNAUTHENTICATED,
+            None,
+            None,
+            text(
+                f"le point de contrôle {keys.checkpoint_path} ne s'authentifie pas : il a "
+                "été modifié",
+                f"the checkpoint {keys.checkpoint_path} does not authenticate: it was altered",
+            ),
+        )
+    last_seq = rows[-1].seq if rows else 0
+    if checkpoint.seq > last_seq:
+        return _Break(
+            Breach.TRUNCATED,
+            last_seq + 1,
+            None,
+            text(
+                f"la chaîne s'arrête à seq {last_seq} alors que le point de contrôle du "
+                f"{when} a vu seq {checkpoint.seq} : les dernières entrées ont été supprimées",
+                f"the chain ends at seq {last_seq} but the checkpoint of {when} saw seq "
+                f"{checkpoint.seq}: its last entries were deleted",
+            ),
+        )
+    seen = next((row for row in rows if row.seq == checkpoint.seq), None)
+    if seen is not None and seen.entry_hash != checkpoint.entry_hash:
+        return _at(
+            seen,
+            Breach.MODIFIED,
+            text(
+                f"elle diffère de celle qu'a vue le point de contrôle du {when}",
+                f"it differs from the one the checkpoint of {when} saw",
+            ),
+        )
+    return None
+
+
+def verify(session: Session, site_id: str) -> ChainReport:
+    """Walks the site's chain and reports the first modified, deleted, reordered or
+    unauthenticated entry, or a tail cut off since the last checkpoint.
+
+    With the site's audit key at hand (sessions of an opened site), every entry from
+    ``keyed_from_seq`` on must carry its MAC, and the chain is compared with the last
+    checkpoint; without it only the hashes are checked (``authenticated`` is False).
+    """
+    rows = list(
+        session.scalars(
+            select(AuditEntryRow)
+            .where(AuditEntryRow.site_id == site_id)
+            .order_by(AuditEntryRow.seq, AuditEntryRow.entry_id)
+        )
     )
+    keys = keys_of(session, site_id)
+    checkpoint = None if keys is None else read_checkpoint(keys)
+    summary = ChainReport(
+        site_id,
+        len(rows),
+        rows[0].seq if rows else None,
+        rows[-1].seq if rows else None,
+        rows[-1].entry_hash if rows else None,
+        keyed_from_seq=None if keys is None else keys.keyed_from_seq,
+        checkpoint=checkpoint,
+    )
+    found = _walk(rows, keys) if rows else None
+    if found is None and keys is not None and checkpoint is not None:
+        found = _against_checkpoint(rows, keys, checkpoint)
+    if found is None:
+        return summary
+    return replace(
+        summary,
+        breach=found.breach,
+        seq=found.seq,
+        entry_id=found.entry_id,
+        explanation=found.explanation,
+    )
+
+
+def checkpoint(session: Session, site_id: str, *, now: datetime) -> Checkpoint:
+    """Verifies the site's chain, then writes its head (last seq and hash, signed with
+    the audit key) to the checkpoint file in the site folder.
+
+    The chain is locked meanwhile, so the head cannot move between the check and the
+    file. A broken chain gets no checkpoint: it would vouch for the tampering.
+
+    Raises:
+        AuditKeyError: the session holds no audit key for the site.
+        AuditChainBrokenError: the chain is broken (the error names the first breach).
+    """
+    keys = keys_of(session, site_id)
+    if keys is None:
+        raise AuditKeyError(
+            text(
+                "Pas de clé du journal d'audit pour cet établissement : ouvrez-le par son dossier.",
+                "No audit key for this site: open it through its folder.",
+            )
+        )
+    lock_chain(session, site_id)
+    report = verify(session, site_id)
+    if not report.intact:
+        raise AuditChainBrokenError(
+            text(
+                f"Journal d'audit altéré (seq {report.seq}, {report.breach}) : "
+                f"{report.explanation}. Aucun point de contrôle écrit.",
+                f"Audit log tampered with (seq {report.seq}, {report.breach}): "
+                f"{report.explanation}. No checkpoint written.",
+            )
+        )
+    signed = keys.sign_checkpoint(report.last_seq or 0, report.last_hash or GENESIS_HASH, now)
+    write_checkpoint_file(keys, signed)
+    return signed
+
+
+def open_keyed_log(
+    database: Database, site_dir: Path, keys_dir: Path, site_id: str, *, now: datetime
+) -> AuditKeys:
+    """Gives every session of ``database`` the site's audit keys, made at first use.
+
+    A site keyed now for the first time, whose log already holds entries, gets a
+    checkpoint of that legacy chain at once, so its head is pinned from today.
+    """
+    fresh = not (keys_dir / KEYS_FILE).exists()
+    keys = open_audit_keys(site_dir, keys_dir, site_id, database, now=now)
+    attach(database, keys)
+    if fresh and keys.keyed_from_seq > 1:
+        try:
+            with database.session(actor="system:audit") as session:
+                checkpoint(session, site_id, now=now)
+        except AuditChainBrokenError as error:
+            log.warning("audit log of %s not checkpointed: %s", site_id, error.message)
+    return keys

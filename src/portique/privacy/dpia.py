@@ -11,7 +11,7 @@ could do; the controller completes and signs it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
@@ -22,6 +22,11 @@ from sqlalchemy.orm import Session
 
 from portique.documents import DocumentRenderError, render_png_pages
 from portique.errors import BadInputError
+from portique.privacy.information import (
+    DocumentsStatus,
+    InformationSettings,
+    information_settings,
+)
 from portique.privacy.retention import RetentionPolicy
 from portique.privacy.subject import template_environment
 from portique.privacy.vault import TemplateStore, template_store
@@ -95,6 +100,8 @@ class SiteFacts:
     audit_entries: int
     retention_days: dict[str, int]
     database: str
+    information: InformationSettings = field(default_factory=InformationSettings)
+    """The controller's and DPO's contacts (``portique privacy contacts``)."""
 
     @property
     def face_lanes(self) -> tuple[LaneFact, ...]:
@@ -174,6 +181,7 @@ def gather(
         ),
         retention_days=(policy or RetentionPolicy.from_settings()).as_days(),
         database=database,
+        information=information_settings(settings),
     )
 
 
@@ -299,7 +307,9 @@ def action_plan(facts: SiteFacts) -> tuple[tuple[str, str], ...]:
             "Exploitant (DSI régionale)",
         ),
         (
-            "Informer les personnes (affichage, règlement intérieur, notice aux familles).",
+            "Remettre les notices et poser l'affiche de l'entrée générées par « portique "
+            "documents » ; les générer et les remettre de nouveau à chaque changement de la "
+            "configuration qu'elles décrivent.",
             "Administration",
         ),
         ("Vérifier le journal d'audit chaque mois (« portique audit verify »).", "DPD"),
@@ -317,21 +327,29 @@ def action_plan(facts: SiteFacts) -> tuple[tuple[str, str], ...]:
     return tuple(plan)
 
 
-def render_dpia(facts: SiteFacts) -> str:
-    """The DPIA draft as a French HTML page (the record of processing as its annex)."""
+def render_dpia(facts: SiteFacts, documents: DocumentsStatus | None = None) -> str:
+    """The DPIA draft as a French HTML page (the record of processing as its annex);
+    ``documents`` says where the information documents stand (see
+    :func:`portique.privacy.notices.status`)."""
     return (
         template_environment()
         .get_template("dpia.html")
-        .render(facts=facts, risks=risks(facts), plan=action_plan(facts), standalone_record=False)
+        .render(
+            facts=facts,
+            risks=risks(facts),
+            plan=action_plan(facts),
+            standalone_record=False,
+            documents=documents,
+        )
     )
 
 
-def render_record(facts: SiteFacts) -> str:
+def render_record(facts: SiteFacts, documents: DocumentsStatus | None = None) -> str:
     """The GDPR art. 30 record of processing alone, as a French HTML page."""
     return (
         template_environment()
         .get_template("record.html")
-        .render(facts=facts, standalone_record=True)
+        .render(facts=facts, standalone_record=True, documents=documents)
     )
 
 

@@ -25,7 +25,7 @@ from portique import clock as product_clock
 from portique.access import Role
 from portique.config import Settings, get_settings
 from portique.errors import PortiqueError
-from portique.privacy import audit
+from portique.privacy import audit, audit_keys
 from portique.store import (
     ACTIVE,
     AuditEntryRow,
@@ -300,7 +300,20 @@ def purge_site(database: Database, site_id: str, *, now: datetime) -> PurgeRepor
     with database.session(actor=RETENTION_ACTOR) as session:
         report = purge(session, site_id, now=now)
     log.info("retention purge of %s: %s", site_id, report.counts)
+    _checkpoint_after_purge(database, site_id, now)
     return report
+
+
+def _checkpoint_after_purge(database: Database, site_id: str, now: datetime) -> None:
+    """Pins the head of the audit chain outside the database after each purge (daily in
+    the server). A broken chain gets no checkpoint; the purge itself stands."""
+    with database.session(actor=RETENTION_ACTOR) as session:
+        if audit_keys.keys_of(session, site_id) is None:
+            return  # a database opened without its site folder: nowhere to write
+        try:
+            audit.checkpoint(session, site_id, now=now)
+        except audit.AuditChainBrokenError as error:
+            log.error("audit log of %s not checkpointed: %s", site_id, error.message)
 
 
 async def purge_periodically(

@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from portique.errors import BadInputError
+from portique.files import write_private
 from portique.i18n import text
 from portique.privacy import audit
 from portique.store import (
@@ -296,14 +297,14 @@ def export_subject(
     export = collect(session, site_id, person_id, now=now)
     site = Sites(session).get(site_id)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        json_path = out / f"subject-{person_id}.json"
-        html_path = out / f"subject-{person_id}.html"
-        json_path.write_text(
-            json.dumps(export.as_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+        # Everything held on a person: owner-only files, in folders made owner-only.
+        json_path = write_private(
+            out / f"subject-{person_id}.json",
+            json.dumps(export.as_json(), ensure_ascii=False, indent=2).encode("utf-8"),
         )
-        html_path.write_text(
-            render_export_html(export, site.name if site else site_id), encoding="utf-8"
+        html_path = write_private(
+            out / f"subject-{person_id}.html",
+            render_export_html(export, site.name if site else site_id).encode("utf-8"),
         )
     except OSError as exc:
         raise BadInputError(

@@ -97,46 +97,6 @@ def _check_password(password: str) -> None:
         )
 
 
-def add_account(
-    session: Session,
-    site_id: str,
-    username: str,
-    password: str,
-    role: Role | str,
-    *,
-    now: datetime,
-    display_name: str = "",
-) -> AccountRecord:
-    """Adds a console account with its password hashed (argon2id).
-
-    Raises:
-        AccountInputError: an invalid or taken name, an unknown role, a short password.
-    """
-    site_row(session, site_id)
-    name = _username(username)
-    chosen = _account_role(role)
-    _check_password(password)
-    if session.get(AccountRow, (site_id, name)) is not None:
-        raise AccountInputError(
-            text(f"Le compte {name} existe déjà.", f"The account {name} already exists.")
-        )
-    row = AccountRow(
-        site_id=site_id,
-        username=name,
-        display_name=" ".join(display_name.split())[:200],
-        role=chosen.value,
-        password_hash=_hasher.hash(password),
-        active=True,
-        failed_logins=0,
-        locked_until=None,
-        created_at=now,
-        last_login_at=None,
-    )
-    session.add(row)
-    session.flush()
-    return _record(row)
-
-
 def create_account(
     site: SiteHandle,
     username: str,
@@ -146,11 +106,36 @@ def create_account(
     now: datetime,
     display_name: str = "",
 ) -> AccountRecord:
-    """``add_account`` in its own transaction: what ``portique account add`` calls."""
+    """Adds a console account with its password hashed (argon2id), in its own
+    transaction: what ``portique account add`` calls.
+
+    Raises:
+        AccountInputError: an invalid or taken name, an unknown role, a short password.
+    """
     with site.session() as session:
-        return add_account(
-            session, site.site_id, username, password, role, now=now, display_name=display_name
+        site_row(session, site.site_id)
+        name = _username(username)
+        chosen = _account_role(role)
+        _check_password(password)
+        if session.get(AccountRow, (site.site_id, name)) is not None:
+            raise AccountInputError(
+                text(f"Le compte {name} existe déjà.", f"The account {name} already exists.")
+            )
+        row = AccountRow(
+            site_id=site.site_id,
+            username=name,
+            display_name=" ".join(display_name.split())[:200],
+            role=chosen.value,
+            password_hash=_hasher.hash(password),
+            active=True,
+            failed_logins=0,
+            locked_until=None,
+            created_at=now,
+            last_login_at=None,
         )
+        session.add(row)
+        session.flush()
+        return _record(row)
 
 
 def list_accounts(session: Session, site_id: str) -> list[AccountRecord]:

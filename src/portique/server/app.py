@@ -9,11 +9,9 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
-from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -21,109 +19,22 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from starlette.datastructures import MutableHeaders, QueryParams
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portique.config import get_settings
 from portique.errors import PortiqueError
 from portique.i18n import error_headline, text
 from portique.privacy.retention import purge_periodically
-from portique.server import administration, api, console, visitors_api, visitors_console
-from portique.server.auth import (
-    SESSION_COOKIE,
-    LoginLimiter,
-    LoginRequired,
-    SessionStore,
-    client_address,
-    console_session,
-)
+from portique.server import api, console
+from portique.server.api import API_PREFIX
+from portique.server.auth import LoginRequired
 from portique.server.errors import http_status
+from portique.server.middleware import RequestContext, SecurityHeaders
+from portique.server.sessions import LoginLimiter, SessionStore
 from portique.server.settings import ServerSettings
 from portique.server.state import AppState
-from portique.server.texts import LANG_COOKIE, LANGUAGES, negotiate, translator
+from portique.server.texts import negotiate, translator
 from portique.services import Gate, SiteHandle, open_site
-from portique.store.database import acting_as
-
-API_PREFIX = "/api/v1"
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
-    "object-src 'none'"
-)
-SECURITY_HEADERS = (
-    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-    ("X-Frame-Options", "DENY"),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
-    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-)
-
-
-def _package_dir(name: str) -> Path:
-    return Path(str(resources.files("portique.server") / name))
-
-
-class SecurityHeaders:
-    """Adds the security headers to every response, ``no-store`` to all but static
-    files, and remembers a language asked with ``?lang=`` in a cookie."""
-
-    def __init__(self, app: ASGIApp, *, plain_http: bool) -> None:
-        self.app = app
-        self.plain_http = plain_http
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope.get("path", "")
-        asked = QueryParams(scope.get("query_string", b"").decode("latin-1")).get("lang", "")
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS:
-                    headers[name] = value
-                if not self.plain_http:
-                    headers["Strict-Transport-Security"] = "max-age=31536000"
-                if not path.startswith("/static/"):
-                    headers["Cache-Control"] = "no-store"
-                if asked in LANGUAGES:
-                    secure = "" if self.plain_http else "; Secure"
-                    headers.append(
-                        "Set-Cookie",
-                        f"{LANG_COOKIE}={asked}; Path=/; Max-Age=31536000; SameSite=Strict{secure}",
-                    )
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class ActingAccount:
-    """Names who each request acts for, so the audit log attributes its writes:
-    ``account:<username>`` for a console session, ``token:<first 12 hex digits of the
-    token's SHA-256>`` for an API token (the secret itself is never recorded)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        with acting_as(self._actor(Request(scope))):
-            await self.app(scope, receive, send)
-
-    @staticmethod
-    def _actor(request: Request) -> str:
-        scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and secret.strip():
-            return f"token:{hashlib.sha256(secret.strip().encode()).hexdigest()[:12]}"
-        console = console_session(request) if SESSION_COOKIE in request.cookies else None
-        if console is not None:
-            return f"account:{console.username}"
-        return f"anonymous:{client_address(request)}"
 
 
 def _is_api(request: Request) -> bool:
@@ -241,7 +152,7 @@ def create_app(
     except BaseException:
         site.close()
         raise
-    templates = Jinja2Templates(directory=str(_package_dir("templates")))
+    templates = Jinja2Templates(directory=str(console.package_dir("templates")))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -275,20 +186,17 @@ def create_app(
         site=site,
         gate=gate,
         settings=settings,
-        sessions=SessionStore(),
-        limiter=LoginLimiter(),
+        sessions=SessionStore(settings),
+        limiter=LoginLimiter(settings),
         templates=templates,
     )
     app.add_exception_handler(PortiqueError, _portique_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(HTTPException, _http_error)
-    app.include_router(api.router)
-    app.include_router(console.router)
-    app.include_router(administration.router)
-    app.include_router(visitors_api.router)
-    app.include_router(visitors_console.router)
-    app.mount("/static", StaticFiles(directory=str(_package_dir("static"))), name="static")
+    for router in (*api.ROUTERS, *console.ROUTERS):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=str(console.package_dir("static"))), name="static")
     app.add_middleware(SecurityHeaders, plain_http=settings.plain_http)
-    app.add_middleware(ActingAccount)
+    app.add_middleware(RequestContext)
     return app

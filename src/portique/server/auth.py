@@ -1,108 +1,28 @@
-"""Who is calling: console sessions (cookie + CSRF token), API tokens (Bearer), login
-limits, and the dependencies that let a request through only for the right roles."""
+"""Who is calling: the console session of a browser (``portique.server.sessions``) or the
+API token of a lane or an integration (Bearer), and the dependencies that let a request
+through only for the right roles."""
 
 from __future__ import annotations
 
-import hmac
-import secrets
-import threading
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from fastapi import Request
 
 from portique.i18n import text
 from portique.server.accounts import Principal, account_principal, token_principal
-from portique.server.errors import AuthenticationError, CsrfError, ForbiddenError, LockedOutError
+from portique.server.errors import AuthenticationError, CsrfError, ForbiddenError
 from portique.server.roles import Permission, allowed
-from portique.server.state import AppState, app_state
+from portique.server.sessions import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    ConsoleSession,
+    csrf_matches,
+)
+from portique.server.state import app_state
 
-SESSION_COOKIE = "portique_session"
-CSRF_FIELD = "csrf"
-CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-@dataclass(frozen=True)
-class ConsoleSession:
-    """A signed-in browser: the account, the CSRF token of its forms, the end of validity."""
-
-    session_id: str
-    username: str
-    csrf: str
-    expires_at: datetime
-
-
-class SessionStore:
-    """Console sessions, in the memory of the server process.
-
-    A restart signs everyone out, which is safe; several server processes would need a
-    shared store (see the report of issue 6).
-    """
-
-    def __init__(self) -> None:
-        self._sessions: dict[str, ConsoleSession] = {}
-        self._lock = threading.Lock()
-
-    def open(self, username: str, *, now: datetime, state: AppState) -> ConsoleSession:
-        session = ConsoleSession(
-            session_id=secrets.token_urlsafe(32),
-            username=username,
-            csrf=secrets.token_urlsafe(32),
-            expires_at=now + state.settings.session_lifetime,
-        )
-        with self._lock:
-            self._sessions = {
-                key: value for key, value in self._sessions.items() if value.expires_at > now
-            }
-            self._sessions[session.session_id] = session
-        return session
-
-    def get(self, session_id: str, *, now: datetime) -> ConsoleSession | None:
-        with self._lock:
-            session = self._sessions.get(session_id)
-        if session is None or session.expires_at <= now:
-            return None
-        return session
-
-    def close(self, session_id: str) -> None:
-        with self._lock:
-            self._sessions.pop(session_id, None)
-
-
-class LoginLimiter:
-    """Failed logins per client address: past the limit in the window, logins wait."""
-
-    def __init__(self) -> None:
-        self._failures: dict[str, deque[datetime]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, client: str, *, now: datetime, state: AppState) -> None:
-        settings = state.settings
-        with self._lock:
-            failures = self._failures.get(client)
-            if failures is None:
-                return
-            while failures and failures[0] <= now - settings.login_window:
-                failures.popleft()
-            if len(failures) >= settings.login_attempts_per_client:
-                raise LockedOutError(
-                    text(
-                        "Trop de tentatives de connexion depuis ce poste : réessayez dans "
-                        "quelques minutes.",
-                        "Too many login attempts from this device: try again in a few minutes.",
-                    )
-                )
-
-    def failed(self, client: str, *, now: datetime) -> None:
-        with self._lock:
-            self._failures.setdefault(client, deque()).append(now)
-
-    def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._failures.pop(client, None)
 
 
 def client_address(request: Request) -> str:
@@ -134,10 +54,6 @@ def _forbidden() -> ForbiddenError:
             "Your role does not give access to this function.",
         )
     )
-
-
-def csrf_matches(session: ConsoleSession, given: str | None) -> bool:
-    return given is not None and hmac.compare_digest(session.csrf.encode(), given.encode())
 
 
 def _csrf_refused() -> CsrfError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portique.credentials import CredentialError
+from portique.dates import DateRangeError
 from portique.errors import BadInputError, ConfigurationError, PortiqueError
 from portique.services import (
     SiteExistsError,
@@ -64,6 +65,7 @@ class CsrfError(ForbiddenError):
 
 # Most specific first: a class is matched through its MRO, so the first hit wins.
 STATUSES: tuple[tuple[type[PortiqueError], int], ...] = (
+    (DateRangeError, 422),
     (LockedOutError, 429),
     (AuthenticationError, 401),
     (ForbiddenError, 403),

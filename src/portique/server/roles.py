@@ -43,6 +43,8 @@ class Permission(enum.StrEnum):
     VIEW_REFUSALS = "view_refusals"
     MANAGE_REFUSALS = "manage_refusals"
     """Bar someone from the site, or lift the bar (court order, head teacher)."""
+    MANAGE_DOCUMENTS = "manage_documents"
+    """See and generate the information and consent documents, set the contacts they name."""
 
 
 _P = Permission
@@ -75,11 +77,19 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             _P.MANAGE_VISITS,
             _P.VIEW_REFUSALS,
             _P.MANAGE_REFUSALS,
+            _P.MANAGE_DOCUMENTS,
         }
     ),
     # Read-only views for the controller's checks, until the audit trail exists.
     Role.DPO: frozenset(
-        {_P.VIEW_PASSAGES, _P.VIEW_ALERTS, _P.VIEW_LOCKDOWN, _P.VIEW_LANES, _P.VIEW_PEOPLE}
+        {
+            _P.VIEW_PASSAGES,
+            _P.VIEW_ALERTS,
+            _P.VIEW_LOCKDOWN,
+            _P.VIEW_LANES,
+            _P.VIEW_PEOPLE,
+            _P.MANAGE_DOCUMENTS,
+        }
     ),
     Role.AUDITOR: frozenset({_P.VIEW_PASSAGES, _P.VIEW_ALERTS, _P.VIEW_LOCKDOWN, _P.VIEW_LANES}),
     Role.LANE: frozenset({_P.RECORD_PASSAGE, _P.VIEW_LANES, _P.VIEW_LOCKDOWN}),

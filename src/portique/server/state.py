@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from portique.server.sessions import LoginLimiter, SessionStore
 from portique.server.settings import ServerSettings
 from portique.services import Gate, SiteHandle
 
-if TYPE_CHECKING:
-    from portique.server.auth import LoginLimiter, SessionStore
+T = TypeVar("T")
 
 
 @dataclass
@@ -30,6 +31,12 @@ class AppState:
 
     def now(self) -> datetime:
         return self.settings.clock()
+
+    def act(self, change: Callable[..., T], *args: object, by: str) -> T:
+        """``change(session, site_id, *args, by=by, now=now)`` in a transaction of its
+        own: what someone does at the site, recorded under their name."""
+        with self.site.session() as session:
+            return change(session, self.site.site_id, *args, by=by, now=self.now())
 
 
 def app_state(request: Request) -> AppState:

@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 
 from fastapi import Request
 
+from portique.i18n import process_language
+
 LANGUAGES = ("fr", "en")
 LANG_COOKIE = "portique_lang"
 
@@ -25,6 +27,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "lockdown": ("Mise en sûreté", "Lockdown"),
     "roster": ("Liste des présents", "On-site roster"),
     "people": ("Personnes", "People"),
+    "documents": ("Documents", "Documents"),
     "lane": ("Voie", "Lane"),
     "time": ("Heure", "Time"),
     "decision": ("Décision", "Decision"),
@@ -367,7 +370,8 @@ TEXTS: Mapping[str, tuple[str, str]] = {
 
 
 def negotiate(request: Request) -> str:
-    """``?lang=``, else the language chosen before (cookie), else Accept-Language, else fr."""
+    """``?lang=``, else the language chosen before (cookie), else Accept-Language, else the
+    process's (French unless PORTIQUE_LANG or the locale says otherwise)."""
     asked = request.query_params.get("lang", "").strip().lower()[:2]
     if asked in LANGUAGES:
         return asked
@@ -388,7 +392,7 @@ def negotiate(request: Request) -> str:
             weighted.append((quality, code))
     if weighted:
         return max(weighted, key=lambda item: item[0])[1]
-    return "fr"
+    return process_language()
 
 
 def translator(lang: str) -> Callable[[str], str]:

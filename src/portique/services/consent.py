@@ -20,7 +20,7 @@ from portique.access import Consent, ConsentGiver
 from portique.i18n import text
 from portique.privacy import audit as _audit  # noqa: F401  (installs the audit hook)
 from portique.services.errors import ConsentError
-from portique.services.people import active_person_row, get_person_row
+from portique.services.people import active_person_row, get_person_row, guardian_problem
 from portique.services.snapshot import consent_from_row, local_date, person_from_row, site_row
 from portique.store import (
     ACTIVE,
@@ -118,6 +118,10 @@ def grant_consent(
             raise ConsentError(
                 text("Un mineur ne peut pas consentir seul.", "A minor cannot consent alone.")
             )
+        # The guardianship may predate the rule on guardians: it is checked again here.
+        problem = guardian_problem(get_person_row(session, site_id, by), local_date(site, now))
+        if problem is not None:
+            raise ConsentError(problem)
         given_by = by
     else:
         if by not in (None, person_id) or giver not in (None, ConsentGiver.SELF):

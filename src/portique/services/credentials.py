@@ -9,8 +9,6 @@ credential payload and forgotten: the database only learns that the credential
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -36,7 +34,11 @@ from portique.credentials import (
     seal_template,
     sign_credential,
 )
+from portique.credentials.claims import EARLIEST as CLAIMS_EARLIEST
+from portique.credentials.claims import LATEST as CLAIMS_LATEST
+from portique.dates import DateRangeError, check_date
 from portique.errors import BadInputError, ConfigurationError
+from portique.files import write_private
 from portique.i18n import text
 from portique.privacy.vault import TemplateStore, store_template, template_store
 from portique.services.consent import consent_in_force
@@ -82,6 +84,9 @@ def validity_window(
     """The window of a new credential: by default from today to the end of the school
     year (31 August); given dates run from the start of the first to the end of the last
     day, on the site's clock."""
+    for given, what in ((valid_from, "valid_from"), (valid_until, "valid_until")):
+        if given is not None:
+            check_date(given, what)
     default_from, default_until = default_validity(today)
     zone = ZoneInfo(timezone)
     start = (
@@ -99,6 +104,16 @@ def validity_window(
             text(
                 "La fin de validité précède son début.",
                 "The end of validity comes before its start.",
+            )
+        )
+    if start < CLAIMS_EARLIEST or end > CLAIMS_LATEST:
+        # Cards carry their window in 32-bit seconds; badges are held to the same bounds.
+        raise DateRangeError(
+            text(
+                f"Une validité va du {CLAIMS_EARLIEST:%d/%m/%Y} au {CLAIMS_LATEST:%d/%m/%Y} "
+                "au plus.",
+                f"A validity runs from {CLAIMS_EARLIEST:%Y-%m-%d} to {CLAIMS_LATEST:%Y-%m-%d} "
+                "at most.",
             )
         )
     return start, end
@@ -280,14 +295,11 @@ def issue_credential(
 
 
 def write_card(path: Path, card: bytes) -> None:
-    """Writes a card file atomically (a temporary file beside it, then a rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    """Writes a card file atomically, owner-only (0600, its new folders 0700): it carries
+    a name and the credential itself."""
     try:
-        temporary.write_bytes(card)
-        os.replace(temporary, path)
+        write_private(path, card)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         raise BadInputError(
             text(
                 f"Impossible d'écrire la carte {path} : {exc.strerror or exc}.",

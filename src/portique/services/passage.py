@@ -38,14 +38,12 @@ from portique.credentials import (
     CredentialError,
     InvalidBadgeUidError,
     Keyring,
-    decode_qr,
     normalize_badge_uid,
     open_credential_template,
     payload_from_text,
     verify_credential,
 )
-from portique.errors import BadInputError
-from portique.i18n import text
+from portique.credentials.qr import decode_qr_file
 from portique.privacy.vault import vault_lookup
 from portique.services.credentials import FaceEngineFactory, default_face_engine
 from portique.services.policy_json import face_choice
@@ -75,16 +73,7 @@ def presented_from_qr_image(path: Path) -> QrPayload:
     Raises:
         BadInputError: the file cannot be read; QrImageError: no readable QR code.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BadInputError(
-            text(
-                f"{path} : lecture impossible ({exc.strerror or exc}).",
-                f"{path}: cannot be read ({exc.strerror or exc}).",
-            )
-        ) from None
-    return QrPayload(decode_qr(data))
+    return QrPayload(decode_qr_file(path, max_bytes=get_settings().max_image_bytes))
 
 
 @dataclass(frozen=True)

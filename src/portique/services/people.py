@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from portique.access import Role
+from portique.access.domain import ADULT_AGE, age_on
 from portique.i18n import text
 from portique.services.errors import PersonInputError, UnknownPersonError
 from portique.services.policy_json import exit_rule
@@ -93,6 +94,7 @@ class ImportReport:
 def _group_id(session: Session, site: SiteRow, name: str, created: list[str]) -> str:
     """The id of the group called ``name`` (or with that id), made when it is new."""
     sites = Sites(session)
+    name = check_name(name, text("Classe", "Class"))
     group_id = slug(name) or "groupe"
     if sites.group(site.site_id, group_id) is None:
         sites.add_group(
@@ -140,13 +142,17 @@ def add_person(session: Session, site_id: str, new: NewPerson, *, now: datetime)
     birth_date = check_birth_date(new.birth_date, local_date(site, now))
     guardians = tuple(dict.fromkeys(new.guardian_ids))
     for guardian_id in guardians:
-        if people.get(site_id, guardian_id) is None:
+        guardian = people.get(site_id, guardian_id)
+        if guardian is None:
             raise PersonInputError(
                 text(
                     f"Représentant légal inconnu dans l'établissement : {guardian_id}.",
                     f"Unknown guardian at this site: {guardian_id}.",
                 )
             )
+        problem = guardian_problem(guardian, local_date(site, now))
+        if problem is not None:
+            raise PersonInputError(problem)
     created: list[str] = []
     group_ids = tuple(dict.fromkeys(_group_id(session, site, name, created) for name in new.groups))
     person_id = _insert(
@@ -155,6 +161,37 @@ def add_person(session: Session, site_id: str, new: NewPerson, *, now: datetime)
     people.add_links(person_id, site_id, group_ids, guardians)
     Sites(session).bump_version(site_id)
     return person_id
+
+
+GUARDIAN_ROLES = frozenset({Role.PARENT, Role.STAFF})
+"""Who may hold parental authority here: a parent, or staff (a boarding school's tutor)."""
+
+
+def guardian_problem(guardian: PersonRow, today: date) -> str | None:
+    """Why ``guardian`` cannot act as a minor's guardian on ``today``, or None when they can.
+
+    A guardian is an active adult with the role parent or staff: a pupil recorded as the
+    guardian of another one would otherwise give a parent's consent (issue 16).
+    """
+    if age_on(guardian.birth_date, today) < ADULT_AGE:
+        return text(
+            f"{guardian.person_id} est mineur : un représentant légal doit être majeur.",
+            f"{guardian.person_id} is a minor: a guardian must be an adult.",
+        )
+    if guardian.role not in GUARDIAN_ROLES:
+        return text(
+            f"{guardian.person_id} a le rôle {guardian.role} : un représentant légal est un "
+            "parent ou un membre du personnel.",
+            f"{guardian.person_id} has the role {guardian.role}: a guardian is a parent or a "
+            "staff member.",
+        )
+    if not guardian.active:
+        return text(
+            f"{guardian.person_id} n'est plus actif : il ne peut plus agir comme représentant "
+            "légal.",
+            f"{guardian.person_id} is no longer active and cannot act as a guardian.",
+        )
+    return None
 
 
 def import_people(session: Session, site_id: str, data: bytes, *, now: datetime) -> ImportReport:
@@ -279,6 +316,9 @@ def set_exit_permission(
                 f"{granted_by} is not a guardian of {person.person_id}.",
             )
         )
+    problem = guardian_problem(get_person_row(session, site_id, granted_by), on)
+    if problem is not None:
+        raise PersonInputError(problem)
     People(session).put_exit_permission(
         ExitPermissionRow(person_id=person_id, rule=rule, granted_by=granted_by, granted_on=on)
     )

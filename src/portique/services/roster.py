@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from portique.access import Role
+from portique.access.names import name_problem
+from portique.dates import DateRangeError, check_date
 from portique.i18n import text
 from portique.services.errors import PersonInputError, RosterFormatError
 
@@ -28,6 +30,9 @@ HEADER_SEARCH_LINES = 10
 """The header is looked for in the first lines that are not blank."""
 MAX_NAME_LENGTH = 200
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+SHOWN_COLUMNS = 6
+SHOWN_CELL_LENGTH = 24
+"""How much of a header that names no required column an error message shows."""
 
 # Header cells are compared without accents, case, spaces or punctuation: "Né(e) le" is "neele".
 _COLUMNS: dict[str, tuple[str, ...]] = {
@@ -106,9 +111,10 @@ def parse_date(value: str) -> date:
         match = pattern.fullmatch(cleaned)
         if match:
             try:
-                return date(int(match["y"]), int(match["m"]), int(match["d"]))
+                day = date(int(match["y"]), int(match["m"]), int(match["d"]))
             except ValueError:
                 break
+            return check_date(day, text("date", "date"))
     raise PersonInputError(
         text(
             f"date invalide : « {value} » (attendu jj/mm/aaaa)",
@@ -129,6 +135,10 @@ def check_birth_date(born: date, today: date) -> date:
 
 
 def check_name(value: str, what: str) -> str:
+    """``value`` with its spaces tidied, if it can be a name (see ``access.names``)."""
+    problem = name_problem(value, what)
+    if problem is not None:
+        raise PersonInputError(problem)
     cleaned = " ".join(value.split())
     if not cleaned:
         raise PersonInputError(text(f"{what} manquant", f"{what} missing"))
@@ -218,7 +228,9 @@ def _columns(header: list[str]) -> dict[str, int]:
     missing = [field for field in _REQUIRED if field not in found]
     if missing:
         shown = ", ".join(_COLUMN_LABELS[field] for field in missing)
-        seen = ", ".join(repr(cell) for cell in header) or "—"
+        # A hostile file's "header" can be anything: show a little of it, escaped.
+        cells = [repr(cell[:SHOWN_CELL_LENGTH]) for cell in header[:SHOWN_COLUMNS]]
+        seen = ", ".join(cells + (["…"] if len(header) > SHOWN_COLUMNS else [])) or "—"
         raise RosterFormatError(
             text(
                 f"Colonne(s) manquante(s) : {shown} (colonnes trouvées : {seen}). "
@@ -283,7 +295,7 @@ def read_roster(data: bytes, *, today: date) -> Roster:
                 continue
             try:
                 rows.append(_row(record, columns, start, today))
-            except PersonInputError as error:
+            except (PersonInputError, DateRangeError) as error:
                 rejected.append(RejectedRow(start, error.message))
     except csv.Error as exc:
         raise RosterFormatError(

@@ -26,7 +26,11 @@ from portique.credentials import Keyring, init_keyring, load_keyring
 from portique.credentials.claims import is_valid_id
 from portique.credentials.keys import METADATA_FILE
 from portique.errors import BadInputError, ConfigurationError
+from portique.files import make_private
 from portique.i18n import text
+from portique.privacy.audit import open_keyed_log
+from portique.privacy.audit_keys import CHECKPOINT_FILE as AUDIT_CHECKPOINT_FILE
+from portique.privacy.audit_keys import KEYS_FILE as AUDIT_KEYS_FILE
 from portique.services.errors import SiteExistsError, SiteNotFoundError
 from portique.services.policy_json import (
     DEFAULT_OPENING_HOURS,
@@ -101,8 +105,17 @@ class SiteHandle:
 
 
 def database_for(directory: Path, database_url: str | None) -> Database:
-    """The site's database: ``database_url`` if given, else SQLite in ``directory``."""
+    """The site's database: ``database_url`` if given, else SQLite in ``directory``,
+    owner-only (SQLite gives its -wal and -journal files the database file's mode)."""
+    if database_url is None and directory.is_dir():
+        for name in (SQLITE_FILE, *(SQLITE_FILE + tail for tail in SQLITE_COMPANIONS)):
+            if name == SQLITE_FILE or (directory / name).exists():
+                make_private(directory / name)
     return Database(database_url or sqlite_url(directory))
+
+
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+"""The files SQLite keeps beside a database; they hold its pages too."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +176,7 @@ def init_site(
     created_directory = not directory.exists()
     keys_dir = directory / KEYS_DIR
     created_keys = not (keys_dir / METADATA_FILE).exists()
+    created_audit_keys = not (keys_dir / AUDIT_KEYS_FILE).exists()
     when = now or clock.now()
     zones = DEFAULT_ZONES
     lanes = tuple(replace(lane, face_enabled=lane.face_enabled and face) for lane in DEFAULT_LANES)
@@ -171,6 +185,7 @@ def init_site(
         directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
         database = database_for(directory, database_url)
         database.upgrade()
+        open_keyed_log(database, directory, keys_dir, site_id, now=when)
         with database.session() as session:
             if Sites(session).get(site_id) is not None:
                 raise SiteExistsError(
@@ -212,6 +227,9 @@ def init_site(
     except BaseException:
         if created_keys:
             shutil.rmtree(keys_dir, ignore_errors=True)
+        if created_audit_keys:
+            (keys_dir / AUDIT_KEYS_FILE).unlink(missing_ok=True)
+        (directory / AUDIT_CHECKPOINT_FILE).unlink(missing_ok=True)
         (directory / SITE_FILE).unlink(missing_ok=True)
         if database is not None:
             database.dispose()
@@ -249,6 +267,7 @@ def open_site(directory: Path, *, database_url: str | None = None) -> SiteHandle
         database.check_schema()
         with database.session() as session:
             site_row(session, site_id)
+        open_keyed_log(database, directory, directory / KEYS_DIR, site_id, now=clock.now())
     except BaseException:
         database.dispose()
         raise

@@ -32,6 +32,7 @@ from portique.access import (
     Zone,
 )
 from portique.credentials import Revocation, RevocationList
+from portique.dates import check_moment
 from portique.i18n import text
 from portique.services.errors import SiteNotFoundError
 from portique.services.policy_json import (
@@ -107,8 +108,16 @@ def site_from_row(row: SiteRow) -> Site:
 
 
 def local_date(site: SiteRow, moment: datetime) -> date:
-    """The date on the site's wall clock at ``moment``."""
-    return moment.astimezone(ZoneInfo(site.timezone)).date()
+    """The date on the site's wall clock at ``moment``.
+
+    Raises:
+        DateRangeError: ``moment`` cannot be moved to the site's zone (year 1 or 9999).
+    """
+    try:
+        return moment.astimezone(ZoneInfo(site.timezone)).date()
+    except OverflowError:
+        check_moment(moment, text("heure", "time"))
+        raise  # unreachable: check_moment refuses what overflows
 
 
 def face_threshold(site: SiteRow) -> float | None:

@@ -38,7 +38,7 @@ from portique.store.errors import (
 )
 
 SQLITE_FILE = "portique.db"
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005_hardening"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for the write lock before giving up."""
 """The Alembic revision this version of Portique works with (the head of migrations/)."""
@@ -161,6 +161,8 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.session_info: dict[str, Any] = {}
+        """Put in the ``info`` of every session opened here (the site's audit keys)."""
 
     def __repr__(self) -> str:
         return f"Database({self.shown_url!r})"
@@ -178,6 +180,7 @@ class Database:
         ``system``.
         """
         with self.translated_errors(), self._sessions.begin() as session:
+            session.info.update(self.session_info)
             session.info["actor"] = actor or current_actor()
             yield session
 

@@ -389,7 +389,8 @@ class AuditEntryRow(Base):
     """One administrative action in the hash-chained audit log (``portique.privacy``).
 
     ``seq`` counts from 1 per site with no gap; ``entry_hash`` is the SHA-256 of the
-    entry's canonical form including ``prev_hash``, the hash of the entry before it. Not
+    entry's canonical form including ``prev_hash``, the hash of the entry before it;
+    ``entry_mac`` authenticates it with the site's audit key (``privacy.audit_keys``). Not
     a foreign key on the site: the log outlives what it describes until its own retention.
     """
 
@@ -406,6 +407,10 @@ class AuditEntryRow(Base):
     details: Mapped[dict[str, Any]]
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+    mac_key_id: Mapped[str | None] = mapped_column(String(16))
+    """The audit key that authenticated the entry (None: written before the log was keyed)."""
+    entry_mac: Mapped[str | None] = mapped_column(String(64))
+    """HMAC-SHA-256 of ``entry_hash`` under a key the database does not hold."""
 
 
 class TemplateVaultRow(Base):

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portique.access.names import likeness_key
+from portique.dates import check_date
 from portique.errors import BadInputError
 from portique.i18n import text
 from portique.privacy.audit import record
@@ -80,6 +82,8 @@ def add_refusal(
         VisitInputError: a name or the reason is empty, or the end date is past.
     """
     site = site_row(session, site_id)
+    check_date(refusal.birth_date, "birth_date")
+    check_date(refusal.until, "until")
     reason = " ".join(refusal.reason.split())[:MAX_REASON]
     if not reason:
         raise VisitInputError(text("Indiquez le motif du refus.", "Give the reason for barring."))
@@ -158,14 +162,21 @@ def find_refusal(
 ) -> RefusalRecord | None:
     """The refusal in force on ``on`` that names ``visitor``, if any.
 
-    Names are compared without case, accents or punctuation. When the visitor's birth
-    date is not known, the same names are enough: the agent checks, not the software.
+    Names are compared by their likeness (``access.names.likeness_key``): without
+    case, accents or punctuation, look-alike characters of other scripts folded. When
+    the visitor's birth date is not known, the same names are enough: the agent checks,
+    not the software.
     """
-    last, first = fold(visitor.last_name), fold(visitor.first_name)
+    # Look-alike characters are folded: a Cyrillic "е" does not make another person.
+    last, first = likeness_key(visitor.last_name), likeness_key(visitor.first_name)
     query = select(RefusalRow).where(RefusalRow.site_id == site_id, RefusalRow.until >= on)
     if visitor.birth_date is not None:
         query = query.where(RefusalRow.birth_date == visitor.birth_date)
     for row in session.scalars(query):
-        if row.lifted_at is None and fold(row.last_name) == last and fold(row.first_name) == first:
+        if (
+            row.lifted_at is None
+            and likeness_key(row.last_name) == last
+            and likeness_key(row.first_name) == first
+        ):
             return _record(row)
     return None

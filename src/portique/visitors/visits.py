@@ -28,6 +28,7 @@ from portique.credentials import (
     payload_from_text,
     verify_credential,
 )
+from portique.dates import check_date, check_moment
 from portique.i18n import text
 from portique.services import NewPerson, add_person, issue_credential
 from portique.services.roster import check_name, fold
@@ -136,7 +137,7 @@ def list_visits(
     if statuses is not None:
         query = query.where(VisitRow.status.in_([status.value for status in statuses]))
     if since is not None:
-        query = query.where(VisitRow.expected_until >= since)
+        query = query.where(VisitRow.expected_until >= check_moment(since, "since"))
     query = query.order_by(VisitRow.expected_from, VisitRow.visit_id)
     return _records(session, site_id, session.scalars(query).all())
 
@@ -166,11 +167,14 @@ def visit_path(session: Session, site_id: str, visit_id: str) -> list[VisitEvent
 def _checked_request(session: Session, site_id: str, request: VisitRequest, now: datetime) -> None:
     """Refuses a request that cannot make a visit: window, host, zones, e-mail, purpose."""
     start, end = request.expected_from, request.expected_until
-    for moment in (start, end):
+    for moment, what in ((start, "expected_from"), (end, "expected_until")):
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise VisitInputError(
                 text("Une heure de visite doit avoir un fuseau.", "A visit time needs a zone.")
             )
+        check_moment(moment, what)
+    if request.visitor.birth_date is not None:
+        check_date(request.visitor.birth_date, "birth_date")
     if end <= start:
         raise VisitInputError(
             text("La fin de la visite précède son début.", "The visit ends before it starts.")

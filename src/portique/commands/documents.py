@@ -1,0 +1,213 @@
+"""`portique documents` (the information notices, the entrance sign, the consent and
+withdrawal forms) and `portique privacy contacts` (the controller and DPO they name)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from portique.commands.common import err, out, print_json, progress_bar
+from portique.commands.faces import JsonOption
+from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
+from portique.i18n import text
+
+if TYPE_CHECKING:
+    from portique.privacy.information import InformationSettings
+
+DOCUMENTS_HELP = text(
+    "Générer en français, d'après la configuration effective du site, les documents remis "
+    "aux personnes : notices d'information (élèves et familles, personnels, visiteurs), "
+    "affiche de l'entrée (A3 et A4) et, si une voie compare les visages, les formulaires de "
+    "consentement (majeur, représentant légal) et de retrait ; en HTML et en PDF A4 (A3 pour "
+    "l'affiche). Chaque document porte sa date et la version de la configuration qu'il "
+    "décrit ; la génération est inscrite au journal d'audit.",
+    "Generate, in French and from the site's actual configuration, the documents people are "
+    "given: information notices (pupils and families, staff, visitors), the entrance sign "
+    "(A3 and A4) and, where a lane compares faces, the consent forms (adult, guardian) and "
+    "the withdrawal form; as HTML and A4 PDF (A3 for the sign). Each carries its date and "
+    "the configuration version it describes; the generation is recorded in the audit log.",
+)
+
+
+def documents(
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", help=text("Dossier de sortie.", "Output folder.")),
+    ],
+    no_pdf: Annotated[
+        bool,
+        typer.Option(
+            "--no-pdf",
+            help=text("HTML seulement (sans Chromium).", "HTML only (no Chromium needed)."),
+        ),
+    ] = False,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Generate the documents; help text in DOCUMENTS_HELP."""
+    from portique.privacy.notices import generate
+
+    with open_cli_site(directory) as site:
+        now = moment(at, site_timezone(site))
+        printing = text("Impression des PDF", "Printing PDFs")
+        with progress_bar(printing, enabled=not no_pdf) as bar:
+            task = bar.task_ids[0]
+            generated = generate(
+                site,
+                out_dir,
+                now=now,
+                pdf=not no_pdf,
+                on_start=lambda total: bar.update(task, total=total),
+                progress=lambda _kind: bar.advance(task),
+            )
+    summary = generated.as_json(out_dir)
+    if as_json:
+        print_json(summary)
+        return
+    _print_summary(summary)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    out.print(
+        text(f"Documents écrits dans {summary['out']} :", f"Documents written to {summary['out']}:")
+    )
+    table = Table(text("document", "document"), text("fichiers", "files"))
+    for document in summary["documents"]:
+        files = [Path(document["html"]).name, Path(document["pdf"]).name if document["pdf"] else ""]
+        table.add_row(document["title"], " ".join(files).strip())
+    out.print(table)
+    out.print(
+        text(
+            f"Version de la configuration décrite : {summary['configuration_version']}.",
+            f"Configuration version described: {summary['configuration_version']}.",
+        )
+    )
+    if not summary["face_comparison"]:
+        out.print(
+            text(
+                "Aucune voie ne compare les visages : pas de formulaire de consentement, et les "
+                "notices disent qu'il n'y a pas de biométrie.",
+                "No lane compares faces: no consent form, and the notices say there is no "
+                "biometrics.",
+            )
+        )
+    if summary["missing"]:
+        err.print(
+            text(
+                "[yellow]À compléter[/] (portique privacy contacts) : "
+                + ", ".join(summary["missing"])
+                + " ; les documents portent des blancs à ces endroits.",
+                "[yellow]To fill in[/] (portique privacy contacts): "
+                + ", ".join(summary["missing"])
+                + "; the documents have blanks there.",
+            )
+        )
+
+
+CONTACTS_HELP = text(
+    "Afficher ou changer ce que les documents disent du responsable de traitement, du "
+    "délégué à la protection des données, de l'adresse de la notice complète (le QR code de "
+    "l'affiche) et des destinataires extérieurs. Seules les options données changent.",
+    "Show or change what the documents say of the controller, the data protection officer, "
+    "the address of the full notice (the sign's QR code) and the outside recipients. Only "
+    "the options given change.",
+)
+
+
+def _option(flag: str, fr: str, en: str) -> Any:
+    return typer.Option(flag, help=text(fr, en))
+
+
+def contacts(
+    controller: Annotated[
+        str | None,
+        _option(
+            "--controller",
+            "Responsable de traitement (par défaut : le chef d'établissement).",
+            "Controller (default: the head of the establishment).",
+        ),
+    ] = None,
+    controller_address: Annotated[
+        str | None, _option("--controller-address", "Son adresse.", "Their address.")
+    ] = None,
+    dpo: Annotated[
+        str | None, _option("--dpo", "Le DPD (nom ou service).", "The DPO (name or office).")
+    ] = None,
+    dpo_email: Annotated[
+        str | None, _option("--dpo-email", "Courriel du DPD.", "The DPO's e-mail.")
+    ] = None,
+    dpo_address: Annotated[
+        str | None, _option("--dpo-address", "Adresse postale du DPD.", "The DPO's address.")
+    ] = None,
+    notice_url: Annotated[
+        str | None,
+        _option(
+            "--notice-url",
+            "Adresse web de la notice complète (https://…).",
+            "Web address of the full notice (https://...).",
+        ),
+    ] = None,
+    recipients: Annotated[
+        list[str] | None,
+        _option(
+            "--recipient",
+            "Destinataire extérieur (répétable) ; --recipient '' les efface.",
+            "Outside recipient (repeatable); --recipient '' clears them.",
+        ),
+    ] = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show or set the contacts; help text in CONTACTS_HELP."""
+    from portique.privacy.information import (
+        information_settings,
+        parse_information,
+        set_information,
+    )
+    from portique.services.snapshot import site_row
+
+    given: dict[str, Any] = {
+        name: value
+        for name, value in {
+            "controller": controller,
+            "controller_address": controller_address,
+            "dpo": dpo,
+            "dpo_email": dpo_email,
+            "dpo_address": dpo_address,
+            "notice_url": notice_url,
+            "recipients": None if recipients is None else tuple(recipients),
+        }.items()
+        if value is not None
+    }
+    with open_cli_site(directory) as site, site.session() as session:
+        row = site_row(session, site.site_id)
+        current = information_settings(row.settings)
+        if given:
+            current = parse_information({**current.model_dump(), **given})
+            set_information(row, current)
+    _print_contacts(current, as_json=as_json)
+
+
+def _print_contacts(information: InformationSettings, *, as_json: bool) -> None:
+    from portique.privacy.information import FIELD_LABELS
+
+    payload = information.model_dump(mode="json")
+    if as_json:
+        print_json({"contacts": payload, "missing": list(information.missing())})
+        return
+    table = Table(text("champ", "field"), text("valeur", "value"))
+    for name, value in payload.items():
+        label = FIELD_LABELS[name][0 if text("fr", "en") == "fr" else 1]
+        shown = "; ".join(value) if isinstance(value, list) else value
+        if not shown:
+            shown = (
+                text("par défaut : le chef d'établissement", "default: the head of the school")
+                if name == "controller"
+                else text("[yellow]à compléter[/]", "[yellow]to fill in[/]")
+            )
+        table.add_row(label, shown)
+    out.print(table)

@@ -1,0 +1,166 @@
+"""The API's people, credentials and consent: the administration's records, each open to
+the roles whose job needs it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import File, UploadFile, status
+
+from portique.credentials import CredentialKind
+from portique.server.api.common import (
+    Lang,
+    ManageConsent,
+    ManageCredentials,
+    ManagePeople,
+    State,
+    ViewPeople,
+    api_router,
+)
+from portique.server.api.schemas import (
+    ConsentIn,
+    ConsentOut,
+    CredentialIn,
+    CredentialOut,
+    ImportOut,
+    PersonIn,
+    PersonOut,
+    RevocationOut,
+    RevokeIn,
+    WithdrawalOut,
+    WithdrawIn,
+)
+from portique.server.uploads import read_people_file
+from portique.services import (
+    NewPerson,
+    add_person,
+    bind_badge,
+    get_person,
+    grant_consent,
+    import_people,
+    issue_credential,
+    list_people,
+    revoke_credential,
+    withdraw_consent,
+)
+
+router = api_router(400, 401, 403, 404, 409, 422, 429, 503)
+
+
+@router.get("/people", tags=["people"])
+def people_list(state: State, _: ViewPeople) -> list[PersonOut]:
+    with state.site.session() as session:
+        records = list_people(session, state.site.site_id, now=state.now())
+    return [PersonOut.of(record) for record in records]
+
+
+@router.get("/people/{person_id}", tags=["people"])
+def people_get(person_id: str, state: State, _: ViewPeople) -> PersonOut:
+    with state.site.session() as session:
+        return PersonOut.of(get_person(session, state.site.site_id, person_id, now=state.now()))
+
+
+@router.post("/people", status_code=status.HTTP_201_CREATED, tags=["people"])
+def people_create(body: PersonIn, state: State, _: ManagePeople) -> PersonOut:
+    now = state.now()
+    new = NewPerson(
+        body.last_name,
+        body.first_name,
+        body.birth_date,
+        body.role,
+        tuple(body.groups),
+        tuple(body.guardian_ids),
+    )
+    with state.site.session() as session:
+        person_id = add_person(session, state.site.site_id, new, now=now)
+        return PersonOut.of(get_person(session, state.site.site_id, person_id, now=now))
+
+
+@router.post("/people/import", tags=["people"])
+def people_import(
+    file: Annotated[UploadFile, File(description="The CSV export (Nom;Prénom;Né(e) le;Classe).")],
+    state: State,
+    _: ManagePeople,
+) -> ImportOut:
+    """Imports the people of a school export (CSV, ``;`` or ``,``, UTF-8 or
+    Windows-1252/Latin-1, dates dd/mm/yyyy). Lines that cannot be imported are listed
+    with their line number and reason; a file that cannot be read at all imports
+    nobody (400 ``bad_roster``)."""
+    data = read_people_file(file)
+    with state.site.session() as session:
+        report = import_people(session, state.site.site_id, data, now=state.now())
+    return ImportOut.of(report)
+
+
+# Credentials and consent --------------------------------------------------------------
+
+
+@router.post("/credentials", status_code=status.HTTP_201_CREATED, tags=["credentials"])
+def credentials_issue(
+    body: CredentialIn, state: State, lang: Lang, _: ManageCredentials
+) -> CredentialOut:
+    """Issues a credential without a face (face enrollment is done at the enrollment
+    station, never through this API)."""
+    site, now = state.site, state.now()
+    start, end = body.valid_from, body.valid_until
+    with site.session() as session:
+        if body.kind == "badge":
+            assert body.badge_uid is not None
+            uid = body.badge_uid
+            badge = bind_badge(
+                session,
+                site.site_id,
+                body.person_id,
+                uid,
+                now=now,
+                valid_from=start,
+                valid_until=end,
+            )
+            return CredentialOut.of(badge)
+        issued = issue_credential(
+            session,
+            site.site_id,
+            site.keyring(),
+            body.person_id,
+            now=now,
+            kind=CredentialKind(body.kind),
+            valid_from=start,
+            valid_until=end,
+            lang=lang,
+        )
+        return CredentialOut.of(issued)
+
+
+@router.post("/credentials/{credential_id}/revoke", tags=["credentials"])
+def credentials_revoke(
+    credential_id: str, body: RevokeIn, state: State, _: ManageCredentials
+) -> RevocationOut:
+    with state.site.session() as session:
+        record = revoke_credential(
+            session, state.site.site_id, credential_id, reason=body.reason, now=state.now()
+        )
+    return RevocationOut.of(record)
+
+
+@router.post("/people/{person_id}/consent", tags=["consent"])
+def consent_grant(person_id: str, body: ConsentIn, state: State, _: ManageConsent) -> ConsentOut:
+    site, now = state.site, state.now()
+    with site.session() as session:
+        record = grant_consent(
+            session, site.site_id, person_id, by=body.by, now=now, giver=body.giver
+        )
+    return ConsentOut.of(record)
+
+
+@router.post("/people/{person_id}/consent/withdraw", tags=["consent"])
+def consent_withdraw(
+    person_id: str, body: WithdrawIn, state: State, _: ManageConsent
+) -> WithdrawalOut:
+    """Withdraws the consent; every credential carrying a template is revoked at once and
+    replaced by one without template, whose code (``qr_text``) is shown only here."""
+    site, now = state.site, state.now()
+    with site.session() as session:
+        record = withdraw_consent(
+            session, site.site_id, person_id, by=body.by, now=now, keyring=site.keyring()
+        )
+    return WithdrawalOut.of(record)

@@ -1,0 +1,25 @@
+"""The console: server-rendered pages for the agents at the lane (``agent``), signing in
+(``signin``), the administration (``administration``), reception (``visitors``) and the
+information and consent documents (``documents``), with their templates and static files."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from fastapi import APIRouter
+
+from portique.server.console import administration, agent, documents, signin, visitors
+
+ROUTERS: tuple[APIRouter, ...] = (
+    signin.router,
+    agent.router,
+    administration.router,
+    visitors.router,
+    documents.router,
+)
+
+
+def package_dir(name: str) -> Path:
+    """A folder of the console's package: ``templates`` or ``static``."""
+    return Path(str(resources.files("portique.server.console") / name))

@@ -1,0 +1,168 @@
+"""What every console page shares: a template rendered in the request's language with
+the signed-in user's navigation and the site's clock, redirects, and cookies.
+
+Every form posts back with the CSRF token of its session; every page shows only what
+the signed-in role may see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from portique.access import outcome_label, reason_label
+from portique.server.auth import ConsoleUser, console_form, console_page
+from portique.server.roles import Permission, Role, allowed
+from portique.server.sessions import CSRF_FIELD
+from portique.server.state import AppState, app_state
+from portique.server.texts import negotiate, translator
+from portique.services.snapshot import site_row
+
+HOME: dict[Role, str] = {
+    Role.AGENT: "/live",
+    Role.ADMINISTRATION: "/people",
+    Role.DPO: "/live",
+    Role.AUDITOR: "/live",
+    Role.LANE: "/login",
+}
+NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
+    ("/live", "live", Permission.VIEW_PASSAGES),
+    ("/alerts", "alerts", Permission.VIEW_ALERTS),
+    ("/lockdown", "lockdown", Permission.VIEW_LOCKDOWN),
+    ("/roster", "roster", Permission.VIEW_ROSTER),
+    ("/visitors", "visitors", Permission.VIEW_VISITS),
+    ("/people", "people", Permission.VIEW_PEOPLE),
+    ("/people/import", "import", Permission.MANAGE_PEOPLE),
+    ("/lanes", "lanes_timetables", Permission.VIEW_SITE),
+    ("/refusals", "refusals", Permission.VIEW_REFUSALS),
+    ("/documents", "documents", Permission.MANAGE_DOCUMENTS),
+)
+
+State = Annotated[AppState, Depends(app_state)]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A console page being answered: the request, the server's state, and who asks."""
+
+    request: Request
+    state: AppState
+    user: ConsoleUser
+
+    @property
+    def lang(self) -> str:
+        return negotiate(self.request)
+
+    def t(self, key: str) -> str:
+        """The console's text ``key`` in the page's language."""
+        return translator(self.lang)(key)
+
+    def render(self, name: str, status_code: int = 200, **context: Any) -> Response:
+        """The template ``name`` for this user (see :func:`render`)."""
+        return render(self.request, name, self.user, status_code, **context)
+
+
+def viewing(permission: Permission | None) -> Callable[[Request], Page]:
+    """A dependency: the page of a signed-in user, with ``permission`` if given."""
+    user_of = console_page(permission)
+
+    def dependency(request: Request) -> Page:
+        return Page(request, app_state(request), user_of(request))
+
+    return dependency
+
+
+def posting(permission: Permission | None) -> Callable[[Request], Awaitable[Page]]:
+    """A dependency: the page of a form posted by a signed-in user, with the CSRF token
+    of the session, and with ``permission`` if given."""
+    user_of = console_form(permission)
+
+    async def dependency(request: Request) -> Page:
+        return Page(request, app_state(request), await user_of(request))
+
+    return dependency
+
+
+def render(
+    request: Request,
+    name: str,
+    user: ConsoleUser | None,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    state = app_state(request)
+    lang = negotiate(request)
+    zone = site_zone(state)
+
+    def clock(moment: datetime | None, with_date: bool = False) -> str:
+        if moment is None:
+            return ""
+        local = moment.astimezone(zone)
+        return local.strftime("%d/%m/%Y %H:%M:%S" if with_date else "%H:%M:%S")
+
+    role = None if user is None else user.principal.role
+    return state.templates.TemplateResponse(
+        request,
+        name,
+        {
+            "t": translator(lang),
+            "lang": lang,
+            "other_lang": "en" if lang == "fr" else "fr",
+            "user": None if user is None else user.principal,
+            "csrf": None if user is None else user.session.csrf,
+            "csrf_field": CSRF_FIELD,
+            "navigation": [
+                (path, key)
+                for path, key, permission in NAVIGATION
+                if role is not None and allowed(role, permission)
+            ],
+            "can": (lambda permission: role is not None and allowed(role, Permission(permission))),
+            "clock": clock,
+            "reason_label": lambda reason: reason_label(reason, lang),
+            "outcome_label": lambda outcome: outcome_label(outcome, lang),
+            "path": request.url.path,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def site_zone(state: AppState) -> ZoneInfo:
+    """The time zone of the site: the console shows times and reads them on its clock."""
+    with state.site.session() as session:
+        return ZoneInfo(site_row(session, state.site.site_id).timezone)
+
+
+def see_other(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def download(content: bytes, media_type: str, name: str) -> Response:
+    """A file handed over once, to save (a card, a badge): never kept by the server."""
+    disposition = f'attachment; filename="{name}"'
+    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+def set_cookie(response: Response, state: AppState, name: str, value: str, max_age: int) -> None:
+    """A cookie for the console only: HttpOnly, SameSite=Strict, Secure but on plain HTTP."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        secure=not state.settings.plain_http,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def forget_cookie(response: Response, state: AppState, name: str) -> None:
+    response.delete_cookie(
+        name, path="/", secure=not state.settings.plain_http, httponly=True, samesite="strict"
+    )

@@ -1,0 +1,36 @@
+"""A served site for the red-team tests, built with the server tests' own helpers."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
+from server_support import (
+    PARIS,
+    Clock,
+    Server,
+    add_person,
+    make_site,
+    school_day,
+    serve,
+)
+
+__all__ = ["Server", "add_person", "served"]
+
+
+@contextmanager
+def served(folder: Path) -> Iterator[Server]:
+    """A site made in ``folder`` with one account per role, served on a school day."""
+    clock = Clock(datetime.combine(school_day(), time(10), tzinfo=PARIS))
+    token = make_site(folder / "site", clock.now)
+    made = serve(folder / "site", token, clock)
+    try:
+        yield made
+    finally:
+        for client in made.clients:
+            client.close()
+        made.app.state.portique.site.close()
