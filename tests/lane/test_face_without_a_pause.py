@@ -3,19 +3,18 @@ a ring in memory, and looks at them only for a credential that asks for a face."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from lane_support import ENTRY, LaneSchool, face
+from lane_support import LaneSchool, face
 
 from portique.access import Outcome, Reason
 from portique.biometrics import FaceEngine
 from portique.lane import InProcessHub, SimulatedLane, WalkUp
-from portique.lane.comms.site import StoreSink
 from portique.lane.drivers.approach import Approach, ApproachCamera, approach_frames
 from portique.lane.drivers.buffer import BufferedCamera, FrameRing
 from portique.lane.face import CaptureSource
@@ -98,24 +97,6 @@ def test_the_approach_grows_the_face_and_sharpens_it_as_the_person_slows_down(
         return float((np.abs(image.astype(int) - wall).sum(axis=2) > 40).mean())
 
     assert covered(frames[0]) < covered(frames[30]) < covered(frames[44])
-
-
-@pytest.fixture
-def hub(school: LaneSchool) -> InProcessHub:
-    return InProcessHub(StoreSink(school.site.session))
-
-
-@pytest.fixture
-def lane(
-    school: LaneSchool, hub: InProcessHub, lane_engine: FaceEngine, tmp_path: Path
-) -> Iterator[SimulatedLane]:
-    simulated = SimulatedLane(
-        school.lane_config(tmp_path / "lane"),
-        transport=hub.connect(school.site_id, ENTRY),
-        face_engine=lane_engine,
-    )
-    yield simulated
-    simulated.close()
 
 
 @pytest.fixture
