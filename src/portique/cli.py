@@ -18,6 +18,7 @@ from portique.commands import (
     passage,
     people,
     privacy,
+    registers,
     server,
     site,
     visitors,
@@ -100,6 +101,12 @@ app.command("dpia", help=privacy.DPIA_HELP)(privacy.dpia)
 app.add_typer(privacy.privacy_app, name="privacy")
 privacy.privacy_app.command("contacts", help=documents.CONTACTS_HELP)(documents.contacts)
 app.command("documents", help=documents.DOCUMENTS_HELP)(documents.documents)
+
+app.add_typer(registers.import_app, name="import")
+app.command("uai", help=registers.UAI_HELP)(registers.uai)
+app.add_typer(registers.departures_app, name="departures")
+app.add_typer(registers.year_app, name="year")
+app.add_typer(registers.cards_app, name="cards")
 
 app.command("simulate", help=assessment.SIMULATE_HELP)(assessment.simulate_command)
 app.command("report", help=assessment.REPORT_HELP)(assessment.report_command)

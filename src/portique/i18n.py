@@ -98,6 +98,12 @@ ERROR_HEADLINES: dict[str, tuple[str, str]] = {
     "keyring": ("Trousseau de clés", "Keyring"),
     "credential": ("Titre d'accès refusé", "Credential refused"),
     "bad_input": ("Entrée invalide", "Invalid input"),
+    "bad_register": ("Export du registre inutilisable", "Unusable register export"),
+    "bad_encoding": ("Encodage incorrect", "Wrong encoding"),
+    "wrong_establishment": ("Autre établissement", "Another establishment"),
+    "no_uai": ("Code UAI manquant", "No UAI code"),
+    "mass_departure": ("Départ massif refusé", "Mass departure refused"),
+    "unknown_departure": ("Départ inconnu", "Unknown departure"),
 }
 
 

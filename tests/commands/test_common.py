@@ -35,6 +35,10 @@ SITE_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("privacy", "template-store"),
     ("account", "list"),
     ("report", "--out", "report"),
+    ("uai",),
+    ("departures", "list"),
+    ("departures", "sweep"),
+    ("year", "close", "2026-2027"),
 )
 
 

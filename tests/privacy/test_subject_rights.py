@@ -33,7 +33,7 @@ from portique.store import (
     TemplateVaultRow,
     VisitRow,
 )
-from portique.store.models import PassageReviewRow
+from portique.store.models import DepartureRow, PassageReviewRow, RegisterIdRow
 from school_support import CLASS, School
 from support import lfw_face
 
@@ -108,12 +108,34 @@ def _family(school: School, last: str, first: str, lfw_images: Path | None) -> d
     return {"parent": parent, "child": child, "card": card.payload_text}
 
 
+def _registered(school: School, person_id: str) -> None:
+    """The child came from the register (a keyed hash of their number) and left once."""
+    with school.site.session() as session:
+        session.add(
+            RegisterIdRow(
+                site_id=school.site_id, kind="siecle_eleve", key_hash="ab" * 32, person_id=person_id
+            )
+        )
+        session.add(
+            DepartureRow(
+                site_id=school.site_id,
+                person_id=person_id,
+                left_on=school.now.date(),
+                cause="absent",
+                class_name=CLASS,
+                detected_at=school.now,
+                revoked=0,
+            )
+        )
+
+
 def test_export_holds_everything_about_the_person_and_nothing_about_others(
     school: School, lfw_images: Path, tmp_path: Path
 ) -> None:
     subject = _family(school, "Lefebvre", "Ambre", lfw_images)
     other = _family(school, "Durandeau", "Zéphyr", None)
     staff = _add(school, "Quintard", "Ysolde", date(1970, 1, 1), Role.STAFF)
+    _registered(school, subject["child"])
 
     with school.site.session() as session:
         export, json_path, html_path = export_subject(

@@ -46,6 +46,10 @@ TABLES = {
     "visit_events",
     "visit_alerts",
     "refusals",
+    "register_ids",
+    "departures",
+    "school_years",
+    "archived_groups",
 }
 
 

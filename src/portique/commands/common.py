@@ -55,7 +55,8 @@ def fail(error: PortiqueError, *, as_json: bool) -> NoReturn:
     if as_json:
         print_json({"error": error.code, "message": error.message})
     else:
-        err.print(f"[bold red]{error_headline(error.code)}[/] : {error.message}")
+        # One line whatever the terminal's width: scripts read the first line of stderr.
+        err.print(f"[bold red]{error_headline(error.code)}[/] : {error.message}", soft_wrap=True)
     raise typer.Exit(error.exit_code)
 
 

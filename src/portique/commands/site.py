@@ -49,6 +49,18 @@ def init(
     timezone: Annotated[
         str, typer.Option("--timezone", help=text("Fuseau horaire IANA.", "IANA time zone."))
     ] = "Europe/Paris",
+    uai: Annotated[
+        str | None,
+        typer.Option(
+            "--uai",
+            help=text(
+                "Code UAI de l'établissement, que portent ses exports SIECLE et STS-Web "
+                "(inutile si --site-id est déjà ce code).",
+                "The school's UAI code, which its SIECLE and STS-Web exports carry "
+                "(not needed when --site-id is that code).",
+            ),
+        ),
+    ] = None,
     face: Annotated[
         bool,
         typer.Option(
@@ -74,6 +86,7 @@ def init(
         timezone=timezone,
         face=face,
         database_url=get_settings().database_url,
+        uai=uai,
     )
     if as_json:
         print_json(

@@ -118,6 +118,10 @@ AUDITED_TABLES: Mapping[str, AuditedTable] = {
     "visits": AuditedTable(personal=frozenset({"email"})),
     "visit_alerts": AuditedTable(changes=frozenset({ChangeKind.UPDATE})),
     "refusals": AuditedTable(personal=_NAMES),
+    "register_ids": AuditedTable(redacted=frozenset({"key_hash"})),
+    "departures": AuditedTable(),
+    "school_years": AuditedTable(),
+    "archived_groups": AuditedTable(),
 }
 """The administrative tables. Passages, lane status, visit events and the log itself are
 operational records, not administrative actions."""
@@ -401,9 +405,12 @@ def _shown(rules: AuditedTable, column: str, value: Any) -> Any:
 
 
 def _target(table: str, row: Any) -> str:
-    """``table:key``; a token is named by its name, never by its hash."""
+    """``table:key``; a token is named by its name, a register identifier by its person
+    and kind, never by their hash."""
     if table == "api_tokens":
         return f"{table}:{getattr(row, 'name', '')}"
+    if table == "register_ids":
+        return f"{table}:{getattr(row, 'person_id', '')}/{getattr(row, 'kind', '')}"
     state = inspect(row)
     keys = [str(state.attrs[column.key].value) for column in state.mapper.primary_key]
     return f"{table}:{'/'.join(keys)}"

@@ -46,7 +46,7 @@ from portique.store import (
     VisitEventRow,
     VisitRow,
 )
-from portique.store.models import PassageReviewRow
+from portique.store.models import DepartureRow, PassageReviewRow, RegisterIdRow
 
 ERASURE_REASON = "erasure"
 """The revocation reason of the credentials of an erased person."""
@@ -71,6 +71,8 @@ class SubjectTable(StrEnum):
     VISIT_EVENTS = "visit_events"
     VISIT_ALERTS = "visit_alerts"
     REFUSALS = "refusals"
+    REGISTER_IDS = "register_ids"
+    DEPARTURES = "departures"
     AUDIT_LOG = "audit_log"
 
 
@@ -89,6 +91,8 @@ TABLE_TITLES: dict[SubjectTable, str] = {
     SubjectTable.VISIT_EVENTS: "Parcours des visites",
     SubjectTable.VISIT_ALERTS: "Alertes des visites",
     SubjectTable.REFUSALS: "Interdictions d'accès",
+    SubjectTable.REGISTER_IDS: "Identifiants dans les registres de l'établissement (empreintes)",
+    SubjectTable.DEPARTURES: "Départs de l'établissement",
     SubjectTable.AUDIT_LOG: "Journal d'audit (actions administratives vous concernant)",
 }
 
@@ -264,6 +268,12 @@ def collect(session: Session, site_id: str, person_id: str, *, now: datetime) ->
                 RefusalRow.birth_date == person.birth_date,
             ),
         ),
+        SubjectTable.REGISTER_IDS: _rows(
+            session, select(RegisterIdRow).where(RegisterIdRow.person_id == person_id)
+        ),
+        SubjectTable.DEPARTURES: _rows(
+            session, select(DepartureRow).where(DepartureRow.person_id == person_id)
+        ),
         SubjectTable.AUDIT_LOG: [row_dict(entry) for entry in entries if _names(entry, person_id)],
     }
     return SubjectExport(site_id, person_id, now, {str(k): v for k, v in tables.items()})
@@ -392,7 +402,8 @@ def erase_subject(session: Session, site_id: str, person_id: str, *, now: dateti
         session.delete(visit)  # its events and alerts follow by cascade
     session.flush()
     # The person last: memberships, guardianships (both ways), consents, exit
-    # permission, credentials and badges follow by cascade.
+    # permission, credentials, badges, register identifiers and departures follow by
+    # cascade.
     session.delete(person)
     session.flush()
     Sites(session).bump_version(site_id)

@@ -25,6 +25,7 @@ from portique.config import get_settings
 from portique.errors import PortiqueError
 from portique.i18n import error_headline, text
 from portique.privacy.retention import purge_periodically
+from portique.registers.departures import sweep_periodically
 from portique.server import api, console
 from portique.server.api import API_PREFIX
 from portique.server.auth import LoginRequired
@@ -165,11 +166,18 @@ def create_app(
                     site.database, site.site_id, timedelta(hours=hours), clock=settings.clock
                 )
             )
+        # Leaving dates that passed: the pupils leave without anyone acting.
+        sweeps = asyncio.create_task(
+            sweep_periodically(
+                site.database, site.site_id, settings.departure_sweep, clock=settings.clock
+            )
+        )
         yield
-        if purges is not None:
-            purges.cancel()
-            with suppress(asyncio.CancelledError):
-                await purges
+        for task in (purges, sweeps):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
         site.close()
 
     app = FastAPI(

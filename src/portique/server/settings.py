@@ -33,4 +33,6 @@ class ServerSettings:
     recent_passages: int = 50
     lane_offline_after: timedelta = timedelta(seconds=60)
     """A lane silent this long (no heartbeat) is an "offline lane" alert."""
+    departure_sweep: timedelta = timedelta(minutes=10)
+    """How often pupils whose leaving date has passed are made to leave."""
     clock: Callable[[], datetime] = field(default=utc_now)

@@ -27,6 +27,8 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "lockdown": ("Mise en sûreté", "Lockdown"),
     "roster": ("Liste des présents", "On-site roster"),
     "people": ("Personnes", "People"),
+    "registers": ("Registres", "Registers"),
+    "departures": ("Départs", "Departures"),
     "documents": ("Documents", "Documents"),
     "lane": ("Voie", "Lane"),
     "time": ("Heure", "Time"),
@@ -395,12 +397,13 @@ def negotiate(request: Request) -> str:
     return process_language()
 
 
-def translator(lang: str) -> Callable[[str], str]:
-    """``t(key)``: the console text ``key`` in ``lang``."""
+def translator(lang: str, table: Mapping[str, tuple[str, str]] = TEXTS) -> Callable[[str], str]:
+    """``t(key)``: the console text ``key`` in ``lang`` (from ``table``: a page's own
+    words, or by default those every page shares)."""
     index = LANGUAGES.index(lang) if lang in LANGUAGES else 0
 
     def t(key: str) -> str:
-        pair = TEXTS.get(key)
+        pair = table.get(key)
         return key if pair is None else pair[index]
 
     return t

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 from contextlib import AbstractContextManager
@@ -53,6 +54,8 @@ SITE_FILE = "site.json"
 KEYS_DIR = "keys"
 SITE_FORMAT = 1
 DEFAULT_TIMEZONE = "Europe/Paris"
+UAI_PATTERN = re.compile(r"[0-9]{2}[0-9AB][0-9]{4}[A-Z]")
+"""The shape of an establishment code (UAI)."""
 DIRECTORY_MODE = 0o700
 
 DEFAULT_ZONES = (Zone("main", "Bâtiment principal"),)
@@ -141,13 +144,15 @@ def init_site(
     face: bool = False,
     database_url: str | None = None,
     now: datetime | None = None,
+    uai: str | None = None,
 ) -> SiteCreated:
     """Creates a site: its directory, database schema, keyring and a default site.
 
     The default site has one zone, an entrance lane (face comparison offered there to
     those who opt in, only when ``face`` is True: off by default) and an exit lane,
     weekday opening hours and a default class timetable. Nothing is left half-made when
-    a step fails.
+    a step fails. ``uai`` is the establishment code that register exports must carry
+    (``portique.registers``); a site whose id is a UAI needs none.
     """
     directory = Path(directory).expanduser()
     site_id = site_id or new_site_id()
@@ -202,7 +207,11 @@ def init_site(
                     opening_hours=DEFAULT_OPENING_HOURS,
                     calendar=[],
                     default_timetable=DEFAULT_TIMETABLE,
-                    settings={**DEFAULT_SETTINGS, "face_enabled": face},
+                    settings={
+                        **DEFAULT_SETTINGS,
+                        "face_enabled": face,
+                        **({"uai": normalize_uai(uai)} if uai else {}),
+                    },
                     snapshot_version=1,
                     created_at=when,
                 ),
@@ -247,6 +256,25 @@ def init_site(
         lanes=lanes,
         face_enabled=face,
     )
+
+
+def normalize_uai(value: str) -> str:
+    """A UAI (formerly RNE: department, number, check letter, like ``0130001A``; Corsica
+    ``620…`` as ``02A``/``02B``) in capitals, checked for its shape.
+
+    Raises:
+        BadInputError: not a UAI.
+    """
+    uai = "".join(value.split()).upper()
+    if not UAI_PATTERN.fullmatch(uai):
+        raise BadInputError(
+            text(
+                f"« {value} » n'est pas un code UAI (sept caractères et une lettre, "
+                "par exemple 0130001A).",
+                f"{value!r} is not a UAI code (seven characters and a letter, e.g. 0130001A).",
+            )
+        )
+    return uai
 
 
 def open_site(directory: Path, *, database_url: str | None = None) -> SiteHandle:

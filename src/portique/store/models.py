@@ -123,7 +123,9 @@ class LaneRow(Base):
 
 
 class GroupRow(Base):
-    """A class or teaching group and its weekly timetable (JSON)."""
+    """A class or teaching group and its weekly timetable (JSON). ``kind`` is what the
+    register says it is (``division``, a class; ``group``, a teaching group), None for a
+    group made by hand or from a CSV (taken for a class)."""
 
     __tablename__ = "groups"
 
@@ -133,6 +135,7 @@ class GroupRow(Base):
     group_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     timetable: Mapped[dict[str, Any]]
+    kind: Mapped[str | None] = mapped_column(String(16))
 
 
 class PersonRow(Base):
@@ -152,6 +155,8 @@ class PersonRow(Base):
     zones: Mapped[list[Any] | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    left_on: Mapped[date | None]
+    """The day the person left the school, as the register says (``portique.registers``)."""
 
 
 class MembershipRow(Base):
@@ -525,3 +530,78 @@ class RefusalRow(Base):
     created_at: Mapped[datetime]
     lifted_at: Mapped[datetime | None]
     lifted_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class RegisterIdRow(Base):
+    """A person's identifier in an administration register (``portique.registers``): the
+    INE, a SIECLE or STS-Web number, kept only as an HMAC under the site's register key,
+    so a re-import finds the person again and the number itself is never stored."""
+
+    __tablename__ = "register_ids"
+
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), index=True
+    )
+
+
+class DepartureRow(Base):
+    """A pupil who left the school: when (``left_on``), how it was learnt (``cause``: a
+    leaving date in the register, or absence from a complete export), how many
+    credentials were revoked, and the agents' acknowledgement of the alert."""
+
+    __tablename__ = "departures"
+    __table_args__ = (Index(None, "site_id", "detected_at"),)
+
+    departure_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE")
+    )
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), index=True
+    )
+    left_on: Mapped[date]
+    cause: Mapped[str] = mapped_column(String(16))
+    class_name: Mapped[str | None] = mapped_column(String(200))
+    detected_at: Mapped[datetime]
+    revoked: Mapped[int] = mapped_column(Integer)
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class SchoolYearRow(Base):
+    """A school year of a site (``2026-2027``): its dates, ``open`` or ``closed``, and the
+    face processing in force when it opened (consent is carried over only if unchanged)."""
+
+    __tablename__ = "school_years"
+
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
+    )
+    year_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(16))
+    processing: Mapped[dict[str, Any]]
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class ArchivedGroupRow(Base):
+    """A class of a closed school year: its name, timetable and size, without its members."""
+
+    __tablename__ = "archived_groups"
+
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
+    )
+    year_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timetable: Mapped[dict[str, Any]]
+    members: Mapped[int] = mapped_column(Integer)
+    archived_at: Mapped[datetime]

@@ -1,6 +1,7 @@
 """The console: server-rendered pages for the agents at the lane (``agent``), signing in
-(``signin``), the administration (``administration``), reception (``visitors``) and the
-information and consent documents (``documents``), with their templates and static files."""
+(``signin``), the administration (``administration``), reception (``visitors``), the
+information and consent documents (``documents``) and the school's registers with the
+pupils' departures (``registers``), with their templates and static files."""
 
 from __future__ import annotations
 
@@ -9,13 +10,21 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from portique.server.console import administration, agent, documents, signin, visitors
+from portique.server.console import (
+    administration,
+    agent,
+    documents,
+    registers,
+    signin,
+    visitors,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     signin.router,
     agent.router,
     administration.router,
     visitors.router,
+    registers.router,
     documents.router,
 )
 

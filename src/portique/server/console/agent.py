@@ -1,5 +1,6 @@
 """The agent's console pages at the lane: live passages (server-sent events, see
-static/live.js), alerts and referrals, the lockdown, and the on-site roster."""
+static/live.js), alerts and referrals (pupils who left the school among them), the
+lockdown, and the on-site roster."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from sqlalchemy.orm import Session
 from portique.access import Outcome
 from portique.errors import BadInputError
 from portique.i18n import text
+from portique.registers import recent_departures
 from portique.server import queries
 from portique.server.console.pages import Page, posting, see_other, viewing
+from portique.server.console.registers_texts import register_translator
 from portique.server.roles import Permission
 from portique.server.state import AppState
 from portique.services import declare_lockdown, lift_lockdown
@@ -60,7 +63,17 @@ def alerts(page: ViewAlerts) -> Response:
         waiting = queries.open_alerts(session, state.site.site_id)
         offline = _offline_lanes(session, state)
         visits = visit_alerts(session, state.site.site_id, now=state.now())
-    return page.render("alerts.html", alerts=waiting, offline=offline, visit_alerts=visits)
+        departures = recent_departures(
+            session, state.site.site_id, now=state.now(), unacknowledged_only=True
+        )
+    return page.render(
+        "alerts.html",
+        alerts=waiting,
+        offline=offline,
+        visit_alerts=visits,
+        departures=departures,
+        r=register_translator(page.lang),
+    )
 
 
 @router.post("/alerts/{passage_id}/acknowledge")

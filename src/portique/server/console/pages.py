@@ -39,6 +39,8 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
     ("/visitors", "visitors", Permission.VIEW_VISITS),
     ("/people", "people", Permission.VIEW_PEOPLE),
     ("/people/import", "import", Permission.MANAGE_PEOPLE),
+    ("/registers", "registers", Permission.MANAGE_PEOPLE),
+    ("/departures", "departures", Permission.VIEW_ALERTS),
     ("/lanes", "lanes_timetables", Permission.VIEW_SITE),
     ("/refusals", "refusals", Permission.VIEW_REFUSALS),
     ("/documents", "documents", Permission.MANAGE_DOCUMENTS),

@@ -1,0 +1,608 @@
+"""Register commands: `portique import siecle|sts|timetable`, `portique uai`,
+`portique departures ...`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from portique.commands.common import CommandApp, err, out, print_json, progress_bar
+from portique.commands.faces import JsonOption
+from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
+from portique.i18n import text
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from portique.registers.plan import PupilPlan
+    from portique.registers.siecle import LineError
+    from portique.registers.sync import SyncReport
+    from portique.services import SiteHandle
+
+import_app = CommandApp(
+    help=text(
+        "Importer les registres de l'établissement : élèves et responsables (SIECLE), "
+        "personnels et divisions (STS-Web), emplois du temps (EDT ou CSV).",
+        "Import the school's registers: pupils and guardians (SIECLE), staff and divisions "
+        "(STS-Web), timetables (EDT or CSV).",
+    ),
+    no_args_is_help=True,
+)
+departures_app = CommandApp(
+    help=text(
+        "Départs d'élèves : titres révoqués à la sortie, alerte des agents.",
+        "Pupils leaving: credentials revoked as they leave, agents alerted.",
+    ),
+    no_args_is_help=True,
+)
+
+DryRunOption = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help=text(
+            "Montrer ce que l'import ferait (ajouts, changements, départs) sans rien écrire.",
+            "Show what the import would do (added, changed, left) without writing anything.",
+        ),
+    ),
+]
+SHOWN_ROWS = 40
+"""Rows of each section shown on screen (JSON never lists people: counts only)."""
+
+
+@contextmanager
+def site_at(directory: Path | None, at: str | None) -> Iterator[tuple[SiteHandle, datetime]]:
+    """The site of --dir and the time of --at (the site's clock when it has no offset)."""
+    with open_cli_site(directory) as site:
+        yield site, moment(at, site_timezone(site))
+
+
+def show_errors(errors: Sequence[LineError]) -> None:
+    """Line errors on stderr, one a line, never wrapped."""
+    for problem in errors:
+        err.print(f"{problem.element} : {problem.message}", soft_wrap=True)
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of an export given on the command line: a regular file (never a device
+    or a pipe), size-capped before it is read."""
+    from portique.files import read_input_file
+    from portique.registers.xmlfile import MAX_XML_BYTES
+
+    return read_input_file(path, max_bytes=MAX_XML_BYTES)
+
+
+@import_app.command(
+    "siecle",
+    help=text(
+        "Synchroniser les élèves avec l'export SIECLE « élèves » (ElevesSansAdresses.xml ou "
+        "ElevesAvecAdresses.xml, seul ou dans l'archive ExportXML_….zip) et, avec "
+        "--responsables, leurs représentants légaux. Les élèves sont retrouvés par leur "
+        "identifiant du registre (jamais conservé en clair) ; un élève dont la date de sortie "
+        "est passée, ou absent d'un export complet, perd aussitôt tous ses titres d'accès. "
+        "Un fichier d'un autre établissement est refusé.",
+        "Synchronise the pupils with SIECLE's pupils export (ElevesSansAdresses.xml or "
+        "ElevesAvecAdresses.xml, alone or in the ExportXML_….zip archive) and, with "
+        "--responsables, their legal guardians. Pupils are matched by their register number "
+        "(never stored in clear); a pupil whose leaving date has passed, or who is missing "
+        "from a complete export, loses every credential at once. A file of another "
+        "establishment is refused.",
+    ),
+)
+def import_siecle(
+    eleves: Annotated[
+        Path, typer.Argument(help=text("Export « élèves » (XML ou ZIP).", "Pupils export."))
+    ],
+    responsables: Annotated[
+        Path | None,
+        typer.Option(
+            "--responsables",
+            help=text(
+                "Export « responsables » (ResponsablesAvecAdresses.xml, XML ou ZIP).",
+                "Guardians export (ResponsablesAvecAdresses.xml, XML or ZIP).",
+            ),
+        ),
+    ] = None,
+    dry_run: DryRunOption = False,
+    partial: Annotated[
+        bool,
+        typer.Option(
+            "--partial",
+            help=text(
+                "L'export ne contient qu'une partie des élèves : un absent n'est pas un départ.",
+                "The export holds only some pupils: someone missing has not left.",
+            ),
+        ),
+    ] = False,
+    allow_mass_departure: Annotated[
+        bool,
+        typer.Option(
+            "--allow-mass-departure",
+            help=text(
+                "Accepter qu'un export fasse partir plus de la moitié des élèves.",
+                "Accept an export that makes more than half of the pupils leave.",
+            ),
+        ),
+    ] = False,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.registers.sync import read_register, sync_register
+
+    files = read_register(
+        read_input(eleves),
+        None if responsables is None else read_input(responsables),
+        pupils_name=eleves.name,
+        guardians_name=responsables.name if responsables else "",
+    )
+    with (
+        site_at(directory, at) as (site, when),
+        ExitStack() as bars,
+        site.session() as session,
+    ):
+        report = sync_register(
+            session,
+            site.site_id,
+            site.keys_dir,
+            files,
+            now=when,
+            dry_run=dry_run,
+            complete=not partial,
+            allow_mass_departure=allow_mass_departure,
+            progress=None if as_json else lazy_progress(bars, text("Élèves", "Pupils")),
+        )
+    if as_json:
+        print_json(report.as_json())
+        return
+    show_report(report)
+
+
+@import_app.command(
+    "sts",
+    help=text(
+        "Synchroniser les personnels et les divisions avec l'export STS-Web "
+        "(sts_emp_<UAI>_<année>.xml, root STS_EDT) : personnels retrouvés par leur numéro "
+        "STS (jamais conservé en clair) ; un personnel absent d'un export complet perd ses "
+        "titres. Une personne sans date de naissance n'est pas importée (ligne en erreur).",
+        "Synchronise staff and divisions with the STS-Web export (sts_emp_<UAI>_<year>.xml, "
+        "root STS_EDT): staff matched by their STS number (never stored in clear); staff "
+        "missing from a complete export lose their credentials. Someone without a birth "
+        "date is not imported (a line error).",
+    ),
+)
+def import_sts(
+    file: Annotated[Path, typer.Argument(help=text("Export STS-Web.", "STS-Web export."))],
+    dry_run: DryRunOption = False,
+    partial: Annotated[
+        bool, typer.Option("--partial", help=text("Export partiel.", "A partial export."))
+    ] = False,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.registers.sts import read_sts, sync_staff
+
+    export = read_sts(read_input(file), name=file.name)
+    with site_at(directory, at) as (site, when), site.session() as session:
+        report = sync_staff(
+            session, site.site_id, site.keys_dir, export, now=when, dry_run=dry_run,
+            complete=not partial,
+        )  # fmt: skip
+    if as_json:
+        print_json(report.as_json())
+        return
+    counts = report.as_json()
+    out.print(
+        (text("Aperçu : ", "Preview: ") if dry_run else "")
+        + text(
+            f"personnels : {counts['added']} ajouté(s), {counts['updated']} modifié(s), "
+            f"{counts['left']} parti(s), {counts['unchanged']} inchangé(s) ; "
+            f"{len(report.structures_added)} division(s) ou groupe(s) créé(s).",
+            f"staff: {counts['added']} added, {counts['updated']} changed, {counts['left']} "
+            f"left, {counts['unchanged']} unchanged; {len(report.structures_added)} "
+            "division(s) or group(s) created.",
+        )
+    )
+    show_errors(report.errors)
+
+
+@import_app.command(
+    "timetable",
+    help=text(
+        "Importer les emplois du temps des classes : l'export d'EDT vers STS-Web "
+        "(emp_sts_<UAI>_<année>.xml, racine EDT_STS) ou un CSV Classe;Jour;Début;Fin (une "
+        "ligne par cours). Les exceptions de chaque classe sont conservées.",
+        "Import the classes' timetables: EDT's export to STS-Web (emp_sts_<UAI>_<year>.xml, "
+        "root EDT_STS) or a CSV Classe;Jour;Début;Fin (one line per lesson). Each class's "
+        "exceptions are kept.",
+    ),
+)
+def import_timetable(
+    file: Annotated[Path, typer.Argument(help=text("Export EDT ou CSV.", "EDT export or CSV."))],
+    dry_run: DryRunOption = False,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.registers.timetables import import_timetables, read_timetables
+
+    export = read_timetables(read_input(file), name=file.name)
+    with site_at(directory, at) as (site, when), site.session() as session:
+        report = import_timetables(session, site.site_id, export, now=when, dry_run=dry_run)
+    if as_json:
+        print_json(report.as_json())
+        return
+    out.print(
+        (text("Aperçu : ", "Preview: ") if dry_run else "")
+        + text(
+            f"{len(report.updated)} emploi(s) du temps remplacé(s), {len(report.created)} "
+            f"classe(s) créée(s), {len(report.unchanged)} inchangé(s).",
+            f"{len(report.updated)} timetable(s) replaced, {len(report.created)} class(es) "
+            f"created, {len(report.unchanged)} unchanged.",
+        )
+    )
+    show_errors(report.errors)
+
+
+def lazy_progress(bars: ExitStack, description: str) -> Callable[[int, int], None]:
+    """A progress callback whose bar appears at its first call (a refused file shows its
+    one error line, no bar)."""
+    shown: list[Progress] = []
+
+    def update(done: int, total: int) -> None:
+        if not shown:
+            shown.append(bars.enter_context(progress_bar(description)))
+        bar = shown[0]
+        bar.update(bar.task_ids[0], completed=done, total=total)
+
+    return update
+
+
+def show_report(report: SyncReport) -> None:
+    """The import's summary, then who is added, changed and gone, on screen."""
+    counts = report.as_json()
+    head = text("Aperçu (rien n'a été écrit) : ", "Preview (nothing was written): ")
+    out.print(
+        (head if report.dry_run else "")
+        + text(
+            f"{counts['added']} ajouté(s), {counts['updated']} modifié(s), "
+            f"{counts['left']} parti(s), {counts['unchanged']} inchangé(s), "
+            f"{counts['revoked']} titre(s) révoqué(s).",
+            f"{counts['added']} added, {counts['updated']} changed, {counts['left']} left, "
+            f"{counts['unchanged']} unchanged, {counts['revoked']} credential(s) revoked.",
+        )
+    )
+    for title, rows in (
+        (text("Ajoutés", "Added"), report.added),
+        (text("Modifiés", "Changed"), report.updated),
+        (text("Partis", "Left"), report.left),
+    ):
+        if rows:
+            out.print(_table(title, rows))
+    show_errors(report.errors)
+
+
+def _table(title: str, rows: tuple[PupilPlan, ...]) -> Table:
+    from portique.registers.views import pupil_detail
+
+    table = Table(title=f"{title} ({len(rows)})")
+    for heading in (text("Nom", "Name"), text("Classe", "Class"), text("Détail", "Detail")):
+        table.add_column(heading, overflow="fold")
+    for row in rows[:SHOWN_ROWS]:
+        table.add_row(f"{row.last_name} {row.first_name}", row.class_name or "", pupil_detail(row))
+    if len(rows) > SHOWN_ROWS:
+        more = len(rows) - SHOWN_ROWS
+        table.add_row(text(f"… et {more} autres", f"… and {more} more"), "", "")
+    return table
+
+
+def uai(
+    code: Annotated[
+        str | None,
+        typer.Argument(help=text("Code UAI à enregistrer.", "UAI code to record.")),
+    ] = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show or record the site's establishment code (UAI)."""
+    from portique.registers.identifiers import set_site_uai, site_uai
+
+    with open_cli_site(directory) as site, site.session() as session:
+        found = (
+            site_uai(session, site.site_id)
+            if code is None
+            else set_site_uai(session, site.site_id, code)
+        )
+    if as_json:
+        print_json({"site": site.site_id, "uai": found})
+    else:
+        out.print(found or text("aucun code UAI", "no UAI code"))
+
+
+UAI_HELP = text(
+    "Afficher ou enregistrer le code UAI de l'établissement, que chaque export de registre "
+    "doit porter (PARAMETRES/UAJ).",
+    "Show or record the site's UAI code, which every register export must carry (PARAMETRES/UAJ).",
+)
+
+
+@departures_app.command(
+    "list",
+    help=text("Les départs récents (30 jours par défaut).", "Recent departures (30 days)."),
+)
+def departures_list(
+    days: Annotated[int, typer.Option("--days", min=1, max=366)] = 30,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.registers.departures import recent_departures
+
+    with site_at(directory, at) as (site, when), site.session() as session:
+        found = recent_departures(session, site.site_id, now=when, days=days)
+    if as_json:
+        print_json(
+            {
+                "departures": [
+                    {
+                        "departure": d.departure_id,
+                        "person": d.person_id,
+                        "class": d.class_name,
+                        "left_on": d.left_on.isoformat(),
+                        "cause": d.cause.value,
+                        "revoked": d.revoked,
+                        "acknowledged": d.acknowledged_at is not None,
+                    }
+                    for d in found
+                ]
+            }
+        )
+        return
+    table = Table(title=text("Départs récents", "Recent departures"))
+    for heading in (
+        text("Nom", "Name"), text("Classe", "Class"), text("Sorti(e) le", "Left on"),
+        text("Titres révoqués", "Credentials revoked"),
+    ):  # fmt: skip
+        table.add_column(heading, overflow="fold")
+    for d in found:
+        table.add_row(
+            f"{d.last_name} {d.first_name}",
+            d.class_name or "",
+            d.left_on.strftime("%d/%m/%Y"),
+            str(d.revoked),
+        )
+    out.print(table)
+
+
+@departures_app.command(
+    "sweep",
+    help=text(
+        "Faire partir les élèves dont la date de sortie est passée (le serveur le fait "
+        "lui-même régulièrement).",
+        "Make pupils whose leaving date has passed leave (the server does it by itself regularly).",
+    ),
+)
+def departures_sweep(
+    at: AtOption = None, directory: DirOption = None, as_json: JsonOption = False
+) -> None:
+    from portique.registers.departures import sweep_leavers
+
+    with site_at(directory, at) as (site, when), site.session() as session:
+        gone = sweep_leavers(session, site.site_id, now=when)
+    if as_json:
+        print_json({"left": len(gone), "people": list(gone)})
+    else:
+        out.print(text(f"{len(gone)} départ(s).", f"{len(gone)} departure(s)."))
+
+
+year_app = CommandApp(
+    help=text(
+        "L'année scolaire : la clore (cartes, purge, classes archivées), ouvrir la suivante "
+        "(nouveau registre, consentements, cartes de toutes les classes).",
+        "The school year: close it (cards, purge, classes archived), open the next (new "
+        "register, consents, every class's cards).",
+    ),
+    no_args_is_help=True,
+)
+cards_app = CommandApp(
+    help=text(
+        "Cartes en série : celles d'une classe, en planches A4 de dix cartes CR80 et en un "
+        "PDF par carte pour les imprimantes à cartes.",
+        "Cards in batches: a class's, as A4 sheets of ten CR80 cards and one PDF per card "
+        "for card printers.",
+    ),
+    no_args_is_help=True,
+)
+YearArgument = Annotated[
+    str, typer.Argument(help=text("Année scolaire, par exemple 2026-2027.", "e.g. 2026-2027."))
+]
+OutOption = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        help=text(
+            "Dossier des cartes : une planche A4 et un PDF par carte pour chaque classe.",
+            "Folder for the cards: an A4 sheet and one PDF per card for each class.",
+        ),
+    ),
+]
+
+
+@year_app.command(
+    "close",
+    help=text(
+        "Clore l'année : les cartes des élèves finissent avec elle (une carte faite pour lui "
+        "survivre est révoquée, un badge raccourci), la purge de conservation s'exécute, les "
+        "classes sont archivées (nom, emploi du temps, effectif ; jamais qui y était).",
+        "Close the year: pupils' cards end with it (a card made to outlive it is revoked, a "
+        "badge shortened), the retention purge runs, classes are archived (name, timetable, "
+        "size; never who was in them).",
+    ),
+)
+def year_close(
+    year: YearArgument,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.registers.year import SchoolYear, close_year
+
+    chosen = SchoolYear.parse(year)
+    with site_at(directory, at) as (site, when), site.session() as session:
+        closing = close_year(session, site.site_id, chosen, now=when)
+    if as_json:
+        print_json(
+            {
+                "year": closing.year_id,
+                "revoked": closing.revoked,
+                "badges_shortened": closing.badges_shortened,
+                "archived": list(closing.archived),
+                "purge": closing.purge.counts,
+            }
+        )
+        return
+    out.print(
+        text(
+            f"Année {closing.year_id} close : {len(closing.archived)} classe(s) archivée(s), "
+            f"{closing.revoked} carte(s) révoquée(s), {closing.badges_shortened} badge(s) "
+            f"raccourci(s), {closing.purge.total} donnée(s) purgée(s).",
+            f"Year {closing.year_id} closed: {len(closing.archived)} class(es) archived, "
+            f"{closing.revoked} card(s) revoked, {closing.badges_shortened} badge(s) "
+            f"shortened, {closing.purge.total} record(s) purged.",
+        )
+    )
+
+
+@year_app.command(
+    "open",
+    help=text(
+        "Ouvrir l'année : importer son registre SIECLE, reconduire les consentements là où "
+        "ils tiennent encore (sinon ils sont à redemander), et délivrer les cartes de toutes "
+        "les classes, valables toute l'année, écrites dans --out.",
+        "Open the year: import its SIECLE register, carry consents over where they still "
+        "hold (otherwise they must be asked again), and issue every class's cards, valid "
+        "for the whole year, written to --out.",
+    ),
+)
+def year_open(
+    year: YearArgument,
+    eleves: Annotated[Path, typer.Argument(help=text("Export « élèves ».", "Pupils export."))],
+    cards_dir: OutOption,
+    responsables: Annotated[
+        Path | None,
+        typer.Option("--responsables", help=text("Export « responsables ».", "Guardians export.")),
+    ] = None,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.i18n import language
+    from portique.registers.sync import read_register
+    from portique.registers.year import SchoolYear, open_year
+
+    chosen = SchoolYear.parse(year)
+    files = read_register(
+        read_input(eleves),
+        None if responsables is None else read_input(responsables),
+        pupils_name=eleves.name,
+        guardians_name=responsables.name if responsables else "",
+    )
+    with site_at(directory, at) as (site, when), ExitStack() as bars:
+        with site.session() as session:
+            opening = open_year(
+                session, site.site_id, site.keys_dir, site.keyring(), chosen, files,
+                now=when, lang=language(),
+                progress=None if as_json else lazy_progress(bars, text("Cartes", "Cards")),
+            )  # fmt: skip
+        written = [path for batch in opening.batches for path in batch.write(cards_dir)]
+    if as_json:
+        print_json(
+            {
+                "year": opening.year_id,
+                "register": opening.register.as_json(),
+                "consents_carried": len(opening.consents_carried),
+                "consents_to_ask": list(opening.consents_lapsed),
+                "cards": opening.cards,
+                "files": len(written),
+            }
+        )
+        return
+    show_report(opening.register)
+    out.print(
+        text(
+            f"Année {opening.year_id} ouverte : {opening.cards} carte(s) dans {cards_dir}, "
+            f"{len(opening.consents_carried)} consentement(s) reconduit(s), "
+            f"{len(opening.consents_lapsed)} à redemander.",
+            f"Year {opening.year_id} open: {opening.cards} card(s) in {cards_dir}, "
+            f"{len(opening.consents_carried)} consent(s) carried over, "
+            f"{len(opening.consents_lapsed)} to ask again.",
+        )
+    )
+
+
+@cards_app.command(
+    "issue",
+    help=text(
+        "Délivrer les cartes (sans visage) des élèves actifs d'une classe : une planche A4 "
+        "de dix cartes CR80 par page et un PDF par carte, dans --out. Un élève qui a déjà "
+        "une carte valable aussi longtemps est passé.",
+        "Issue the cards (without face) of a class's active pupils: an A4 sheet of ten CR80 "
+        "cards a page and one PDF per card, in --out. A pupil who already holds a card "
+        "valid as long is skipped.",
+    ),
+)
+def cards_issue(
+    group: Annotated[str, typer.Option("--class", help=text("Classe (identifiant).", "Class id."))],
+    cards_dir: OutOption,
+    valid_from: Annotated[
+        str | None, typer.Option("--valid-from", help=text("jj/mm/aaaa.", "dd/mm/yyyy."))
+    ] = None,
+    valid_until: Annotated[
+        str | None, typer.Option("--valid-until", help=text("jj/mm/aaaa.", "dd/mm/yyyy."))
+    ] = None,
+    at: AtOption = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.i18n import language
+    from portique.registers.cards import issue_class_cards
+    from portique.services import parse_date
+
+    start = None if valid_from is None else parse_date(valid_from)
+    end = None if valid_until is None else parse_date(valid_until)
+    with site_at(directory, at) as (site, when), ExitStack() as bars:
+        with site.session() as session:
+            batch = issue_class_cards(
+                session, site.site_id, site.keyring(), group, now=when, valid_from=start,
+                valid_until=end, lang=language(),
+                progress=None if as_json else lazy_progress(bars, text("Cartes", "Cards")),
+            )  # fmt: skip
+        written = batch.write(cards_dir)
+    if as_json:
+        print_json(
+            {
+                "class": group,
+                "cards": [
+                    {"person": card.person_id, "credential": card.credential.credential_id}
+                    for card in batch.cards
+                ],
+                "skipped": [{"person": p, "reason": r} for p, r in batch.skipped],
+                "files": [str(path) for path in written],
+            }
+        )
+        return
+    out.print(
+        text(
+            f"{len(batch.cards)} carte(s) délivrée(s), {len(batch.skipped)} élève(s) passé(s) ; "
+            f"fichiers dans {cards_dir}.",
+            f"{len(batch.cards)} card(s) issued, {len(batch.skipped)} pupil(s) skipped; "
+            f"files in {cards_dir}.",
+        )
+    )
