@@ -50,6 +50,8 @@ from portique import clock
 from portique.access import Role
 from portique.biometrics import BiometricInputError, FaceEngine, create_backend, load_image
 from portique.biometrics.types import RGBImage
+from portique.bootstrap import init_site
+from portique.bootstrap import open_site as open_site_folder
 from portique.credentials import payload_from_text, verify_credential
 from portique.lane import (
     Lane,
@@ -59,11 +61,10 @@ from portique.lane import (
     SimulatedBadgeReader,
     lane_face_engine,
 )
-from portique.lane.comms.site import site_snapshot
 from portique.lane.drivers.approach import Approach, ApproachCamera, approach_frames
 from portique.lane.face import CaptureSource, credential_template
-from portique.services import NewPerson, add_person, grant_consent, init_site, issue_credential
-from portique.services import open_site as open_site_folder
+from portique.services import NewPerson, add_person, grant_consent, issue_credential
+from portique.services.lanes import site_snapshot
 
 PARIS = ZoneInfo("Europe/Paris")
 ROOT = Path(__file__).resolve().parents[1]

@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 from portique.access import Role
 from portique.biometrics import BiometricInputError, FaceEngine, create_backend, load_image
+from portique.bootstrap import init_site, open_site
 from portique.credentials import payload_from_text, verify_credential
 from portique.lane import (
     EventSink,
@@ -62,17 +63,10 @@ from portique.lane import (
     new_link_key,
 )
 from portique.lane.comms.mqtt import snapshot_topic
-from portique.lane.comms.site import StoreSink, site_snapshot
 from portique.lane.face import credential_template
-from portique.services import (
-    NewPerson,
-    add_person,
-    bind_badge,
-    grant_consent,
-    init_site,
-    issue_credential,
-    open_site,
-)
+from portique.services import NewPerson, add_person, bind_badge, grant_consent, issue_credential
+from portique.services.lanes import StoreSink, site_snapshot
+from portique.services.passages import PassageRecorder
 from portique.store import Database, sqlite_url
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -410,7 +404,12 @@ def bench_ingest(broker: MqttBroker, count: int, lanes: int, window: int) -> lis
                 {
                     "sink": "store (SQLite)",
                     **_ingest_once(
-                        broker, StoreSink(database.session), count, batch, lanes, window
+                        broker,
+                        StoreSink(database.session, PassageRecorder()),
+                        count,
+                        batch,
+                        lanes,
+                        window,
                     ),
                 }
             )

@@ -23,14 +23,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from portique.services import (
-    Gate,
-    import_people,
-    init_site,
-    issue_credential,
-    open_site,
-    presented_from_text,
-)
+from portique.bootstrap import init_site, open_site
+from portique.services import Gate, import_people, issue_credential, presented_from_text
 
 PARIS = ZoneInfo("Europe/Paris")
 PEOPLE = 1500

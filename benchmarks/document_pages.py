@@ -20,9 +20,9 @@ from pathlib import Path
 from report_pages import render_pages
 from typer.testing import CliRunner
 
+from portique.bootstrap import open_site
 from portique.cli import app
-from portique.services import open_site
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
 
 AT = "2026-11-24T09:00:00+01:00"
 CONTACTS = (

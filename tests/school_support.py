@@ -23,18 +23,17 @@ import pytest
 from portique import clock
 from portique.access import BadgeUid, ConsentGiver, Presented, Role
 from portique.biometrics import FaceEngine, create_backend
+from portique.bootstrap import init_site, open_site
+from portique.lane import PassageResult
 from portique.services import (
-    FaceCapture,
     Gate,
     IssuedCredential,
+    LiveFace,
     NewPerson,
-    PassageReport,
     SiteHandle,
     add_person,
     grant_consent,
-    init_site,
     issue_credential,
-    open_site,
     presented_from_text,
 )
 
@@ -129,8 +128,8 @@ class School:
         lane: str,
         credential: IssuedCredential | Presented | str,
         at: datetime | None = None,
-        face: FaceCapture | None = None,
-    ) -> PassageReport:
+        face: LiveFace | None = None,
+    ) -> PassageResult:
         """A passage; ``credential`` is an issued card, a presented credential or text."""
         if isinstance(credential, IssuedCredential):
             presented: Presented = presented_from_text(credential.payload_text)

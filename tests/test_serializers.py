@@ -13,9 +13,10 @@ from fastapi.testclient import TestClient
 
 from cli_support import Cli
 from portique import clock
+from portique.bootstrap import open_site
 from portique.serializers import CredentialOut, RecordOut
 from portique.server import create_api_token, create_app
-from portique.services import BadgeRecord, open_site
+from portique.services import BadgeRecord
 
 MOMENT = datetime(2026, 11, 24, 9, tzinfo=UTC)
 

@@ -7,6 +7,7 @@ import getpass
 import typer
 
 from portique import __version__, clock
+from portique.actors import reset_actor, set_actor
 from portique.commands import (
     assessment,
     credentials,
@@ -25,7 +26,6 @@ from portique.commands import (
 )
 from portique.commands.common import CommandApp
 from portique.i18n import text
-from portique.store.database import reset_actor, set_actor
 
 app = CommandApp(
     name="portique",

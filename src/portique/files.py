@@ -1,13 +1,19 @@
 """Files at the edge: reading what comes from outside without trusting it, and writing
-personal data so that only its owner can read it.
+personal data and secrets so that only their owner can read them.
 
 Reading (:func:`read_input_file`): only a regular file is read (never a device such as
 ``/dev/zero``, a pipe or a socket), and never more than a given number of bytes, so a
 hostile path can neither hang a command nor fill its memory.
 
 Writing (:func:`write_private`): cards, subject exports, pass documents and reports name
-people; they are written atomically with mode 0600, in folders made 0700 when Portique
-creates them (an existing folder chosen by the user keeps its mode).
+people, and a site's keys, a lane's snapshot, link key and outbox hold secrets; they are
+written atomically and durably with mode 0600, in folders made 0700 when Portique creates
+them (an existing folder chosen by the user keeps its mode; :func:`private_directory`
+makes one of Portique's own folders 0700 whatever it was). :func:`exposed_mode` tells a
+file others can read, to refuse it.
+
+A site's folder holds :data:`SITE_FILE` and the owner-only :data:`KEYS_DIR`; a lane's
+folder holds copies of both, so the lane knows its site without a database.
 """
 
 from __future__ import annotations
@@ -24,6 +30,16 @@ from portique.i18n import text
 PRIVATE_FILE_MODE = 0o600
 PRIVATE_DIRECTORY_MODE = 0o700
 _POSIX = os.name == "posix"
+
+SITE_FILE = "site.json"
+"""The file of a site's folder that names the site (``portique init`` writes it)."""
+KEYS_DIR = "keys"
+"""The owner-only folder of a site's keys (its keyring and audit key; at a lane, its link
+key)."""
+AUDIT_KEYS_FILE = "audit-keys.json"
+"""The audit log's key, in :data:`KEYS_DIR`."""
+AUDIT_CHECKPOINT_FILE = "audit-checkpoint.json"
+"""The audit log's last signed checkpoint, in the site's folder."""
 
 
 class FileProblem(enum.Enum):
@@ -119,11 +135,11 @@ def private_folder(path: Path) -> Path:
 
 
 def write_private(path: Path, data: bytes) -> Path:
-    """Writes ``data`` to ``path`` with mode 0600, atomically (a temporary file beside it,
-    then a rename), making its missing folders 0700.
+    """Writes ``data`` to ``path`` with mode 0600, atomically and durably (a temporary
+    file beside it, synced, then a rename), making its missing folders 0700.
 
     Raises:
-        OSError: the folder or the file cannot be written.
+        OSError: the folder or the file cannot be written (the caller names what it was).
     """
     private_folder(path.parent)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
@@ -134,11 +150,35 @@ def write_private(path: Path, data: bytes) -> Path:
             if _POSIX:
                 os.fchmod(handle.fileno(), PRIVATE_FILE_MODE)  # the umask may have cut bits
             handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     return path
+
+
+def private_directory(directory: Path) -> Path:
+    """``directory``, one of Portique's own (keys, a lane's files), created if need be and
+    made 0700 even if it existed: it holds keys and personal data."""
+    directory = Path(directory)
+    directory.mkdir(mode=PRIVATE_DIRECTORY_MODE, parents=True, exist_ok=True)
+    if _POSIX:
+        directory.chmod(PRIVATE_DIRECTORY_MODE)
+    return directory
+
+
+def exposed_mode(path: Path) -> int | None:
+    """The mode of ``path`` when other users may read or write it, else None.
+
+    Raises:
+        OSError: ``path`` cannot be examined (FileNotFoundError when it does not exist).
+    """
+    if not _POSIX:
+        return None
+    mode = stat.S_IMODE(path.lstat().st_mode)
+    return mode if mode & 0o077 else None
 
 
 def make_private(path: Path) -> None:

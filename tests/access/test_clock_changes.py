@@ -10,8 +10,8 @@ change, for a boarding school (internat) whose pupils are on site on Sundays.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from conftest import CLASS, World
 from portique.access import (
     AfterLastLesson,
     DaySchedule,
@@ -23,6 +23,11 @@ from portique.access import (
     Weekday,
 )
 from portique.credentials import default_validity
+
+if TYPE_CHECKING:
+    from conftest import World
+
+CLASS = "2nde-a"  # the class of the access tests' world
 
 
 def utc(*args: int) -> datetime:

@@ -11,6 +11,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -99,12 +100,27 @@ def test_the_demo_replays_a_morning_with_faces_through_the_real_server(
     assert (directory / "demo.json").stat().st_mode & 0o077 == 0
 
     # Every passage reached the server's store, once.
-    from portique.services import open_site
+    from portique.bootstrap import open_site
     from portique.store import Passages
 
     with open_site(directory / "site") as site, site.session() as session:
         stored = Passages(session).recent(site.site_id, limit=500)
     assert len(stored) == summary["passages"]
+    assert_audited(directory)
+
+
+def assert_audited(directory: Path) -> None:
+    """The demo's school was built, and its morning played, on a site opened by the
+    composition root: its people are in the audit log, and so is the check-in of the
+    invited visitor, made by the lane through the hub."""
+    from portique.bootstrap import open_site
+    from portique.demo import CAST
+    from portique.privacy import audit
+
+    with open_site(directory / "site") as site, site.session() as session:
+        actions = Counter(entry.action for entry in audit.entries(session, site.site_id))
+    assert actions["people.create"] > len(CAST)  # the cast, and the invited visitor
+    assert actions["visits.update"] >= 1
 
 
 def test_the_demo_without_faces_enrolls_nobody_and_reuses_its_school(tmp_path: Path) -> None:
@@ -130,3 +146,4 @@ def test_the_demo_without_faces_enrolls_nobody_and_reuses_its_school(tmp_path: P
     refused = runner.invoke(app, [*args, "--port", str(free_port()), "--faces", str(tmp_path)])
     assert refused.exit_code != 0
     assert "sans visages" in refused.stdout or "without faces" in refused.stdout
+    assert_audited(directory)

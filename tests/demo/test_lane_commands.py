@@ -16,15 +16,9 @@ from typer.testing import CliRunner
 
 from clock_support import SCHOOL_MORNING, ProductClock
 from portique.access import Role
+from portique.bootstrap import init_site, open_site
 from portique.cli import app
-from portique.services import (
-    NewPerson,
-    add_person,
-    bind_badge,
-    init_site,
-    issue_credential,
-    open_site,
-)
+from portique.services import NewPerson, add_person, bind_badge, issue_credential
 from portique.store import Passages
 
 BADGE = "04:A2:B3:C4"

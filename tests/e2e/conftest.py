@@ -23,6 +23,7 @@ from browser_support import TABLET, Cards, LiveServer, SiteTemplate
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from portique.access import Role
+from portique.bootstrap import open_site
 from portique.documents import CHROMIUM_ARGS
 from portique.server import ServerSettings, create_app
 from portique.services import (
@@ -30,7 +31,6 @@ from portique.services import (
     NewPerson,
     add_person,
     issue_credential,
-    open_site,
     revoke_credential,
 )
 from server.server_support import PARIS, Clock, make_site, school_day

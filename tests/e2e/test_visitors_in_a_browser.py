@@ -13,8 +13,8 @@ import pytest
 from browser_support import LiveServer, SiteTemplate, screenshot, sign_in
 from playwright.sync_api import Page, expect
 
+from portique.bootstrap import open_site
 from portique.credentials import decode_qr, payload_to_text
-from portique.services import open_site
 from visitors.visitors_support import WORKSHOPS, add_workshops
 
 

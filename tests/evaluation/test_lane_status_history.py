@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portique.evaluation.field import field_outcomes, load_field
-from portique.lane.comms.site import StoreSink
+from portique.services.lanes import StoreSink
 from portique.store.models import LaneStatusChangeRow
 from school_support import School
 
@@ -15,7 +15,7 @@ from school_support import School
 def test_a_change_is_recorded_when_a_lane_is_first_heard_and_when_its_flag_flips(
     school: School,
 ) -> None:
-    sink = StoreSink(school.site.session)
+    sink = StoreSink(school.site.session, school.site.passages)
     t0 = school.at(7, 0)
     beats = [(0, True), (15, True), (30, True), (45, False), (300, True), (315, True)]
     for seconds, online in beats:

@@ -11,7 +11,7 @@ from lane_support import ENTRY, LaneSchool, PrivateBroker, broker_answers, missi
 
 from portique.biometrics import FaceEngine, create_backend
 from portique.lane import InProcessHub, MqttBroker, SimulatedLane, lane_face_engine
-from portique.lane.comms.site import StoreSink
+from portique.services.lanes import StoreSink
 
 SHARED_BROKER = MqttBroker("127.0.0.1", 1883)
 
@@ -40,7 +40,7 @@ def school(tmp_path: Path, enrollment_engine: FaceEngine) -> Iterator[LaneSchool
 @pytest.fixture
 def hub(school: LaneSchool) -> InProcessHub:
     """The server's end of an in-process link, storing events in the school's store."""
-    return InProcessHub(StoreSink(school.site.session))
+    return InProcessHub(StoreSink(school.site.session, school.site.passages))
 
 
 @pytest.fixture

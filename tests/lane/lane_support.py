@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from portique.biometrics import FaceEngine, load_image
+from portique.bootstrap import init_site, open_site
 from portique.credentials import payload_from_text
 from portique.lane import (
     EventSink,
@@ -33,14 +34,8 @@ from portique.lane import (
     RetryPolicy,
 )
 from portique.lane.comms import lane_status_topic, server_topic, snapshot_topic
-from portique.lane.comms.site import site_snapshot
-from portique.services import (
-    IssuedCredential,
-    bind_badge,
-    init_site,
-    open_site,
-    revoke_credential,
-)
+from portique.services import IssuedCredential, bind_badge, revoke_credential
+from portique.services.lanes import site_snapshot
 from school_support import School
 from support import lfw_face
 

@@ -193,9 +193,9 @@ def test_the_snapshot_carries_first_names_and_never_a_last_name(school: LaneScho
 @pytest.fixture
 def lane(school: LaneSchool, lane_engine: FaceEngine, tmp_path: Path) -> Iterator[SimulatedLane]:
     from portique.lane import InProcessHub
-    from portique.lane.comms.site import StoreSink
+    from portique.services.lanes import StoreSink
 
-    hub = InProcessHub(StoreSink(school.site.session))
+    hub = InProcessHub(StoreSink(school.site.session, school.site.passages))
     simulated = SimulatedLane(
         school.lane_config(tmp_path / "lane"),
         transport=hub.connect(school.site_id, ENTRY),

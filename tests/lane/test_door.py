@@ -12,9 +12,9 @@ from lane_support import ENTRY, LaneSchool, wait_until
 from portique.access import Decision, Outcome, Reason
 from portique.evaluation.field import load_field
 from portique.lane import GpioSignal, InProcessHub, Lane
-from portique.lane.comms.site import StoreSink
 from portique.lane.drivers.door import DoorMonitor, GpioDoorContact, SimulatedDoorContact
 from portique.server import queries
+from portique.services.lanes import StoreSink
 
 
 class Clock:
@@ -117,7 +117,7 @@ def test_the_strike_line_pulses_for_its_configured_time(tmp_path: Path) -> None:
 def test_door_alarms_reach_the_console_as_alerts_and_never_count_as_passages(
     school: LaneSchool, tmp_path: Path
 ) -> None:
-    hub = InProcessHub(StoreSink(school.site.session))
+    hub = InProcessHub(StoreSink(school.site.session, school.site.passages))
     contact = SimulatedDoorContact()
     monitor = DoorMonitor(contact, poll_s=0.02)
     lane = Lane(

@@ -9,7 +9,7 @@ from lane_support import ENTRY, LaneSchool, clear_retained, wait_until
 
 from portique.lane import Lane, LaneConfig, MemorySink, MqttBroker, MqttHub, MqttTransport
 from portique.lane.comms import InProcessHub, new_link_key
-from portique.lane.comms.site import StoreSink
+from portique.services.lanes import StoreSink
 from portique.store import LaneStatusRow
 
 NOON = datetime(2026, 11, 23, 12, tzinfo=UTC)
@@ -62,7 +62,7 @@ def test_a_heartbeat_over_mqtt_reaches_the_hubs_store(
 ) -> None:
     key = new_link_key()
     now = [NOON]
-    sink = StoreSink(school.site.session)
+    sink = StoreSink(school.site.session, school.site.passages)
     hub = MqttHub(
         shared_broker, sink, {school.site_id: key}, lane_status=sink, clock=lambda: now[0]
     )

@@ -30,7 +30,7 @@ from portique.lane import (
     SimulatedSignal,
     new_link_key,
 )
-from portique.lane.comms.site import StoreSink
+from portique.services.lanes import StoreSink
 from portique.store import Passages
 
 
@@ -54,7 +54,7 @@ def test_events_made_while_the_broker_is_down_reach_the_store_exactly_once(
     cards = [payload(school.card(school.student())) for _ in range(6)]
     lost_card = school.card(school.student())
     broker = MqttBroker("127.0.0.1", private_broker.port, reconnect_min_s=1, reconnect_max_s=1)
-    sink = CountingSink(StoreSink(school.site.session))
+    sink = CountingSink(StoreSink(school.site.session, school.site.passages))
     hub = MqttHub(broker, sink, {school.site_id: link_key})
     first = school.snapshot()
     hub.publish_snapshot(first)

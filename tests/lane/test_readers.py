@@ -25,7 +25,6 @@ from portique.lane import (
     SerialBadgeReader,
     open_badge_reader,
 )
-from portique.lane.comms.site import StoreSink
 from portique.lane.drivers.badge import presented
 from portique.lane.drivers.keyboard import EvdevReader, KeyDecoder, KeyLayout
 from portique.lane.drivers.osdp import (
@@ -37,6 +36,7 @@ from portique.lane.drivers.osdp import (
     new_osdp_key,
     write_osdp_key,
 )
+from portique.services.lanes import StoreSink
 from portique.store import Passages
 
 # Key codes of linux/input-event-codes.h, written out here as a scanner's recording would
@@ -298,7 +298,7 @@ def test_an_osdp_card_read_decides_at_the_lane_and_lights_the_reader(
     """End to end: an OSDP reader as the lane's reader and one of its signals."""
     uid = "04:A2:B3:C4"
     school.staff_badge(uid)
-    hub = InProcessHub(StoreSink(school.site.session))
+    hub = InProcessHub(StoreSink(school.site.session, school.site.passages))
     reader_end, port = rs485
     key = new_osdp_key()
     simulated = SimulatedOsdpReader(reader_end, key)

@@ -18,8 +18,8 @@ from portique.lane import (
     SimulatedSignal,
     credential_frame,
 )
-from portique.lane.comms.site import site_snapshot
 from portique.services import bind_badge
+from portique.services.lanes import site_snapshot
 from portique.services.timetables import set_opening_hours
 
 

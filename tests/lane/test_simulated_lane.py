@@ -18,8 +18,9 @@ from portique.credentials import (
     verify_credential,
 )
 from portique.lane import InProcessHub, PresentBadge, ShowCode, SimulatedLane
-from portique.privacy.vault import TemplateStore, set_template_store
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
+from portique.services.settings import TemplateStore
+from portique.services.vault import set_template_store
 from portique.store import Passages
 
 IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"RIFF", b"II*\x00", b"MM\x00*")

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from portique.bootstrap import init_site, open_site
 from portique.privacy import notices
 from portique.privacy.information import DocumentKind
 from portique.privacy.retention import RetentionPolicy
-from portique.services import SiteHandle, init_site, open_site
-from portique.services.snapshot import site_row
+from portique.services import SiteHandle
+from portique.services.rows import site_row
 from portique.store import LaneRow
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

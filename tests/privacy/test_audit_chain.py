@@ -9,11 +9,11 @@ from datetime import date
 from sqlalchemy import text
 
 from portique.access import Role
+from portique.actors import acting_as
 from portique.privacy import audit
 from portique.privacy.audit import Breach
 from portique.services import NewPerson, add_person
 from portique.store import PassageRow
-from portique.store.database import acting_as
 from school_support import School
 
 

@@ -20,9 +20,10 @@ from portique.credentials import (
     verify_credential,
 )
 from portique.lane.face import credential_template
-from portique.privacy.vault import TemplateStore, set_template_store, vault_lookup
 from portique.services import withdraw_consent
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
+from portique.services.settings import TemplateStore
+from portique.services.vault import set_template_store, vault_lookup
 from portique.store import Base, TemplateVaultRow
 from school_support import School
 

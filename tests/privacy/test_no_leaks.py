@@ -13,11 +13,12 @@ import pytest
 from privacy_support import PRODUCT_LOG, enrolled, frame_of
 
 from portique import clock
+from portique.bootstrap import open_site
 from portique.demo import prepare_demo
 from portique.privacy.dpia import gather, render_dpia
 from portique.privacy.leaks import LeakKind, scan_bytes, scan_database, scan_text
 from portique.privacy.subject import collect
-from portique.services import open_site, withdraw_consent
+from portique.services import withdraw_consent
 from school_support import School
 
 

@@ -18,12 +18,13 @@ from portique.config import Settings
 from portique.demo import CAST
 from portique.errors import BadInputError
 from portique.privacy import notices
-from portique.privacy.information import DocumentKind, InformationSettings, set_information
+from portique.privacy.information import DocumentKind, set_information
 from portique.privacy.notices import PAD_SETTING, french_typography
 from portique.privacy.retention import RetentionPolicy
-from portique.privacy.vault import TemplateStore, set_template_store
 from portique.services import NewPerson, SiteHandle, add_person, grant_consent
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
+from portique.services.settings import InformationSettings, TemplateStore
+from portique.services.vault import set_template_store
 
 NOTICES = (DocumentKind.NOTICE_FAMILIES, DocumentKind.NOTICE_STAFF, DocumentKind.NOTICE_VISITORS)
 FACE_FORMS = (DocumentKind.CONSENT_ADULT, DocumentKind.CONSENT_GUARDIAN, DocumentKind.WITHDRAWAL)

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from portique.bootstrap import open_site
 from portique.config import get_settings
 from portique.privacy import audit
 from portique.privacy.leaks import scan_text
-from portique.services import open_site
 from portique.store import CredentialRow
 from server.server_support import PARIS, Clock, Server, add_person, make_site, school_day, serve
 

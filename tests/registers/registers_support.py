@@ -17,9 +17,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from portique.bootstrap import init_site, open_site
 from portique.registers import SyncReport, read_register, sync_register
 from portique.registers.synthetic import SyntheticSchool, guardians_xml, pupils_xml
-from portique.services import SiteHandle, init_site, issue_credential, open_site
+from portique.services import SiteHandle, issue_credential
 from portique.store import (
     AuditEntryRow,
     Base,

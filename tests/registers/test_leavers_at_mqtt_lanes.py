@@ -17,9 +17,9 @@ from portique.access import Outcome, QrPayload, Reason
 from portique.credentials import payload_from_text
 from portique.lane import Lane, LaneConfig, MqttBroker, MqttHub, MqttTransport, new_link_key
 from portique.lane.comms import lane_status_topic, server_topic, snapshot_topic
-from portique.lane.comms.site import SitePublisher, StoreSink
 from portique.lane.outbox import RetryPolicy
 from portique.registers.synthetic import synthetic_school
+from portique.services.lanes import SitePublisher, StoreSink
 from store_support import sqlite_file_url
 
 BROKER = MqttBroker("127.0.0.1", 1883, reconnect_min_s=1, reconnect_max_s=1)
@@ -56,7 +56,9 @@ def test_a_leaver_is_refused_at_an_mqtt_lane_from_the_next_snapshot(
         for pupil in (leaver, stayer)
     }
     link_key = new_link_key()
-    hub = MqttHub(BROKER, StoreSink(site.site.session), {site.site_id: link_key})
+    hub = MqttHub(
+        BROKER, StoreSink(site.site.session, site.site.passages), {site.site_id: link_key}
+    )
     publisher = SitePublisher(site.site, hub.publish_snapshot)
     config = LaneConfig(site.site_id, "entree", tmp_path / "lane", retry=RetryPolicy(0.2, 2.0, 1.0))
     lane = Lane(config, transport=MqttTransport(BROKER, site.site_id, "entree", link_key))

@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import text
 
 from cli_support import Cli
+from portique.bootstrap import open_site
+from portique.files import AUDIT_CHECKPOINT_FILE, AUDIT_KEYS_FILE
 from portique.privacy import audit
 from portique.privacy.audit import Breach
-from portique.privacy.audit_keys import CHECKPOINT_FILE, KEYS_FILE
-from portique.services import SiteHandle, open_site
+from portique.services import SiteHandle
 from school_support import School
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -137,23 +138,23 @@ def test_entries_stripped_of_their_mac_do_not_pass_for_legacy_ones(school: Schoo
 def test_an_altered_checkpoint_file_is_reported(school: School) -> None:
     _fill(school, 3)
     _checkpoint(school)
-    path = school.site.directory / CHECKPOINT_FILE
+    path = school.site.directory / AUDIT_CHECKPOINT_FILE
     data = json.loads(path.read_text())
     data["seq"] = 1
     path.write_text(json.dumps(data))
     report = _verify(school.site)
     assert report.breach is Breach.UNAUTHENTICATED
-    assert CHECKPOINT_FILE in report.explanation
+    assert AUDIT_CHECKPOINT_FILE in report.explanation
 
 
 def test_the_key_and_the_checkpoint_are_owner_only_and_outside_the_database(
     school: School,
 ) -> None:
     _checkpoint(school)
-    key_file = school.site.keys_dir / KEYS_FILE
+    key_file = school.site.keys_dir / AUDIT_KEYS_FILE
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(school.site.keys_dir.stat().st_mode) == 0o700
-    checkpoint_file = school.site.directory / CHECKPOINT_FILE
+    checkpoint_file = school.site.directory / AUDIT_CHECKPOINT_FILE
     assert stat.S_IMODE(checkpoint_file.stat().st_mode) == 0o600
     secret = json.loads(key_file.read_text())["keys"][0]["secret"]
     with school.site.session() as session:
@@ -166,7 +167,7 @@ def test_a_purge_writes_a_checkpoint(school: School) -> None:
 
     _fill(school, 3)
     purge_site(school.site.database, school.site_id, now=NOW)
-    checkpoint = json.loads((school.site.directory / CHECKPOINT_FILE).read_text())
+    checkpoint = json.loads((school.site.directory / AUDIT_CHECKPOINT_FILE).read_text())
     assert checkpoint["seq"] == _verify(school.site).last_seq
 
 
@@ -179,8 +180,8 @@ def _downgrade_and_upgrade(site_dir: Path) -> None:
     database.downgrade("0004")
     database.upgrade()
     database.dispose()
-    (site_dir / "keys" / KEYS_FILE).unlink()
-    (site_dir / CHECKPOINT_FILE).unlink(missing_ok=True)
+    (site_dir / "keys" / AUDIT_KEYS_FILE).unlink()
+    (site_dir / AUDIT_CHECKPOINT_FILE).unlink(missing_ok=True)
 
 
 def test_a_legacy_log_upgraded_in_place_still_verifies_then_is_keyed(tmp_path: Path) -> None:

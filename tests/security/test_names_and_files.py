@@ -12,7 +12,8 @@ import pytest
 
 from cli_support import Cli
 from portique.access import Role
-from portique.services import NewPerson, PersonInputError, add_person, open_site
+from portique.bootstrap import open_site
+from portique.services import NewPerson, PersonInputError, add_person
 from portique.visitors import VisitorBarredError, add_refusal, invite
 from portique.visitors.records import NewRefusal, RefusalAuthority, Visitor, VisitRequest
 from school_support import School

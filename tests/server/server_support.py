@@ -16,9 +16,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from portique import clock
+from portique.bootstrap import init_site, open_site
 from portique.server import ServerSettings, create_account, create_api_token, create_app
 from portique.server.sessions import SESSION_COOKIE
-from portique.services import init_site, open_site
 from school_support import next_school_day
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -8,9 +8,9 @@ import pytest
 from server_support import PASSWORD, Server, login, login_csrf, serve
 from sqlalchemy import select
 
+from portique.bootstrap import open_site
 from portique.server import create_account
 from portique.server.errors import AccountInputError
-from portique.services import open_site
 from portique.store.models import AccountRow
 
 

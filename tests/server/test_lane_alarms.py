@@ -11,7 +11,7 @@ from server_support import Server
 from portique.access import Reason
 from portique.lane import Lane, LaneConfig
 from portique.lane.comms import InProcessHub
-from portique.lane.comms.site import StoreSink
+from portique.services.lanes import StoreSink
 
 ENTRY = "entree"
 
@@ -20,7 +20,7 @@ def test_door_and_reader_alarms_are_alerts_the_agent_acknowledges(
     server: Server, tmp_path: Path
 ) -> None:
     site = server.app.state.portique.site
-    hub = InProcessHub(StoreSink(site.session))
+    hub = InProcessHub(StoreSink(site.session, site.passages))
     lane = Lane(
         LaneConfig(site.site_id, ENTRY, tmp_path / "lane"),
         transport=hub.connect(site.site_id, ENTRY),

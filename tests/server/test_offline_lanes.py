@@ -10,7 +10,7 @@ from server_support import Server
 
 from portique.lane import Lane, LaneConfig, MemorySink
 from portique.lane.comms import InProcessHub
-from portique.lane.comms.site import StoreSink
+from portique.services.lanes import StoreSink
 
 ENTRY = "entree"
 
@@ -19,7 +19,9 @@ ENTRY = "entree"
 def hub(server: Server) -> InProcessHub:
     """The server's end of the link, recording heartbeats in the server's store."""
     site = server.app.state.portique.site
-    return InProcessHub(MemorySink(), lane_status=StoreSink(site.session), clock=server.clock)
+    return InProcessHub(
+        MemorySink(), lane_status=StoreSink(site.session, site.passages), clock=server.clock
+    )
 
 
 @pytest.fixture

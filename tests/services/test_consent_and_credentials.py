@@ -22,8 +22,8 @@ from portique.services import (
     revoke_credential,
     withdraw_consent,
 )
-from portique.services.policy_json import face_choice
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
+from portique.services.settings import site_settings
 from portique.store import CredentialRow
 from school_support import School
 from support import lfw_face
@@ -85,7 +85,7 @@ def test_enrollment_records_only_that_a_template_exists_and_fixes_the_sites_mode
     with school.site.session() as session:
         row = session.get(CredentialRow, card.credential_id)
         assert row is not None and row.has_template
-        assert face_choice(site_row(session, school.site_id).settings).model == "dlib-resnet-v1"
+        assert site_settings(site_row(session, school.site_id)).face_model == "dlib-resnet-v1"
     assert card.card.startswith(b"\x89PNG") and qr_version(b"x") <= card.qr_version <= 13
 
 

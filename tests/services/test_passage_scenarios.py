@@ -11,16 +11,15 @@ import pytest
 
 from portique.access import Outcome, Reason, Role
 from portique.biometrics import load_image
+from portique.bootstrap import init_site, open_site
 from portique.credentials import payload_from_text, payload_to_text
 from portique.services import (
     NewPerson,
     add_person,
     bind_badge,
     declare_lockdown,
-    init_site,
     issue_credential,
     lift_lockdown,
-    open_site,
     revoke_credential,
     set_exit_permission,
     withdraw_consent,

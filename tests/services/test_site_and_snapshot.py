@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 
 from portique.access import Direction, Outcome, Passage, QrPayload, decide
+from portique.bootstrap import init_site, open_site
 from portique.credentials import payload_from_text
 from portique.services import (
     SiteExistsError,
     SiteNotFoundError,
     build_snapshot,
     declare_lockdown,
-    init_site,
-    open_site,
     revoke_credential,
 )
 from portique.services.snapshot import SnapshotCache

@@ -12,8 +12,8 @@ from visitors_support import WORKSHOPS, Visits
 
 from portique.access import Outcome, Reason
 from portique.credentials import CredentialKind, payload_from_text, verify_credential
-from portique.lane.comms.site import StoreSink
 from portique.lane.events import PassageEvent
+from portique.services.lanes import StoreSink
 from portique.store import Credentials, VisitRow
 from portique.visitors import (
     AlertKind,
@@ -194,7 +194,7 @@ def test_lane_agents_forwarded_passages_become_checkpoints(visits: Visits) -> No
         latency_ms=1.0,
         snapshot_version=1,
     )
-    sink = StoreSink(school.site.session)
+    sink = StoreSink(school.site.session, school.site.passages)
     assert sink.store([event]) == 1
     assert sink.store([event]) == 0
     with school.site.session() as session:

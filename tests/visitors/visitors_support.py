@@ -16,8 +16,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.orm import Session
 
 from portique.access import Role
+from portique.bootstrap import open_site
 from portique.config import get_settings
-from portique.services import open_site
 from portique.store import LaneRow, Sites, ZoneRow
 from portique.visitors import NewVisit, Visitor, VisitRequest, invite, walk_in
 from school_support import School

@@ -18,7 +18,7 @@ from portique.access.domain import (
     Zone,
     age_on,
 )
-from portique.access.engine import decide, needs_face
+from portique.access.engine import Assessment, assess, decide, needs_face
 from portique.access.exits import (
     STANDARD_EXIT_RULES,
     AfterLastLesson,
@@ -67,6 +67,7 @@ __all__ = [
     "STANDARD_EXIT_RULES",
     "Action",
     "AfterLastLesson",
+    "Assessment",
     "AtLunch",
     "BadgeBinding",
     "BadgeUid",
@@ -106,6 +107,7 @@ __all__ = [
     "Weekday",
     "Zone",
     "age_on",
+    "assess",
     "decide",
     "needs_face",
     "outcome_label",

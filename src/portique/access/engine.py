@@ -1,8 +1,12 @@
 """The decision engine: ``decide(snapshot, passage)``, a pure function, and ``needs_face``.
 
-A lane asks ``needs_face`` first; only if it is True does it capture a face, compare
-it 1:1 with the credential's template and pass the outcome to ``decide``. Checks run
-in a fixed order and every failed check adds a reason:
+A passage is assessed once (:func:`assess`): the credential's signature is checked
+once, every rule but the face is applied, and the :class:`Assessment` says whether a
+face is needed and carries the verified claims. Only then does a lane capture a face,
+compare it 1:1 with the template those claims open, and finish the assessment with the
+outcome (:meth:`Assessment.decide`). ``decide`` and ``needs_face`` are the same two
+steps for callers that hold the whole passage at once. Checks run in a fixed order and
+every failed check adds a reason:
 
 1. the lane (unknown lane: DENY, alert);
 2. lockdown: an entry is a DENY; an exit is a REFER, since during a lockdown
@@ -46,9 +50,10 @@ from datetime import date, datetime, time, timedelta
 from portique.access.domain import Direction, Lane, Person
 from portique.access.exits import ExitContext
 from portique.access.passage import BadgeUid, CaptureFailure, Decision, FaceOutcome, Passage
-from portique.access.policy import PolicySnapshot
+from portique.access.policy import PolicySnapshot, SiteSettings
 from portique.access.reasons import Action, Outcome, Reason
 from portique.credentials import (
+    Claims,
     CredentialError,
     CredentialFault,
     CredentialKind,
@@ -78,10 +83,15 @@ class _Verdict:
 
     __slots__ = ("alert", "outcome", "reasons")
 
-    def __init__(self) -> None:
-        self.outcome = Outcome.GRANT
-        self.reasons: list[Reason] = []
-        self.alert = False
+    def __init__(
+        self,
+        outcome: Outcome = Outcome.GRANT,
+        reasons: tuple[Reason, ...] = (),
+        alert: bool = False,
+    ) -> None:
+        self.outcome = outcome
+        self.reasons: list[Reason] = list(reasons)
+        self.alert = alert
 
     def add(self, outcome: Outcome, reason: Reason, *, alert: bool = False) -> None:
         if outcome.severity > self.outcome.severity:
@@ -106,15 +116,50 @@ class _Identity:
     kind: CredentialKind
     has_template: bool
     validity: Validity
+    claims: Claims | None = None
 
 
-@dataclass(frozen=True)
-class _Assessment:
-    """Everything decided before the face: the verdict so far and what it rests on."""
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """A passage assessed on a snapshot, all but its face: what :meth:`decide` finishes.
 
-    verdict: _Verdict
-    identity: _Identity | None
+    ``needs_face``: every other check grants and the person opted in, so a face should
+    be captured and compared before deciding. ``claims``: what the credential presented
+    says, its signature checked (None for a badge or a credential that proves nothing):
+    the lane opens the template to compare with from them, without checking again.
+    """
+
+    passage: Passage
+    settings: SiteSettings
+    snapshot_version: int
+    outcome: Outcome
+    reasons: tuple[Reason, ...]
+    alert: bool
     needs_face: bool
+    credential_id: str | None = None
+    person_id: str | None = None
+    claims: Claims | None = None
+
+    def decide(self, face: FaceOutcome | None = None) -> Decision:
+        """The decision, with ``face`` the outcome of the comparison when one was needed
+        (None: none could be made); ``face`` is ignored when no face was needed."""
+        verdict = _Verdict(self.outcome, self.reasons, self.alert)
+        if self.needs_face:
+            _judge_face(self.settings, face, verdict)
+        if verdict.clear:
+            verdict.reasons.append(Reason.CREDENTIAL_VALID)
+            if self.needs_face:
+                verdict.reasons.append(Reason.FACE_MATCH)
+        return Decision(
+            outcome=verdict.outcome,
+            reasons=tuple(verdict.reasons),
+            lane_id=self.passage.lane_id,
+            time=self.passage.time,
+            snapshot_version=self.snapshot_version,
+            alert=verdict.alert,
+            credential_id=self.credential_id,
+            person_id=self.person_id,
+        )
 
 
 def decide(snapshot: PolicySnapshot, passage: Passage) -> Decision:
@@ -124,25 +169,7 @@ def decide(snapshot: PolicySnapshot, passage: Passage) -> Decision:
     lanes or badges all become a DENY with a reason. ``passage.face`` is read only
     when :func:`needs_face` holds for the passage; it is ignored otherwise.
     """
-    assessment = _assess(snapshot, passage)
-    verdict = assessment.verdict
-    if assessment.needs_face:
-        _judge_face(snapshot, passage.face, verdict)
-    if verdict.clear:
-        verdict.reasons.append(Reason.CREDENTIAL_VALID)
-        if assessment.needs_face:
-            verdict.reasons.append(Reason.FACE_MATCH)
-    identity = assessment.identity
-    return Decision(
-        outcome=verdict.outcome,
-        reasons=tuple(verdict.reasons),
-        lane_id=passage.lane_id,
-        time=passage.time,
-        snapshot_version=snapshot.version,
-        alert=verdict.alert,
-        credential_id=identity.credential_id if identity else None,
-        person_id=identity.person_id if identity else None,
-    )
+    return assess(snapshot, passage).decide(passage.face)
 
 
 def needs_face(snapshot: PolicySnapshot, passage: Passage) -> bool:
@@ -153,15 +180,37 @@ def needs_face(snapshot: PolicySnapshot, passage: Passage) -> bool:
     force. Otherwise no face is captured: those who did not opt in are never asked.
     ``passage.face`` is not read.
     """
-    return _assess(snapshot, passage).needs_face
+    return assess(snapshot, passage).needs_face
 
 
-def _assess(snapshot: PolicySnapshot, passage: Passage) -> _Assessment:
+def assess(snapshot: PolicySnapshot, passage: Passage) -> Assessment:
+    """Every check of ``passage`` but the face, the credential's signature checked once;
+    pure. ``passage.face`` is not read: give the face to :meth:`Assessment.decide`."""
     verdict = _Verdict()
+    identity, wants_face = _check(snapshot, passage, verdict)
+    return Assessment(
+        passage=passage,
+        settings=snapshot.settings,
+        snapshot_version=snapshot.version,
+        outcome=verdict.outcome,
+        reasons=tuple(verdict.reasons),
+        alert=verdict.alert,
+        needs_face=wants_face,
+        credential_id=None if identity is None else identity.credential_id,
+        person_id=None if identity is None else identity.person_id,
+        claims=None if identity is None else identity.claims,
+    )
+
+
+def _check(
+    snapshot: PolicySnapshot, passage: Passage, verdict: _Verdict
+) -> tuple[_Identity | None, bool]:
+    """Applies every rule but the face to ``verdict``: who the credential names (None
+    when it proves nothing) and whether a face is needed."""
     lane = snapshot.lanes.get(passage.lane_id)
     if lane is None:
         verdict.add(Outcome.DENY, Reason.UNKNOWN_LANE, alert=True)
-        return _Assessment(verdict, None, needs_face=False)
+        return None, False
 
     if snapshot.lockdown is not None:
         entering = lane.direction is Direction.IN
@@ -169,15 +218,15 @@ def _assess(snapshot: PolicySnapshot, passage: Passage) -> _Assessment:
 
     identity = _identify(snapshot, passage, verdict)
     if identity is None or not _credential_in_force(snapshot, identity, verdict):
-        return _Assessment(verdict, identity, needs_face=False)
+        return identity, False
 
     person = snapshot.people.get(identity.person_id)
     if person is None:
         verdict.add(Outcome.DENY, Reason.UNKNOWN_PERSON, alert=True)
-        return _Assessment(verdict, identity, needs_face=False)
+        return identity, False
     if not person.active:
         verdict.add(Outcome.DENY, Reason.PERSON_INACTIVE, alert=True)
-        return _Assessment(verdict, identity, needs_face=False)
+        return identity, False
 
     local = passage.time.astimezone(snapshot.zone_info)
     local_date, local_time = local.date(), local.time().replace(tzinfo=None)
@@ -190,7 +239,7 @@ def _assess(snapshot: PolicySnapshot, passage: Passage) -> _Assessment:
     wants_face = verdict.outcome is Outcome.GRANT and _face_applies(
         snapshot, lane, person, identity, passage.time, local_date
     )
-    return _Assessment(verdict, identity, needs_face=wants_face)
+    return identity, wants_face
 
 
 def _identify(snapshot: PolicySnapshot, passage: Passage, verdict: _Verdict) -> _Identity | None:
@@ -226,6 +275,7 @@ def _identify(snapshot: PolicySnapshot, passage: Passage, verdict: _Verdict) -> 
         claims.kind,
         has_template=claims.has_template,
         validity=check_validity(claims, passage.time),
+        claims=claims,
     )
 
 
@@ -337,8 +387,7 @@ def _face_applies(
     return consent is not None and consent.is_effective(person, now, local_date)
 
 
-def _judge_face(snapshot: PolicySnapshot, face: FaceOutcome | None, verdict: _Verdict) -> None:
-    settings = snapshot.settings
+def _judge_face(settings: SiteSettings, face: FaceOutcome | None, verdict: _Verdict) -> None:
     if face is None:
         verdict.act(settings.poor_capture_action, Reason.FACE_NOT_CHECKED)
     elif face.failure is not None:

@@ -15,7 +15,7 @@ from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site
 from portique.i18n import text
 
 if TYPE_CHECKING:
-    from portique.privacy.information import InformationSettings
+    from portique.services.settings import InformationSettings
 
 DOCUMENTS_HELP = text(
     "Générer en français, d'après la configuration effective du site, les documents remis "
@@ -168,7 +168,8 @@ def contacts(
         parse_information,
         set_information,
     )
-    from portique.services.snapshot import site_row
+    from portique.services.rows import site_row
+    from portique.services.settings import site_settings
 
     given: dict[str, Any] = {
         name: value
@@ -185,7 +186,7 @@ def contacts(
     }
     with open_cli_site(directory) as site, site.session() as session:
         row = site_row(session, site.site_id)
-        current = information_settings(row.settings)
+        current = information_settings(site_settings(row))
         if given:
             current = parse_information({**current.model_dump(), **given})
             set_information(row, current)

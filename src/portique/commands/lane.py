@@ -54,9 +54,8 @@ BrokerOption = Annotated[
 
 def link_key(directory: Path) -> bytes:
     """The site's link key in ``directory/keys``, created (mode 600) on first use."""
+    from portique.files import KEYS_DIR, private_directory
     from portique.lane import LinkError, load_link_key, new_link_key, write_link_key
-    from portique.lane.files import private_directory
-    from portique.services.site import KEYS_DIR
 
     path = directory / KEYS_DIR / LINK_KEY_FILE
     if not path.exists():
@@ -73,7 +72,7 @@ def link_key(directory: Path) -> bytes:
 def site_id_of(directory: Path) -> str:
     """The site id ``site.json`` names (a lane's folder needs no database)."""
     from portique.credentials.claims import is_valid_id
-    from portique.services.site import SITE_FILE
+    from portique.files import SITE_FILE
 
     path = directory / SITE_FILE
     try:
@@ -295,8 +294,8 @@ def run(
 ) -> None:
     """Run one lane."""
     from portique.commands.lane_devices import DeviceOptions, open_devices
+    from portique.files import private_directory
     from portique.lane import Lane, LaneConfig
-    from portique.lane.files import private_directory
 
     _logging(verbose)
     _check_run_options(broker, in_process, camera, reader, relay)
@@ -424,21 +423,10 @@ def _server_side(directory: Path, in_process: bool) -> Iterator[InProcessHub | N
     if not in_process:
         yield None
         return
-    from portique.lane import InProcessHub
-    from portique.lane.comms.site import SitePublisher, StoreSink
+    from portique.bootstrap import in_process_hub, serving_lanes
 
-    site = open_cli_site(directory)
-    try:
-        hub = InProcessHub(StoreSink(site.session), lane_status=StoreSink(site.session))
-        publisher = SitePublisher(site, hub.publish_snapshot)
-        publisher.refresh()
-        publisher.start()
-        try:
-            yield hub
-        finally:
-            publisher.close()
-    finally:
-        site.close()
+    with open_cli_site(directory) as site, serving_lanes(site, in_process_hub) as served:
+        yield served.hub
 
 
 @lane_app.command(
@@ -458,43 +446,31 @@ def hub(
     verbose: VerboseOption = False,
 ) -> None:
     """Run the server's end of the MQTT link."""
-    from portique.lane import MqttBroker, MqttHub
-    from portique.lane.comms.site import SitePublisher, StoreSink
+    from portique.bootstrap import mqtt_hub, serving_lanes
+    from portique.lane import MqttBroker
 
     _logging(verbose)
     if broker is None:
         raise BadInputError(text("--broker est requis.", "--broker is required."))
-    site = open_cli_site(directory)
-    try:
-        parsed = MqttBroker.parse(broker)
-        mqtt_hub = MqttHub(
-            parsed,
-            StoreSink(site.session),
-            {site.site_id: link_key(site_dir(directory))},
-            lane_status=StoreSink(site.session),
-        )
-        publisher = SitePublisher(site, mqtt_hub.publish_snapshot)
-        with stopped_by_signals() as stop:
-            mqtt_hub.start()
-            try:
-                publisher.refresh()
-                publisher.start()
-                if mqtt_hub.wait_connected(10):
-                    err.print(
-                        text("Concentrateur relié à ", "Hub linked to ")
-                        + f"{parsed.shown} ({site.site_id})"
-                    )
-                else:
-                    err.print(
-                        text(
-                            f"{parsed.shown} ne répond pas encore ; nouvelles tentatives…",
-                            f"{parsed.shown} does not answer yet; retrying…",
-                        )
-                    )
-                while not stop.wait(0.5):
-                    pass
-            finally:
-                publisher.close()
-                mqtt_hub.close()
-    finally:
-        site.close()
+    with (
+        open_cli_site(directory) as site,
+        stopped_by_signals() as stop,
+        serving_lanes(
+            site, mqtt_hub(site, MqttBroker.parse(broker), link_key(site_dir(directory)))
+        ) as served,
+    ):
+        parsed = served.hub.broker
+        if served.hub.wait_connected(10):
+            err.print(
+                text("Concentrateur relié à ", "Hub linked to ")
+                + f"{parsed.shown} ({site.site_id})"
+            )
+        else:
+            err.print(
+                text(
+                    f"{parsed.shown} ne répond pas encore ; nouvelles tentatives…",
+                    f"{parsed.shown} does not answer yet; retrying…",
+                )
+            )
+        while not stop.wait(0.5):
+            pass

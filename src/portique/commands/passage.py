@@ -16,7 +16,7 @@ from portique.i18n import language, text
 
 if TYPE_CHECKING:
     from portique.access import Outcome, Presented
-    from portique.services import PassageReport
+    from portique.lane import PassageResult
 
 PASS_HELP = text(
     "Présenter un titre d'accès à une voie (QR code en image ou en texte, ou badge) et dire "
@@ -119,7 +119,7 @@ def pass_(
 _COLOURS = {"grant": "green", "deny": "red", "refer": "yellow"}
 
 
-def _tell(report: PassageReport, timezone: str) -> None:
+def _tell(report: PassageResult, timezone: str) -> None:
     from portique.access import outcome_label, reason_label
 
     decision = report.decision

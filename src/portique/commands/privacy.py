@@ -410,16 +410,16 @@ def template_store(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    from portique.privacy.vault import parse_template_store, set_template_store
-    from portique.privacy.vault import template_store as current_store
-    from portique.services.snapshot import site_row
+    from portique.services.rows import site_row
+    from portique.services.settings import site_settings
+    from portique.services.vault import parse_template_store, set_template_store
 
     chosen = None if store is None else parse_template_store(store)
     with open_cli_site(directory) as site, site.session() as session:
         row = site_row(session, site.site_id)
         if chosen is not None:
             set_template_store(row, chosen)
-        now_store = current_store(row.settings)
+        now_store = site_settings(row).template_store
     if as_json:
         print_json({"template_store": now_store.value})
         return

@@ -76,8 +76,8 @@ def init(
     as_json: JsonOption = False,
 ) -> None:
     """Create a site; help text in INIT_HELP."""
+    from portique.bootstrap import init_site
     from portique.config import get_settings
-    from portique.services import init_site
 
     created = init_site(
         site_dir(directory),
@@ -136,7 +136,7 @@ keys_app = CommandApp(
 
 
 def _keys_dir(directory: Path | None) -> Path:
-    from portique.services.site import KEYS_DIR
+    from portique.files import KEYS_DIR
 
     return site_dir(directory) / KEYS_DIR
 

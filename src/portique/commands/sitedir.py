@@ -49,8 +49,8 @@ def site_dir(directory: Path | None) -> Path:
 
 def open_cli_site(directory: Path | None) -> SiteHandle:
     """The site of --dir (or PORTIQUE_DATA_DIR) on the configured database."""
+    from portique.bootstrap import open_site
     from portique.config import get_settings
-    from portique.services import open_site
 
     return open_site(site_dir(directory), database_url=get_settings().database_url)
 
@@ -75,7 +75,7 @@ def moment(value: str | None, timezone: str) -> datetime:
 
 
 def site_timezone(site: SiteHandle) -> str:
-    from portique.services.snapshot import site_row
+    from portique.services.rows import site_row
 
     with site.session() as session:
         return site_row(session, site.site_id).timezone

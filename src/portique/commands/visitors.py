@@ -236,8 +236,8 @@ def visitor_invite(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    from portique.actors import current_actor
     from portique.serializers import EmailOut
-    from portique.store.database import current_actor
     from portique.visitors import MailError, VisitRequest, invite, send_pass, site_labels
 
     email_report: EmailOut | None = None
@@ -305,8 +305,8 @@ def visitor_walk_in(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
+    from portique.actors import current_actor
     from portique.services import card_format
-    from portique.store.database import current_actor
     from portique.visitors import WALK_IN_DURATION, VisitRequest, walk_in
 
     now = clock.now()
@@ -511,7 +511,7 @@ def refusal_add(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    from portique.store.database import current_actor
+    from portique.actors import current_actor
     from portique.visitors import add_refusal, typed_refusal
 
     bad_authority = text(
@@ -586,7 +586,7 @@ def refusal_lift(
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    from portique.store.database import current_actor
+    from portique.actors import current_actor
     from portique.visitors import lift_refusal
 
     with open_cli_site(directory) as site, site.session() as session:

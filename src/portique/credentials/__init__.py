@@ -45,7 +45,12 @@ from portique.credentials.keys import (
     init_keyring,
     load_keyring,
 )
-from portique.credentials.payload import MAX_PAYLOAD_BYTES, sign_credential, verify_credential
+from portique.credentials.payload import (
+    MAX_PAYLOAD_BYTES,
+    claimed_person_id,
+    sign_credential,
+    verify_credential,
+)
 from portique.credentials.qr import decode_qr, qr_version, render_qr_png
 from portique.credentials.revocation import Revocation, RevocationList, check_revocation
 from portique.credentials.template import (
@@ -82,6 +87,7 @@ __all__ = [
     "VaultLookup",
     "check_revocation",
     "check_validity",
+    "claimed_person_id",
     "decode_qr",
     "decode_verifiers",
     "default_validity",

@@ -76,76 +76,21 @@ def render_card(
     draw.rounded_rectangle(
         (0, 0, width - 1, height - 1), radius=CORNER_RADIUS, outline=CUT_GUIDE, width=2
     )
-
-    modules = qr_modules(payload, qr_mode, border=QR_QUIET_MODULES)
-    module_px = max(1, (height - 2 * QR_INSET) // modules.shape[0])
-    qr_image = modules_to_image(modules, module_px).convert("RGB")
-    qr_top = (height - qr_image.height) // 2
-    card.paste(qr_image, (QR_INSET, qr_top))
-
     # Text starts after the whole quiet zone: print near a QR code confuses readers.
-    left = QR_INSET + qr_image.width + TEXT_GAP
-    right = width - MARGIN
-    text_width = right - left
-    draw.rectangle((left, MARGIN, right, MARGIN + 8), fill=ACCENT)
-    y = MARGIN + 24
-
+    left = _paste_qr(card, payload, qr_mode) + TEXT_GAP
+    column = (left, width - MARGIN - left)
+    draw.rectangle((left, MARGIN, width - MARGIN, MARGIN + 8), fill=ACCENT)
     y = _draw_lines(
-        draw, site_name, (left, y), text_width, bold=True, size=34, lines=2, fill=ACCENT
+        draw, site_name, (left, MARGIN + 24), column[1], bold=True, size=34, lines=2, fill=ACCENT
     )
-    y = _draw_lines(
-        draw,
-        title or labels["title"],
-        (left, y + 4),
-        text_width,
-        bold=False,
-        size=24,
-        lines=1,
-        fill=MUTED,
-    )
-
+    y = _draw_lines(draw, title or labels["title"], (left, y + 4), column[1], bold=False,
+                    size=24, lines=1, fill=MUTED)  # fmt: skip
     if photo is not None:
         portrait = _photo(photo)
         card.paste(portrait, (left, y + 16))
         y += 16 + portrait.height
-
-    bottom_block = 2 * 30 + 8
-    name_top = y + 20
-    name_room = height - MARGIN - bottom_block - name_top
-    name_size = 44 if name_room >= 2 * 52 and not details else 36
-    y = _draw_lines(
-        draw,
-        display_name,
-        (left, name_top),
-        text_width,
-        bold=True,
-        size=name_size,
-        lines=1 if details else 2,
-        fill=INK,
-    )
-    for line in details:
-        y = _draw_lines(
-            draw, line, (left, y + 2), text_width, bold=False, size=24, lines=1, fill=INK
-        )
-
-    until = _local_date(valid_until)
-    date_text = until.strftime("%d/%m/%Y") if lang == "fr" else until.isoformat()
-    if with_time and isinstance(valid_until, datetime):
-        date_text += valid_until.astimezone(SCHOOL_TIMEZONE).strftime(" %H:%M")
-    footer_top = height - MARGIN - bottom_block
-    footer_top = _draw_lines(
-        draw,
-        labels["valid_until"],
-        (left, footer_top),
-        text_width,
-        bold=False,
-        size=26,
-        lines=1,
-        fill=MUTED,
-    )
-    _draw_lines(
-        draw, date_text, (left, footer_top), text_width, bold=True, size=30, lines=1, fill=INK
-    )
+    _draw_holder(draw, display_name, details, column, y)
+    _draw_validity(draw, labels["valid_until"], _shown_end(valid_until, lang, with_time), column)
 
     buffer = io.BytesIO()
     if fmt == "pdf":
@@ -153,6 +98,60 @@ def render_card(
     else:
         card.save(buffer, format="PNG", dpi=(DPI, DPI), optimize=True)
     return buffer.getvalue()
+
+
+_FOOTER = 2 * 30 + 8
+"""The height of the validity lines at the bottom of the card."""
+
+
+def _paste_qr(card: Image.Image, payload: bytes, qr_mode: QrMode) -> int:
+    """Pastes the QR code on the left, filling the card's height at a whole number of
+    pixels per module; where its quiet zone ends."""
+    height = card.height
+    modules = qr_modules(payload, qr_mode, border=QR_QUIET_MODULES)
+    module_px = max(1, (height - 2 * QR_INSET) // modules.shape[0])
+    qr_image = modules_to_image(modules, module_px).convert("RGB")
+    card.paste(qr_image, (QR_INSET, (height - qr_image.height) // 2))
+    return QR_INSET + qr_image.width
+
+
+def _draw_holder(
+    draw: ImageDraw.ImageDraw,
+    display_name: str,
+    details: Sequence[str],
+    column: tuple[int, int],
+    y: int,
+) -> None:
+    """The holder's name, as large as the room left allows, and the detail lines."""
+    left, text_width = column
+    name_top = y + 20
+    name_room = CARD_SIZE[1] - MARGIN - _FOOTER - name_top
+    name_size = 44 if name_room >= 2 * 52 and not details else 36
+    y = _draw_lines(draw, display_name, (left, name_top), text_width, bold=True,
+                    size=name_size, lines=1 if details else 2, fill=INK)  # fmt: skip
+    for line in details:
+        y = _draw_lines(
+            draw, line, (left, y + 2), text_width, bold=False, size=24, lines=1, fill=INK
+        )
+
+
+def _shown_end(valid_until: datetime | date, lang: str, with_time: bool) -> str:
+    """The end of validity as printed: a date on the school's clock, and its hour."""
+    until = _local_date(valid_until)
+    shown = until.strftime("%d/%m/%Y") if lang == "fr" else until.isoformat()
+    if with_time and isinstance(valid_until, datetime):
+        shown += valid_until.astimezone(SCHOOL_TIMEZONE).strftime(" %H:%M")
+    return shown
+
+
+def _draw_validity(
+    draw: ImageDraw.ImageDraw, label: str, shown: str, column: tuple[int, int]
+) -> None:
+    left, text_width = column
+    top = CARD_SIZE[1] - MARGIN - _FOOTER
+    top = _draw_lines(draw, label, (left, top), text_width, bold=False, size=26, lines=1,
+                      fill=MUTED)  # fmt: skip
+    _draw_lines(draw, shown, (left, top), text_width, bold=True, size=30, lines=1, fill=INK)
 
 
 def _local_date(valid_until: datetime | date) -> date:

@@ -21,7 +21,6 @@ import enum
 import hashlib
 import json
 import os
-import secrets
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -38,11 +37,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from portique import clock
 from portique.credentials.errors import InsecureKeyringError, KeyringError, UnknownKeyIdError
 from portique.credentials.template import TEMPLATE_KEY_BYTES, new_template_key
+from portique.files import (
+    PRIVATE_DIRECTORY_MODE,
+    PRIVATE_FILE_MODE,
+    private_directory,
+    write_private,
+)
 
 KEYRING_FORMAT = 1
 METADATA_FILE = "keyring.json"
-DIRECTORY_MODE = 0o700
-FILE_MODE = 0o600
 KEY_ID_BYTES = 4  # 8 hex characters: ample for the handful of keys a site ever holds
 
 _POSIX = os.name == "posix"
@@ -221,9 +224,7 @@ def init_keyring(directory: Path, now: datetime | None = None) -> Keyring:
             f"A keyring already exists in {directory}; use rotate to make a new key."
         )
     try:
-        directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
-        if _POSIX:
-            directory.chmod(DIRECTORY_MODE)
+        private_directory(directory)
     except OSError as exc:
         raise KeyringError(f"Cannot create the keyring directory {directory}: {exc}") from None
     key, template_key = _generate(set())
@@ -321,7 +322,7 @@ def _check_private(path: Path, *, is_directory: bool = False) -> None:
         kind = "directory" if is_directory else "regular file"
         raise KeyringError(f"{path} must be a {kind} (links are refused in a keyring).")
     if _POSIX and info.st_mode & 0o077:
-        wanted = DIRECTORY_MODE if is_directory else FILE_MODE
+        wanted = PRIVATE_DIRECTORY_MODE if is_directory else PRIVATE_FILE_MODE
         raise InsecureKeyringError(
             f"{path} is accessible to other users (mode {stat.S_IMODE(info.st_mode):04o}); "
             f"keys must be private to their owner. Fix it with `chmod {wanted:o} {path}`, "
@@ -338,23 +339,9 @@ def _read_private(path: Path) -> bytes:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` with mode 0600, atomically (temporary file, then rename)."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
-        descriptor = os.open(temporary, flags, FILE_MODE)
-        try:
-            if _POSIX:
-                os.fchmod(descriptor, FILE_MODE)  # the umask may have taken bits away
-            with os.fdopen(descriptor, "wb", closefd=False) as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        finally:
-            os.close(descriptor)
-        os.replace(temporary, path)
+        write_private(path, data)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         raise KeyringError(f"Cannot write {path}: {exc.strerror or exc}") from None
 
 

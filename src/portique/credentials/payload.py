@@ -119,37 +119,7 @@ def verify_credential(
     ``RevocationList``. Whatever the input, the only exception raised is
     :class:`CredentialError`.
     """
-    if not isinstance(payload, bytes | bytearray | memoryview):
-        raise CredentialError(CredentialFault.GARBAGE, "A credential payload must be bytes.")
-    payload = bytes(payload)
-    if not payload:
-        raise CredentialError(CredentialFault.TRUNCATED, "The credential payload is empty.")
-    if len(payload) > MAX_PAYLOAD_BYTES:
-        raise CredentialError(
-            CredentialFault.GARBAGE,
-            f"The payload is {len(payload)} bytes, more than a credential can be "
-            f"({MAX_PAYLOAD_BYTES} bytes): this is not a Portique credential.",
-        )
-    if payload[0] != MAGIC:
-        raise CredentialError(
-            CredentialFault.GARBAGE, "This code does not hold a Portique credential."
-        )
-    if len(payload) < 2:
-        raise CredentialError(CredentialFault.TRUNCATED, "The credential payload is cut short.")
-    if payload[1] not in READABLE_VERSIONS:
-        raise CredentialError(
-            CredentialFault.UNSUPPORTED_VERSION,
-            f"The credential uses format version {payload[1]}; this version of Portique "
-            f"reads versions {' and '.join(map(str, READABLE_VERSIONS))}. Update the lane or "
-            "reissue the credential.",
-        )
-    if len(payload) < MIN_PAYLOAD_BYTES:
-        raise CredentialError(
-            CredentialFault.TRUNCATED,
-            f"The credential payload is cut short ({len(payload)} bytes).",
-        )
-    body, signature = payload[:-SIGNATURE_BYTES], payload[-SIGNATURE_BYTES:]
-    fields = _parse_body(body)
+    body, signature, fields = _split(payload)
 
     public_key = verifiers.get(fields.key_id)
     if public_key is None:
@@ -189,6 +159,55 @@ def verify_credential(
             f"The credential belongs to site {claims.site_id!r}, not to this site ({site_id!r}).",
         )
     return claims
+
+
+def claimed_person_id(payload: bytes) -> str | None:
+    """The person id ``payload`` names, read WITHOUT checking its signature; None when it
+    is not a well-formed credential.
+
+    Only for choosing which records to load before :func:`verify_credential` decides: a
+    forged payload may name anyone, so nothing it says may be trusted from here.
+    """
+    try:
+        return _split(payload)[2].person_id
+    except CredentialError:
+        return None
+
+
+def _split(payload: bytes) -> tuple[bytes, bytes, _Fields]:
+    """The signed body, the signature and the fields of a well-formed payload (its
+    signature not checked)."""
+    if not isinstance(payload, bytes | bytearray | memoryview):
+        raise CredentialError(CredentialFault.GARBAGE, "A credential payload must be bytes.")
+    payload = bytes(payload)
+    if not payload:
+        raise CredentialError(CredentialFault.TRUNCATED, "The credential payload is empty.")
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise CredentialError(
+            CredentialFault.GARBAGE,
+            f"The payload is {len(payload)} bytes, more than a credential can be "
+            f"({MAX_PAYLOAD_BYTES} bytes): this is not a Portique credential.",
+        )
+    if payload[0] != MAGIC:
+        raise CredentialError(
+            CredentialFault.GARBAGE, "This code does not hold a Portique credential."
+        )
+    if len(payload) < 2:
+        raise CredentialError(CredentialFault.TRUNCATED, "The credential payload is cut short.")
+    if payload[1] not in READABLE_VERSIONS:
+        raise CredentialError(
+            CredentialFault.UNSUPPORTED_VERSION,
+            f"The credential uses format version {payload[1]}; this version of Portique "
+            f"reads versions {' and '.join(map(str, READABLE_VERSIONS))}. Update the lane or "
+            "reissue the credential.",
+        )
+    if len(payload) < MIN_PAYLOAD_BYTES:
+        raise CredentialError(
+            CredentialFault.TRUNCATED,
+            f"The credential payload is cut short ({len(payload)} bytes).",
+        )
+    body, signature = payload[:-SIGNATURE_BYTES], payload[-SIGNATURE_BYTES:]
+    return body, signature, _parse_body(body)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from portique.access.reasons import LANE_ALARMS, Outcome, Reason
 from portique.evaluation.metrics import Interval, bootstrap_rate
 from portique.evaluation.simulate import Distribution, Mode, default_modes
+from portique.services.settings import StoredSettings, site_settings
 from portique.store.models import (
     ConsentRow,
     CredentialRow,
@@ -122,7 +123,7 @@ class FieldData:
     site_id: str
     site_name: str
     timezone: str
-    settings: dict[str, object]
+    settings: StoredSettings
     lanes: tuple[tuple[str, str, bool], ...]
     """(lane id, direction, face enabled)."""
     passages: tuple[Passage, ...]
@@ -173,7 +174,7 @@ def load_field(session: Session, site_id: str, period: Period = Period()) -> Fie
         site_id=site_id,
         site_name=site.name,
         timezone=site.timezone,
-        settings=dict(site.settings),
+        settings=site_settings(site),
         lanes=lanes,
         passages=passages,
         reviews=reviews,

@@ -579,10 +579,8 @@ def build_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     generated = now or clock.now().astimezone()
     outcomes = field_outcomes(data, seed=seed)
-    settings = data.settings
-    model = settings.get("face_model")
-    operating = str(settings.get("face_operating_point") or "fmr-1e-4")
-    threshold = _model_threshold(str(model), operating) if isinstance(model, str) else None
+    model, operating = data.settings.face_model, data.settings.face_operating_point
+    threshold = _model_threshold(model, operating) if model is not None else None
     lfw = (
         read_lfw(lfw_json, threshold=threshold, operating=operating, seed=seed)
         if lfw_json
@@ -704,7 +702,7 @@ def write_html(report: Report, out_dir: Path) -> Path:
         images={name: _data_uri(path) for name, path in report.plots.items()},
         verdicts=Verdict,
         retention=retention_in_force()
-        or {k: str(v) for k, v in report.data.settings.items() if "retention" in k},
+        or {k: str(v) for k, v in report.data.settings.as_json().items() if "retention" in k},
     )
     path = out_dir / "report.html"
     path.write_text(html, encoding="utf-8")

@@ -67,7 +67,8 @@ from portique.lane.errors import (
 from portique.lane.events import PassageEvent, Receipt, new_event_id
 from portique.lane.face import CaptureSettings, FaceCapture, lane_face_engine
 from portique.lane.outbox import Outbox, OutboxCounts, RetryPolicy
-from portique.lane.runtime import Lane, LaneConfig, PassageResult
+from portique.lane.pipeline import PassageResult, decide_passage
+from portique.lane.runtime import Lane, LaneConfig
 from portique.lane.simulated import (
     PresentBadge,
     ShowCode,
@@ -127,6 +128,7 @@ __all__ = [
     "WalkUp",
     "ZxingQrReader",
     "credential_frame",
+    "decide_passage",
     "lane_face_engine",
     "load_link_key",
     "new_event_id",

@@ -1,13 +1,14 @@
 """Face capture at the lane: the best face of the approach, compared 1:1 with the
 template of the credential presented.
 
-Only for people who opted in (``access.needs_face`` says when). The face is looked for
-first in the frames the camera saw as the person walked up (its ring, see
-``drivers/buffer.py``), then in the frames that follow the read, up to a short window:
-the person does not stop for the camera. Frames are examined in memory, the best face
-by quality is kept, and only that one is embedded and compared; nothing is written,
+Only for people who opted in (the assessment says when: ``Assessment.needs_face``). The
+face is looked for first in the frames the camera saw as the person walked up (its ring,
+see ``drivers/buffer.py``), then in the frames that follow the read, up to a short
+window: the person does not stop for the camera. Frames are examined in memory, the best
+face by quality is kept, and only that one is embedded and compared; nothing is written,
 logged or returned but the outcome (a similarity, or why no comparison could be made),
-where the face came from and how many frames were examined.
+where the face came from and how many frames were examined. ``credential_template`` is
+the one opener of a credential's template, for the lanes and the server's gate alike.
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from portique.files import PRIVATE_FILE_MODE
 from portique.lane.errors import LaneError
 from portique.lane.events import PassageEvent
-from portique.lane.files import FILE_MODE
 
 OUTBOX_FILE = "outbox.sqlite3"
 SCHEMA_VERSION = 1
@@ -108,7 +108,7 @@ class Outbox:
         self._lock = threading.Lock()
         try:
             if not self.path.exists():
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")

@@ -1,10 +1,13 @@
 """The lane runtime: a credential read, a decision on the local snapshot, a signal, an event.
 
 For each credential (a QR code in a camera frame, or a badge UID) a :class:`Lane`
-builds the passage, asks ``needs_face``, captures and compares a face only then,
-``decide``-s on its own snapshot, signals the outcome, keeps the event in its outbox
-and forwards it. Nothing in that path waits for the server: with the link down the lane
-decides exactly as before, and its outbox sends the events once the link is back.
+builds the passage and decides it on its own snapshot through the passage pipeline (the
+policy assessed once, a face captured and compared only when it asks for one: first
+from the camera's ring of the approach, then from the frames that follow), empties the
+ring, shows the outcome on the lane display, signals it, keeps the event in its outbox
+and forwards it. Nothing in that path waits
+for the server: with the link down the lane decides exactly as before, and its outbox
+sends the events once the link is back.
 
 Threads: decisions run on the caller's thread (``run``, ``step``, ``present``); the
 transport calls back from its own; a forwarder thread sends what the outbox holds and
@@ -34,12 +37,11 @@ from portique.access import (
     Presented,
     QrPayload,
     Reason,
-    decide,
-    needs_face,
 )
 from portique.biometrics import FaceEngine
 from portique.biometrics.types import RGBImage
-from portique.credentials import CredentialError, VaultLookup, verify_credential
+from portique.credentials import Claims, VaultLookup
+from portique.files import private_directory
 from portique.lane.comms.base import Transport
 from portique.lane.drivers.alarm import AlarmSource
 from portique.lane.drivers.badge import BadgeReader, presented
@@ -50,15 +52,9 @@ from portique.lane.drivers.qr import QrReader, ZxingQrReader
 from portique.lane.drivers.signal import LaneSignal
 from portique.lane.errors import NoSnapshotError
 from portique.lane.events import PassageEvent, Receipt, new_event_id
-from portique.lane.face import (
-    CaptureSettings,
-    CaptureSource,
-    FaceCapture,
-    FaceCaptureResult,
-    credential_template,
-)
-from portique.lane.files import private_directory
+from portique.lane.face import CaptureSettings, FaceCapture, FaceCaptureResult, credential_template
 from portique.lane.outbox import OUTBOX_FILE, Outbox, RetryPolicy
+from portique.lane.pipeline import PassageResult, decide_passage
 from portique.lane.snapshot import SNAPSHOT_FILE, LaneSnapshot, SnapshotFile
 
 log = logging.getLogger(__name__)
@@ -93,29 +89,6 @@ class LaneConfig:
     @property
     def outbox_path(self) -> Path:
         return Path(self.directory) / OUTBOX_FILE
-
-
-@dataclass(frozen=True)
-class PassageResult:
-    """A passage decided at the lane.
-
-    ``latency_ms``: from the credential in hand to the decision, face capture and
-    comparison included, QR decoding excluded (``decode_ms``, None for a badge).
-    ``face_requested``: the engine wanted a face; ``face_compared``: one was compared
-    (or its capture failed) and the engine used the outcome; ``face_source``: where
-    the face came from (the camera's ring before the read, or frames after it);
-    ``face_frames``: how many frames the detector ran on (0 for everyone who did not
-    opt in).
-    """
-
-    decision: Decision
-    event: PassageEvent
-    latency_ms: float
-    decode_ms: float | None
-    face_requested: bool
-    face_compared: bool
-    face_source: CaptureSource | None = None
-    face_frames: int = 0
 
 
 class _Device(Protocol):
@@ -361,13 +334,10 @@ class Lane:
         if frame is not None:
             self.ring.add(frame)
         passage = Passage(self.lane_id, at or self._clock(), credential)
-        face_requested = needs_face(policy, passage)
-        capture = None
-        if face_requested:
-            capture = self._compare_face(snapshot, policy, credential)
-            if capture is not None:
-                passage = passage.with_face(capture.outcome)
-        decision = decide(policy, passage)
+        decided = decide_passage(
+            policy, passage, lambda claims: self._compare_face(snapshot, claims)
+        )
+        decision = decided.decision
         latency_ms = (time.perf_counter() - started) * 1000.0
         # The approach of this person never serves the next one.
         self.ring.clear()
@@ -394,16 +364,7 @@ class Lane:
             ", ".join(reason.value for reason in decision.reasons),
             latency_ms,
         )
-        return PassageResult(
-            decision=decision,
-            event=event,
-            latency_ms=latency_ms,
-            decode_ms=decode_ms,
-            face_requested=face_requested,
-            face_compared=capture is not None,
-            face_source=None if capture is None else capture.source,
-            face_frames=0 if capture is None else capture.examined,
-        )
+        return PassageResult.of(decided, event, latency_ms, decode_ms)
 
     def raise_alarm(self, reason: Reason, *, at: datetime | None = None) -> PassageEvent:
         """Tells the agents about the lane's own hardware (a door forced or held open, a
@@ -465,14 +426,8 @@ class Lane:
         while not stop.is_set() and not self._stopping.is_set():
             self.step()
 
-    def _compare_face(
-        self, snapshot: LaneSnapshot, policy: PolicySnapshot, credential: Presented
-    ) -> FaceCaptureResult | None:
-        if self.capture is None or not isinstance(credential, QrPayload):
-            return None
-        try:
-            claims = verify_credential(credential.data, policy.verifiers, policy.site.site_id)
-        except CredentialError:
+    def _compare_face(self, snapshot: LaneSnapshot, claims: Claims) -> FaceCaptureResult | None:
+        if self.capture is None:
             return None
         # A lane that reaches the site's database reads the central store there; any
         # other lane reads the copy its snapshot carries (empty for templates on cards).

@@ -29,7 +29,8 @@ from portique.lane.drivers.badge import SimulatedBadgeReader
 from portique.lane.drivers.camera import SimulatedCamera
 from portique.lane.drivers.display import LaneDisplay
 from portique.lane.drivers.signal import LaneSignal, SimulatedSignal
-from portique.lane.runtime import Lane, LaneConfig, PassageResult, utc_now
+from portique.lane.pipeline import PassageResult
+from portique.lane.runtime import Lane, LaneConfig, utc_now
 
 FRAME_SIZE = (640, 480)
 WALL = 90

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from portique.access import (
-    Action,
     BadgeBinding,
     Consent,
     ConsentGiver,
@@ -49,18 +48,7 @@ from portique.access import (
     VisitorPass,
     Zone,
 )
-from portique.credentials import (
-    KeyringError,
-    Revocation,
-    RevocationList,
-    decode_verifiers,
-    encode_verifiers,
-)
-from portique.lane.errors import SnapshotError
-from portique.lane.files import exposed_mode, write_private
-
-# The stored forms of timetables and settings are the server's own (one format for both).
-from portique.services.policy_json import (
+from portique.access.codec import (
     calendar_from_json,
     exception_to_json,
     exit_rule,
@@ -68,6 +56,15 @@ from portique.services.policy_json import (
     timetable_from_json,
     timetable_to_json,
 )
+from portique.credentials import (
+    KeyringError,
+    Revocation,
+    RevocationList,
+    decode_verifiers,
+    encode_verifiers,
+)
+from portique.files import exposed_mode, write_private
+from portique.lane.errors import SnapshotError
 
 SNAPSHOT_FORMAT = 1
 SNAPSHOT_FILE = "snapshot.json"
@@ -157,8 +154,78 @@ class LaneSnapshot:
 # Encoding -------------------------------------------------------------------------------
 
 
+def snapshot_to_json(snapshot: LaneSnapshot) -> dict[str, Any]:
+    """The JSON-ready form of ``snapshot``."""
+    policy = snapshot.policy
+    for permission in policy.exit_permissions.values():
+        exit_rule(permission.rule.code)  # only standard rules travel (PolicyError otherwise)
+    exit_rule(policy.settings.default_exit_rule.code)
+    revocations = sorted(
+        (_revocation_to_json(revocation) for revocation in policy.revocations.entries),
+        key=lambda item: (item["credential_id"], item["revoked_at"], item["reason"]),
+    )
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "version": policy.version,
+        "issued_at": _time(snapshot.issued_at),
+        "face_model": snapshot.face_model,
+        "template_keys": _base64_map(snapshot.template_keys),
+        "sealed_templates": _base64_map(snapshot.sealed_templates),
+        "first_names": dict(sorted(snapshot.first_names.items())),
+        "site": _site_to_json(policy.site),
+        "verifiers": encode_verifiers(policy.verifiers),
+        "revocations": revocations,
+        "settings": _settings_to_json(policy.settings),
+        "zones": [{"zone_id": z.zone_id, "name": z.name} for z in _sorted(policy.zones)],
+        "lanes": [_lane_to_json(lane) for lane in _sorted(policy.lanes)],
+        "people": [_person_to_json(p) for p in _sorted(policy.people)],
+        "groups": [
+            {"group_id": g.group_id, "name": g.name, "timetable": timetable_to_json(g.timetable)}
+            for g in _sorted(policy.groups)
+        ],
+        "exit_permissions": [_permission_to_json(p) for p in _sorted(policy.exit_permissions)],
+        "consents": [_consent_to_json(c) for c in _sorted(policy.consents)],
+        "badge_bindings": [_binding_to_json(b) for b in _sorted(policy.badge_bindings)],
+        "visitor_passes": [
+            {"credential_id": v.credential_id, "zones": sorted(v.zones), "host_id": v.host_id}
+            for v in _sorted(policy.visitor_passes)
+        ],
+        "last_passages": {
+            person_id: {"direction": last.direction.value, "time": last.time.isoformat()}
+            for person_id, last in sorted(policy.last_passages.items())
+        },
+        "lockdown": None if policy.lockdown is None else _lockdown_to_json(policy.lockdown),
+    }
+
+
 def _time(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
+
+
+def _sorted(mapping: Mapping[str, Any]) -> list[Any]:
+    return [mapping[key] for key in sorted(mapping)]
+
+
+def _base64_map(items: Mapping[str, bytes]) -> dict[str, str]:
+    return {key: base64.b64encode(value).decode("ascii") for key, value in sorted(items.items())}
+
+
+def _site_to_json(site: Site) -> dict[str, Any]:
+    return {
+        "site_id": site.site_id,
+        "name": site.name,
+        "timezone": site.timezone,
+        "opening_hours": timetable_to_json(site.opening_hours),
+        "calendar": [exception_to_json(e) for e in site.calendar],
+    }
+
+
+def _revocation_to_json(revocation: Revocation) -> dict[str, Any]:
+    return {
+        "credential_id": revocation.credential_id,
+        "revoked_at": revocation.revoked_at.isoformat(),
+        "reason": revocation.reason,
+    }
 
 
 def _settings_to_json(settings: SiteSettings) -> dict[str, Any]:
@@ -175,6 +242,16 @@ def _settings_to_json(settings: SiteSettings) -> dict[str, Any]:
     }
 
 
+def _lane_to_json(lane: Lane) -> dict[str, Any]:
+    return {
+        "lane_id": lane.lane_id,
+        "zone_id": lane.zone_id,
+        "direction": lane.direction.value,
+        "face_enabled": lane.face_enabled,
+        "name": lane.name,
+    }
+
+
 def _person_to_json(person: Person) -> dict[str, Any]:
     return {
         "person_id": person.person_id,
@@ -187,108 +264,109 @@ def _person_to_json(person: Person) -> dict[str, Any]:
     }
 
 
-def snapshot_to_json(snapshot: LaneSnapshot) -> dict[str, Any]:
-    """The JSON-ready form of ``snapshot``."""
-    policy = snapshot.policy
-    site = policy.site
-    for permission in policy.exit_permissions.values():
-        exit_rule(permission.rule.code)  # only standard rules travel (PolicyError otherwise)
-    exit_rule(policy.settings.default_exit_rule.code)
+def _permission_to_json(permission: ExitPermission) -> dict[str, Any]:
     return {
-        "format": SNAPSHOT_FORMAT,
-        "version": policy.version,
-        "issued_at": _time(snapshot.issued_at),
-        "face_model": snapshot.face_model,
-        "template_keys": _base64_map(snapshot.template_keys),
-        "sealed_templates": _base64_map(snapshot.sealed_templates),
-        "first_names": dict(sorted(snapshot.first_names.items())),
-        "site": {
-            "site_id": site.site_id,
-            "name": site.name,
-            "timezone": site.timezone,
-            "opening_hours": timetable_to_json(site.opening_hours),
-            "calendar": [exception_to_json(e) for e in site.calendar],
-        },
-        "verifiers": encode_verifiers(policy.verifiers),
-        "revocations": sorted(
-            (
-                {
-                    "credential_id": r.credential_id,
-                    "revoked_at": r.revoked_at.isoformat(),
-                    "reason": r.reason,
-                }
-                for r in policy.revocations.entries
-            ),
-            key=lambda item: (item["credential_id"], item["revoked_at"], item["reason"]),
-        ),
-        "settings": _settings_to_json(policy.settings),
-        "zones": [{"zone_id": z.zone_id, "name": z.name} for z in _sorted(policy.zones)],
-        "lanes": [
-            {
-                "lane_id": lane.lane_id,
-                "zone_id": lane.zone_id,
-                "direction": lane.direction.value,
-                "face_enabled": lane.face_enabled,
-                "name": lane.name,
-            }
-            for lane in _sorted(policy.lanes)
-        ],
-        "people": [_person_to_json(p) for p in _sorted(policy.people)],
-        "groups": [
-            {"group_id": g.group_id, "name": g.name, "timetable": timetable_to_json(g.timetable)}
-            for g in _sorted(policy.groups)
-        ],
-        "exit_permissions": [
-            {
-                "person_id": p.person_id,
-                "rule": p.rule.code,
-                "granted_by": p.granted_by,
-                "granted_on": p.granted_on.isoformat(),
-            }
-            for p in _sorted(policy.exit_permissions)
-        ],
-        "consents": [
-            {
-                "person_id": c.person_id,
-                "giver": c.giver.value,
-                "given_by": c.given_by,
-                "given_at": c.given_at.isoformat(),
-                "withdrawn_at": _time(c.withdrawn_at),
-            }
-            for c in _sorted(policy.consents)
-        ],
-        "badge_bindings": [
-            {
-                "badge_uid": b.badge_uid,
-                "credential_id": b.credential_id,
-                "person_id": b.person_id,
-                "valid_from": b.valid_from.isoformat(),
-                "valid_until": b.valid_until.isoformat(),
-            }
-            for b in _sorted(policy.badge_bindings)
-        ],
-        "visitor_passes": [
-            {"credential_id": v.credential_id, "zones": sorted(v.zones), "host_id": v.host_id}
-            for v in _sorted(policy.visitor_passes)
-        ],
-        "last_passages": {
-            person_id: {"direction": last.direction.value, "time": last.time.isoformat()}
-            for person_id, last in sorted(policy.last_passages.items())
-        },
-        "lockdown": None
-        if policy.lockdown is None
-        else {
-            "since": policy.lockdown.since.isoformat(),
-            "declared_by": policy.lockdown.declared_by,
-        },
+        "person_id": permission.person_id,
+        "rule": permission.rule.code,
+        "granted_by": permission.granted_by,
+        "granted_on": permission.granted_on.isoformat(),
     }
 
 
-def _sorted(mapping: Mapping[str, Any]) -> list[Any]:
-    return [mapping[key] for key in sorted(mapping)]
+def _consent_to_json(consent: Consent) -> dict[str, Any]:
+    return {
+        "person_id": consent.person_id,
+        "giver": consent.giver.value,
+        "given_by": consent.given_by,
+        "given_at": consent.given_at.isoformat(),
+        "withdrawn_at": _time(consent.withdrawn_at),
+    }
+
+
+def _binding_to_json(binding: BadgeBinding) -> dict[str, Any]:
+    return {
+        "badge_uid": binding.badge_uid,
+        "credential_id": binding.credential_id,
+        "person_id": binding.person_id,
+        "valid_from": binding.valid_from.isoformat(),
+        "valid_until": binding.valid_until.isoformat(),
+    }
+
+
+def _lockdown_to_json(lockdown: Lockdown) -> dict[str, Any]:
+    return {"since": lockdown.since.isoformat(), "declared_by": lockdown.declared_by}
 
 
 # Decoding -------------------------------------------------------------------------------
+
+
+def snapshot_from_json(data: Any) -> LaneSnapshot:
+    """The snapshot of a JSON object made by :func:`snapshot_to_json`.
+
+    Raises:
+        SnapshotError: malformed, inconsistent, or of an unknown format.
+    """
+    if not isinstance(data, dict):
+        raise SnapshotError("The policy snapshot is not a JSON object.")
+    if data.get("format") != SNAPSHOT_FORMAT:
+        raise SnapshotError(
+            f"The policy snapshot has format {data.get('format')!r}; this lane reads format "
+            f"{SNAPSHOT_FORMAT}. Update the lane or the server so they match."
+        )
+    try:
+        return LaneSnapshot(
+            policy=_policy_from_json(data),
+            template_keys=_bytes_map(data["template_keys"], "a template key"),
+            face_model=data["face_model"],
+            issued_at=_optional_aware(data["issued_at"]),
+            # Absent from the snapshots of a site that keeps templates on the cards.
+            sealed_templates=_bytes_map(
+                data.get("sealed_templates", {}), "a sealed template of the central store"
+            ),
+            # Absent from the snapshots of servers older than the lane display.
+            first_names=_text_map(data.get("first_names", {})),
+        )
+    except SnapshotError:
+        raise
+    except (PolicyError, KeyringError) as exc:
+        raise SnapshotError(f"The policy snapshot is inconsistent: {exc.message}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise SnapshotError(f"The policy snapshot is malformed: {exc!r}.") from None
+
+
+def _policy_from_json(data: dict[str, Any]) -> PolicySnapshot:
+    lockdown = data["lockdown"]
+    return PolicySnapshot.build(
+        version=int(data["version"]),
+        site=_site_from_json(data["site"]),
+        verifiers=decode_verifiers(data["verifiers"]),
+        revocations=RevocationList.of(
+            Revocation(r["credential_id"], _aware(r["revoked_at"]), r["reason"])
+            for r in data["revocations"]
+        ),
+        settings=_settings_from_json(data["settings"]),
+        zones=(Zone(z["zone_id"], z["name"]) for z in data["zones"]),
+        lanes=(_lane_from_json(lane) for lane in data["lanes"]),
+        people=(_person_from_json(p) for p in data["people"]),
+        groups=(
+            Group(g["group_id"], timetable_from_json(g["timetable"]), g["name"])
+            for g in data["groups"]
+        ),
+        exit_permissions=(_permission_from_json(p) for p in data["exit_permissions"]),
+        consents=(_consent_from_json(c) for c in data["consents"]),
+        badge_bindings=(_binding_from_json(b) for b in data["badge_bindings"]),
+        visitor_passes=(
+            VisitorPass(v["credential_id"], frozenset(v["zones"]), v["host_id"])
+            for v in data["visitor_passes"]
+        ),
+        last_passages={
+            person_id: LastPassage(Direction(last["direction"]), _aware(last["time"]))
+            for person_id, last in data["last_passages"].items()
+        },
+        lockdown=None
+        if lockdown is None
+        else Lockdown(_aware(lockdown["since"]), lockdown["declared_by"]),
+    )
 
 
 def _aware(text: Any) -> datetime:
@@ -300,33 +378,6 @@ def _aware(text: Any) -> datetime:
 
 def _optional_aware(text: Any) -> datetime | None:
     return None if text is None else _aware(text)
-
-
-def _settings_from_json(data: dict[str, Any]) -> SiteSettings:
-    threshold = data["face_threshold"]
-    stored = {key: value for key, value in data.items() if key != "face_threshold"}
-    settings = settings_from_json(stored, None if threshold is None else float(threshold))
-    # Checked here too: a snapshot that forgot an action must not fall back to a default.
-    for name in ("face_mismatch_action", "poor_capture_action", "outside_hours_action"):
-        Action(data[name])
-    return settings
-
-
-def _person_from_json(data: dict[str, Any]) -> Person:
-    zones = data["zones"]
-    return Person(
-        person_id=data["person_id"],
-        role=Role(data["role"]),
-        birth_date=date.fromisoformat(data["birth_date"]),
-        group_ids=frozenset(data["group_ids"]),
-        guardian_ids=frozenset(data["guardian_ids"]),
-        zones=None if zones is None else frozenset(zones),
-        active=bool(data["active"]),
-    )
-
-
-def _base64_map(items: Mapping[str, bytes]) -> dict[str, str]:
-    return {key: base64.b64encode(value).decode("ascii") for key, value in sorted(items.items())}
 
 
 def _text_map(data: Any) -> dict[str, str]:
@@ -344,113 +395,69 @@ def _bytes_map(data: dict[str, Any], what: str) -> dict[str, bytes]:
         raise ValueError(f"{what} is not base64: {exc}") from None
 
 
-def snapshot_from_json(data: Any) -> LaneSnapshot:
-    """The snapshot of a JSON object made by :func:`snapshot_to_json`.
+def _site_from_json(data: dict[str, Any]) -> Site:
+    return Site(
+        site_id=data["site_id"],
+        opening_hours=timetable_from_json(data["opening_hours"]),
+        calendar=calendar_from_json(data["calendar"]),
+        timezone=data["timezone"],
+        name=data["name"],
+    )
 
-    Raises:
-        SnapshotError: malformed, inconsistent, or of an unknown format.
-    """
-    if not isinstance(data, dict):
-        raise SnapshotError("The policy snapshot is not a JSON object.")
-    if data.get("format") != SNAPSHOT_FORMAT:
-        raise SnapshotError(
-            f"The policy snapshot has format {data.get('format')!r}; this lane reads format "
-            f"{SNAPSHOT_FORMAT}. Update the lane or the server so they match."
-        )
-    try:
-        site_data = data["site"]
-        site = Site(
-            site_id=site_data["site_id"],
-            opening_hours=timetable_from_json(site_data["opening_hours"]),
-            calendar=calendar_from_json(site_data["calendar"]),
-            timezone=site_data["timezone"],
-            name=site_data["name"],
-        )
-        lockdown = data["lockdown"]
-        policy = PolicySnapshot.build(
-            version=int(data["version"]),
-            site=site,
-            verifiers=decode_verifiers(data["verifiers"]),
-            revocations=RevocationList.of(
-                Revocation(r["credential_id"], _aware(r["revoked_at"]), r["reason"])
-                for r in data["revocations"]
-            ),
-            settings=_settings_from_json(data["settings"]),
-            zones=(Zone(z["zone_id"], z["name"]) for z in data["zones"]),
-            lanes=(
-                Lane(
-                    lane["lane_id"],
-                    lane["zone_id"],
-                    Direction(lane["direction"]),
-                    bool(lane["face_enabled"]),
-                    lane["name"],
-                )
-                for lane in data["lanes"]
-            ),
-            people=(_person_from_json(p) for p in data["people"]),
-            groups=(
-                Group(g["group_id"], timetable_from_json(g["timetable"]), g["name"])
-                for g in data["groups"]
-            ),
-            exit_permissions=(
-                ExitPermission(
-                    p["person_id"],
-                    exit_rule(p["rule"]),
-                    p["granted_by"],
-                    date.fromisoformat(p["granted_on"]),
-                )
-                for p in data["exit_permissions"]
-            ),
-            consents=(
-                Consent(
-                    c["person_id"],
-                    ConsentGiver(c["giver"]),
-                    c["given_by"],
-                    _aware(c["given_at"]),
-                    _optional_aware(c["withdrawn_at"]),
-                )
-                for c in data["consents"]
-            ),
-            badge_bindings=(
-                BadgeBinding(
-                    b["badge_uid"],
-                    b["credential_id"],
-                    b["person_id"],
-                    _aware(b["valid_from"]),
-                    _aware(b["valid_until"]),
-                )
-                for b in data["badge_bindings"]
-            ),
-            visitor_passes=(
-                VisitorPass(v["credential_id"], frozenset(v["zones"]), v["host_id"])
-                for v in data["visitor_passes"]
-            ),
-            last_passages={
-                person_id: LastPassage(Direction(last["direction"]), _aware(last["time"]))
-                for person_id, last in data["last_passages"].items()
-            },
-            lockdown=None
-            if lockdown is None
-            else Lockdown(_aware(lockdown["since"]), lockdown["declared_by"]),
-        )
-        return LaneSnapshot(
-            policy=policy,
-            template_keys=_bytes_map(data["template_keys"], "a template key"),
-            face_model=data["face_model"],
-            issued_at=_optional_aware(data["issued_at"]),
-            # Absent from the snapshots of a site that keeps templates on the cards.
-            sealed_templates=_bytes_map(
-                data.get("sealed_templates", {}), "a sealed template of the central store"
-            ),
-            # Absent from the snapshots of servers older than the lane display.
-            first_names=_text_map(data.get("first_names", {})),
-        )
-    except SnapshotError:
-        raise
-    except (PolicyError, KeyringError) as exc:
-        raise SnapshotError(f"The policy snapshot is inconsistent: {exc.message}") from None
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise SnapshotError(f"The policy snapshot is malformed: {exc!r}.") from None
+
+def _settings_from_json(data: dict[str, Any]) -> SiteSettings:
+    # Every key is read: a snapshot that forgot one never falls back to a default.
+    threshold = data["face_threshold"]
+    return settings_from_json(data, None if threshold is None else float(threshold))
+
+
+def _lane_from_json(data: dict[str, Any]) -> Lane:
+    direction = Direction(data["direction"])
+    return Lane(
+        data["lane_id"], data["zone_id"], direction, bool(data["face_enabled"]), data["name"]
+    )
+
+
+def _person_from_json(data: dict[str, Any]) -> Person:
+    zones = data["zones"]
+    return Person(
+        person_id=data["person_id"],
+        role=Role(data["role"]),
+        birth_date=date.fromisoformat(data["birth_date"]),
+        group_ids=frozenset(data["group_ids"]),
+        guardian_ids=frozenset(data["guardian_ids"]),
+        zones=None if zones is None else frozenset(zones),
+        active=bool(data["active"]),
+    )
+
+
+def _permission_from_json(data: dict[str, Any]) -> ExitPermission:
+    return ExitPermission(
+        data["person_id"],
+        exit_rule(data["rule"]),
+        data["granted_by"],
+        date.fromisoformat(data["granted_on"]),
+    )
+
+
+def _consent_from_json(data: dict[str, Any]) -> Consent:
+    return Consent(
+        data["person_id"],
+        ConsentGiver(data["giver"]),
+        data["given_by"],
+        _aware(data["given_at"]),
+        _optional_aware(data["withdrawn_at"]),
+    )
+
+
+def _binding_from_json(data: dict[str, Any]) -> BadgeBinding:
+    return BadgeBinding(
+        data["badge_uid"],
+        data["credential_id"],
+        data["person_id"],
+        _aware(data["valid_from"]),
+        _aware(data["valid_until"]),
+    )
 
 
 # The file -------------------------------------------------------------------------------

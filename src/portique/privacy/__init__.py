@@ -1,8 +1,9 @@
-"""Privacy operations: the audit log, consent withdrawal, the central template store,
-retention purges, subject rights and the DPIA.
+"""Privacy operations: the audit log, retention purges, subject rights and the DPIA.
 
-Importing the package installs the audit hook: from then on every session opened by
-:meth:`portique.store.Database.session` records its administrative row changes.
+The audit log records the administrative row changes of every site's database that the
+composition root (``portique.bootstrap``) opens: it passes
+:func:`portique.privacy.audit.record_changes` to the database; importing this package
+installs nothing.
 """
 
 from __future__ import annotations

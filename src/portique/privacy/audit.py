@@ -2,10 +2,11 @@
 
 Two ways in:
 
-- row changes of the administrative tables are recorded by themselves: a ``before_flush``
-  hook on every session opened by :meth:`portique.store.Database.session` writes one entry
-  per created, updated or deleted row (``people.update`` on ``people:P123``, with the
-  changed columns before and after), attributed to ``session.info["actor"]``;
+- row changes of the administrative tables are recorded by themselves:
+  :func:`record_changes`, a ``before_flush`` listener that the composition root
+  (``portique.bootstrap``) gives every site's database it opens, writes one entry per
+  created, updated or deleted row (``people.update`` on ``people:P123``, with the changed
+  columns before and after), attributed to ``session.info["actor"]``;
 - actions that are not row changes (a purge and its counts, a subject export, a DPIA)
   call :func:`record`.
 
@@ -33,15 +34,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session, UOWTransaction
 
 from portique import clock
+from portique.actors import current_actor
 from portique.errors import PortiqueError
+from portique.files import AUDIT_KEYS_FILE
 from portique.i18n import text
 from portique.privacy.audit_keys import (
-    KEYS_FILE,
     AuditKeyError,
     AuditKeys,
     Checkpoint,
@@ -52,7 +54,6 @@ from portique.privacy.audit_keys import (
     write_checkpoint_file,
 )
 from portique.store import AuditEntryRow, Database, PersonRow
-from portique.store.database import current_actor
 
 log = logging.getLogger(__name__)
 
@@ -422,18 +423,14 @@ def _columns(row: Any) -> Iterable[str]:
 
 def _change(row: Any, kind: ChangeKind, rules: AuditedTable) -> dict[str, Any] | None:
     state = inspect(row)
-    if kind is ChangeKind.CREATE:
+    if kind is not ChangeKind.UPDATE:
+        # A new row is recorded as it will be written, a deleted one as it was read.
+        side, value = (
+            ("after", "value") if kind is ChangeKind.CREATE else ("before", "loaded_value")
+        )
         return {
-            "after": {
-                name: _shown(rules, name, state.attrs[name].value)
-                for name in _columns(row)
-                if name not in rules.ignored
-            }
-        }
-    if kind is ChangeKind.DELETE:
-        return {
-            "before": {
-                name: _shown(rules, name, state.attrs[name].loaded_value)
+            side: {
+                name: _shown(rules, name, getattr(state.attrs[name], value))
                 for name in _columns(row)
                 if name not in rules.ignored
             }
@@ -457,7 +454,9 @@ def _change(row: Any, kind: ChangeKind, rules: AuditedTable) -> dict[str, Any] |
     return {"before": before, "after": after}
 
 
-def _record_changes(session: Session, _context: UOWTransaction, _instances: object) -> None:
+def record_changes(session: Session, _context: UOWTransaction, _instances: object) -> None:
+    """Records the administrative row changes a session is about to flush (a
+    ``before_flush`` listener: see :class:`portique.store.Database`)."""
     if "actor" not in session.info:
         return  # not a Portique session (a migration, a test's raw session)
     changes: list[tuple[Any, ChangeKind]] = [
@@ -481,9 +480,6 @@ def _record_changes(session: Session, _context: UOWTransaction, _instances: obje
             target=_target(str(table), row),
             details=details,
         )
-
-
-event.listen(Session, "before_flush", _record_changes)
 
 
 # -- reading and verifying -------------------------------------------------------------
@@ -789,7 +785,7 @@ def open_keyed_log(
     A site keyed now for the first time, whose log already holds entries, gets a
     checkpoint of that legacy chain at once, so its head is pinned from today.
     """
-    fresh = not (keys_dir / KEYS_FILE).exists()
+    fresh = not (keys_dir / AUDIT_KEYS_FILE).exists()
     keys = open_audit_keys(site_dir, keys_dir, site_id, database, now=now)
     attach(database, keys)
     if fresh and keys.keyed_from_seq > 1:

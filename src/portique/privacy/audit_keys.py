@@ -39,14 +39,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portique.errors import ConfigurationError
-from portique.files import PRIVATE_FILE_MODE, private_folder, write_private
+from portique.files import (
+    AUDIT_CHECKPOINT_FILE,
+    AUDIT_KEYS_FILE,
+    PRIVATE_FILE_MODE,
+    private_folder,
+    write_private,
+)
 from portique.i18n import text
 from portique.store import AuditEntryRow, Database
 
-KEYS_FILE = "audit-keys.json"
-"""In the site's ``keys/`` folder."""
-CHECKPOINT_FILE = "audit-checkpoint.json"
-"""In the site folder."""
 FORMAT = 1
 SECRET_BYTES = 32
 SESSION_INFO = "portique.audit.keys"
@@ -212,7 +214,7 @@ def _parse_keys(data: dict[str, Any], path: Path, site_id: str, site_dir: Path) 
         raise _bad_file(path, text("contenu incomplet", "incomplete content")) from None
     if active not in keys or any(len(key.secret) != SECRET_BYTES for key in keys.values()):
         raise _bad_file(path, text("clé active absente ou invalide", "no valid active key"))
-    return AuditKeys(site_id, keys, active, keyed_from, site_dir / CHECKPOINT_FILE)
+    return AuditKeys(site_id, keys, active, keyed_from, site_dir / AUDIT_CHECKPOINT_FILE)
 
 
 def _last_seq(session: Session, site_id: str) -> int:
@@ -231,13 +233,13 @@ def open_audit_keys(
     Raises:
         AuditKeyError: the key file is unreadable, open to others or another site's.
     """
-    path = keys_dir / KEYS_FILE
+    path = keys_dir / AUDIT_KEYS_FILE
     if not path.exists():
         with database.session() as session:
             keyed_from = _last_seq(session, site_id) + 1
         key = AuditKey(secrets.token_hex(4), secrets.token_bytes(SECRET_BYTES), now)
         private_folder(keys_dir)
-        temporary = path.with_name(f".{KEYS_FILE}.{secrets.token_hex(4)}.tmp")
+        temporary = path.with_name(f".{AUDIT_KEYS_FILE}.{secrets.token_hex(4)}.tmp")
         try:
             write_private(temporary, _key_file_text(site_id, keyed_from, key))
             # link() fails if another process made the key first: theirs is kept.

@@ -22,14 +22,10 @@ from sqlalchemy.orm import Session
 
 from portique.documents import DocumentRenderError, render_png_pages
 from portique.errors import BadInputError
-from portique.privacy.information import (
-    DocumentsStatus,
-    InformationSettings,
-    information_settings,
-)
+from portique.privacy.information import DocumentsStatus, information_settings
 from portique.privacy.retention import RetentionPolicy
 from portique.privacy.subject import template_environment
-from portique.privacy.vault import TemplateStore, template_store
+from portique.services.settings import InformationSettings, TemplateStore, site_settings
 from portique.store import (
     ACTIVE,
     ConsentRow,
@@ -128,7 +124,7 @@ def gather(
     """The facts of the site at ``now``."""
     site = Sites(session).get(site_id)
     assert isinstance(site, SiteRow), site_id
-    settings = site.settings
+    settings = site_settings(site)
     lanes = tuple(
         LaneFact(lane.lane_id, lane.name or lane.lane_id, lane.direction, lane.face_enabled)
         for lane in session.scalars(
@@ -154,10 +150,10 @@ def gather(
         name=site.name,
         timezone=site.timezone,
         generated_at=now,
-        face_enabled=bool(settings.get("face_enabled", False)),
-        face_model=settings.get("face_model"),
-        operating_point=str(settings.get("face_operating_point", "fmr-1e-4")),
-        template_store=template_store(settings),
+        face_enabled=settings.face_enabled,
+        face_model=settings.face_model,
+        operating_point=settings.face_operating_point,
+        template_store=settings.template_store,
         lanes=lanes,
         people_by_role=_counts(session, PersonRow.role, PersonRow.site_id == site_id),
         consents_in_force=int(consents or 0),
@@ -194,89 +190,93 @@ def risks(facts: SiteFacts) -> tuple[Risk, ...]:
     passage logs are readable from the console, templates are out of the server's reach
     (on the cards, or sealed under keys only the cards carry).
     """
+    return (_illegitimate_access(facts), _unwanted_change(), _loss())
+
+
+def _illegitimate_access(facts: SiteFacts) -> Risk:
     biometric = facts.biometrics_in_use
     central = facts.template_store is TemplateStore.CENTRAL
-    access_severity = Level.SIGNIFICANT if biometric else Level.LIMITED
-    # Passage logs are readable from the console whatever the template store; the
-    # templates themselves are out of reach (on the cards, or sealed under their keys).
-    access_likelihood = Level.LIMITED
     passages = facts.retention_days["passages"]
-    return (
-        Risk(
-            title="Accès illégitime à des données",
-            impacts=(
-                "Suivi des allées et venues d'élèves mineurs ; divulgation d'un gabarit "
-                "biométrique (donnée sensible, art. 9 RGPD) ; usurpation d'un titre d'accès."
-                if biometric
-                else "Suivi des allées et venues d'élèves mineurs ; usurpation d'un titre d'accès."
-            ),
-            threats=(
-                "Vol ou copie de la base, compte de console compromis, carte perdue ou "
-                "photographiée, poste d'une voie volé."
-            ),
-            sources=(
-                "Attaquant externe, personnel indélicat, ancien élève, tiers trouvant une carte."
-            ),
-            measures=(
-                "Titres signés (Ed25519), valables jusqu'au 31 août, révocables, refusés à la "
-                "voie dès l'instantané suivant.",
-                "Comparaison 1:1 uniquement : aucune recherche dans une base de visages.",
-                (
-                    "Gabarits dans le stockage central chiffrés (AES-256-GCM) avec une clé "
-                    "portée uniquement par le titre de la personne : la base et les clés du "
-                    "serveur ne suffisent pas à les ouvrir."
-                    if central
-                    else "Gabarits portés uniquement par la carte de la personne, chiffrés "
-                    "(AES-256-GCM) et signés : le serveur n'en garde aucune copie."
-                ),
-                "Aucune image conservée ; captures en mémoire seulement ; journaux sans "
-                "donnée biométrique (vérifié par les tests).",
-                "Comptes nominatifs par rôle, mots de passe argon2, verrouillage après "
-                "échecs, jetons d'API hachés, en-têtes de sécurité.",
-                f"Passages conservés {passages} jours, puis purgés automatiquement.",
-            ),
-            severity=access_severity,
-            likelihood=access_likelihood,
-            rationale=_access_rationale(biometric, central),
+    return Risk(
+        title="Accès illégitime à des données",
+        impacts=(
+            "Suivi des allées et venues d'élèves mineurs ; divulgation d'un gabarit "
+            "biométrique (donnée sensible, art. 9 RGPD) ; usurpation d'un titre d'accès."
+            if biometric
+            else "Suivi des allées et venues d'élèves mineurs ; usurpation d'un titre d'accès."
         ),
-        Risk(
-            title="Modification non désirée des données",
-            impacts=(
-                "Entrée accordée à tort (droits ou emploi du temps falsifiés), refus "
-                "injustifié d'un élève, consentement ou retrait falsifié."
-            ),
-            threats="Compte d'administration compromis, modification directe de la base.",
-            sources="Attaquant externe, personnel indélicat.",
-            measures=(
-                "Journal d'audit chaîné (SHA-256) de toute action administrative, vérifiable "
-                "par « portique audit verify », qui nomme la première entrée altérée.",
-                "Protection CSRF des formulaires, rôles séparés (agent, administration, DPD, "
-                "auditeur).",
-                "Décision en dernier ressort à l'agent d'accueil pour tout cas douteux.",
-            ),
-            severity=Level.LIMITED,
-            likelihood=Level.LIMITED,
-            rationale="Toute modification laisse une trace vérifiable ; l'agent reste présent.",
+        threats=(
+            "Vol ou copie de la base, compte de console compromis, carte perdue ou "
+            "photographiée, poste d'une voie volé."
         ),
-        Risk(
-            title="Disparition des données",
-            impacts=(
-                "Voies sans instantané à jour ; perte de la liste des présents lors d'une "
-                "évacuation ; perte des preuves d'audit."
+        sources=("Attaquant externe, personnel indélicat, ancien élève, tiers trouvant une carte."),
+        measures=(
+            "Titres signés (Ed25519), valables jusqu'au 31 août, révocables, refusés à la "
+            "voie dès l'instantané suivant.",
+            "Comparaison 1:1 uniquement : aucune recherche dans une base de visages.",
+            (
+                "Gabarits dans le stockage central chiffrés (AES-256-GCM) avec une clé "
+                "portée uniquement par le titre de la personne : la base et les clés du "
+                "serveur ne suffisent pas à les ouvrir."
+                if central
+                else "Gabarits portés uniquement par la carte de la personne, chiffrés "
+                "(AES-256-GCM) et signés : le serveur n'en garde aucune copie."
             ),
-            threats="Panne du serveur ou du réseau, suppression accidentelle, rançongiciel.",
-            sources="Panne matérielle, erreur humaine, attaquant externe.",
-            measures=(
-                "Les voies décident hors ligne sur leur instantané et rejouent leurs "
-                "événements ensuite, sans perte.",
-                "Le passage par titre et agent fonctionne toujours sans biométrie.",
-                "Sauvegardes de la base (PostgreSQL régional ou fichier SQLite) à organiser "
-                "par l'exploitant ; les clés du site (dossier keys/) à sauvegarder à part.",
-            ),
-            severity=Level.LIMITED,
-            likelihood=Level.LIMITED,
-            rationale="Le fonctionnement dégradé est prévu ; les sauvegardes restent à organiser.",
+            "Aucune image conservée ; captures en mémoire seulement ; journaux sans "
+            "donnée biométrique (vérifié par les tests).",
+            "Comptes nominatifs par rôle, mots de passe argon2, verrouillage après "
+            "échecs, jetons d'API hachés, en-têtes de sécurité.",
+            f"Passages conservés {passages} jours, puis purgés automatiquement.",
         ),
+        severity=Level.SIGNIFICANT if biometric else Level.LIMITED,
+        # Passage logs are readable from the console whatever the template store; the
+        # templates themselves are out of reach (on the cards, or sealed under their keys).
+        likelihood=Level.LIMITED,
+        rationale=_access_rationale(biometric, central),
+    )
+
+
+def _unwanted_change() -> Risk:
+    return Risk(
+        title="Modification non désirée des données",
+        impacts=(
+            "Entrée accordée à tort (droits ou emploi du temps falsifiés), refus "
+            "injustifié d'un élève, consentement ou retrait falsifié."
+        ),
+        threats="Compte d'administration compromis, modification directe de la base.",
+        sources="Attaquant externe, personnel indélicat.",
+        measures=(
+            "Journal d'audit chaîné (SHA-256) de toute action administrative, vérifiable "
+            "par « portique audit verify », qui nomme la première entrée altérée.",
+            "Protection CSRF des formulaires, rôles séparés (agent, administration, DPD, "
+            "auditeur).",
+            "Décision en dernier ressort à l'agent d'accueil pour tout cas douteux.",
+        ),
+        severity=Level.LIMITED,
+        likelihood=Level.LIMITED,
+        rationale="Toute modification laisse une trace vérifiable ; l'agent reste présent.",
+    )
+
+
+def _loss() -> Risk:
+    return Risk(
+        title="Disparition des données",
+        impacts=(
+            "Voies sans instantané à jour ; perte de la liste des présents lors d'une "
+            "évacuation ; perte des preuves d'audit."
+        ),
+        threats="Panne du serveur ou du réseau, suppression accidentelle, rançongiciel.",
+        sources="Panne matérielle, erreur humaine, attaquant externe.",
+        measures=(
+            "Les voies décident hors ligne sur leur instantané et rejouent leurs "
+            "événements ensuite, sans perte.",
+            "Le passage par titre et agent fonctionne toujours sans biométrie.",
+            "Sauvegardes de la base (PostgreSQL régional ou fichier SQLite) à organiser "
+            "par l'exploitant ; les clés du site (dossier keys/) à sauvegarder à part.",
+        ),
+        severity=Level.LIMITED,
+        likelihood=Level.LIMITED,
+        rationale="Le fonctionnement dégradé est prévu ; les sauvegardes restent à organiser.",
     )
 
 

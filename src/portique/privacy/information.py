@@ -14,12 +14,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portique.errors import BadInputError
 from portique.i18n import text
+from portique.services.settings import InformationSettings, StoredSettings, change_settings
 from portique.store import SiteRow
 from portique.store.models import AuditEntryRow
 
@@ -71,52 +72,6 @@ FACE_DOCUMENTS = frozenset(
 )
 
 
-class InformationSettings(BaseModel):
-    """Who the documents name: the controller, the DPO, where the full notice is published,
-    and the recipients outside the school. Empty fields are shown as blanks to fill in."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
-
-    controller: str = Field(default="", max_length=200)
-    """Who decides: by default the head of the establishment (« le chef d'établissement »)."""
-    controller_address: str = Field(default="", max_length=300)
-    dpo: str = Field(default="", max_length=200)
-    """The DPO's name or office (« DPD de l'académie de … »)."""
-    dpo_email: str = Field(default="", max_length=200)
-    dpo_address: str = Field(default="", max_length=300)
-    notice_url: str = Field(default="", max_length=300)
-    """Where the full notice is published; the entrance sign carries it as a QR code."""
-    recipients: tuple[str, ...] = Field(default=(), max_length=12)
-    """Recipients outside the school (the region hosting the server, a maintainer…)."""
-
-    @field_validator("dpo_email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        if value and (value.count("@") != 1 or " " in value or "." not in value.split("@")[1]):
-            raise ValueError("dpo_email")
-        return value
-
-    @field_validator("notice_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if value and (not value.startswith(("https://", "http://")) or " " in value):
-            raise ValueError("notice_url")
-        return value
-
-    @field_validator("recipients")
-    @classmethod
-    def _recipients(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        kept = tuple(" ".join(line.split()) for line in value if line.strip())
-        if any(len(line) > 200 for line in kept):
-            raise ValueError("recipients")
-        return kept
-
-    def missing(self) -> tuple[str, ...]:
-        """The fields a printed document needs and that are still empty."""
-        needed = ("controller_address", "dpo", "dpo_email", "notice_url")
-        return tuple(name for name in needed if not getattr(self, name))
-
-
 FIELD_LABELS: dict[str, tuple[str, str]] = {
     "controller": ("responsable de traitement", "controller"),
     "controller_address": ("adresse du responsable de traitement", "controller's address"),
@@ -128,15 +83,9 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def information_settings(settings: Mapping[str, Any]) -> InformationSettings:
+def information_settings(settings: StoredSettings) -> InformationSettings:
     """The contacts a site's settings hold (blank ones when unset or unreadable)."""
-    stored = settings.get(SETTING)
-    if not isinstance(stored, dict):
-        return InformationSettings()
-    try:
-        return InformationSettings.model_validate(stored)
-    except ValidationError:
-        return InformationSettings()
+    return settings.information
 
 
 def parse_information(values: Mapping[str, Any]) -> InformationSettings:
@@ -163,7 +112,7 @@ def parse_information(values: Mapping[str, Any]) -> InformationSettings:
 
 def set_information(site: SiteRow, information: InformationSettings) -> None:
     """Stores the contacts in the site's settings (the change is audited like any other)."""
-    site.settings = {**site.settings, SETTING: information.model_dump(mode="json")}
+    change_settings(site, **{SETTING: information.model_dump(mode="json")})
 
 
 @dataclass(frozen=True)

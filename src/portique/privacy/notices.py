@@ -37,15 +37,14 @@ from portique.privacy.information import (
     GENERATE_ACTION,
     DocumentKind,
     DocumentsStatus,
-    InformationSettings,
     last_generation,
 )
 from portique.privacy.readability import Readability, kandel_moles, prose_blocks
 from portique.privacy.retention import RetentionPolicy
 from portique.privacy.subject import template_environment
-from portique.privacy.vault import TemplateStore
+from portique.services.rows import site_row
+from portique.services.settings import InformationSettings, TemplateStore, site_settings
 from portique.services.site import SiteHandle
-from portique.services.snapshot import site_row
 
 PAD_SETTING = "pad_enabled"
 """The site setting that turns presentation-attack detection on (absent: not in use)."""
@@ -170,7 +169,7 @@ def gather(
 ) -> NoticeFacts:
     """The facts of the documents at ``now``."""
     site = gather_site(session, site_id, now=now, policy=policy, database=database)
-    settings = site_row(session, site_id).settings
+    settings = site_settings(site_row(session, site_id))
     face = None
     if site.biometrics_in_use:
         face = FaceFacts(
@@ -179,7 +178,7 @@ def gather(
             operating_point=site.operating_point,
             rates=_rates(site.face_model, site.operating_point),
             template_store=site.template_store,
-            pad_in_use=bool(settings.get(PAD_SETTING, False)),
+            pad_in_use=settings.pad_enabled,
         )
     return NoticeFacts(
         site=site,

@@ -185,10 +185,13 @@ def _rows(session: Session, query: Any) -> list[dict[str, Any]]:
 def collect(session: Session, site_id: str, person_id: str, *, now: datetime) -> SubjectExport:
     """Everything the site holds on the person."""
     person = _person(session, site_id, person_id)
-    passages = select(PassageRow.passage_id).where(
-        PassageRow.site_id == site_id, PassageRow.person_id == person_id
-    )
-    visits = select(VisitRow.visit_id).where(VisitRow.person_id == person_id)
+    tables = {**_records(session, person), **_traces(session, site_id, person)}
+    return SubjectExport(site_id, person_id, now, {str(k): v for k, v in tables.items()})
+
+
+def _records(session: Session, person: PersonRow) -> dict[SubjectTable, list[dict[str, Any]]]:
+    """Who the person is to the site: their record, links, consents and credentials."""
+    person_id = person.person_id
     vault = [
         {
             "credential_id": row.credential_id,
@@ -199,10 +202,7 @@ def collect(session: Session, site_id: str, person_id: str, *, now: datetime) ->
             select(TemplateVaultRow).where(TemplateVaultRow.person_id == person_id)
         )
     ]
-    entries = session.scalars(
-        select(AuditEntryRow).where(AuditEntryRow.site_id == site_id).order_by(AuditEntryRow.seq)
-    )
-    tables = {
+    return {
         SubjectTable.PEOPLE: [row_dict(person)],
         SubjectTable.MEMBERSHIPS: _rows(
             session, select(MembershipRow).where(MembershipRow.person_id == person_id)
@@ -237,6 +237,22 @@ def collect(session: Session, site_id: str, person_id: str, *, now: datetime) ->
             session, select(BadgeBindingRow).where(BadgeBindingRow.person_id == person_id)
         ),
         SubjectTable.TEMPLATE_VAULT: vault,
+    }
+
+
+def _traces(
+    session: Session, site_id: str, person: PersonRow
+) -> dict[SubjectTable, list[dict[str, Any]]]:
+    """What the person left: passages and their reviews, visits, refusals, audit entries."""
+    person_id = person.person_id
+    passages = select(PassageRow.passage_id).where(
+        PassageRow.site_id == site_id, PassageRow.person_id == person_id
+    )
+    visits = select(VisitRow.visit_id).where(VisitRow.person_id == person_id)
+    entries = session.scalars(
+        select(AuditEntryRow).where(AuditEntryRow.site_id == site_id).order_by(AuditEntryRow.seq)
+    )
+    return {
         SubjectTable.PASSAGES: _rows(
             session,
             select(PassageRow)
@@ -276,7 +292,6 @@ def collect(session: Session, site_id: str, person_id: str, *, now: datetime) ->
         ),
         SubjectTable.AUDIT_LOG: [row_dict(entry) for entry in entries if _names(entry, person_id)],
     }
-    return SubjectExport(site_id, person_id, now, {str(k): v for k, v in tables.items()})
 
 
 def template_environment() -> Environment:

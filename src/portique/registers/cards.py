@@ -37,7 +37,7 @@ from portique.services.credentials import (
 )
 from portique.services.errors import UnknownGroupError
 from portique.services.roster import slug
-from portique.services.snapshot import local_date, site_row
+from portique.services.rows import local_date, site_row
 from portique.store import ACTIVE, CredentialRow, MembershipRow, PersonRow, Sites
 
 DPI = 300

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from portique import clock as product_clock
 from portique.errors import BadInputError, PortiqueError
 from portique.i18n import text
-from portique.services.snapshot import local_date, site_row
+from portique.services.rows import local_date, site_row
 from portique.store import (
     ACTIVE,
     REVOKED,

@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from portique.errors import ConfigurationError
 from portique.i18n import text
+from portique.services.rows import site_row
+from portique.services.settings import change_settings, site_settings
 from portique.services.site import UAI_PATTERN, normalize_uai
-from portique.services.snapshot import site_row
 
 REGISTER_KEY_FILE = "register.key"
 KEY_BYTES = 32
-UAI_SETTING = "uai"
 
 
 class RegisterIdKind(enum.StrEnum):
@@ -114,8 +114,8 @@ def site_uai(session: Session, site_id: str) -> str | None:
     """The establishment code of the site: its ``uai`` setting, else its id when the id
     is a UAI (``portique init --site-id 0130001A``), else None."""
     site = site_row(session, site_id)
-    configured = site.settings.get(UAI_SETTING)
-    if isinstance(configured, str) and configured:
+    configured = site_settings(site).uai
+    if configured:
         return configured
     return site.site_id.upper() if UAI_PATTERN.fullmatch(site.site_id.upper()) else None
 
@@ -124,5 +124,5 @@ def set_site_uai(session: Session, site_id: str, uai: str) -> str:
     """Records the site's establishment code; returns it normalized."""
     site = site_row(session, site_id)
     code = normalize_uai(uai)
-    site.settings = {**site.settings, UAI_SETTING: code}
+    change_settings(site, uai=code)
     return code

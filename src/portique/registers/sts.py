@@ -42,7 +42,7 @@ from portique.registers.sync import DIVISION_KIND, EMPTY_TIMETABLE, GROUP_KIND
 from portique.registers.xmlfile import XmlExport, read_export
 from portique.services.people import new_person_id
 from portique.services.roster import slug
-from portique.services.snapshot import local_date, site_row
+from portique.services.rows import local_date, site_row
 from portique.store import GroupRow, People, PersonRow, RegisterIdRow, Sites
 
 STS_ROOT = "STS_EDT"

@@ -58,7 +58,7 @@ from portique.registers.siecle import (
 from portique.registers.state import load_state
 from portique.services.people import new_person_id
 from portique.services.roster import EARLIEST_BIRTH_DATE
-from portique.services.snapshot import local_date, site_row
+from portique.services.rows import local_date, site_row
 from portique.store import (
     GroupRow,
     GuardianshipRow,

@@ -44,7 +44,7 @@ from portique.registers.sync import DIVISION_KIND, GROUP_KIND
 from portique.registers.xmlfile import read_export
 from portique.services.errors import TimetableInputError
 from portique.services.roster import decode, slug
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
 from portique.services.timetables import WEEKDAY_NAMES, parse_timetable
 from portique.store import GroupRow, Sites
 

@@ -34,12 +34,11 @@ from portique.errors import BadInputError
 from portique.i18n import text
 from portique.privacy import audit
 from portique.privacy.retention import PurgeReport, purge
-from portique.privacy.vault import template_store
 from portique.registers.cards import CardBatch, issue_class_cards
 from portique.registers.sync import GROUP_KIND, RegisterFiles, SyncReport, sync_register
 from portique.services.consent import withdraw_consent
-from portique.services.policy_json import face_choice
-from portique.services.snapshot import consent_from_row, person_from_row, site_row
+from portique.services.rows import consent_from_row, person_from_row, site_row
+from portique.services.settings import parse_settings
 from portique.store import (
     ACTIVE,
     REVOKED,
@@ -118,11 +117,11 @@ class YearOpening:
 
 def processing_of(settings: dict[str, Any]) -> dict[str, Any]:
     """What people consent to: whether faces are compared, by which model, stored where."""
-    choice = face_choice(settings)
+    stored = parse_settings(settings)
     return {
-        "face_enabled": choice.enabled,
-        "face_model": choice.model,
-        "template_store": template_store(settings).value,
+        "face_enabled": stored.face_enabled,
+        "face_model": stored.face_model,
+        "template_store": stored.template_store.value,
     }
 
 

@@ -23,7 +23,7 @@ from portique.server.errors import AccountInputError, AuthenticationError, Locke
 from portique.server.roles import ACCOUNT_ROLES, Role
 from portique.server.settings import ServerSettings
 from portique.services import SiteHandle
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
 from portique.store.models import AccountRow, ApiTokenRow
 
 MIN_PASSWORD_LENGTH = 10

@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
+from portique.bootstrap import open_site
 from portique.config import get_settings
 from portique.errors import PortiqueError
 from portique.i18n import error_headline, text
@@ -35,7 +36,7 @@ from portique.server.sessions import LoginLimiter, SessionStore
 from portique.server.settings import ServerSettings
 from portique.server.state import AppState
 from portique.server.texts import negotiate, translator
-from portique.services import Gate, SiteHandle, open_site
+from portique.services import Gate, SiteHandle
 
 
 def _is_api(request: Request) -> bool:

@@ -9,11 +9,11 @@ from fastapi import Request
 from starlette.datastructures import MutableHeaders, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portique.actors import acting_as
 from portique.i18n import speaking
 from portique.server.auth import client_address, console_session
 from portique.server.sessions import SESSION_COOKIE
 from portique.server.texts import LANG_COOKIE, LANGUAGES, negotiate
-from portique.store.database import acting_as
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

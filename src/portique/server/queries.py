@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from portique.access import ConsentGiver, Outcome, Reason, Timetable, TimetableException
 from portique.access import Role as PersonRole
+from portique.access.codec import calendar_from_json, timetable_from_json
 from portique.errors import BadInputError
 from portique.i18n import text
 from portique.server.errors import ConflictError, NotFoundError
-from portique.services.policy_json import calendar_from_json, face_choice, timetable_from_json
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
+from portique.services.settings import site_settings
 from portique.store import LaneRow, PassageRow, People, PersonRow, Sites
 from portique.store.models import LaneStatusRow, PassageReviewRow
 from portique.visitors import on_site_visitors, visit_passes
@@ -172,7 +173,7 @@ def site_setup(session: Session, site_id: str) -> SiteSetup:
     return SiteSetup(
         name=site.name,
         timezone=site.timezone,
-        face_offered=face_choice(site.settings).enabled,
+        face_offered=site_settings(site).face_enabled,
         zones=tuple(ZoneView(row.zone_id, row.name) for row in sites.zones(site_id)),
         lanes=tuple(lanes(session, site_id)),
         opening_hours=timetable_from_json(site.opening_hours),

@@ -4,14 +4,15 @@ timetables).
 Each service takes a SQLAlchemy session and a site id, works in the caller's
 transaction and returns frozen records, never rows::
 
-    from portique import services
-    site = services.open_site(Path("site"))
+    from portique import bootstrap, services
+    site = bootstrap.open_site(Path("site"))     # sites are opened by the composition root
     with site.session() as session:
         person_id = services.add_person(session, site.site_id, new, now=now)
-    report = services.Gate(site).pass_through("entree", presented, at=now)
+    result = services.Gate(site).pass_through("entree", presented, at=now)
 
 The access domain stays pure: services build its snapshot from the store
-(``build_snapshot``) and store its decisions as passage events (``record_passage``).
+(``build_snapshot``) and store its decisions as passage events (``site.passages``, a
+:class:`~portique.services.passages.PassageRecorder` that tells its handlers).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from portique.services.consent import (
     CONSENT_WITHDRAWN,
     ConsentRecord,
     Withdrawal,
-    consent_in_force,
     grant_consent,
     withdraw_consent,
 )
@@ -50,12 +50,12 @@ from portique.services.errors import (
     UnknownPersonError,
 )
 from portique.services.passage import (
-    FaceCapture,
     Gate,
-    PassageReport,
+    LiveFace,
     presented_from_qr_image,
     presented_from_text,
 )
+from portique.services.passages import PassageRecorder, RecordedPassage
 from portique.services.people import (
     ImportReport,
     NewPerson,
@@ -67,16 +67,16 @@ from portique.services.people import (
     set_exit_permission,
 )
 from portique.services.roster import RejectedRow, parse_date, parse_role, read_roster
+from portique.services.rows import consent_in_force
 from portique.services.site import (
     LockdownState,
     SiteCreated,
     SiteHandle,
+    SiteWiring,
     declare_lockdown,
-    init_site,
     lift_lockdown,
-    open_site,
 )
-from portique.services.snapshot import build_snapshot, record_passage
+from portique.services.snapshot import build_snapshot
 from portique.services.timetables import (
     SetupChange,
     parse_timetable,
@@ -90,16 +90,17 @@ __all__ = [
     "BadgeRecord",
     "ConsentError",
     "ConsentRecord",
-    "FaceCapture",
     "FaceNotAllowedError",
     "Gate",
     "ImportReport",
     "IssuedCredential",
+    "LiveFace",
     "LockdownState",
     "NewPerson",
-    "PassageReport",
+    "PassageRecorder",
     "PersonInputError",
     "PersonRecord",
+    "RecordedPassage",
     "RejectedRow",
     "RevocationRecord",
     "RosterFormatError",
@@ -108,6 +109,7 @@ __all__ = [
     "SiteExistsError",
     "SiteHandle",
     "SiteNotFoundError",
+    "SiteWiring",
     "TimetableInputError",
     "UnknownCredentialError",
     "UnknownGroupError",
@@ -125,18 +127,15 @@ __all__ = [
     "get_person",
     "grant_consent",
     "import_people",
-    "init_site",
     "issue_credential",
     "lift_lockdown",
     "list_people",
-    "open_site",
     "parse_date",
     "parse_role",
     "parse_timetable",
     "presented_from_qr_image",
     "presented_from_text",
     "read_roster",
-    "record_passage",
     "revoke_credential",
     "set_exit_permission",
     "set_group_timetable",

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portique.access import Consent, ConsentGiver
+from portique.credentials import CredentialKind, Keyring
 from portique.i18n import text
-from portique.privacy import audit as _audit  # noqa: F401  (installs the audit hook)
+from portique.services.credentials import IssuedCredential, issue_credential
 from portique.services.errors import ConsentError
-from portique.services.people import active_person_row, get_person_row, guardian_problem
-from portique.services.snapshot import consent_from_row, local_date, person_from_row, site_row
+from portique.services.people import guardian_problem
+from portique.services.rows import (
+    active_person_row,
+    consent_from_row,
+    get_person_row,
+    local_date,
+    person_from_row,
+    site_row,
+)
+from portique.services.vault import delete_vault_rows
 from portique.store import (
     ACTIVE,
     REVOKED,
@@ -30,12 +38,7 @@ from portique.store import (
     Credentials,
     People,
     Sites,
-    TemplateVaultRow,
 )
-
-if TYPE_CHECKING:
-    from portique.credentials import Keyring
-    from portique.services.credentials import IssuedCredential
 
 CONSENT_WITHDRAWN = "consent_withdrawn"
 """The revocation reason of credentials revoked by a consent withdrawal."""
@@ -63,19 +66,6 @@ class Withdrawal:
     revoked: tuple[str, ...]
     reissued: tuple[IssuedCredential, ...] = ()
     vault_deleted: int = 0
-
-
-def consent_in_force(session: Session, site_id: str, person_id: str, now: datetime) -> bool:
-    """Whether the person's consent allows face comparison at ``now``."""
-    site = site_row(session, site_id)
-    row = get_person_row(session, site_id, person_id)
-    people = People(session)
-    consent = people.consent(person_id)
-    if consent is None:
-        return False
-    guardians = people.guardian_ids(site_id, [person_id]).get(person_id, set())
-    person = person_from_row(row, guardian_ids=guardians)
-    return consent_from_row(consent).is_effective(person, now, local_date(site, now))
 
 
 def grant_consent(
@@ -191,9 +181,6 @@ def withdraw_consent(
     vault_deleted = delete_vault_rows(session, person_id)
     reissued = []
     if keyring is not None:
-        from portique.credentials import CredentialKind
-        from portique.services.credentials import issue_credential
-
         for credential in revoked:
             if credential.valid_until <= now:
                 continue  # an expired credential needs no replacement
@@ -218,14 +205,3 @@ def withdraw_consent(
         tuple(reissued),
         vault_deleted,
     )
-
-
-def delete_vault_rows(session: Session, person_id: str) -> int:
-    """Deletes every sealed template of the person from the central template store."""
-    rows = list(
-        session.scalars(select(TemplateVaultRow).where(TemplateVaultRow.person_id == person_id))
-    )
-    for row in rows:
-        session.delete(row)
-    session.flush()
-    return len(rows)

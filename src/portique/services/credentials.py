@@ -4,7 +4,7 @@ The face template is computed from the enrollment images in memory, sealed into 
 credential payload and forgotten: the database only learns that the credential
 ``has_template``. A site with the central template store keeps the sealed template in
 ``template_vault`` instead, under a key that only the credential carries
-(``portique.privacy.vault``). The images are read, never copied or kept.
+(``portique.services.vault``). The images are read, never copied or kept.
 """
 
 from __future__ import annotations
@@ -40,13 +40,19 @@ from portique.dates import DateRangeError, check_date
 from portique.errors import BadInputError, ConfigurationError
 from portique.files import write_private
 from portique.i18n import text
-from portique.privacy.vault import TemplateStore, store_template, template_store
-from portique.services.consent import consent_in_force
 from portique.services.errors import FaceNotAllowedError, UnknownCredentialError
-from portique.services.people import active_person_row
-from portique.services.policy_json import face_choice
-from portique.services.snapshot import local_date, site_row
-from portique.store import ACTIVE, REVOKED, BadgeBindingRow, CredentialRow, Credentials, Sites
+from portique.services.rows import active_person_row, consent_in_force, local_date, site_row
+from portique.services.settings import TemplateStore, change_settings, site_settings
+from portique.services.vault import store_template
+from portique.store import (
+    ACTIVE,
+    REVOKED,
+    BadgeBindingRow,
+    CredentialRow,
+    Credentials,
+    SiteRow,
+    Sites,
+)
 
 if TYPE_CHECKING:
     from portique.biometrics import FaceEngine
@@ -201,49 +207,12 @@ def issue_credential(
     else:
         start, end = window
     credential_id = new_credential_id()
-
     sealed = vault_key = None
     if faces:
-        choice = face_choice(site.settings)
-        if not choice.enabled:
-            raise FaceNotAllowedError(
-                text(
-                    "L'établissement n'a pas activé la comparaison faciale.",
-                    "Face comparison is not enabled at this site.",
-                )
-            )
-        if not consent_in_force(session, site_id, person_id, now):
-            raise FaceNotAllowedError(
-                text(
-                    f"Pas de consentement en vigueur pour {person_id} : enregistrez-le d'abord "
-                    "(`portique consent grant`, par un représentant légal pour un mineur). "
-                    "Le titre peut être délivré sans visage.",
-                    f"No consent in force for {person_id}: record it first (`portique consent "
-                    "grant`, by a guardian for a minor). The credential can be issued without "
-                    "a face.",
-                )
-            )
-        engine = face_engine()
-        model = engine.backend.model
-        if choice.model is None:
-            site.settings = {**site.settings, "face_model": model}
-        elif choice.model != model:
-            raise ConfigurationError(
-                text(
-                    f"Les gabarits de l'établissement viennent du modèle {choice.model} ; le "
-                    f"moteur configuré utilise {model}. Changez PORTIQUE_BACKEND.",
-                    f"The site's templates come from model {choice.model}; the configured "
-                    f"back end uses {model}. Change PORTIQUE_BACKEND.",
-                )
-            )
-        template = enroll_face(engine, faces)
-        if template_store(site.settings) is TemplateStore.CENTRAL:
-            vault_key = store_template(
-                session, site_id, person_id, credential_id, template, now=now
-            )
-        else:
-            sealed = seal_template(template, keyring.template_key(), credential_id, person_id)
-
+        template = _enrolled_template(session, site, person_id, faces, now, face_engine)
+        sealed, vault_key = _keep_template(
+            session, site, keyring, credential_id, person_id, template, now
+        )
     claims = Claims(
         credential_id=credential_id,
         person_id=person_id,
@@ -256,29 +225,9 @@ def issue_credential(
         vault_key=vault_key,
     )
     payload = sign_credential(claims, keyring.signing_key())
-    card_bytes = render_card(
-        payload,
-        f"{person.first_name} {person.last_name}",
-        site.name,
-        claims.valid_until,
-        fmt=card,
-        lang=lang,
-    )
-    Credentials(session).add(
-        CredentialRow(
-            credential_id=credential_id,
-            site_id=site_id,
-            person_id=person_id,
-            kind=kind.value,
-            valid_from=claims.valid_from,
-            valid_until=claims.valid_until,
-            key_id=claims.key_id,
-            status=ACTIVE,
-            issued_at=now,
-            has_template=claims.has_template,
-        )
-    )
-    Sites(session).bump_version(site_id)
+    name = f"{person.first_name} {person.last_name}"
+    card_bytes = render_card(payload, name, site.name, claims.valid_until, fmt=card, lang=lang)
+    _store(session, claims, issued_at=now)
     return IssuedCredential(
         credential_id=credential_id,
         person_id=person_id,
@@ -292,6 +241,92 @@ def issue_credential(
         card=card_bytes,
         card_format=card,
     )
+
+
+def _enrolled_template(
+    session: Session,
+    site: SiteRow,
+    person_id: str,
+    faces: Sequence[Path],
+    now: datetime,
+    face_engine: FaceEngineFactory,
+) -> npt.NDArray[np.float32]:
+    """The person's template from ``faces``, once the site and the person allow it; the
+    site's face model is fixed by its first enrollment.
+
+    Raises:
+        FaceNotAllowedError: the site opted out, or no consent in force.
+        ConfigurationError: the configured back end is not the site's model.
+    """
+    settings = site_settings(site)
+    if not settings.face_enabled:
+        raise FaceNotAllowedError(
+            text(
+                "L'établissement n'a pas activé la comparaison faciale.",
+                "Face comparison is not enabled at this site.",
+            )
+        )
+    if not consent_in_force(session, site.site_id, person_id, now):
+        raise FaceNotAllowedError(
+            text(
+                f"Pas de consentement en vigueur pour {person_id} : enregistrez-le d'abord "
+                "(`portique consent grant`, par un représentant légal pour un mineur). "
+                "Le titre peut être délivré sans visage.",
+                f"No consent in force for {person_id}: record it first (`portique consent "
+                "grant`, by a guardian for a minor). The credential can be issued without "
+                "a face.",
+            )
+        )
+    engine = face_engine()
+    model, enrolled = engine.backend.model, settings.face_model
+    if enrolled is None:
+        change_settings(site, face_model=model)
+    elif enrolled != model:
+        raise ConfigurationError(
+            text(
+                f"Les gabarits de l'établissement viennent du modèle {enrolled} ; le "
+                f"moteur configuré utilise {model}. Changez PORTIQUE_BACKEND.",
+                f"The site's templates come from model {enrolled}; the configured "
+                f"back end uses {model}. Change PORTIQUE_BACKEND.",
+            )
+        )
+    return enroll_face(engine, faces)
+
+
+def _keep_template(
+    session: Session,
+    site: SiteRow,
+    keyring: Keyring,
+    credential_id: str,
+    person_id: str,
+    template: npt.NDArray[np.float32],
+    now: datetime,
+) -> tuple[bytes | None, bytes | None]:
+    """Where the template goes: (sealed template, None) to seal it into the credential
+    (the default), or (None, its key) for the central store, which keeps it sealed."""
+    if site_settings(site).template_store is TemplateStore.CENTRAL:
+        key = store_template(session, site.site_id, person_id, credential_id, template, now=now)
+        return None, key
+    return seal_template(template, keyring.template_key(), credential_id, person_id), None
+
+
+def _store(session: Session, claims: Claims, *, issued_at: datetime) -> None:
+    """Records the credential (never its payload or template) and bumps the snapshot."""
+    Credentials(session).add(
+        CredentialRow(
+            credential_id=claims.credential_id,
+            site_id=claims.site_id,
+            person_id=claims.person_id,
+            kind=claims.kind.value,
+            valid_from=claims.valid_from,
+            valid_until=claims.valid_until,
+            key_id=claims.key_id,
+            status=ACTIVE,
+            issued_at=issued_at,
+            has_template=claims.has_template,
+        )
+    )
+    Sites(session).bump_version(claims.site_id)
 
 
 def write_card(path: Path, card: bytes) -> None:

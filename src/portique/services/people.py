@@ -11,10 +11,10 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from portique.access import Role
+from portique.access.codec import exit_rule
 from portique.access.domain import ADULT_AGE, age_on
 from portique.i18n import text
-from portique.services.errors import PersonInputError, UnknownPersonError
-from portique.services.policy_json import exit_rule
+from portique.services.errors import PersonInputError
 from portique.services.roster import (
     RejectedRow,
     check_birth_date,
@@ -22,7 +22,13 @@ from portique.services.roster import (
     read_roster,
     slug,
 )
-from portique.services.snapshot import consent_from_row, local_date, person_from_row, site_row
+from portique.services.rows import (
+    consent_from_row,
+    get_person_row,
+    local_date,
+    person_from_row,
+    site_row,
+)
 from portique.store import (
     Credentials,
     ExitPermissionRow,
@@ -323,30 +329,3 @@ def set_exit_permission(
         ExitPermissionRow(person_id=person_id, rule=rule, granted_by=granted_by, granted_on=on)
     )
     Sites(session).bump_version(site_id)
-
-
-def get_person_row(session: Session, site_id: str, person_id: str) -> PersonRow:
-    """The person's row; raises UnknownPersonError when not at the site."""
-    row = People(session).get(site_id, person_id)
-    if row is None:
-        raise UnknownPersonError(
-            text(
-                f"Aucune personne {person_id!r} dans l'établissement.",
-                f"No person {person_id!r} at this site.",
-            )
-        )
-    return row
-
-
-def active_person_row(session: Session, site_id: str, person_id: str) -> PersonRow:
-    """The row of a person still active (consent and credentials are for them only).
-
-    Raises:
-        UnknownPersonError: not at the site. PersonInputError: no longer active.
-    """
-    row = get_person_row(session, site_id, person_id)
-    if not row.active:
-        raise PersonInputError(
-            text(f"{person_id} n'est plus actif.", f"{person_id} is no longer active.")
-        )
-    return row

@@ -3,6 +3,10 @@
 A site directory holds ``site.json`` (which site of the database it is), ``keys/`` (the
 keyring, owner-only) and, with SQLite, ``portique.db``. With PostgreSQL
 (``PORTIQUE_DATABASE_URL``) the database is shared and the directory keeps the keys.
+
+A site is opened with its :class:`SiteWiring`: the listeners of its database's flushes
+(the audit log) and the handlers of its passages (the visitors' checkpoints). The
+composition root, ``portique.bootstrap``, is where they are chosen; open sites there.
 """
 
 from __future__ import annotations
@@ -17,28 +21,30 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol, TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
 from portique import clock
 from portique.access import Direction, Lane, Zone
+from portique.access.codec import DEFAULT_OPENING_HOURS, DEFAULT_TIMETABLE
 from portique.credentials import Keyring, init_keyring, load_keyring
 from portique.credentials.claims import is_valid_id
 from portique.credentials.keys import METADATA_FILE
 from portique.errors import BadInputError, ConfigurationError
-from portique.files import make_private
-from portique.i18n import text
-from portique.privacy.audit import open_keyed_log
-from portique.privacy.audit_keys import CHECKPOINT_FILE as AUDIT_CHECKPOINT_FILE
-from portique.privacy.audit_keys import KEYS_FILE as AUDIT_KEYS_FILE
-from portique.services.errors import SiteExistsError, SiteNotFoundError
-from portique.services.policy_json import (
-    DEFAULT_OPENING_HOURS,
-    DEFAULT_SETTINGS,
-    DEFAULT_TIMETABLE,
+from portique.files import (
+    AUDIT_CHECKPOINT_FILE,
+    AUDIT_KEYS_FILE,
+    KEYS_DIR,
+    SITE_FILE,
+    make_private,
 )
-from portique.services.snapshot import site_row
+from portique.i18n import text
+from portique.services.errors import SiteExistsError, SiteNotFoundError
+from portique.services.passages import PassageHandler, PassageRecorder
+from portique.services.rows import site_row
+from portique.services.settings import initial_settings
 from portique.store import (
     Database,
     LaneRow,
@@ -48,10 +54,8 @@ from portique.store import (
     ZoneRow,
     sqlite_url,
 )
-from portique.store.database import SQLITE_FILE
+from portique.store.database import SQLITE_FILE, FlushListener
 
-SITE_FILE = "site.json"
-KEYS_DIR = "keys"
 SITE_FORMAT = 1
 DEFAULT_TIMEZONE = "Europe/Paris"
 UAI_PATTERN = re.compile(r"[0-9]{2}[0-9AB][0-9]{4}[A-Z]")
@@ -70,13 +74,42 @@ def new_site_id() -> str:
     return f"site-{secrets.token_hex(4)}"
 
 
-class SiteHandle:
-    """An opened site: its directory, its id and its database; close it when done."""
+class LogOpener(Protocol):
+    """Opens a site's audit log on its database: the log's keys (in ``keys_dir``, made at
+    first use) attached to every session, so that each entry is authenticated."""
 
-    def __init__(self, directory: Path, site_id: str, database: Database) -> None:
+    def __call__(
+        self, database: Database, site_dir: Path, keys_dir: Path, site_id: str, *, now: datetime
+    ) -> object: ...
+
+
+@dataclass(frozen=True)
+class SiteWiring:
+    """What is plugged into a site as it is opened: ``flush_listeners`` hear every flush
+    of its database's sessions (the audit log records the changes), ``audit_log`` opens
+    the log's keys, ``passage_handlers`` hear every passage recorded (the visitors'
+    checkpoints)."""
+
+    flush_listeners: tuple[FlushListener, ...] = ()
+    audit_log: LogOpener | None = None
+    passage_handlers: tuple[PassageHandler, ...] = ()
+
+    def open_log(self, database: Database, site_dir: Path, site_id: str, now: datetime) -> None:
+        if self.audit_log is not None:
+            self.audit_log(database, site_dir, site_dir / KEYS_DIR, site_id, now=now)
+
+
+class SiteHandle:
+    """An opened site: its directory, its id, its database and the recorder of its
+    passages; close it when done."""
+
+    def __init__(
+        self, directory: Path, site_id: str, database: Database, passages: PassageRecorder
+    ) -> None:
         self.directory = directory
         self.site_id = site_id
         self.database = database
+        self.passages = passages
 
     def __repr__(self) -> str:
         return f"SiteHandle({str(self.directory)!r}, {self.site_id!r}, {self.database!r})"
@@ -107,14 +140,18 @@ class SiteHandle:
         self.close()
 
 
-def database_for(directory: Path, database_url: str | None) -> Database:
+def database_for(
+    directory: Path, database_url: str | None, wiring: SiteWiring | None = None
+) -> Database:
     """The site's database: ``database_url`` if given, else SQLite in ``directory``,
-    owner-only (SQLite gives its -wal and -journal files the database file's mode)."""
+    owner-only (SQLite gives its -wal and -journal files the database file's mode), with
+    the flush listeners of ``wiring`` (none for a migration, which flushes no session)."""
     if database_url is None and directory.is_dir():
         for name in (SQLITE_FILE, *(SQLITE_FILE + tail for tail in SQLITE_COMPANIONS)):
             if name == SQLITE_FILE or (directory / name).exists():
                 make_private(directory / name)
-    return Database(database_url or sqlite_url(directory))
+    listeners = () if wiring is None else wiring.flush_listeners
+    return Database(database_url or sqlite_url(directory), flush_listeners=listeners)
 
 
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
@@ -135,9 +172,22 @@ class SiteCreated:
     face_enabled: bool
 
 
+class NewSite(TypedDict, total=False):
+    """The choices of a new site, all optional (see :func:`init_site`)."""
+
+    site_id: str | None
+    name: str | None
+    timezone: str
+    face: bool
+    database_url: str | None
+    now: datetime | None
+    uai: str | None
+
+
 def init_site(
     directory: Path,
     *,
+    wiring: SiteWiring,
     site_id: str | None = None,
     name: str | None = None,
     timezone: str = DEFAULT_TIMEZONE,
@@ -156,6 +206,61 @@ def init_site(
     """
     directory = Path(directory).expanduser()
     site_id = site_id or new_site_id()
+    _check_new_site(directory, site_id, timezone)
+    created_directory = not directory.exists()
+    keys_dir = directory / KEYS_DIR
+    created_keys = not (keys_dir / METADATA_FILE).exists()
+    created_audit_keys = not (keys_dir / AUDIT_KEYS_FILE).exists()
+    when = now or clock.now()
+    lanes = tuple(replace(lane, face_enabled=lane.face_enabled and face) for lane in DEFAULT_LANES)
+    site = SiteRow(
+        site_id=site_id,
+        name=name or site_id,
+        timezone=timezone,
+        opening_hours=DEFAULT_OPENING_HOURS,
+        calendar=[],
+        default_timetable=DEFAULT_TIMETABLE,
+        settings=initial_settings(face_enabled=face, uai=normalize_uai(uai) if uai else None),
+        snapshot_version=1,
+        created_at=when,
+    )
+    database: Database | None = None
+    try:
+        directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
+        database = database_for(directory, database_url, wiring)
+        database.upgrade()
+        wiring.open_log(database, directory, site_id, when)
+        with database.session() as session:
+            _add_site(session, database, site, DEFAULT_ZONES, lanes)
+            keyring = init_keyring(keys_dir, when) if created_keys else load_keyring(keys_dir)
+            _write_site_file(directory, site_id)
+    except BaseException:
+        if created_keys:
+            shutil.rmtree(keys_dir, ignore_errors=True)
+        if created_audit_keys:
+            (keys_dir / AUDIT_KEYS_FILE).unlink(missing_ok=True)
+        (directory / AUDIT_CHECKPOINT_FILE).unlink(missing_ok=True)
+        (directory / SITE_FILE).unlink(missing_ok=True)
+        if database is not None:
+            database.dispose()
+        if created_directory:
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
+    database.dispose()
+    return SiteCreated(
+        directory=directory,
+        site_id=site_id,
+        name=site.name,
+        database=database.shown_url,
+        key_id=keyring.active_key_id,
+        zones=DEFAULT_ZONES,
+        lanes=lanes,
+        face_enabled=face,
+    )
+
+
+def _check_new_site(directory: Path, site_id: str, timezone: str) -> None:
+    """Refuses a bad site id, an unknown time zone or a folder that holds a site."""
     if not is_valid_id(site_id):
         raise BadInputError(
             text(
@@ -178,107 +283,49 @@ def init_site(
                 f"{directory} already holds a site ({_read_site_id(directory)}).",
             )
         )
-    created_directory = not directory.exists()
-    keys_dir = directory / KEYS_DIR
-    created_keys = not (keys_dir / METADATA_FILE).exists()
-    created_audit_keys = not (keys_dir / AUDIT_KEYS_FILE).exists()
-    when = now or clock.now()
-    zones = DEFAULT_ZONES
-    lanes = tuple(replace(lane, face_enabled=lane.face_enabled and face) for lane in DEFAULT_LANES)
-    database: Database | None = None
-    try:
-        directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
-        database = database_for(directory, database_url)
-        database.upgrade()
-        open_keyed_log(database, directory, keys_dir, site_id, now=when)
-        with database.session() as session:
-            if Sites(session).get(site_id) is not None:
-                raise SiteExistsError(
-                    text(
-                        f"La base {database.shown_url} contient déjà l'établissement {site_id}.",
-                        f"The database {database.shown_url} already holds site {site_id}.",
-                    )
-                )
-            Sites(session).add(
-                SiteRow(
-                    site_id=site_id,
-                    name=name or site_id,
-                    timezone=timezone,
-                    opening_hours=DEFAULT_OPENING_HOURS,
-                    calendar=[],
-                    default_timetable=DEFAULT_TIMETABLE,
-                    settings={
-                        **DEFAULT_SETTINGS,
-                        "face_enabled": face,
-                        **({"uai": normalize_uai(uai)} if uai else {}),
-                    },
-                    snapshot_version=1,
-                    created_at=when,
-                ),
-                [
-                    *(ZoneRow(site_id=site_id, zone_id=z.zone_id, name=z.name) for z in zones),
-                    *(
-                        LaneRow(
-                            site_id=site_id,
-                            lane_id=lane.lane_id,
-                            zone_id=lane.zone_id,
-                            direction=lane.direction.value,
-                            face_enabled=lane.face_enabled,
-                            name=lane.name,
-                        )
-                        for lane in lanes
-                    ),
-                ],
-            )
-            session.flush()
-            keyring = init_keyring(keys_dir, when) if created_keys else load_keyring(keys_dir)
-            _write_site_file(directory, site_id)
-    except BaseException:
-        if created_keys:
-            shutil.rmtree(keys_dir, ignore_errors=True)
-        if created_audit_keys:
-            (keys_dir / AUDIT_KEYS_FILE).unlink(missing_ok=True)
-        (directory / AUDIT_CHECKPOINT_FILE).unlink(missing_ok=True)
-        (directory / SITE_FILE).unlink(missing_ok=True)
-        if database is not None:
-            database.dispose()
-        if created_directory:
-            shutil.rmtree(directory, ignore_errors=True)
-        raise
-    database.dispose()
-    return SiteCreated(
-        directory=directory,
-        site_id=site_id,
-        name=name or site_id,
-        database=database.shown_url,
-        key_id=keyring.active_key_id,
-        zones=zones,
-        lanes=lanes,
-        face_enabled=face,
-    )
 
 
-def normalize_uai(value: str) -> str:
-    """A UAI (formerly RNE: department, number, check letter, like ``0130001A``; Corsica
-    ``620…`` as ``02A``/``02B``) in capitals, checked for its shape.
-
-    Raises:
-        BadInputError: not a UAI.
-    """
-    uai = "".join(value.split()).upper()
-    if not UAI_PATTERN.fullmatch(uai):
-        raise BadInputError(
+def _add_site(
+    session: Session,
+    database: Database,
+    site: SiteRow,
+    zones: tuple[Zone, ...],
+    lanes: tuple[Lane, ...],
+) -> None:
+    """Adds the new site with its zones and lanes; refuses one the database holds."""
+    if Sites(session).get(site.site_id) is not None:
+        raise SiteExistsError(
             text(
-                f"« {value} » n'est pas un code UAI (sept caractères et une lettre, "
-                "par exemple 0130001A).",
-                f"{value!r} is not a UAI code (seven characters and a letter, e.g. 0130001A).",
+                f"La base {database.shown_url} contient déjà l'établissement {site.site_id}.",
+                f"The database {database.shown_url} already holds site {site.site_id}.",
             )
         )
-    return uai
+    site_id = site.site_id
+    Sites(session).add(
+        site,
+        [
+            *(ZoneRow(site_id=site_id, zone_id=zone.zone_id, name=zone.name) for zone in zones),
+            *(
+                LaneRow(
+                    site_id=site_id,
+                    lane_id=lane.lane_id,
+                    zone_id=lane.zone_id,
+                    direction=lane.direction.value,
+                    face_enabled=lane.face_enabled,
+                    name=lane.name,
+                )
+                for lane in lanes
+            ),
+        ],
+    )
+    session.flush()
 
 
-def open_site(directory: Path, *, database_url: str | None = None) -> SiteHandle:
-    """The site set up in ``directory`` by ``init_site``, with its database checked."""
+def open_site(
+    directory: Path, *, wiring: SiteWiring, database_url: str | None = None
+) -> SiteHandle:
+    """The site set up in ``directory`` by ``init_site``, with its database checked and
+    ``wiring`` plugged in."""
     directory = Path(directory).expanduser()
     site_id = _read_site_id(directory)
     if database_url is None and not (directory / SQLITE_FILE).exists():
@@ -290,16 +337,16 @@ def open_site(directory: Path, *, database_url: str | None = None) -> SiteHandle
                 "in PORTIQUE_DATABASE_URL.",
             )
         )
-    database = database_for(directory, database_url)
+    database = database_for(directory, database_url, wiring)
     try:
         database.check_schema()
         with database.session() as session:
             site_row(session, site_id)
-        open_keyed_log(database, directory, directory / KEYS_DIR, site_id, now=clock.now())
+        wiring.open_log(database, directory, site_id, clock.now())
     except BaseException:
         database.dispose()
         raise
-    return SiteHandle(directory, site_id, database)
+    return SiteHandle(directory, site_id, database, PassageRecorder(wiring.passage_handlers))
 
 
 def _read_site_id(directory: Path) -> str:
@@ -368,3 +415,22 @@ def lift_lockdown(
     current.lifted_by = by
     sites.bump_version(site_id)
     return LockdownState(False, current.since, changed=True)
+
+
+def normalize_uai(value: str) -> str:
+    """A UAI (formerly RNE: department, number, check letter, like ``0130001A``; Corsica
+    ``620…`` as ``02A``/``02B``) in capitals, checked for its shape.
+
+    Raises:
+        BadInputError: not a UAI.
+    """
+    uai = "".join(value.split()).upper()
+    if not UAI_PATTERN.fullmatch(uai):
+        raise BadInputError(
+            text(
+                f"« {value} » n'est pas un code UAI (sept caractères et une lettre, "
+                "par exemple 0130001A).",
+                f"{value!r} is not a UAI code (seven characters and a letter, e.g. 0130001A).",
+            )
+        )
+    return uai

@@ -1,12 +1,10 @@
-"""From the store to the engine and back: the policy snapshot, and decisions as passage events."""
+"""The policy snapshot of a site, built from the store for ``decide``, and its cache."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
@@ -15,8 +13,6 @@ from sqlalchemy.orm import Session
 from portique.access import (
     BadgeBinding,
     Consent,
-    ConsentGiver,
-    Decision,
     Direction,
     ExitPermission,
     Group,
@@ -25,99 +21,18 @@ from portique.access import (
     Lockdown,
     Person,
     PolicySnapshot,
-    Role,
     Site,
     SiteSettings,
     VisitorPass,
     Zone,
 )
+from portique.access.codec import exit_rule, timetable_from_json
 from portique.credentials import Revocation, RevocationList
-from portique.dates import check_moment
-from portique.i18n import text
-from portique.services.errors import SiteNotFoundError
-from portique.services.policy_json import (
-    calendar_from_json,
-    exit_rule,
-    face_choice,
-    settings_from_json,
-    timetable_from_json,
-)
-from portique.store import (
-    ConsentRow,
-    CredentialRow,
-    Credentials,
-    PassageRow,
-    Passages,
-    People,
-    PersonRow,
-    SiteRow,
-    Sites,
-    VisitRow,
-)
+from portique.services.rows import consent_from_row, person_from_row, site_from_row, site_row
+from portique.services.settings import site_settings
+from portique.store import CredentialRow, Credentials, Passages, People, SiteRow, Sites, VisitRow
 
 UNKNOWN_REVOCATION_REASON = "revoked"
-
-
-def site_row(session: Session, site_id: str) -> SiteRow:
-    """The site's row; raises SiteNotFoundError when the database does not hold it."""
-    site = Sites(session).get(site_id)
-    if site is None:
-        raise SiteNotFoundError(
-            text(
-                f"La base ne contient pas l'établissement {site_id!r} : créez-le avec "
-                "`portique init`.",
-                f"The database holds no site {site_id!r}: create it with `portique init`.",
-            )
-        )
-    return site
-
-
-def person_from_row(
-    row: PersonRow, group_ids: Iterable[str] = (), guardian_ids: Iterable[str] = ()
-) -> Person:
-    """The domain person of a stored row."""
-    return Person(
-        person_id=row.person_id,
-        role=Role(row.role),
-        birth_date=row.birth_date,
-        group_ids=frozenset(group_ids),
-        guardian_ids=frozenset(guardian_ids),
-        zones=None if row.zones is None else frozenset(str(zone) for zone in row.zones),
-        active=row.active,
-    )
-
-
-def consent_from_row(row: ConsentRow) -> Consent:
-    return Consent(
-        person_id=row.person_id,
-        giver=ConsentGiver(row.giver),
-        given_by=row.given_by,
-        given_at=row.given_at,
-        withdrawn_at=row.withdrawn_at,
-    )
-
-
-def site_from_row(row: SiteRow) -> Site:
-    return Site(
-        site_id=row.site_id,
-        opening_hours=timetable_from_json(row.opening_hours),
-        calendar=calendar_from_json(row.calendar),
-        timezone=row.timezone,
-        name=row.name,
-    )
-
-
-def local_date(site: SiteRow, moment: datetime) -> date:
-    """The date on the site's wall clock at ``moment``.
-
-    Raises:
-        DateRangeError: ``moment`` cannot be moved to the site's zone (year 1 or 9999).
-    """
-    try:
-        return moment.astimezone(ZoneInfo(site.timezone)).date()
-    except OverflowError:
-        check_moment(moment, text("heure", "time"))
-        raise  # unreachable: check_moment refuses what overflows
 
 
 def face_threshold(site: SiteRow) -> float | None:
@@ -127,12 +42,12 @@ def face_threshold(site: SiteRow) -> float | None:
     Raises:
         ConfigurationError: the site's model has no calibrated operating point.
     """
-    choice = face_choice(site.settings)
-    if not choice.enabled or choice.model is None:
+    settings = site_settings(site)
+    if not settings.face_enabled or settings.face_model is None:
         return None
     from portique.biometrics.operating_points import operating_point
 
-    return operating_point(choice.model, choice.operating_point).threshold
+    return operating_point(settings.face_model, settings.face_operating_point).threshold
 
 
 @dataclass(frozen=True)
@@ -191,7 +106,7 @@ def _site_policy(session: Session, site: SiteRow) -> SitePolicy:
     return SitePolicy(
         version=site.snapshot_version,
         site=site_from_row(site),
-        settings=settings_from_json(site.settings, face_threshold(site)),
+        settings=site_settings(site).policy(face_threshold(site)),
         zones=tuple(Zone(row.zone_id, row.name) for row in sites.zones(site.site_id)),
         lanes=tuple(
             Lane(row.lane_id, row.zone_id, Direction(row.direction), row.face_enabled, row.name)
@@ -324,53 +239,3 @@ def _revocation(row: CredentialRow) -> Revocation:
         row.revoked_at or row.issued_at,
         row.revocation_reason or UNKNOWN_REVOCATION_REASON,
     )
-
-
-def record_passage(
-    session: Session,
-    site_id: str,
-    decision: Decision,
-    *,
-    latency_ms: float,
-    direction: Direction | None = None,
-) -> str:
-    """Stores ``decision`` as a passage event and returns its id.
-
-    The event holds the lane, its direction (read from the lane when not given; None
-    for an unknown lane), the time, the outcome and reasons, the credential and person
-    ids and the latency: never an image, a template or a score. A visitor's pass also
-    adds a checkpoint to the visit's path.
-    """
-    if direction is None:
-        lane = Sites(session).lane(site_id, decision.lane_id)
-        direction = None if lane is None else Direction(lane.direction)
-    passage_id = uuid.uuid4().hex
-    Passages(session).add(
-        PassageRow(
-            passage_id=passage_id,
-            site_id=site_id,
-            lane_id=decision.lane_id,
-            direction=None if direction is None else direction.value,
-            time=decision.time,
-            outcome=decision.outcome.value,
-            reasons=[reason.value for reason in decision.reasons],
-            alert=decision.alert,
-            credential_id=decision.credential_id,
-            person_id=decision.person_id,
-            latency_ms=float(latency_ms),
-            snapshot_version=decision.snapshot_version,
-        )
-    )
-    # Imported here: the visitors' services are built on these ones.
-    from portique.visitors.path import LanePassage, record_checkpoints
-
-    passage = LanePassage(
-        passage_id,
-        decision.lane_id,
-        decision.time,
-        decision.outcome.value,
-        tuple(reason.value for reason in decision.reasons),
-        decision.credential_id,
-    )
-    record_checkpoints(session, site_id, [passage])
-    return passage_id

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from portique.access import PolicyError, TimeRange, Timetable, Weekday
+from portique.access.codec import timetable_from_json, timetable_to_json
 from portique.i18n import text
 from portique.services.errors import TimetableInputError, UnknownGroupError, UnknownLaneError
-from portique.services.policy_json import timetable_from_json, timetable_to_json
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
 from portique.store import Sites
 
 WEEKDAY_NAMES: tuple[str, ...] = tuple(day.name.lower() for day in Weekday)
@@ -37,7 +37,7 @@ def set_group_timetable(
     session: Session, site_id: str, group_id: str, timetable: Any, *, now: datetime
 ) -> SetupChange:
     """Replaces the weekly timetable of class ``group_id`` by ``timetable`` (the JSON form
-    of :mod:`portique.services.policy_json`, exceptions included).
+    of :mod:`portique.access.codec`, exceptions included).
 
     Raises:
         UnknownGroupError: the site has no such class.

@@ -8,9 +8,8 @@ names the URL without its password, never as a driver traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar, Token
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,9 @@ from sqlalchemy.exc import (
     OperationalError,
     ProgrammingError,
 )
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
+from portique.actors import current_actor
 from portique.errors import ConfigurationError
 from portique.i18n import text as tr
 from portique.store.errors import (
@@ -45,37 +45,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 CONNECT_TIMEOUT_S = 5
 
-DEFAULT_ACTOR = "system"
-"""Who acts when nobody said: the audit log names this actor for unattributed writes."""
-
-_actor: ContextVar[str | None] = ContextVar("portique_actor", default=None)
-
-
-def current_actor() -> str:
-    """Who the writes of this context are done for (``account:<username>`` in the server,
-    ``cli:<os user>`` on the command line, ``system:retention`` for the purge)."""
-    return _actor.get() or DEFAULT_ACTOR
-
-
-def set_actor(actor: str) -> Token[str | None]:
-    """Names the actor for the rest of this context (a command, a request); the token
-    gives the previous actor back to :func:`reset_actor`."""
-    return _actor.set(actor)
-
-
-def reset_actor(token: Token[str | None]) -> None:
-    """Restores the actor that :func:`set_actor` replaced."""
-    _actor.reset(token)
-
-
-@contextmanager
-def acting_as(actor: str) -> Iterator[None]:
-    """Names the actor of the sessions opened inside the block, then restores the previous one."""
-    token = _actor.set(actor)
-    try:
-        yield
-    finally:
-        _actor.reset(token)
+FlushListener = Callable[[Session, UOWTransaction, Any], None]
+"""Called before each flush of a session (SQLAlchemy's ``before_flush``): the audit log."""
 
 
 def sqlite_url(directory: Path) -> str:
@@ -128,9 +99,14 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 class Database:
-    """One database, opened lazily: nothing connects until a session or a migration needs it."""
+    """One database, opened lazily: nothing connects until a session or a migration needs it.
 
-    def __init__(self, url: str) -> None:
+    ``flush_listeners`` hear every flush of the sessions this database opens, and those
+    only: whoever opens the database chooses them (``portique.bootstrap`` passes the
+    audit log), so nothing depends on which modules were imported before.
+    """
+
+    def __init__(self, url: str, *, flush_listeners: Sequence[FlushListener] = ()) -> None:
         try:
             self.url = make_url(url)
         except ArgumentError:
@@ -161,6 +137,9 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.flush_listeners = tuple(flush_listeners)
+        for listener in self.flush_listeners:
+            event.listen(self._sessions, "before_flush", listener)
         self.session_info: dict[str, Any] = {}
         """Put in the ``info`` of every session opened here (the site's audit keys)."""
 

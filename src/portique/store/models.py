@@ -78,7 +78,7 @@ class Base(DeclarativeBase):
 
 class SiteRow(Base):
     """A school. ``opening_hours``, ``calendar``, ``default_timetable`` and ``settings``
-    are JSON (see ``portique.services.policy_json``); ``snapshot_version`` grows with
+    are JSON (see ``portique.access.codec``); ``snapshot_version`` grows with
     every change a lane's policy snapshot depends on."""
 
     __tablename__ = "sites"

@@ -38,7 +38,7 @@ from portique.visitors.errors import (
     VisitorBarredError,
     VisitStateError,
 )
-from portique.visitors.path import LanePassage, record_checkpoints
+from portique.visitors.path import record_checkpoints
 from portique.visitors.records import (
     PASS_IN_FORCE,
     RECEPTION,
@@ -87,7 +87,6 @@ __all__ = [
     "WALK_IN_DURATION",
     "AlertKind",
     "EventKind",
-    "LanePassage",
     "MailError",
     "NewRefusal",
     "NewVisit",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portique.i18n import text
-from portique.services.snapshot import site_from_row, site_row
+from portique.services.rows import site_from_row, site_row
 from portique.store import People, VisitAlertRow, VisitRow
 from portique.visitors.errors import UnknownVisitError
 from portique.visitors.records import AlertKind, VisitAlert, VisitStatus

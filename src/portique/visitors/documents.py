@@ -23,7 +23,7 @@ from portique.config import Settings, get_settings
 from portique.credentials import payload_from_text, render_card, render_qr_png
 from portique.credentials.card import CardFormat
 from portique.i18n import text
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
 from portique.store import Sites
 from portique.visitors.errors import MailError
 from portique.visitors.records import VisitorPassIssued, VisitRecord

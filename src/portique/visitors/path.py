@@ -1,7 +1,8 @@
 """A visitor's path: every lane that decides on a visitor's pass adds a checkpoint.
 
 The passage events of lanes (in process, through the API or forwarded by lane agents)
-go through :func:`record_checkpoints` where the server stores them. A granted entry
+go through :func:`record_checkpoints` as the server stores them: it is one of the
+handlers of ``portique.services.passages``, registered by ``portique.bootstrap``. A granted entry
 while the visit is still expected checks the visitor in at that lane; a granted exit
 while on site checks them out, so the on-site roster stays right even when nobody goes
 by reception. Refusals at lanes become alerts: a zone the pass does not open
@@ -10,14 +11,13 @@ by reception. Refusals at lanes become alerts: a zone the pass does not open
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portique.access import Direction, Outcome, Reason
+from portique.services.passages import RecordedPassage
 from portique.store import Sites, VisitEventRow, VisitRow
 from portique.visitors.alerts import raise_alert
 from portique.visitors.records import PASS_IN_FORCE, AlertKind, EventKind, VisitStatus
@@ -25,19 +25,7 @@ from portique.visitors.records import PASS_IN_FORCE, AlertKind, EventKind, Visit
 _WINDOW_REASONS = frozenset({Reason.EXPIRED.value, Reason.NOT_YET_VALID.value})
 
 
-@dataclass(frozen=True)
-class LanePassage:
-    """What a checkpoint needs from a passage event: never more than ids and reasons."""
-
-    passage_id: str
-    lane_id: str
-    time: datetime
-    outcome: str
-    reasons: tuple[str, ...]
-    credential_id: str | None
-
-
-def _alert(passage: LanePassage, visit: VisitRow) -> AlertKind | None:
+def _alert(passage: RecordedPassage, visit: VisitRow) -> AlertKind | None:
     if Reason.WRONG_ZONE.value in passage.reasons:
         return AlertKind.WRONG_ZONE
     if _WINDOW_REASONS.intersection(passage.reasons):
@@ -47,7 +35,7 @@ def _alert(passage: LanePassage, visit: VisitRow) -> AlertKind | None:
     return None
 
 
-def record_checkpoints(session: Session, site_id: str, passages: Iterable[LanePassage]) -> int:
+def record_checkpoints(session: Session, site_id: str, passages: Sequence[RecordedPassage]) -> int:
     """Adds a checkpoint to the path of each visit whose pass one of ``passages`` names;
     returns how many. Passages of other credentials cost one indexed query."""
     mine = [p for p in passages if p.credential_id is not None]

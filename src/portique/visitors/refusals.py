@@ -19,7 +19,7 @@ from portique.i18n import text
 from portique.privacy.audit import record
 from portique.services import parse_date
 from portique.services.roster import check_name, fold
-from portique.services.snapshot import local_date, site_row
+from portique.services.rows import local_date, site_row
 from portique.store import RefusalRow
 from portique.visitors.errors import UnknownRefusalError, VisitInputError
 from portique.visitors.records import NewRefusal, RefusalAuthority, RefusalRecord, Visitor

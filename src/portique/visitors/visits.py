@@ -32,7 +32,7 @@ from portique.dates import check_date, check_moment
 from portique.i18n import text
 from portique.services import NewPerson, add_person, issue_credential
 from portique.services.roster import check_name, fold
-from portique.services.snapshot import local_date, site_row
+from portique.services.rows import local_date, site_row
 from portique.store import Credentials, People, PersonRow, Sites, VisitEventRow, VisitRow
 from portique.visitors.alerts import raise_alert
 from portique.visitors.errors import (

@@ -19,8 +19,8 @@ from schemathesis.specs.openapi.checks import (
 from server_support import make_site
 
 from portique import clock
+from portique.bootstrap import open_site
 from portique.server import ServerSettings, create_api_token, create_app
-from portique.services import open_site
 
 CHECKS = [
     not_a_server_error,

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from server_support import Server, add_person
 from sqlalchemy import select
 
-from portique.services import open_site
+from portique.bootstrap import open_site
 from portique.store import CredentialRow, GroupRow, LaneRow, SiteRow
 
 LATIN1_CSV = (

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from server_support import Server
 
+from portique.bootstrap import open_site
 from portique.privacy import audit
-from portique.services import open_site
 
 CONTACTS = {
     "controller": "",

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from server_support import PASSWORD, Server, issue_card, present
 
+from portique.bootstrap import open_site
 from portique.registers import set_site_uai
 from portique.registers.synthetic import (
     SyntheticSchool,
@@ -19,7 +20,6 @@ from portique.registers.synthetic import (
     synthetic_school,
 )
 from portique.server import create_account
-from portique.services import open_site
 
 UAI = "0130001A"
 SCHOOL = synthetic_school(40, uaj=UAI, seed=11)

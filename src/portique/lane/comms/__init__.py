@@ -2,14 +2,15 @@
 
 The lane's end is a ``Transport``; the server's end a hub (``InProcessHub``,
 ``MqttHub``) that ingests events into an ``EventSink`` and publishes snapshots.
-``portique.lane.comms.site`` backs the server's end with a Portique site (imported on
-its own: it needs the store).
+``portique.services.lanes`` backs the server's end with a Portique site (a service: it
+needs the store, which a lane never imports).
 """
 
 from __future__ import annotations
 
 from portique.lane.comms.base import (
     EventSink,
+    Hub,
     Ingestor,
     LanePresence,
     LaneStatusSink,
@@ -32,6 +33,7 @@ from portique.lane.comms.mqtt import (
 
 __all__ = [
     "EventSink",
+    "Hub",
     "InProcessHub",
     "InProcessTransport",
     "Ingestor",

@@ -59,6 +59,19 @@ class Transport(Protocol):
         """Stops the link; the outbox keeps whatever was not acknowledged."""
 
 
+class Hub(Protocol):
+    """The server's end of a link: it publishes snapshots to the lanes of its sites."""
+
+    def start(self) -> None:
+        """Begins serving the lanes (connects to the broker, if there is one)."""
+
+    def publish_snapshot(self, snapshot: LaneSnapshot) -> None:
+        """Makes ``snapshot`` the latest of its site and sends it to that site's lanes."""
+
+    def close(self) -> None:
+        """Stops serving; the lanes keep deciding on what they hold."""
+
+
 class EventSink(Protocol):
     """Where the server keeps passage events; idempotent by event id."""
 

@@ -46,6 +46,12 @@ class InProcessHub:
         self._snapshots: dict[str, LaneSnapshot] = {}
         self._lanes: list[InProcessTransport] = []
 
+    def start(self) -> None:
+        """Nothing to connect to: lanes reach this hub by direct calls."""
+
+    def close(self) -> None:
+        """Nothing to disconnect: each lane's transport leaves when the lane closes."""
+
     def connect(self, site_id: str, lane_id: str) -> InProcessTransport:
         """A transport for lane ``lane_id`` of site ``site_id``."""
         return InProcessTransport(self, site_id, lane_id)

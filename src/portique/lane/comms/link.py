@@ -16,8 +16,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from portique.files import exposed_mode, write_private
 from portique.lane.errors import EventFormatError, LinkError
-from portique.lane.files import exposed_mode, write_private
 
 LINK_KEY_BYTES = 32
 SEAL_VERSION = 1

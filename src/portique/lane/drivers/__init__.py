@@ -15,10 +15,10 @@ from portique.lane.drivers.badge import (
     SerialBadgeReader,
     SimulatedBadgeReader,
     badge_uid,
-    open_badge_reader,
 )
 from portique.lane.drivers.camera import Camera, OpenCvCamera, SimulatedCamera
 from portique.lane.drivers.qr import QrReader, SimulatedQrReader, ZxingQrReader
+from portique.lane.drivers.readers import open_badge_reader
 from portique.lane.drivers.signal import (
     ConsoleSignal,
     GpioSignal,

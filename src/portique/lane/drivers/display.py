@@ -39,8 +39,8 @@ from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from portique.access import Outcome
+from portique.files import exposed_mode, write_private
 from portique.lane.errors import LaneError
-from portique.lane.files import exposed_mode, write_private
 
 log = logging.getLogger(__name__)
 

@@ -32,9 +32,9 @@ import serial
 
 from portique.access import Decision, Outcome, Reason
 from portique.credentials import InvalidBadgeUidError, normalize_badge_uid
+from portique.files import exposed_mode, write_private
 from portique.lane.drivers.alarm import Alarm
 from portique.lane.errors import BadgeReaderError
-from portique.lane.files import exposed_mode, write_private
 
 log = logging.getLogger(__name__)
 

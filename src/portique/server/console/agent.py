@@ -20,7 +20,7 @@ from portique.server.console.registers_texts import register_translator
 from portique.server.roles import Permission
 from portique.server.state import AppState
 from portique.services import declare_lockdown, lift_lockdown
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
 from portique.visitors import visit_alerts
 
 router = APIRouter(include_in_schema=False)

@@ -27,7 +27,7 @@ from portique.privacy.information import (
 from portique.server.console.pages import Page, posting, see_other, viewing
 from portique.server.roles import Permission
 from portique.server.state import AppState
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
 
 router = APIRouter(include_in_schema=False)
 

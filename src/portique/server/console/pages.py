@@ -22,7 +22,7 @@ from portique.server.roles import Permission, Role, allowed
 from portique.server.sessions import CSRF_FIELD
 from portique.server.state import AppState, app_state
 from portique.server.texts import negotiate, translator
-from portique.services.snapshot import site_row
+from portique.services.rows import site_row
 
 HOME: dict[Role, str] = {
     Role.AGENT: "/live",

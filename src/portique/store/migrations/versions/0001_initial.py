@@ -42,6 +42,14 @@ def _person_fk(table: str, column: str = "person_id") -> sa.ForeignKeyConstraint
 
 
 def upgrade() -> None:
+    _site_tables()
+    _people_tables()
+    _credential_tables()
+    _passage_tables()
+
+
+def _site_tables() -> None:
+    """The site, its zones, lanes and classes."""
     op.create_table(
         "sites",
         _id("site_id", nullable=False),
@@ -89,6 +97,10 @@ def upgrade() -> None:
         _site_fk("groups"),
         sa.PrimaryKeyConstraint("site_id", "group_id", name="pk_groups"),
     )
+
+
+def _people_tables() -> None:
+    """People, their classes, guardians, consents and exit permissions."""
     op.create_table(
         "people",
         _id("person_id", nullable=False),
@@ -153,6 +165,10 @@ def upgrade() -> None:
         _person_fk("exit_permissions"),
         sa.PrimaryKeyConstraint("person_id", name="pk_exit_permissions"),
     )
+
+
+def _credential_tables() -> None:
+    """Credentials and the badges bound to them."""
     op.create_table(
         "credentials",
         _id("credential_id", nullable=False),
@@ -191,6 +207,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("credential_id", name="uq_badge_bindings_credential_id"),
     )
     op.create_index("ix_badge_bindings_person_id", "badge_bindings", ["person_id"])
+
+
+def _passage_tables() -> None:
+    """Passages and lockdowns."""
     op.create_table(
         "passages",
         sa.Column("passage_id", sa.String(32), nullable=False),

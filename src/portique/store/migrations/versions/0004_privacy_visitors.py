@@ -33,6 +33,12 @@ def _fk(table: str, column: str, target: str, key: str) -> sa.ForeignKeyConstrai
 
 
 def upgrade() -> None:
+    _privacy_tables()
+    _visitor_tables()
+
+
+def _privacy_tables() -> None:
+    """The history of lanes going offline, the audit log and the central template store."""
     op.create_table(
         "lane_status_changes",
         sa.Column("change_id", sa.Integer(), autoincrement=True, nullable=False),
@@ -78,6 +84,10 @@ def upgrade() -> None:
     )
     op.create_index("ix_template_vault_site_id", "template_vault", ["site_id"])
     op.create_index("ix_template_vault_person_id", "template_vault", ["person_id"])
+
+
+def _visitor_tables() -> None:
+    """Visits, their events and alerts, and the refusal list."""
     op.create_table(
         "visits",
         sa.Column("visit_id", sa.String(ID), nullable=False),

@@ -1,4 +1,5 @@
-"""The JSON forms of timetables, calendars and site settings, as the store keeps them.
+"""The JSON forms of timetables, calendars and site settings: the store keeps them so, and
+the lanes' snapshots carry them so (one format for both).
 
 A timetable::
 
@@ -8,43 +9,28 @@ A timetable::
                      "label": "Vacances de printemps"}]}
 
 Days left out are closed. A calendar is a list of exceptions in the same form. Site
-settings are a flat object (see :data:`DEFAULT_SETTINGS`).
+settings are a flat object (``portique.services.settings`` keeps them with their
+defaults; a lane's snapshot carries the engine's part).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from portique.access import (
-    STANDARD_EXIT_RULES,
-    Action,
+from portique.access.domain import PolicyError
+from portique.access.exits import STANDARD_EXIT_RULES, ExitRule
+from portique.access.policy import SiteSettings
+from portique.access.reasons import Action
+from portique.access.timetable import (
     DaySchedule,
     ExceptionKind,
-    ExitRule,
-    PolicyError,
-    SiteSettings,
     TimeRange,
     Timetable,
     TimetableException,
     Weekday,
 )
-
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "face_enabled": False,
-    "face_model": None,
-    "face_operating_point": "fmr-1e-4",
-    "face_mismatch_action": "refer",
-    "poor_capture_action": "refer",
-    "outside_hours_action": "refer",
-    "anti_passback_minutes": 240,
-    "arrival_margin_minutes": 15,
-    "default_exit_rule": "after_last_lesson",
-}
-"""A new site's settings. ``face_enabled``: the site offers face comparison to those who
-opt in (consent and enrollment; nobody else is ever asked for a face). ``face_model`` is
-fixed by the first enrollment, so every template of a site comes from one model."""
 
 _LESSONS = {"ranges": ["08:00-12:00", "13:30-17:00"], "lunch": "12:00-13:30"}
 DEFAULT_TIMETABLE: dict[str, Any] = {
@@ -155,42 +141,24 @@ def exit_rule(code: str) -> ExitRule:
         ) from None
 
 
-@dataclass(frozen=True)
-class FaceChoice:
-    """What the site chose for face comparison: on or off, the model and operating point."""
-
-    enabled: bool
-    model: str | None
-    operating_point: str
-
-
-def face_choice(data: dict[str, Any]) -> FaceChoice:
-    merged = {**DEFAULT_SETTINGS, **data}
-    return FaceChoice(
-        bool(merged["face_enabled"]),
-        merged["face_model"],
-        str(merged["face_operating_point"]),
-    )
-
-
 def _minutes(value: Any) -> timedelta | None:
     return None if value is None else timedelta(minutes=float(value))
 
 
-def settings_from_json(data: dict[str, Any], face_threshold: float | None) -> SiteSettings:
-    """The engine's settings from the stored ones; face comparison is on only when the
-    site enables it and a threshold is known (a model was enrolled and calibrated)."""
-    merged = {**DEFAULT_SETTINGS, **data}
+def settings_from_json(data: Mapping[str, Any], face_threshold: float | None) -> SiteSettings:
+    """The engine's settings from their JSON form (every key present: a missing one is a
+    KeyError, never a default); face comparison is on only when the site enables it and
+    a threshold is known (a model was enrolled and calibrated)."""
     try:
         return SiteSettings(
-            face_enabled=bool(merged["face_enabled"]) and face_threshold is not None,
+            face_enabled=bool(data["face_enabled"]) and face_threshold is not None,
             face_threshold=face_threshold,
-            face_mismatch_action=Action(merged["face_mismatch_action"]),
-            poor_capture_action=Action(merged["poor_capture_action"]),
-            outside_hours_action=Action(merged["outside_hours_action"]),
-            anti_passback_window=_minutes(merged["anti_passback_minutes"]),
-            arrival_margin=_minutes(merged["arrival_margin_minutes"]) or timedelta(0),
-            default_exit_rule=exit_rule(str(merged["default_exit_rule"])),
+            face_mismatch_action=Action(data["face_mismatch_action"]),
+            poor_capture_action=Action(data["poor_capture_action"]),
+            outside_hours_action=Action(data["outside_hours_action"]),
+            anti_passback_window=_minutes(data["anti_passback_minutes"]),
+            arrival_margin=_minutes(data["arrival_margin_minutes"]) or timedelta(0),
+            default_exit_rule=exit_rule(str(data["default_exit_rule"])),
         )
     except (TypeError, ValueError) as exc:
         raise PolicyError(f"The stored site settings are malformed: {exc}") from None

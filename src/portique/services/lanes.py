@@ -1,25 +1,21 @@
-"""The server's side of the link backed by a Portique site: its store and its keyring.
+"""The server's end of the lanes' link, backed by a site: its store and its keyring.
 
 ``StoreSink`` keeps passage events in the store's passages table, the event id as the
 passage id, so an event sent twice is stored once, and the lanes' heartbeats in the
-lane_status table. ``site_snapshot`` builds a lane
-snapshot from the store, and ``SitePublisher`` publishes a new one whenever the site's
-snapshot version changes (a revocation, a lockdown, a new credential...).
-
-This module runs on the server: it imports the store and the services, which a lane
-never needs.
+lane_status table. ``site_snapshot`` builds a lane snapshot from the store, and
+``SitePublisher`` publishes a new one whenever the site's snapshot version changes (a
+revocation, a lockdown, a new credential...). A lane device never imports this module.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portique import clock
@@ -27,32 +23,38 @@ from portique.credentials import Keyring
 from portique.errors import PortiqueError
 from portique.lane.events import PassageEvent
 from portique.lane.snapshot import LaneSnapshot
-from portique.privacy.vault import sealed_templates
-from portique.services import SiteHandle, build_snapshot
-from portique.services.policy_json import face_choice
-from portique.services.snapshot import site_row
+from portique.services.passages import PassageRecorder
+from portique.services.rows import site_row
+from portique.services.settings import site_settings
+from portique.services.site import SiteHandle
+from portique.services.snapshot import build_snapshot
+from portique.services.vault import sealed_templates
 from portique.store import (
     LaneStatusChangeRow,
     LaneStatusRow,
-    PassageRow,
     PersonRow,
     Sites,
     StoreConflictError,
 )
-from portique.visitors import LanePassage, record_checkpoints
 
 log = logging.getLogger(__name__)
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
-_CHUNK = 500
 
 
 class StoreSink:
-    """Passage events and lane heartbeats into the store (``SiteHandle.session`` or
-    ``Database.session``)."""
+    """Passage events and lane heartbeats into the store: ``sessions`` opens a transaction
+    (``SiteHandle.session`` or ``Database.session``), ``passages`` stores the events and
+    tells its handlers (``SiteHandle.passages``).
 
-    def __init__(self, session: SessionFactory) -> None:
-        self._session = session
+    One batch is stored at a time: lanes forward from their own threads, and a second
+    SQLite writer would only wait for the first.
+    """
+
+    def __init__(self, sessions: SessionFactory, passages: PassageRecorder) -> None:
+        self._session = sessions
+        self._passages = passages
+        self._lock = threading.Lock()
 
     def lane_seen(self, site_id: str, lane_id: str, at: datetime, *, online: bool) -> None:
         try:
@@ -78,68 +80,16 @@ class StoreSink:
                 row.online = online
 
     def store(self, events: Sequence[PassageEvent]) -> int:
-        try:
-            return self._store(events)
-        except StoreConflictError:
-            # Another ingest stored some of these ids meanwhile: what is left is new.
-            return self._store(events)
+        with self._lock:
+            try:
+                return self._store(events)
+            except StoreConflictError:
+                # Another ingest stored some of these ids meanwhile: what is left is new.
+                return self._store(events)
 
     def _store(self, events: Sequence[PassageEvent]) -> int:
         with self._session() as session:
-            seen: set[str] = set()
-            ids = [event.event_id for event in events]
-            for start in range(0, len(ids), _CHUNK):
-                query = select(PassageRow.passage_id).where(
-                    PassageRow.passage_id.in_(ids[start : start + _CHUNK])
-                )
-                seen.update(session.scalars(query))
-            rows = []
-            for event in events:
-                if event.event_id in seen:
-                    continue
-                seen.add(event.event_id)
-                rows.append(_row(event))
-            if rows:
-                # One bulk INSERT: a burst from many lanes is one statement, not one per row.
-                session.execute(insert(PassageRow), rows)
-                _visitor_checkpoints(session, rows)
-            return len(rows)
-
-
-def _visitor_checkpoints(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Passages of visitors' passes become checkpoints on their visits' paths."""
-    by_site: dict[str, list[LanePassage]] = {}
-    for row in rows:
-        if row["credential_id"] is not None:
-            by_site.setdefault(row["site_id"], []).append(
-                LanePassage(
-                    row["passage_id"],
-                    row["lane_id"],
-                    row["time"],
-                    row["outcome"],
-                    tuple(row["reasons"]),
-                    row["credential_id"],
-                )
-            )
-    for site_id, passages in by_site.items():
-        record_checkpoints(session, site_id, passages)
-
-
-def _row(event: PassageEvent) -> dict[str, Any]:
-    return dict(
-        passage_id=event.event_id,
-        site_id=event.site_id,
-        lane_id=event.lane_id,
-        direction=None if event.direction is None else event.direction.value,
-        time=event.time,
-        outcome=event.outcome.value,
-        reasons=[reason.value for reason in event.reasons],
-        alert=event.alert,
-        credential_id=event.credential_id,
-        person_id=event.person_id,
-        latency_ms=event.latency_ms,
-        snapshot_version=event.snapshot_version,
-    )
+            return self._passages.record(session, events)
 
 
 def site_snapshot(
@@ -147,20 +97,15 @@ def site_snapshot(
 ) -> LaneSnapshot:
     """The lane snapshot of ``site`` at ``now``: its whole policy, its verifying keys and
     template keys, the model of its templates and, for a site with a central template
-    store, the sealed templates (still sealed: each key travels only in its credential)."""
+    store, the sealed templates (still sealed: each key travels only in its credential),
+    and the first names of its people for the lane display's greeting."""
     now = now or clock.now()
     keyring = keyring or site.keyring()
     with site.session() as session:
         policy = build_snapshot(session, site.site_id, now, verifiers=keyring.verifiers())
-        model = face_choice(site_row(session, site.site_id).settings).model
+        model = site_settings(site_row(session, site.site_id)).face_model
         sealed = sealed_templates(session, site.site_id)
-        # The lane display greets people by their first name: that, and nothing more.
-        rows = session.execute(
-            select(PersonRow.person_id, PersonRow.first_name).where(
-                PersonRow.site_id == site.site_id
-            )
-        )
-        names = {person_id: first for person_id, first in rows if person_id in policy.people}
+        names = _first_names(session, site.site_id, policy.people)
     return LaneSnapshot(
         policy,
         keyring.template_keys(),
@@ -169,6 +114,15 @@ def site_snapshot(
         sealed_templates=sealed,
         first_names=names,
     )
+
+
+def _first_names(session: Session, site_id: str, people: Container[str]) -> dict[str, str]:
+    """The first names of the people of a policy: the lane display greets them by that,
+    and nothing more (no last name ever reaches a lane)."""
+    rows = session.execute(
+        select(PersonRow.person_id, PersonRow.first_name).where(PersonRow.site_id == site_id)
+    )
+    return {person_id: first for person_id, first in rows if person_id in people}
 
 
 class SitePublisher:

@@ -10,10 +10,7 @@ database and the site's keyring together cannot open any entry.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from enum import StrEnum
-from typing import Any
 
 import numpy.typing as npt
 from sqlalchemy import select
@@ -22,26 +19,8 @@ from sqlalchemy.orm import Session
 from portique.credentials import VaultLookup, new_template_key, seal_template
 from portique.errors import BadInputError
 from portique.i18n import text
+from portique.services.settings import TemplateStore, change_settings
 from portique.store import ACTIVE, CredentialRow, Database, SiteRow, TemplateVaultRow
-
-SETTING = "template_store"
-"""The site setting (in ``sites.settings``) that chooses where templates are kept."""
-
-
-class TemplateStore(StrEnum):
-    """Where a site keeps face templates: on the person's card (default), or in the
-    central store under a key carried by the card."""
-
-    CARD = "card"
-    CENTRAL = "central"
-
-
-def template_store(settings: Mapping[str, Any]) -> TemplateStore:
-    """The template store a site's settings choose (the card when unset)."""
-    try:
-        return TemplateStore(settings.get(SETTING, TemplateStore.CARD.value))
-    except ValueError:
-        return TemplateStore.CARD
 
 
 def parse_template_store(value: str) -> TemplateStore:
@@ -60,7 +39,7 @@ def parse_template_store(value: str) -> TemplateStore:
 def set_template_store(site: SiteRow, store: TemplateStore) -> None:
     """Chooses where the site's new templates are kept; templates already issued stay
     where they are until their credential ends."""
-    site.settings = {**site.settings, SETTING: store.value}
+    change_settings(site, template_store=store.value)
 
 
 def store_template(
@@ -118,3 +97,14 @@ def vault_lookup(source: Database | Session, site_id: str) -> VaultLookup:
             return read(session, credential_id)
 
     return lookup
+
+
+def delete_vault_rows(session: Session, person_id: str) -> int:
+    """Deletes every sealed template of the person from the central template store."""
+    rows = list(
+        session.scalars(select(TemplateVaultRow).where(TemplateVaultRow.person_id == person_id))
+    )
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)
