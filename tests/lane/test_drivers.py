@@ -200,6 +200,15 @@ def test_the_http_relay_receives_the_outcome_without_who_passed(relay: str) -> N
     assert body["outcome"] == "grant" and body["label"] == "Granted"
     assert body["reasons"] == ["credential_valid"] and body["lane_id"] == "entree"
     assert "person_id" not in body and "credential_id" not in body
+    assert "pulse_s" not in body
+
+
+def test_the_http_relay_is_told_how_long_to_release_the_door(relay: str) -> None:
+    signal = HttpRelaySignal(relay, timeout_s=2, pulse_s=3.0)
+    signal.show(decision(Outcome.GRANT))
+    assert wait_until(lambda: len(_Relay.received) == 1, 5)
+    signal.close()
+    assert _Relay.received[0]["pulse_s"] == 3.0
 
 
 def test_a_relay_that_does_not_answer_is_logged_and_never_blocks_the_lane(
