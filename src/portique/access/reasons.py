@@ -75,6 +75,17 @@ class Reason(enum.StrEnum):
     NO_FACE_CAPTURED = "no_face_captured"
     FACE_NOT_CHECKED = "face_not_checked"
 
+    # The lane's own hardware: alarms, not passages (no credential, no person).
+    DOOR_FORCED = "door_forced"
+    DOOR_HELD_OPEN = "door_held_open"
+    READER_SILENT = "reader_silent"
+
+
+LANE_ALARMS: frozenset[Reason] = frozenset(
+    {Reason.DOOR_FORCED, Reason.DOOR_HELD_OPEN, Reason.READER_SILENT}
+)
+"""Reasons of the events a lane raises about its door and reader: alerts for the agent,
+never counted as passages."""
 
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 
@@ -130,6 +141,9 @@ _REASON_LABELS: Mapping[Reason, tuple[str, str]] = {
     ),
     Reason.NO_FACE_CAPTURED: ("Aucun visage capturé", "No face captured"),
     Reason.FACE_NOT_CHECKED: ("Visage non vérifié", "Face not checked"),
+    Reason.DOOR_FORCED: ("Porte forcée", "Door forced"),
+    Reason.DOOR_HELD_OPEN: ("Porte maintenue ouverte", "Door held open"),
+    Reason.READER_SILENT: ("Lecteur muet (ne répond plus)", "Reader silent (no longer answers)"),
 }
 
 _OUTCOME_LABELS: Mapping[Outcome, tuple[str, str]] = {

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from portique.access import (
     BadgeUid,
     Decision,
-    FaceOutcome,
     Passage,
     PolicySnapshot,
     Presented,
@@ -47,7 +46,7 @@ from portique.credentials import (
 )
 from portique.credentials.qr import decode_qr_file
 from portique.lane.events import PassageEvent
-from portique.lane.face import FaceCapture, credential_template
+from portique.lane.face import FaceCapture, FaceCaptureResult, credential_template
 from portique.lane.pipeline import FaceCheck, PassageResult, decide_passage
 from portique.services.credentials import FaceEngineFactory, default_face_engine
 from portique.services.phone import remember_code, used_codes
@@ -163,13 +162,8 @@ class Gate:
                 latency_ms=latency_ms,
             )
             self.site.passages.record(session, [event])
-        return PassageResult(
-            decision=decision,
-            event=event,
-            latency_ms=latency_ms,
-            decode_ms=None,
-            face_requested=decided.face_requested,
-            face_compared=decided.face_compared,
+        return PassageResult.of(
+            replace(decided, decision=decision), event, latency_ms, decode_ms=None
         )
 
     def _use_code(
@@ -202,14 +196,15 @@ class Gate:
         """The 1:1 comparison of ``face`` with the template the claims open; None when
         the template cannot be used (the engine then refers the passage to the agent)."""
 
-        def check(claims: Claims) -> FaceOutcome | None:
+        def check(claims: Claims) -> FaceCaptureResult | None:
             site_id = self.site.site_id
             model = site_settings(site_row(session, site_id)).face_model
             vault = vault_lookup(session, site_id)
             template = credential_template(claims, self._template_keys, model, vault)
             if template is None:
                 return None
-            return self._face_capture().compare(template, _image(face))
+            # The image given stands for the frame the credential was read in.
+            return self._face_capture().compare(template, [_image(face)])
 
         return check
 
