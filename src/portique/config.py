@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     onnx_detector_sha256: str | None = Field(default=None, description="Pin another detector.")
     onnx_embedder_sha256: str | None = Field(default=None, description="Pin another embedder.")
 
+    public_url: str | None = Field(
+        default=None,
+        description="The site's address as phones reach it (phone pass enrolment links).",
+    )
+
     smtp_host: str | None = Field(default=None, description="SMTP server sending passes.")
     smtp_port: int = Field(default=25, description="Its port (587 with STARTTLS).")
     smtp_sender: str | None = Field(default=None, description="From: of visitor passes.")

@@ -51,7 +51,10 @@ from portique.access import (
 )
 from portique.credentials import (
     Claims,
+    CodeStamp,
     CredentialKind,
+    HolderKey,
+    PhoneKey,
     Revocation,
     RevocationList,
     SigningKey,
@@ -79,6 +82,7 @@ def _signing_key() -> SigningKey:
 SITE_KEY = _signing_key()
 RETIRED_KEY = _signing_key()  # not among the verifiers: a key the site no longer trusts
 TEMPLATE_KEY = new_template_key()
+PHONE = PhoneKey()  # the phone of every phone pass unless a test gives another
 
 WEEKDAY_LESSONS = DaySchedule.of("08:00-12:00", "13:30-17:00", lunch="12:00-13:30")
 WEDNESDAY_LESSONS = DaySchedule.of("08:00-12:00")
@@ -142,6 +146,7 @@ class World:
         self.revocations: list[Revocation] = []
         self.lockdown: Lockdown | None = None
         self.opening_hours = OPENING_HOURS
+        self.seen_codes: set[CodeStamp] = set()
 
     # Time -------------------------------------------------------------------------
 
@@ -201,6 +206,7 @@ class World:
         template: bool = False,
         key: SigningKey = SITE_KEY,
         site_id: str = SITE_ID,
+        holder_key: HolderKey | None = None,
     ) -> bytes:
         """A signed QR payload; its id is ``card-<person_id>`` unless given."""
         credential_id = credential_id or f"card-{person_id}"
@@ -217,8 +223,35 @@ class World:
             valid_until=valid_until,
             key_id=key.key_id,
             sealed_template=sealed,
+            holder_key=holder_key,
         )
         return sign_credential(claims, key)
+
+    def phone(
+        self,
+        person_id: str,
+        shown_at: datetime,
+        *,
+        phone: PhoneKey | None = None,
+        shown_by: PhoneKey | None = None,
+        credential_id: str | None = None,
+        **card: Any,
+    ) -> bytes:
+        """The living code of ``person_id``'s phone pass (``phone-<person_id>``), as the
+        phone ``phone`` shows it at ``shown_at``; ``shown_by`` signs it instead (another
+        phone holding a copy of the pass)."""
+        phone = phone or PHONE
+        credential_id = credential_id or f"phone-{person_id}"
+        payload = self.card(
+            person_id,
+            credential_id=credential_id,
+            kind=CredentialKind.PHONE,
+            holder_key=phone.holder_key,
+            **card,
+        )
+        return (shown_by or phone).living_code(
+            payload, site_id=card.get("site_id", SITE_ID), credential_id=credential_id, at=shown_at
+        )
 
     def visitor_pass(
         self,
@@ -289,6 +322,10 @@ class World:
         """Records ``person_id``'s last passage, for anti-passback."""
         self.last_passages[person_id] = LastPassage(direction, when)
 
+    def used(self, credential_id: str, shown_at: datetime) -> None:
+        """Remembers the living code of ``credential_id`` shown at ``shown_at`` as used."""
+        self.seen_codes.add(CodeStamp(credential_id, shown_at))
+
     def lock_down(self) -> None:
         self.lockdown = Lockdown(self.at(7), "principal")
 
@@ -314,6 +351,7 @@ class World:
             visitor_passes=self.visitor_passes,
             last_passages=self.last_passages,
             lockdown=self.lockdown,
+            seen_codes=self.seen_codes,
         )
 
     def passage(

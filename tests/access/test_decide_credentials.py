@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from portique.access import Outcome, Reason
-from portique.credentials import CredentialKind
 
 if TYPE_CHECKING:
     from support import World
@@ -177,9 +176,9 @@ def test_unknown_lane_is_refused_with_alert(world: World) -> None:
     assert decision.alert
 
 
-def test_phone_credential_is_granted_like_a_card(world: World) -> None:
+def test_phone_pass_with_a_fresh_code_is_granted_like_a_card(world: World) -> None:
     world.staff("t1")
-    phone = world.card("t1", kind=CredentialKind.PHONE)
+    phone = world.phone("t1", world.at(10))
     assert world.decide("in-main", phone, world.at(10)).outcome is Outcome.GRANT
 
 

@@ -160,14 +160,16 @@ def build(world: World, case: Case) -> tuple[PolicySnapshot, Passage]:
         if kind is CredentialKind.VISITOR_PASS:
             world.visitor_pass("p1", ("reception",))
             credential_id = "pass-p1"
-        credential = world.card(
-            "p1",
-            credential_id=credential_id,
-            kind=kind,
-            valid_from=case.valid_from,
-            valid_until=case.valid_until,
-            template=case.template,
-        )
+        validity = {"valid_from": case.valid_from, "valid_until": case.valid_until}
+        if kind is CredentialKind.PHONE:
+            # The phone shows a fresh code: the living check passes, the rest is the same.
+            credential = world.phone(
+                "p1", case.when, credential_id=credential_id, template=case.template, **validity
+            )
+        else:
+            credential = world.card(
+                "p1", credential_id=credential_id, kind=kind, template=case.template, **validity
+            )
     if case.revoked:
         world.revoke(credential_id)
     return world.snapshot(), world.passage(case.lane_id, credential, case.when, case.face)

@@ -150,6 +150,17 @@ def _unknown_credential(w: World) -> Decision:
     return w.decide("in-main", "0A0B0C0D", w.at(10))
 
 
+def _stale_code(w: World) -> Decision:
+    w.staff("t1")
+    return w.decide("in-main", w.phone("t1", w.at(10)), w.at(10, 1))
+
+
+def _replayed_code(w: World) -> Decision:
+    w.staff("t1")
+    w.used("phone-t1", w.at(10))
+    return w.decide("in-main", w.phone("t1", w.at(10)), w.at(10))
+
+
 def _unknown_key(w: World) -> Decision:
     w.staff("t1")
     return w.decide("in-main", w.card("t1", key=w.retired_key), w.at(10))
@@ -173,6 +184,8 @@ SCENARIOS: dict[Reason, Callable[[World], Decision]] = {
     Reason.REVOKED: _revoked,
     Reason.EXPIRED: _expired,
     Reason.NOT_YET_VALID: _not_yet_valid,
+    Reason.STALE_CODE: _stale_code,
+    Reason.REPLAYED_CODE: _replayed_code,
     Reason.UNKNOWN_PERSON: _unknown_person,
     Reason.PERSON_INACTIVE: _inactive,
     Reason.LOCKDOWN: _lockdown,

@@ -12,6 +12,8 @@ from portique.credentials import (
     CredentialError,
     CredentialFault,
     CredentialKind,
+    HolderAlgorithm,
+    HolderKey,
     SigningKey,
     payload_from_text,
     payload_to_text,
@@ -25,16 +27,23 @@ from portique.credentials.text import base45_decode, base45_encode
 ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-"
 ids = st.text(ID_ALPHABET, min_size=1, max_size=MAX_ID_LENGTH)
 seconds = st.integers(min_value=0, max_value=2**32 - 1)
+holder_keys = st.sampled_from(HolderAlgorithm).flatmap(
+    lambda algorithm: st.binary(min_size=algorithm.key_bytes, max_size=algorithm.key_bytes).map(
+        lambda raw: HolderKey(algorithm, raw)
+    )
+)
 
 
 @st.composite
 def claims_signed_by(draw: st.DrawFn, key: SigningKey) -> Claims:
     start, end = sorted((draw(seconds), draw(seconds)))
+    kind = draw(st.sampled_from(CredentialKind))
     return Claims(
         credential_id=draw(ids),
         person_id=draw(ids),
         site_id=draw(ids),
-        kind=draw(st.sampled_from(CredentialKind)),
+        kind=kind,
+        holder_key=draw(st.none() | holder_keys) if kind is CredentialKind.PHONE else None,
         valid_from=datetime.fromtimestamp(start, UTC),
         valid_until=datetime.fromtimestamp(end, UTC),
         key_id=key.key_id,

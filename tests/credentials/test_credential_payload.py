@@ -25,8 +25,8 @@ from portique.credentials import (
 from portique.credentials.payload import (
     FORMAT_VERSION,
     MAGIC,
+    PHONE_FORMAT_VERSION,
     SIGNATURE_BYTES,
-    VAULT_FORMAT_VERSION,
 )
 
 
@@ -131,8 +131,8 @@ def test_trailing_bytes_are_refused(make_claims, signing_key, verifiers):
 
 def test_unsupported_version_is_refused(make_claims, signing_key, verifiers):
     payload = bytearray(sign_credential(make_claims(), signing_key))
-    payload[1] = VAULT_FORMAT_VERSION + 1
-    with pytest.raises(CredentialError, match="version 3") as caught:
+    payload[1] = PHONE_FORMAT_VERSION + 1
+    with pytest.raises(CredentialError, match="version 4") as caught:
         verify_credential(bytes(payload), verifiers)
     assert caught.value.fault is CredentialFault.UNSUPPORTED_VERSION
 

@@ -42,6 +42,8 @@ class LiveServer:
     clock: Clock
     lane_token: str
     cards: Cards
+    directory: Path
+    """The site's folder, for commands run beside the server (``portique pass``)."""
 
     def present(self, qr_text: str, lane_id: str = "entree") -> dict[str, object]:
         """A passage decided by the lane through the API; the passage as returned."""

@@ -99,7 +99,11 @@ def live_server(tmp_path: Path, site_template: SiteTemplate) -> Iterator[LiveSer
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.02)
     yield LiveServer(
-        f"http://127.0.0.1:{port}", clock, site_template.lane_token, site_template.cards
+        f"http://127.0.0.1:{port}",
+        clock,
+        site_template.lane_token,
+        site_template.cards,
+        directory,
     )
     server.should_exit = True
     thread.join(timeout=10)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from portique.privacy import audit
 from portique.privacy.retention import RetentionPolicy, purge
+from portique.services import create_enrolment_link
 from portique.store import (
     REVOKED,
     AuditEntryRow,
@@ -18,6 +19,7 @@ from portique.store import (
     LaneStatusChangeRow,
     PassageRow,
     PersonRow,
+    PhoneEnrolmentRow,
     TemplateVaultRow,
     VisitAlertRow,
     VisitEventRow,
@@ -115,6 +117,17 @@ def test_purge_removes_exactly_what_is_past_retention(school: School) -> None:
             session.add(
                 LaneStatusChangeRow(site_id=school.site_id, lane_id="entree", at=at, online=False)
             )
+        # Phone enrolment links: one ended long ago, one used recently, one still open.
+        for made in (now - 100 * DAY, now - 10 * DAY, now - timedelta(minutes=10)):
+            create_enrolment_link(session, school.site_id, student, now=made)
+        session.flush()
+        recent = session.scalars(
+            select(PhoneEnrolmentRow).where(
+                PhoneEnrolmentRow.site_id == school.site_id,
+                PhoneEnrolmentRow.created_at == now - 10 * DAY,
+            )
+        ).one()
+        recent.used_at = now - 10 * DAY
     with school.site.session() as session:
         old_audit = _count(session, AuditEntryRow.entry_id, school.site_id)
         kept_entry = audit.record(
@@ -133,6 +146,7 @@ def test_purge_removes_exactly_what_is_past_retention(school: School) -> None:
         "templates": 2,
         "audit_entries": old_audit,
         "lane_status_changes": 1,
+        "phone_enrolments": 1,
     }
     assert dry.counts == expected
     with school.site.session() as session:

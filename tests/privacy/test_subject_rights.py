@@ -20,7 +20,13 @@ from portique.privacy.subject import (
     export_subject,
 )
 from portique.server.queries import review_passage
-from portique.services import NewPerson, add_person, bind_badge, set_exit_permission
+from portique.services import (
+    NewPerson,
+    add_person,
+    bind_badge,
+    create_enrolment_link,
+    set_exit_permission,
+)
 from portique.store import (
     BadgeBindingRow,
     ConsentRow,
@@ -75,6 +81,7 @@ def _family(school: School, last: str, first: str, lfw_images: Path | None) -> d
             session, school.site_id, child, "free", granted_by=parent, on=school.today
         )
         bind_badge(session, school.site_id, child, f"04:{len(last):02X}:B3:C4", now=school.now)
+        create_enrolment_link(session, school.site_id, child, now=school.now)
     school.pass_("entree", card, at=school.at(8, 5))
     refused = school.pass_("entree", card, at=school.at(8, 6))  # a re-entry: an alert
     with school.site.session() as session:
@@ -146,6 +153,7 @@ def test_export_holds_everything_about_the_person_and_nothing_about_others(
     for table in SubjectTable:
         assert tables[table], f"nothing exported from {table}"
     assert tables[SubjectTable.TEMPLATE_VAULT][0]["sealed_template"] == SEALED_TEMPLATE_NOTE
+    assert "token_hash" not in tables[SubjectTable.PHONE_ENROLMENTS][0]
     assert len(tables[SubjectTable.PASSAGES]) == 2
     assert len(tables[SubjectTable.CREDENTIALS]) == 2  # the card and the badge
     assert tables[SubjectTable.PEOPLE][0]["last_name"] == "Lefebvre"

@@ -33,6 +33,8 @@ TABLES = {
     "exit_permissions",
     "credentials",
     "badge_bindings",
+    "phone_enrolments",
+    "seen_codes",
     "passages",
     "lockdowns",
     "accounts",

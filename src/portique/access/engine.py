@@ -15,8 +15,11 @@ every failed check adds a reason:
    binding, visitor pass record), not revoked, within its validity window. Forged
    (bad signature, unknown key), revoked, expired, of another site or unknown: DENY
    with the agent alerted (the old-card intrusion). Unreadable, of an unsupported
-   version, or not yet valid: DENY without alert. Any failure here ends the checks:
-   nothing the credential says can be relied on;
+   version, or not yet valid: DENY without alert. A phone pass also needs its living
+   code: signed by the phone's key (else BAD_SIGNATURE, like a forgery), carrying a
+   time within the window of the passage's (else STALE_CODE) and not already used
+   (``snapshot.seen_codes``, else REPLAYED_CODE); each is a DENY with alert. Any failure
+   here ends the checks: nothing the credential says can be relied on;
 4. the person: known and active (else DENY, alert); a failure ends the checks;
 5. the policy, every rule checked:
    - anti-passback: a passage in the same direction as the person's last one, within
@@ -44,7 +47,7 @@ A GRANT's reasons say what was verified; other outcomes list every reason agains
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from portique.access.domain import Direction, Lane, Person
@@ -54,12 +57,17 @@ from portique.access.policy import PolicySnapshot, SiteSettings
 from portique.access.reasons import Action, Outcome, Reason
 from portique.credentials import (
     Claims,
+    CodeCheck,
+    CodeStamp,
     CredentialError,
     CredentialFault,
     CredentialKind,
     InvalidBadgeUidError,
+    LivingCode,
     Validity,
+    check_living_code,
     check_validity,
+    read_living_code,
     verify_credential,
 )
 
@@ -117,6 +125,10 @@ class _Identity:
     has_template: bool
     validity: Validity
     claims: Claims | None = None
+    proven: bool = True
+    """False when the credential is authentic but its presentation is not (a phone
+    pass's living code failed): it is named in the decision, and refused."""
+    code_time: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +139,8 @@ class Assessment:
     be captured and compared before deciding. ``claims``: what the credential presented
     says, its signature checked (None for a badge or a credential that proves nothing):
     the lane opens the template to compare with from them, without checking again.
+    ``code_time``: a phone pass's living code signed by its phone within the window (see
+    :attr:`Decision.code_time`).
     """
 
     passage: Passage
@@ -139,6 +153,7 @@ class Assessment:
     credential_id: str | None = None
     person_id: str | None = None
     claims: Claims | None = None
+    code_time: datetime | None = None
 
     def decide(self, face: FaceOutcome | None = None) -> Decision:
         """The decision, with ``face`` the outcome of the comparison when one was needed
@@ -159,6 +174,7 @@ class Assessment:
             alert=verdict.alert,
             credential_id=self.credential_id,
             person_id=self.person_id,
+            code_time=self.code_time,
         )
 
 
@@ -199,6 +215,7 @@ def assess(snapshot: PolicySnapshot, passage: Passage) -> Assessment:
         credential_id=None if identity is None else identity.credential_id,
         person_id=None if identity is None else identity.person_id,
         claims=None if identity is None else identity.claims,
+        code_time=None if identity is None else identity.code_time,
     )
 
 
@@ -217,7 +234,11 @@ def _check(
         verdict.add(Outcome.DENY if entering else Outcome.REFER, Reason.LOCKDOWN, alert=True)
 
     identity = _identify(snapshot, passage, verdict)
-    if identity is None or not _credential_in_force(snapshot, identity, verdict):
+    if (
+        identity is None
+        or not _credential_in_force(snapshot, identity, verdict)
+        or not identity.proven
+    ):
         return identity, False
 
     person = snapshot.people.get(identity.person_id)
@@ -263,13 +284,15 @@ def _identify(snapshot: PolicySnapshot, passage: Passage, verdict: _Verdict) -> 
         )
 
     try:
-        claims = verify_credential(presented.data, snapshot.verifiers, snapshot.site.site_id)
+        code = read_living_code(presented.data)
+        payload = presented.data if code is None else code.payload
+        claims = verify_credential(payload, snapshot.verifiers, snapshot.site.site_id)
     except CredentialError as error:
         # A fault this engine does not know yet is treated as a forgery.
         reason, alert = _FAULT_REASONS.get(error.fault, (Reason.BAD_SIGNATURE, True))
         verdict.add(Outcome.DENY, reason, alert=alert)
         return None
-    return _Identity(
+    identity = _Identity(
         claims.credential_id,
         claims.person_id,
         claims.kind,
@@ -277,6 +300,31 @@ def _identify(snapshot: PolicySnapshot, passage: Passage, verdict: _Verdict) -> 
         validity=check_validity(claims, passage.time),
         claims=claims,
     )
+    if code is None and claims.kind is not CredentialKind.PHONE:
+        return identity
+    return _living(snapshot, claims, code, passage.time, identity, verdict)
+
+
+def _living(
+    snapshot: PolicySnapshot,
+    claims: Claims,
+    code: LivingCode | None,
+    now: datetime,
+    identity: _Identity,
+    verdict: _Verdict,
+) -> _Identity:
+    """A phone pass's living code: signed by its phone, fresh, used once."""
+    check = check_living_code(code, claims, now)
+    if check is CodeCheck.FORGED or code is None:
+        verdict.add(Outcome.DENY, Reason.BAD_SIGNATURE, alert=True)
+    elif check is CodeCheck.STALE:
+        verdict.add(Outcome.DENY, Reason.STALE_CODE, alert=True)
+    elif CodeStamp(claims.credential_id, code.time) in snapshot.seen_codes:
+        verdict.add(Outcome.DENY, Reason.REPLAYED_CODE, alert=True)
+        return replace(identity, proven=False, code_time=code.time)
+    else:
+        return replace(identity, code_time=code.time)
+    return replace(identity, proven=False)
 
 
 def _credential_in_force(snapshot: PolicySnapshot, identity: _Identity, verdict: _Verdict) -> bool:

@@ -101,6 +101,9 @@ class Decision:
     ``reasons`` is never empty. A GRANT lists what was verified (CREDENTIAL_VALID,
     FACE_MATCH); a DENY or REFER lists every reason against, in the order checked.
     ``alert`` asks the console to raise an alert (intrusion attempt, lockdown, ...).
+    ``code_time``: for a phone pass whose living code was signed by its phone within
+    the window, the time the code carries; the lane remembers (``credential_id``,
+    ``code_time``) so that the code opens only once.
     """
 
     outcome: Outcome
@@ -111,6 +114,7 @@ class Decision:
     alert: bool = False
     credential_id: str | None = None
     person_id: str | None = None
+    code_time: datetime | None = None
 
     def __post_init__(self) -> None:
         if not self.reasons:

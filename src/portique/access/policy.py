@@ -27,7 +27,7 @@ from portique.access.domain import (
 )
 from portique.access.exits import AfterLastLesson, ExitPermission, ExitRule
 from portique.access.reasons import Action
-from portique.credentials import RevocationList, normalize_badge_uid
+from portique.credentials import CodeStamp, RevocationList, normalize_badge_uid
 
 _T = TypeVar("_T")
 
@@ -102,6 +102,8 @@ class PolicySnapshot:
     normalized badge UID; ``visitor_passes`` by credential id; ``verifiers`` by key id.
     References between entries (a person's groups, a binding's person) need not all
     resolve: the engine treats a missing entry as absent and decides accordingly.
+    ``seen_codes`` are the phone pass codes already used within their window: the lane's
+    replay memory, kept current by the lane like ``last_passages``, never shipped.
     Use :meth:`build` to index plain sequences.
     """
 
@@ -120,6 +122,7 @@ class PolicySnapshot:
     visitor_passes: Mapping[str, VisitorPass] = field(default_factory=dict)
     last_passages: Mapping[str, LastPassage] = field(default_factory=dict)
     lockdown: Lockdown | None = None
+    seen_codes: frozenset[CodeStamp] = frozenset()
 
     def __post_init__(self) -> None:
         if self.version < 0:
@@ -172,6 +175,7 @@ class PolicySnapshot:
         visitor_passes: Iterable[VisitorPass] = (),
         last_passages: Mapping[str, LastPassage] | None = None,
         lockdown: Lockdown | None = None,
+        seen_codes: Iterable[CodeStamp] = (),
     ) -> PolicySnapshot:
         """A snapshot from plain sequences, indexed by id; an id given twice is an error."""
         return cls(
@@ -196,6 +200,7 @@ class PolicySnapshot:
             ),
             last_passages=dict(last_passages or {}),
             lockdown=lockdown,
+            seen_codes=frozenset(seen_codes),
         )
 
     @property

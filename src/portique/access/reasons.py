@@ -53,6 +53,8 @@ class Reason(enum.StrEnum):
     REVOKED = "revoked"
     EXPIRED = "expired"
     NOT_YET_VALID = "not_yet_valid"
+    STALE_CODE = "stale_code"
+    REPLAYED_CODE = "replayed_code"
 
     # The person.
     UNKNOWN_PERSON = "unknown_person"
@@ -109,6 +111,14 @@ _REASON_LABELS: Mapping[Reason, tuple[str, str]] = {
     Reason.REVOKED: ("Titre d'accès révoqué", "Revoked credential"),
     Reason.EXPIRED: ("Titre d'accès expiré", "Expired credential"),
     Reason.NOT_YET_VALID: ("Titre d'accès pas encore valide", "Credential not yet valid"),
+    Reason.STALE_CODE: (
+        "Code du téléphone périmé (capture d'écran ? horloge du téléphone ?)",
+        "Out-of-date phone code (a screenshot? the phone's clock?)",
+    ),
+    Reason.REPLAYED_CODE: (
+        "Code du téléphone déjà utilisé (copie du titre ?)",
+        "Phone code already used (a copied pass?)",
+    ),
     Reason.UNKNOWN_PERSON: ("Personne inconnue", "Unknown person"),
     Reason.PERSON_INACTIVE: ("Personne désactivée", "Person no longer active"),
     Reason.LOCKDOWN: ("Mise en sûreté en cours", "Lockdown in progress"),

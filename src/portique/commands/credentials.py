@@ -1,10 +1,11 @@
-"""Credential commands: `portique credential issue|revoke|bind-badge`."""
+"""Credential commands: `portique credential issue|revoke|bind-badge|phone-link`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -251,3 +252,98 @@ def credential_bind_badge(
                 f"(credential {record.credential_id}).",
             )
         )
+
+
+@credential_app.command(
+    "phone-link",
+    help=text(
+        "Donner à une personne un lien à usage unique pour enrôler son téléphone : il y "
+        "crée sa clé, qui ne le quitte jamais, et reçoit son titre sur téléphone (le QR code "
+        "vivant). Avec --qr, écrit le QR code du lien à faire scanner au guichet. Un nouveau "
+        "téléphone remplace l'ancien.",
+        "Give a person a one-time link to enrol their phone: the phone makes its key, which "
+        "never leaves it, and receives its phone pass (the living QR code). With --qr, writes "
+        "the link's QR code to scan at the desk. A new phone replaces the old one.",
+    ),
+)
+def credential_phone_link(
+    person: Annotated[
+        str, typer.Option("--person", help=text("Identifiant de la personne.", "The person's id."))
+    ],
+    minutes: Annotated[
+        int,
+        typer.Option(
+            "--minutes",
+            min=1,
+            max=7 * 24 * 60,
+            help=text("Durée de validité du lien, en minutes.", "How long the link lasts."),
+        ),
+    ] = 60,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help=text(
+                "Adresse du site vue des téléphones (par défaut PORTIQUE_PUBLIC_URL).",
+                "The site's address as phones reach it (default: PORTIQUE_PUBLIC_URL).",
+            ),
+        ),
+    ] = None,
+    qr_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--qr", help=text("QR code du lien à écrire (.png).", "QR code of the link (.png).")
+        ),
+    ] = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    from portique.config import get_settings
+    from portique.services import create_enrolment_link, write_card
+    from portique.services.phone import link_qr_png
+
+    base = base_url or get_settings().public_url
+    if not base or not base.startswith(("https://", "http://")):
+        raise BadInputError(
+            text(
+                "Donnez l'adresse du site vue des téléphones : --base-url https://... ou "
+                "PORTIQUE_PUBLIC_URL.",
+                "Give the site's address as phones reach it: --base-url https://... or "
+                "PORTIQUE_PUBLIC_URL.",
+            )
+        )
+    now = clock.now()
+    with open_cli_site(directory) as site:
+        with site.session() as session:
+            link = create_enrolment_link(
+                session, site.site_id, person, now=now, lifetime=timedelta(minutes=minutes)
+            )
+        timezone = site_timezone(site)
+    url = link.url(base)
+    if qr_path is not None:
+        write_card(qr_path, link_qr_png(url))
+    if as_json:
+        print_json(
+            {
+                "person": link.person_id,
+                "enrolment": link.enrolment_id,
+                "link": url,
+                "expires_at": link.expires_at.isoformat(),
+                "qr": None if qr_path is None else str(qr_path),
+            }
+        )
+        return
+    _tell_link(link.person_id, url, link.expires_at.astimezone(ZoneInfo(timezone)), qr_path)
+
+
+def _tell_link(person_id: str, url: str, until: datetime, qr_path: Path | None) -> None:
+    out.print(
+        text(
+            f"Lien d'enrôlement pour {person_id}, à usage unique, valable jusqu'à "
+            f"{until:%H:%M} le {until:%d/%m/%Y} :",
+            f"Enrolment link for {person_id}, single use, valid until {until:%Y-%m-%d %H:%M}:",
+        )
+    )
+    out.print(url, soft_wrap=True)
+    if qr_path is not None:
+        out.print(text("QR code du lien : ", "QR code of the link: ") + str(qr_path))

@@ -15,6 +15,10 @@ the person's face template, sealed with AES-256-GCM so it lives only in the cred
     claims = cred.verify_credential(cred.decode_qr(frame), keyring.verifiers(), site_id)
     cred.check_validity(claims, now), revocations.is_revoked(claims.credential_id)
 
+A phone pass (kind ``phone``) also carries the public key of its phone; the phone shows
+it as a living code, signed anew every few seconds, that the lane checks against that key
+(``check_living_code``) and remembers so it opens once (``ReplayMemory``).
+
 See docs/credential-format.md for the format byte by byte.
 """
 
@@ -30,11 +34,13 @@ from portique.credentials.errors import (
     InsecureKeyringError,
     InvalidBadgeUidError,
     InvalidClaimsError,
+    InvalidHolderKeyError,
     InvalidTemplateError,
     KeyringError,
     QrImageError,
     UnknownKeyIdError,
 )
+from portique.credentials.holder import HolderAlgorithm, HolderKey
 from portique.credentials.keys import (
     KeyInfo,
     Keyring,
@@ -51,7 +57,18 @@ from portique.credentials.payload import (
     sign_credential,
     verify_credential,
 )
+from portique.credentials.phone import (
+    CODE_WINDOW,
+    CodeCheck,
+    LivingCode,
+    PhoneKey,
+    check_living_code,
+    credential_payload,
+    is_living_code,
+    read_living_code,
+)
 from portique.credentials.qr import decode_qr, qr_version, render_qr_png
+from portique.credentials.replay import CodeStamp, ReplayMemory
 from portique.credentials.revocation import Revocation, RevocationList, check_revocation
 from portique.credentials.template import (
     VaultLookup,
@@ -64,35 +81,47 @@ from portique.credentials.text import payload_from_text, payload_to_text
 from portique.credentials.validity import Validity, check_validity, default_validity
 
 __all__ = [
+    "CODE_WINDOW",
     "MAX_PAYLOAD_BYTES",
     "CardPhotoError",
     "Claims",
+    "CodeCheck",
+    "CodeStamp",
     "CredentialError",
     "CredentialFault",
     "CredentialKind",
+    "HolderAlgorithm",
+    "HolderKey",
     "InsecureKeyringError",
     "InvalidBadgeUidError",
     "InvalidClaimsError",
+    "InvalidHolderKeyError",
     "InvalidTemplateError",
     "KeyInfo",
     "KeyStatus",
     "Keyring",
     "KeyringError",
+    "LivingCode",
+    "PhoneKey",
     "QrImageError",
+    "ReplayMemory",
     "Revocation",
     "RevocationList",
     "SigningKey",
     "UnknownKeyIdError",
     "Validity",
     "VaultLookup",
+    "check_living_code",
     "check_revocation",
     "check_validity",
     "claimed_person_id",
+    "credential_payload",
     "decode_qr",
     "decode_verifiers",
     "default_validity",
     "encode_verifiers",
     "init_keyring",
+    "is_living_code",
     "load_keyring",
     "new_credential_id",
     "new_template_key",
@@ -102,6 +131,7 @@ __all__ = [
     "payload_from_text",
     "payload_to_text",
     "qr_version",
+    "read_living_code",
     "render_card",
     "render_qr_png",
     "seal_template",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from portique.credentials.errors import InvalidClaimsError
+from portique.credentials.holder import HolderKey
 
 MAX_ID_LENGTH = 64
 """Longest credential, person, site or key id, in characters (all ids are ASCII)."""
@@ -90,6 +91,9 @@ class Claims:
     vault_key: bytes | None = field(default=None, repr=False)
     """The key of the person's template in the central template store: carried only
     here, never stored by the server (a credential carries this or a sealed template)."""
+    holder_key: HolderKey | None = None
+    """The public key of the phone a phone pass lives on (format version 3): the lane
+    accepts the pass only with a fresh code this key signed (``credentials.phone``)."""
 
     def __post_init__(self) -> None:
         for name in ("credential_id", "person_id", "site_id", "key_id"):
@@ -135,6 +139,11 @@ class Claims:
                     "store, not both."
                 )
             object.__setattr__(self, "vault_key", key)
+        if self.holder_key is not None:
+            if not isinstance(self.holder_key, HolderKey):
+                raise InvalidClaimsError("holder_key must be a HolderKey or None.")
+            if self.kind is not CredentialKind.PHONE:
+                raise InvalidClaimsError("Only a phone pass carries a holder key.")
 
     @property
     def has_template(self) -> bool:

@@ -47,6 +47,12 @@ class InvalidTemplateError(BadInputError):
     code = "bad_template"
 
 
+class InvalidHolderKeyError(BadInputError):
+    """A phone's public key, as the phone sent it, is not a key of a supported algorithm."""
+
+    code = "bad_holder_key"
+
+
 class InvalidBadgeUidError(BadInputError):
     """A badge UID, as typed by a reader or a person, is not a UID."""
 

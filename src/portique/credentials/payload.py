@@ -25,6 +25,7 @@ from portique.credentials.errors import (
     CredentialFault,
     InvalidClaimsError,
 )
+from portique.credentials.holder import HolderAlgorithm, HolderKey
 from portique.credentials.keys import SigningKey
 
 MAGIC = 0xFB
@@ -35,21 +36,27 @@ FORMAT_VERSION = 1
 the central template store): what lanes of every age read."""
 VAULT_FORMAT_VERSION = 2
 """Version 2 adds the template store key (flag bit 1); written only when one is carried."""
-READABLE_VERSIONS = (FORMAT_VERSION, VAULT_FORMAT_VERSION)
+PHONE_FORMAT_VERSION = 3
+"""Version 3 adds the holder key of a phone pass (flag bit 2); written only when one is
+carried, so cards and badges stay versions 1 and 2, byte for byte."""
+READABLE_VERSIONS = (FORMAT_VERSION, VAULT_FORMAT_VERSION, PHONE_FORMAT_VERSION)
 SIGNATURE_BYTES = 64
 SIGNATURE_CONTEXT = b"portique-credential"
 """Prefixed to the signed bytes (not transmitted) so a credential key signs nothing else."""
 
 FLAG_TEMPLATE = 0x01
 FLAG_VAULT_KEY = 0x02
+FLAG_HOLDER_KEY = 0x04
 _FLAGS_BY_VERSION = {
     FORMAT_VERSION: FLAG_TEMPLATE,
     VAULT_FORMAT_VERSION: FLAG_TEMPLATE | FLAG_VAULT_KEY,
+    PHONE_FORMAT_VERSION: FLAG_TEMPLATE | FLAG_VAULT_KEY | FLAG_HOLDER_KEY,
 }
 
 _HEADER = struct.Struct(">BBBBII")  # magic, version, kind, flags, valid_from, valid_until
 _ID_FIELDS = 4  # key_id, credential_id, person_id, site_id
 _TEMPLATE_LENGTH = struct.Struct(">H")
+_HOLDER_KEY_MAX = 1 + max(algorithm.key_bytes for algorithm in HolderAlgorithm)
 
 MIN_PAYLOAD_BYTES = _HEADER.size + _ID_FIELDS * 2 + SIGNATURE_BYTES
 MAX_PAYLOAD_BYTES = (
@@ -57,9 +64,10 @@ MAX_PAYLOAD_BYTES = (
     + _ID_FIELDS * (1 + MAX_ID_LENGTH)
     + _TEMPLATE_LENGTH.size
     + MAX_SEALED_TEMPLATE_BYTES
+    + _HOLDER_KEY_MAX
     + SIGNATURE_BYTES
 )
-"""Largest payload the format allows (1106 bytes); anything longer is refused unread."""
+"""Largest payload the format allows (1140 bytes); anything longer is refused unread."""
 
 _KIND_CODES: dict[CredentialKind, int] = {
     CredentialKind.CARD: 1,
@@ -83,10 +91,12 @@ def sign_credential(claims: Claims, key: SigningKey) -> bytes:
     flags = FLAG_TEMPLATE if claims.sealed_template is not None else 0
     if claims.vault_key is not None:
         flags |= FLAG_VAULT_KEY
+    if claims.holder_key is not None:
+        flags |= FLAG_HOLDER_KEY
     parts = [
         _HEADER.pack(
             MAGIC,
-            VAULT_FORMAT_VERSION if claims.vault_key is not None else FORMAT_VERSION,
+            _version_for(claims),
             _KIND_CODES[claims.kind],
             flags,
             int(claims.valid_from.timestamp()),
@@ -101,9 +111,18 @@ def sign_credential(claims: Claims, key: SigningKey) -> bytes:
         parts.append(claims.sealed_template)
     if claims.vault_key is not None:
         parts.append(claims.vault_key)
+    if claims.holder_key is not None:
+        parts.append(bytes([claims.holder_key.algorithm]) + claims.holder_key.raw)
     body = b"".join(parts)
     signature = key.private_key.sign(SIGNATURE_CONTEXT + body)
     return body + signature
+
+
+def _version_for(claims: Claims) -> int:
+    """The oldest version that can carry ``claims``, so older lanes read what they can."""
+    if claims.holder_key is not None:
+        return PHONE_FORMAT_VERSION
+    return VAULT_FORMAT_VERSION if claims.vault_key is not None else FORMAT_VERSION
 
 
 def verify_credential(
@@ -147,6 +166,7 @@ def verify_credential(
             key_id=fields.key_id,
             sealed_template=fields.sealed_template,
             vault_key=fields.vault_key,
+            holder_key=fields.holder_key,
         )
     except InvalidClaimsError as exc:
         # Only a faulty signer can get here: the signature is good but the content is not.
@@ -198,7 +218,7 @@ def _split(payload: bytes) -> tuple[bytes, bytes, _Fields]:
         raise CredentialError(
             CredentialFault.UNSUPPORTED_VERSION,
             f"The credential uses format version {payload[1]}; this version of Portique "
-            f"reads versions {' and '.join(map(str, READABLE_VERSIONS))}. Update the lane or "
+            f"reads versions {', '.join(map(str, READABLE_VERSIONS))}. Update the lane or "
             "reissue the credential.",
         )
     if len(payload) < MIN_PAYLOAD_BYTES:
@@ -223,6 +243,7 @@ class _Fields:
     site_id: str
     sealed_template: bytes | None
     vault_key: bytes | None
+    holder_key: HolderKey | None
 
 
 class _Reader:
@@ -280,6 +301,7 @@ def _parse_body(body: bytes) -> _Fields:
             )
         sealed_template = reader.take(length)
     vault_key = reader.take(VAULT_KEY_BYTES) if flags & FLAG_VAULT_KEY else None
+    holder_key = _holder_key(reader) if flags & FLAG_HOLDER_KEY else None
     if reader.remaining:
         raise CredentialError(
             CredentialFault.GARBAGE,
@@ -296,4 +318,16 @@ def _parse_body(body: bytes) -> _Fields:
         site_id,
         sealed_template,
         vault_key,
+        holder_key,
     )
+
+
+def _holder_key(reader: _Reader) -> HolderKey:
+    code = reader.take(1)[0]
+    try:
+        algorithm = HolderAlgorithm(code)
+    except ValueError:
+        raise CredentialError(
+            CredentialFault.GARBAGE, f"The credential's holder key has an unknown algorithm {code}."
+        ) from None
+    return HolderKey(algorithm, reader.take(algorithm.key_bytes))

@@ -40,7 +40,7 @@ from portique.access import (
 )
 from portique.biometrics import FaceEngine
 from portique.biometrics.types import RGBImage
-from portique.credentials import Claims, VaultLookup
+from portique.credentials import Claims, CodeStamp, ReplayMemory, VaultLookup
 from portique.files import private_directory
 from portique.lane.comms.base import Transport
 from portique.lane.drivers.alarm import AlarmSource
@@ -148,6 +148,7 @@ class Lane:
         self._snapshot: LaneSnapshot | None = None
         self._policy: PolicySnapshot | None = None
         self._last: dict[str, LastPassage] = {}
+        self._seen = ReplayMemory()
         self._recent: dict[object, float] = {}
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
@@ -264,7 +265,8 @@ class Lane:
 
     def _with_local_passages(self, policy: PolicySnapshot) -> PolicySnapshot:
         """``policy`` with the lane's own granted passages the snapshot does not know yet
-        (anti-passback must hold between two snapshots)."""
+        (anti-passback must hold between two snapshots), and the phone pass codes the
+        lane already took (a snapshot never carries them)."""
         window = policy.settings.anti_passback_window
         now = self._clock()
         self._last = {
@@ -277,9 +279,10 @@ class Lane:
             for person_id, last in self._last.items()
             if (known := policy.last_passages.get(person_id)) is None or known.time < last.time
         }
-        if not newer:
+        seen = self._seen.stamps()
+        if not newer and not seen:
             return policy
-        return replace(policy, last_passages={**policy.last_passages, **newer})
+        return replace(policy, last_passages={**policy.last_passages, **newer}, seen_codes=seen)
 
     # Passages -----------------------------------------------------------------------
 
@@ -461,16 +464,28 @@ class Lane:
                 log.exception("a lane signal failed")
 
     def _remember(self, decision: Decision, direction: Direction | None) -> None:
-        """Keeps a granted passage for anti-passback until a snapshot knows it."""
-        if not decision.granted or decision.person_id is None or direction is None:
+        """Keeps a granted passage for anti-passback until a snapshot knows it, and a
+        phone pass's living code so that it opens only once (the replay memory)."""
+        person_id, credential_id = decision.person_id, decision.credential_id
+        granted = decision.granted and person_id is not None and direction is not None
+        stamp = (
+            None
+            if decision.code_time is None or credential_id is None
+            else CodeStamp(credential_id, decision.code_time)
+        )
+        if not granted and stamp is None:
             return
         with self._state:
-            last = LastPassage(direction, decision.time)
-            self._last[decision.person_id] = last
+            if stamp is not None:
+                self._seen.remember(stamp, decision.time)
+            last_passages = {} if self._policy is None else dict(self._policy.last_passages)
+            if granted and person_id is not None and direction is not None:
+                last_passages[person_id] = self._last[person_id] = LastPassage(
+                    direction, decision.time
+                )
             if self._policy is not None:
                 self._policy = replace(
-                    self._policy,
-                    last_passages={**self._policy.last_passages, decision.person_id: last},
+                    self._policy, last_passages=last_passages, seen_codes=self._seen.stamps()
                 )
 
     # Forwarding ---------------------------------------------------------------------

@@ -108,6 +108,7 @@ AUDITED_TABLES: Mapping[str, AuditedTable] = {
     "exit_permissions": AuditedTable(),
     "credentials": AuditedTable(),
     "badge_bindings": AuditedTable(),
+    "phone_enrolments": AuditedTable(redacted=frozenset({"token_hash"})),
     "lockdowns": AuditedTable(),
     "accounts": AuditedTable(
         ignored=frozenset({"failed_logins", "locked_until", "last_login_at"}),

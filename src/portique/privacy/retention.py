@@ -34,6 +34,7 @@ from portique.store import (
     LaneStatusChangeRow,
     PassageRow,
     PersonRow,
+    PhoneEnrolmentRow,
     TemplateVaultRow,
     VisitAlertRow,
     VisitEventRow,
@@ -59,6 +60,7 @@ class Category(StrEnum):
     TEMPLATES = "templates"
     AUDIT_ENTRIES = "audit_entries"
     LANE_STATUS_CHANGES = "lane_status_changes"
+    PHONE_ENROLMENTS = "phone_enrolments"
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,15 @@ def _old_lane_changes(site_id: str, cutoff: datetime) -> Select[Any]:
     )
 
 
+def _ended_enrolments(site_id: str, cutoff: datetime) -> Select[Any]:
+    """Phone enrolment links that can no longer be used, ended before ``cutoff`` (kept as
+    long as passages: the credential they gave keeps its own record)."""
+    return select(PhoneEnrolmentRow.enrolment_id).where(
+        PhoneEnrolmentRow.site_id == site_id,
+        func.coalesce(PhoneEnrolmentRow.used_at, PhoneEnrolmentRow.expires_at) < cutoff,
+    )
+
+
 def purge(
     session: Session,
     site_id: str,
@@ -193,6 +204,7 @@ def purge(
     visits = select(VisitRow.visit_id).where(VisitRow.person_id.in_(visitors))
     templates = _dead_templates(site_id, now)
     lane_changes = _old_lane_changes(site_id, now - policy.lane_status)
+    enrolments = _ended_enrolments(site_id, now - policy.passages)
     audit_cut = _audit_cut(session, site_id, now - policy.audit)
     counts = {
         Category.PASSAGES: _count(session, passages),
@@ -208,6 +220,7 @@ def purge(
         Category.TEMPLATES: _count(session, templates),
         Category.AUDIT_ENTRIES: 0 if audit_cut is None else audit_cut[1],
         Category.LANE_STATUS_CHANGES: _count(session, lane_changes),
+        Category.PHONE_ENROLMENTS: _count(session, enrolments),
     }
     report = PurgeReport(
         site_id, now, dry_run, {str(key): value for key, value in counts.items()}, policy.as_days()
@@ -233,6 +246,7 @@ def purge(
     session.execute(
         delete(LaneStatusChangeRow).where(LaneStatusChangeRow.change_id.in_(lane_changes))
     )
+    session.execute(delete(PhoneEnrolmentRow).where(PhoneEnrolmentRow.enrolment_id.in_(enrolments)))
     session.flush()
     if audit_cut is not None:
         _purge_audit(session, site_id, audit_cut[0], now)

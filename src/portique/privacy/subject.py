@@ -39,6 +39,7 @@ from portique.store import (
     MembershipRow,
     PassageRow,
     PersonRow,
+    PhoneEnrolmentRow,
     RefusalRow,
     Sites,
     TemplateVaultRow,
@@ -64,6 +65,7 @@ class SubjectTable(StrEnum):
     EXIT_PERMISSIONS = "exit_permissions"
     CREDENTIALS = "credentials"
     BADGE_BINDINGS = "badge_bindings"
+    PHONE_ENROLMENTS = "phone_enrolments"
     TEMPLATE_VAULT = "template_vault"
     PASSAGES = "passages"
     PASSAGE_REVIEWS = "passage_reviews"
@@ -84,6 +86,7 @@ TABLE_TITLES: dict[SubjectTable, str] = {
     SubjectTable.EXIT_PERMISSIONS: "Autorisations de sortie",
     SubjectTable.CREDENTIALS: "Titres d'accès",
     SubjectTable.BADGE_BINDINGS: "Badges",
+    SubjectTable.PHONE_ENROLMENTS: "Liens d'enrôlement du titre sur téléphone",
     SubjectTable.TEMPLATE_VAULT: "Gabarits biométriques (stockage central)",
     SubjectTable.PASSAGES: "Passages",
     SubjectTable.PASSAGE_REVIEWS: "Décisions des agents sur ces passages",
@@ -236,6 +239,14 @@ def _records(session: Session, person: PersonRow) -> dict[SubjectTable, list[dic
         SubjectTable.BADGE_BINDINGS: _rows(
             session, select(BadgeBindingRow).where(BadgeBindingRow.person_id == person_id)
         ),
+        # The link's secret is not theirs to keep: its hash stays out of the export.
+        SubjectTable.PHONE_ENROLMENTS: [
+            {name: value for name, value in row.items() if name != "token_hash"}
+            for row in _rows(
+                session,
+                select(PhoneEnrolmentRow).where(PhoneEnrolmentRow.person_id == person_id),
+            )
+        ],
         SubjectTable.TEMPLATE_VAULT: vault,
     }
 

@@ -27,7 +27,7 @@ from portique.errors import PortiqueError
 from portique.i18n import error_headline, text
 from portique.privacy.retention import purge_periodically
 from portique.registers.departures import sweep_periodically
-from portique.server import api, console
+from portique.server import api, console, phone
 from portique.server.api import API_PREFIX
 from portique.server.auth import LoginRequired
 from portique.server.errors import http_status
@@ -203,7 +203,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(HTTPException, _http_error)
-    for router in (*api.ROUTERS, *console.ROUTERS):
+    for router in (*api.ROUTERS, *phone.ROUTERS, *console.ROUTERS):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(console.package_dir("static"))), name="static")
     app.add_middleware(SecurityHeaders, plain_http=settings.plain_http)

@@ -8,7 +8,9 @@ from portique.errors import BadInputError, ConfigurationError, PortiqueError
 from portique.services import (
     SiteExistsError,
     SiteNotFoundError,
+    SpentEnrolmentLinkError,
     UnknownCredentialError,
+    UnknownEnrolmentLinkError,
     UnknownPersonError,
 )
 from portique.store import StoreConflictError, StoreError, StoreUnavailableError
@@ -72,6 +74,8 @@ STATUSES: tuple[tuple[type[PortiqueError], int], ...] = (
     (NotFoundError, 404),
     (UnknownPersonError, 404),
     (UnknownCredentialError, 404),
+    (UnknownEnrolmentLinkError, 404),
+    (SpentEnrolmentLinkError, 410),
     (UnknownVisitError, 404),
     (UnknownRefusalError, 404),
     (VisitorBarredError, 403),

@@ -20,8 +20,15 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
     "object-src 'none'"
 )
+PHONE_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; manifest-src 'self'; worker-src 'self'; frame-ancestors 'none'; "
+    "form-action 'none'; base-uri 'none'"
+)
+"""The phone pass app's policy (``/phone/``): its own files only, no inline script or
+style, no image from elsewhere (not even ``data:``), no frame, no form."""
+PHONE_APP = "/phone"
 SECURITY_HEADERS = (
-    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
     ("X-Frame-Options", "DENY"),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
@@ -50,6 +57,10 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS:
                     headers[name] = value
+                phone = path == PHONE_APP or path.startswith(PHONE_APP + "/")
+                headers["Content-Security-Policy"] = (
+                    PHONE_CONTENT_SECURITY_POLICY if phone else CONTENT_SECURITY_POLICY
+                )
                 if not self.plain_http:
                     headers["Strict-Transport-Security"] = "max-age=31536000"
                 if not path.startswith("/static/"):

@@ -204,6 +204,25 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "The card carries the credential: it is handed over once, when issued, and the "
         "server does not keep it. A lost card: revoke it and issue another.",
     ),
+    "revoked_phone_replaced": ("remplacé par un autre téléphone", "replaced by another phone"),
+    "phone_pass": ("Titre sur téléphone", "Phone pass"),
+    "phone_link_create": ("Créer un lien d'enrôlement", "Create an enrolment link"),
+    "phone_link_help": (
+        "La personne ouvre ce lien sur son téléphone, ou y scanne ce QR code, une seule fois : "
+        "le téléphone crée sa clé, qui ne le quitte jamais, et reçoit son titre, un QR code "
+        "qui change toutes les 5 secondes. Un nouveau téléphone remplace l'ancien ; un "
+        "téléphone perdu : révoquez son titre.",
+        "The person opens this link on their phone, or scans this QR code with it, once: the "
+        "phone makes its key, which never leaves it, and receives its pass, a QR code that "
+        "changes every 5 seconds. A new phone replaces the old one; a lost phone: revoke its "
+        "pass.",
+    ),
+    "phone_link_shown": ("Lien à usage unique, valable jusqu'au", "Single-use link, valid until"),
+    "phone_link_once": (
+        "Il n'est affiché qu'ici, une fois, et n'est pas conservé.",
+        "It is shown here once and is not kept.",
+    ),
+    "phone_link_qr": ("QR code du lien d'enrôlement", "QR code of the enrolment link"),
     # Lanes and timetables
     "site_setup_note": (
         "Voici ce que les voies appliquent ; une modification les atteint à leur décision "

@@ -200,6 +200,16 @@ def issue_credential(
         FaceNotAllowedError: faces given without consent, or the site opted out.
         BiometricInputError: a photo without a usable face.
     """
+    if kind is CredentialKind.PHONE:
+        raise BadInputError(
+            text(
+                "Un titre sur téléphone s'enrôle depuis le téléphone : donnez à la personne "
+                "un lien d'enrôlement (`portique credential phone-link`, ou sa fiche dans la "
+                "console).",
+                "A phone pass is enrolled from the phone: give the person an enrolment link "
+                "(`portique credential phone-link`, or their page in the console).",
+            )
+        )
     site = site_row(session, site_id)
     person = active_person_row(session, site_id, person_id)
     if window is None:
@@ -227,7 +237,7 @@ def issue_credential(
     payload = sign_credential(claims, keyring.signing_key())
     name = f"{person.first_name} {person.last_name}"
     card_bytes = render_card(payload, name, site.name, claims.valid_until, fmt=card, lang=lang)
-    _store(session, claims, issued_at=now)
+    store_credential(session, claims, issued_at=now)
     return IssuedCredential(
         credential_id=credential_id,
         person_id=person_id,
@@ -310,7 +320,7 @@ def _keep_template(
     return seal_template(template, keyring.template_key(), credential_id, person_id), None
 
 
-def _store(session: Session, claims: Claims, *, issued_at: datetime) -> None:
+def store_credential(session: Session, claims: Claims, *, issued_at: datetime) -> None:
     """Records the credential (never its payload or template) and bumps the snapshot."""
     Credentials(session).add(
         CredentialRow(

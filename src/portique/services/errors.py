@@ -29,6 +29,18 @@ class UnknownCredentialError(BadInputError):
     code = "unknown_credential"
 
 
+class UnknownEnrolmentLinkError(BadInputError):
+    """No phone enrolment link with this secret at the site."""
+
+    code = "unknown_enrolment_link"
+
+
+class SpentEnrolmentLinkError(BadInputError):
+    """A phone enrolment link already used, or expired: ask the administration for a new one."""
+
+    code = "enrolment_link_spent"
+
+
 class PersonInputError(BadInputError):
     """A person's record is incomplete or inconsistent (a date, a role, a guardian)."""
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,14 +22,25 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
-from portique.access import BadgeUid, Passage, Presented, QrPayload
+from portique.access import (
+    BadgeUid,
+    Decision,
+    Passage,
+    PolicySnapshot,
+    Presented,
+    QrPayload,
+    decide,
+)
 from portique.config import get_settings
 from portique.credentials import (
     Claims,
+    CodeStamp,
     CredentialError,
     InvalidBadgeUidError,
     Keyring,
     claimed_person_id,
+    credential_payload,
+    is_living_code,
     normalize_badge_uid,
     payload_from_text,
 )
@@ -37,6 +49,7 @@ from portique.lane.events import PassageEvent
 from portique.lane.face import FaceCapture, FaceCaptureResult, credential_template
 from portique.lane.pipeline import FaceCheck, PassageResult, decide_passage
 from portique.services.credentials import FaceEngineFactory, default_face_engine
+from portique.services.phone import remember_code, used_codes
 from portique.services.rows import site_row
 from portique.services.settings import site_settings
 from portique.services.site import SiteHandle
@@ -124,6 +137,7 @@ class Gate:
         warmup_before = self._warmup_s
         site_id = self.site.site_id
         with self.site.session() as session:
+            seen = used_codes(session, site_id, now=at) if _living(presented) else frozenset()
             snapshot = build_snapshot(
                 session,
                 site_id,
@@ -131,27 +145,44 @@ class Gate:
                 verifiers=self._verifiers,
                 person_ids=self._holder(session, presented),
                 cache=self._cache,
+                seen_codes=seen,
             )
             check = None if face is None else self._face_check(session, face)
-            decided = decide_passage(snapshot, Passage(lane_id, at, presented), check)
+            passage = Passage(lane_id, at, presented)
+            decided = decide_passage(snapshot, passage, check)
             # Loading the face models happens once per process, not once per passage.
             warmup = self._warmup_s - warmup_before
             latency_ms = (time.perf_counter() - started - warmup) * 1000.0
+            decision = self._use_code(session, snapshot, passage, decided.decision)
             lane = snapshot.lanes.get(lane_id)
             event = PassageEvent.of(
-                decided.decision,
+                decision,
                 site_id=site_id,
                 direction=None if lane is None else lane.direction,
                 latency_ms=latency_ms,
             )
             self.site.passages.record(session, [event])
-        return PassageResult.of(decided, event, latency_ms, decode_ms=None)
+        return PassageResult.of(
+            replace(decided, decision=decision), event, latency_ms, decode_ms=None
+        )
+
+    def _use_code(
+        self, session: Session, snapshot: PolicySnapshot, passage: Passage, decision: Decision
+    ) -> Decision:
+        """Keeps a phone pass's living code as used, so that it opens only once; a code
+        another passage used at the same moment makes this one a replay."""
+        if decision.code_time is None or decision.credential_id is None:
+            return decision
+        stamp = CodeStamp(decision.credential_id, decision.code_time)
+        if remember_code(session, self.site.site_id, stamp, now=passage.time):
+            return decision
+        return decide(replace(snapshot, seen_codes=snapshot.seen_codes | {stamp}), passage)
 
     def _holder(self, session: Session, presented: Presented) -> set[str]:
         """Whom the credential names, so only their rows are loaded; nobody if unreadable.
         The signature is not checked here: the decision checks it, once."""
         if isinstance(presented, QrPayload):
-            person_id = claimed_person_id(presented.data)
+            person_id = claimed_person_id(credential_payload(presented.data))
             return set() if person_id is None else {person_id}
         assert isinstance(presented, BadgeUid)
         try:
@@ -197,3 +228,7 @@ def _image(face: LiveFace) -> RGBImage:
     if callable(face):
         return face()
     return face
+
+
+def _living(presented: Presented) -> bool:
+    return isinstance(presented, QrPayload) and is_living_code(presented.data)

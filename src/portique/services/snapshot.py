@@ -27,7 +27,7 @@ from portique.access import (
     Zone,
 )
 from portique.access.codec import exit_rule, timetable_from_json
-from portique.credentials import Revocation, RevocationList
+from portique.credentials import CodeStamp, Revocation, RevocationList
 from portique.services.rows import consent_from_row, person_from_row, site_from_row, site_row
 from portique.services.settings import site_settings
 from portique.store import CredentialRow, Credentials, Passages, People, SiteRow, Sites, VisitRow
@@ -180,6 +180,7 @@ def build_snapshot(
     verifiers: Mapping[str, Ed25519PublicKey],
     person_ids: Collection[str] | None = None,
     cache: SnapshotCache | None = None,
+    seen_codes: Collection[CodeStamp] = (),
 ) -> PolicySnapshot:
     """The policy snapshot of a site at ``now``, for ``decide``.
 
@@ -189,7 +190,8 @@ def build_snapshot(
     for the holder of one credential needs nothing else, and the engine treats anyone
     left out as unknown. ``now`` bounds the last passages used for anti-passback.
     ``cache`` keeps what was read at the site's current snapshot version for the next
-    call (see :class:`SnapshotCache`).
+    call (see :class:`SnapshotCache`). ``seen_codes``: the phone pass codes already used
+    (``services.phone.used_codes``).
     """
     version = Sites(session).version(site_id)
     cache = cache if cache is not None else SnapshotCache()
@@ -230,6 +232,7 @@ def build_snapshot(
             for person_id, (direction, when) in last.items()
         },
         lockdown=policy.lockdown,
+        seen_codes=seen_codes,
     )
 
 

@@ -242,6 +242,44 @@ class CredentialRow(Base):
     has_template: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class PhoneEnrolmentRow(Base):
+    """A one-time link that lets a person enrol a phone pass from their phone (issue 24).
+
+    Only the SHA-256 of the link's secret is kept: reading the database gives no link.
+    ``used_at`` and ``credential_id`` say when a phone used it and which pass it got; a
+    link is used at most once and not after ``expires_at``."""
+
+    __tablename__ = "phone_enrolments"
+
+    enrolment_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    credential_id: Mapped[str | None] = mapped_column(String(ID))
+
+
+class SeenCodeRow(Base):
+    """A phone pass's living code already used at the site (the replay check of the
+    in-process gate); kept only while the code could still be accepted."""
+
+    __tablename__ = "seen_codes"
+    __table_args__ = (Index(None, "site_id", "code_time"),)
+
+    site_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
+    )
+    credential_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    code_time: Mapped[datetime] = mapped_column(primary_key=True)
+    seen_at: Mapped[datetime]
+
+
 class BadgeBindingRow(Base):
     """A badge UID (normalized) bound to a badge credential of a person."""
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
@@ -23,6 +24,7 @@ from portique.credentials import CredentialKind
 from portique.errors import BadInputError
 from portique.server import queries
 from portique.server.console.pages import Page, download, posting, see_other, viewing
+from portique.server.phone import site_address
 from portique.server.roles import Permission
 from portique.server.uploads import read_people_file
 from portique.services import (
@@ -32,6 +34,7 @@ from portique.services import (
     PersonRecord,
     Withdrawal,
     add_person,
+    create_enrolment_link,
     get_person,
     grant_consent,
     import_people,
@@ -45,6 +48,7 @@ from portique.services import (
     withdraw_consent,
 )
 from portique.services.credentials import CardFormat
+from portique.services.phone import PHONE_REPLACED, link_qr_png
 from portique.services.timetables import WEEKDAY_NAMES
 from portique.store import ACTIVE, Credentials, Sites
 
@@ -172,6 +176,7 @@ def _person(
     *,
     card: bytes | None = None,
     withdrawal: Withdrawal | None = None,
+    phone_link: ShownLink | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -198,6 +203,8 @@ def _person(
         consent_withdrawn=CONSENT_WITHDRAWN,
         card=None if card is None else base64.b64encode(card).decode("ascii"),
         withdrawal=withdrawal,
+        phone_link=phone_link,
+        phone_replaced=PHONE_REPLACED,
         error=error,
     )
 
@@ -230,6 +237,30 @@ def credential_issue(
     if card == "show":
         return _person(page, person_id, card=issued.card)
     return download(issued.card, CARD_MEDIA_TYPES[fmt], f"carte-{issued.credential_id}.{fmt}")
+
+
+@dataclass(frozen=True)
+class ShownLink:
+    """A phone enrolment link as the person page shows it, once: its address and its QR
+    code (a PNG in Base64) to scan at the desk."""
+
+    url: str
+    expires_at: datetime
+    qr: str
+
+
+@router.post("/people/{person_id}/phone-link")
+def phone_link_create(person_id: str, page: ManageCredentials) -> Response:
+    """A one-time link for the person to enrol their phone, shown in this answer only."""
+    state = page.state
+    try:
+        with state.site.session() as session:
+            link = create_enrolment_link(session, state.site.site_id, person_id, now=state.now())
+    except BadInputError as error:
+        return _person(page, person_id, error=error.message, status_code=400)
+    url = link.url(site_address(page.request))
+    qr = base64.b64encode(link_qr_png(url)).decode("ascii")
+    return _person(page, person_id, phone_link=ShownLink(url, link.expires_at, qr))
 
 
 @router.post("/credentials/{credential_id}/revoke")
