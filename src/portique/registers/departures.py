@@ -33,6 +33,7 @@ from portique.store import (
     People,
     PersonRow,
     Sites,
+    record_from,
 )
 
 log = logging.getLogger(__name__)
@@ -199,18 +200,12 @@ def recent_departures(
     if unacknowledged_only:
         query = query.where(DepartureRow.acknowledged_at.is_(None))
     return [
-        Departure(
-            departure_id=row.departure_id,
-            person_id=row.person_id,
+        record_from(
+            Departure,
+            row,
             last_name=last_name,
             first_name=first_name,
-            class_name=row.class_name,
-            left_on=row.left_on,
             cause=DepartureCause(row.cause),
-            detected_at=row.detected_at,
-            revoked=row.revoked,
-            acknowledged_at=row.acknowledged_at,
-            acknowledged_by=row.acknowledged_by,
         )
         for row, last_name, first_name in session.execute(query)
     ]
