@@ -118,15 +118,13 @@ def read_pupils(data: bytes, *, name: str = "ElevesSansAdresses.xml") -> PupilsE
     Raises:
         RegisterFormatError, RegisterEncodingError: the file cannot be used at all.
     """
-    export = read_export(data, name=name, roots=(PUPILS_ROOT,), choose=_chooser(PUPIL_FILES))
-    uaj, year, exported_on = _parameters(export, name)
-    data_element = _data(export, name)
-    structures = _structures(data_element)
+    export = _open(data, name, PUPILS_ROOT, PUPIL_FILES)
+    structures = _structures(export.data)
     pupils: list[RegisterPupil] = []
     errors: list[LineError] = []
     seen_ids: set[str] = set()
     seen_ines: set[str] = set()
-    for element in data_element.iterfind("ELEVES/ELEVE"):
+    for element in export.data.iterfind("ELEVES/ELEVE"):
         label = _label("ELEVE", "ELEVE_ID", element.get("ELEVE_ID"))
         try:
             pupil = _pupil(element, structures, errors, label)
@@ -144,7 +142,13 @@ def read_pupils(data: bytes, *, name: str = "ElevesSansAdresses.xml") -> PupilsE
             seen_ines.add(pupil.ine)
         pupils.append(pupil)
     return PupilsExport(
-        uaj, year, exported_on, export.encoding, export.digest, tuple(pupils), tuple(errors)
+        export.uaj,
+        export.year,
+        export.exported_on,
+        export.xml.encoding,
+        export.xml.digest,
+        tuple(pupils),
+        tuple(errors),
     )
 
 
@@ -154,12 +158,10 @@ def read_guardians(data: bytes, *, name: str = "ResponsablesAvecAdresses.xml") -
     Raises:
         RegisterFormatError, RegisterEncodingError: the file cannot be used at all.
     """
-    export = read_export(data, name=name, roots=(GUARDIANS_ROOT,), choose=_chooser(GUARDIAN_FILES))
-    uaj, year, _ = _parameters(export, name)
-    data_element = _data(export, name)
+    export = _open(data, name, GUARDIANS_ROOT, GUARDIAN_FILES)
     pupils_of: dict[str, list[str]] = {}
     errors: list[LineError] = []
-    for link in data_element.iterfind("RESPONSABLES/RESPONSABLE_ELEVE"):
+    for link in export.data.iterfind("RESPONSABLES/RESPONSABLE_ELEVE"):
         personne_id = _text(link, "PERSONNE_ID") or link.get("PERSONNE_ID", "").strip()
         eleve_id = _text(link, "ELEVE_ID") or link.get("ELEVE_ID", "").strip()
         if _text(link, "RESP_LEGAL") not in LEGAL_GUARDIAN_RANKS:
@@ -174,7 +176,7 @@ def read_guardians(data: bytes, *, name: str = "ResponsablesAvecAdresses.xml") -
             continue
         pupils_of.setdefault(personne_id, []).append(eleve_id)
     guardians: list[RegisterGuardian] = []
-    for element in data_element.iterfind("PERSONNES/PERSONNE"):
+    for element in export.data.iterfind("PERSONNES/PERSONNE"):
         personne_id = (element.get("PERSONNE_ID") or _text(element, "PERSONNE_ID")).strip()
         if personne_id not in pupils_of:
             continue  # a contact only, or a guardian of pupils who left long ago
@@ -198,8 +200,31 @@ def read_guardians(data: bytes, *, name: str = "ResponsablesAvecAdresses.xml") -
             )
         )
     return GuardiansExport(
-        uaj, year, export.encoding, export.digest, tuple(guardians), tuple(errors)
+        export.uaj,
+        export.year,
+        export.xml.encoding,
+        export.xml.digest,
+        tuple(guardians),
+        tuple(errors),
     )
+
+
+@dataclass(frozen=True)
+class _Export:
+    """A SIECLE file read: its XML, its parameters (establishment, year, date), its data."""
+
+    xml: XmlExport
+    uaj: str
+    year: int | None
+    exported_on: date | None
+    data: Element
+
+
+def _open(data: bytes, name: str, root: str, files: Sequence[str]) -> _Export:
+    """A SIECLE export whose root is ``root`` (the XML, or the member of SIECLE's ZIP named
+    like one of ``files``), with its PARAMETRES and DONNEES found."""
+    xml = read_export(data, name=name, roots=(root,), choose=_chooser(files))
+    return _Export(xml, *_parameters(xml, name), _data(xml, name))
 
 
 def _chooser(wanted: Sequence[str]) -> Callable[[Sequence[str]], str | None]:
