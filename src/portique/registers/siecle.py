@@ -32,7 +32,7 @@ from portique.access.names import name_problem
 from portique.dates import DateRangeError, check_date
 from portique.i18n import text
 from portique.registers.errors import RegisterFormatError
-from portique.registers.xmlfile import XmlExport, read_export
+from portique.registers.xmlfile import XmlExport, child_text, read_export
 
 PUPILS_ROOT = "BEE_ELEVES"
 GUARDIANS_ROOT = "BEE_RESPONSABLES"
@@ -162,9 +162,9 @@ def read_guardians(data: bytes, *, name: str = "ResponsablesAvecAdresses.xml") -
     pupils_of: dict[str, list[str]] = {}
     errors: list[LineError] = []
     for link in export.data.iterfind("RESPONSABLES/RESPONSABLE_ELEVE"):
-        personne_id = _text(link, "PERSONNE_ID") or link.get("PERSONNE_ID", "").strip()
-        eleve_id = _text(link, "ELEVE_ID") or link.get("ELEVE_ID", "").strip()
-        if _text(link, "RESP_LEGAL") not in LEGAL_GUARDIAN_RANKS:
+        personne_id = child_text(link, "PERSONNE_ID") or link.get("PERSONNE_ID", "").strip()
+        eleve_id = child_text(link, "ELEVE_ID") or link.get("ELEVE_ID", "").strip()
+        if child_text(link, "RESP_LEGAL") not in LEGAL_GUARDIAN_RANKS:
             continue  # another contact: not someone who holds parental authority
         if not personne_id or not eleve_id:
             errors.append(
@@ -177,7 +177,7 @@ def read_guardians(data: bytes, *, name: str = "ResponsablesAvecAdresses.xml") -
         pupils_of.setdefault(personne_id, []).append(eleve_id)
     guardians: list[RegisterGuardian] = []
     for element in export.data.iterfind("PERSONNES/PERSONNE"):
-        personne_id = (element.get("PERSONNE_ID") or _text(element, "PERSONNE_ID")).strip()
+        personne_id = (element.get("PERSONNE_ID") or child_text(element, "PERSONNE_ID")).strip()
         if personne_id not in pupils_of:
             continue  # a contact only, or a guardian of pupils who left long ago
         label = _label("PERSONNE", "PERSONNE_ID", personne_id)
@@ -245,7 +245,7 @@ def _label(tag: str, attribute: str, value: str | None) -> str:
 
 def _parameters(export: XmlExport, name: str) -> tuple[str, int | None, date | None]:
     """The establishment code (UAJ), the school year and the export date."""
-    uaj = _text(export.root, "PARAMETRES/UAJ").upper()
+    uaj = child_text(export.root, "PARAMETRES/UAJ").upper()
     if not uaj:
         raise RegisterFormatError(
             text(
@@ -255,9 +255,9 @@ def _parameters(export: XmlExport, name: str) -> tuple[str, int | None, date | N
                 "export.",
             )
         )
-    year_text = _text(export.root, "PARAMETRES/ANNEE_SCOLAIRE")
+    year_text = child_text(export.root, "PARAMETRES/ANNEE_SCOLAIRE")
     year = int(year_text) if year_text.isdigit() else None
-    exported = _text(export.root, "PARAMETRES/DATE_EXPORT")
+    exported = child_text(export.root, "PARAMETRES/DATE_EXPORT")
     try:
         exported_on = _date(exported, "DATE_EXPORT") if exported else None
     except _LineProblem:
@@ -285,8 +285,8 @@ def _structures(data: Element) -> dict[str, tuple[str | None, tuple[str, ...]]]:
         division: str | None = None
         groups: list[str] = []
         for structure in element.iterfind("STRUCTURE"):
-            code = " ".join(_text(structure, "CODE_STRUCTURE").split())[:MAX_CODE_LENGTH]
-            kind = _text(structure, "TYPE_STRUCTURE").upper()
+            code = " ".join(child_text(structure, "CODE_STRUCTURE").split())[:MAX_CODE_LENGTH]
+            kind = child_text(structure, "TYPE_STRUCTURE").upper()
             if (
                 not code
                 or code.casefold() in INACTIVE_DIVISIONS
@@ -309,7 +309,7 @@ def _pupil(
     label: str,
 ) -> RegisterPupil:
     eleve_id = _code((element.get("ELEVE_ID") or "").strip(), "ELEVE_ID")
-    ine = _text(element, "ID_NATIONAL").upper() or None
+    ine = child_text(element, "ID_NATIONAL").upper() or None
     if ine is not None and not _INE.fullmatch(ine):
         # The pupil is still matched by their ELEVE_ID; the INE is never echoed.
         errors.append(LineError(label, text("INE mal formé, ignoré", "malformed INE, ignored")))
@@ -320,17 +320,12 @@ def _pupil(
         ine=ine,
         last_name=_name(element, ("NOM_USAGE", "NOM_DE_FAMILLE", "NOM"), "NOM_DE_FAMILLE"),
         first_name=_name(element, ("PRENOM",), "PRENOM"),
-        birth_date=_date(_text(element, "DATE_NAISS"), "DATE_NAISS"),
+        birth_date=_date(child_text(element, "DATE_NAISS"), "DATE_NAISS"),
         entry_date=_optional_date(element, "DATE_ENTREE"),
         leaving_date=_optional_date(element, "DATE_SORTIE"),
         division=division,
         groups=groups,
     )
-
-
-def _text(element: Element, path: str) -> str:
-    found = element.find(path)
-    return "" if found is None or found.text is None else found.text.strip()
 
 
 def _code(value: str, what: str) -> str:
@@ -343,7 +338,7 @@ def _code(value: str, what: str) -> str:
 
 def _name(element: Element, tags: Iterable[str], shown: str) -> str:
     for tag in tags:
-        value = " ".join(_text(element, tag).split())
+        value = " ".join(child_text(element, tag).split())
         if value:
             if len(value) > MAX_NAME_LENGTH:
                 raise _LineProblem(text(f"{tag} trop long", f"{tag} too long"))
@@ -378,5 +373,5 @@ def _date(value: str, what: str) -> date:
 
 
 def _optional_date(element: Element, tag: str) -> date | None:
-    value = _text(element, tag)
+    value = child_text(element, tag)
     return _date(value, tag) if value else None

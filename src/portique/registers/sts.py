@@ -39,7 +39,7 @@ from portique.registers.identifiers import (
 from portique.registers.siecle import LineError
 from portique.registers.state import load_state
 from portique.registers.sync import DIVISION_KIND, EMPTY_TIMETABLE, GROUP_KIND
-from portique.registers.xmlfile import XmlExport, read_export
+from portique.registers.xmlfile import XmlExport, child_text, read_export
 from portique.services.people import new_person_id
 from portique.services.roster import slug
 from portique.services.rows import local_date, site_row
@@ -115,7 +115,7 @@ def read_sts(data: bytes, *, name: str = "sts_emp.xml") -> StsExport:
         else:
             staff.append(member)
     structures = [
-        Structure(code, " ".join(_text(element, "LIBELLE_LONG").split()) or code, kind == "D")
+        Structure(code, " ".join(child_text(element, "LIBELLE_LONG").split()) or code, kind == "D")
         for kind, path in (("D", "DIVISIONS/DIVISION"), ("G", "GROUPES/GROUPE"))
         for element in export.root.iterfind(f"DONNEES/STRUCTURE/{path}")
         if (code := " ".join((element.get("CODE") or "").split()))
@@ -132,28 +132,25 @@ def read_sts(data: bytes, *, name: str = "sts_emp.xml") -> StsExport:
     )
 
 
-def _text(element: Element, path: str) -> str:
-    found = element.find(path)
-    return "" if found is None or found.text is None else found.text.strip()
-
-
 def _member(element: Element, individu_id: str) -> tuple[StaffMember | None, str]:
     if not individu_id:
         return None, text("ID manquant", "ID missing")
-    last = " ".join((_text(element, "NOM_USAGE") or _text(element, "NOM_PATRONYMIQUE")).split())
-    first = " ".join(_text(element, "PRENOM").split())
+    last = child_text(element, "NOM_USAGE") or child_text(element, "NOM_PATRONYMIQUE")
+    last = " ".join(last.split())
+    first = " ".join(child_text(element, "PRENOM").split())
     if not last or not first:
         return None, text("NOM_USAGE ou PRENOM manquant", "NOM_USAGE or PRENOM missing")
     problem = name_problem(last, "NOM_USAGE") or name_problem(first, "PRENOM")
     if problem is not None:
         return None, problem
-    born = _birth_date(_text(element, "DATE_NAISSANCE"))
+    born = _birth_date(child_text(element, "DATE_NAISSANCE"))
     if born is None:
         return None, text(
             "DATE_NAISSANCE absente ou invalide (une personne sans date n'est pas importée)",
             "DATE_NAISSANCE missing or invalid (someone without one is not imported)",
         )
-    return StaffMember(individu_id, last[:200], first[:200], born, _text(element, "FONCTION")), ""
+    function = child_text(element, "FONCTION")
+    return StaffMember(individu_id, last[:200], first[:200], born, function), ""
 
 
 def _birth_date(value: str) -> date | None:
