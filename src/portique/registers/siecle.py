@@ -57,6 +57,9 @@ class LineError:
     element: str
     message: str
 
+    def as_json(self) -> dict[str, str]:
+        return {"element": self.element, "message": self.message}
+
 
 @dataclass(frozen=True)
 class RegisterPupil:

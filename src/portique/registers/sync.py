@@ -148,7 +148,7 @@ class SyncReport:
             "left": len(self.left),
             "unchanged": self.unchanged,
             "revoked": self.revoked,
-            "errors": [{"element": e.element, "message": e.message} for e in self.errors],
+            "errors": [error.as_json() for error in self.errors],
         }
 
     @property

@@ -270,7 +270,7 @@ class TimetableReport:
             "created": len(self.created),
             "updated": len(self.updated),
             "unchanged": len(self.unchanged),
-            "errors": [{"element": e.element, "message": e.message} for e in self.errors],
+            "errors": [error.as_json() for error in self.errors],
         }
 
 
