@@ -36,14 +36,14 @@ from portique.registers.identifiers import (
     load_register_key,
     site_uai,
 )
+from portique.registers.plan import NewGroup
 from portique.registers.siecle import LineError
 from portique.registers.state import load_state
-from portique.registers.sync import DIVISION_KIND, EMPTY_TIMETABLE, GROUP_KIND
+from portique.registers.sync import add_groups, new_person
 from portique.registers.xmlfile import XmlExport, child_text, read_export
-from portique.services.people import new_person_id
 from portique.services.roster import slug
 from portique.services.rows import local_date, site_row
-from portique.store import GroupRow, People, PersonRow, RegisterIdRow, Sites
+from portique.store import PersonRow, RegisterIdRow, Sites
 
 STS_ROOT = "STS_EDT"
 IMPORT_ACTION = "registers.sts"
@@ -266,29 +266,22 @@ def _apply_staff(
     now: datetime,
 ) -> None:
     site = site_row(session, site_id)
-    added_groups: set[str] = set()
+    groups: dict[str, NewGroup] = {}
     for structure in structures:
         group_id = slug(structure.code)
-        if group_id in added_groups:
-            continue
-        added_groups.add(group_id)
-        session.add(
-            GroupRow(
-                site_id=site_id, group_id=group_id, name=structure.code,
-                timetable=dict(site.default_timetable) if structure.division else EMPTY_TIMETABLE,
-                kind=DIVISION_KIND if structure.division else GROUP_KIND,
-            )
-        )  # fmt: skip
+        groups.setdefault(group_id, NewGroup(group_id, structure.code, structure.division))
+    add_groups(session, site_id, groups.values(), site.default_timetable)
     new_rows = []
     for member, digest in plan["added"]:
-        with session.no_autoflush:
-            person_id = new_person_id(People(session))
-        row = PersonRow(
-            person_id=person_id, site_id=site_id, last_name=member.last_name,
-            first_name=member.first_name, birth_date=member.birth_date, role=Role.STAFF.value,
-            zones=None, active=True, created_at=now, left_on=None,
-        )  # fmt: skip
-        session.add(row)
+        row = new_person(
+            session,
+            site_id,
+            member.last_name,
+            member.first_name,
+            member.birth_date,
+            Role.STAFF,
+            now,
+        )
         new_rows.append((row, digest))
     session.flush()
     session.add_all(
