@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the browser tests and printable cards need (Chromium, DejaVu fonts), and
-# ICU with its build tools for PyICU (Unicode confusables for the refusal list).
-DEBIAN_PACKAGES := chromium fonts-dejavu-core libicu-dev pkg-config g++
+# Debian packages the browser tests and printable cards need (Chromium, DejaVu fonts), ICU
+# with its build tools for PyICU (Unicode confusables for the refusal list), and the
+# kernel's input headers the evdev package (lane readers, built from source) needs.
+DEBIAN_PACKAGES := chromium fonts-dejavu-core libicu-dev pkg-config g++ gcc linux-libc-dev
 system-deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

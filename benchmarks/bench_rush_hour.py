@@ -5,7 +5,8 @@ and 08:05 and every mode (agent, badge, badge + face) is simulated on the same
 arrivals, with the default service times (docs/assessment.md). Prints one line per
 case and the wall time of each simulation.
 
-    .venv/bin/python benchmarks/bench_rush_hour.py [--students N] [--seed S] [--json]
+    .venv/bin/python benchmarks/bench_rush_hour.py [--students N] [--seed S]
+        [--referrals at-lane|aside] [--json]
 """
 
 from __future__ import annotations
@@ -14,13 +15,21 @@ import argparse
 import json
 import time
 
-from portique.evaluation.simulate import ArrivalProfile, Queueing, Scenario, default_modes, simulate
+from portique.evaluation.simulate import (
+    ArrivalProfile,
+    Queueing,
+    Referrals,
+    Scenario,
+    default_modes,
+    simulate,
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, default=1200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--referrals", choices=[r.value for r in Referrals], default="at-lane")
     parser.add_argument("--json", action="store_true")
     options = parser.parse_args()
     rows = []
@@ -33,6 +42,7 @@ def main() -> None:
                     profile=profile,
                     queueing=queueing,
                     seed=options.seed,
+                    referrals=Referrals(options.referrals),
                 )
                 started = time.perf_counter()
                 result = simulate(scenario, default_modes())

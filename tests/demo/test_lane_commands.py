@@ -18,7 +18,7 @@ from clock_support import SCHOOL_MORNING, ProductClock
 from portique.access import Role
 from portique.bootstrap import init_site, open_site
 from portique.cli import app
-from portique.services import NewPerson, add_person, bind_badge
+from portique.services import NewPerson, add_person, bind_badge, issue_credential
 from portique.store import Passages
 
 BADGE = "04:A2:B3:C4"
@@ -62,6 +62,63 @@ def test_a_lane_in_process_decides_a_badge_from_stdin_and_stores_the_event(
     lane_dir = directory / "lanes" / "sortie"
     assert (lane_dir / "snapshot.json").exists()
     assert lane_dir.stat().st_mode & 0o077 == 0
+
+
+def test_a_qr_scanner_line_and_a_badge_line_both_decide_at_the_lane(
+    tmp_path: Path, product_clock: ProductClock
+) -> None:
+    """A USB QR scanner in keyboard mode types the card's text and Enter, as a badge
+    reader types a UID: a line starting with PQ: is a QR code, any other a badge."""
+    directory = tmp_path / "site"
+    site_id = school_with_a_badge(directory)
+    with open_site(directory) as site, site.session() as session:
+        person = add_person(
+            session,
+            site_id,
+            NewPerson("Roux", "Léa", date(1980, 2, 2), Role.STAFF),
+            now=SCHOOL_MORNING,
+        )
+        card = issue_credential(session, site_id, site.keyring(), person, now=SCHOOL_MORNING)
+    product_clock.set(SCHOOL_MORNING)
+    result = CliRunner().invoke(
+        app,
+        ["lane", "run", "--site-dir", str(directory), "--lane", "entree", "--in-process",
+         "--reader", "stdin", "--display", "127.0.0.1:0"],
+        input=f"{card.payload_text}\n{BADGE}\nPQ:DAMAGED!\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert sorted(stored_outcomes(directory)) == [
+        ("entree", "deny", ["malformed_credential"]),
+        ("entree", "grant", ["credential_valid"]),
+        ("entree", "grant", ["credential_valid"]),
+    ]
+    token = directory / "lanes" / "entree" / "display.token"
+    assert token.stat().st_mode & 0o077 == 0
+    assert f"/{token.read_text().strip()}/" in result.output
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        (["--reader", "osdp:/dev/ttyUSB0"], "--osdp-key"),
+        (["--reader", "stdin", "--gpio", "open=/tmp/x"], "--gpio"),
+        (["--reader", "stdin", "--display", "everywhere"], "HOST:PORT"),
+        (["--reader", "stdin", "--pulse", "0"], "--pulse"),
+    ],
+)
+def test_lane_devices_refuse_bad_options_with_one_clear_line(
+    tmp_path: Path, options: list[str], fragment: str
+) -> None:
+    directory = tmp_path / "site"
+    school_with_a_badge(directory)
+    result = CliRunner().invoke(
+        app, ["lane", "run", "--site-dir", str(directory), "--lane", "entree", "--in-process",
+              *options],
+        input="",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert fragment in result.output
+    assert "Traceback" not in result.output
 
 
 def test_a_lane_needs_exactly_one_link(tmp_path: Path) -> None:

@@ -74,6 +74,13 @@ def test_the_report_states_each_hypothesis_with_its_evidence(
     assert verdicts["reliability_lanes"] is Verdict.NOT_SUPPORTED
     # Face decisions up to 59 ms: p95 over the 50 ms budget.
     assert verdicts["efficiency_latency"] is Verdict.NOT_SUPPORTED
+    # The face can keep up with the badge, never beat it: the pilot's claim fails, and the
+    # face step taken from the approach is judged on its own (referred people aside).
+    assert verdicts["efficiency_face"] is Verdict.NOT_SUPPORTED
+    pause = next(h for h in report.hypotheses if h.key == "efficiency_face_pause")
+    assert pause.verdict in (Verdict.SUPPORTED, Verdict.NOT_SUPPORTED)
+    assert any("à côté de la voie" in line for line in pause.evidence)
+    assert any("à la voie même" in line for line in pause.evidence)
     overall = report.outcomes.face_overall
     assert overall is not None and overall.frr is not None
     expected = (
@@ -121,7 +128,7 @@ def test_report_command_writes_html_and_pdf(
     assert summary["passages"] == 57
     assert {h["key"] for h in summary["hypotheses"]} >= {
         "security_credentials", "security_face", "reliability_face", "reliability_lanes",
-        "efficiency_latency", "efficiency_face",
+        "efficiency_latency", "efficiency_face", "efficiency_face_pause",
     }  # fmt: skip
     pdf = Path(summary["pdf"])
     assert pdf.read_bytes().startswith(b"%PDF")

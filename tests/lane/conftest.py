@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lane_support import LaneSchool, PrivateBroker, broker_answers, missing
+from lane_support import ENTRY, LaneSchool, PrivateBroker, broker_answers, missing
 
 from portique.biometrics import FaceEngine, create_backend
-from portique.lane import MqttBroker, lane_face_engine
+from portique.lane import InProcessHub, MqttBroker, SimulatedLane, lane_face_engine
+from portique.services.lanes import StoreSink
 
 SHARED_BROKER = MqttBroker("127.0.0.1", 1883)
 
@@ -34,6 +35,26 @@ def school(tmp_path: Path, enrollment_engine: FaceEngine) -> Iterator[LaneSchool
     )
     yield site
     site.site.close()
+
+
+@pytest.fixture
+def hub(school: LaneSchool) -> InProcessHub:
+    """The server's end of an in-process link, storing events in the school's store."""
+    return InProcessHub(StoreSink(school.site.session, school.site.passages))
+
+
+@pytest.fixture
+def lane(
+    school: LaneSchool, hub: InProcessHub, lane_engine: FaceEngine, tmp_path: Path
+) -> Iterator[SimulatedLane]:
+    """A simulated lane of the school, linked in process, comparing faces."""
+    simulated = SimulatedLane(
+        school.lane_config(tmp_path / "lane"),
+        transport=hub.connect(school.site_id, ENTRY),
+        face_engine=lane_engine,
+    )
+    yield simulated
+    simulated.close()
 
 
 @pytest.fixture

@@ -4,15 +4,13 @@ decisions on the lane's own snapshot, events into the store."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from lane_support import ENTRY, LaneSchool, face, payload
+from lane_support import LaneSchool, face, payload
 
 from portique.access import Outcome, Reason
-from portique.biometrics import FaceEngine
 from portique.credentials import (
     CredentialError,
     open_credential_template,
@@ -20,7 +18,6 @@ from portique.credentials import (
     verify_credential,
 )
 from portique.lane import InProcessHub, PresentBadge, ShowCode, SimulatedLane
-from portique.services.lanes import StoreSink
 from portique.services.rows import site_row
 from portique.services.settings import TemplateStore
 from portique.services.vault import set_template_store
@@ -28,24 +25,6 @@ from portique.store import Passages
 
 IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"RIFF", b"II*\x00", b"MM\x00*")
 LANE_FILES = {"snapshot.json", "outbox.sqlite3", "outbox.sqlite3-wal", "outbox.sqlite3-shm"}
-
-
-@pytest.fixture
-def hub(school: LaneSchool) -> InProcessHub:
-    return InProcessHub(StoreSink(school.site.session, school.site.passages))
-
-
-@pytest.fixture
-def lane(
-    school: LaneSchool, hub: InProcessHub, lane_engine: FaceEngine, tmp_path: Path
-) -> Iterator[SimulatedLane]:
-    simulated = SimulatedLane(
-        school.lane_config(tmp_path / "lane"),
-        transport=hub.connect(school.site_id, ENTRY),
-        face_engine=lane_engine,
-    )
-    yield simulated
-    simulated.close()
 
 
 def test_a_morning_at_the_gate_decides_as_the_policy_says(

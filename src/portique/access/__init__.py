@@ -41,6 +41,7 @@ from portique.access.passage import (
 )
 from portique.access.policy import PolicySnapshot, SiteSettings
 from portique.access.reasons import (
+    LANE_ALARMS,
     LANGUAGES,
     Action,
     Outcome,
@@ -61,6 +62,7 @@ from portique.access.timetable import (
 __all__ = [
     "ADULT_AGE",
     "CLOSED",
+    "LANE_ALARMS",
     "LANGUAGES",
     "STANDARD_EXIT_RULES",
     "Action",

@@ -75,6 +75,17 @@ class Reason(enum.StrEnum):
     NO_FACE_CAPTURED = "no_face_captured"
     FACE_NOT_CHECKED = "face_not_checked"
 
+    # The lane's own hardware: alarms, not passages (no credential, no person).
+    DOOR_FORCED = "door_forced"
+    DOOR_HELD_OPEN = "door_held_open"
+    READER_SILENT = "reader_silent"
+
+
+LANE_ALARMS: frozenset[Reason] = frozenset(
+    {Reason.DOOR_FORCED, Reason.DOOR_HELD_OPEN, Reason.READER_SILENT}
+)
+"""Reasons of the events a lane raises about its door and reader: alerts for the agent,
+never counted as passages."""
 
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 

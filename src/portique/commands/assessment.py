@@ -150,6 +150,31 @@ def simulate_command(
             ),
         ),
     ] = None,
+    referrals: Annotated[
+        str,
+        typer.Option(
+            "--referrals",
+            help=text(
+                "Où l'agent vérifie une personne renvoyée : at-lane (à la voie, les suivants "
+                "attendent) ou aside (à côté, la voie continue).",
+                "Where the agent checks a referred person: at-lane (the next ones wait) or "
+                "aside (the lane goes on).",
+            ),
+        ),
+    ] = "at-lane",
+    face_step: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--face-step",
+            help=text(
+                "Fichier JSON de benchmarks/bench_face_approach.py --out : l'étape visage "
+                "mesurée (lecture → décision), rééchantillonnée ; répétable (mesures "
+                "réunies).",
+                "JSON file of benchmarks/bench_face_approach.py --out: the measured face "
+                "step (read to decision), resampled; repeatable (runs pooled).",
+            ),
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Simulate the rush hour; help text in SIMULATE_HELP."""
@@ -158,15 +183,19 @@ def simulate_command(
         DEFAULT_SOURCE,
         MODE_NAMES,
         default_modes,
+        measured_face_step,
         simulate,
         write_simulation,
     )
 
     chosen = _mode_names(modes)
-    scenario = _scenario(students, lanes, start, end, profile, queue, seed)
+    scenario = _scenario(students, lanes, start, end, profile, queue, seed, referrals)
     if from_site is not None:
         with open_cli_site(from_site) as site, site.session() as session:
             every_mode, source = fitted_modes(load_field(session, site.site_id))
+    elif face_step:
+        every_mode = default_modes(face_compute=measured_face_step(*face_step))
+        source = ", ".join(str(path) for path in face_step) + " + " + DEFAULT_SOURCE
     else:
         every_mode, source = default_modes(), DEFAULT_SOURCE
     selected = {name: every_mode[name] for name in (chosen or MODE_NAMES)}
@@ -205,9 +234,16 @@ def _mode_names(modes: list[str] | None) -> list[str]:
 
 
 def _scenario(
-    students: int, lanes: int, start: str, end: str, profile: str, queue: str, seed: int
+    students: int,
+    lanes: int,
+    start: str,
+    end: str,
+    profile: str,
+    queue: str,
+    seed: int,
+    referrals: str,
 ) -> Scenario:
-    from portique.evaluation.simulate import ArrivalProfile, Queueing, Scenario
+    from portique.evaluation.simulate import ArrivalProfile, Queueing, Referrals, Scenario
 
     try:
         return Scenario(
@@ -218,9 +254,10 @@ def _scenario(
             profile=ArrivalProfile(profile),
             queueing=Queueing(queue),
             seed=seed,
+            referrals=Referrals(referrals),
         )
     except ValueError as error:
-        raise BadInputError(f"--profile / --queue: {error}.") from None
+        raise BadInputError(f"--profile / --queue / --referrals: {error}.") from None
 
 
 def _show_simulation(result: SimulationResult, title: str) -> None:

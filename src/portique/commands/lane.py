@@ -20,7 +20,7 @@ from portique.errors import BadInputError, ConfigurationError
 from portique.i18n import language, text
 
 if TYPE_CHECKING:
-    from portique.lane import InProcessHub, Lane, LaneSignal
+    from portique.lane import InProcessHub, Lane
     from portique.lane.comms.base import Transport
 
 LINK_KEY_FILE = "lane-link.key"
@@ -175,11 +175,100 @@ def run(
         typer.Option(
             "--reader",
             help=text(
-                "Lecteur de badges : stdin (lecteur clavier) ou serial:PORT@BAUD.",
-                "Badge reader: stdin (keyboard wedge) or serial:PORT@BAUD.",
+                "Lecteur de badges ou de QR codes : stdin (lecteur clavier), "
+                "serial:PORT@BAUD, evdev:/dev/input/by-id/… (capturé pour la voie seule) ou "
+                "osdp:PORT@BAUD (lecteur OSDP en RS-485, canal sécurisé). Une ligne qui "
+                "commence par PQ: est un QR code, toute autre un badge.",
+                "Badge or QR reader: stdin (keyboard wedge), serial:PORT@BAUD, "
+                "evdev:/dev/input/by-id/… (grabbed for the lane alone) or osdp:PORT@BAUD (an "
+                "OSDP reader on RS-485, secure channel). A line starting with PQ: is a QR "
+                "code, any other a badge.",
             ),
         ),
     ] = None,
+    layout: Annotated[
+        str,
+        typer.Option(
+            "--keyboard-layout",
+            help=text(
+                "Disposition du clavier d'un lecteur evdev : us (réglage d'usine) ou fr.",
+                "Keyboard layout of an evdev reader: us (factory setting) or fr.",
+            ),
+        ),
+    ] = "us",
+    osdp_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--osdp-key",
+            help=text(
+                "Fichier de la clé du canal sécurisé OSDP du lecteur (32 chiffres "
+                "hexadécimaux, mode 600).",
+                "File of the reader's OSDP secure channel key (32 hex digits, mode 600).",
+            ),
+        ),
+    ] = None,
+    osdp_address: Annotated[
+        int,
+        typer.Option(
+            "--osdp-address", help=text("Adresse OSDP du lecteur.", "Reader's OSDP address.")
+        ),
+    ] = 0,
+    display: Annotated[
+        str | None,
+        typer.Option(
+            "--display",
+            help=text(
+                "Servir l'écran de voie sur HÔTE:PORT (page plein écran pour une tablette, "
+                "mise à jour en direct ; son adresse secrète est affichée au démarrage).",
+                "Serve the lane display on HOST:PORT (a full-screen page for a tablet, live; "
+                "its secret address is printed at start).",
+            ),
+        ),
+    ] = None,
+    gpio: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--gpio",
+            help=text(
+                "Sortie GPIO par résultat, RÉSULTAT=CHEMIN (grant=/sys/class/gpio/gpio17/value) ;"
+                " répétable. Elle passe à 1 pendant --pulse secondes.",
+                "A GPIO output per outcome, OUTCOME=PATH (grant=/sys/class/gpio/gpio17/value); "
+                "repeatable. It goes to 1 for --pulse seconds.",
+            ),
+        ),
+    ] = None,
+    pulse: Annotated[
+        float,
+        typer.Option(
+            "--pulse",
+            help=text(
+                "Durée d'impulsion des sorties (gâche libérée), en secondes.",
+                "Pulse length of the outputs (door strike released), in seconds.",
+            ),
+        ),
+    ] = 3.0,
+    door_contact: Annotated[
+        Path | None,
+        typer.Option(
+            "--door-contact",
+            help=text(
+                "Contact de porte (fichier de valeur GPIO, 1 = ouverte) : alertes « porte "
+                "forcée » et « porte maintenue ouverte ».",
+                "Door contact (GPIO value file, 1 = open): 'door forced' and 'door held open' "
+                "alerts.",
+            ),
+        ),
+    ] = None,
+    held_open: Annotated[
+        float,
+        typer.Option(
+            "--held-open",
+            help=text(
+                "Secondes avant l'alerte « porte maintenue ouverte ».",
+                "Seconds before the 'door held open' alert.",
+            ),
+        ),
+    ] = 30.0,
     relay: Annotated[
         str | None,
         typer.Option(
@@ -204,30 +293,48 @@ def run(
     verbose: VerboseOption = False,
 ) -> None:
     """Run one lane."""
-    from portique.lane import Lane, LaneConfig, OpenCvCamera, open_badge_reader
+    from portique.commands.lane_devices import DeviceOptions, open_devices
+    from portique.files import private_directory
+    from portique.lane import Lane, LaneConfig
 
     _logging(verbose)
     _check_run_options(broker, in_process, camera, reader, relay)
+    options = DeviceOptions(
+        camera=camera,
+        reader=reader,
+        relay=relay,
+        display=display,
+        layout=layout,
+        osdp_key=osdp_key,
+        osdp_address=osdp_address,
+        gpio=tuple(gpio or ()),
+        pulse_s=pulse,
+        door_contact=door_contact,
+        held_open_s=held_open,
+        verbose=verbose,
+    )
     lang = language()
     with _server_side(site_directory, in_process) as hub_transport:
         site_id = site_id_of(site_directory)
         transport = _transport(site_directory, site_id, lane_id, hub_transport, broker)
-        source = OpenCvCamera(camera) if camera is not None else None
-        badges = open_badge_reader(reader) if reader is not None else None
+        lane_directory = private_directory(site_directory / LANES_DIR / lane_id)
+        devices = open_devices(options, lane_directory, lang)
         engine = None
-        if source is not None and not no_face:
+        if devices.camera is not None and not no_face:
             from portique.lane import lane_face_engine
 
             engine = lane_face_engine()
-        config = LaneConfig(site_id, lane_id, site_directory / LANES_DIR / lane_id, lang)
+        config = LaneConfig(site_id, lane_id, lane_directory, lang)
         with (
             Lane(
                 config,
                 transport=transport,
-                signals=_signals(relay, lang),
-                camera=source,
-                badge_reader=badges,
+                signals=devices.signals,
+                camera=devices.camera,
+                badge_reader=devices.reader,
                 face_engine=engine,
+                display=devices.display,
+                watchers=devices.watchers,
             ) as lane,
             stopped_by_signals() as stop,
         ):
@@ -274,16 +381,6 @@ def _transport(
         return hub.connect(site_id, lane_id)
     assert broker is not None
     return MqttTransport(MqttBroker.parse(broker), site_id, lane_id, link_key(directory))
-
-
-def _signals(relay: str | None, lang: str) -> list[LaneSignal]:
-    """Where a lane shows its decisions: the console, and the HTTP relay if given."""
-    from portique.lane import ConsoleSignal, HttpRelaySignal
-
-    signals: list[LaneSignal] = [ConsoleSignal(lang=lang)]
-    if relay is not None:
-        signals.append(HttpRelaySignal(relay, lang=lang))
-    return signals
 
 
 def _work(lane: Lane, stop: threading.Event, named: str) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portique.access.reasons import Outcome, Reason
+from portique.access.reasons import LANE_ALARMS, Outcome, Reason
 from portique.evaluation.metrics import Interval, bootstrap_rate
 from portique.evaluation.simulate import Distribution, Mode, default_modes
 from portique.services.settings import StoredSettings, site_settings
@@ -189,7 +189,8 @@ def _passages(
     session: Session, site_id: str, zone: ZoneInfo, low: datetime | None, high: datetime | None
 ) -> tuple[Passage, ...]:
     """The site's passages from ``low`` to ``high``, by time, with the role and the age
-    band of the person (never their name)."""
+    band of the person (never their name). A lane's door or reader alarm is an alert,
+    not a passage: it is left out."""
     query = select(PassageRow, PersonRow.role, PersonRow.birth_date).outerjoin(
         PersonRow, PersonRow.person_id == PassageRow.person_id
     )
@@ -212,7 +213,11 @@ def _passages(
             latency_ms=float(row.latency_ms),
         )
         for row, role, birth in session.execute(query)
+        if not _ALARMS.intersection(row.reasons)
     )
+
+
+_ALARMS = frozenset(reason.value for reason in LANE_ALARMS)
 
 
 def _lane_changes(
@@ -592,8 +597,10 @@ def fitted_modes(data: FieldData) -> tuple[dict[str, Mode], str]:
     """The simulator's modes with what the site measured: decision times, the share of
     people asked for a face, and the share of face attempts referred to the agent.
 
-    Presentation times (a person's own gestures) are not in passage events: they stay
-    the documented assumptions.
+    The face is taken from the frames of the approach, so a face passage's decision
+    time is the whole face step (frames waited for after the read included). The
+    badge presentation (a person's own gestures) is not in passage events: it stays
+    the documented assumption.
     """
     face = [p for p in data.passages if p.face_attempted]
     plain = [p.latency_ms / 1000.0 for p in data.passages if not p.face_attempted]

@@ -2,8 +2,10 @@
 
 Each mode of entry (an agent checking a school card by eye, a badge, a badge and a
 face) is a service-time model; the same arrivals, drawn once per seed, go through
-each mode, so the modes are compared on the same morning. Times are in seconds from
-the start of the arrival window.
+each mode, and every mode's base service is drawn from the same random numbers (the
+same person is as quick or as slow in every mode), so the modes are compared on the
+same morning and their difference is not noise. Times are in seconds from the start
+of the arrival window.
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ class Queueing(enum.StrEnum):
 
     PER_LANE = "per-lane"
     SHARED = "shared"
+
+
+class Referrals(enum.StrEnum):
+    """Where the agent checks a referred person: at the lane (the people behind wait)
+    or aside (the person steps to the agent's desk and the lane serves the next one)."""
+
+    AT_LANE = "at-lane"
+    ASIDE = "aside"
 
 
 class ArrivalProfile(enum.StrEnum):
@@ -115,21 +125,32 @@ class Mode:
     referral_probability: float = 0.0
     referral: Distribution | None = None
 
-    def service_times(self, rng: np.random.Generator, size: int) -> npt.NDArray[np.float64]:
-        times = self.service.draw(rng, size)
+    def service_times(
+        self,
+        rng: np.random.Generator,
+        size: int,
+        *,
+        base: np.random.Generator | None = None,
+        referrals: Referrals = Referrals.AT_LANE,
+    ) -> npt.NDArray[np.float64]:
+        """The time each of ``size`` people holds the lane. ``base`` draws the base
+        service (common random numbers across modes; ``rng`` when not given); a
+        referral holds the lane only when the agent checks ``AT_LANE``."""
+        times = self.service.draw(rng if base is None else base, size)
         if self.extra is not None and self.extra_share > 0:
             chosen = rng.random(size) < self.extra_share
             times = times + np.where(chosen, self.extra.draw(rng, size), 0.0)
             if self.referral is not None and self.referral_probability > 0:
                 referred = chosen & (rng.random(size) < self.referral_probability)
-                times = times + np.where(referred, self.referral.draw(rng, size), 0.0)
+                if referrals is Referrals.AT_LANE:
+                    times = times + np.where(referred, self.referral.draw(rng, size), 0.0)
         return times
 
-    def mean_service(self) -> float:
+    def mean_service(self, referrals: Referrals = Referrals.AT_LANE) -> float:
         mean = self.service.mean
         if self.extra is not None:
             step = self.extra.mean
-            if self.referral is not None:
+            if self.referral is not None and referrals is Referrals.AT_LANE:
                 step += self.referral_probability * self.referral.mean
             mean += self.extra_share * step
         return mean
@@ -154,10 +175,14 @@ BADGE_PRESENTATION = Distribution.lognormal(1.8, 0.35)
 """Tap a badge and walk through: about the walking pace of 1 person per 1.5 s (DESIGN.md)."""
 BADGE_COMPUTE = Distribution.from_percentiles(0.08e-3, 0.15e-3)
 """Badge decision at the lane (BENCHMARKS.md, Lanes: p50 0.08 ms, p95 0.15 ms)."""
-FACE_PRESENTATION = Distribution.lognormal(1.5, 0.5)
-"""Stop and face the camera until a good frame is taken (assumption)."""
-FACE_COMPUTE = Distribution.from_percentiles(30.67e-3, 38.55e-3)
-"""Decision with face at the lane (BENCHMARKS.md, Lanes: p50 30.67 ms, p95 38.55 ms)."""
+FACE_STEP_P50_S = 0.06652
+FACE_STEP_P95_S = 0.16333
+FACE_STEP = Distribution.from_percentiles(FACE_STEP_P50_S, FACE_STEP_P95_S)
+"""The face step as measured: from the credential read to the decision with the face,
+the face found in the frames of the approach (BENCHMARKS.md, "Face without a pause":
+300 simulated approaches on the shared 2-core machine, load average 2.5 to 8.9: p50
+66.5 ms, p95 163.3 ms). Nobody stops for the camera: the step adds only this time to the
+badge's."""
 REFERRAL_HANDLING = Distribution.lognormal(12.0, 0.5)
 """The agent checks a referred person by hand (assumption)."""
 DEFAULT_REFERRAL_PROBABILITY = 0.05
@@ -170,14 +195,38 @@ DEFAULT_SOURCE = "BENCHMARKS.md + hypothèses (docs/assessment.md)"
 """Where the default modes' service times come from (the published figures)."""
 
 
+def measured_face_step(*paths: Path) -> Distribution:
+    """The face step measured by ``benchmarks/bench_face_approach.py --out FILE`` (one
+    run or several pooled): every face passage's read-to-decision time, resampled.
+
+    Raises:
+        SimulationError: a file is missing or holds no such measurement.
+    """
+    samples: list[float] = []
+    for path in paths:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            samples += [float(value) for value in data["face_step_s"]]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise SimulationError(
+                f"{path}: not a measurement of benchmarks/bench_face_approach.py --out ({error})."
+            ) from None
+    if not samples or min(samples) < 0 or not all(math.isfinite(v) for v in samples):
+        raise SimulationError("the face step times must be finite and ≥ 0 s.")
+    return Distribution.empirical(samples)
+
+
 def default_modes(
     *,
     badge_compute: Distribution = BADGE_COMPUTE,
-    face_compute: Distribution = FACE_COMPUTE,
+    face_compute: Distribution = FACE_STEP,
     face_share: float = 1.0,
     referral_probability: float = DEFAULT_REFERRAL_PROBABILITY,
 ) -> dict[str, Mode]:
-    """The three modes compared by default, with measured compute times where given."""
+    """The three modes compared by default, with measured times where given.
+
+    ``face_compute`` is the whole face step, read to decision (the face is taken from
+    the approach: no presentation time is added to it)."""
 
     def plus(a: Distribution, b: Distribution) -> Distribution:
         # Compute is milliseconds against seconds of presentation: its spread is negligible,
@@ -192,7 +241,7 @@ def default_modes(
             "badge_face",
             "Badge + visage",
             badge,
-            extra=plus(FACE_PRESENTATION, face_compute),
+            extra=face_compute,
             extra_share=face_share,
             referral_probability=referral_probability,
             referral=REFERRAL_HANDLING,
@@ -293,11 +342,17 @@ def simulate_mode(
     lanes: int,
     rng: np.random.Generator,
     queueing: Queueing = Queueing.PER_LANE,
+    *,
+    base: np.random.Generator | None = None,
+    referrals: Referrals = Referrals.AT_LANE,
 ) -> ModeResult:
-    """Run one mode on the given arrivals with SimPy, and gather waits and queue lengths."""
+    """Run one mode on the given arrivals with SimPy, and gather waits and queue lengths.
+
+    ``base`` draws the base service times (the same seed for every mode: common random
+    numbers); ``referrals`` says whether a referred person holds the lane."""
     if lanes < 1:
         raise SimulationError("at least one lane is needed.")
-    services = mode.service_times(rng, arrival_times.size)
+    services = mode.service_times(rng, arrival_times.size, base=base, referrals=referrals)
     env = simpy.Environment()
     shared = simpy.Resource(env, capacity=lanes) if queueing is Queueing.SHARED else None
     per_lane = [simpy.Resource(env, capacity=1) for _ in range(lanes)] if shared is None else []
@@ -340,7 +395,7 @@ def simulate_mode(
         queue_lengths=np.asarray(lengths, dtype=np.int64),
         busy_s=state["busy"],
         last_departure_s=state["last"],
-        mean_service_s=mode.mean_service(),
+        mean_service_s=mode.mean_service(referrals),
     )
 
 
@@ -355,6 +410,7 @@ class Scenario:
     profile: ArrivalProfile = ArrivalProfile.POISSON
     queueing: Queueing = Queueing.PER_LANE
     seed: int = 0
+    referrals: Referrals = Referrals.AT_LANE
 
     @property
     def window_s(self) -> float:
@@ -379,6 +435,7 @@ class Scenario:
             "arrival_profile": self.profile.value,
             "queueing": self.queueing.value,
             "seed": self.seed,
+            "referrals": self.referrals.value,
         }
 
 
@@ -405,10 +462,11 @@ class SimulationResult:
 def simulate(
     scenario: Scenario, modes: dict[str, Mode], *, source: str = "defaults"
 ) -> SimulationResult:
-    """Simulate every mode on the same arrivals (one random stream per mode after that)."""
+    """Simulate every mode on the same arrivals, each mode's base service from the same
+    random numbers, its own steps (face, referral) from a stream of its own."""
     scenario.check()
     root = np.random.SeedSequence(scenario.seed)
-    arrival_seed, *mode_seeds = root.spawn(1 + len(modes))
+    arrival_seed, base_seed, *mode_seeds = root.spawn(2 + len(modes))
     times = arrivals(
         scenario.people,
         scenario.window_s,
@@ -417,7 +475,13 @@ def simulate(
     )
     results = {
         name: simulate_mode(
-            mode, times, scenario.lanes, np.random.default_rng(seed), scenario.queueing
+            mode,
+            times,
+            scenario.lanes,
+            np.random.default_rng(seed),
+            scenario.queueing,
+            base=np.random.default_rng(base_seed),
+            referrals=scenario.referrals,
         )
         for (name, mode), seed in zip(modes.items(), mode_seeds, strict=True)
     }

@@ -13,9 +13,11 @@ and forwards the event to the server through its outbox, at least once::
         gate.start()
         gate.run(stop_event)
 
-Laid out by capability: ``drivers/`` (camera, QR, badge readers, signals: an interface,
-a real driver and a simulated one each), ``comms/`` (in-process and MQTT links, ingest),
-and the runtime, face capture, snapshot, events and outbox modules.
+Laid out by capability: ``drivers/`` (camera and its ring, QR, badge readers and QR
+scanners, OSDP readers, signals, the lane display, the door: an interface, a real driver
+and a simulated one each), ``comms/`` (in-process and MQTT links, ingest), and the
+runtime, face capture, snapshot, events and outbox modules. docs/lane.md describes the
+devices at the door.
 """
 
 from __future__ import annotations
@@ -67,7 +69,13 @@ from portique.lane.face import CaptureSettings, FaceCapture, lane_face_engine
 from portique.lane.outbox import Outbox, OutboxCounts, RetryPolicy
 from portique.lane.pipeline import PassageResult, decide_passage
 from portique.lane.runtime import Lane, LaneConfig
-from portique.lane.simulated import PresentBadge, ShowCode, SimulatedLane, credential_frame
+from portique.lane.simulated import (
+    PresentBadge,
+    ShowCode,
+    SimulatedLane,
+    WalkUp,
+    credential_frame,
+)
 from portique.lane.snapshot import LaneSnapshot, SnapshotFile
 
 __all__ = [
@@ -117,6 +125,7 @@ __all__ = [
     "SnapshotError",
     "SnapshotFile",
     "Transport",
+    "WalkUp",
     "ZxingQrReader",
     "credential_frame",
     "decide_passage",

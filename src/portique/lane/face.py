@@ -1,19 +1,24 @@
-"""Face capture at the lane: the best frame of a short window, compared 1:1 with the
+"""Face capture at the lane: the best face of the approach, compared 1:1 with the
 template of the credential presented.
 
-Only for people who opted in (the assessment says when: ``Assessment.needs_face``).
-Frames are examined in memory as they come, the best face by quality is kept, and only
-that one is embedded and compared; nothing is written, logged or returned but the
-outcome: a similarity, or why no comparison could be made. ``credential_template`` is the
-one opener of a credential's template, for the lanes and the server's gate alike.
+Only for people who opted in (the assessment says when: ``Assessment.needs_face``). The
+face is looked for first in the frames the camera saw as the person walked up (its ring,
+see ``drivers/buffer.py``), then in the frames that follow the read, up to a short
+window: the person does not stop for the camera. Frames are examined in memory, the best
+face by quality is kept, and only that one is embedded and compared; nothing is written,
+logged or returned but the outcome (a similarity, or why no comparison could be made),
+where the face came from and how many frames were examined. ``credential_template`` is
+the one opener of a credential's template, for the lanes and the server's gate alike.
 """
 
 from __future__ import annotations
 
+import enum
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from portique.access import CaptureFailure, FaceOutcome
@@ -54,20 +59,50 @@ def lane_face_engine(backend: str = "dlib", *, operating_point: str | None = Non
     )
 
 
+class CaptureSource(enum.StrEnum):
+    """Where the face compared came from."""
+
+    BUFFER = "buffer"
+    """A frame the camera saw before the credential was read: no pause at all."""
+    CAMERA = "camera"
+    """A frame that came after the read, within the capture window."""
+    NONE = "none"
+    """No usable face in either."""
+
+
 @dataclass(frozen=True)
 class CaptureSettings:
-    """The capture window: at most ``max_frames`` frames within ``window_s`` seconds.
+    """Where the face step looks, and for how long.
 
-    The first frame that passes every quality check ends the window early: a better one
-    would not change the comparison, only make the person wait.
+    First the camera's ring (the last ``ring_s`` seconds, never analysed until a
+    credential asks for a face): newest frames first, in groups of ``buffer_group``
+    frames of which the sharpest is tried, ``buffer_tries`` groups at most. Then the
+    frames that follow the read: at most ``max_frames`` within ``window_s`` seconds.
+    The first face that passes every quality check ends the search: a better one would
+    not change the comparison, only make the person wait.
     """
 
     max_frames: int = 3
     window_s: float = 0.5
+    buffer_tries: int = 3
+    buffer_group: int = 6
+    ring_s: float = 2.0
 
     def __post_init__(self) -> None:
         if self.max_frames < 1 or self.window_s <= 0:
             raise ValueError("a capture window holds at least one frame and lasts > 0 s")
+        if self.buffer_tries < 0 or self.buffer_group < 1 or self.ring_s <= 0:
+            raise ValueError("the ring is searched in groups of one frame or more")
+
+
+@dataclass(frozen=True)
+class FaceCaptureResult:
+    """What the face step gives: the outcome for the engine, where the face came from,
+    and on how many frames the detector ran (never the image)."""
+
+    outcome: FaceOutcome
+    source: CaptureSource
+    examined: int
 
 
 def credential_template(
@@ -95,7 +130,7 @@ def credential_template(
 
 
 class FaceCapture:
-    """Captures a face over a short window and compares it with a template."""
+    """Finds the best face of a passage and compares it with a template."""
 
     def __init__(self, engine: FaceEngine, settings: CaptureSettings | None = None) -> None:
         self.engine = engine
@@ -107,56 +142,101 @@ class FaceCapture:
         return self.engine.backend.model
 
     def compare(
-        self, template: Template, first: RGBImage | None = None, camera: Camera | None = None
-    ) -> FaceOutcome | None:
-        """The outcome of comparing the best face of the window with ``template``.
+        self,
+        template: Template,
+        recent: Sequence[RGBImage] = (),
+        camera: Camera | None = None,
+        *,
+        waiting: Callable[[], None] | None = None,
+    ) -> FaceCaptureResult | None:
+        """The outcome of comparing the best face of the passage with ``template``.
 
-        ``first`` is the frame the credential was read in (the person usually faces the
-        camera then); more frames come from ``camera``. None when ``template`` is of
-        another model than this engine's: no comparison can be made.
+        ``recent``: the frames the camera saw up to the read, oldest first (the ring,
+        with the frame the credential was read in last). When none of them holds a
+        usable face, more frames come from ``camera``; ``waiting`` is called once then
+        (the lane display asks the person to look at the camera). None when
+        ``template`` is of another model than this engine's: no comparison can be made.
         """
         if template.model != self.model:
             return None
-        best: tuple[AlignedFace, QualityReport] | None = None
-        saw_face = False
-        for frame in self._frames(first, camera):
-            try:
-                face, _detection, others = self.engine.locate(frame)
-            except MultipleFacesError:
-                saw_face = True
-                continue
-            except (NoFaceError, BiometricInputError):
-                continue
-            saw_face = True
-            report = assess_quality(face, self.engine.quality, other_faces=others)
-            if best is None or _rank(report, face) > _rank(best[1], best[0]):
-                best = (face, report)
-            if report.passed:
+        search = _Search(self.engine)
+        for frame in self._candidates(recent):
+            if search.offer(frame, CaptureSource.BUFFER):
                 break
-        if best is None:
-            return FaceOutcome.failed(
-                CaptureFailure.LOW_QUALITY if saw_face else CaptureFailure.NO_FACE
-            )
-        face, report = best
-        if not report.passed:
-            return FaceOutcome.failed(CaptureFailure.LOW_QUALITY)
-        vector = self.engine.backend.embed([face], flip=self.engine.flip)[0]
-        return FaceOutcome.compared(compare(Template(self.model, vector), template))
+        else:
+            if camera is not None:
+                if waiting is not None:
+                    waiting()
+                for frame in self._following(camera):
+                    if search.offer(frame, CaptureSource.CAMERA):
+                        break
+        return search.result(template)
 
-    def _frames(self, first: RGBImage | None, camera: Camera | None) -> Iterator[RGBImage]:
+    def _candidates(self, recent: Sequence[RGBImage]) -> Iterator[RGBImage]:
+        """The sharpest frame of each group of the ring's newest frames, newest group
+        first: the person is nearest the reader, and most often facing it, just before
+        the read; blur tells a frame taken mid-stride from one taken as they slow down."""
+        newest_first = list(reversed(recent))
+        group = self.settings.buffer_group
+        for start in range(0, min(len(newest_first), group * self.settings.buffer_tries), group):
+            frames = newest_first[start : start + group]
+            yield max(frames, key=_sharpness) if len(frames) > 1 else frames[0]
+
+    def _following(self, camera: Camera) -> Iterator[RGBImage]:
         deadline = time.monotonic() + self.settings.window_s
-        count = 0
-        if first is not None:
-            count += 1
-            yield first
-        while camera is not None and count < self.settings.max_frames:
+        for _ in range(self.settings.max_frames):
             if time.monotonic() >= deadline:
                 return
             frame = camera.read()
             if frame is None:
                 return
-            count += 1
             yield frame
+
+
+class _Search:
+    """The best face offered so far, and whether the search may stop."""
+
+    def __init__(self, engine: FaceEngine) -> None:
+        self.engine = engine
+        self.best: tuple[AlignedFace, QualityReport, CaptureSource] | None = None
+        self.saw_face = False
+        self.examined = 0
+
+    def offer(self, frame: RGBImage, source: CaptureSource) -> bool:
+        """Examines ``frame``; True when its face passes every check (the search ends)."""
+        self.examined += 1
+        try:
+            face, _detection, others = self.engine.locate(frame)
+        except MultipleFacesError:
+            self.saw_face = True
+            return False
+        except (NoFaceError, BiometricInputError):
+            return False
+        self.saw_face = True
+        report = assess_quality(face, self.engine.quality, other_faces=others)
+        if self.best is None or _rank(report, face) > _rank(self.best[1], self.best[0]):
+            self.best = (face, report, source)
+        return report.passed
+
+    def result(self, template: Template) -> FaceCaptureResult:
+        if self.best is None:
+            failure = CaptureFailure.LOW_QUALITY if self.saw_face else CaptureFailure.NO_FACE
+            return FaceCaptureResult(FaceOutcome.failed(failure), CaptureSource.NONE, self.examined)
+        face, report, source = self.best
+        if not report.passed:
+            outcome = FaceOutcome.failed(CaptureFailure.LOW_QUALITY)
+            return FaceCaptureResult(outcome, source, self.examined)
+        vector = self.engine.backend.embed([face], flip=self.engine.flip)[0]
+        similarity = compare(Template(template.model, vector), template)
+        return FaceCaptureResult(FaceOutcome.compared(similarity), source, self.examined)
+
+
+def _sharpness(frame: RGBImage) -> float:
+    """The variance of the Laplacian of the frame's green channel, one pixel in two each
+    way: a cheap measure of blur (about 0.2 ms at 640x480), to choose among neighbouring
+    frames of the same scene."""
+    green = np.ascontiguousarray(frame[::2, ::2, 1])
+    return float(cv2.Laplacian(green, cv2.CV_16S).var())
 
 
 def _rank(report: QualityReport, face: AlignedFace) -> tuple[int, float]:

@@ -2,8 +2,10 @@
 
 For each credential (a QR code in a camera frame, or a badge UID) a :class:`Lane`
 builds the passage and decides it on its own snapshot through the passage pipeline (the
-policy assessed once, a face captured and compared only when it asks for one), signals
-the outcome, keeps the event in its outbox and forwards it. Nothing in that path waits
+policy assessed once, a face captured and compared only when it asks for one: first
+from the camera's ring of the approach, then from the frames that follow), empties the
+ring, shows the outcome on the lane display, signals it, keeps the event in its outbox
+and forwards it. Nothing in that path waits
 for the server: with the link down the lane decides exactly as before, and its outbox
 sends the events once the link is back.
 
@@ -21,31 +23,36 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from portique import clock
 from portique.access import (
-    BadgeUid,
+    LANE_ALARMS,
     Decision,
     Direction,
-    FaceOutcome,
     LastPassage,
+    Outcome,
     Passage,
     PolicySnapshot,
     Presented,
     QrPayload,
+    Reason,
 )
 from portique.biometrics import FaceEngine
 from portique.biometrics.types import RGBImage
 from portique.credentials import Claims, VaultLookup
 from portique.files import private_directory
 from portique.lane.comms.base import Transport
-from portique.lane.drivers.badge import BadgeReader
+from portique.lane.drivers.alarm import AlarmSource
+from portique.lane.drivers.badge import BadgeReader, presented
+from portique.lane.drivers.buffer import BufferedCamera, FrameRing
 from portique.lane.drivers.camera import Camera
+from portique.lane.drivers.display import LaneDisplay
 from portique.lane.drivers.qr import QrReader, ZxingQrReader
 from portique.lane.drivers.signal import LaneSignal
 from portique.lane.errors import NoSnapshotError
-from portique.lane.events import PassageEvent, Receipt
-from portique.lane.face import CaptureSettings, FaceCapture, credential_template
+from portique.lane.events import PassageEvent, Receipt, new_event_id
+from portique.lane.face import CaptureSettings, FaceCapture, FaceCaptureResult, credential_template
 from portique.lane.outbox import OUTBOX_FILE, Outbox, RetryPolicy
 from portique.lane.pipeline import PassageResult, decide_passage
 from portique.lane.snapshot import SNAPSHOT_FILE, LaneSnapshot, SnapshotFile
@@ -84,6 +91,10 @@ class LaneConfig:
         return Path(self.directory) / OUTBOX_FILE
 
 
+class _Device(Protocol):
+    def close(self) -> None: ...
+
+
 def utc_now() -> datetime:
     """The lane's default clock."""
     return clock.now()
@@ -110,13 +121,22 @@ class Lane:
         clock: Callable[[], datetime] = utc_now,
         outbox_clock: Callable[[], float] = time.time,
         vault: VaultLookup | None = None,
+        display: LaneDisplay | None = None,
+        watchers: Sequence[AlarmSource] = (),
     ) -> None:
         self.config = config
+        # The screen at the lane (drivers/display.py), and the devices that watch the
+        # door and the reader (their alarms go out as events with an alert).
+        self.display = display
+        self.watchers = tuple(watchers)
         # The central template store, for a lane that can reach the site's database.
         self.vault = vault
         self.transport = transport
         self.signals = tuple(signals)
-        self.camera = camera
+        # Every frame the lane reads passes through the ring: the face step looks back
+        # at the approach instead of making the person stop (drivers/buffer.py).
+        self.ring = FrameRing(config.capture.ring_s)
+        self.camera = None if camera is None else BufferedCamera(camera, self.ring)
         self.badge_reader = badge_reader
         self.qr_reader = qr_reader or ZxingQrReader()
         self.capture = None if face_engine is None else FaceCapture(face_engine, config.capture)
@@ -150,6 +170,8 @@ class Lane:
             log.info("lane %s starts on snapshot version %d", self.lane_id, stored.version)
         if self.transport is not None:
             self.transport.start(self)
+        for watcher in self.watchers:
+            watcher.watch(self.raise_alarm)
         if forward:
             self._forwarder = threading.Thread(
                 target=self._forward_loop, name=f"portique-forward-{self.lane_id}", daemon=True
@@ -164,12 +186,15 @@ class Lane:
             self._forwarder.join(timeout=10)
         if self.transport is not None:
             self.transport.close()
-        for device in (*self.signals, self.camera, self.badge_reader):
-            if device is not None:
-                try:
-                    device.close()
-                except Exception:
-                    log.exception("closing a lane device failed")
+        devices: list[_Device] = []
+        for device in (*self.watchers, *self.signals, self.display, self.camera, self.badge_reader):
+            if device is not None and not any(device is seen for seen in devices):
+                devices.append(device)  # a device in two roles (OSDP reader) closes once
+        for each in devices:
+            try:
+                each.close()
+            except Exception:
+                log.exception("closing a lane device failed")
         self.outbox.close()
 
     def __enter__(self) -> Lane:
@@ -266,13 +291,20 @@ class Lane:
         decode_ms = (time.perf_counter() - started) * 1000.0
         if payload is None or self._repeated(payload):
             return None
-        return self.present(QrPayload(payload), frame=frame, at=at, decode_ms=decode_ms)
+        self.ring.add(frame)
+        return self.present(QrPayload(payload), at=at, decode_ms=decode_ms)
 
     def present_badge(self, uid: str, *, at: datetime | None = None) -> PassageResult | None:
-        """Decides the passage of a badge; None when the same badge was just decided."""
-        if self._repeated(("badge", uid)):
+        """Decides the passage of what a reader sent: a badge UID, or the text of a QR
+        code a scanner read (``PQ:...``); None when the same credential was just decided
+        (or the line is empty)."""
+        credential = presented(uid)
+        if credential is None:
             return None
-        return self.present(BadgeUid(uid), at=at)
+        key = credential.data if isinstance(credential, QrPayload) else ("badge", credential.uid)
+        if self._repeated(key):
+            return None
+        return self.present(credential, at=at)
 
     def present(
         self,
@@ -284,8 +316,9 @@ class Lane:
     ) -> PassageResult:
         """Decides a passage on the local snapshot, signals it and keeps its event.
 
-        ``frame`` is the camera frame the credential was read in: the first candidate
-        for the face, when one is needed.
+        When a face is needed, it is looked for in the camera's ring (the approach),
+        then in the frames that follow. ``frame``, the camera frame the credential was
+        read in, joins the ring first. The ring is emptied once the passage is decided.
 
         Raises:
             NoSnapshotError: the lane never received a snapshot.
@@ -298,12 +331,19 @@ class Lane:
                 f"Lane {self.lane_id} has no policy snapshot yet: link it to the server once "
                 "(it then decides alone, even offline)."
             )
+        if frame is not None:
+            self.ring.add(frame)
         passage = Passage(self.lane_id, at or self._clock(), credential)
         decided = decide_passage(
-            policy, passage, lambda claims: self._compare_face(snapshot, claims, frame)
+            policy, passage, lambda claims: self._compare_face(snapshot, claims)
         )
         decision = decided.decision
         latency_ms = (time.perf_counter() - started) * 1000.0
+        # The approach of this person never serves the next one.
+        self.ring.clear()
+        if self.display is not None:
+            first_name = snapshot.first_name(decision.person_id) if decision.granted else None
+            self.display.show(decision.outcome, first_name)
 
         lane = policy.lanes.get(self.lane_id)
         direction = None if lane is None else lane.direction
@@ -324,14 +364,43 @@ class Lane:
             ", ".join(reason.value for reason in decision.reasons),
             latency_ms,
         )
-        return PassageResult(
-            decision=decision,
-            event=event,
-            latency_ms=latency_ms,
-            decode_ms=decode_ms,
-            face_requested=decided.face_requested,
-            face_compared=decided.face_compared,
+        return PassageResult.of(decided, event, latency_ms, decode_ms)
+
+    def raise_alarm(self, reason: Reason, *, at: datetime | None = None) -> PassageEvent:
+        """Tells the agents about the lane's own hardware (a door forced or held open, a
+        reader gone silent): an event with an alert and no credential or person, sent
+        through the outbox like a passage, shown by the console with the alerts. It is
+        not a decision: no signal, no display. Thread-safe (door and reader threads).
+
+        Raises:
+            ValueError: ``reason`` is not one of the lane alarms (``LANE_ALARMS``).
+        """
+        if reason not in LANE_ALARMS:
+            raise ValueError(f"{reason.value} is not a lane alarm")
+        with self._state:
+            policy = self._policy
+        lane = None if policy is None else policy.lanes.get(self.lane_id)
+        event = PassageEvent(
+            event_id=new_event_id(),
+            site_id=self.config.site_id,
+            lane_id=self.lane_id,
+            direction=None if lane is None else lane.direction,
+            time=at or self._clock(),
+            outcome=Outcome.REFER,
+            reasons=(reason,),
+            alert=True,
+            credential_id=None,
+            person_id=None,
+            latency_ms=0.0,
+            snapshot_version=0 if policy is None else policy.version,
         )
+        try:
+            self.outbox.add(event)
+        except Exception:
+            log.exception("lane %s could not keep an alarm", self.lane_id)
+        self._wake.set()
+        log.warning("lane %s alarm: %s", self.lane_id, reason.value)
+        return event
 
     def step(self, timeout: float = 0.05) -> PassageResult | None:
         """One turn of the lane: a badge if one was presented, else one camera frame."""
@@ -357,9 +426,7 @@ class Lane:
         while not stop.is_set() and not self._stopping.is_set():
             self.step()
 
-    def _compare_face(
-        self, snapshot: LaneSnapshot, claims: Claims, frame: RGBImage | None
-    ) -> FaceOutcome | None:
+    def _compare_face(self, snapshot: LaneSnapshot, claims: Claims) -> FaceCaptureResult | None:
         if self.capture is None:
             return None
         # A lane that reaches the site's database reads the central store there; any
@@ -369,7 +436,9 @@ class Lane:
         if template is None:
             log.warning("lane %s cannot open the template of a credential", self.lane_id)
             return None
-        return self.capture.compare(template, frame, self.camera)
+        recent = [timed.frame for timed in self.ring.frames()]
+        waiting = None if self.display is None else self.display.look
+        return self.capture.compare(template, recent, self.camera, waiting=waiting)
 
     def forget_reads(self) -> None:
         """Forgets the credentials just read: the next read of any is a new passage."""

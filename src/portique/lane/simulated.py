@@ -2,8 +2,10 @@
 
 Frames are composed the way a lane camera would see a person holding a card: the QR
 code of the credential on one side, optionally their face (an RGB image, e.g. an LFW
-photo) on the other. They go through the real QR decoder, face engine and decision
-engine; only the camera, the badge reader and the signal are simulated.
+photo) on the other. Or a person walks up to the reader (``drivers/approach.py``) and
+presents a badge or a QR code to a scanner as they reach it, their face in the
+camera's ring by then. Everything goes through the real QR decoder, face engine and
+decision engine; only the camera, the reader and the signal are simulated.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import cv2
@@ -22,8 +24,10 @@ from portique.biometrics import FaceEngine
 from portique.biometrics.types import RGBImage
 from portique.credentials import VaultLookup, render_qr_png
 from portique.lane.comms.base import Transport
+from portique.lane.drivers.approach import Approach, approach_frames
 from portique.lane.drivers.badge import SimulatedBadgeReader
 from portique.lane.drivers.camera import SimulatedCamera
+from portique.lane.drivers.display import LaneDisplay
 from portique.lane.drivers.signal import LaneSignal, SimulatedSignal
 from portique.lane.pipeline import PassageResult
 from portique.lane.runtime import Lane, LaneConfig, utc_now
@@ -90,7 +94,21 @@ class PresentBadge:
     at: datetime | None = None
 
 
-Step = ShowCode | PresentBadge
+@dataclass(frozen=True)
+class WalkUp:
+    """Someone walks up to the reader, their ``face`` in view for the whole ``approach``
+    (None: nobody in view), and presents ``line`` as they reach it: a badge UID, or
+    the text of their QR code typed by a scanner (``PQ:...``). ``seed`` draws the
+    noise and the path of the approach."""
+
+    line: str
+    face: RGBImage | None = None
+    at: datetime | None = None
+    approach: Approach = field(default_factory=Approach)
+    seed: int = 0
+
+
+Step = ShowCode | PresentBadge | WalkUp
 
 
 class SimulatedLane:
@@ -106,6 +124,7 @@ class SimulatedLane:
         signals: Sequence[LaneSignal] = (),
         clock: Callable[[], datetime] = utc_now,
         vault: VaultLookup | None = None,
+        display: LaneDisplay | None = None,
     ) -> None:
         self.camera = SimulatedCamera()
         self.reader = SimulatedBadgeReader()
@@ -119,6 +138,7 @@ class SimulatedLane:
             face_engine=face_engine,
             clock=clock,
             vault=vault,
+            display=display,
         )
 
     def start(self, *, forward: bool = True) -> None:
@@ -136,6 +156,8 @@ class SimulatedLane:
     def play(self, step: Step) -> PassageResult | None:
         """Plays one step; its passage (None if the lane saw no credential)."""
         self.lane.forget_reads()  # each step is a new person at the lane
+        if isinstance(step, WalkUp):
+            return self.walk_up(step)
         if isinstance(step, PresentBadge):
             self.reader.present(step.uid)
             uid = self.reader.read(0)
@@ -145,6 +167,30 @@ class SimulatedLane:
         self.camera.show(*([frame] * max(step.frames - 1, 0)))
         try:
             return self.lane.read_frame(frame, at=step.at)
+        finally:
+            self.camera.clear()  # they walked through; frames are dropped
+
+    def walk_up(self, step: WalkUp) -> PassageResult | None:
+        """Plays an approach: the camera's frames up to the read go through the lane's
+        camera (into its ring, as the lane's own loop would read them), the rest wait
+        to be read after the credential."""
+        frames = (
+            approach_frames(step.face, step.approach, seed=step.seed)
+            if step.face is not None
+            else [np.full((FRAME_SIZE[1], FRAME_SIZE[0], 3), WALL, dtype=np.uint8)]
+            * step.approach.frame_count
+        )
+        before, after = frames[: step.approach.read_index], frames[step.approach.read_index :]
+        camera = self.lane.camera
+        assert camera is not None
+        self.camera.show(*before)
+        while camera.read() is not None:
+            pass
+        self.camera.show(*after)
+        self.reader.present(step.line)
+        line = self.reader.read(0)
+        try:
+            return None if line is None else self.lane.present_badge(line, at=step.at)
         finally:
             self.camera.clear()  # they walked through; frames are dropped
 

@@ -4,7 +4,9 @@ A :class:`LaneSnapshot` is the engine's :class:`~portique.access.PolicySnapshot`
 what a lane needs beyond it: the template keys that open the templates sealed in
 credentials, the face model those templates come from, and, for a site that keeps
 templates in its central store, those sealed templates by credential id (each opens only
-with the key its own credential carries, so the lane holds nothing it can open alone).
+with the key its own credential carries, so the lane holds nothing it can open alone),
+and the first names of the people of the policy, for the lane display's greeting ("Bonjour
+Léa"): a first name and nothing more (never a last name), by pseudonymous person id.
 The face threshold is policy and stays in the snapshot's settings. Its version is the
 site's snapshot version: a lane takes a newer one and ignores an older or equal one, so
 a late or replayed message never rolls a revocation back.
@@ -80,6 +82,8 @@ class LaneSnapshot:
     nobody is enrolled). ``issued_at`` is when the server built it. ``sealed_templates``
     (credential id → sealed bytes) is the site's central template store, empty for a
     site that keeps templates on the cards; it is only ever read by credential id.
+    ``first_names`` (person id → first name) greet the people granted on the lane display;
+    a data minimisation choice: the first name only, none for a person not in the policy.
     """
 
     policy: PolicySnapshot
@@ -87,6 +91,7 @@ class LaneSnapshot:
     face_model: str | None = None
     issued_at: datetime | None = None
     sealed_templates: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    first_names: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for key_id, key in self.template_keys.items():
@@ -94,6 +99,13 @@ class LaneSnapshot:
                 raise SnapshotError(f"Template key {key_id!r} is not a 32-byte key.")
         object.__setattr__(self, "template_keys", dict(self.template_keys))
         object.__setattr__(self, "sealed_templates", dict(self.sealed_templates))
+        people = self.policy.people
+        names = {pid: name for pid, name in self.first_names.items() if pid in people and name}
+        object.__setattr__(self, "first_names", names)
+
+    def first_name(self, person_id: str | None) -> str | None:
+        """The first name of a person of the policy, for the display's greeting."""
+        return None if person_id is None else self.first_names.get(person_id)
 
     def sealed_template(self, credential_id: str) -> bytes | None:
         """The central store's sealed template of one credential, if it has one."""
@@ -159,6 +171,7 @@ def snapshot_to_json(snapshot: LaneSnapshot) -> dict[str, Any]:
         "face_model": snapshot.face_model,
         "template_keys": _base64_map(snapshot.template_keys),
         "sealed_templates": _base64_map(snapshot.sealed_templates),
+        "first_names": dict(sorted(snapshot.first_names.items())),
         "site": _site_to_json(policy.site),
         "verifiers": encode_verifiers(policy.verifiers),
         "revocations": revocations,
@@ -310,6 +323,8 @@ def snapshot_from_json(data: Any) -> LaneSnapshot:
             sealed_templates=_bytes_map(
                 data.get("sealed_templates", {}), "a sealed template of the central store"
             ),
+            # Absent from the snapshots of servers older than the lane display.
+            first_names=_text_map(data.get("first_names", {})),
         )
     except SnapshotError:
         raise
@@ -363,6 +378,14 @@ def _aware(text: Any) -> datetime:
 
 def _optional_aware(text: Any) -> datetime | None:
     return None if text is None else _aware(text)
+
+
+def _text_map(data: Any) -> dict[str, str]:
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        raise ValueError("first names map person ids to text")
+    return dict(data)
 
 
 def _bytes_map(data: dict[str, Any], what: str) -> dict[str, bytes]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portique import clock
@@ -28,7 +29,13 @@ from portique.services.settings import site_settings
 from portique.services.site import SiteHandle
 from portique.services.snapshot import build_snapshot
 from portique.services.vault import sealed_templates
-from portique.store import LaneStatusChangeRow, LaneStatusRow, Sites, StoreConflictError
+from portique.store import (
+    LaneStatusChangeRow,
+    LaneStatusRow,
+    PersonRow,
+    Sites,
+    StoreConflictError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -90,16 +97,32 @@ def site_snapshot(
 ) -> LaneSnapshot:
     """The lane snapshot of ``site`` at ``now``: its whole policy, its verifying keys and
     template keys, the model of its templates and, for a site with a central template
-    store, the sealed templates (still sealed: each key travels only in its credential)."""
+    store, the sealed templates (still sealed: each key travels only in its credential),
+    and the first names of its people for the lane display's greeting."""
     now = now or clock.now()
     keyring = keyring or site.keyring()
     with site.session() as session:
         policy = build_snapshot(session, site.site_id, now, verifiers=keyring.verifiers())
         model = site_settings(site_row(session, site.site_id)).face_model
         sealed = sealed_templates(session, site.site_id)
+        names = _first_names(session, site.site_id, policy.people)
     return LaneSnapshot(
-        policy, keyring.template_keys(), model, issued_at=now, sealed_templates=sealed
+        policy,
+        keyring.template_keys(),
+        model,
+        issued_at=now,
+        sealed_templates=sealed,
+        first_names=names,
     )
+
+
+def _first_names(session: Session, site_id: str, people: Container[str]) -> dict[str, str]:
+    """The first names of the people of a policy: the lane display greets them by that,
+    and nothing more (no last name ever reaches a lane)."""
+    rows = session.execute(
+        select(PersonRow.person_id, PersonRow.first_name).where(PersonRow.site_id == site_id)
+    )
+    return {person_id: first for person_id, first in rows if person_id in people}
 
 
 class SitePublisher:

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
-from portique.access import BadgeUid, FaceOutcome, Passage, Presented, QrPayload
+from portique.access import BadgeUid, Passage, Presented, QrPayload
 from portique.config import get_settings
 from portique.credentials import (
     Claims,
@@ -34,7 +34,7 @@ from portique.credentials import (
 )
 from portique.credentials.qr import decode_qr_file
 from portique.lane.events import PassageEvent
-from portique.lane.face import FaceCapture, credential_template
+from portique.lane.face import FaceCapture, FaceCaptureResult, credential_template
 from portique.lane.pipeline import FaceCheck, PassageResult, decide_passage
 from portique.services.credentials import FaceEngineFactory, default_face_engine
 from portique.services.rows import site_row
@@ -145,14 +145,7 @@ class Gate:
                 latency_ms=latency_ms,
             )
             self.site.passages.record(session, [event])
-        return PassageResult(
-            decision=decided.decision,
-            event=event,
-            latency_ms=latency_ms,
-            decode_ms=None,
-            face_requested=decided.face_requested,
-            face_compared=decided.face_compared,
-        )
+        return PassageResult.of(decided, event, latency_ms, decode_ms=None)
 
     def _holder(self, session: Session, presented: Presented) -> set[str]:
         """Whom the credential names, so only their rows are loaded; nobody if unreadable.
@@ -172,14 +165,15 @@ class Gate:
         """The 1:1 comparison of ``face`` with the template the claims open; None when
         the template cannot be used (the engine then refers the passage to the agent)."""
 
-        def check(claims: Claims) -> FaceOutcome | None:
+        def check(claims: Claims) -> FaceCaptureResult | None:
             site_id = self.site.site_id
             model = site_settings(site_row(session, site_id)).face_model
             vault = vault_lookup(session, site_id)
             template = credential_template(claims, self._template_keys, model, vault)
             if template is None:
                 return None
-            return self._face_capture().compare(template, _image(face))
+            # The image given stands for the frame the credential was read in.
+            return self._face_capture().compare(template, [_image(face)])
 
         return check
 

@@ -1,9 +1,12 @@
-"""Badge readers: keyboard-wedge readers that type the UID, serial readers, simulated ones.
+"""Credential readers: keyboard-wedge readers and QR scanners that type a line, serial
+readers, simulated ones.
 
-Every reader gives one UID per badge presented, in the canonical form of
-``credentials.normalize_badge_uid``. A line that is not a UID (a misread, a key pressed
-by hand) is given as typed: the decision engine refuses it as unreadable, so the person
-sees that the lane read something and can present the badge again.
+Every reader gives one line per credential presented. A badge reader's UID comes in the
+canonical form of ``credentials.normalize_badge_uid``. A QR scanner types the text form
+of the code it read: a line starting with ``PQ:`` is a QR code's text, given whole, and
+:func:`presented` turns it into the credential it carries. A line that is neither (a
+misread, a key pressed by hand) is given as typed: the decision engine refuses it as
+unreadable, so the person sees that the lane read something and can present it again.
 """
 
 from __future__ import annotations
@@ -15,83 +18,132 @@ from typing import Any, Protocol, TextIO
 
 import serial
 
-from portique.credentials import InvalidBadgeUidError, normalize_badge_uid
+from portique.access import BadgeUid, Presented, QrPayload
+from portique.credentials import (
+    CredentialError,
+    InvalidBadgeUidError,
+    normalize_badge_uid,
+    payload_from_text,
+)
+from portique.credentials.text import MAX_TEXT_LENGTH, TEXT_PREFIX
 from portique.lane.errors import BadgeReaderError
 
 log = logging.getLogger(__name__)
 
 MAX_LINE = 128
 """Longer lines are not badge UIDs (a 10-byte UID with separators is 29 characters)."""
+MAX_QR_LINE = MAX_TEXT_LENGTH + 16
+"""A QR scanner's line is at most a credential's text form (and some padding)."""
 
 _FRAMING = "\x02\x03\r\n\x00"  # STX/ETX framing of serial RFID readers, line ends, padding
 
 
 class BadgeReader(Protocol):
-    """A reader of badge UIDs."""
+    """A reader of credentials: badge UIDs, and QR codes' text from scanners."""
 
     def read(self, timeout: float | None = None) -> str | None:
-        """The next UID presented, waiting up to ``timeout`` seconds (None: forever);
-        None when none came, or the reader is closed."""
+        """The next line read (a UID, or a QR text ``PQ:...``), waiting up to
+        ``timeout`` seconds (None: forever); None when none came, or the reader is
+        closed."""
 
     def close(self) -> None:
         """Releases the reader."""
 
 
+def is_qr_text(line: str) -> bool:
+    """Whether a reader's line is a QR code's text (``PQ:``, in any case: a scanner
+    typing with Caps Lock on)."""
+    return line[: len(TEXT_PREFIX)].upper() == TEXT_PREFIX
+
+
 def badge_uid(line: str) -> str | None:
-    """The UID a reader's line stands for: canonical when it is one, else as typed;
-    None for an empty line."""
+    """What a reader's line stands for: a QR text given whole, a canonical UID, or
+    the line as typed; None for an empty line."""
     text = line.strip(_FRAMING + " \t")
     if not text:
         return None
+    if is_qr_text(text):
+        return text[:MAX_QR_LINE]
     try:
         return normalize_badge_uid(text)
     except InvalidBadgeUidError:
         return text[:MAX_LINE]
 
 
-class KeyboardWedgeReader:
-    """A USB reader that types the UID and Enter, like a keyboard: reads lines from a
-    text stream (standard input by default) in a background thread."""
+def presented(line: str) -> Presented | None:
+    """The credential a reader's line presents: the payload of a QR text (``PQ:...``;
+    damaged text is presented as it is, and refused as unreadable), else a badge UID.
+    None for an empty line."""
+    text = badge_uid(line)
+    if text is None:
+        return None
+    if not is_qr_text(text):
+        return BadgeUid(text)
+    try:
+        return QrPayload(payload_from_text(text))
+    except CredentialError:
+        return QrPayload(text.encode("utf-8", errors="replace"))
 
-    def __init__(self, stream: TextIO | None = None) -> None:
-        import sys
 
-        self._stream = stream if stream is not None else sys.stdin
-        self._uids: queue.Queue[str | None] = queue.Queue()
+class PumpedReader:
+    """A reader whose lines come from a background thread (a stream, a device): the
+    thread calls :meth:`_deliver` for each line typed and :meth:`_ended` when its source
+    runs dry; the lane calls :meth:`read`."""
+
+    def __init__(self) -> None:
+        self._lines: queue.Queue[str | None] = queue.Queue()
         self._closed = threading.Event()
-        self._thread = threading.Thread(target=self._pump, name="portique-wedge", daemon=True)
-        self._thread.start()
 
     @property
     def closed(self) -> bool:
-        """True once the stream has ended (or :meth:`close` was called)."""
-        return self._closed.is_set() and self._uids.empty()
+        """True once the source has ended (or :meth:`close` was called) and every line
+        was read."""
+        return self._closed.is_set() and self._lines.empty()
 
     def read(self, timeout: float | None = None) -> str | None:
         if self.closed:
             return None
         try:
-            return self._uids.get(timeout=timeout)
+            return self._lines.get(timeout=timeout)
         except queue.Empty:
             return None
 
     def close(self) -> None:
         self._closed.set()
-        self._uids.put(None)
+        self._lines.put(None)
+
+    def _deliver(self, line: str) -> None:
+        text = badge_uid(line)
+        if text is not None:
+            self._lines.put(text)
+
+    def _ended(self) -> None:
+        self._closed.set()
+        self._lines.put(None)
+
+
+class KeyboardWedgeReader(PumpedReader):
+    """A USB reader or QR scanner that types what it read and Enter, like a keyboard:
+    reads lines from a text stream (standard input by default) in a background thread."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        import sys
+
+        super().__init__()
+        self._stream = stream if stream is not None else sys.stdin
+        self._thread = threading.Thread(target=self._pump, name="portique-wedge", daemon=True)
+        self._thread.start()
 
     def _pump(self) -> None:
         try:
             for line in self._stream:
                 if self._closed.is_set():
                     break
-                uid = badge_uid(line)
-                if uid is not None:
-                    self._uids.put(uid)
+                self._deliver(line)
         except (OSError, ValueError) as exc:
             log.warning("the keyboard-wedge reader stopped: %s", exc)
         finally:
-            self._closed.set()
-            self._uids.put(None)
+            self._ended()
 
 
 class SerialBadgeReader:
@@ -140,7 +192,7 @@ class SerialBadgeReader:
                         f"The badge reader on {self.port} failed: {exc}."
                     ) from None
                 self._buffer.extend(chunk)
-                if len(self._buffer) > 4 * MAX_LINE and b"\n" not in self._buffer:
+                if len(self._buffer) > 2 * MAX_QR_LINE and b"\n" not in self._buffer:
                     self._buffer.clear()  # noise without line ends: drop it
 
     def close(self) -> None:
@@ -181,25 +233,3 @@ class SimulatedBadgeReader:
 
     def close(self) -> None:
         pass
-
-
-def open_badge_reader(spec: str) -> BadgeReader:
-    """The reader a setting names: ``stdin`` (keyboard wedge), ``serial:PORT`` or
-    ``serial:PORT@BAUD`` (``serial:/dev/ttyUSB0@9600``).
-
-    Raises:
-        BadgeReaderError: an unknown kind, or a port that cannot be opened.
-    """
-    if spec == "stdin":
-        return KeyboardWedgeReader()
-    kind, _, rest = spec.partition(":")
-    if kind == "serial" and rest:
-        port, _, baud = rest.rpartition("@") if "@" in rest else (rest, "", "")
-        try:
-            return SerialBadgeReader(port, baudrate=int(baud) if baud else 9600)
-        except ValueError:
-            raise BadgeReaderError(f"{baud!r} is not a baud rate.") from None
-    raise BadgeReaderError(
-        f"Unknown badge reader {spec!r}: use stdin, or serial:PORT[@BAUD] "
-        "(serial:/dev/ttyUSB0@9600)."
-    )

@@ -89,6 +89,8 @@ class ConsoleSignal:
 
 class HttpRelaySignal:
     """POSTs each decision as JSON (:func:`signal_json`) to ``url``, from a worker thread.
+    With ``pulse_s``, the body also says for how long a grant releases the door
+    (``"pulse_s"``), for a door controller that times its own strike.
 
     A request that fails or takes longer than ``timeout_s`` is logged and dropped; when
     the relay lags, at most ``backlog`` decisions wait and the oldest are dropped
@@ -96,13 +98,20 @@ class HttpRelaySignal:
     """
 
     def __init__(
-        self, url: str, *, timeout_s: float = 1.0, lang: str = "fr", backlog: int = 8
+        self,
+        url: str,
+        *,
+        timeout_s: float = 1.0,
+        lang: str = "fr",
+        backlog: int = 8,
+        pulse_s: float | None = None,
     ) -> None:
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"A relay URL starts with http:// or https://, not {url!r}.")
         self.url = url
         self.timeout_s = timeout_s
         self.lang = lang
+        self.pulse_s = pulse_s
         self.sent = 0
         self.failed = 0
         self._queue: queue.Queue[Decision | None] = queue.Queue(maxsize=backlog)
@@ -130,7 +139,10 @@ class HttpRelaySignal:
             decision = self._queue.get()
             if decision is None:
                 return
-            body = json.dumps(signal_json(decision, self.lang)).encode("utf-8")
+            message = signal_json(decision, self.lang)
+            if self.pulse_s is not None:
+                message["pulse_s"] = self.pulse_s
+            body = json.dumps(message).encode("utf-8")
             request = urllib.request.Request(
                 self.url, data=body, headers={"Content-Type": "application/json"}, method="POST"
             )

@@ -1,0 +1,21 @@
+"""What the benchmarks share: percentiles as BENCHMARKS.md reports them."""
+
+from __future__ import annotations
+
+import statistics
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value at ``fraction`` of the sorted values (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    """Count, p50, p95 and max, rounded to 0.01."""
+    return {
+        "count": len(values),
+        "p50": round(statistics.median(values), 2),
+        "p95": round(percentile(values, 0.95), 2),
+        "max": round(max(values), 2),
+    }
