@@ -23,7 +23,15 @@ from portique.i18n import text
 from portique.server.errors import ConflictError, NotFoundError
 from portique.services.rows import site_row
 from portique.services.settings import site_settings
-from portique.store import LaneRow, PassageRow, People, PersonRow, Sites, record_from
+from portique.store import (
+    LaneRow,
+    PassageRow,
+    People,
+    PersonRow,
+    Sites,
+    find_at_site,
+    record_from,
+)
 from portique.store.models import LaneStatusRow, PassageReviewRow
 from portique.visitors import on_site_visitors, visit_passes
 
@@ -283,8 +291,8 @@ def recent_passages(
 
 
 def passage(session: Session, site_id: str, passage_id: str) -> PassageView:
-    row = session.get(PassageRow, passage_id)
-    if row is None or row.site_id != site_id:
+    row = find_at_site(session, PassageRow, passage_id, site_id)
+    if row is None:
         raise NotFoundError(text(f"Aucun passage {passage_id!r}.", f"No passage {passage_id!r}."))
     return _views(session, site_id, [row])[0]
 
