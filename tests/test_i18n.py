@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from portique.i18n import language, number, process_language, speaking, text
+from portique.i18n import catalogue, language, number, process_language, speaking, text
 
 
 @pytest.fixture
@@ -45,3 +46,36 @@ def test_another_thread_keeps_its_own_language(french_process: None) -> None:
         assert language() == "en"
     # A thread started plainly does not inherit the context: it speaks the process's.
     assert seen == ["fr"]
+
+
+@pytest.mark.parametrize(
+    ("package", "sections"),
+    [
+        ("portique.server", {"console", "registers", "documents"}),
+        ("portique.access", {"outcome", "reason"}),
+        ("portique.registers", {"change", "cause"}),
+        ("portique.privacy", {"field"}),
+    ],
+)
+def test_every_shipped_catalogue_gives_french_and_english_words(
+    package: str, sections: set[str]
+) -> None:
+    name = "texts.toml" if package == "portique.server" else "labels.toml"
+    found = catalogue(package, name)
+    assert set(found) == sections
+    for texts in found.values():
+        assert texts and all(french and english for french, english in texts.values())
+
+
+def test_a_catalogue_entry_that_is_not_a_pair_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "broken_words"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "words.toml").write_text(
+        '[console]\nyes = ["oui", "yes"]\nno = ["non"]\n', encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ValueError, match=r"words.toml \[console\] no"):
+        catalogue("broken_words", "words.toml")

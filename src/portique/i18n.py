@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import locale
 import os
-from collections.abc import Iterator
+import tomllib
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
+from types import MappingProxyType
 
 LANGUAGES = ("fr", "en")
+
+Texts = Mapping[str, tuple[str, str]]
+"""Words by key, each as (French, English): a section of a catalogue."""
 
 _spoken: ContextVar[str | None] = ContextVar("portique_language", default=None)
 """The language of the request being served in this context; None: the process's."""
@@ -71,6 +77,34 @@ def percent(value: float, digits: int = 2) -> str:
     """A fraction (0.9878) as a percentage (98,78 %)."""
     formatted = number(value * 100.0, digits)
     return f"{formatted} %" if language() == "fr" else f"{formatted}%"
+
+
+@cache
+def catalogue(package: str, name: str) -> Mapping[str, Texts]:
+    """The sections of the TOML catalogue ``name`` shipped in ``package``: each table of
+    the file a section (``[console]``...), each of its keys ``["French", "English"]``.
+
+    Raises:
+        ValueError: an entry is not a pair of strings (the catalogue itself is broken).
+    """
+    with resources.files(package).joinpath(name).open("rb") as file:
+        tables = tomllib.load(file)
+    return MappingProxyType(
+        {section: _section(f"{name} [{section}]", entries) for section, entries in tables.items()}
+    )
+
+
+def _section(where: str, entries: object) -> Texts:
+    if not isinstance(entries, dict):
+        raise ValueError(f"{where}: a section is a table of keys")
+    texts: dict[str, tuple[str, str]] = {}
+    for key, pair in entries.items():
+        if not (
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(s, str) for s in pair)
+        ):
+            raise ValueError(f"{where} {key}: a text is [French, English]")
+        texts[key] = (pair[0], pair[1])
+    return MappingProxyType(texts)
 
 
 ERROR_HEADLINES: dict[str, tuple[str, str]] = {

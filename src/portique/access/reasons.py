@@ -1,9 +1,11 @@
-"""Outcomes and reasons of a decision, with their French and English labels."""
+"""Outcomes and reasons of a decision, with their French and English labels (``labels.toml``)."""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+
+from portique.i18n import catalogue
 
 
 class Outcome(enum.StrEnum):
@@ -89,69 +91,6 @@ never counted as passages."""
 
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 
-_REASON_LABELS: Mapping[Reason, tuple[str, str]] = {
-    Reason.CREDENTIAL_VALID: ("Titre d'accès valide", "Valid credential"),
-    Reason.FACE_MATCH: ("Visage concordant", "Face matches"),
-    Reason.UNKNOWN_LANE: ("Voie inconnue", "Unknown lane"),
-    Reason.MALFORMED_CREDENTIAL: ("Titre d'accès illisible", "Unreadable credential"),
-    Reason.UNSUPPORTED_VERSION: (
-        "Version de titre d'accès non prise en charge",
-        "Unsupported credential version",
-    ),
-    Reason.BAD_SIGNATURE: (
-        "Signature invalide (titre falsifié ?)",
-        "Invalid signature (forged credential?)",
-    ),
-    Reason.UNKNOWN_KEY: ("Clé de signature inconnue", "Unknown signing key"),
-    Reason.WRONG_SITE: (
-        "Titre d'accès d'un autre établissement",
-        "Credential from another site",
-    ),
-    Reason.UNKNOWN_CREDENTIAL: ("Titre d'accès inconnu", "Unknown credential"),
-    Reason.REVOKED: ("Titre d'accès révoqué", "Revoked credential"),
-    Reason.EXPIRED: ("Titre d'accès expiré", "Expired credential"),
-    Reason.NOT_YET_VALID: ("Titre d'accès pas encore valide", "Credential not yet valid"),
-    Reason.STALE_CODE: (
-        "Code du téléphone périmé (capture d'écran ? horloge du téléphone ?)",
-        "Out-of-date phone code (a screenshot? the phone's clock?)",
-    ),
-    Reason.REPLAYED_CODE: (
-        "Code du téléphone déjà utilisé (copie du titre ?)",
-        "Phone code already used (a copied pass?)",
-    ),
-    Reason.UNKNOWN_PERSON: ("Personne inconnue", "Unknown person"),
-    Reason.PERSON_INACTIVE: ("Personne désactivée", "Person no longer active"),
-    Reason.LOCKDOWN: ("Mise en sûreté en cours", "Lockdown in progress"),
-    Reason.SITE_CLOSED: ("Établissement fermé à cette heure", "Site closed at this time"),
-    Reason.OUTSIDE_TIMETABLE: ("En dehors de l'emploi du temps", "Outside the timetable"),
-    Reason.WRONG_ZONE: ("Zone non autorisée", "Zone not allowed"),
-    Reason.ANTI_PASSBACK: (
-        "Passage déjà enregistré dans ce sens (anti-retour)",
-        "Passage already recorded in this direction (anti-passback)",
-    ),
-    Reason.EXIT_NOT_PERMITTED: ("Sortie non autorisée à cette heure", "Exit not allowed now"),
-    Reason.EXIT_REQUIRES_AGENT: (
-        "Sortie accompagnée uniquement : à vérifier par l'agent",
-        "Accompanied exit only: the agent must check",
-    ),
-    Reason.FACE_MISMATCH: ("Visage non concordant", "Face does not match"),
-    Reason.FACE_QUALITY_TOO_LOW: (
-        "Image du visage de qualité insuffisante",
-        "Face capture quality too low",
-    ),
-    Reason.NO_FACE_CAPTURED: ("Aucun visage capturé", "No face captured"),
-    Reason.FACE_NOT_CHECKED: ("Visage non vérifié", "Face not checked"),
-    Reason.DOOR_FORCED: ("Porte forcée", "Door forced"),
-    Reason.DOOR_HELD_OPEN: ("Porte maintenue ouverte", "Door held open"),
-    Reason.READER_SILENT: ("Lecteur muet (ne répond plus)", "Reader silent (no longer answers)"),
-}
-
-_OUTCOME_LABELS: Mapping[Outcome, tuple[str, str]] = {
-    Outcome.GRANT: ("Autorisé", "Granted"),
-    Outcome.DENY: ("Refusé", "Denied"),
-    Outcome.REFER: ("À vérifier par l'agent", "Referred to the agent"),
-}
-
 
 def _language_index(lang: str) -> int:
     base = lang.strip().lower().replace("_", "-").split("-")[0]
@@ -161,11 +100,16 @@ def _language_index(lang: str) -> int:
         raise ValueError(f"no labels in language {lang!r}; use one of {LANGUAGES}") from None
 
 
+def _label(section: str, value: str, lang: str) -> str:
+    """The label of an enum's ``value`` in ``section`` of ``labels.toml`` (beside this module)."""
+    return catalogue("portique.access", "labels.toml")[section][value][_language_index(lang)]
+
+
 def reason_label(reason: Reason, lang: str = "fr") -> str:
     """The plain-words label of ``reason`` in ``lang`` ("fr" or "en", "fr-FR" accepted)."""
-    return _REASON_LABELS[reason][_language_index(lang)]
+    return _label("reason", reason.value, lang)
 
 
 def outcome_label(outcome: Outcome, lang: str = "fr") -> str:
     """The plain-words label of ``outcome`` in ``lang`` ("fr" or "en", "fr-FR" accepted)."""
-    return _OUTCOME_LABELS[outcome][_language_index(lang)]
+    return _label("outcome", outcome.value, lang)

@@ -53,7 +53,7 @@ from portique.privacy.audit_keys import (
     read_checkpoint,
     write_checkpoint_file,
 )
-from portique.store import AuditEntryRow, Database, PersonRow
+from portique.store import AuditEntryRow, Database, PersonRow, record_from
 
 log = logging.getLogger(__name__)
 
@@ -487,18 +487,7 @@ def record_changes(session: Session, _context: UOWTransaction, _instances: objec
 
 
 def _entry(row: AuditEntryRow) -> AuditEntry:
-    return AuditEntry(
-        entry_id=row.entry_id,
-        site_id=row.site_id,
-        seq=row.seq,
-        at=row.at,
-        actor=row.actor,
-        action=row.action,
-        target=row.target,
-        details=dict(row.details),
-        prev_hash=row.prev_hash,
-        entry_hash=row.entry_hash,
-    )
+    return record_from(AuditEntry, row, details=dict(row.details))
 
 
 def entries(

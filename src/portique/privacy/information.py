@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portique.errors import BadInputError
-from portique.i18n import text
+from portique.i18n import Texts, catalogue, text
 from portique.services.settings import InformationSettings, StoredSettings, change_settings
 from portique.store import SiteRow
 from portique.store.models import AuditEntryRow
@@ -72,15 +72,8 @@ FACE_DOCUMENTS = frozenset(
 )
 
 
-FIELD_LABELS: dict[str, tuple[str, str]] = {
-    "controller": ("responsable de traitement", "controller"),
-    "controller_address": ("adresse du responsable de traitement", "controller's address"),
-    "dpo": ("délégué à la protection des données", "data protection officer"),
-    "dpo_email": ("courriel du DPD", "DPO's e-mail"),
-    "dpo_address": ("adresse postale du DPD", "DPO's postal address"),
-    "notice_url": ("adresse de la notice complète", "address of the full notice"),
-    "recipients": ("destinataires extérieurs", "outside recipients"),
-}
+FIELD_LABELS: Texts = catalogue("portique.privacy", "labels.toml")["field"]
+"""The contacts' fields as the documents and their forms name them (``labels.toml``)."""
 
 
 def information_settings(settings: StoredSettings) -> InformationSettings:

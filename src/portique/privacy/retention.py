@@ -10,7 +10,6 @@ docs/privacy.md). Each real purge is itself recorded in the audit log with its c
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session
 from portique import clock as product_clock
 from portique.access import Role
 from portique.config import Settings, get_settings
-from portique.errors import PortiqueError
+from portique.periodic import run_periodically
 from portique.privacy import audit, audit_keys
 from portique.store import (
     ACTIVE,
@@ -339,12 +338,10 @@ async def purge_periodically(
 ) -> None:
     """Purges the site now, then every ``interval``, until cancelled (the server runs
     this for its lifetime). A failed run is logged and tried again at the next one."""
-    while True:
-        try:
-            await asyncio.to_thread(purge_site, database, site_id, now=clock())
-        except PortiqueError as error:
-            log.warning("retention purge of %s failed: %s", site_id, error.message)
-        except Exception:
-            # A bug must not stop the daily purge for the server's lifetime: log it, retry.
-            log.exception("retention purge of %s failed unexpectedly", site_id)
-        await asyncio.sleep(interval.total_seconds())
+    await run_periodically(
+        lambda now: purge_site(database, site_id, now=now),
+        interval,
+        clock=clock,
+        log=log,
+        what=f"retention purge of {site_id}",
+    )

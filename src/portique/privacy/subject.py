@@ -46,6 +46,7 @@ from portique.store import (
     VisitAlertRow,
     VisitEventRow,
     VisitRow,
+    find_at_site,
 )
 from portique.store.models import DepartureRow, PassageReviewRow, RegisterIdRow
 
@@ -163,8 +164,8 @@ def row_dict(row: Any) -> dict[str, Any]:
 
 
 def _person(session: Session, site_id: str, person_id: str) -> PersonRow:
-    row = session.get(PersonRow, person_id)
-    if row is None or row.site_id != site_id:
+    row = find_at_site(session, PersonRow, person_id, site_id)
+    if row is None:
         raise UnknownSubjectError(
             text(
                 f"Aucune personne {person_id!r} dans l'établissement.",

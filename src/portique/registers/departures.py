@@ -10,7 +10,6 @@ departure is recorded for the agents, who acknowledge it on the alerts page.
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import logging
 from collections.abc import Callable, Iterable, Sequence
@@ -21,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portique import clock as product_clock
-from portique.errors import BadInputError, PortiqueError
+from portique.errors import BadInputError
 from portique.i18n import text
+from portique.periodic import run_periodically
 from portique.services.rows import local_date, site_row
 from portique.store import (
     ACTIVE,
@@ -33,6 +33,7 @@ from portique.store import (
     People,
     PersonRow,
     Sites,
+    record_from,
 )
 
 log = logging.getLogger(__name__)
@@ -199,18 +200,12 @@ def recent_departures(
     if unacknowledged_only:
         query = query.where(DepartureRow.acknowledged_at.is_(None))
     return [
-        Departure(
-            departure_id=row.departure_id,
-            person_id=row.person_id,
+        record_from(
+            Departure,
+            row,
             last_name=last_name,
             first_name=first_name,
-            class_name=row.class_name,
-            left_on=row.left_on,
             cause=DepartureCause(row.cause),
-            detected_at=row.detected_at,
-            revoked=row.revoked,
-            acknowledged_at=row.acknowledged_at,
-            acknowledged_by=row.acknowledged_by,
         )
         for row, last_name, first_name in session.execute(query)
     ]
@@ -272,12 +267,10 @@ async def sweep_periodically(
 ) -> None:
     """Sweeps now, then every ``interval``, until cancelled (the server runs this for its
     lifetime, so a leaving date revokes the card the day after, without anyone acting)."""
-    while True:
-        try:
-            await asyncio.to_thread(sweep_site, database, site_id, now=clock())
-        except PortiqueError as error:
-            log.warning("departure sweep of %s failed: %s", site_id, error.message)
-        except Exception:
-            # A bug must not stop the sweep for the server's lifetime: log it, retry.
-            log.exception("departure sweep of %s failed unexpectedly", site_id)
-        await asyncio.sleep(interval.total_seconds())
+    await run_periodically(
+        lambda now: sweep_site(database, site_id, now=now),
+        interval,
+        clock=clock,
+        log=log,
+        what=f"departure sweep of {site_id}",
+    )

@@ -32,7 +32,7 @@ from portique.access.names import name_problem
 from portique.dates import DateRangeError, check_date
 from portique.i18n import text
 from portique.registers.errors import RegisterFormatError
-from portique.registers.xmlfile import XmlExport, read_export
+from portique.registers.xmlfile import XmlExport, child_text, read_export
 
 PUPILS_ROOT = "BEE_ELEVES"
 GUARDIANS_ROOT = "BEE_RESPONSABLES"
@@ -56,6 +56,9 @@ class LineError:
 
     element: str
     message: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"element": self.element, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -118,15 +121,13 @@ def read_pupils(data: bytes, *, name: str = "ElevesSansAdresses.xml") -> PupilsE
     Raises:
         RegisterFormatError, RegisterEncodingError: the file cannot be used at all.
     """
-    export = read_export(data, name=name, roots=(PUPILS_ROOT,), choose=_chooser(PUPIL_FILES))
-    uaj, year, exported_on = _parameters(export, name)
-    data_element = _data(export, name)
-    structures = _structures(data_element)
+    export = _open(data, name, PUPILS_ROOT, PUPIL_FILES)
+    structures = _structures(export.data)
     pupils: list[RegisterPupil] = []
     errors: list[LineError] = []
     seen_ids: set[str] = set()
     seen_ines: set[str] = set()
-    for element in data_element.iterfind("ELEVES/ELEVE"):
+    for element in export.data.iterfind("ELEVES/ELEVE"):
         label = _label("ELEVE", "ELEVE_ID", element.get("ELEVE_ID"))
         try:
             pupil = _pupil(element, structures, errors, label)
@@ -144,7 +145,13 @@ def read_pupils(data: bytes, *, name: str = "ElevesSansAdresses.xml") -> PupilsE
             seen_ines.add(pupil.ine)
         pupils.append(pupil)
     return PupilsExport(
-        uaj, year, exported_on, export.encoding, export.digest, tuple(pupils), tuple(errors)
+        export.uaj,
+        export.year,
+        export.exported_on,
+        export.xml.encoding,
+        export.xml.digest,
+        tuple(pupils),
+        tuple(errors),
     )
 
 
@@ -154,15 +161,13 @@ def read_guardians(data: bytes, *, name: str = "ResponsablesAvecAdresses.xml") -
     Raises:
         RegisterFormatError, RegisterEncodingError: the file cannot be used at all.
     """
-    export = read_export(data, name=name, roots=(GUARDIANS_ROOT,), choose=_chooser(GUARDIAN_FILES))
-    uaj, year, _ = _parameters(export, name)
-    data_element = _data(export, name)
+    export = _open(data, name, GUARDIANS_ROOT, GUARDIAN_FILES)
     pupils_of: dict[str, list[str]] = {}
     errors: list[LineError] = []
-    for link in data_element.iterfind("RESPONSABLES/RESPONSABLE_ELEVE"):
-        personne_id = _text(link, "PERSONNE_ID") or link.get("PERSONNE_ID", "").strip()
-        eleve_id = _text(link, "ELEVE_ID") or link.get("ELEVE_ID", "").strip()
-        if _text(link, "RESP_LEGAL") not in LEGAL_GUARDIAN_RANKS:
+    for link in export.data.iterfind("RESPONSABLES/RESPONSABLE_ELEVE"):
+        personne_id = child_text(link, "PERSONNE_ID") or link.get("PERSONNE_ID", "").strip()
+        eleve_id = child_text(link, "ELEVE_ID") or link.get("ELEVE_ID", "").strip()
+        if child_text(link, "RESP_LEGAL") not in LEGAL_GUARDIAN_RANKS:
             continue  # another contact: not someone who holds parental authority
         if not personne_id or not eleve_id:
             errors.append(
@@ -174,8 +179,8 @@ def read_guardians(data: bytes, *, name: str = "ResponsablesAvecAdresses.xml") -
             continue
         pupils_of.setdefault(personne_id, []).append(eleve_id)
     guardians: list[RegisterGuardian] = []
-    for element in data_element.iterfind("PERSONNES/PERSONNE"):
-        personne_id = (element.get("PERSONNE_ID") or _text(element, "PERSONNE_ID")).strip()
+    for element in export.data.iterfind("PERSONNES/PERSONNE"):
+        personne_id = (element.get("PERSONNE_ID") or child_text(element, "PERSONNE_ID")).strip()
         if personne_id not in pupils_of:
             continue  # a contact only, or a guardian of pupils who left long ago
         label = _label("PERSONNE", "PERSONNE_ID", personne_id)
@@ -198,8 +203,31 @@ def read_guardians(data: bytes, *, name: str = "ResponsablesAvecAdresses.xml") -
             )
         )
     return GuardiansExport(
-        uaj, year, export.encoding, export.digest, tuple(guardians), tuple(errors)
+        export.uaj,
+        export.year,
+        export.xml.encoding,
+        export.xml.digest,
+        tuple(guardians),
+        tuple(errors),
     )
+
+
+@dataclass(frozen=True)
+class _Export:
+    """A SIECLE file read: its XML, its parameters (establishment, year, date), its data."""
+
+    xml: XmlExport
+    uaj: str
+    year: int | None
+    exported_on: date | None
+    data: Element
+
+
+def _open(data: bytes, name: str, root: str, files: Sequence[str]) -> _Export:
+    """A SIECLE export whose root is ``root`` (the XML, or the member of SIECLE's ZIP named
+    like one of ``files``), with its PARAMETRES and DONNEES found."""
+    xml = read_export(data, name=name, roots=(root,), choose=_chooser(files))
+    return _Export(xml, *_parameters(xml, name), _data(xml, name))
 
 
 def _chooser(wanted: Sequence[str]) -> Callable[[Sequence[str]], str | None]:
@@ -220,7 +248,7 @@ def _label(tag: str, attribute: str, value: str | None) -> str:
 
 def _parameters(export: XmlExport, name: str) -> tuple[str, int | None, date | None]:
     """The establishment code (UAJ), the school year and the export date."""
-    uaj = _text(export.root, "PARAMETRES/UAJ").upper()
+    uaj = child_text(export.root, "PARAMETRES/UAJ").upper()
     if not uaj:
         raise RegisterFormatError(
             text(
@@ -230,9 +258,9 @@ def _parameters(export: XmlExport, name: str) -> tuple[str, int | None, date | N
                 "export.",
             )
         )
-    year_text = _text(export.root, "PARAMETRES/ANNEE_SCOLAIRE")
+    year_text = child_text(export.root, "PARAMETRES/ANNEE_SCOLAIRE")
     year = int(year_text) if year_text.isdigit() else None
-    exported = _text(export.root, "PARAMETRES/DATE_EXPORT")
+    exported = child_text(export.root, "PARAMETRES/DATE_EXPORT")
     try:
         exported_on = _date(exported, "DATE_EXPORT") if exported else None
     except _LineProblem:
@@ -260,8 +288,8 @@ def _structures(data: Element) -> dict[str, tuple[str | None, tuple[str, ...]]]:
         division: str | None = None
         groups: list[str] = []
         for structure in element.iterfind("STRUCTURE"):
-            code = " ".join(_text(structure, "CODE_STRUCTURE").split())[:MAX_CODE_LENGTH]
-            kind = _text(structure, "TYPE_STRUCTURE").upper()
+            code = " ".join(child_text(structure, "CODE_STRUCTURE").split())[:MAX_CODE_LENGTH]
+            kind = child_text(structure, "TYPE_STRUCTURE").upper()
             if (
                 not code
                 or code.casefold() in INACTIVE_DIVISIONS
@@ -284,7 +312,7 @@ def _pupil(
     label: str,
 ) -> RegisterPupil:
     eleve_id = _code((element.get("ELEVE_ID") or "").strip(), "ELEVE_ID")
-    ine = _text(element, "ID_NATIONAL").upper() or None
+    ine = child_text(element, "ID_NATIONAL").upper() or None
     if ine is not None and not _INE.fullmatch(ine):
         # The pupil is still matched by their ELEVE_ID; the INE is never echoed.
         errors.append(LineError(label, text("INE mal formé, ignoré", "malformed INE, ignored")))
@@ -295,17 +323,12 @@ def _pupil(
         ine=ine,
         last_name=_name(element, ("NOM_USAGE", "NOM_DE_FAMILLE", "NOM"), "NOM_DE_FAMILLE"),
         first_name=_name(element, ("PRENOM",), "PRENOM"),
-        birth_date=_date(_text(element, "DATE_NAISS"), "DATE_NAISS"),
+        birth_date=_date(child_text(element, "DATE_NAISS"), "DATE_NAISS"),
         entry_date=_optional_date(element, "DATE_ENTREE"),
         leaving_date=_optional_date(element, "DATE_SORTIE"),
         division=division,
         groups=groups,
     )
-
-
-def _text(element: Element, path: str) -> str:
-    found = element.find(path)
-    return "" if found is None or found.text is None else found.text.strip()
 
 
 def _code(value: str, what: str) -> str:
@@ -318,7 +341,7 @@ def _code(value: str, what: str) -> str:
 
 def _name(element: Element, tags: Iterable[str], shown: str) -> str:
     for tag in tags:
-        value = " ".join(_text(element, tag).split())
+        value = " ".join(child_text(element, tag).split())
         if value:
             if len(value) > MAX_NAME_LENGTH:
                 raise _LineProblem(text(f"{tag} trop long", f"{tag} too long"))
@@ -353,5 +376,5 @@ def _date(value: str, what: str) -> date:
 
 
 def _optional_date(element: Element, tag: str) -> date | None:
-    value = _text(element, tag)
+    value = child_text(element, tag)
     return _date(value, tag) if value else None

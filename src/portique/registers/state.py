@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portique.registers.identifiers import RegisterIdKind
-from portique.store import Credentials, GroupRow, People, PersonRow, RegisterIdRow
+from portique.store import Credentials, GroupRow, People, PersonRow, RegisterIdRow, record_from
 
 
 @dataclass(frozen=True)
@@ -64,14 +64,9 @@ def load_state(session: Session, site_id: str) -> RegisterState:
     counts = Credentials(session).counts(site_id)
     rows = session.scalars(select(PersonRow).where(PersonRow.site_id == site_id))
     known = {
-        row.person_id: KnownPerson(
-            person_id=row.person_id,
-            role=row.role,
-            last_name=row.last_name,
-            first_name=row.first_name,
-            birth_date=row.birth_date,
-            active=row.active,
-            left_on=row.left_on,
+        row.person_id: record_from(
+            KnownPerson,
+            row,
             groups=frozenset(groups_of.get(row.person_id, ())),
             guardians=frozenset(guardians_of.get(row.person_id, ())),
             credentials=counts.get(row.person_id, 0),

@@ -36,14 +36,14 @@ from portique.registers.identifiers import (
     load_register_key,
     site_uai,
 )
+from portique.registers.plan import NewGroup
 from portique.registers.siecle import LineError
 from portique.registers.state import load_state
-from portique.registers.sync import DIVISION_KIND, EMPTY_TIMETABLE, GROUP_KIND
-from portique.registers.xmlfile import XmlExport, read_export
-from portique.services.people import new_person_id
+from portique.registers.sync import add_groups, new_person
+from portique.registers.xmlfile import XmlExport, child_text, read_export
 from portique.services.roster import slug
 from portique.services.rows import local_date, site_row
-from portique.store import GroupRow, People, PersonRow, RegisterIdRow, Sites
+from portique.store import PersonRow, RegisterIdRow, Sites
 
 STS_ROOT = "STS_EDT"
 IMPORT_ACTION = "registers.sts"
@@ -115,7 +115,7 @@ def read_sts(data: bytes, *, name: str = "sts_emp.xml") -> StsExport:
         else:
             staff.append(member)
     structures = [
-        Structure(code, " ".join(_text(element, "LIBELLE_LONG").split()) or code, kind == "D")
+        Structure(code, " ".join(child_text(element, "LIBELLE_LONG").split()) or code, kind == "D")
         for kind, path in (("D", "DIVISIONS/DIVISION"), ("G", "GROUPES/GROUPE"))
         for element in export.root.iterfind(f"DONNEES/STRUCTURE/{path}")
         if (code := " ".join((element.get("CODE") or "").split()))
@@ -132,28 +132,25 @@ def read_sts(data: bytes, *, name: str = "sts_emp.xml") -> StsExport:
     )
 
 
-def _text(element: Element, path: str) -> str:
-    found = element.find(path)
-    return "" if found is None or found.text is None else found.text.strip()
-
-
 def _member(element: Element, individu_id: str) -> tuple[StaffMember | None, str]:
     if not individu_id:
         return None, text("ID manquant", "ID missing")
-    last = " ".join((_text(element, "NOM_USAGE") or _text(element, "NOM_PATRONYMIQUE")).split())
-    first = " ".join(_text(element, "PRENOM").split())
+    last = child_text(element, "NOM_USAGE") or child_text(element, "NOM_PATRONYMIQUE")
+    last = " ".join(last.split())
+    first = " ".join(child_text(element, "PRENOM").split())
     if not last or not first:
         return None, text("NOM_USAGE ou PRENOM manquant", "NOM_USAGE or PRENOM missing")
     problem = name_problem(last, "NOM_USAGE") or name_problem(first, "PRENOM")
     if problem is not None:
         return None, problem
-    born = _birth_date(_text(element, "DATE_NAISSANCE"))
+    born = _birth_date(child_text(element, "DATE_NAISSANCE"))
     if born is None:
         return None, text(
             "DATE_NAISSANCE absente ou invalide (une personne sans date n'est pas importée)",
             "DATE_NAISSANCE missing or invalid (someone without one is not imported)",
         )
-    return StaffMember(individu_id, last[:200], first[:200], born, _text(element, "FONCTION")), ""
+    function = child_text(element, "FONCTION")
+    return StaffMember(individu_id, last[:200], first[:200], born, function), ""
 
 
 def _birth_date(value: str) -> date | None:
@@ -189,7 +186,7 @@ class StsReport:
             "left": self.left,
             "unchanged": self.unchanged,
             "revoked": self.revoked,
-            "errors": [{"element": e.element, "message": e.message} for e in self.errors],
+            "errors": [error.as_json() for error in self.errors],
         }
 
 
@@ -269,29 +266,22 @@ def _apply_staff(
     now: datetime,
 ) -> None:
     site = site_row(session, site_id)
-    added_groups: set[str] = set()
+    groups: dict[str, NewGroup] = {}
     for structure in structures:
         group_id = slug(structure.code)
-        if group_id in added_groups:
-            continue
-        added_groups.add(group_id)
-        session.add(
-            GroupRow(
-                site_id=site_id, group_id=group_id, name=structure.code,
-                timetable=dict(site.default_timetable) if structure.division else EMPTY_TIMETABLE,
-                kind=DIVISION_KIND if structure.division else GROUP_KIND,
-            )
-        )  # fmt: skip
+        groups.setdefault(group_id, NewGroup(group_id, structure.code, structure.division))
+    add_groups(session, site_id, groups.values(), site.default_timetable)
     new_rows = []
     for member, digest in plan["added"]:
-        with session.no_autoflush:
-            person_id = new_person_id(People(session))
-        row = PersonRow(
-            person_id=person_id, site_id=site_id, last_name=member.last_name,
-            first_name=member.first_name, birth_date=member.birth_date, role=Role.STAFF.value,
-            zones=None, active=True, created_at=now, left_on=None,
-        )  # fmt: skip
-        session.add(row)
+        row = new_person(
+            session,
+            site_id,
+            member.last_name,
+            member.first_name,
+            member.birth_date,
+            Role.STAFF,
+            now,
+        )
         new_rows.append((row, digest))
     session.flush()
     session.add_all(

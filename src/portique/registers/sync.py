@@ -148,7 +148,7 @@ class SyncReport:
             "left": len(self.left),
             "unchanged": self.unchanged,
             "revoked": self.revoked,
-            "errors": [{"element": e.element, "message": e.message} for e in self.errors],
+            "errors": [error.as_json() for error in self.errors],
         }
 
     @property
@@ -271,7 +271,7 @@ def _apply(
     if not plan.changes_anything:
         return
     site = site_row(session, site_id)
-    _add_groups(session, site_id, plan.groups, site.default_timetable)
+    add_groups(session, site_id, plan.groups, site.default_timetable)
     guardian_ids = _apply_guardians(session, site_id, plan.guardians, now=now)
     pupils = plan.pupils
     for start in range(0, len(pupils), FLUSH_EVERY):
@@ -306,9 +306,11 @@ def _apply_batch(
     session.flush()
 
 
-def _add_groups(
+def add_groups(
     session: Session, site_id: str, groups: Iterable[NewGroup], default: Mapping[str, Any]
 ) -> None:
+    """Creates the classes and groups a register names: a class gets the site's
+    ``default`` timetable, a teaching group none."""
     for group in groups:
         session.add(
             GroupRow(
@@ -322,10 +324,11 @@ def _add_groups(
     session.flush()
 
 
-def _new_person(
+def new_person(
     session: Session, site_id: str, last_name: str, first_name: str, born: date, role: Role,
     now: datetime,
 ) -> PersonRow:  # fmt: skip
+    """Adds someone a register names, active, with a new person id."""
     with session.no_autoflush:
         person_id = new_person_id(People(session))
     row = PersonRow(
@@ -351,7 +354,7 @@ def _apply_guardians(
     ids: dict[str, str] = {}
     for guardian in guardians:
         if guardian.person_id is None:
-            row = _new_person(
+            row = new_person(
                 session, site_id, guardian.last_name, guardian.first_name,
                 UNKNOWN_GUARDIAN_BIRTH_DATE, Role.PARENT, now,
             )  # fmt: skip
@@ -380,7 +383,7 @@ def _apply_guardians(
 def _add_person_row(
     session: Session, site_id: str, pupil: PupilPlan, *, now: datetime
 ) -> PersonRow:
-    row = _new_person(
+    row = new_person(
         session, site_id, pupil.last_name, pupil.first_name, pupil.birth_date, Role.STUDENT, now
     )
     row.left_on = pupil.left_on

@@ -41,7 +41,7 @@ from portique.registers.identifiers import site_uai
 from portique.registers.siecle import LineError
 from portique.registers.sts import uaj_of
 from portique.registers.sync import DIVISION_KIND, GROUP_KIND
-from portique.registers.xmlfile import read_export
+from portique.registers.xmlfile import child_text, read_export
 from portique.services.errors import TimetableInputError
 from portique.services.roster import decode, slug
 from portique.services.rows import site_row
@@ -112,18 +112,15 @@ def _read_edt(data: bytes, name: str) -> TimetableExport:
             days = lessons.setdefault((code, division), {})
             for lesson in structure.iter("COURS"):
                 found = _edt_lesson(
-                    _child(lesson, "JOUR"), _child(lesson, "HEURE_DEBUT"), _child(lesson, "DUREE")
+                    child_text(lesson, "JOUR"),
+                    child_text(lesson, "HEURE_DEBUT"),
+                    child_text(lesson, "DUREE"),
                 )
                 if isinstance(found, str):
                     errors.append(LineError(f"{structure.tag} CODE={code} COURS", found))
                 else:
                     days.setdefault(found[0], []).append(found[1])
     return TimetableExport("edt", uaj_of(export, name), _weeks(lessons), tuple(errors))
-
-
-def _child(element: Any, tag: str) -> str:
-    found = element.find(tag)
-    return "" if found is None or found.text is None else found.text.strip()
 
 
 def _edt_lesson(day: str, start: str, duration: str) -> tuple[Weekday, Lesson] | str:
@@ -273,7 +270,7 @@ class TimetableReport:
             "created": len(self.created),
             "updated": len(self.updated),
             "unchanged": len(self.unchanged),
-            "errors": [{"element": e.element, "message": e.message} for e in self.errors],
+            "errors": [error.as_json() for error in self.errors],
         }
 
 

@@ -1,39 +1,25 @@
-"""How an import's outcome reads, in French and English, for the command line and console."""
+"""How an import's outcome reads, in French and English, for the command line and console
+(the labels in ``labels.toml``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from portique.i18n import language
+from portique.i18n import catalogue, language
 from portique.registers.departures import DepartureCause
 from portique.registers.plan import Change, PupilPlan, SyncOutcome
 
-CHANGE_LABELS: Mapping[Change, tuple[str, str]] = {
-    Change.NAME: ("nom", "name"),
-    Change.BIRTH_DATE: ("date de naissance", "birth date"),
-    Change.CLASS: ("classe", "class"),
-    Change.GROUPS: ("groupes", "groups"),
-    Change.GUARDIANS: ("représentants légaux", "guardians"),
-    Change.RETURNED: ("de retour dans l'établissement", "back at the school"),
-    Change.LEAVING_DATE: ("date de sortie", "leaving date"),
-    Change.REGISTER: ("rattaché au registre", "linked to the register"),
-}
-CAUSE_LABELS: Mapping[DepartureCause, tuple[str, str]] = {
-    DepartureCause.LEAVING_DATE: ("date de sortie passée", "leaving date passed"),
-    DepartureCause.ABSENT: ("absent de l'export", "missing from the export"),
-}
 
-
-def _pick(pair: tuple[str, str], lang: str | None) -> str:
-    return pair[1] if (lang or language()) == "en" else pair[0]
+def _label(section: str, value: str, lang: str | None) -> str:
+    """The label of an enum's ``value`` in ``section`` of ``labels.toml`` (beside this module)."""
+    french, english = catalogue("portique.registers", "labels.toml")[section][value]
+    return english if (lang or language()) == "en" else french
 
 
 def change_label(change: Change, lang: str | None = None) -> str:
-    return _pick(CHANGE_LABELS[change], lang)
+    return _label("change", change.value, lang)
 
 
 def cause_label(cause: DepartureCause, lang: str | None = None) -> str:
-    return _pick(CAUSE_LABELS[cause], lang)
+    return _label("cause", cause.value, lang)
 
 
 def pupil_detail(plan: PupilPlan, lang: str | None = None) -> str:

@@ -59,6 +59,12 @@ class XmlExport:
     digest: str
 
 
+def child_text(element: Element, path: str) -> str:
+    """The stripped text of ``element``'s first child at ``path``; "" when absent or empty."""
+    found = element.find(path)
+    return "" if found is None or found.text is None else found.text.strip()
+
+
 MemberChooser = Callable[[Sequence[str]], str | None]
 """Picks the member to read among an archive's file names (None: none fits)."""
 

@@ -23,7 +23,15 @@ from portique.i18n import text
 from portique.server.errors import ConflictError, NotFoundError
 from portique.services.rows import site_row
 from portique.services.settings import site_settings
-from portique.store import LaneRow, PassageRow, People, PersonRow, Sites
+from portique.store import (
+    LaneRow,
+    PassageRow,
+    People,
+    PersonRow,
+    Sites,
+    find_at_site,
+    record_from,
+)
 from portique.store.models import LaneStatusRow, PassageReviewRow
 from portique.visitors import on_site_visitors, visit_passes
 
@@ -252,17 +260,12 @@ def _views(session: Session, site_id: str, rows: Sequence[PassageRow]) -> list[P
 
 
 def _view(row: PassageRow, review: PassageReviewRow | None, names: dict[str, str]) -> PassageView:
-    return PassageView(
-        passage_id=row.passage_id,
-        lane_id=row.lane_id,
-        direction=row.direction,
-        time=row.time,
+    return record_from(
+        PassageView,
+        row,
         outcome=Outcome(row.outcome),
         reasons=_reasons(row.reasons),
-        alert=row.alert,
-        person_id=row.person_id,
         person_name=None if row.person_id is None else names.get(row.person_id),
-        credential_id=row.credential_id,
         review=None if review is None else _review(review),
     )
 
@@ -288,8 +291,8 @@ def recent_passages(
 
 
 def passage(session: Session, site_id: str, passage_id: str) -> PassageView:
-    row = session.get(PassageRow, passage_id)
-    if row is None or row.site_id != site_id:
+    row = find_at_site(session, PassageRow, passage_id, site_id)
+    if row is None:
         raise NotFoundError(text(f"Aucun passage {passage_id!r}.", f"No passage {passage_id!r}."))
     return _views(session, site_id, [row])[0]
 

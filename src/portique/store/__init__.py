@@ -60,7 +60,17 @@ from portique.store.models import (
     VisitRow,
     ZoneRow,
 )
-from portique.store.repositories import ACTIVE, REVOKED, Credentials, Passages, People, Sites
+from portique.store.records import record_from
+from portique.store.repositories import (
+    ACTIVE,
+    REVOKED,
+    Credentials,
+    OfSite,
+    Passages,
+    People,
+    Sites,
+    find_at_site,
+)
 
 __all__ = [
     "ACTIVE",
@@ -84,6 +94,7 @@ __all__ = [
     "LaneStatusRow",
     "LockdownRow",
     "MembershipRow",
+    "OfSite",
     "PassageRow",
     "Passages",
     "People",
@@ -105,7 +116,9 @@ __all__ = [
     "VisitRow",
     "ZoneRow",
     "alembic_config",
+    "find_at_site",
     "migrations_path",
+    "record_from",
     "redact_url",
     "sqlite_url",
 ]

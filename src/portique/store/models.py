@@ -29,7 +29,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 
 ID = 64
 """Longest id (site, zone, lane, group, person, credential, key), as in credentials."""
@@ -66,6 +66,23 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _site_id(**options: Any) -> MappedColumn[Any]:
+    """A column holding a site's id; its rows are deleted with the site."""
+    return mapped_column(String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), **options)
+
+
+def _person_id(**options: Any) -> MappedColumn[Any]:
+    """A column holding a person's id; its rows are deleted with the person."""
+    return mapped_column(String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), **options)
+
+
+def _within_site(table: str, key: str) -> ForeignKeyConstraint:
+    """A reference to a row of ``table`` of the same site (keyed by site and ``key``)."""
+    return ForeignKeyConstraint(
+        ["site_id", key], [f"{table}.site_id", f"{table}.{key}"], ondelete="CASCADE"
+    )
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
@@ -97,24 +114,16 @@ class SiteRow(Base):
 class ZoneRow(Base):
     __tablename__ = "zones"
 
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
-    )
+    site_id: Mapped[str] = _site_id(primary_key=True)
     zone_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
 
 
 class LaneRow(Base):
     __tablename__ = "lanes"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["site_id", "zone_id"], ["zones.site_id", "zones.zone_id"], ondelete="CASCADE"
-        ),
-    )
+    __table_args__ = (_within_site("zones", "zone_id"),)
 
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
-    )
+    site_id: Mapped[str] = _site_id(primary_key=True)
     lane_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     zone_id: Mapped[str] = mapped_column(String(ID))
     direction: Mapped[str] = mapped_column(String(8))
@@ -129,9 +138,7 @@ class GroupRow(Base):
 
     __tablename__ = "groups"
 
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
-    )
+    site_id: Mapped[str] = _site_id(primary_key=True)
     group_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     timetable: Mapped[dict[str, Any]]
@@ -145,9 +152,7 @@ class PersonRow(Base):
     __table_args__ = (Index(None, "site_id", "last_name", "first_name", "birth_date"),)
 
     person_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), index=True
-    )
+    site_id: Mapped[str] = _site_id(index=True)
     last_name: Mapped[str] = mapped_column(String(200))
     first_name: Mapped[str] = mapped_column(String(200))
     birth_date: Mapped[date]
@@ -163,15 +168,9 @@ class MembershipRow(Base):
     """A person in a group (a student in a class)."""
 
     __tablename__ = "memberships"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["site_id", "group_id"], ["groups.site_id", "groups.group_id"], ondelete="CASCADE"
-        ),
-    )
+    __table_args__ = (_within_site("groups", "group_id"),)
 
-    person_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), primary_key=True
-    )
+    person_id: Mapped[str] = _person_id(primary_key=True)
     group_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     site_id: Mapped[str] = mapped_column(String(ID))
 
@@ -181,12 +180,8 @@ class GuardianshipRow(Base):
 
     __tablename__ = "guardianships"
 
-    person_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), primary_key=True
-    )
-    guardian_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), primary_key=True
-    )
+    person_id: Mapped[str] = _person_id(primary_key=True)
+    guardian_id: Mapped[str] = _person_id(primary_key=True)
 
 
 class ConsentRow(Base):
@@ -195,9 +190,7 @@ class ConsentRow(Base):
     __tablename__ = "consents"
 
     consent_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    person_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), index=True
-    )
+    person_id: Mapped[str] = _person_id(index=True)
     giver: Mapped[str] = mapped_column(String(16))
     given_by: Mapped[str] = mapped_column(String(ID))
     given_at: Mapped[datetime]
@@ -210,9 +203,7 @@ class ExitPermissionRow(Base):
 
     __tablename__ = "exit_permissions"
 
-    person_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), primary_key=True
-    )
+    person_id: Mapped[str] = _person_id(primary_key=True)
     rule: Mapped[str] = mapped_column(String(32))
     granted_by: Mapped[str] = mapped_column(String(ID))
     granted_on: Mapped[date]
@@ -225,12 +216,8 @@ class CredentialRow(Base):
     __table_args__ = (Index(None, "site_id", "status"),)
 
     credential_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE")
-    )
-    person_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), index=True
-    )
+    site_id: Mapped[str] = _site_id()
+    person_id: Mapped[str] = _person_id(index=True)
     kind: Mapped[str] = mapped_column(String(16))
     valid_from: Mapped[datetime]
     valid_until: Mapped[datetime]
@@ -285,16 +272,12 @@ class BadgeBindingRow(Base):
 
     __tablename__ = "badge_bindings"
 
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
-    )
+    site_id: Mapped[str] = _site_id(primary_key=True)
     badge_uid: Mapped[str] = mapped_column(String(32), primary_key=True)
     credential_id: Mapped[str] = mapped_column(
         String(ID), ForeignKey("credentials.credential_id", ondelete="CASCADE"), unique=True
     )
-    person_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), index=True
-    )
+    person_id: Mapped[str] = _person_id(index=True)
 
 
 class PassageRow(Base):
@@ -327,9 +310,7 @@ class LockdownRow(Base):
     __tablename__ = "lockdowns"
 
     lockdown_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), index=True
-    )
+    site_id: Mapped[str] = _site_id(index=True)
     since: Mapped[datetime]
     declared_by: Mapped[str | None] = mapped_column(String(ID))
     lifted_at: Mapped[datetime | None]
@@ -345,9 +326,7 @@ class AccountRow(Base):
 
     __tablename__ = "accounts"
 
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
-    )
+    site_id: Mapped[str] = _site_id(primary_key=True)
     username: Mapped[str] = mapped_column(String(ID), primary_key=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(16))
@@ -365,9 +344,7 @@ class ApiTokenRow(Base):
     __tablename__ = "api_tokens"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), index=True
-    )
+    site_id: Mapped[str] = _site_id(index=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
@@ -385,9 +362,7 @@ class PassageReviewRow(Base):
     __tablename__ = "passage_reviews"
 
     passage_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), index=True
-    )
+    site_id: Mapped[str] = _site_id(index=True)
     reviewed_at: Mapped[datetime]
     reviewed_by: Mapped[str] = mapped_column(String(ID))
     outcome: Mapped[str | None] = mapped_column(String(8))
@@ -404,9 +379,7 @@ class LaneStatusRow(Base):
 
     __tablename__ = "lane_status"
 
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
-    )
+    site_id: Mapped[str] = _site_id(primary_key=True)
     lane_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     last_seen_at: Mapped[datetime]
     online: Mapped[bool] = mapped_column(Boolean)
@@ -420,9 +393,7 @@ class LaneStatusChangeRow(Base):
     __table_args__ = (Index(None, "site_id", "lane_id", "at"),)
 
     change_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE")
-    )
+    site_id: Mapped[str] = _site_id()
     lane_id: Mapped[str] = mapped_column(String(ID))
     at: Mapped[datetime]
     online: Mapped[bool] = mapped_column(Boolean)
@@ -465,12 +436,8 @@ class TemplateVaultRow(Base):
     credential_id: Mapped[str] = mapped_column(
         String(ID), ForeignKey("credentials.credential_id", ondelete="CASCADE"), primary_key=True
     )
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), index=True
-    )
-    person_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), index=True
-    )
+    site_id: Mapped[str] = _site_id(index=True)
+    person_id: Mapped[str] = _person_id(index=True)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
 
@@ -486,12 +453,8 @@ class VisitRow(Base):
     __table_args__ = (Index(None, "site_id", "status"),)
 
     visit_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE")
-    )
-    person_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), index=True
-    )
+    site_id: Mapped[str] = _site_id()
+    person_id: Mapped[str] = _person_id(index=True)
     host_id: Mapped[str | None] = mapped_column(String(ID))
     purpose: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
@@ -555,9 +518,7 @@ class RefusalRow(Base):
     __table_args__ = (Index(None, "site_id", "last_name", "birth_date"),)
 
     refusal_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE")
-    )
+    site_id: Mapped[str] = _site_id()
     last_name: Mapped[str] = mapped_column(String(200))
     first_name: Mapped[str] = mapped_column(String(200))
     birth_date: Mapped[date]
@@ -577,14 +538,10 @@ class RegisterIdRow(Base):
 
     __tablename__ = "register_ids"
 
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
-    )
+    site_id: Mapped[str] = _site_id(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    person_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), index=True
-    )
+    person_id: Mapped[str] = _person_id(index=True)
 
 
 class DepartureRow(Base):
@@ -596,12 +553,8 @@ class DepartureRow(Base):
     __table_args__ = (Index(None, "site_id", "detected_at"),)
 
     departure_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE")
-    )
-    person_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), index=True
-    )
+    site_id: Mapped[str] = _site_id()
+    person_id: Mapped[str] = _person_id(index=True)
     left_on: Mapped[date]
     cause: Mapped[str] = mapped_column(String(16))
     class_name: Mapped[str | None] = mapped_column(String(200))
@@ -617,9 +570,7 @@ class SchoolYearRow(Base):
 
     __tablename__ = "school_years"
 
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
-    )
+    site_id: Mapped[str] = _site_id(primary_key=True)
     year_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     starts_on: Mapped[date]
     ends_on: Mapped[date]
@@ -634,9 +585,7 @@ class ArchivedGroupRow(Base):
 
     __tablename__ = "archived_groups"
 
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
-    )
+    site_id: Mapped[str] = _site_id(primary_key=True)
     year_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     group_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

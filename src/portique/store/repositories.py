@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from portique.store.models import (
     BadgeBindingRow,
+    Base,
     ConsentRow,
     CredentialRow,
     ExitPermissionRow,
@@ -44,11 +45,37 @@ def _scoped(statement: _Query, column: Any, person_ids: Collection[str] | None) 
     return statement.where(column.in_(list(person_ids)))
 
 
-class Sites:
-    """Sites with their zones, lanes, groups, lockdowns and snapshot version."""
+class OfSite(Protocol):
+    """A row that belongs to one site."""
+
+    @property
+    def site_id(self) -> str: ...
+
+
+_Row = TypeVar("_Row", bound=OfSite)
+
+
+def find_at_site(session: Session, model: type[_Row], key: object, site_id: str) -> _Row | None:
+    """The row of ``model`` with primary key ``key``, if it belongs to the site: another
+    site's row reads as none (ids are unique everywhere, sites see only their own)."""
+    row = session.get(model, key)
+    return row if row is not None and row.site_id == site_id else None
+
+
+class _Repository:
+    """Queries over one session."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def _add(self, row: Base) -> None:
+        """Adds ``row`` and flushes, so that its generated key is known at once."""
+        self.session.add(row)
+        self.session.flush()
+
+
+class Sites(_Repository):
+    """Sites with their zones, lanes, groups, lockdowns and snapshot version."""
 
     def get(self, site_id: str) -> SiteRow | None:
         return self.session.get(SiteRow, site_id)
@@ -57,8 +84,7 @@ class Sites:
         """Adds a site and its zones, lanes and groups, in the order given (a lane after
         its zone: the models declare no relationships for the flush to order by)."""
         for row in (site, *rows):
-            self.session.add(row)
-            self.session.flush()
+            self._add(row)
 
     def zones(self, site_id: str) -> Sequence[ZoneRow]:
         query = select(ZoneRow).where(ZoneRow.site_id == site_id).order_by(ZoneRow.zone_id)
@@ -79,8 +105,7 @@ class Sites:
         return self.session.get(GroupRow, (site_id, group_id))
 
     def add_group(self, group: GroupRow) -> None:
-        self.session.add(group)
-        self.session.flush()
+        self._add(group)
 
     def bump_version(self, site_id: str) -> None:
         """One more change that lanes must see: done in the database, so two writers
@@ -108,27 +133,21 @@ class Sites:
         return self.session.scalars(query).first()
 
     def add_lockdown(self, lockdown: LockdownRow) -> None:
-        self.session.add(lockdown)
-        self.session.flush()
+        self._add(lockdown)
 
 
-class People:
+class People(_Repository):
     """People with their groups, guardians, consents and exit permissions."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
     def get(self, site_id: str, person_id: str) -> PersonRow | None:
-        person = self.session.get(PersonRow, person_id)
-        return person if person is not None and person.site_id == site_id else None
+        return find_at_site(self.session, PersonRow, person_id, site_id)
 
     def exists(self, person_id: str) -> bool:
         """Whether the id is taken, at any site (person ids are unique everywhere)."""
         return self.session.get(PersonRow, person_id) is not None
 
     def add(self, person: PersonRow) -> None:
-        self.session.add(person)
-        self.session.flush()
+        self._add(person)
 
     def add_links(
         self,
@@ -217,8 +236,7 @@ class People:
         return list(self.session.scalars(query).all())
 
     def add_consent(self, consent: ConsentRow) -> None:
-        self.session.add(consent)
-        self.session.flush()
+        self._add(consent)
 
     def exit_permission(self, person_id: str) -> ExitPermissionRow | None:
         return self.session.get(ExitPermissionRow, person_id)
@@ -240,19 +258,14 @@ class People:
         self.session.flush()
 
 
-class Credentials:
+class Credentials(_Repository):
     """Issued credentials (metadata only) and badge bindings."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
     def get(self, site_id: str, credential_id: str) -> CredentialRow | None:
-        credential = self.session.get(CredentialRow, credential_id)
-        return credential if credential is not None and credential.site_id == site_id else None
+        return find_at_site(self.session, CredentialRow, credential_id, site_id)
 
     def add(self, credential: CredentialRow) -> None:
-        self.session.add(credential)
-        self.session.flush()
+        self._add(credential)
 
     def of_person(self, person_id: str) -> Sequence[CredentialRow]:
         query = (
@@ -290,8 +303,7 @@ class Credentials:
         return [(binding, credential) for binding, credential in self.session.execute(query)]
 
     def add_binding(self, binding: BadgeBindingRow) -> None:
-        self.session.add(binding)
-        self.session.flush()
+        self._add(binding)
 
     def counts(self, site_id: str) -> dict[str, int]:
         """Active credentials per person."""
@@ -303,15 +315,11 @@ class Credentials:
         return {person_id: int(count) for person_id, count in self.session.execute(query)}
 
 
-class Passages:
+class Passages(_Repository):
     """Decision events."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
     def add(self, passage: PassageRow) -> None:
-        self.session.add(passage)
-        self.session.flush()
+        self._add(passage)
 
     def last_granted(
         self,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from portique.i18n import text
 from portique.services.rows import site_from_row, site_row
-from portique.store import People, VisitAlertRow, VisitRow
+from portique.store import People, VisitAlertRow, VisitRow, record_from
 from portique.visitors.errors import UnknownVisitError
 from portique.visitors.records import AlertKind, VisitAlert, VisitStatus
 from portique.visitors.rows import row_at_site
@@ -113,16 +113,13 @@ def _alerts(session: Session, site_id: str, rows: list[VisitAlertRow]) -> list[V
         )
     }
     return [
-        VisitAlert(
-            alert_id=row.alert_id,
-            visit_id=row.visit_id,
+        record_from(
+            VisitAlert,
+            row,
             visitor_name=names.get(visits[row.visit_id].person_id, ""),
             kind=AlertKind(row.kind),
-            raised_at=row.raised_at,
             checkpoint=_detail(row, "checkpoint"),
             zone_id=_detail(row, "zone_id"),
-            acknowledged_at=row.acknowledged_at,
-            acknowledged_by=row.acknowledged_by,
         )
         for row in rows
         if row.visit_id in visits and row.kind in {kind.value for kind in AlertKind}

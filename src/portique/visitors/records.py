@@ -200,14 +200,11 @@ class NewRefusal:
 
 
 @dataclass(frozen=True)
-class RefusalRecord:
+class RefusalRecord(NewRefusal):
+    """A refusal as recorded: who is barred and until when, its number, who added it, and
+    when and by whom it was lifted early (None while it was not)."""
+
     refusal_id: int
-    last_name: str
-    first_name: str
-    birth_date: date
-    reason: str
-    ordered_by: RefusalAuthority
-    until: date
     created_by: str
     created_at: datetime
     lifted_at: datetime | None

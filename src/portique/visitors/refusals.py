@@ -20,7 +20,7 @@ from portique.privacy.audit import record
 from portique.services import parse_date
 from portique.services.roster import check_name, fold
 from portique.services.rows import local_date, site_row
-from portique.store import RefusalRow
+from portique.store import RefusalRow, record_from
 from portique.visitors.errors import UnknownRefusalError, VisitInputError
 from portique.visitors.records import NewRefusal, RefusalAuthority, RefusalRecord, Visitor
 from portique.visitors.rows import row_at_site
@@ -29,19 +29,7 @@ MAX_REASON = 500
 
 
 def _record(row: RefusalRow) -> RefusalRecord:
-    return RefusalRecord(
-        refusal_id=row.refusal_id,
-        last_name=row.last_name,
-        first_name=row.first_name,
-        birth_date=row.birth_date,
-        reason=row.reason,
-        ordered_by=RefusalAuthority(row.ordered_by),
-        until=row.until,
-        created_by=row.created_by,
-        created_at=row.created_at,
-        lifted_at=row.lifted_at,
-        lifted_by=row.lifted_by,
-    )
+    return record_from(RefusalRecord, row, ordered_by=RefusalAuthority(row.ordered_by))
 
 
 def typed_refusal(

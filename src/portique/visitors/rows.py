@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
 from portique.errors import PortiqueError
+from portique.store import OfSite, find_at_site
 
-
-class _SiteRow(Protocol):
-    @property
-    def site_id(self) -> str: ...
-
-
-RowT = TypeVar("RowT", bound=_SiteRow)
+RowT = TypeVar("RowT", bound=OfSite)
 
 
 def row_at_site(
@@ -25,7 +20,7 @@ def row_at_site(
     Raises:
         PortiqueError: ``missing``, when there is no such row at the site.
     """
-    row = session.get(model, key)
-    if row is None or row.site_id != site_id:
+    row = find_at_site(session, model, key, site_id)
+    if row is None:
         raise missing
     return row

@@ -33,7 +33,15 @@ from portique.i18n import text
 from portique.services import NewPerson, add_person, issue_credential
 from portique.services.roster import check_name, fold
 from portique.services.rows import local_date, site_row
-from portique.store import Credentials, People, PersonRow, Sites, VisitEventRow, VisitRow
+from portique.store import (
+    Credentials,
+    People,
+    PersonRow,
+    Sites,
+    VisitEventRow,
+    VisitRow,
+    record_from,
+)
 from portique.visitors.alerts import raise_alert
 from portique.visitors.errors import (
     UnknownVisitError,
@@ -90,26 +98,16 @@ def _records(session: Session, site_id: str, rows: Collection[VisitRow]) -> list
         person = people[row.person_id]
         host = people.get(row.host_id) if row.host_id else None
         records.append(
-            VisitRecord(
-                visit_id=row.visit_id,
-                person_id=row.person_id,
+            record_from(
+                VisitRecord,
+                row,
                 last_name=person.last_name,
                 first_name=person.first_name,
                 birth_date=None if person.birth_date == UNKNOWN_BIRTH_DATE else person.birth_date,
-                host_id=row.host_id,
                 host_name=None if host is None else f"{host.first_name} {host.last_name}",
-                purpose=row.purpose,
                 kind=VisitKind(row.kind),
                 status=VisitStatus(row.status),
-                expected_from=row.expected_from,
-                expected_until=row.expected_until,
                 zones=tuple(str(zone) for zone in row.zones),
-                email=row.email,
-                credential_id=row.credential_id,
-                checked_in_at=row.checked_in_at,
-                checked_out_at=row.checked_out_at,
-                created_by=row.created_by,
-                created_at=row.created_at,
             )
         )
     return records
@@ -151,14 +149,11 @@ def visit_path(session: Session, site_id: str, visit_id: str) -> list[VisitEvent
         .order_by(VisitEventRow.at, VisitEventRow.event_id)
     )
     return [
-        VisitEvent(
-            at=row.at,
+        record_from(
+            VisitEvent,
+            row,
             kind=EventKind(row.kind),
-            checkpoint=row.checkpoint,
-            zone_id=row.zone_id,
-            allowed=row.allowed,
             alert=None if row.alert is None else AlertKind(row.alert),
-            passage_id=row.passage_id,
         )
         for row in session.scalars(query)
     ]

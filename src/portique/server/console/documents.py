@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
 from portique.errors import BadInputError
+from portique.i18n import Texts
 from portique.privacy import notices
 from portique.privacy.information import (
     FIELD_LABELS,
@@ -27,6 +28,7 @@ from portique.privacy.information import (
 from portique.server.console.pages import Page, posting, see_other, viewing
 from portique.server.roles import Permission
 from portique.server.state import AppState
+from portique.server.texts import CATALOGUE
 from portique.services.rows import site_row
 
 router = APIRouter(include_in_schema=False)
@@ -40,80 +42,7 @@ KNOWN = frozenset(kind.value for kind in DocumentKind)
 ViewDocuments = Annotated[Page, Depends(viewing(Permission.MANAGE_DOCUMENTS))]
 ManageDocuments = Annotated[Page, Depends(posting(Permission.MANAGE_DOCUMENTS))]
 
-TEXTS: dict[str, tuple[str, str]] = {
-    "title": ("Documents d'information et de consentement", "Information and consent documents"),
-    "intro": (
-        "Ce que les élèves, les familles, les personnels et les visiteurs reçoivent et "
-        "signent, écrit d'après la configuration réelle du site. Chaque document porte sa "
-        "date et la version de la configuration qu'il décrit.",
-        "What pupils, families, staff and visitors are given and sign, written from the "
-        "site's real configuration. Each document carries its date and the configuration "
-        "version it describes.",
-    ),
-    "never": (
-        "Les documents n'ont jamais été générés : générez-les et remettez-les avant la mise "
-        "en service.",
-        "The documents were never generated: generate them and hand them out before going live.",
-    ),
-    "changed": (
-        "La configuration a changé depuis la dernière génération : générez les documents de "
-        "nouveau et remettez-les aux familles, aux personnels et à l'accueil.",
-        "The configuration changed since the last generation: generate the documents again "
-        "and hand them out to families, staff and reception.",
-    ),
-    "current": (
-        "Les documents décrivent la configuration actuelle.",
-        "The documents describe the current configuration.",
-    ),
-    "last": ("Dernière génération", "Last generation"),
-    "by": ("par", "by"),
-    "version_now": ("Version de la configuration", "Configuration version"),
-    "version_then": ("version décrite", "version described"),
-    "missing": (
-        "À compléter dans les coordonnées (les documents portent des blancs à ces endroits) :",
-        "To fill in below (the documents have blanks there):",
-    ),
-    "generate": ("Générer les documents (HTML et PDF)", "Generate the documents (HTML and PDF)"),
-    "generate_help": (
-        "Chromium imprime les PDF : comptez quelques secondes par document.",
-        "Chromium prints the PDFs: allow a few seconds per document.",
-    ),
-    "files": ("Documents de la dernière génération", "Documents of the last generation"),
-    "not_offered": (
-        "Aucune voie ne compare les visages : pas de formulaire de consentement, et les "
-        "notices disent qu'il n'y a pas de biométrie.",
-        "No lane compares faces: no consent form, and the notices say there is no biometrics.",
-    ),
-    "facts": ("Ce que les documents disent", "What the documents say"),
-    "face": ("Comparaison du visage", "Face comparison"),
-    "face_off": ("non utilisée (aucune biométrie)", "not used (no biometrics)"),
-    "store": ("Stockage des gabarits", "Template store"),
-    "store_card": ("sur la carte de la personne", "on the person's card"),
-    "store_central": (
-        "stockage central scellé (clé portée par la carte)",
-        "central store, sealed (key carried by the card)",
-    ),
-    "pad": ("Détection des photos et écrans", "Presentation-attack detection"),
-    "pad_on": ("en service", "in use"),
-    "pad_off": ("non utilisée", "not in use"),
-    "model": ("Modèle et seuil", "Model and threshold"),
-    "retention": ("Conservation", "Retention"),
-    "retention_line": (
-        "passages {passages} j ; visiteurs {visitors} j après la visite ; "
-        "journal d'audit {audit} j",
-        "passages {passages} d; visitors {visitors} d after the visit; audit log {audit} d",
-    ),
-    "contacts": ("Coordonnées", "Contacts"),
-    "recipients_help": (
-        "Destinataires extérieurs, un par ligne (la Région qui héberge le serveur…)",
-        "Outside recipients, one per line (the region hosting the server...)",
-    ),
-    "controller_help": (
-        "Vide : « Le chef d'établissement ».",
-        "Empty: the head of the establishment.",
-    ),
-    "save": ("Enregistrer", "Save"),
-}
+TEXTS: Texts = CATALOGUE["documents"]
 
 
 def _words(lang: str) -> dict[str, str]:
