@@ -17,8 +17,9 @@ install: $(STAMP)
 
 # Debian packages the browser tests and printable cards need (Chromium, DejaVu fonts), ICU
 # with its build tools for PyICU (Unicode confusables for the refusal list), and the
-# kernel's input headers the evdev package (lane readers, built from source) needs.
-DEBIAN_PACKAGES := chromium fonts-dejavu-core libicu-dev pkg-config g++ gcc linux-libc-dev
+# kernel's input headers the evdev package (lane readers, built from source) needs, and
+# pg_dump/pg_restore of the PostgreSQL server's major version (`portique backup`).
+DEBIAN_PACKAGES := chromium fonts-dejavu-core libicu-dev pkg-config g++ gcc linux-libc-dev postgresql-client-15
 system-deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -50,13 +50,16 @@ WIRING = SiteWiring(
 and the visitors' checkpoints."""
 
 
-def open_site(directory: Path, *, database_url: str | None = None) -> SiteHandle:
-    """The site set up in ``directory``, its changes audited and its passages handled.
+def open_site(
+    directory: Path, *, database_url: str | None = None, upgrade: bool = False
+) -> SiteHandle:
+    """The site set up in ``directory``, its changes audited and its passages handled;
+    ``upgrade`` brings a database of an earlier version to this one's schema first.
 
     Raises:
         SiteNotFoundError, SchemaError, StoreUnavailableError: it cannot be opened.
     """
-    return _open_site(directory, wiring=WIRING, database_url=database_url)
+    return _open_site(directory, wiring=WIRING, database_url=database_url, upgrade=upgrade)
 
 
 def init_site(directory: Path, **choices: Unpack[NewSite]) -> SiteCreated:

@@ -148,7 +148,8 @@ def create_app(
         SiteNotFoundError, SchemaError, StoreUnavailableError: the site cannot be opened.
     """
     settings = settings or ServerSettings()
-    site: SiteHandle = open_site(site_dir, database_url=database_url)
+    # A database made by the previous version is upgraded in place as the server starts.
+    site: SiteHandle = open_site(site_dir, database_url=database_url, upgrade=True)
     try:
         gate = Gate(site)
     except BaseException:

@@ -322,10 +322,11 @@ def _add_site(
 
 
 def open_site(
-    directory: Path, *, wiring: SiteWiring, database_url: str | None = None
+    directory: Path, *, wiring: SiteWiring, database_url: str | None = None, upgrade: bool = False
 ) -> SiteHandle:
     """The site set up in ``directory`` by ``init_site``, with its database checked and
-    ``wiring`` plugged in."""
+    ``wiring`` plugged in; with ``upgrade``, a database made by an earlier version is
+    first brought to this version's schema (what the server does as it starts)."""
     directory = Path(directory).expanduser()
     site_id = _read_site_id(directory)
     if database_url is None and not (directory / SQLITE_FILE).exists():
@@ -339,6 +340,8 @@ def open_site(
         )
     database = database_for(directory, database_url, wiring)
     try:
+        if upgrade:
+            database.upgrade_if_behind()
         database.check_schema()
         with database.session() as session:
             site_row(session, site_id)
@@ -347,6 +350,15 @@ def open_site(
         database.dispose()
         raise
     return SiteHandle(directory, site_id, database, PassageRecorder(wiring.passage_handlers))
+
+
+def read_site_id(directory: Path) -> str:
+    """The id of the site set up in ``directory`` (its ``site.json``).
+
+    Raises:
+        SiteNotFoundError: no site there; ConfigurationError: an unreadable file.
+    """
+    return _read_site_id(directory)
 
 
 def _read_site_id(directory: Path) -> str:

@@ -44,6 +44,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 """The Alembic revision this version of Portique works with (the head of migrations/)."""
 
 CONNECT_TIMEOUT_S = 5
+MIGRATION_LOCK = 0x706F7274
+"""The PostgreSQL advisory lock that lets one process at a time migrate a database."""
 
 FlushListener = Callable[[Session, UOWTransaction, Any], None]
 """Called before each flush of a session (SQLAlchemy's ``before_flush``): the audit log."""
@@ -209,8 +211,25 @@ class Database:
 
         config = alembic_config()
         with self.translated_errors(), self.engine.begin() as connection:
+            if not self.is_sqlite:
+                # Several servers of a region start together: one migrates, the others
+                # wait for it here and then find nothing left to do.
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             config.attributes["connection"] = connection
             getattr(command, direction)(config, revision)
+
+    def upgrade_if_behind(self) -> bool:
+        """Brings a database made by an earlier version of Portique to this version's
+        schema, in place (what a server does as it starts); True if it did. A database
+        with no Portique schema, or with one this version does not know (a newer
+        Portique's), is left as it is for :meth:`check_schema` to refuse."""
+        found = self.revision()
+        if found is None or found == SCHEMA_REVISION or found not in known_revisions():
+            return False
+        self.upgrade()
+        return True
 
     def revision(self) -> str | None:
         """The schema revision in the database, or None when it has no Portique schema."""
@@ -253,6 +272,14 @@ class Database:
     def dispose(self) -> None:
         """Closes every pooled connection."""
         self.engine.dispose()
+
+
+def known_revisions() -> frozenset[str]:
+    """Every revision of the migrations shipped with this version."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return frozenset(script.revision for script in scripts.walk_revisions())
 
 
 def migrations_path() -> Path:
