@@ -65,7 +65,7 @@ class Server:
         login form itself, and its slow password hashing, are tested apart."""
         client = self.anonymous()
         state = self.app.state.portique
-        session = state.sessions.open(role, now=self.clock.now)
+        session = state.sessions.open(state.site.site_id, role, now=self.clock.now)
         client.cookies.set(SESSION_COOKIE, session.session_id, domain="testserver.local")
         client.headers["X-CSRF-Token"] = session.csrf
         return client

@@ -39,6 +39,7 @@ TABLES = {
     "lockdowns",
     "accounts",
     "api_tokens",
+    "console_sessions",
     "passage_reviews",
     "lane_status",
     "lane_status_changes",

@@ -47,23 +47,53 @@ def serve(
             ),
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help=text(
+                "Nombre de processus serveurs (ils partagent les sessions par la base).",
+                "Number of server processes (they share sessions through the database).",
+            ),
+        ),
+    ] = 1,
 ) -> None:
     """Run the server; help text in SERVE_HELP."""
     import uvicorn
 
+    from portique.bootstrap import open_site
     from portique.config import get_settings
     from portique.server import ServerSettings, create_app
+    from portique.server.app import PLAIN_HTTP_VARIABLE, SERVE_DIR_VARIABLE
 
     if plain_http and host not in ("127.0.0.1", "localhost", "::1"):
         raise BadInputError("--plain-http is only allowed when listening on this machine.")
-    app = create_app(
-        site_dir(directory),
-        database_url=get_settings().database_url,
-        settings=ServerSettings(plain_http=plain_http),
-    )
+    directory = site_dir(directory).expanduser().resolve()
+    database_url = get_settings().database_url
     scheme = "http" if plain_http else "https"
-    err.print(text("Console : ", "Console: ") + f"{scheme}://{host}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if workers == 1:
+        app = create_app(
+            directory, database_url=database_url, settings=ServerSettings(plain_http=plain_http)
+        )
+        err.print(text("Console : ", "Console: ") + f"{scheme}://{host}:{port}/")
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    # Checked (and upgraded) once here, so that a wrong folder fails now and the workers
+    # do not all migrate at once.
+    open_site(directory, database_url=database_url, upgrade=True).close()
+    os.environ[SERVE_DIR_VARIABLE] = str(directory)
+    os.environ[PLAIN_HTTP_VARIABLE] = "1" if plain_http else "0"
+    err.print(text("Console : ", "Console: ") + f"{scheme}://{host}:{port}/ ({workers} workers)")
+    uvicorn.run(
+        "portique.server.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+    )
 
 
 @account_app.command(

@@ -134,6 +134,23 @@ async def _login_required(request: Request, error: Exception) -> Response:
     return RedirectResponse("/login", status_code=303)
 
 
+SERVE_DIR_VARIABLE = "PORTIQUE_SERVE_DIR"
+PLAIN_HTTP_VARIABLE = "PORTIQUE_SERVE_PLAIN_HTTP"
+
+
+def app_from_environment() -> FastAPI:
+    """The application each worker of ``portique serve --workers N`` builds (uvicorn's
+    factory): the site of ``PORTIQUE_SERVE_DIR`` on the configured database. The
+    workers share nothing but the database: sessions live there."""
+    import os
+
+    return create_app(
+        Path(os.environ[SERVE_DIR_VARIABLE]),
+        database_url=get_settings().database_url,
+        settings=ServerSettings(plain_http=os.environ.get(PLAIN_HTTP_VARIABLE) == "1"),
+    )
+
+
 def create_app(
     site_dir: Path,
     *,
@@ -196,7 +213,7 @@ def create_app(
         site=site,
         gate=gate,
         settings=settings,
-        sessions=SessionStore(settings),
+        sessions=SessionStore(settings, site.database),
         limiter=LoginLimiter(settings),
         templates=templates,
     )

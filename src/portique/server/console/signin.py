@@ -66,7 +66,7 @@ def login(
     state.limiter.succeeded(client)
     if principal.role is Role.LANE:
         return _login_form(request, state, None, 403)
-    session = state.sessions.open(principal.name, now=now)
+    session = state.sessions.open(state.site.site_id, principal.name, now=now)
     response = see_other(HOME[principal.role])
     lifetime = int(state.settings.session_lifetime.total_seconds())
     set_cookie(response, state, SESSION_COOKIE, session.session_id, lifetime)
