@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar, Unpack
 
 from portique.privacy.audit import open_keyed_log, record_changes
 from portique.services.lanes import SitePublisher, StoreSink
+from portique.services.live import announce_passages
 from portique.services.site import NewSite, SiteCreated, SiteHandle, SiteWiring
 from portique.services.site import init_site as _init_site
 from portique.services.site import open_site as _open_site
@@ -44,10 +45,10 @@ H = TypeVar("H", bound="Hub")
 WIRING = SiteWiring(
     flush_listeners=(record_changes,),
     audit_log=open_keyed_log,
-    passage_handlers=(record_checkpoints,),
+    passage_handlers=(record_checkpoints, announce_passages),
 )
 """What every site is opened with: the audit log (its changes recorded, its entries keyed)
-and the visitors' checkpoints."""
+the visitors' checkpoints, and the live streams told of each passage stored."""
 
 
 def open_site(

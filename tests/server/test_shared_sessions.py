@@ -19,7 +19,7 @@ import pytest
 from clock_support import ProductClock
 from portique import clock
 from portique.bootstrap import init_site, open_site
-from portique.server import create_account
+from portique.server import create_account, create_api_token
 from portique.server.sessions import SESSION_COOKIE
 from server.server_support import PASSWORD, csrf_of
 from store_support import postgres_database
@@ -65,14 +65,16 @@ def _serving(directory: Path, url: str, *options: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def region_site(tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    """A site on a PostgreSQL database of its own, with an agent's account."""
+def region_site(tmp_path: Path) -> Iterator[tuple[Path, str, str]]:
+    """A site on a PostgreSQL database of its own, with an agent's account; the folder,
+    the database's URL and a lane's API token."""
     with postgres_database("portique_sessions") as url:
         directory = tmp_path / "site"
         init_site(directory, site_id="lycee-region", name="Lycée", database_url=url)
         with open_site(directory, database_url=url) as site:
             create_account(site, "agent", PASSWORD, "agent", now=clock.now())
-        yield directory, url
+            token = create_api_token(site, "Entrée", "lane", now=clock.now())
+        yield directory, url, token
 
 
 def _sign_in(address: str) -> str:
@@ -92,9 +94,9 @@ def _live_page(address: str, cookie: str) -> httpx.Response:
 
 
 def test_a_browser_signed_in_through_one_server_acts_through_another_and_survives_a_restart(
-    region_site: tuple[Path, str],
+    region_site: tuple[Path, str, str],
 ) -> None:
-    directory, url = region_site
+    directory, url, _ = region_site
     with _serving(directory, url) as first, _serving(directory, url) as second:
         cookie = _sign_in(first)
         page = _live_page(second, cookie)
@@ -118,3 +120,27 @@ def test_a_browser_signed_in_through_one_server_acts_through_another_and_survive
         )
         assert logged_out.status_code == 303
         assert _live_page(restarted, cookie).status_code == 303
+
+
+def test_a_passage_recorded_through_one_server_reaches_the_live_stream_of_another(
+    region_site: tuple[Path, str, str],
+) -> None:
+    directory, url, token = region_site
+    with _serving(directory, url) as first, _serving(directory, url) as second:
+        cookie = _sign_in(first)
+        with httpx.stream(
+            "GET", f"{first}/api/v1/passages/stream", cookies={SESSION_COOKIE: cookie}, timeout=30
+        ) as stream:
+            lines = stream.iter_lines()
+            assert next(lines).startswith("retry")
+            recorded = httpx.post(
+                f"{second}/api/v1/passages",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"lane_id": "entree", "badge_uid": "04A1B2C3"},
+            )
+            assert recorded.status_code == 201, recorded.text
+            passage_id = recorded.json()["passage"]["passage_id"]
+            for line in lines:
+                if line.startswith("data: ") and passage_id in line:
+                    break
+                assert line != "event: end", "the stream ended without the passage"

@@ -31,6 +31,7 @@ from portique.server import api, console, phone
 from portique.server.api import API_PREFIX
 from portique.server.auth import LoginRequired
 from portique.server.errors import http_status
+from portique.server.live import LiveFeed
 from portique.server.middleware import RequestContext, SecurityHeaders
 from portique.server.sessions import LoginLimiter, SessionStore
 from portique.server.settings import ServerSettings
@@ -173,6 +174,7 @@ def create_app(
         site.close()
         raise
     templates = Jinja2Templates(directory=str(console.package_dir("templates")))
+    live = LiveFeed(site, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -197,6 +199,7 @@ def create_app(
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
+        live.close()
         site.close()
 
     app = FastAPI(
@@ -216,6 +219,7 @@ def create_app(
         sessions=SessionStore(settings, site.database),
         limiter=LoginLimiter(settings),
         templates=templates,
+        live=live,
     )
     app.add_exception_handler(PortiqueError, _portique_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

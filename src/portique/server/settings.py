@@ -28,6 +28,9 @@ class ServerSettings:
     login_attempts_per_client: int = 20
     login_window: timedelta = timedelta(minutes=5)
     live_poll_s: float = 0.5
+    """The live feed reads the database at least this often (a LISTEN wakes it sooner)."""
+    live_check_s: float = 0.2
+    """A stream looks at its process's live feed this often (memory, not the database)."""
     live_stream_s: float = 60.0
     """A live stream ends after this long; the browser's EventSource reconnects itself."""
     recent_passages: int = 50

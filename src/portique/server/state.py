@@ -11,6 +11,7 @@ from typing import TypeVar
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from portique.server.live import LiveFeed
 from portique.server.sessions import LoginLimiter, SessionStore
 from portique.server.settings import ServerSettings
 from portique.services import Gate, SiteHandle
@@ -26,6 +27,7 @@ class AppState:
     sessions: SessionStore
     limiter: LoginLimiter
     templates: Jinja2Templates
+    live: LiveFeed
     gate_lock: threading.Lock = field(default_factory=threading.Lock)
     """The gate caches its snapshot for one thread at a time."""
 

@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from portique.errors import ConfigurationError
 from portique.i18n import text as tr
-from portique.store.database import Database
+from portique.store.database import Database, libpq_url
 from portique.store.errors import StoreError
 
 PG_TIMEOUT_S = 3600
@@ -39,14 +39,10 @@ def _sqlite_path(database: Database) -> Path:
 
 
 def _libpq_url(database: Database) -> tuple[str, dict[str, str]]:
-    """The database's URL as ``pg_dump`` reads it, and its password in the environment
-    (never on a command line, where ``ps`` shows it)."""
-    url = database.url
-    shown = url.set(drivername="postgresql", password=None)
-    environment = dict(os.environ)
-    if url.password:
-        environment["PGPASSWORD"] = str(url.password)
-    return shown.render_as_string(hide_password=False), environment
+    """The database's URL as ``pg_dump`` reads it, and the tools' environment (the
+    password there, never on a command line, where ``ps`` shows it)."""
+    url, password = libpq_url(database.url)
+    return url, {**os.environ, **password}
 
 
 def _major(version_text: str) -> int:

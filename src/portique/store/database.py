@@ -274,6 +274,14 @@ class Database:
         self.engine.dispose()
 
 
+def libpq_url(url: URL) -> tuple[str, dict[str, str]]:
+    """A PostgreSQL URL as libpq reads it (``pg_dump``, a raw psycopg connection), and
+    its password apart, for the environment (``PGPASSWORD``), never a command line."""
+    shown = url.set(drivername="postgresql", password=None)
+    password = {"PGPASSWORD": str(url.password)} if url.password else {}
+    return shown.render_as_string(hide_password=False), password
+
+
 def known_revisions() -> frozenset[str]:
     """Every revision of the migrations shipped with this version."""
     from alembic.script import ScriptDirectory

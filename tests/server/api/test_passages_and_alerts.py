@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import json
+from server_support import Server, add_person, issue_card, present, stream_events
 
-from fastapi.testclient import TestClient
-from server_support import Server, add_person, issue_card, present
-
-
-def _events(client: TestClient, path: str = "/api/v1/passages/stream") -> list[tuple[str, dict]]:
-    response = client.get(path)
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/event-stream")
-    events = []
-    for block in response.text.split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        if "event" in fields:
-            events.append((fields["event"], json.loads(fields["data"])))
-    return events
+_events = stream_events
 
 
 def test_a_lane_presents_a_card_and_the_passage_is_granted_and_recorded(server: Server) -> None:
