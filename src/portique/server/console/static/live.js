@@ -91,6 +91,25 @@
   source.addEventListener("open", () => { if (status) status.textContent = status.dataset.on; });
   source.addEventListener("error", () => { if (status) status.textContent = status.dataset.off; });
   source.addEventListener("passage", (event) => show(JSON.parse(event.data)));
+  // Alerts as they are raised: an offline lane, a visit's (overstay, closing time...).
+  const alertTexts = document.getElementById("alert-texts")?.dataset ?? {};
+  source.addEventListener("alert", (event) => {
+    const a = JSON.parse(event.data);
+    const list = document.getElementById("live-alerts");
+    if (!list) return;
+    const what = a.label || alertTexts[a.kind] || a.kind;
+    const who = a.kind === "lane_offline" ? (a.name || a.lane_id) : a.visitor_name;
+    const when = a.kind === "lane_offline" ? a.last_seen_at : a.raised_at;
+    const time = el("time", { textContent: clock(when) });
+    time.setAttribute("datetime", when);
+    list.prepend(el("li", { className: "passage alert" }, [
+      el("div", { className: "line" }, [
+        time, el("span", { className: "outcome", textContent: what }),
+        el("span", { className: "person", textContent: who || "" }),
+      ]),
+    ]));
+    while (list.children.length > 20) list.lastElementChild.remove();
+  });
   source.addEventListener("lockdown", (event) => {
     const state = JSON.parse(event.data);
     const banner = document.getElementById("lockdown-banner");
