@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -59,6 +60,18 @@ def serve(
             ),
         ),
     ] = 1,
+    more_sites: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--site-dir",
+            help=text(
+                "Un autre établissement servi par ce serveur, sur la même base "
+                "(PORTIQUE_DATABASE_URL) ; répétable.",
+                "Another site served by this server, on the same database "
+                "(PORTIQUE_DATABASE_URL); repeatable.",
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Run the server; help text in SERVE_HELP."""
     import uvicorn
@@ -71,19 +84,24 @@ def serve(
     if plain_http and host not in ("127.0.0.1", "localhost", "::1"):
         raise BadInputError("--plain-http is only allowed when listening on this machine.")
     directory = site_dir(directory).expanduser().resolve()
+    others = [path.expanduser().resolve() for path in more_sites or ()]
     database_url = get_settings().database_url
     scheme = "http" if plain_http else "https"
     if workers == 1:
         app = create_app(
-            directory, database_url=database_url, settings=ServerSettings(plain_http=plain_http)
+            directory,
+            database_url=database_url,
+            settings=ServerSettings(plain_http=plain_http),
+            more_sites=others,
         )
         err.print(text("Console : ", "Console: ") + f"{scheme}://{host}:{port}/")
         uvicorn.run(app, host=host, port=port, log_level="warning")
         return
     # Checked (and upgraded) once here, so that a wrong folder fails now and the workers
     # do not all migrate at once.
-    open_site(directory, database_url=database_url, upgrade=True).close()
-    os.environ[SERVE_DIR_VARIABLE] = str(directory)
+    for each in (directory, *others):
+        open_site(each, database_url=database_url, upgrade=True).close()
+    os.environ[SERVE_DIR_VARIABLE] = os.pathsep.join(str(each) for each in (directory, *others))
     os.environ[PLAIN_HTTP_VARIABLE] = "1" if plain_http else "0"
     err.print(text("Console : ", "Console: ") + f"{scheme}://{host}:{port}/ ({workers} workers)")
     uvicorn.run(
@@ -107,7 +125,7 @@ def account_add(
     username: Annotated[str, typer.Argument(help=text("Identifiant.", "User name."))],
     role: Annotated[
         str,
-        typer.Option("--role", help="agent | administration | dpo | auditor"),
+        typer.Option("--role", help="agent | administration | dpo | auditor | region"),
     ],
     display_name: Annotated[
         str, typer.Option("--name", help=text("Nom affiché.", "Display name."))

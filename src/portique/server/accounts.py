@@ -252,6 +252,14 @@ def create_api_token(site: SiteHandle, name: str, role: Role | str, *, now: date
     return secret
 
 
+def token_site(session: Session, secret: str) -> str | None:
+    """The site of an API token in force, or None."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    row = session.get(ApiTokenRow, _token_hash(secret))
+    return None if row is None or row.revoked_at is not None else row.site_id
+
+
 def token_principal(session: Session, site_id: str, secret: str) -> Principal | None:
     """The holder of an API token, or None for an unknown or revoked token."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 
 from portique.bootstrap import open_site
 from portique.config import get_settings
-from portique.errors import PortiqueError
+from portique.errors import ConfigurationError, PortiqueError
 from portique.i18n import error_headline, text
 from portique.privacy.retention import purge_periodically
 from portique.registers.departures import sweep_periodically
@@ -35,9 +35,9 @@ from portique.server.live import LiveFeed
 from portique.server.middleware import RequestContext, SecurityHeaders
 from portique.server.sessions import LoginLimiter, SessionStore
 from portique.server.settings import ServerSettings
-from portique.server.state import AppState
+from portique.server.state import AppState, ServedSite
 from portique.server.texts import negotiate, translator
-from portique.services import Gate, SiteHandle
+from portique.services import Gate
 
 
 def _is_api(request: Request) -> bool:
@@ -141,14 +141,17 @@ PLAIN_HTTP_VARIABLE = "PORTIQUE_SERVE_PLAIN_HTTP"
 
 def app_from_environment() -> FastAPI:
     """The application each worker of ``portique serve --workers N`` builds (uvicorn's
-    factory): the site of ``PORTIQUE_SERVE_DIR`` on the configured database. The
+    factory): the sites of ``PORTIQUE_SERVE_DIR`` (folders joined by ``os.pathsep``) on
+    the configured database. The
     workers share nothing but the database: sessions live there."""
     import os
 
+    first, *others = (Path(each) for each in os.environ[SERVE_DIR_VARIABLE].split(os.pathsep))
     return create_app(
-        Path(os.environ[SERVE_DIR_VARIABLE]),
+        first,
         database_url=get_settings().database_url,
         settings=ServerSettings(plain_http=os.environ.get(PLAIN_HTTP_VARIABLE) == "1"),
+        more_sites=others,
     )
 
 
@@ -157,50 +160,80 @@ def create_app(
     *,
     database_url: str | None = None,
     settings: ServerSettings | None = None,
+    more_sites: Sequence[Path] = (),
 ) -> FastAPI:
     """The server of the site in ``site_dir`` (its database: ``database_url``, else the
-    SQLite file in the folder). The site is opened now, so a wrong folder or an
+    SQLite file in the folder), and of the sites in ``more_sites`` on the same database
+    (a region's platform: each account and token belongs to one of them, each request
+    sees its caller's site). The sites are opened now, so a wrong folder or an
     unreachable database fails here, with a message, not at the first request.
 
     Raises:
-        SiteNotFoundError, SchemaError, StoreUnavailableError: the site cannot be opened.
+        SiteNotFoundError, SchemaError, StoreUnavailableError: a site cannot be opened.
+        ConfigurationError: several sites without one shared database.
     """
     settings = settings or ServerSettings()
-    # A database made by the previous version is upgraded in place as the server starts.
-    site: SiteHandle = open_site(site_dir, database_url=database_url, upgrade=True)
+    if more_sites and database_url is None:
+        raise ConfigurationError(
+            text(
+                "Plusieurs établissements sur un serveur partagent une base : indiquez-la "
+                "avec PORTIQUE_DATABASE_URL.",
+                "Several sites on one server share one database: give it in PORTIQUE_DATABASE_URL.",
+            )
+        )
+    served: dict[str, ServedSite] = {}
     try:
-        gate = Gate(site)
+        for directory in (site_dir, *more_sites):
+            # A database made by the previous version is upgraded in place as the
+            # server starts.
+            handle = open_site(directory, database_url=database_url, upgrade=True)
+            served[handle.site_id] = ServedSite(handle, Gate(handle), LiveFeed(handle, settings))
     except BaseException:
-        site.close()
+        for each in served.values():
+            each.site.close()
         raise
+    first = next(iter(served.values()))
+    site = first.site
     templates = Jinja2Templates(directory=str(console.package_dir("templates")))
-    live = LiveFeed(site, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # The retention purge: at start-up, then every PORTIQUE_PURGE_INTERVAL_HOURS.
-        purges = None
+        # For each site: the retention purge, at start-up then every
+        # PORTIQUE_PURGE_INTERVAL_HOURS; and leaving dates that passed (the pupils leave
+        # without anyone acting).
+        tasks: list[asyncio.Task[None]] = []
         hours = get_settings().purge_interval_hours
-        if hours > 0:
-            purges = asyncio.create_task(
-                purge_periodically(
-                    site.database, site.site_id, timedelta(hours=hours), clock=settings.clock
+        for each in served.values():
+            handle = each.site
+            if hours > 0:
+                tasks.append(
+                    asyncio.create_task(
+                        purge_periodically(
+                            handle.database,
+                            handle.site_id,
+                            timedelta(hours=hours),
+                            clock=settings.clock,
+                        )
+                    )
+                )
+            tasks.append(
+                asyncio.create_task(
+                    sweep_periodically(
+                        handle.database,
+                        handle.site_id,
+                        settings.departure_sweep,
+                        clock=settings.clock,
+                    )
                 )
             )
-        # Leaving dates that passed: the pupils leave without anyone acting.
-        sweeps = asyncio.create_task(
-            sweep_periodically(
-                site.database, site.site_id, settings.departure_sweep, clock=settings.clock
-            )
-        )
         yield
-        for task in (purges, sweeps):
-            if task is not None:
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
-        live.close()
-        site.close()
+        for task in tasks:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        for each in served.values():
+            each.live.close()
+            each.site.close()
 
     app = FastAPI(
         title="Portique",
@@ -214,12 +247,14 @@ def create_app(
     )
     app.state.portique = AppState(
         site=site,
-        gate=gate,
+        gate=first.gate,
         settings=settings,
         sessions=SessionStore(settings, site.database),
         limiter=LoginLimiter(settings),
         templates=templates,
-        live=live,
+        live=first.live,
+        sites=served,
+        gate_lock=first.gate_lock,
     )
     app.add_exception_handler(PortiqueError, _portique_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

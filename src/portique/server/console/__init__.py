@@ -14,6 +14,7 @@ from portique.server.console import (
     administration,
     agent,
     documents,
+    region,
     registers,
     signin,
     visitors,
@@ -26,6 +27,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     visitors.router,
     registers.router,
     documents.router,
+    region.router,
 )
 
 

@@ -29,6 +29,7 @@ HOME: dict[Role, str] = {
     Role.ADMINISTRATION: "/people",
     Role.DPO: "/live",
     Role.AUDITOR: "/live",
+    Role.REGION: "/region",
     Role.LANE: "/login",
 }
 NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
@@ -44,6 +45,7 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
     ("/lanes", "lanes_timetables", Permission.VIEW_SITE),
     ("/refusals", "refusals", Permission.VIEW_REFUSALS),
     ("/documents", "documents", Permission.MANAGE_DOCUMENTS),
+    ("/region", "region", Permission.VIEW_REGION),
 )
 
 State = Annotated[AppState, Depends(app_state)]
