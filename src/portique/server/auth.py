@@ -38,6 +38,18 @@ def console_session(request: Request) -> ConsoleSession | None:
     return state.sessions.get(session_id, now=state.now())
 
 
+def signed_in(request: Request) -> bool:
+    """Whether the request comes with a valid API token or from an open console session
+    (its role and CSRF token are checked later): what a large body needs before it is
+    read."""
+    state = app_state(request)
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        with state.site.session() as session:
+            return token_principal(session, state.site.site_id, secret.strip()) is not None
+    return console_session(request) is not None
+
+
 def _not_signed_in() -> AuthenticationError:
     return AuthenticationError(
         text(
