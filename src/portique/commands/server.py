@@ -56,14 +56,18 @@ def serve(
 
     if plain_http and host not in ("127.0.0.1", "localhost", "::1"):
         raise BadInputError("--plain-http is only allowed when listening on this machine.")
+    settings = get_settings()
     app = create_app(
         site_dir(directory),
-        database_url=get_settings().database_url,
-        settings=ServerSettings(plain_http=plain_http),
+        database_url=settings.database_url,
+        settings=ServerSettings(
+            plain_http=plain_http, trusted_proxies=tuple(settings.trusted_proxies)
+        ),
     )
     scheme = "http" if plain_http else "https"
     err.print(text("Console : ", "Console: ") + f"{scheme}://{host}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # The app reads X-Forwarded-For itself, from the configured proxies only.
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 @account_app.command(

@@ -1,8 +1,8 @@
 """Console accounts and API tokens: creating them, and checking a password or a token.
 
 Passwords are kept only as argon2id hashes; tokens only as the SHA-256 of their secret
-(a random 256-bit value, which a fast hash protects as well as a slow one). After
-``max_failed_logins`` failures in a row an account is shut for ``lockout``.
+(a random 256-bit value, which a fast hash protects as well as a slow one). Failed
+logins are slowed by ``portique.server.throttle``; an account is never shut by them.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portique.i18n import text
-from portique.server.errors import AccountInputError, AuthenticationError, LockedOutError
+from portique.server.errors import AccountInputError, AuthenticationError
 from portique.server.roles import ACCOUNT_ROLES, Role
-from portique.server.settings import ServerSettings
 from portique.services import SiteHandle
 from portique.services.rows import site_row
 from portique.store.models import AccountRow, ApiTokenRow
@@ -153,53 +152,26 @@ def _refused() -> AuthenticationError:
     )
 
 
-def _locked() -> LockedOutError:
-    return LockedOutError(
-        text(
-            "Trop d'échecs de connexion : compte bloqué temporairement, réessayez plus tard.",
-            "Too many failed logins: the account is locked for a while, try again later.",
-        )
-    )
-
-
-def authenticate(
-    site: SiteHandle, username: str, password: str, *, now: datetime, settings: ServerSettings
-) -> Principal:
-    """The account that ``username`` and ``password`` open, counting failures.
+def authenticate(site: SiteHandle, username: str, password: str, *, now: datetime) -> Principal:
+    """The account that ``username`` and ``password`` open. An unknown name costs as much
+    time as a wrong password and gets the same answer; the attempts are counted and
+    slowed by ``portique.server.throttle``, never by shutting the account.
 
     Raises:
         AuthenticationError: unknown account, inactive, or wrong password (one message).
-        LockedOutError: the account is locked after too many failures.
     """
-    failure: AuthenticationError | None = None
-    principal: Principal | None = None
     name = username.strip().lower()
-    # The failure count must be committed, so the error is raised after the transaction.
     with site.session() as session:
         row = session.get(AccountRow, (site.site_id, name)) if _USERNAME.fullmatch(name) else None
         if row is None or not row.active:
             _verify(_DUMMY_HASH, password)
-            failure = _refused()
-        elif row.locked_until is not None and row.locked_until > now:
-            failure = _locked()
-        elif not _verify(row.password_hash, password):
-            row.failed_logins += 1
-            failure = _refused()
-            if row.failed_logins >= settings.max_failed_logins:
-                row.failed_logins = 0
-                row.locked_until = now + settings.lockout
-                failure = _locked()
-        else:
-            row.failed_logins = 0
-            row.locked_until = None
-            row.last_login_at = now
-            if _hasher.check_needs_rehash(row.password_hash):
-                row.password_hash = _hasher.hash(password)
-            principal = Principal(row.username, Role(row.role), row.display_name)
-    if failure is not None:
-        raise failure
-    assert principal is not None
-    return principal
+            raise _refused()
+        if not _verify(row.password_hash, password):
+            raise _refused()
+        row.last_login_at = now
+        if _hasher.check_needs_rehash(row.password_hash):
+            row.password_hash = _hasher.hash(password)
+        return Principal(row.username, Role(row.role), row.display_name)
 
 
 def _verify(password_hash: str, password: str) -> bool:

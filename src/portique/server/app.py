@@ -33,10 +33,11 @@ from portique.server.auth import LoginRequired, signed_in
 from portique.server.errors import http_status
 from portique.server.limits import BODY_TOO_LARGE, BodyLimits
 from portique.server.middleware import RequestContext, SecurityHeaders
-from portique.server.sessions import LoginLimiter, SessionStore
+from portique.server.sessions import SessionStore
 from portique.server.settings import ServerSettings
 from portique.server.state import AppState
 from portique.server.texts import negotiate, translator
+from portique.server.throttle import login_throttle, trusted_networks
 from portique.services import Gate, SiteHandle
 
 
@@ -164,6 +165,7 @@ def create_app(
         SiteNotFoundError, SchemaError, StoreUnavailableError: the site cannot be opened.
     """
     settings = settings or ServerSettings()
+    trusted_networks(settings.trusted_proxies)
     site: SiteHandle = open_site(site_dir, database_url=database_url)
     try:
         gate = Gate(site)
@@ -212,7 +214,7 @@ def create_app(
         gate=gate,
         settings=settings,
         sessions=SessionStore(settings),
-        limiter=LoginLimiter(settings),
+        throttle=login_throttle(site, settings),
         templates=templates,
     )
     app.add_exception_handler(PortiqueError, _portique_error)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from portique.i18n import text
+from portique.server import throttle
 from portique.server.accounts import Principal, account_principal, token_principal
 from portique.server.errors import AuthenticationError, CsrfError, ForbiddenError
 from portique.server.roles import Permission, allowed
@@ -21,12 +22,15 @@ from portique.server.sessions import (
     csrf_matches,
 )
 from portique.server.state import app_state
+from portique.server.throttle import trusted_networks
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client is not None else "unknown"
+    """The client's address, believing ``X-Forwarded-For`` only from trusted proxies."""
+    proxies = app_state(request).settings.trusted_proxies
+    return throttle.client_address(request, trusted_networks(proxies))
 
 
 def console_session(request: Request) -> ConsoleSession | None:

@@ -23,10 +23,22 @@ class ServerSettings:
 
     plain_http: bool = False
     session_lifetime: timedelta = timedelta(hours=10)
-    max_failed_logins: int = 5
-    lockout: timedelta = timedelta(minutes=15)
-    login_attempts_per_client: int = 20
-    login_window: timedelta = timedelta(minutes=5)
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks of the reverse proxies whose ``X-Forwarded-For`` is believed
+    (``portique.server.throttle.client_address``); no other peer's is."""
+    login_window: timedelta = timedelta(minutes=15)
+    """How long a failed login counts (``portique.server.throttle``)."""
+    login_free_failures: int = 3
+    """Failures of one name from one address before each further attempt waits."""
+    login_delay: timedelta = timedelta(seconds=2)
+    """The first wait; it doubles with each further failure of the pair."""
+    login_delay_max: timedelta = timedelta(minutes=15)
+    login_failures_per_address: int = 30
+    """Failures from one address, whatever the names, before the address must wait."""
+    login_failures_per_account: int = 50
+    """Failures of one name from all addresses before it may be tried only from
+    addresses it signed in from."""
+    known_address_days: int = 30
     live_poll_s: float = 0.5
     live_stream_s: float = 60.0
     """A live stream ends after this long; the browser's EventSource reconnects itself."""
