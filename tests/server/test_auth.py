@@ -24,7 +24,7 @@ def test_an_agent_signs_in_with_the_login_form_and_lands_on_the_live_page(
     cookie = next(
         value
         for name, value in response.headers.multi_items()
-        if name == "set-cookie" and value.startswith("portique_session=")
+        if name == "set-cookie" and value.startswith("__Host-portique_session=")
     )
     assert "HttpOnly" in cookie
     assert "Secure" in cookie

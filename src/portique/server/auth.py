@@ -36,7 +36,7 @@ def client_address(request: Request) -> str:
 def console_session(request: Request) -> ConsoleSession | None:
     """The valid console session of the request's cookie, if any."""
     state = app_state(request)
-    session_id = request.cookies.get(SESSION_COOKIE)
+    session_id = request.cookies.get(state.settings.cookie_name(SESSION_COOKIE))
     if not session_id:
         return None
     return state.sessions.get(session_id, now=state.now())

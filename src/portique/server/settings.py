@@ -13,6 +13,9 @@ def utc_now() -> datetime:
     return clock.now()
 
 
+HOST_PREFIX = "__Host-"
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     """How the server behaves; the defaults suit a school, the tests shorten the delays.
@@ -48,3 +51,10 @@ class ServerSettings:
     departure_sweep: timedelta = timedelta(minutes=10)
     """How often pupils whose leaving date has passed are made to leave."""
     clock: Callable[[], datetime] = field(default=utc_now)
+
+    def cookie_name(self, name: str) -> str:
+        """The name a console cookie is sent under: ``__Host-`` + ``name``, which a browser
+        keeps only if it came over HTTPS for this very host with ``Path=/`` (so a sibling
+        sub-domain cannot plant one: no login CSRF); the bare name over plain HTTP, where
+        the prefix cannot be honoured."""
+        return name if self.plain_http else HOST_PREFIX + name

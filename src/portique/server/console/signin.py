@@ -52,7 +52,7 @@ def login(
     password: Annotated[str, Form(max_length=1024)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    expected = request.cookies.get(LOGIN_COOKIE, "")
+    expected = request.cookies.get(state.settings.cookie_name(LOGIN_COOKIE), "")
     if not expected or not secrets.compare_digest(expected.encode(), csrf.encode()):
         return _login_form(request, state, translator(negotiate(request))("csrf_login"), 403)
     now = state.now()
