@@ -13,7 +13,7 @@ from portique import biometrics as bio
 from portique.biometrics import FaceEngine, ModelError, create_backend
 from portique.biometrics.models import install_model, installed_models
 from portique.cli import app
-from support import lfw_face
+from support import lfw_face, small_pairs
 
 
 @pytest.fixture
@@ -95,3 +95,42 @@ def test_models_install_and_list_from_the_command_line(
     )
     assert "CC BY-NC-SA" in rows["edgeface_xs_q.onnx"]["licence_note"]
     assert rows["minifasnet_v2_2.7_80x80.onnx"]["installed"] is None
+
+
+def test_verify_with_edgeface_decides_at_its_calibrated_point(
+    installed_models_dir: Path, lfw_images: Path
+) -> None:
+    runner = CliRunner()
+    powell = [str(lfw_face(lfw_images, "Colin_Powell", n)) for n in (1, 2)]
+    same = runner.invoke(app, ["verify", *powell, "--backend", "edgeface", "--json"])
+    assert same.exit_code == 0, same.output
+    verdict = json.loads(same.stdout)
+    assert (verdict["backend"], verdict["model"]) == ("edgeface", "edgeface_xs_q")
+    assert verdict["operating_point"] == "fmr-1e-4"
+    blair = str(lfw_face(lfw_images, "Tony_Blair", 1))
+    different = runner.invoke(app, ["verify", powell[0], blair, "--backend", "edgeface"])
+    assert different.exit_code == 1
+
+
+def test_edgeface_carries_a_strict_operating_point_with_its_interval() -> None:
+    from portique.biometrics.operating_points import operating_point, operating_points
+
+    points = operating_points("edgeface_xs_q")
+    assert set(points) == {"fmr-1e-3", "fmr-1e-4", "fmr-1e-5"}
+    assert points["fmr-1e-4"].measured_fnmr is not None
+    assert points["fmr-1e-4"].measured_fnmr <= 0.025
+    assert operating_point("edgeface_xs_q", "fmr-1e-5").threshold > points["fmr-1e-4"].threshold
+
+
+def test_eval_lfw_on_a_few_dozen_pairs_with_edgeface(
+    installed_models_dir: Path, lfw_root: Path, tmp_path: Path
+) -> None:
+    pairs = small_pairs(lfw_root, tmp_path / "pairs.txt", folds=2, per_kind=12)
+    args = ["eval", "lfw", "--root", str(lfw_root), "--pairs", str(pairs), "--workers", "1"]
+    result = CliRunner().invoke(app, [*args, "--backend", "edgeface", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["model"], summary["pairs"]) == ("edgeface_xs_q", 48)
+    assert summary["accuracy"] >= 0.95
+    assert summary["ms_per_face"] > 0
+    assert {"fnmr_at_fmr_1e-3", "fnmr_at_fmr_1e-4", "fnmr_at_fmr_1e-4_ci95"} <= set(summary)
