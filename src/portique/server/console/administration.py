@@ -28,6 +28,7 @@ from portique.server.console.directory import (
     people_link,
     people_query,
     people_translator,
+    selection_fields,
 )
 from portique.server.console.pages import Page, download, posting, see_other, viewing
 from portique.server.phone import site_address
@@ -102,6 +103,7 @@ def _people(page: Page, error: str | None = None, status_code: int = 200) -> Res
         query=query,
         p=people_translator(page.lang),
         link=people_link(page.request.query_params),
+        selection=selection_fields(page.request.query_params),
         classes=classes,
         roles=list(PersonRole),
         statuses=list(CredentialStatus),
