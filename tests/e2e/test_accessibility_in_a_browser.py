@@ -248,3 +248,36 @@ def test_each_screen_of_the_lane_display_has_no_serious_violation(
         expect(page.locator("main")).to_have_attribute("data-screen", name)
         assert_accessible(page, f"lane display: {name} ({lang})")
     context.close()
+
+
+CONSOLE_PAGES = {
+    "agent": ("/live", "/alerts", "/lockdown", "/roster", "/visitors", "/departures"),
+    "administration": ("/people", "/people/import", "/registers", "/lanes", "/refusals"),
+}
+
+
+@pytest.mark.parametrize("width", [320, 512])
+def test_the_console_reflows_without_sideways_scrolling(
+    browser: Browser, live_server: LiveServer, width: int
+) -> None:
+    """At 320 CSS pixels (a 1280-pixel screen at 400 %) and at 512 (the tablet at 200 %),
+    every page reads in one column; only a wide table scrolls, inside its own box."""
+    live_server.present(live_server.cards.ines)
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": 700}, locale="fr-FR"
+    )
+    page = context.new_page()
+    page.goto("/login")
+    wide: list[str] = []
+    for role, paths in CONSOLE_PAGES.items():
+        _sign_in(page, role)
+        for path in paths:
+            page.goto(path)
+            overflow = page.evaluate(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            if overflow > 0:
+                wide.append(f"{path} ({role}): {overflow} px too wide")
+        page.locator("form[action='/logout'] button").click()
+    context.close()
+    assert wide == [], wide
