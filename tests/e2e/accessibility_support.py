@@ -92,7 +92,7 @@ def audit(page: Page, name: str) -> Audit:
     found = page.evaluate(_RUN, list(WCAG_21_AA))
     lang = page.evaluate("() => document.documentElement.lang")
     result = Audit(
-        page=name,
+        page=f"{name} ({lang})",
         lang=lang,
         axe_version=found["version"],
         violations=[Finding(**v) for v in found["violations"]],
@@ -103,12 +103,15 @@ def audit(page: Page, name: str) -> Audit:
     return result
 
 
-def assert_accessible(page: Page, name: str) -> Audit:
-    """Audits the page and fails on any serious or critical violation, naming each."""
+def assert_accessible(page: Page, name: str, lang: str) -> Audit:
+    """Audits the page, which must be in ``lang`` (its ``lang`` attribute says so), and
+    fails on any serious or critical violation, naming each."""
     result = audit(page, name)
+    assert result.lang == lang, f"{name}: the page says lang={result.lang!r}, not {lang!r}"
     blocking = result.blocking()
     assert not blocking, "\n".join(
-        f"{name}: {v.impact} {v.rule} ({v.help}) at {', '.join(v.targets[:5])}" for v in blocking
+        f"{result.page}: {v.impact} {v.rule} ({v.help}) at {', '.join(v.targets[:5])}"
+        for v in blocking
     )
     return result
 

@@ -108,33 +108,43 @@ def test_the_agent_pages_have_no_serious_violation(
     assert (alert["alert"], referral["outcome"]) == (True, "refer")
 
     page.goto("/login")
-    assert_accessible(page, f"login ({lang})")
+    assert_accessible(page, "login", lang)
+    page.locator("input[name=username]").fill("agent")
+    page.locator("input[name=password]").fill("not the password")
+    _submit(page, "form[action='/login']")
+    error = page.locator("#login-error")
+    expect(error).to_be_visible()
+    for field in ("username", "password"):  # the message is tied to the fields
+        expect(page.locator(f"input[name={field}]")).to_have_accessible_description(
+            error.inner_text()
+        )
+    assert_accessible(page, "login, wrong password", lang)
     _sign_in(page, "agent")
     page.goto("/live")
     expect(page.locator("#live-status")).not_to_be_empty()
     live_server.clock.advance(minutes=1)
     pushed = live_server.present(cards.paul, lane_id="sortie")
     page.locator(f"#p-{pushed['passage_id']}").wait_for()
-    assert_accessible(page, f"agent: live passages, one pushed live ({lang})")
+    assert_accessible(page, "agent: live passages, one pushed live", lang)
 
     page.goto("/alerts")
     expect(page.locator(f"#p-{referral['passage_id']} form.decide")).to_be_visible()
-    assert_accessible(page, f"agent: alerts with a referral to decide ({lang})")
+    assert_accessible(page, "agent: alerts with a referral to decide", lang)
 
     page.goto("/lockdown")
-    assert_accessible(page, f"agent: lockdown confirmation ({lang})")
+    assert_accessible(page, "agent: lockdown confirmation", lang)
     page.locator("input[name=confirm]").check()
     _submit(page, "form[action='/lockdown']")
     expect(page.locator("main .banner")).to_be_visible()
-    assert_accessible(page, f"agent: lockdown in force ({lang})")
+    assert_accessible(page, "agent: lockdown in force", lang)
     page.goto("/live")
     expect(page.locator("#lockdown-banner")).to_be_visible()
-    assert_accessible(page, f"agent: live passages during a lockdown ({lang})")
+    assert_accessible(page, "agent: live passages during a lockdown", lang)
 
     page.goto("/roster")
-    assert_accessible(page, f"agent: roster ({lang})")
+    assert_accessible(page, "agent: roster", lang)
     page.goto("/departures")
-    assert_accessible(page, f"agent: departures ({lang})")
+    assert_accessible(page, "agent: departures", lang)
 
     page.goto("/visitors")
     invite = page.locator("#invite form")
@@ -145,13 +155,13 @@ def test_the_agent_pages_have_no_serious_violation(
     invite.locator("input[name=end]").fill("22:30")
     _submit(page, "#invite form")
     expect(page.locator("#visit")).to_be_visible()
-    assert_accessible(page, f"agent: a visit and its pass ({lang})")
+    assert_accessible(page, "agent: a visit and its pass", lang)
     page.goto("/visitors")
-    assert_accessible(page, f"agent: visitors ({lang})")
+    assert_accessible(page, "agent: visitors", lang)
 
     response = page.goto("/people")
     assert response is not None and response.status == 403
-    assert_accessible(page, f"agent: a page the role does not open ({lang})")
+    assert_accessible(page, "agent: a page the role does not open", lang)
 
 
 def _csv() -> bytes:
@@ -166,21 +176,21 @@ def test_the_administration_pages_have_no_serious_violation(console: Page, lang:
     page = console
     _sign_in(page, "administration")
     page.goto("/people")
-    assert_accessible(page, f"administration: people ({lang})")
+    assert_accessible(page, "administration: people", lang)
     page.locator("table tbody a").first.click()
     page.wait_for_url("**/people/*")
     _submit(page, "form[action$='/consent']")  # consent in force, shown in green
     expect(page.locator("#consent .state")).to_be_visible()
-    assert_accessible(page, f"administration: a person's page ({lang})")
+    assert_accessible(page, "administration: a person's page", lang)
 
     page.goto("/people/import")
-    assert_accessible(page, f"administration: CSV import ({lang})")
+    assert_accessible(page, "administration: CSV import", lang)
     page.locator("input[name=file]").set_input_files(
         {"name": "eleves.csv", "mimeType": "text/csv", "buffer": _csv()}
     )
     _submit(page, "form[action='/people/import']")
     expect(page.locator("#import-report")).to_be_visible()
-    assert_accessible(page, f"administration: CSV import report ({lang})")
+    assert_accessible(page, "administration: CSV import report", lang)
 
     page.goto("/registers")
     page.locator("input[name=uai]").fill(UAI)
@@ -202,7 +212,7 @@ def test_the_administration_pages_have_no_serious_violation(console: Page, lang:
     )
     _submit(page, "form[action='/registers/preview']")
     expect(page.locator("#register-report")).to_be_visible()
-    assert_accessible(page, f"administration: register import preview ({lang})")
+    assert_accessible(page, "administration: register import preview", lang)
 
     for path, name in (
         ("/lanes", "lanes and timetables"),
@@ -210,13 +220,13 @@ def test_the_administration_pages_have_no_serious_violation(console: Page, lang:
         ("/refusals", "access refusals"),
     ):
         page.goto(path)
-        assert_accessible(page, f"administration: {name} ({lang})")
+        assert_accessible(page, f"administration: {name}", lang)
 
 
 def test_the_data_protection_pages_have_no_serious_violation(console: Page, lang: str) -> None:
     _sign_in(console, "dpo")
     console.goto("/documents")
-    assert_accessible(console, f"data protection: documents ({lang})")
+    assert_accessible(console, "data protection: documents", lang)
 
 
 @pytest.fixture
@@ -246,7 +256,7 @@ def test_each_screen_of_the_lane_display_has_no_serious_violation(
     for name, change in screens:
         change()
         expect(page.locator("main")).to_have_attribute("data-screen", name)
-        assert_accessible(page, f"lane display: {name} ({lang})")
+        assert_accessible(page, f"lane display: {name}", lang)
     context.close()
 
 
@@ -281,3 +291,90 @@ def test_the_console_reflows_without_sideways_scrolling(
         page.locator("form[action='/logout'] button").click()
     context.close()
     assert wide == [], wide
+
+
+def test_a_screen_reader_hears_new_passages_alerts_and_a_lockdown_without_losing_focus(
+    page: Page, live_server: LiveServer
+) -> None:
+    cards = live_server.cards
+    _sign_in(page, "agent")
+    page.goto("/live")
+    expect(page.locator("#live-status")).to_have_text("En direct")
+    polite, urgent = page.locator("#announce"), page.locator("#announce-alert")
+    expect(polite).to_have_attribute("role", "status")
+    expect(urgent).to_have_attribute("role", "alert")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.outerHTML")
+
+    live_server.present(cards.paul)
+    expect(polite).to_have_text("Autorisé, Paul Bernard, entree, Titre d'accès valide")
+    live_server.clock.advance(minutes=1)
+    live_server.present(cards.ines)
+    expect(urgent).to_have_text(
+        "Nouvelle alerte : Refusé, Inès Lefèvre, entree, Titre d'accès révoqué"
+    )
+    other = page.context.new_page()  # a second agent's tab declares a lockdown
+    other.goto("/lockdown")
+    other.locator("input[name=confirm]").check()
+    _submit(other, "form[action='/lockdown']")
+    expect(urgent).to_contain_text("Mise en sûreté en cours depuis")
+    assert page.evaluate("() => document.activeElement.outerHTML") == focused
+
+
+def test_each_outcome_carries_words_and_a_pictogram_besides_its_colour(
+    page: Page, live_server: LiveServer
+) -> None:
+    cards = live_server.cards
+    live_server.present(cards.paul)
+    live_server.present(cards.ines)
+    live_server.clock.at(21)
+    live_server.present(cards.hugo)
+    _sign_in(page, "agent")
+    page.goto("/live")
+    signs = {}
+    for outcome, words in (
+        ("grant", "Autorisé"),
+        ("deny", "Refusé"),
+        ("refer", "À vérifier par l'agent"),
+    ):
+        badge = page.locator(f".passage.{outcome} .outcome").first
+        expect(badge).to_have_text(words)
+        signs[outcome] = badge.evaluate("(b) => getComputedStyle(b, '::before').content")
+    assert len(set(signs.values())) == 3 and "none" not in signs.values(), signs
+
+
+def test_nothing_moves_for_those_who_ask_for_less_motion(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    live_server.present(live_server.cards.ines)
+    context = browser.new_context(base_url=live_server.url, reduced_motion="reduce")
+    page = context.new_page()
+    _sign_in(page, "agent")
+    longest = """() => Math.max(0, ...[...document.querySelectorAll("*")].flatMap((e) => {
+        const style = getComputedStyle(e);
+        return [style.animationDuration, style.transitionDuration].flatMap((v) => v.split(","))
+          .map((v) => parseFloat(v) * (v.trim().endsWith("ms") ? 1 : 1000));
+      }))"""
+    for path in ("/live", "/alerts", "/lockdown"):
+        page.goto(path)
+        assert page.evaluate(longest) <= 0.01, path
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 512, "height": 384}, {"width": 320, "height": 568}])
+def test_the_lane_display_keeps_its_whole_message_when_zoomed(
+    browser: Browser, display: DisplayServer, viewport: dict[str, int]
+) -> None:
+    """The tablet at 200 %, and a phone-sized screen: the message, in its longest form,
+    stays whole on the screen."""
+    context = browser.new_context(viewport=viewport, locale="fr-FR")
+    page = context.new_page()
+    page.goto(display.url())
+    display.show(Outcome.DENY, None)
+    message = page.locator("#screen-deny .message")
+    expect(message).to_have_text("Accès refusé — adressez-vous à l'agent")
+    box = message.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], box
+    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
+    context.close()
