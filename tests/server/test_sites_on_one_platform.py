@@ -50,7 +50,8 @@ class Platform:
         client = TestClient(self.app, base_url=BASE_URL, follow_redirects=False)
         state = self.app.state.portique
         session = state.sessions.open(site_id, role, now=self.clock.now)
-        client.cookies.set(SESSION_COOKIE, session.session_id, domain="testserver.local")
+        name = state.settings.cookie_name(SESSION_COOKIE)
+        client.cookies.set(name, session.session_id, domain="testserver.local")
         client.headers["X-CSRF-Token"] = session.csrf
         return client
 
@@ -106,6 +107,7 @@ def _fill_b(platform: Platform) -> dict[str, str]:
         "group_id": "2nde-a",
         "lane_id": "entree",
         "name": "notice.html",
+        "job_id": "no-such-job",
     }
 
 

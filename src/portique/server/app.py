@@ -29,14 +29,16 @@ from portique.privacy.retention import purge_periodically
 from portique.registers.departures import sweep_periodically
 from portique.server import api, console, phone
 from portique.server.api import API_PREFIX
-from portique.server.auth import LoginRequired
+from portique.server.auth import LoginRequired, signed_in
 from portique.server.errors import http_status
+from portique.server.limits import BODY_TOO_LARGE, BodyLimits
 from portique.server.live import LiveFeed
 from portique.server.middleware import RequestContext, SecurityHeaders
-from portique.server.sessions import LoginLimiter, SessionStore
+from portique.server.sessions import SessionStore
 from portique.server.settings import ServerSettings
 from portique.server.state import AppState, ServedSite
 from portique.server.texts import negotiate, translator
+from portique.server.throttle import login_throttle, trusted_networks
 from portique.services import Gate
 
 
@@ -103,6 +105,13 @@ _HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
         "Requête illisible : son contenu ne peut pas être lu.",
         "Unreadable request: its body cannot be parsed.",
     ),
+    401: (
+        "unauthenticated",
+        "Authentification requise avant d'envoyer un contenu de cette taille : "
+        "connectez-vous ou présentez un jeton d'API.",
+        "Authentication required before sending a body this large: sign in or present "
+        "an API token.",
+    ),
     404: ("not_found", "Cette adresse n'existe pas.", "No such address."),
     405: (
         "method_not_allowed",
@@ -120,6 +129,14 @@ async def _http_error(request: Request, error: Exception) -> Response:
         error.status_code, ("http_error", "Requête refusée.", "Request refused.")
     )
     message = text(fr, en)
+    if error.status_code == BODY_TOO_LARGE:
+        limit = f"{int(error.detail):,}"
+        message = text(
+            f"Contenu trop volumineux : au plus {limit.replace(',', ' ')} octets à cette "
+            "adresse ; il n'a pas été lu.",
+            f"Request body too large: at most {limit} bytes at this address; it was not read.",
+        )
+        code = "body_too_large"
     if _is_api(request):
         return JSONResponse(
             {"error": code, "message": message, "details": []},
@@ -147,10 +164,14 @@ def app_from_environment() -> FastAPI:
     import os
 
     first, *others = (Path(each) for each in os.environ[SERVE_DIR_VARIABLE].split(os.pathsep))
+    configured = get_settings()
     return create_app(
         first,
-        database_url=get_settings().database_url,
-        settings=ServerSettings(plain_http=os.environ.get(PLAIN_HTTP_VARIABLE) == "1"),
+        database_url=configured.database_url,
+        settings=ServerSettings(
+            plain_http=os.environ.get(PLAIN_HTTP_VARIABLE) == "1",
+            trusted_proxies=tuple(configured.trusted_proxies),
+        ),
         more_sites=others,
     )
 
@@ -173,6 +194,7 @@ def create_app(
         ConfigurationError: several sites without one shared database.
     """
     settings = settings or ServerSettings()
+    trusted_networks(settings.trusted_proxies)
     if more_sites and database_url is None:
         raise ConfigurationError(
             text(
@@ -187,7 +209,9 @@ def create_app(
             # A database made by the previous version is upgraded in place as the
             # server starts.
             handle = open_site(directory, database_url=database_url, upgrade=True)
-            served[handle.site_id] = ServedSite(handle, Gate(handle), LiveFeed(handle, settings))
+            served[handle.site_id] = ServedSite(
+                handle, Gate(handle), LiveFeed(handle, settings), login_throttle(handle, settings)
+            )
     except BaseException:
         for each in served.values():
             each.site.close()
@@ -250,7 +274,8 @@ def create_app(
         gate=first.gate,
         settings=settings,
         sessions=SessionStore(settings, site.database),
-        limiter=LoginLimiter(settings),
+        throttle=first.throttle,
+        jobs=first.jobs,
         templates=templates,
         live=first.live,
         sites=served,
@@ -263,6 +288,7 @@ def create_app(
     for router in (*api.ROUTERS, *phone.ROUTERS, *console.ROUTERS):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(console.package_dir("static"))), name="static")
+    app.add_middleware(BodyLimits, signed_in=signed_in)
     app.add_middleware(SecurityHeaders, plain_http=settings.plain_http)
     app.add_middleware(RequestContext)
     return app

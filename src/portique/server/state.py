@@ -13,9 +13,11 @@ from typing import TypeVar
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from portique.server.jobs import Jobs
 from portique.server.live import LiveFeed
-from portique.server.sessions import SESSION_COOKIE, LoginLimiter, SessionStore
+from portique.server.sessions import SESSION_COOKIE, SessionStore
 from portique.server.settings import ServerSettings
+from portique.server.throttle import LoginThrottle
 from portique.services import Gate, SiteHandle
 
 T = TypeVar("T")
@@ -23,12 +25,15 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class ServedSite:
-    """One site a server serves: its handle, gate and live feed."""
+    """One site a server serves: its handle, gate, live feed, login throttle and the
+    console's background jobs (a job of one site is never seen from another)."""
 
     site: SiteHandle
     gate: Gate
     live: LiveFeed
+    throttle: LoginThrottle
     gate_lock: threading.Lock = field(default_factory=threading.Lock)
+    jobs: Jobs = field(default_factory=Jobs)
 
 
 @dataclass
@@ -40,12 +45,14 @@ class AppState:
     gate: Gate
     settings: ServerSettings
     sessions: SessionStore
-    limiter: LoginLimiter
+    throttle: LoginThrottle
     templates: Jinja2Templates
     live: LiveFeed
     sites: Mapping[str, ServedSite] = field(default_factory=dict)
     gate_lock: threading.Lock = field(default_factory=threading.Lock)
     """The gate caches its snapshot for one thread at a time."""
+    jobs: Jobs = field(default_factory=Jobs)
+    """The console's background jobs (batches of cards, revocations, consents)."""
 
     def now(self) -> datetime:
         return self.settings.clock()
@@ -54,7 +61,13 @@ class AppState:
         """This state bound to another site this server serves."""
         served = self.sites[site_id]
         return replace(
-            self, site=served.site, gate=served.gate, live=served.live, gate_lock=served.gate_lock
+            self,
+            site=served.site,
+            gate=served.gate,
+            live=served.live,
+            throttle=served.throttle,
+            gate_lock=served.gate_lock,
+            jobs=served.jobs,
         )
 
     def act(self, change: Callable[..., T], *args: object, by: str) -> T:
@@ -84,7 +97,7 @@ def _caller_site(request: Request, state: AppState) -> str | None:
     if scheme.lower() == "bearer" and secret.strip():
         with state.site.session() as session:
             return token_site(session, secret.strip())
-    session_id = request.cookies.get(SESSION_COOKIE)
+    session_id = request.cookies.get(state.settings.cookie_name(SESSION_COOKIE))
     if session_id:
         console = state.sessions.get(session_id, now=state.now())
         return None if console is None else console.site_id

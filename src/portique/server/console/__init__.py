@@ -13,6 +13,7 @@ from fastapi import APIRouter
 from portique.server.console import (
     administration,
     agent,
+    bulk,
     documents,
     region,
     registers,
@@ -23,6 +24,7 @@ from portique.server.console import (
 ROUTERS: tuple[APIRouter, ...] = (
     signin.router,
     agent.router,
+    bulk.router,
     administration.router,
     visitors.router,
     registers.router,
