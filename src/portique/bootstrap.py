@@ -109,10 +109,15 @@ def in_process_hub(sink: StoreSink) -> InProcessHub:
 
 
 def mqtt_hub(
-    site: SiteHandle, broker: MqttBroker, *, snapshot_validity: timedelta = timedelta(hours=24)
+    site: SiteHandle,
+    broker: MqttBroker,
+    *,
+    snapshot_validity: timedelta = timedelta(hours=24),
+    share: str | None = None,
 ) -> Callable[[StoreSink], MqttHub]:
     """The hub of the site's lanes over MQTT, behind ``broker``: it signs their snapshots
-    with the site's snapshot key and knows its lane devices by the site's registry."""
+    with the site's snapshot key and knows its lane devices by the site's registry;
+    ``share`` names the group of hubs sharing the lanes (MQTT 5 shared subscription)."""
 
     def make(sink: StoreSink) -> MqttHub:
         from portique.lane.comms import MqttHub
@@ -124,6 +129,7 @@ def mqtt_hub(
             [site_trust(site)],
             lane_status=sink,
             snapshot_validity=snapshot_validity,
+            share=share,
         )
 
     return make
