@@ -39,6 +39,8 @@ from portique.services.site import open_site as _open_site
 from portique.visitors.path import record_checkpoints
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from portique.lane.comms import Hub, InProcessHub, MqttBroker, MqttHub
 
 H = TypeVar("H", bound="Hub")
@@ -53,15 +55,22 @@ the visitors' checkpoints, and the live streams told of each passage stored."""
 
 
 def open_site(
-    directory: Path, *, database_url: str | None = None, upgrade: bool = False
+    directory: Path,
+    *,
+    database_url: str | None = None,
+    upgrade: bool = False,
+    engine: Engine | None = None,
 ) -> SiteHandle:
     """The site set up in ``directory``, its changes audited and its passages handled;
-    ``upgrade`` brings a database of an earlier version to this one's schema first.
+    ``upgrade`` brings a database of an earlier version to this one's schema first;
+    ``engine``, another site's on the same database, shares its connections.
 
     Raises:
         SiteNotFoundError, SchemaError, StoreUnavailableError: it cannot be opened.
     """
-    return _open_site(directory, wiring=WIRING, database_url=database_url, upgrade=upgrade)
+    return _open_site(
+        directory, wiring=WIRING, database_url=database_url, upgrade=upgrade, engine=engine
+    )
 
 
 def init_site(directory: Path, **choices: Unpack[NewSite]) -> SiteCreated:

@@ -32,7 +32,7 @@ from portique.server.api import API_PREFIX
 from portique.server.auth import LoginRequired, signed_in
 from portique.server.errors import http_status
 from portique.server.limits import BODY_TOO_LARGE, BodyLimits
-from portique.server.live import LiveFeed
+from portique.server.live import LiveFeed, LiveListener
 from portique.server.middleware import RequestContext, SecurityHeaders
 from portique.server.sessions import SessionStore
 from portique.server.settings import ServerSettings
@@ -204,13 +204,21 @@ def create_app(
             )
         )
     served: dict[str, ServedSite] = {}
+    listener: LiveListener | None = None
     try:
         for directory in (site_dir, *more_sites):
             # A database made by the previous version is upgraded in place as the
-            # server starts.
-            handle = open_site(directory, database_url=database_url, upgrade=True)
+            # server starts. The sites share the first one's pool of connections, and
+            # one LISTEN connection wakes all their live feeds.
+            shared = next(iter(served.values())).site.database.engine if served else None
+            handle = open_site(directory, database_url=database_url, upgrade=True, engine=shared)
+            if listener is None:
+                listener = LiveListener(handle.database)
             served[handle.site_id] = ServedSite(
-                handle, Gate(handle), LiveFeed(handle, settings), login_throttle(handle, settings)
+                handle,
+                Gate(handle),
+                LiveFeed(handle, settings, listener),
+                login_throttle(handle, settings),
             )
     except BaseException:
         for each in served.values():
@@ -255,8 +263,9 @@ def create_app(
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+        if listener is not None:
+            listener.close()
         for each in served.values():
-            each.live.close()
             each.site.close()
 
     app = FastAPI(

@@ -20,7 +20,7 @@ from portique.server import queries
 from portique.server.settings import ServerSettings
 from portique.services import SiteHandle
 from portique.services.live import LIVE_CHANNEL
-from portique.store.database import libpq_url
+from portique.store.database import Database, libpq_url
 from portique.visitors import VisitAlert, visit_alerts
 
 log = logging.getLogger(__name__)
@@ -46,28 +46,36 @@ class LiveState:
 class LiveFeed:
     """The live state of one site for every stream of this process (thread-safe)."""
 
-    def __init__(self, site: SiteHandle, settings: ServerSettings) -> None:
+    def __init__(
+        self, site: SiteHandle, settings: ServerSettings, listener: LiveListener | None = None
+    ) -> None:
         self._site = site
         self._settings = settings
+        self._listener = listener
         self._lock = threading.Lock()
         self._state: LiveState | None = None
         self._read_at = 0.0
         self._woken = threading.Event()
-        self._stop = threading.Event()
-        self._listener: threading.Thread | None = None
+        if listener is not None:
+            listener.wake_on(site.site_id, self._woken)
 
     def due(self) -> bool:
-        """Whether the next look should read the database (stale, or woken)."""
+        """Whether the next look should read the database: woken by a notification, or
+        stale (``live_poll_s``; ``live_listen_poll_s`` while LISTEN is up, since only
+        what the clock raises, an offline lane or an overstay, is left to find)."""
+        listening = self._listener is not None and self._listener.listening
+        interval = self._settings.live_listen_poll_s if listening else self._settings.live_poll_s
         return (
             self._state is None
             or self._woken.is_set()
-            or time.monotonic() - self._read_at >= self._settings.live_poll_s
+            or time.monotonic() - self._read_at >= interval
         )
 
     def current(self) -> LiveState:
         """The live state, read again if it is due (blocking: run it in a thread). Of
         several streams asking together, one reads and the others get its reading."""
-        self._start_listening()
+        if self._listener is not None:
+            self._listener.start()
         with self._lock:
             if self._state is None or self.due():
                 self._woken.clear()
@@ -94,35 +102,63 @@ class LiveFeed:
                 visit_alerts(session, site_id, now=now),
             )
 
-    def _start_listening(self) -> None:
-        if self._site.database.is_sqlite or self._listener is not None:
+
+class LiveListener:
+    """One LISTEN connection per server process for every site it serves: a passage
+    announced for a site wakes that site's live feed (PostgreSQL only; started at the
+    first stream, it reconnects after a loss and the feeds poll meanwhile)."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._feeds: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._listening = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def listening(self) -> bool:
+        return self._listening.is_set()
+
+    def wake_on(self, site_id: str, woken: threading.Event) -> None:
+        """``woken`` is set whenever something is announced for ``site_id``."""
+        self._feeds[site_id] = woken
+
+    def start(self) -> None:
+        if self._database.is_sqlite or self._thread is not None:
             return
         with self._lock:
-            if self._listener is None:
-                self._listener = threading.Thread(
+            if self._thread is None:
+                self._thread = threading.Thread(
                     target=self._listen, name="portique-live-listener", daemon=True
                 )
-                self._listener.start()
+                self._thread.start()
 
     def _listen(self) -> None:
         import psycopg
 
-        url, password = libpq_url(self._site.database.url)
+        url, password = libpq_url(self._database.url)
         while not self._stop.is_set():
             try:
                 with psycopg.connect(
                     url, autocommit=True, password=password.get("PGPASSWORD")
                 ) as connection:
                     connection.execute(f"LISTEN {LIVE_CHANNEL}")
+                    self._listening.set()
+                    # What was stored before LISTEN was up is read at once.
+                    for feed in self._feeds.values():
+                        feed.set()
                     while not self._stop.is_set():
                         for notice in connection.notifies(timeout=LISTEN_WAIT_S):
-                            if notice.payload == self._site.site_id:
-                                self._woken.set()
+                            announced = self._feeds.get(notice.payload)
+                            if announced is not None:
+                                announced.set()
             except psycopg.Error as exc:
+                self._listening.clear()
                 log.warning("live feed: LISTEN %s lost (%s); polling meanwhile", LIVE_CHANNEL, exc)
                 self._stop.wait(LISTEN_RETRY_S)
 
     def close(self) -> None:
         self._stop.set()
-        if self._listener is not None:
-            self._listener.join(timeout=LISTEN_WAIT_S * 3)
+        if self._thread is not None:
+            self._thread.join(timeout=LISTEN_WAIT_S * 3)

@@ -43,6 +43,7 @@ from portique.files import (
     private_directory,
     read_input_file,
     write_private,
+    writing_private,
 )
 from portique.i18n import text
 from portique.services.errors import SiteExistsError
@@ -166,25 +167,14 @@ def _tar(members: dict[str, bytes], *, now: datetime) -> bytes:
 def _write_archive(
     out: Path, manifest: dict[str, object], copy: Path, name: str, *, now: datetime
 ) -> None:
-    """The backup archive, streamed to a private temporary file beside ``out`` (a
-    region's database does not fit in memory), then renamed over it."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            with tarfile.open(fileobj=stream, mode="w") as archive:
-                data = json.dumps(manifest, indent=2).encode()
-                info = tarfile.TarInfo(MANIFEST)
-                info.size, info.mode, info.mtime = len(data), 0o600, int(now.timestamp())
-                archive.addfile(info, io.BytesIO(data))
-                archive.add(copy, arcname=name, recursive=False)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, out)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    """The backup archive, streamed (a region's database does not fit in memory) to
+    ``out``, owner-only, whole or not at all."""
+    with writing_private(out) as stream, tarfile.open(fileobj=stream, mode="w") as archive:
+        data = json.dumps(manifest, indent=2).encode()
+        info = tarfile.TarInfo(MANIFEST)
+        info.size, info.mode, info.mtime = len(data), 0o600, int(now.timestamp())
+        archive.addfile(info, io.BytesIO(data))
+        archive.add(copy, arcname=name, recursive=False)
 
 
 def _read_archive(copy: Path, work: Path) -> tuple[dict[str, object], Path]:

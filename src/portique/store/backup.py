@@ -102,18 +102,24 @@ def _run(command: list[str], environment: dict[str, str], database: Database) ->
         )
 
 
+def _sqlite_copy(source_path: Path, target_path: Path) -> None:
+    """Copies one SQLite database over another with SQLite's online backup: a
+    consistent state even while the source is written to."""
+    source = sqlite3.connect(source_path)
+    target = sqlite3.connect(target_path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
 def dump_database(database: Database, out: Path) -> None:
     """Writes a consistent copy of the whole database to ``out`` (a SQLite file, or a
     ``pg_dump`` archive in custom format)."""
     if database.is_sqlite:
-        source = sqlite3.connect(_sqlite_path(database))
-        target = sqlite3.connect(out)
-        try:
-            with target:
-                source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _sqlite_copy(_sqlite_path(database), out)
         return
     dump, _ = pg_tools(database)
     url, environment = _libpq_url(database)
@@ -130,14 +136,7 @@ def load_database(database: Database, copy: Path) -> None:
     first."""
     database.dispose()
     if database.is_sqlite:
-        source = sqlite3.connect(copy)
-        target = sqlite3.connect(_sqlite_path(database))
-        try:
-            with target:
-                source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _sqlite_copy(copy, _sqlite_path(database))
         return
     _, restore = pg_tools(database)
     url, environment = _libpq_url(database)

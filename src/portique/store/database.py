@@ -108,7 +108,13 @@ class Database:
     audit log), so nothing depends on which modules were imported before.
     """
 
-    def __init__(self, url: str, *, flush_listeners: Sequence[FlushListener] = ()) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        flush_listeners: Sequence[FlushListener] = (),
+        engine: Engine | None = None,
+    ) -> None:
         try:
             self.url = make_url(url)
         except ArgumentError:
@@ -121,11 +127,22 @@ class Database:
                 )
             ) from None
         self.shown_url = redact_url(self.url)
+        # Another site of the same database may lend its engine: one pool of connections
+        # for all (a region's server serves many sites; a pool each would exhaust it).
+        self.engine: Engine = engine if engine is not None else self._new_engine()
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.flush_listeners = tuple(flush_listeners)
+        for listener in self.flush_listeners:
+            event.listen(self._sessions, "before_flush", listener)
+        self.session_info: dict[str, Any] = {}
+        """Put in the ``info`` of every session opened here (the site's audit keys)."""
+
+    def _new_engine(self) -> Engine:
         connect_args: dict[str, Any] = {}
         if self.url.get_backend_name() == "postgresql":
             connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
         try:
-            self.engine: Engine = create_engine(self.url, connect_args=connect_args)
+            engine = create_engine(self.url, connect_args=connect_args)
         except (NoSuchModuleError, ImportError, ArgumentError) as exc:
             raise ConfigurationError(
                 tr(
@@ -135,15 +152,10 @@ class Database:
                     "Use sqlite:/// or postgresql+psycopg://.",
                 )
             ) from None
-        if self.is_sqlite:
-            event.listen(self.engine, "connect", _sqlite_connect)
-            event.listen(self.engine, "begin", _sqlite_begin)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.flush_listeners = tuple(flush_listeners)
-        for listener in self.flush_listeners:
-            event.listen(self._sessions, "before_flush", listener)
-        self.session_info: dict[str, Any] = {}
-        """Put in the ``info`` of every session opened here (the site's audit keys)."""
+        if engine.url.get_backend_name() == "sqlite":
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
+        return engine
 
     def __repr__(self) -> str:
         return f"Database({self.shown_url!r})"
