@@ -257,14 +257,19 @@ def _watch(port: int, sessions: list[tuple[str, str]], stop: EventFlag, out: Pat
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}", cookies={"portique_session": cookie}
         ) as client:
+            last = ""
             while not stop.is_set():
                 try:
+                    # As a browser's EventSource does, the last passage got is named.
+                    headers = {"Last-Event-ID": last} if last else {}
                     async with client.stream(
-                        "GET", "/api/v1/passages/stream", timeout=None
+                        "GET", "/api/v1/passages/stream", timeout=None, headers=headers
                     ) as stream:
                         async for line in stream.aiter_lines():
                             if stop.is_set():
                                 return
+                            if line.startswith("id: "):
+                                last = line[4:]
                             if line.startswith("data: {") and '"passage_id"' in line:
                                 data = json.loads(line[6:])
                                 if data["passage_id"] not in seen:

@@ -165,3 +165,15 @@ def test_the_roster_lists_who_came_in_and_not_who_left(server: Server) -> None:
     roster = server.signed_in("agent").get("/api/v1/roster").json()
     assert roster["count"] == 1
     assert [entry["name"] for entry in roster["people"]] == ["Bernard Paul"]
+
+
+def test_a_stream_resumed_after_the_last_passage_does_not_send_it_again(server: Server) -> None:
+    admin = server.signed_in("administration")
+    first = present(server.lane(), issue_card(admin, add_person(admin)))
+    agent = server.signed_in("agent")
+    assert ("passage", first) in _events(agent)
+    agent.headers["Last-Event-ID"] = str(first["passage_id"])
+    assert [kind for kind, _ in _events(agent)] == ["lockdown", "end"]
+    server.clock.advance(minutes=1)
+    second = present(server.lane(), issue_card(admin, add_person(admin, last_name="Durand")))
+    assert [data for kind, data in _events(agent) if kind == "passage"] == [second]

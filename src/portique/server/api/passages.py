@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
@@ -146,10 +147,16 @@ async def live_events(
     of the database for every stream; passages recorded by any process show up):
     ``passage`` new or changed, ``lockdown`` as it changes, ``alert`` for each alert as
     it is raised (an offline lane, ``kind`` ``lane_offline``; a visit's, ``kind`` its
-    own: ``overstay``, ``not_checked_out``...)."""
+    own: ``overstay``, ``not_checked_out``...).
+
+    A browser that reconnects names the last passage it got (``Last-Event-ID``): the
+    passages up to it are not sent again, unless answered since. Streams end after about
+    ``live_stream_s``, each at its own moment, so that the consoles of a site do not all
+    reconnect at once."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + state.settings.live_stream_s
+    deadline = loop.time() + state.settings.live_stream_s * random.uniform(0.75, 1.25)
     feed = state.live
+    resumed_from = request.headers.get("Last-Event-ID", "")[:64]
     sent: dict[str, bool] = {}
     alerted: set[str] = set()
     lockdown_sent: bool | None = None
@@ -163,6 +170,8 @@ async def live_events(
             except PortiqueError:
                 return
         if reading.generation != seen:
+            if not seen and resumed_from:
+                _resume(reading, resumed_from, sent)
             seen = reading.generation
             for chunk in _changes(reading, lang, lane_id, sent, alerted):
                 yield chunk
@@ -172,6 +181,15 @@ async def live_events(
                 yield f"event: lockdown\ndata: {data}\n\n"
         await asyncio.sleep(state.settings.live_check_s)
     yield f"event: end\ndata: {json.dumps({'reconnect': True})}\n\n"
+
+
+def _resume(reading: LiveState, last_id: str, sent: dict[str, bool]) -> None:
+    """Marks the passages up to ``last_id`` (newest first in the reading) as sent
+    unanswered: only those answered since go again."""
+    ids = [view.passage_id for view in reading.passages]
+    if last_id in ids:
+        for passage_id in ids[ids.index(last_id) :]:
+            sent[passage_id] = False
 
 
 def _changes(
