@@ -246,12 +246,16 @@ def _publish(
     out.write_text(json.dumps({"sent": sent, "seconds": published_s}))
 
 
-def _watch(port: int, sessions: list[tuple[str, str]], stop: EventFlag, out: Path) -> None:
+def _watch(
+    port: int, sessions: list[tuple[str, str]], stop: EventFlag, out: Path, ready: Any
+) -> None:
     """The consoles: one live stream per session; per passage, the seconds from its
-    decision to the first stream that showed it."""
+    decision to the first stream that showed it. ``ready`` is set once every stream has
+    had its first reading (the lockdown state)."""
     import httpx
 
     seen: dict[str, float] = {}
+    opened: set[str] = set()
 
     async def follow(cookie: str) -> None:
         async with httpx.AsyncClient(
@@ -270,6 +274,10 @@ def _watch(port: int, sessions: list[tuple[str, str]], stop: EventFlag, out: Pat
                                 return
                             if line.startswith("id: "):
                                 last = line[4:]
+                            if line == "event: lockdown" and cookie not in opened:
+                                opened.add(cookie)
+                                if len(opened) == len(sessions):
+                                    ready.set()
                             if line.startswith("data: {") and '"passage_id"' in line:
                                 data = json.loads(line[6:])
                                 if data["passage_id"] not in seen:
@@ -385,9 +393,13 @@ def run(plan: Plan) -> dict[str, Any]:
             hub.start()
             ready.wait(30)
             hubs.append(hub)
-        watcher = context.Process(target=_watch, args=(port, sessions, stop, work / "live.json"))
+        streams_open = context.Event()
+        watcher = context.Process(
+            target=_watch, args=(port, sessions, stop, work / "live.json", streams_open)
+        )
         watcher.start()
-        time.sleep(3.0)  # the streams open
+        streams_open.wait(300)
+        start_s = time.time() - began - setup_s
 
         peak_count = int(plan.peak_rate * plan.seconds)
         peak, _ = _run_phase(identities, plan, plan.peak_rate, peak_count, work, "peak")
@@ -433,6 +445,7 @@ def run(plan: Plan) -> dict[str, Any]:
             "mean_rate_per_s": round(plan.mean_rate, 1),
             "peak_rate_per_s": round(plan.peak_rate, 1),
             "setup_s": round(setup_s, 1),
+            "start_s": round(start_s, 1),
             "published": len(published),
             "stored_rows": rows,
             "stored_distinct": distinct,
