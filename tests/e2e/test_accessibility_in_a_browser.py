@@ -108,7 +108,7 @@ def test_the_agent_pages_have_no_serious_violation(
     assert (alert["alert"], referral["outcome"]) == (True, "refer")
 
     page.goto("/login")
-    assert_accessible(page, "login", lang)
+    assert_accessible(page, "connexion", lang)
     page.locator("input[name=username]").fill("agent")
     page.locator("input[name=password]").fill("not the password")
     _submit(page, "form[action='/login']")
@@ -118,33 +118,33 @@ def test_the_agent_pages_have_no_serious_violation(
         expect(page.locator(f"input[name={field}]")).to_have_accessible_description(
             error.inner_text()
         )
-    assert_accessible(page, "login, wrong password", lang)
+    assert_accessible(page, "connexion, mot de passe erroné", lang)
     _sign_in(page, "agent")
     page.goto("/live")
     expect(page.locator("#live-status")).not_to_be_empty()
     live_server.clock.advance(minutes=1)
     pushed = live_server.present(cards.paul, lane_id="sortie")
     page.locator(f"#p-{pushed['passage_id']}").wait_for()
-    assert_accessible(page, "agent: live passages, one pushed live", lang)
+    assert_accessible(page, "agent : passages en direct, dont un reçu en direct", lang)
 
     page.goto("/alerts")
     expect(page.locator(f"#p-{referral['passage_id']} form.decide")).to_be_visible()
-    assert_accessible(page, "agent: alerts with a referral to decide", lang)
+    assert_accessible(page, "agent : alertes, dont un renvoi à décider", lang)
 
     page.goto("/lockdown")
-    assert_accessible(page, "agent: lockdown confirmation", lang)
+    assert_accessible(page, "agent : confirmation de la mise en sûreté", lang)
     page.locator("input[name=confirm]").check()
     _submit(page, "form[action='/lockdown']")
     expect(page.locator("main .banner")).to_be_visible()
-    assert_accessible(page, "agent: lockdown in force", lang)
+    assert_accessible(page, "agent : mise en sûreté en cours", lang)
     page.goto("/live")
     expect(page.locator("#lockdown-banner")).to_be_visible()
-    assert_accessible(page, "agent: live passages during a lockdown", lang)
+    assert_accessible(page, "agent : passages en direct pendant une mise en sûreté", lang)
 
     page.goto("/roster")
-    assert_accessible(page, "agent: roster", lang)
+    assert_accessible(page, "agent : liste des présents", lang)
     page.goto("/departures")
-    assert_accessible(page, "agent: departures", lang)
+    assert_accessible(page, "agent : départs", lang)
 
     page.goto("/visitors")
     invite = page.locator("#invite form")
@@ -155,13 +155,13 @@ def test_the_agent_pages_have_no_serious_violation(
     invite.locator("input[name=end]").fill("22:30")
     _submit(page, "#invite form")
     expect(page.locator("#visit")).to_be_visible()
-    assert_accessible(page, "agent: a visit and its pass", lang)
+    assert_accessible(page, "agent : une visite et son laissez-passer", lang)
     page.goto("/visitors")
-    assert_accessible(page, "agent: visitors", lang)
+    assert_accessible(page, "agent : visiteurs", lang)
 
     response = page.goto("/people")
     assert response is not None and response.status == 403
-    assert_accessible(page, "agent: a page the role does not open", lang)
+    assert_accessible(page, "agent : page refusée à son rôle", lang)
 
 
 def _csv() -> bytes:
@@ -176,21 +176,21 @@ def test_the_administration_pages_have_no_serious_violation(console: Page, lang:
     page = console
     _sign_in(page, "administration")
     page.goto("/people")
-    assert_accessible(page, "administration: people", lang)
+    assert_accessible(page, "administration : personnes", lang)
     page.locator("table tbody a").first.click()
     page.wait_for_url("**/people/*")
     _submit(page, "form[action$='/consent']")  # consent in force, shown in green
     expect(page.locator("#consent .state")).to_be_visible()
-    assert_accessible(page, "administration: a person's page", lang)
+    assert_accessible(page, "administration : fiche d'une personne", lang)
 
     page.goto("/people/import")
-    assert_accessible(page, "administration: CSV import", lang)
+    assert_accessible(page, "administration : import CSV", lang)
     page.locator("input[name=file]").set_input_files(
         {"name": "eleves.csv", "mimeType": "text/csv", "buffer": _csv()}
     )
     _submit(page, "form[action='/people/import']")
     expect(page.locator("#import-report")).to_be_visible()
-    assert_accessible(page, "administration: CSV import report", lang)
+    assert_accessible(page, "administration : compte rendu d'import CSV", lang)
 
     page.goto("/registers")
     page.locator("input[name=uai]").fill(UAI)
@@ -212,21 +212,21 @@ def test_the_administration_pages_have_no_serious_violation(console: Page, lang:
     )
     _submit(page, "form[action='/registers/preview']")
     expect(page.locator("#register-report")).to_be_visible()
-    assert_accessible(page, "administration: register import preview", lang)
+    assert_accessible(page, "administration : aperçu de l'import des registres", lang)
 
     for path, name in (
-        ("/lanes", "lanes and timetables"),
-        ("/visitors", "visitors"),
-        ("/refusals", "access refusals"),
+        ("/lanes", "voies et horaires"),
+        ("/visitors", "visiteurs"),
+        ("/refusals", "interdictions d'accès"),
     ):
         page.goto(path)
-        assert_accessible(page, f"administration: {name}", lang)
+        assert_accessible(page, f"administration : {name}", lang)
 
 
 def test_the_data_protection_pages_have_no_serious_violation(console: Page, lang: str) -> None:
     _sign_in(console, "dpo")
     console.goto("/documents")
-    assert_accessible(console, "data protection: documents", lang)
+    assert_accessible(console, "protection des données : documents", lang)
 
 
 @pytest.fixture
@@ -246,17 +246,17 @@ def test_each_screen_of_the_lane_display_has_no_serious_violation(
     page = context.new_page()
     load_axe(page)
     page.goto(display.url() + f"?lang={lang}")
-    screens: list[tuple[str, Callable[[], None]]] = [
-        ("idle", lambda: None),
-        ("look", display.look),
-        ("grant", lambda: display.show(Outcome.GRANT, "Léa")),
-        ("deny", lambda: display.show(Outcome.DENY, None)),
-        ("refer", lambda: display.show(Outcome.REFER, None)),
+    screens: list[tuple[str, str, Callable[[], None]]] = [
+        ("idle", "attente", lambda: None),
+        ("look", "regard caméra", display.look),
+        ("grant", "autorisé", lambda: display.show(Outcome.GRANT, "Léa")),
+        ("deny", "refusé", lambda: display.show(Outcome.DENY, None)),
+        ("refer", "renvoi à l'agent", lambda: display.show(Outcome.REFER, None)),
     ]
-    for name, change in screens:
+    for screen, name, change in screens:
         change()
-        expect(page.locator("main")).to_have_attribute("data-screen", name)
-        assert_accessible(page, f"lane display: {name}", lang)
+        expect(page.locator("main")).to_have_attribute("data-screen", screen)
+        assert_accessible(page, f"écran de voie : {name}", lang)
     context.close()
 
 
