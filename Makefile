@@ -26,11 +26,13 @@ $(AXE): $(STAMP)
 
 # Debian packages the browser tests and printable cards need (Chromium, DejaVu fonts), ICU
 # with its build tools for PyICU (Unicode confusables for the refusal list), and the
-# kernel's input headers the evdev package (lane readers, built from source) needs, and npm
-# for axe-core (the accessibility audit of the browser tests).
-DEBIAN_PACKAGES := chromium fonts-dejavu-core libicu-dev pkg-config g++ gcc linux-libc-dev npm
+# kernel's input headers the evdev package (lane readers, built from source) needs. npm (for
+# axe-core, the accessibility audit of the browser tests) comes with Node.js where Node.js is
+# NodeSource's, whose package conflicts with Debian's npm: Debian's only where no npm runs.
+DEBIAN_PACKAGES := chromium fonts-dejavu-core libicu-dev pkg-config g++ gcc linux-libc-dev
 system-deps:
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done; \
+	  command -v npm >/dev/null || echo npm); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages: $$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
