@@ -183,6 +183,18 @@ def test_the_administration_pages_have_no_serious_violation(console: Page, lang:
     expect(page.locator("#consent .state")).to_be_visible()
     assert_accessible(page, "administration : fiche d'une personne", lang)
 
+    page.goto("/people?q=Bernard")
+    expect(page.locator("#people-table tbody tr")).to_have_count(1)
+    assert_accessible(page, "administration : personnes, recherche", lang)
+    page.goto("/people/bulk/consent?role=staff")
+    assert_accessible(page, "administration : consentements d'une liste", lang)
+    page.goto("/people/bulk/cards?role=staff")
+    assert_accessible(page, "administration : cartes d'une liste, aperçu", lang)
+    page.locator("input[name=confirm]").check()
+    _submit(page, "form[action^='/people/bulk/cards']")
+    expect(page.locator("#job-state")).to_have_attribute("data-state", "done", timeout=20_000)
+    assert_accessible(page, "administration : cartes d'une liste, travail terminé", lang)
+
     page.goto("/people/import")
     assert_accessible(page, "administration : import CSV", lang)
     page.locator("input[name=file]").set_input_files(
