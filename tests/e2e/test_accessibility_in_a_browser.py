@@ -1,8 +1,11 @@
 """The accessibility audit (RGAA 4.1 / WCAG 2.1 AA): axe-core's rules run in Chromium on
 every console page, agent and administration, in French and in English, with data on
 screen (passages pushed live, alerts, a referral to decide, the lockdown confirmation,
-the import's report and the register preview, a person's page, visitors), and on each
-screen of the lane display: no violation of impact serious or critical anywhere.
+the import's report and the register preview, a person's page, the people search and
+the class actions, visitors), on the phone pass, and on each screen of the lane display:
+no violation of impact serious or critical anywhere. Then what the rules cannot see:
+reflow at 320 and 512 CSS pixels, the live regions a screen reader hears, a pictogram
+beside each colour, no motion on request, and the lane display zoomed.
 
 ``PORTIQUE_AUDIT=1`` keeps what was found in docs/accessibility/audit.json, the source of
 the figures of docs/accessibilite.md (``tools/accessibility_statement.py``)."""
@@ -188,6 +191,8 @@ def test_the_administration_pages_have_no_serious_violation(console: Page, lang:
     assert_accessible(page, "administration : personnes, recherche", lang)
     page.goto("/people/bulk/consent?role=staff")
     assert_accessible(page, "administration : consentements d'une liste", lang)
+    page.goto("/people/bulk/revoke?role=staff")
+    assert_accessible(page, "administration : révocation des titres d'une liste", lang)
     page.goto("/people/bulk/cards?role=staff")
     assert_accessible(page, "administration : cartes d'une liste, aperçu", lang)
     page.locator("input[name=confirm]").check()
@@ -389,4 +394,31 @@ def test_the_lane_display_keeps_its_whole_message_when_zoomed(
     assert box is not None
     assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], box
     assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
+    context.close()
+
+
+def test_the_phone_pass_has_no_serious_violation(
+    browser: Browser, console: Page, live_server: LiveServer, lang: str
+) -> None:
+    _sign_in(console, "administration")
+    console.goto("/people?q=Bernard")
+    console.locator("#people-table tbody a").first.click()
+    _submit(console, "form[action$='/phone-link']")
+    link = console.locator("#phone-link").inner_text()
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 412, "height": 915},
+        locale="fr-FR" if lang == "fr" else "en-GB",
+        timezone_id="Europe/Paris",
+    )
+    context.set_default_timeout(10_000)
+    phone = context.new_page()
+    load_axe(phone)
+    phone.clock.set_fixed_time(live_server.clock.now)
+    phone.goto(link)
+    expect(phone.locator("#enrol")).to_be_visible()
+    assert_accessible(phone, "téléphone : enrôlement", lang)
+    phone.locator("#enrol-button").click()
+    expect(phone.locator("#pass")).to_be_visible()
+    assert_accessible(phone, "téléphone : titre d'accès", lang)
     context.close()
