@@ -422,3 +422,19 @@ def test_the_phone_pass_has_no_serious_violation(
     expect(phone.locator("#pass")).to_be_visible()
     assert_accessible(phone, "téléphone : titre d'accès", lang)
     context.close()
+
+
+def test_each_page_is_titled_by_its_heading(page: Page, live_server: LiveServer) -> None:
+    """The window's title names the page, as its first heading does, then the product
+    (RGAA 8.6): a screen reader user knows where each link led."""
+    titles: dict[str, str] = {}
+    for role, paths in CONSOLE_PAGES.items():
+        _sign_in(page, role)
+        for path in paths:
+            page.goto(path)
+            name, _, product = page.title().partition(" · ")
+            assert product == "Portique", (path, page.title())
+            assert page.locator("h1").first.inner_text().startswith(name), (path, name)
+            titles[path] = name
+        page.locator("form[action='/logout'] button").click()
+    assert len(set(titles.values())) == len(titles), titles
