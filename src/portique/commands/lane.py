@@ -560,7 +560,7 @@ def provision(
     from portique.server.lane_devices import provision as provision_device
 
     with open_cli_site(directory) as site:
-        made = provision_device(site, lane_id, out, now=clock.now(), by="cli")
+        made = provision_device(site, lane_id, out, now=clock.now(), by=None)
     err.print(
         text("Voie préparée dans ", "Lane provisioned in ")
         + f"{made.directory} ({len(made.files)} "
@@ -589,7 +589,7 @@ def revoke(
     from portique.server.lane_devices import revoke as revoke_device
 
     with open_cli_site(directory) as site:
-        record = revoke_device(site, lane_id, now=clock.now(), by="cli")
+        record = revoke_device(site, lane_id, now=clock.now(), by=None)
     assert record.revoked_at is not None
     err.print(
         text("Voie révoquée : ", "Lane revoked: ") + f"{lane_id} ({record.revoked_at.isoformat()})"

@@ -18,7 +18,7 @@ from portique.services.site import SiteHandle
 
 
 def provision(
-    site: SiteHandle, lane_id: str, out: Path, *, now: datetime, by: str
+    site: SiteHandle, lane_id: str, out: Path, *, now: datetime, by: str | None
 ) -> ProvisionedLane:
     """Provisions lane ``lane_id`` into ``out`` with its HTTP API token (bound to the
     lane; its earlier identity and tokens, if any, are replaced) and records it in the
@@ -40,7 +40,7 @@ def provision(
     return made
 
 
-def revoke(site: SiteHandle, lane_id: str, *, now: datetime, by: str) -> LaneRecord:
+def revoke(site: SiteHandle, lane_id: str, *, now: datetime, by: str | None) -> LaneRecord:
     """Cuts lane ``lane_id``'s device off (its key refused by the hub, its broker login
     removed), raises an alert for the agents and records it in the audit log."""
     record = revoke_lane(site, lane_id, now=now)
