@@ -1,7 +1,7 @@
 """Lane trust (issue 15): an API token of a lane is bound to that lane.
 
 Revision ID: 0008_lane_trust
-Revises: 0007_phone
+Revises: 0009_server_hardening
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_lane_trust"
-down_revision: str | None = "0007_phone"
+down_revision: str | None = "0009_server_hardening"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
