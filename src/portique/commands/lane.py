@@ -392,8 +392,16 @@ def lane_broker(directory: Path, url: str, insecure: bool) -> MqttBroker:
     parsed = MqttBroker.parse(url)
     login = directory / BROKER_LOGIN_FILE
     if parsed.username is None and login.exists():
-        data = json.loads(login.read_text(encoding="utf-8"))
-        parsed = replace(parsed, username=data["username"], password=data["password"])
+        try:
+            data = json.loads(login.read_text(encoding="utf-8"))
+            parsed = replace(parsed, username=str(data["username"]), password=str(data["password"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigurationError(
+                text(
+                    f"{login} illisible ({exc!r}) : préparez la voie à nouveau.",
+                    f"{login} is unreadable ({exc!r}): provision the lane again.",
+                )
+            ) from None
     ca = directory / CA_CERT_FILE
     if parsed.tls and parsed.ca_file is None and ca.exists():
         parsed = replace(parsed, ca_file=ca)
