@@ -9,7 +9,8 @@ main thread records a passage every 50 ms (``Gate.pass_through``: decision, even
 commit), timed one by one until the import ends. A passage that fails (the store busy)
 counts as an error, timed until it failed.
 
-    .venv/bin/python benchmarks/bench_import_beside_gate.py [--rows 50000] [--mode none|steps|one|all]
+    .venv/bin/python benchmarks/bench_import_beside_gate.py [--rows 50000] \
+        [--mode none|steps|one|all]
 """
 
 from __future__ import annotations
