@@ -11,6 +11,7 @@ from typing import TypeVar
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from portique.server.jobs import Jobs
 from portique.server.sessions import SessionStore
 from portique.server.settings import ServerSettings
 from portique.server.throttle import LoginThrottle
@@ -29,6 +30,8 @@ class AppState:
     templates: Jinja2Templates
     gate_lock: threading.Lock = field(default_factory=threading.Lock)
     """The gate caches its snapshot for one thread at a time."""
+    jobs: Jobs = field(default_factory=Jobs)
+    """The console's background jobs (batches of cards, revocations, consents)."""
 
     def now(self) -> datetime:
         return self.settings.clock()

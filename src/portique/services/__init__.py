@@ -36,6 +36,15 @@ from portique.services.credentials import (
     revoke_credential,
     write_card,
 )
+from portique.services.directory import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    PeoplePage,
+    PeopleQuery,
+    PeopleSort,
+    search_people,
+    select_people,
+)
 from portique.services.errors import (
     ConsentError,
     FaceNotAllowedError,
@@ -60,6 +69,7 @@ from portique.services.passage import (
 )
 from portique.services.passages import PassageRecorder, RecordedPassage
 from portique.services.people import (
+    CredentialStatus,
     ImportReport,
     NewPerson,
     PersonRecord,
@@ -97,9 +107,12 @@ from portique.services.timetables import (
 
 __all__ = [
     "CONSENT_WITHDRAWN",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
     "BadgeRecord",
     "ConsentError",
     "ConsentRecord",
+    "CredentialStatus",
     "EnrolledPhone",
     "EnrolmentLink",
     "FaceNotAllowedError",
@@ -110,6 +123,9 @@ __all__ = [
     "LockdownState",
     "NewPerson",
     "PassageRecorder",
+    "PeoplePage",
+    "PeopleQuery",
+    "PeopleSort",
     "PersonInputError",
     "PersonRecord",
     "RecordedPassage",
@@ -155,6 +171,8 @@ __all__ = [
     "presented_from_text",
     "read_roster",
     "revoke_credential",
+    "search_people",
+    "select_people",
     "set_exit_permission",
     "set_group_timetable",
     "set_lane_face",

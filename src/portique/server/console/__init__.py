@@ -14,6 +14,7 @@ from portique.server.console import (
     accounts,
     administration,
     agent,
+    bulk,
     documents,
     registers,
     signin,
@@ -23,6 +24,7 @@ from portique.server.console import (
 ROUTERS: tuple[APIRouter, ...] = (
     signin.router,
     agent.router,
+    bulk.router,
     administration.router,
     visitors.router,
     registers.router,
