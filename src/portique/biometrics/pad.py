@@ -31,7 +31,7 @@ PAD_MODELS: tuple[tuple[str, float], ...] = (
 """The model files and the factor each enlarges the face box by."""
 PAD_INPUT = 80
 BONA_FIDE_CLASS = 1
-DEFAULT_PAD_THRESHOLD = 0.5
+DEFAULT_PAD_THRESHOLD = 0.23
 """Mean bona fide probability below which a face is a suspected attack (see BENCHMARKS.md:
 measured on bona fide lane-like frames made from LFW, and on a synthetic attack set)."""
 

@@ -198,13 +198,16 @@ class Gate:
 
         def check(claims: Claims) -> FaceCaptureResult | None:
             site_id = self.site.site_id
-            model = site_settings(site_row(session, site_id)).face_model
+            stored = site_settings(site_row(session, site_id))
             vault = vault_lookup(session, site_id)
-            template = credential_template(claims, self._template_keys, model, vault)
+            template = credential_template(claims, self._template_keys, stored.face_model, vault)
             if template is None:
                 return None
             # The image given stands for the frame the credential was read in.
-            return self._face_capture().compare(template, [_image(face)])
+            pad_threshold = stored.policy(None).pad_threshold
+            return self._face_capture().compare(
+                template, [_image(face)], pad_threshold=pad_threshold
+            )
 
         return check
 

@@ -100,6 +100,9 @@ class StoredSettings(BaseModel):
     template_store: TemplateStore = TemplateStore.CARD
     pad_enabled: bool = False
     """The lanes check faces for presentation attacks (photos, screens) before comparing."""
+    pad_threshold: float | None = None
+    """The liveness score below which a face is a suspected attack; None: the product's
+    default (``portique eval pad --set-threshold`` calibrates a site's own)."""
     information: InformationSettings = InformationSettings()
     """Who the information and consent documents name (``portique privacy contacts``)."""
     uai: str | None = None
@@ -154,6 +157,19 @@ def change_settings(site: SiteRow, **changes: Any) -> StoredSettings:
     written = changed.as_json()
     site.settings = {**site.settings, **{name: written[name] for name in changes}}
     return changed
+
+
+def set_presentation_attack_detection(
+    site: SiteRow, *, enabled: bool, threshold: float | None = None
+) -> StoredSettings:
+    """Turns the lanes' presentation-attack check on or off; ``threshold``, when given,
+    becomes the site's own liveness threshold (calibrated on its camera)."""
+    changes: dict[str, Any] = {"pad_enabled": enabled}
+    if threshold is not None:
+        if not 0.0 <= threshold <= 1.0:
+            raise PolicyError(f"A liveness threshold lies between 0 and 1, not {threshold}.")
+        changes["pad_threshold"] = threshold
+    return change_settings(site, **changes)
 
 
 def initial_settings(*, face_enabled: bool, uai: str | None = None) -> dict[str, Any]:
