@@ -37,9 +37,11 @@ from portique.biometrics.pipeline import (
     Capture,
     FaceEngine,
     Verification,
+    backend_for_model,
     choose_face,
     compare,
     create_backend,
+    preferred_model,
 )
 from portique.biometrics.quality import QualityReport, QualityThresholds
 from portique.biometrics.quality import assess_quality as _assess_quality
@@ -80,6 +82,7 @@ __all__ = [
     "assess_liveness",
     "assess_quality",
     "backend",
+    "backend_for_model",
     "choose_face",
     "compare",
     "create_backend",
@@ -89,6 +92,7 @@ __all__ = [
     "landmarks",
     "load_image",
     "pad",
+    "preferred_model",
     "verify",
 ]
 

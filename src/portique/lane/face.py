@@ -54,14 +54,17 @@ LANE_MIN_FACE_PX = 80
 LANE_COARSE_FACE_PX = 130
 
 
-def lane_face_engine(backend: str = "dlib", *, operating_point: str | None = None) -> FaceEngine:
+def lane_face_engine(
+    backend: str | None = None, *, operating_point: str | None = None
+) -> FaceEngine:
     """The face engine with the lane's detection profile: faces at a lane are large
-    (80 px and up), and a coarse scan for faces of 130 px and up runs first."""
+    (80 px and up), and a coarse scan for faces of 130 px and up runs first (dlib). The
+    back end is the configured one (``PORTIQUE_BACKEND``) unless named."""
     from portique.config import get_settings
 
     settings = get_settings()
     return FaceEngine(
-        create_backend(backend, min_face_px=LANE_MIN_FACE_PX, coarse_face_px=LANE_COARSE_FACE_PX),
+        create_backend(backend or settings.backend, min_face_px=LANE_MIN_FACE_PX, coarse_face_px=LANE_COARSE_FACE_PX),
         operating_point_name=operating_point or settings.operating_point,
     )
 

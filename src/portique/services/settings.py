@@ -172,7 +172,9 @@ def set_presentation_attack_detection(
     return change_settings(site, **changes)
 
 
-def initial_settings(*, face_enabled: bool, uai: str | None = None) -> dict[str, Any]:
-    """The settings of a new site: the defaults, face comparison offered or not, and its
-    establishment code when known."""
-    return StoredSettings(face_enabled=face_enabled, uai=uai).as_json()
+def initial_settings(
+    *, face_enabled: bool, uai: str | None = None, face_model: str | None = None
+) -> dict[str, Any]:
+    """The settings of a new site: the defaults, face comparison offered or not, its
+    establishment code and its face model when known."""
+    return StoredSettings(face_enabled=face_enabled, uai=uai, face_model=face_model).as_json()
