@@ -64,7 +64,11 @@ def lane_face_engine(
 
     settings = get_settings()
     return FaceEngine(
-        create_backend(backend or settings.backend, min_face_px=LANE_MIN_FACE_PX, coarse_face_px=LANE_COARSE_FACE_PX),
+        create_backend(
+            backend or settings.backend,
+            min_face_px=LANE_MIN_FACE_PX,
+            coarse_face_px=LANE_COARSE_FACE_PX,
+        ),
         operating_point_name=operating_point or settings.operating_point,
     )
 
