@@ -21,7 +21,7 @@ from portique.biometrics import create_backend, create_pad
 from portique.evaluation.pad import evaluate_pad
 from portique.evaluation.pad_synthetic import write_pad_set
 
-SWEEP = (0.1, 0.2, 0.21, 0.22, 0.23, 0.25, 0.3, 0.4, 0.5)
+SWEEP = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
 
 
 def main() -> None:
