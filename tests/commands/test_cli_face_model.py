@@ -11,6 +11,7 @@ import pytest
 
 from cli_support import Cli
 from portique.biometrics import load_image
+from portique.credentials import payload_from_text, qr_version
 from portique.evaluation.pad_synthetic import bona_fide_frame, screen_attack
 from support import lfw_face
 
@@ -50,6 +51,7 @@ def test_an_edgeface_site_enrolls_compares_and_refers_a_screen(
     cli.json("consent", "grant", student, "--by", parent)
     card = cli.issue(student, "--face", str(lfw_face(lfw_images, "Colin_Powell", 1)))
     assert card["has_template"] is True
+    assert qr_version(payload_from_text(card["qr_text"])) <= 15
     powell = load_image(lfw_face(lfw_images, "Colin_Powell", 2))
     live = _frame(tmp_path / "live.png", bona_fide_frame(powell, 1))
     qr = ["--lane", "entree", "--qr-text", card["qr_text"]]
