@@ -64,3 +64,8 @@ def test_an_edgeface_site_enrolls_compares_and_refers_a_screen(
     screen = _frame(tmp_path / "screen.png", screen_attack(powell, 1))
     attack = cli.json("pass", *qr, "--face", screen, "--at", cli.at(15), code=3)
     assert attack["reasons"] == ["face_presentation_attack"]
+    dpia = tmp_path / "aipd.html"
+    cli.json("dpia", "--out", str(dpia), "--record", str(tmp_path / "registre.html"))
+    page = dpia.read_text(encoding="utf-8")
+    for said in ("edgeface_xs_q", "2.0 %", "CC BY-NC-SA", "synthétiques", "seuil 0.1"):
+        assert said in page
