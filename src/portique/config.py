@@ -86,6 +86,11 @@ class Settings(BaseSettings):
         description="The site's address as phones reach it (phone pass enrolment links).",
     )
 
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Reverse proxies (addresses, networks) whose X-Forwarded-For is believed.",
+    )
+
     smtp_host: str | None = Field(default=None, description="SMTP server sending passes.")
     smtp_port: int = Field(default=25, description="Its port (587 with STARTTLS).")
     smtp_sender: str | None = Field(default=None, description="From: of visitor passes.")

@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Self
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from portique.access import ConsentGiver, Role
-from portique.services import BadgeRecord, ImportReport
+from portique.services import BadgeRecord, CredentialStatus, ImportReport
 from portique.visitors import (
     AlertKind,
     EventKind,
@@ -73,6 +73,10 @@ class PersonOut(RecordOut):
     minor: bool
     consent_in_force: bool
     credentials: int = Field(description="Active credentials.")
+    credential_status: CredentialStatus = Field(
+        description="The best credential held: active (valid now), else expired, else "
+        "revoked, else none."
+    )
 
 
 class RejectedRowOut(RecordOut):

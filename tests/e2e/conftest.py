@@ -110,8 +110,10 @@ def live_server(tmp_path: Path, site_template: SiteTemplate) -> Iterator[LiveSer
     listening.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium: Path) -> Iterator[Browser]:
+    """One browser per module: Playwright's sync API holds an event loop on the main thread
+    while it runs, and a later test that starts its own loop must not find it there."""
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(chromium), headless=True, args=list(CHROMIUM_ARGS)

@@ -190,6 +190,41 @@ def site_setup(session: Session, site_id: str) -> SiteSetup:
     )
 
 
+@dataclass(frozen=True)
+class ClassView:
+    group_id: str
+    name: str
+
+
+def classes(session: Session, site_id: str) -> list[ClassView]:
+    """The site's classes (groups), by name."""
+    rows = Sites(session).groups(site_id)
+    found = (ClassView(row.group_id, row.name or row.group_id) for row in rows)
+    return sorted(found, key=lambda group: (group.name.casefold(), group.group_id))
+
+
+@dataclass(frozen=True)
+class NameView:
+    person_id: str
+    last_name: str
+    first_name: str
+
+
+def parents(session: Session, site_id: str, *, limit: int) -> list[NameView]:
+    """Up to ``limit`` active parents of the site, by name (to choose a guardian from)."""
+    query = (
+        select(PersonRow.person_id, PersonRow.last_name, PersonRow.first_name)
+        .where(
+            PersonRow.site_id == site_id,
+            PersonRow.role == PersonRole.PARENT.value,
+            PersonRow.active.is_(True),
+        )
+        .order_by(PersonRow.last_name, PersonRow.first_name, PersonRow.person_id)
+        .limit(limit)
+    )
+    return [NameView(*row) for row in session.execute(query)]
+
+
 def latest_consent(session: Session, person_id: str) -> ConsentView | None:
     """The person's latest consent, withdrawn or not; None if they never gave one."""
     row = People(session).consent(person_id)

@@ -11,8 +11,10 @@ from typing import TypeVar
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-from portique.server.sessions import LoginLimiter, SessionStore
+from portique.server.jobs import Jobs
+from portique.server.sessions import SessionStore
 from portique.server.settings import ServerSettings
+from portique.server.throttle import LoginThrottle
 from portique.services import Gate, SiteHandle
 
 T = TypeVar("T")
@@ -24,10 +26,12 @@ class AppState:
     gate: Gate
     settings: ServerSettings
     sessions: SessionStore
-    limiter: LoginLimiter
+    throttle: LoginThrottle
     templates: Jinja2Templates
     gate_lock: threading.Lock = field(default_factory=threading.Lock)
     """The gate caches its snapshot for one thread at a time."""
+    jobs: Jobs = field(default_factory=Jobs)
+    """The console's background jobs (batches of cards, revocations, consents)."""
 
     def now(self) -> datetime:
         return self.settings.clock()

@@ -36,11 +36,21 @@ from portique.services.credentials import (
     revoke_credential,
     write_card,
 )
+from portique.services.directory import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    PeoplePage,
+    PeopleQuery,
+    PeopleSort,
+    search_people,
+    select_people,
+)
 from portique.services.errors import (
     ConsentError,
     FaceNotAllowedError,
     PersonInputError,
     RosterFormatError,
+    RosterTooLargeError,
     SiteExistsError,
     SiteNotFoundError,
     SpentEnrolmentLinkError,
@@ -59,6 +69,7 @@ from portique.services.passage import (
 )
 from portique.services.passages import PassageRecorder, RecordedPassage
 from portique.services.people import (
+    CredentialStatus,
     ImportReport,
     NewPerson,
     PersonRecord,
@@ -95,9 +106,12 @@ from portique.services.timetables import (
 
 __all__ = [
     "CONSENT_WITHDRAWN",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
     "BadgeRecord",
     "ConsentError",
     "ConsentRecord",
+    "CredentialStatus",
     "EnrolledPhone",
     "EnrolmentLink",
     "FaceNotAllowedError",
@@ -108,12 +122,16 @@ __all__ = [
     "LockdownState",
     "NewPerson",
     "PassageRecorder",
+    "PeoplePage",
+    "PeopleQuery",
+    "PeopleSort",
     "PersonInputError",
     "PersonRecord",
     "RecordedPassage",
     "RejectedRow",
     "RevocationRecord",
     "RosterFormatError",
+    "RosterTooLargeError",
     "SetupChange",
     "SiteCreated",
     "SiteExistsError",
@@ -151,6 +169,8 @@ __all__ = [
     "presented_from_text",
     "read_roster",
     "revoke_credential",
+    "search_people",
+    "select_people",
     "set_exit_permission",
     "set_group_timetable",
     "set_lane_face",

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,8 @@ from portique.services.rows import (
     site_row,
 )
 from portique.store import (
+    ACTIVE,
+    REVOKED,
     Credentials,
     ExitPermissionRow,
     GroupRow,
@@ -64,6 +67,36 @@ class NewPerson:
     guardian_ids: tuple[str, ...] = ()
 
 
+class CredentialStatus(StrEnum):
+    """What a person holds, the best of their credentials: one valid now (``active``),
+    else one past its end (``expired``), else one revoked, else nothing (``none``)."""
+
+    NONE = "none"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+def credential_statuses(
+    credentials: Iterable[tuple[str, str, datetime]], now: datetime
+) -> dict[str, CredentialStatus]:
+    """Each holder's :class:`CredentialStatus` from their credentials' ``(person_id,
+    status, valid_until)``; people without any are left out (``none``)."""
+    rank = {CredentialStatus.REVOKED: 1, CredentialStatus.EXPIRED: 2, CredentialStatus.ACTIVE: 3}
+    best: dict[str, CredentialStatus] = {}
+    for person_id, status, valid_until in credentials:
+        if status == REVOKED:
+            found = CredentialStatus.REVOKED
+        elif status == ACTIVE and valid_until > now:
+            found = CredentialStatus.ACTIVE
+        else:
+            found = CredentialStatus.EXPIRED
+        current = best.get(person_id)
+        if current is None or rank[found] > rank[current]:
+            best[person_id] = found
+    return best
+
+
 @dataclass(frozen=True)
 class PersonRecord:
     """A person as listed: identity, role, groups, guardians, consent and credentials."""
@@ -79,6 +112,7 @@ class PersonRecord:
     minor: bool
     consent_in_force: bool
     credentials: int
+    credential_status: CredentialStatus = CredentialStatus.NONE
 
     @property
     def display_name(self) -> str:
@@ -270,6 +304,7 @@ def list_people(
     guardians_of = people.guardian_ids(site_id, scope)
     consents = {row.person_id: row for row in people.consents(site_id, scope)}
     counts = Credentials(session).counts(site_id)
+    statuses = credential_statuses(Credentials(session).standings(site_id, scope), now)
     today = local_date(site, now)
     records = []
     for row in rows:
@@ -291,6 +326,7 @@ def list_people(
                 consent_in_force=consent is not None
                 and consent_from_row(consent).is_effective(person, now, today),
                 credentials=counts.get(row.person_id, 0),
+                credential_status=statuses.get(row.person_id, CredentialStatus.NONE),
             )
         )
     return records

@@ -305,6 +305,19 @@ class Credentials(_Repository):
     def add_binding(self, binding: BadgeBindingRow) -> None:
         self._add(binding)
 
+    def standings(
+        self, site_id: str, person_ids: Collection[str] | None
+    ) -> list[tuple[str, str, datetime]]:
+        """Each credential's holder, status and end of validity (for what a person holds)."""
+        query = _scoped(
+            select(CredentialRow.person_id, CredentialRow.status, CredentialRow.valid_until).where(
+                CredentialRow.site_id == site_id
+            ),
+            CredentialRow.person_id,
+            person_ids,
+        )
+        return [(person, status, until) for person, status, until in self.session.execute(query)]
+
     def counts(self, site_id: str) -> dict[str, int]:
         """Active credentials per person."""
         query = (

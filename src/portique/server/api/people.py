@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import File, UploadFile, status
+from fastapi import File, Query, Request, Response, UploadFile, status
 
+from portique.access import Role
 from portique.credentials import CredentialKind
 from portique.server.api.common import (
     Lang,
@@ -32,15 +33,20 @@ from portique.server.api.schemas import (
 )
 from portique.server.uploads import read_people_file
 from portique.services import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    CredentialStatus,
     NewPerson,
+    PeopleQuery,
+    PeopleSort,
     add_person,
     bind_badge,
     get_person,
     grant_consent,
     import_people,
     issue_credential,
-    list_people,
     revoke_credential,
+    search_people,
     withdraw_consent,
 )
 
@@ -48,10 +54,55 @@ router = api_router(400, 401, 403, 404, 409, 422, 429, 503)
 
 
 @router.get("/people", tags=["people"])
-def people_list(state: State, _: ViewPeople) -> list[PersonOut]:
+def people_list(
+    state: State,
+    _: ViewPeople,
+    request: Request,
+    response: Response,
+    q: Annotated[
+        str,
+        Query(
+            max_length=200,
+            description="Words of the name, in any case, with or without accents; each "
+            "word is found in the last or the first name.",
+        ),
+    ] = "",
+    role: Role | None = None,
+    group: Annotated[
+        str | None, Query(alias="class", max_length=64, description="A class (group) id.")
+    ] = None,
+    consent: Annotated[bool | None, Query(description="Whether a consent is in force now.")] = None,
+    credential_status: CredentialStatus | None = None,
+    sort: PeopleSort = PeopleSort.NAME,
+    order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"At most {MAX_PAGE_SIZE}.")
+    ] = DEFAULT_PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[PersonOut]:
+    """A page of the people at the site, by name unless ``sort`` says otherwise.
+
+    The answer is one page (``limit`` people, at most 200, from ``offset``); the header
+    ``X-Total-Count`` says how many people the filters keep in all, and ``Link`` gives
+    the next page (``rel="next"``) while there is one."""
+    query = PeopleQuery(
+        text=q,
+        role=role,
+        group_id=group or None,
+        consent=consent,
+        credential_status=credential_status,
+        sort=sort,
+        descending=order == "desc",
+        limit=limit,
+        offset=offset,
+    )
     with state.site.session() as session:
-        records = list_people(session, state.site.site_id, now=state.now())
-    return [PersonOut.of(record) for record in records]
+        found = search_people(session, state.site.site_id, query, now=state.now())
+    response.headers["X-Total-Count"] = str(found.total)
+    if found.next_offset is not None:
+        following = request.url.include_query_params(offset=found.next_offset, limit=limit)
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return [PersonOut.of(record) for record in found.people]
 
 
 @router.get("/people/{person_id}", tags=["people"])

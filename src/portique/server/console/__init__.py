@@ -13,6 +13,7 @@ from fastapi import APIRouter
 from portique.server.console import (
     administration,
     agent,
+    bulk,
     documents,
     registers,
     signin,
@@ -22,6 +23,7 @@ from portique.server.console import (
 ROUTERS: tuple[APIRouter, ...] = (
     signin.router,
     agent.router,
+    bulk.router,
     administration.router,
     visitors.router,
     registers.router,

@@ -23,14 +23,23 @@ from portique.access import Role as PersonRole
 from portique.credentials import CredentialKind
 from portique.errors import BadInputError
 from portique.server import queries
+from portique.server.console.directory import (
+    PAGE_SIZES,
+    people_link,
+    people_query,
+    people_translator,
+    selection_fields,
+)
 from portique.server.console.pages import Page, download, posting, see_other, viewing
 from portique.server.phone import site_address
 from portique.server.roles import Permission
 from portique.server.uploads import read_people_file
 from portique.services import (
     CONSENT_WITHDRAWN,
+    CredentialStatus,
     ImportReport,
     NewPerson,
+    PeopleSort,
     PersonRecord,
     Withdrawal,
     add_person,
@@ -42,6 +51,7 @@ from portique.services import (
     list_people,
     parse_date,
     revoke_credential,
+    search_people,
     set_group_timetable,
     set_lane_face,
     set_opening_hours,
@@ -67,6 +77,8 @@ ManageConsent = Annotated[Page, Depends(posting(Permission.MANAGE_CONSENT))]
 ViewSite = Annotated[Page, Depends(viewing(Permission.VIEW_SITE))]
 ManageSite = Annotated[Page, Depends(posting(Permission.MANAGE_SITE))]
 FIELD_MAX = 200
+MAX_PARENTS_LISTED = 200
+"""Beyond this many parents, a guardian is given by id rather than chosen in a list."""
 
 
 # People -------------------------------------------------------------------------------
@@ -79,14 +91,26 @@ def people(page: ViewPeople) -> Response:
 
 def _people(page: Page, error: str | None = None, status_code: int = 200) -> Response:
     state = page.state
+    query = people_query(page.request.query_params)
     with state.site.session() as session:
-        records = list_people(session, state.site.site_id, now=state.now())
+        found = search_people(session, state.site.site_id, query, now=state.now())
+        classes = queries.classes(session, state.site.site_id)
+        parents = queries.parents(session, state.site.site_id, limit=MAX_PARENTS_LISTED + 1)
     return page.render(
         "people.html",
         status_code,
-        people=records,
+        found=found,
+        query=query,
+        p=people_translator(page.lang),
+        link=people_link(page.request.query_params),
+        selection=selection_fields(page.request.query_params),
+        classes=classes,
         roles=list(PersonRole),
-        parents=[record for record in records if record.role is PersonRole.PARENT],
+        statuses=list(CredentialStatus),
+        sorts=list(PeopleSort),
+        page_sizes=PAGE_SIZES,
+        parents=parents[:MAX_PARENTS_LISTED],
+        parents_listed=len(parents) <= MAX_PARENTS_LISTED,
         error=error,
     )
 
