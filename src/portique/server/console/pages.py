@@ -131,11 +131,28 @@ def render(
             "reason_label": lambda reason: reason_label(reason, lang),
             "outcome_label": lambda outcome: outcome_label(outcome, lang),
             "path": request.url.path,
+            **punctuation(lang),
             "waiting": waiting_count(state) if watching else None,
             **context,
         },
         status_code=status_code,
     )
+
+
+def punctuation(lang: str) -> dict[str, Any]:
+    """The punctuation of the page's language: French puts a no-break space before a
+    colon or a semicolon and inside « guillemets »; English does neither and uses “ ”."""
+    if lang == "fr":
+        return {"colon": "\u00a0:", "semicolon": "\u00a0;", "quoted": _french_quotes}
+    return {"colon": ":", "semicolon": ";", "quoted": _english_quotes}
+
+
+def _french_quotes(value: object) -> str:
+    return f"«\u00a0{value}\u00a0»"
+
+
+def _english_quotes(value: object) -> str:
+    return f"“{value}”"
 
 
 def waiting_count(state: AppState) -> int:
