@@ -15,12 +15,24 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# axe-core, the accessibility rules the browser tests run in each page (tests/e2e), from
+# the npm registry into the virtual environment; never committed.
+AXE_VERSION := 4.10.3
+AXE := $(VENV)/npm/.axe-core-$(AXE_VERSION)
+$(AXE): $(STAMP)
+	@command -v npm >/dev/null || { echo "The accessibility audit needs npm (make system-deps)"; exit 1; }
+	npm install --silent --no-save --no-audit --no-fund --ignore-scripts --prefix $(VENV)/npm axe-core@$(AXE_VERSION)
+	touch $(AXE)
+
 # Debian packages the browser tests and printable cards need (Chromium, DejaVu fonts), ICU
 # with its build tools for PyICU (Unicode confusables for the refusal list), and the
-# kernel's input headers the evdev package (lane readers, built from source) needs.
+# kernel's input headers the evdev package (lane readers, built from source) needs. npm (for
+# axe-core, the accessibility audit of the browser tests) comes with Node.js where Node.js is
+# NodeSource's, whose package conflicts with Debian's npm: Debian's only where no npm runs.
 DEBIAN_PACKAGES := chromium fonts-dejavu-core libicu-dev pkg-config g++ gcc linux-libc-dev
 system-deps:
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done; \
+	  command -v npm >/dev/null || echo npm); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages: $$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -34,14 +46,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src/
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(AXE)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
 
 # The whole suite at the times that break clock-dependent code (see README, "Time in tests").
 CLOCKS := sunday-night weekday-2359 dst-spring leap-day
-test-clocks: $(STAMP)
+test-clocks: $(STAMP) $(AXE)
 	@set -e; for moment in $(CLOCKS); do echo "== pytest --clock=$$moment"; $(BIN)/pytest -q --clock=$$moment; done
 
 # Real faces for the demo when the shared LFW copy is beside the repository.

@@ -39,6 +39,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from portique import clock
 from portique.access import Role
 from portique.biometrics import BiometricInputError, FaceEngine, create_backend, load_image
 from portique.bootstrap import init_site, open_site
@@ -60,9 +64,13 @@ from portique.lane import (
     credential_frame,
     lane_face_engine,
     new_event_id,
-    new_link_key,
 )
-from portique.lane.comms.mqtt import snapshot_topic
+from portique.lane.comms.identity import (
+    LaneIdentity,
+    MemoryLaneDirectory,
+    SiteTrust,
+    new_lane_identity,
+)
 from portique.lane.face import credential_template
 from portique.services import NewPerson, add_person, bind_badge, grant_consent, issue_credential
 from portique.services.lanes import StoreSink, site_snapshot
@@ -297,7 +305,7 @@ def _lane_process(
     broker: MqttBroker,
     site_id: str,
     lane_id: str,
-    key: bytes,
+    keys: tuple[bytes, bytes, bytes],
     count: int,
     batch: int,
     window: int,
@@ -309,7 +317,15 @@ def _lane_process(
     with at most ``window`` unacknowledged, as its outbox would, and reports how many
     receipts came back."""
     receipts = _Receipts()
-    transport = MqttTransport(broker, site_id, lane_id, key)
+    signing, link, server = keys
+    identity = LaneIdentity(
+        site_id,
+        lane_id,
+        Ed25519PrivateKey.from_private_bytes(signing),
+        link,
+        Ed25519PublicKey.from_public_bytes(server),
+    )
+    transport = MqttTransport(broker, identity)
     transport.start(receipts)
     receipts.up.wait(10)
     events = _events(count, site_id, lane_id)
@@ -324,13 +340,34 @@ def _lane_process(
     transport.close()
 
 
+def _raw(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+
+
+def _raw_public(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
 def _ingest_once(
     broker: MqttBroker, sink: EventSink, count: int, batch: int, lanes: int, window: int
 ) -> dict[str, Any]:
     """The server's hub in this process, ``lanes`` lanes in their own processes."""
     site_id = f"bench-{secrets.token_hex(3)}"
-    key = new_link_key()
-    hub = MqttHub(broker, sink, {site_id: key})
+    lane_ids = [f"lane{number}" for number in range(lanes)]
+    directory = MemoryLaneDirectory()
+    trust = SiteTrust(site_id, Ed25519PrivateKey.generate(), directory)
+    keys = {}
+    for lane_id in lane_ids:
+        identity, record = new_lane_identity(site_id, lane_id, trust.public_key, clock.now())
+        directory.put(record)
+        keys[lane_id] = (
+            _raw(identity.signing_key),
+            identity.link_key,
+            _raw_public(trust.public_key),
+        )
+    hub = MqttHub(broker, sink, [trust])
     hub.start()
     if not hub.wait_connected(10):
         raise SystemExit(f"no broker at {broker.shown}")
@@ -345,8 +382,8 @@ def _ingest_once(
             args=(
                 broker,
                 site_id,
-                f"lane{number}",
-                key,
+                lane_ids[number],
+                keys[lane_ids[number]],
                 per_lane,
                 batch,
                 window,
@@ -386,7 +423,7 @@ def _clear(broker: MqttBroker, site_id: str) -> None:
     client = broker.client(f"portique-bench-cleaner-{secrets.token_hex(3)}")
     client.connect(broker.host, broker.port)
     client.loop_start()
-    for topic in (snapshot_topic(site_id), server_topic(site_id)):
+    for topic in (server_topic(site_id),):
         client.publish(topic, b"", qos=1, retain=True).wait_for_publish(5)
     client.disconnect()
     client.loop_stop()

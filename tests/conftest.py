@@ -117,6 +117,31 @@ def models_dir() -> Path:
     return need(MODELS / "mobilefacenet_foamliu.onnx", "the ONNX models").parent
 
 
+@pytest.fixture(scope="session")
+def edgeface_dir() -> Path:
+    """The shared folder holding EdgeFace-XS, YuNet and the MiniFASNet pair."""
+    for name in ("edgeface_xs_q.onnx", "minifasnet_v2_2.7_80x80.onnx"):
+        need(MODELS / name, f"the model {name}")
+    return MODELS
+
+
+@pytest.fixture
+def installed_models_dir(
+    edgeface_dir: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A data directory whose models were installed from the shared folder through the
+    product (``portique models install --from``), as ``make demo`` does; its models/."""
+    from portique.biometrics.models import install_folder
+    from portique.config import get_settings
+
+    data = tmp_path_factory.getbasetemp() / "installed-models"
+    monkeypatch.setenv("PORTIQUE_DATA_DIR", str(data))
+    get_settings.cache_clear()
+    if not (data / "models" / "edgeface_xs_q.onnx").is_file():
+        install_folder(edgeface_dir)
+    return data / "models"
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

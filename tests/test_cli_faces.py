@@ -15,7 +15,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from portique.cli import app
-from support import compose_frame, lfw_face
+from support import compose_frame, lfw_face, small_pairs
 
 runner = CliRunner()
 VERIFY_KEYS = {"match", "score", "threshold", "operating_point", "backend", "quality"}
@@ -128,20 +128,8 @@ def test_verify_bad_input_without_json_is_a_message_not_a_traceback(tmp_path: Pa
     assert "Traceback" not in result.stderr
 
 
-def _small_pairs(lfw_root: Path, path: Path, folds: int, per_kind: int) -> Path:
-    lines = (lfw_root / "pairs.txt").read_text().splitlines()
-    _, real_per_kind = (int(v) for v in lines[0].split())
-    chosen = [f"{folds} {per_kind}"]
-    for fold in range(folds):
-        start = 1 + fold * 2 * real_per_kind
-        chosen += lines[start : start + per_kind]
-        chosen += lines[start + real_per_kind : start + real_per_kind + per_kind]
-    path.write_text("\n".join(chosen) + "\n")
-    return path
-
-
 def test_eval_lfw_json_summary_and_det_plot(lfw_root: Path, tmp_path: Path) -> None:
-    pairs = _small_pairs(lfw_root, tmp_path / "pairs.txt", folds=2, per_kind=12)
+    pairs = small_pairs(lfw_root, tmp_path / "pairs.txt", folds=2, per_kind=12)
     result = runner.invoke(
         app,
         [
@@ -170,7 +158,7 @@ def test_eval_lfw_json_summary_and_det_plot(lfw_root: Path, tmp_path: Path) -> N
 
 
 def test_eval_lfw_limit_folds_keeps_the_first_folds(lfw_root: Path, tmp_path: Path) -> None:
-    pairs = _small_pairs(lfw_root, tmp_path / "pairs.txt", folds=2, per_kind=5)
+    pairs = small_pairs(lfw_root, tmp_path / "pairs.txt", folds=2, per_kind=5)
     result = runner.invoke(
         app,
         [

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar, Unpack
 
@@ -104,13 +105,21 @@ def in_process_hub(sink: StoreSink) -> InProcessHub:
 
 
 def mqtt_hub(
-    site: SiteHandle, broker: MqttBroker, link_key: bytes
+    site: SiteHandle, broker: MqttBroker, *, snapshot_validity: timedelta = timedelta(hours=24)
 ) -> Callable[[StoreSink], MqttHub]:
-    """The hub of the site's lanes over MQTT, behind ``broker``, with the site's link key."""
+    """The hub of the site's lanes over MQTT, behind ``broker``: it signs their snapshots
+    with the site's snapshot key and knows its lane devices by the site's registry."""
 
     def make(sink: StoreSink) -> MqttHub:
         from portique.lane.comms import MqttHub
+        from portique.services.lane_devices import site_trust
 
-        return MqttHub(broker, sink, {site.site_id: link_key}, lane_status=sink)
+        return MqttHub(
+            broker,
+            sink,
+            [site_trust(site)],
+            lane_status=sink,
+            snapshot_validity=snapshot_validity,
+        )
 
     return make

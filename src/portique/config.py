@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=default_cache_dir)
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite if unset.")
 
-    backend: str = Field(default="dlib", description="Face back end: dlib or onnx.")
+    backend: str = Field(default="dlib", description="Face back end: dlib, onnx or edgeface.")
     operating_point: str = Field(default="fmr-1e-4")
     max_image_pixels: int = Field(default=40_000_000, description="Larger images are refused.")
     max_image_bytes: int = Field(default=25_000_000, description="Larger files are refused.")
@@ -77,12 +77,18 @@ class Settings(BaseSettings):
     models_dir: Path | None = Field(default=None, description="Folder holding the ONNX models.")
     onnx_detector: Path | None = Field(default=None, description="YuNet .onnx file.")
     onnx_embedder: Path | None = Field(default=None, description="MobileFaceNet .onnx file.")
+    edgeface_embedder: Path | None = Field(default=None, description="EdgeFace-XS .onnx file.")
     onnx_detector_sha256: str | None = Field(default=None, description="Pin another detector.")
     onnx_embedder_sha256: str | None = Field(default=None, description="Pin another embedder.")
 
     public_url: str | None = Field(
         default=None,
         description="The site's address as phones reach it (phone pass enrolment links).",
+    )
+
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Reverse proxies (addresses, networks) whose X-Forwarded-For is believed.",
     )
 
     smtp_host: str | None = Field(default=None, description="SMTP server sending passes.")

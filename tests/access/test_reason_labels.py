@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ import pytest
 
 from portique.access import (
     LANE_ALARMS,
+    SERVER_FLAGS,
     CaptureFailure,
     Decision,
     Direction,
@@ -17,6 +19,7 @@ from portique.access import (
     NeverUnaccompanied,
     Outcome,
     Reason,
+    decide,
     outcome_label,
     reason_label,
 )
@@ -110,6 +113,12 @@ def _lockdown(w: World) -> Decision:
     return w.decide("in-main", w.card("t1"), w.at(10))
 
 
+def _stale_snapshot(w: World) -> Decision:
+    w.staff("t1")
+    stale = replace(w.snapshot(), expires_at=w.at(9))
+    return decide(stale, w.passage("in-main", w.card("t1"), w.at(10), None))
+
+
 def _site_closed(w: World) -> Decision:
     w.staff("t1")
     return w.decide("in-main", w.card("t1"), w.at(5))
@@ -190,6 +199,7 @@ SCENARIOS: dict[Reason, Callable[[World], Decision]] = {
     Reason.PERSON_INACTIVE: _inactive,
     Reason.LOCKDOWN: _lockdown,
     Reason.SITE_CLOSED: _site_closed,
+    Reason.STALE_SNAPSHOT: _stale_snapshot,
     Reason.OUTSIDE_TIMETABLE: _outside_timetable,
     Reason.WRONG_ZONE: _wrong_zone,
     Reason.ANTI_PASSBACK: _anti_passback,
@@ -202,7 +212,9 @@ SCENARIOS: dict[Reason, Callable[[World], Decision]] = {
 }
 
 
-DECISION_REASONS = [reason for reason in Reason if reason not in LANE_ALARMS]
+DECISION_REASONS = [
+    reason for reason in Reason if reason not in LANE_ALARMS and reason not in SERVER_FLAGS
+]
 
 
 def test_every_reason_has_a_scenario() -> None:

@@ -158,14 +158,18 @@ def test_a_lane_over_mqtt_sends_its_events_to_the_hub(tmp_path: Path) -> None:
         text=True,
         env=env,
     )  # fmt: skip
+    device = tmp_path / "device"
     try:
-        key = directory / "keys" / "lane-link.key"
-        deadline = time.monotonic() + 20
-        while not key.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        provisioned = subprocess.run(
+            [sys.executable, "-m", "portique", "lane", "provision", "entree", "--out",
+             str(device), "--dir", str(directory)],
+            capture_output=True, text=True, timeout=60, env=env,
+        )  # fmt: skip
+        assert provisioned.returncode == 0, provisioned.stderr
+        key = device / "keys" / "lane.key"
         assert key.exists() and key.stat().st_mode & 0o077 == 0
         lane = subprocess.run(
-            [sys.executable, "-m", "portique", "lane", "run", "--site-dir", str(directory),
+            [sys.executable, "-m", "portique", "lane", "run", "--site-dir", str(device),
              "--lane", "entree", "--broker", broker, "--reader", "stdin"],
             input=f"{BADGE}\n",
             capture_output=True,
@@ -196,7 +200,7 @@ def _clear_retained(site_id: str) -> None:
     client = broker.client(f"portique-test-cleaner-{secrets.token_hex(3)}")
     client.connect(broker.host, broker.port)
     client.loop_start()
-    for topic in (snapshot_topic(site_id), server_topic(site_id)):
+    for topic in (snapshot_topic(site_id, "entree"), server_topic(site_id)):
         client.publish(topic, b"", qos=1, retain=True).wait_for_publish(5)
     client.disconnect()
     client.loop_stop()

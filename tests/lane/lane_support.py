@@ -17,6 +17,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -28,12 +29,16 @@ from portique.credentials import payload_from_text
 from portique.lane import (
     EventSink,
     LaneConfig,
+    LaneIdentity,
     LaneSnapshot,
+    MemoryLaneDirectory,
     MqttBroker,
     PassageEvent,
     RetryPolicy,
+    SiteTrust,
 )
 from portique.lane.comms import lane_status_topic, server_topic, snapshot_topic
+from portique.lane.comms.identity import new_lane_identity, new_signing_key
 from portique.services import IssuedCredential, bind_badge, revoke_credential
 from portique.services.lanes import site_snapshot
 from school_support import School
@@ -41,6 +46,9 @@ from support import lfw_face
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 ENTRY = "entree"
+PROVISIONED_AT = datetime(2026, 9, 1, tzinfo=UTC)
+FOR_THE_SCHOOL_DAY = timedelta(days=30)
+"""A snapshot validity that covers ``School.at``'s day (up to a week after today)."""
 FAST_RETRY = RetryPolicy(first_delay_s=0.2, factor=2.0, max_delay_s=1.0)
 
 
@@ -87,6 +95,22 @@ class LaneSchool(School):
 
     def lane_config(self, directory: Path, lane_id: str = ENTRY) -> LaneConfig:
         return LaneConfig(self.site_id, lane_id, directory, lang="fr", retry=FAST_RETRY)
+
+
+class TrustedSite:
+    """A site's snapshot key and lane devices in memory, as a hub and its lanes hold them."""
+
+    def __init__(self, site_id: str) -> None:
+        self.lanes = MemoryLaneDirectory()
+        self.trust = SiteTrust(site_id, new_signing_key(), self.lanes)
+
+    def lane(self, lane_id: str = ENTRY) -> LaneIdentity:
+        """A new identity for ``lane_id``, known to the hub."""
+        identity, record = new_lane_identity(
+            self.trust.site_id, lane_id, self.trust.public_key, PROVISIONED_AT
+        )
+        self.lanes.put(record)
+        return identity
 
 
 def payload(card: IssuedCredential) -> bytes:
@@ -177,7 +201,7 @@ def clear_retained(broker: MqttBroker, site_id: str) -> None:
     client.connect(broker.host, broker.port)
     client.loop_start()
     for topic in (
-        snapshot_topic(site_id),
+        snapshot_topic(site_id, ENTRY),
         server_topic(site_id),
         lane_status_topic(site_id, ENTRY),
     ):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from lane_support import ENTRY, LaneSchool, clear_retained, wait_until
+from lane_support import ENTRY, LaneSchool, TrustedSite, clear_retained, wait_until
 
 from portique.lane import Lane, LaneConfig, MemorySink, MqttBroker, MqttHub, MqttTransport
-from portique.lane.comms import InProcessHub, new_link_key
+from portique.lane.comms import InProcessHub
 from portique.services.lanes import StoreSink
 from portique.store import LaneStatusRow
 
@@ -60,14 +60,12 @@ def test_the_forwarder_sends_a_heartbeat_every_heartbeat_s(tmp_path: Path) -> No
 def test_a_heartbeat_over_mqtt_reaches_the_hubs_store(
     school: LaneSchool, shared_broker: MqttBroker, tmp_path: Path
 ) -> None:
-    key = new_link_key()
+    site = TrustedSite(school.site_id)
     now = [NOON]
     sink = StoreSink(school.site.session, school.site.passages)
-    hub = MqttHub(
-        shared_broker, sink, {school.site_id: key}, lane_status=sink, clock=lambda: now[0]
-    )
+    hub = MqttHub(shared_broker, sink, [site.trust], lane_status=sink, clock=lambda: now[0])
     hub.start()
-    transport = MqttTransport(shared_broker, school.site_id, ENTRY, key)
+    transport = MqttTransport(shared_broker, site.lane(), clock=lambda: now[0])
     lane = Lane(school.lane_config(tmp_path / "lane"), transport=transport)
 
     def status() -> tuple[datetime, bool] | None:

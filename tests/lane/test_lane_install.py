@@ -12,6 +12,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lane_support import PROVISIONED_AT
+
+from portique.lane.comms.identity import (
+    LANE_KEY_FILE,
+    LANE_LINK_KEY_FILE,
+    SERVER_KEY_FILE,
+    new_lane_identity,
+    new_signing_key,
+    write_public_key,
+    write_signing_key,
+)
+from portique.lane.comms.link import write_link_key
+
 SERVER_SIDE = (
     "fastapi",
     "starlette",
@@ -70,16 +83,12 @@ def test_the_lane_package_loads_nothing_of_the_server_side() -> None:
     assert loaded.stdout.split() == ["[]", "[]"]
 
 
-def test_a_lane_starts_over_mqtt_with_only_its_site_file(tmp_path: Path) -> None:
-    site = tmp_path / "lane"
-    site.mkdir()
-    (site / "site.json").write_text('{"format": 1, "site_id": "lycee-test"}\n', encoding="utf-8")
+def _run_lane(site: Path) -> tuple[int | None, str]:
     code = (
         "sys.argv = ['portique', 'lane', 'run', '--site-dir', sys.argv[1], '--lane', 'entree',"
         " '--broker', 'mqtt://127.0.0.1:9', '--reader', 'stdin']\n"
         "runpy.run_module('portique', run_name='__main__')\n"
     )
-    # Nothing answers on port 9: the lane waits for its first snapshot until stopped.
     lane = subprocess.Popen(
         [sys.executable, "-c", WITHOUT_SERVER_SIDE + code, str(site)],
         stdin=subprocess.PIPE,
@@ -93,6 +102,33 @@ def test_a_lane_starts_over_mqtt_with_only_its_site_file(tmp_path: Path) -> None
     except subprocess.TimeoutExpired:
         lane.terminate()  # as an operator's Ctrl-C: the lane stops cleanly
         _, errors = lane.communicate(timeout=30)
+    return lane.returncode, errors
+
+
+def _site_file(tmp_path: Path) -> Path:
+    site = tmp_path / "lane"
+    site.mkdir()
+    (site / "site.json").write_text('{"format": 1, "site_id": "lycee-test"}\n', encoding="utf-8")
+    return site
+
+
+def test_a_lane_without_its_own_keys_is_told_to_provision_them(tmp_path: Path) -> None:
+    site = _site_file(tmp_path)
+    code, errors = _run_lane(site)
+    assert code != 0
+    assert "portique lane provision" in errors, errors
+    assert "Traceback" not in errors, errors
+    assert not (site / "keys" / "lane-link.key").exists()  # no shared key made up
+
+
+def test_a_provisioned_lane_starts_over_mqtt_without_the_server_side(tmp_path: Path) -> None:
+    site = _site_file(tmp_path)
+    server = new_signing_key()
+    identity, _ = new_lane_identity("lycee-test", "entree", server.public_key(), PROVISIONED_AT)
+    write_signing_key(site / "keys" / LANE_KEY_FILE, identity.signing_key)
+    write_link_key(site / "keys" / LANE_LINK_KEY_FILE, identity.link_key)
+    write_public_key(site / "keys" / SERVER_KEY_FILE, server.public_key())
+    # Nothing answers on port 9: the lane waits for its first snapshot until stopped.
+    _, errors = _run_lane(site)
     assert "Waiting for the server's snapshot" in errors, errors
     assert "Error" not in errors, errors
-    assert (site / "keys" / "lane-link.key").exists()

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from lane_support import ENTRY, LaneSchool, clear_retained, wait_until
+from lane_support import ENTRY, LaneSchool, TrustedSite, clear_retained, wait_until
 
 from portique.lane import (
     EventFormatError,
@@ -57,27 +57,27 @@ def test_a_broker_url_parses_and_never_shows_its_password() -> None:
         MqttBroker.parse("http://broker")
 
 
-def test_a_snapshot_forged_without_the_link_key_is_ignored_by_the_lane(
+def test_a_snapshot_forged_without_the_servers_key_is_ignored_by_the_lane(
     school: LaneSchool,
     shared_broker: MqttBroker,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    key = new_link_key()
-    hub = MqttHub(shared_broker, MemorySink(), {school.site_id: key})
+    site = TrustedSite(school.site_id)
+    identity = site.lane()
+    hub = MqttHub(shared_broker, MemorySink(), [site.trust])
     genuine = school.snapshot()
     hub.publish_snapshot(genuine)
     hub.start()
     lane = Lane(
-        school.lane_config(tmp_path / "lane"),
-        transport=MqttTransport(shared_broker, school.site_id, ENTRY, key),
+        school.lane_config(tmp_path / "lane"), transport=MqttTransport(shared_broker, identity)
     )
     try:
         lane.start()
         assert lane.wait_for_version(genuine.version, 10)
         school.card(school.student())
-        forged = school.snapshot()
-        topic = snapshot_topic(school.site_id)
+        forged = school.snapshot().for_lane(ENTRY, issued_at=school.now, expires_at=None)
+        topic = snapshot_topic(school.site_id, ENTRY)
         caplog.set_level(logging.WARNING)
         publisher = shared_broker.client("portique-test-forger")
         publisher.connect(shared_broker.host, shared_broker.port)

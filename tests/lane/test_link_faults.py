@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from lane_support import (
     ENTRY,
+    FOR_THE_SCHOOL_DAY,
     CountingSink,
     LaneSchool,
     PrivateBroker,
+    TrustedSite,
     clear_retained,
     payload,
     wait_until,
@@ -28,7 +30,6 @@ from portique.lane import (
     MqttTransport,
     PassageResult,
     SimulatedSignal,
-    new_link_key,
 )
 from portique.services.lanes import StoreSink
 from portique.store import Passages
@@ -44,25 +45,25 @@ def _show(lane: Lane, card_payload: bytes, at: object) -> PassageResult:
 
 
 @pytest.fixture
-def link_key() -> bytes:
-    return new_link_key()
+def trusted(school: LaneSchool) -> TrustedSite:
+    return TrustedSite(school.site_id)
 
 
 def test_events_made_while_the_broker_is_down_reach_the_store_exactly_once(
-    school: LaneSchool, private_broker: PrivateBroker, link_key: bytes, tmp_path: Path
+    school: LaneSchool, private_broker: PrivateBroker, trusted: TrustedSite, tmp_path: Path
 ) -> None:
     cards = [payload(school.card(school.student())) for _ in range(6)]
     lost_card = school.card(school.student())
     broker = MqttBroker("127.0.0.1", private_broker.port, reconnect_min_s=1, reconnect_max_s=1)
     sink = CountingSink(StoreSink(school.site.session, school.site.passages))
-    hub = MqttHub(broker, sink, {school.site_id: link_key})
+    hub = MqttHub(broker, sink, [trusted.trust], snapshot_validity=FOR_THE_SCHOOL_DAY)
     first = school.snapshot()
     hub.publish_snapshot(first)
     hub.start()
     signal = SimulatedSignal()
     lane = Lane(
         school.lane_config(tmp_path / "lane"),
-        transport=MqttTransport(broker, school.site_id, ENTRY, link_key),
+        transport=MqttTransport(broker, trusted.lane()),
         signals=[signal],
     )
     try:
@@ -145,20 +146,26 @@ def shared_site(school: LaneSchool, shared_broker: MqttBroker) -> Iterator[LaneS
 
 
 def test_events_sent_while_the_server_is_away_arrive_once_it_is_back(
-    shared_site: LaneSchool, shared_broker: MqttBroker, link_key: bytes, tmp_path: Path
+    shared_site: LaneSchool, shared_broker: MqttBroker, trusted: TrustedSite, tmp_path: Path
 ) -> None:
     school = shared_site
     cards = [payload(school.card(school.student())) for _ in range(4)]
     sink = MemorySink()
     server_id = f"portique-test-hub-{secrets.token_hex(3)}"
-    hub = MqttHub(shared_broker, sink, {school.site_id: link_key}, client_id=server_id)
+    hub = MqttHub(
+        shared_broker,
+        sink,
+        [trusted.trust],
+        snapshot_validity=FOR_THE_SCHOOL_DAY,
+        client_id=server_id,
+    )
     snapshot = school.snapshot()
     hub.publish_snapshot(snapshot)
     hub.start()
     assert hub.wait_connected(10)
     lane = Lane(
         school.lane_config(tmp_path / "lane"),
-        transport=MqttTransport(shared_broker, school.site_id, ENTRY, link_key),
+        transport=MqttTransport(shared_broker, trusted.lane()),
     )
     with lane:
         lane.start()
@@ -171,7 +178,13 @@ def test_events_sent_while_the_server_is_away_arrive_once_it_is_back(
             _show(lane, card, school.at(10, minute))
         assert not lane.wait_forwarded(0.5)  # nobody stores them, nothing is acknowledged
 
-        back = MqttHub(shared_broker, sink, {school.site_id: link_key}, client_id=server_id)
+        back = MqttHub(
+            shared_broker,
+            sink,
+            [trusted.trust],
+            snapshot_validity=FOR_THE_SCHOOL_DAY,
+            client_id=server_id,
+        )
         back.start()
         try:
             assert lane.wait_forwarded(10)

@@ -8,6 +8,7 @@ import os
 import secrets
 import socket
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,17 @@ from registers_support import NOW, RegisterSite
 
 from portique.access import Outcome, QrPayload, Reason
 from portique.credentials import payload_from_text
-from portique.lane import Lane, LaneConfig, MqttBroker, MqttHub, MqttTransport, new_link_key
+from portique.lane import (
+    Lane,
+    LaneConfig,
+    MemoryLaneDirectory,
+    MqttBroker,
+    MqttHub,
+    MqttTransport,
+    SiteTrust,
+)
 from portique.lane.comms import lane_status_topic, server_topic, snapshot_topic
+from portique.lane.comms.identity import new_lane_identity, new_signing_key
 from portique.lane.outbox import RetryPolicy
 from portique.registers.synthetic import synthetic_school
 from portique.services.lanes import SitePublisher, StoreSink
@@ -55,13 +65,19 @@ def test_a_leaver_is_refused_at_an_mqtt_lane_from_the_next_snapshot(
         pupil.eleve_id: payload_from_text(site.issue(site.person_of(SCHOOL, pupil.eleve_id)))
         for pupil in (leaver, stayer)
     }
-    link_key = new_link_key()
+    signing = new_signing_key()
+    identity, record = new_lane_identity(site.site_id, "entree", signing.public_key(), NOW)
+    trust = SiteTrust(site.site_id, signing, MemoryLaneDirectory([record]))
     hub = MqttHub(
-        BROKER, StoreSink(site.site.session, site.site.passages), {site.site_id: link_key}
+        BROKER,
+        StoreSink(site.site.session, site.site.passages),
+        [trust],
+        # The lane decides at NOW, whatever the product's clock reads.
+        snapshot_validity=timedelta(days=3650),
     )
     publisher = SitePublisher(site.site, hub.publish_snapshot)
     config = LaneConfig(site.site_id, "entree", tmp_path / "lane", retry=RetryPolicy(0.2, 2.0, 1.0))
-    lane = Lane(config, transport=MqttTransport(BROKER, site.site_id, "entree", link_key))
+    lane = Lane(config, transport=MqttTransport(BROKER, identity))
     at = NOW.replace(hour=8, minute=5)  # Monday 10:05 in Paris, during lessons
     try:
         hub.start()
@@ -94,7 +110,9 @@ def _clear_retained(site_id: str) -> None:
     client.connect(BROKER.host, BROKER.port)
     client.loop_start()
     for topic in (
-        snapshot_topic(site_id), server_topic(site_id), lane_status_topic(site_id, "entree"),
+        snapshot_topic(site_id, "entree"),
+        server_topic(site_id),
+        lane_status_topic(site_id, "entree"),
     ):  # fmt: skip
         client.publish(topic, b"", qos=1, retain=True).wait_for_publish(5)
     client.disconnect()

@@ -66,7 +66,8 @@ class Server:
         client = self.anonymous()
         state = self.app.state.portique
         session = state.sessions.open(role, now=self.clock.now)
-        client.cookies.set(SESSION_COOKIE, session.session_id, domain="testserver.local")
+        name = state.settings.cookie_name(SESSION_COOKIE)
+        client.cookies.set(name, session.session_id, domain="testserver.local")
         client.headers["X-CSRF-Token"] = session.csrf
         return client
 

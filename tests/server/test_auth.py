@@ -1,4 +1,4 @@
-"""Signing in, lockout, roles, CSRF, cookies, API tokens and security headers."""
+"""Signing in, throttling, roles, CSRF, cookies, API tokens and security headers."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def test_an_agent_signs_in_with_the_login_form_and_lands_on_the_live_page(
     cookie = next(
         value
         for name, value in response.headers.multi_items()
-        if name == "set-cookie" and value.startswith("portique_session=")
+        if name == "set-cookie" and value.startswith("__Host-portique_session=")
     )
     assert "HttpOnly" in cookie
     assert "Secure" in cookie
@@ -56,22 +56,22 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(
     assert "portique_session" not in wrong_password.headers.get("set-cookie", "")
 
 
-def test_an_account_is_locked_after_five_failures_even_for_the_right_password(
+def test_failed_logins_slow_down_their_name_from_their_address_without_shutting_the_account(
     server: Server,
 ) -> None:
     client = server.anonymous()
-    statuses = [login(client, "agent", f"guess number {n}").status_code for n in range(5)]
-    assert statuses == [401, 401, 401, 401, 429]
+    statuses = [login(client, "agent", f"guess number {n}").status_code for n in range(4)]
+    assert statuses == [401, 401, 401, 429]
     assert login(client, "agent", PASSWORD).status_code == 429
-    server.clock.advance(minutes=16)
+    server.clock.advance(seconds=2)
     assert login(client, "agent", PASSWORD).status_code == 303
 
 
 def test_a_client_making_too_many_attempts_is_slowed_down(server: Server) -> None:
-    limited = serve(server.directory, server.lane_token, server.clock, login_attempts_per_client=2)
+    limited = serve(server.directory, server.lane_token, server.clock, login_failures_per_address=2)
     client = limited.anonymous()
     assert login(client, "nobody", "x" * 12).status_code == 401
-    assert login(client, "nobody", "x" * 12).status_code == 401
+    assert login(client, "someone", "x" * 12).status_code == 401
     assert login(client, "agent", PASSWORD).status_code == 429
 
 

@@ -37,6 +37,7 @@ TABLES = {
     "seen_codes",
     "passages",
     "lockdowns",
+    "login_attempts",
     "accounts",
     "api_tokens",
     "passage_reviews",

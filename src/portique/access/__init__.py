@@ -43,6 +43,7 @@ from portique.access.policy import PolicySnapshot, SiteSettings
 from portique.access.reasons import (
     LANE_ALARMS,
     LANGUAGES,
+    SERVER_FLAGS,
     Action,
     Outcome,
     Reason,
@@ -64,6 +65,7 @@ __all__ = [
     "CLOSED",
     "LANE_ALARMS",
     "LANGUAGES",
+    "SERVER_FLAGS",
     "STANDARD_EXIT_RULES",
     "Action",
     "AfterLastLesson",

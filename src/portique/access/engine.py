@@ -233,6 +233,11 @@ def _check(
         entering = lane.direction is Direction.IN
         verdict.add(Outcome.DENY if entering else Outcome.REFER, Reason.LOCKDOWN, alert=True)
 
+    if snapshot.expires_at is not None and passage.time > snapshot.expires_at:
+        # The lane decides on old data (a revocation or a lockdown may have been missed):
+        # what it would grant goes to the agent.
+        verdict.add(Outcome.REFER, Reason.STALE_SNAPSHOT, alert=True)
+
     identity = _identify(snapshot, passage, verdict)
     if (
         identity is None

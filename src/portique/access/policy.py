@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -104,6 +104,9 @@ class PolicySnapshot:
     resolve: the engine treats a missing entry as absent and decides accordingly.
     ``seen_codes`` are the phone pass codes already used within their window: the lane's
     replay memory, kept current by the lane like ``last_passages``, never shipped.
+    ``expires_at``: past this time the snapshot is stale (a lane cut off from its
+    server for too long, or handed an old snapshot): the engine refers every passage it
+    would grant, with an alert. None for the server's own snapshots (always current).
     Use :meth:`build` to index plain sequences.
     """
 
@@ -123,6 +126,7 @@ class PolicySnapshot:
     last_passages: Mapping[str, LastPassage] = field(default_factory=dict)
     lockdown: Lockdown | None = None
     seen_codes: frozenset[CodeStamp] = frozenset()
+    expires_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.version < 0:
@@ -176,6 +180,7 @@ class PolicySnapshot:
         last_passages: Mapping[str, LastPassage] | None = None,
         lockdown: Lockdown | None = None,
         seen_codes: Iterable[CodeStamp] = (),
+        expires_at: datetime | None = None,
     ) -> PolicySnapshot:
         """A snapshot from plain sequences, indexed by id; an id given twice is an error."""
         return cls(
@@ -201,6 +206,7 @@ class PolicySnapshot:
             last_passages=dict(last_passages or {}),
             lockdown=lockdown,
             seen_codes=frozenset(seen_codes),
+            expires_at=expires_at,
         )
 
     @property

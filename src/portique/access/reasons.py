@@ -65,6 +65,7 @@ class Reason(enum.StrEnum):
     # The site and the policy.
     LOCKDOWN = "lockdown"
     SITE_CLOSED = "site_closed"
+    STALE_SNAPSHOT = "stale_snapshot"
     OUTSIDE_TIMETABLE = "outside_timetable"
     WRONG_ZONE = "wrong_zone"
     ANTI_PASSBACK = "anti_passback"
@@ -82,12 +83,28 @@ class Reason(enum.StrEnum):
     DOOR_HELD_OPEN = "door_held_open"
     READER_SILENT = "reader_silent"
 
+    # The link between lanes and server: alerts about a lane device, not passages.
+    LANE_UNTRUSTED = "lane_untrusted"
+    LANE_REVOKED = "lane_revoked"
+    INCONSISTENT_GRANT = "inconsistent_grant"
+
 
 LANE_ALARMS: frozenset[Reason] = frozenset(
-    {Reason.DOOR_FORCED, Reason.DOOR_HELD_OPEN, Reason.READER_SILENT}
+    {
+        Reason.DOOR_FORCED,
+        Reason.DOOR_HELD_OPEN,
+        Reason.READER_SILENT,
+        Reason.LANE_UNTRUSTED,
+        Reason.LANE_REVOKED,
+    }
 )
-"""Reasons of the events a lane raises about its door and reader: alerts for the agent,
-never counted as passages."""
+"""Reasons of the events about a lane's door, reader or device (raised by the lane, or by
+the server's hub about what a lane sent): alerts for the agent, never counted as
+passages."""
+
+SERVER_FLAGS: frozenset[Reason] = frozenset({Reason.INCONSISTENT_GRANT})
+"""Reasons the server adds to an event a lane sent, when the event does not fit what the
+server knows (never given by the engine)."""
 
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 

@@ -15,6 +15,11 @@ from portique.errors import ConfigurationError
 
 DEFAULT_OPERATING_POINT = "fmr-1e-4"
 TARGET_FMRS: dict[str, float] = {"fmr-1e-3": 1e-3, "fmr-1e-4": 1e-4}
+"""The operating points every calibrated model has."""
+STRICT_FMRS: dict[str, float] = {"fmr-1e-5": 1e-5}
+"""Stricter points, calibrated only when the impostor comparisons are enough to measure
+them (at least 10 false matches expected: 1 million comparisons for 1e-5)."""
+ALL_FMRS: dict[str, float] = {**TARGET_FMRS, **STRICT_FMRS}
 DATA_FILE = "operating_points.json"
 
 
@@ -75,9 +80,9 @@ def operating_point(model: str, name: str = DEFAULT_OPERATING_POINT) -> Operatin
     Raises:
         ConfigurationError: unknown name, or the model was never calibrated.
     """
-    if name not in TARGET_FMRS:
+    if name not in ALL_FMRS:
         raise ConfigurationError(
-            f"unknown operating point {name!r}; choose one of {', '.join(TARGET_FMRS)}."
+            f"unknown operating point {name!r}; choose one of {', '.join(ALL_FMRS)}."
         )
     points = operating_points(model)
     if name not in points:
@@ -100,6 +105,28 @@ def threshold_at_fmr(impostor_scores: npt.NDArray[np.floating], target_fmr: floa
     return float(np.nextafter(scores[allowed], np.inf))
 
 
+def measurable_fmrs(impostor_comparisons: int) -> dict[str, float]:
+    """The target FMRs that this many impostor comparisons can measure: the standard
+    ones always, the strict ones when at least 10 false matches are expected."""
+    return {
+        **TARGET_FMRS,
+        **{n: f for n, f in STRICT_FMRS.items() if impostor_comparisons * f >= 10},
+    }
+
+
+def binomial_interval(hits: int, trials: int, level_z: float = 1.96) -> tuple[float, float]:
+    """Wilson's 95 % interval of a rate of ``hits`` in ``trials``. It treats comparisons
+    as independent, which they are not quite (they share people): a lower bound on the
+    uncertainty."""
+    if trials <= 0:
+        return (float("nan"), float("nan"))
+    rate, z2 = hits / trials, level_z * level_z
+    centre = (rate + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = level_z * math.sqrt(rate * (1 - rate) / trials + z2 / (4 * trials * trials))
+    half /= 1 + z2 / trials
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
 def calibrate(
     impostor_scores: npt.NDArray[np.floating],
 ) -> dict[str, OperatingPoint]:
@@ -112,7 +139,7 @@ def calibrate(
             f"at least {math.ceil(10 / minimum):,} are needed."
         )
     points = {}
-    for name, target in TARGET_FMRS.items():
+    for name, target in measurable_fmrs(scores.size).items():
         threshold = threshold_at_fmr(scores, target)
         points[name] = OperatingPoint(
             name=name,
@@ -122,6 +149,15 @@ def calibrate(
             impostor_comparisons=int(scores.size),
         )
     return points
+
+
+def _fmr_interval(point: OperatingPoint) -> dict[str, list[float]]:
+    """The 95 % interval of a strict point's measured FMR (few false matches behind it)."""
+    if point.name not in STRICT_FMRS:
+        return {}
+    hits = round(point.measured_fmr * point.impostor_comparisons)
+    low, high = binomial_interval(hits, point.impostor_comparisons)
+    return {"measured_fmr_ci95": [low, high]}
 
 
 def save_operating_points(
@@ -145,6 +181,7 @@ def save_operating_points(
                 "target_fmr": p.target_fmr,
                 "measured_fmr": p.measured_fmr,
                 **({"measured_fnmr": fnmr[name]} if fnmr and name in fnmr else {}),
+                **_fmr_interval(p),
             }
             for name, p in sorted(points.items())
         },

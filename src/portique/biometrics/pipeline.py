@@ -197,21 +197,45 @@ def create_backend(
             coarse_face_px=coarse_face_px or settings.coarse_face_px,
             threads=threads,
         )
-    if name == "onnx":
-        from portique.biometrics.backends.onnx_backend import OnnxBackend
+    if name in ("onnx", "edgeface"):
+        return _onnx_family(name, detector, embedder, threads)
+    raise ConfigurationError(f"unknown back end {name!r}; choose one of {', '.join(BACKENDS)}.")
 
-        detector_path = detector or settings.onnx_detector
-        embedder_path = embedder or settings.onnx_embedder
-        if detector_path is None or embedder_path is None:
-            raise ConfigurationError(
-                "the onnx back end needs model files: set PORTIQUE_ONNX_DETECTOR (YuNet) and "
-                "PORTIQUE_ONNX_EMBEDDER (MobileFaceNet), or PORTIQUE_MODELS_DIR; see the README."
-            )
-        return OnnxBackend(
-            detector_path,
-            embedder_path,
-            detector_sha256=settings.onnx_detector_sha256,
-            embedder_sha256=settings.onnx_embedder_sha256,
-            threads=threads,
+
+BACKENDS: tuple[str, ...] = ("dlib", "onnx", "edgeface")
+"""The back ends users can name (``--backend``, ``PORTIQUE_BACKEND``)."""
+
+
+def _onnx_family(
+    name: str, detector: Path | None, embedder: Path | None, threads: int | None
+) -> FaceBackend:
+    """The ``onnx`` or ``edgeface`` back end with its files: given, configured, or
+    installed (``portique models install``); never downloaded."""
+    from portique.biometrics.backends.edgeface_backend import EDGEFACE_FILE, EdgeFaceBackend
+    from portique.biometrics.backends.onnx_backend import OnnxBackend
+    from portique.biometrics.models import find_model
+    from portique.config import DEFAULT_DETECTOR_FILE, DEFAULT_EMBEDDER_FILE, get_settings
+    from portique.errors import ConfigurationError
+
+    settings = get_settings()
+    detector_path = detector or settings.onnx_detector or find_model(DEFAULT_DETECTOR_FILE)
+    if name == "edgeface":
+        embedder_path = embedder or settings.edgeface_embedder or find_model(EDGEFACE_FILE)
+        wanted = f"YuNet ({DEFAULT_DETECTOR_FILE}) and EdgeFace ({EDGEFACE_FILE})"
+    else:
+        embedder_path = embedder or settings.onnx_embedder or find_model(DEFAULT_EMBEDDER_FILE)
+        wanted = f"YuNet ({DEFAULT_DETECTOR_FILE}) and MobileFaceNet ({DEFAULT_EMBEDDER_FILE})"
+    if detector_path is None or embedder_path is None:
+        raise ConfigurationError(
+            f"the {name} back end needs the model files {wanted}: install them with "
+            "`portique models install FILE|URL` (or --from DIR), or set PORTIQUE_MODELS_DIR; "
+            "see the README."
         )
-    raise ConfigurationError(f"unknown back end {name!r}; choose dlib or onnx.")
+    chosen = EdgeFaceBackend if name == "edgeface" else OnnxBackend
+    return chosen(
+        detector_path,
+        embedder_path,
+        detector_sha256=settings.onnx_detector_sha256,
+        embedder_sha256=settings.onnx_embedder_sha256,
+        threads=threads,
+    )

@@ -21,10 +21,10 @@ BackendOption = Annotated[
     typer.Option(
         "--backend",
         help=text(
-            "Moteur de visage : dlib (par défaut, embarqué) ou onnx (fichiers YuNet et "
-            "MobileFaceNet configurés).",
-            "Face back end: dlib (default, embedded) or onnx (configured YuNet and "
-            "MobileFaceNet files).",
+            "Moteur de visage : dlib (par défaut, embarqué), onnx (YuNet et MobileFaceNet) "
+            "ou edgeface (YuNet et EdgeFace-XS ; `portique models install`).",
+            "Face back end: dlib (default, embedded), onnx (YuNet and MobileFaceNet) or "
+            "edgeface (YuNet and EdgeFace-XS; `portique models install`).",
         ),
     ),
 ]
@@ -236,11 +236,12 @@ def eval_lfw(
     from portique.evaluation.lfw_outputs import LfwOutputs, write_outputs
 
     settings = get_settings()
+    chosen = backend or settings.backend
     spec = EngineSpec(
-        backend=backend or settings.backend,
+        backend=chosen,
         engine=engine,
         detector=settings.onnx_detector,
-        embedder=settings.onnx_embedder,
+        embedder=settings.onnx_embedder if chosen == "onnx" else None,
     )
     started = time.perf_counter()
     with progress_bar(text("Visages", "Faces")) as bar:

@@ -9,36 +9,48 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from portique.commands.common import CommandApp, err
-from portique.commands.sitedir import DirOption, open_cli_site, site_dir
+from portique.commands.sitedir import DirOption, open_cli_site
 from portique.errors import BadInputError, ConfigurationError
 from portique.i18n import language, text
 
 if TYPE_CHECKING:
-    from portique.lane import InProcessHub, Lane
+    from portique.lane import InProcessHub, Lane, MqttBroker
     from portique.lane.comms.base import Transport
 
-LINK_KEY_FILE = "lane-link.key"
-"""The site's lane link key, in its keys folder (owner-only)."""
 LANES_DIR = "lanes"
 SNAPSHOT_WAIT_S = 2.0
+BROKER_LOGIN_FILE = "broker.json"
+"""A lane's broker login, in its folder (``portique lane provision`` writes it)."""
+CA_CERT_FILE = "broker-ca.crt"
+"""The site's broker CA certificate, in a lane's folder and the site's keys folder."""
 
 lane_app = CommandApp(
     help=text(
         "Voies : faire tourner une voie (caméra, lecteur de badges, signal) et le concentrateur "
-        "MQTT côté serveur. La clé de liaison de l'établissement (keys/lane-link.key) est "
-        "créée au premier usage ; copiez-la sur chaque voie (mode 600).",
-        "Lanes: run a lane (camera, badge reader, signal) and the server's MQTT hub. The "
-        "site's link key (keys/lane-link.key) is created on first use; copy it to each lane "
-        "(mode 600).",
+        "MQTT côté serveur ; préparer l'appareil d'une voie (ses propres clés) ou le révoquer.",
+        "Lanes: run a lane (camera, badge reader, signal) and the server's MQTT hub; provision "
+        "a lane device (its own keys) or revoke it.",
     ),
     no_args_is_help=True,
 )
+
+InsecureOption = Annotated[
+    bool,
+    typer.Option(
+        "--insecure",
+        help=text(
+            "Accepter un courtier hors de cette machine sans TLS (banc d'essai seulement).",
+            "Accept a broker off this machine without TLS (test bench only).",
+        ),
+    ),
+]
 
 BrokerOption = Annotated[
     str | None,
@@ -50,23 +62,6 @@ BrokerOption = Annotated[
         ),
     ),
 ]
-
-
-def link_key(directory: Path) -> bytes:
-    """The site's link key in ``directory/keys``, created (mode 600) on first use."""
-    from portique.files import KEYS_DIR, private_directory
-    from portique.lane import LinkError, load_link_key, new_link_key, write_link_key
-
-    path = directory / KEYS_DIR / LINK_KEY_FILE
-    if not path.exists():
-        private_directory(path.parent)
-        try:
-            write_link_key(path, new_link_key())
-        except LinkError:
-            if not path.exists():  # another process may have written it first
-                raise
-        err.print(text("Clé de liaison créée : ", "Link key created: ") + str(path))
-    return load_link_key(path)
 
 
 def site_id_of(directory: Path) -> str:
@@ -124,13 +119,13 @@ VerboseOption = Annotated[
         "lecteur, décide sur son instantané local (même hors ligne), signale la décision "
         "et transmet les événements au serveur. --in-process : la voie et le serveur dans ce "
         "processus, sur la base de --site-dir. --broker : par MQTT, vers `portique lane hub` "
-        "(--site-dir contient alors au moins site.json et keys/lane-link.key). Avec "
+        "(--site-dir est alors le dossier écrit par `portique lane provision`). Avec "
         "--reader stdin et sans caméra, la voie s'arrête à la fin de l'entrée standard.",
         "Run a lane: it reads QR codes from the camera and badges from the reader, decides on "
         "its local snapshot (even offline), signals the decision and forwards the events to "
         "the server. --in-process: lane and server in this process, on --site-dir's "
-        "database. --broker: over MQTT, to `portique lane hub` (--site-dir then holds at "
-        "least site.json and keys/lane-link.key). With --reader stdin and no camera, the "
+        "database. --broker: over MQTT, to `portique lane hub` (--site-dir is then the folder "
+        "`portique lane provision` wrote). With --reader stdin and no camera, the "
         "lane stops at the end of standard input.",
     ),
 )
@@ -290,6 +285,7 @@ def run(
             ),
         ),
     ] = False,
+    insecure: InsecureOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Run one lane."""
@@ -316,7 +312,7 @@ def run(
     lang = language()
     with _server_side(site_directory, in_process) as hub_transport:
         site_id = site_id_of(site_directory)
-        transport = _transport(site_directory, site_id, lane_id, hub_transport, broker)
+        transport = _transport(site_directory, site_id, lane_id, hub_transport, broker, insecure)
         lane_directory = private_directory(site_directory / LANES_DIR / lane_id)
         devices = open_devices(options, lane_directory, lang)
         engine = None
@@ -373,14 +369,36 @@ def _transport(
     lane_id: str,
     hub: InProcessHub | None,
     broker: str | None,
+    insecure: bool,
 ) -> Transport:
-    """The lane's link to the hub: in this process, or over MQTT with the site's link key."""
-    from portique.lane import MqttBroker, MqttTransport
+    """The lane's link to the hub: in this process, or over MQTT as the lane's own
+    identity (provisioned into ``directory``)."""
+    from portique.lane import LaneIdentity, MqttTransport
 
     if hub is not None:
         return hub.connect(site_id, lane_id)
     assert broker is not None
-    return MqttTransport(MqttBroker.parse(broker), site_id, lane_id, link_key(directory))
+    identity = LaneIdentity.load(directory, site_id, lane_id)
+    return MqttTransport(lane_broker(directory, broker, insecure), identity)
+
+
+def lane_broker(directory: Path, url: str, insecure: bool) -> MqttBroker:
+    """The broker of ``url``, logged in with the lane's own login and trusting the site's
+    CA when the lane's folder holds them; refused across the network without TLS."""
+    from dataclasses import replace
+
+    from portique.lane import MqttBroker
+
+    parsed = MqttBroker.parse(url)
+    login = directory / BROKER_LOGIN_FILE
+    if parsed.username is None and login.exists():
+        data = json.loads(login.read_text(encoding="utf-8"))
+        parsed = replace(parsed, username=data["username"], password=data["password"])
+    ca = directory / CA_CERT_FILE
+    if parsed.tls and parsed.ca_file is None and ca.exists():
+        parsed = replace(parsed, ca_file=ca)
+    parsed.check_secure(insecure=insecure)
+    return parsed
 
 
 def _work(lane: Lane, stop: threading.Event, named: str) -> None:
@@ -443,34 +461,136 @@ def _server_side(directory: Path, in_process: bool) -> Iterator[InProcessHub | N
 def hub(
     directory: DirOption = None,
     broker: BrokerOption = None,
+    validity: Annotated[
+        float,
+        typer.Option(
+            "--snapshot-validity",
+            help=text(
+                "Heures de validité d'un instantané sans renouvellement : passé ce délai, la "
+                "voie oriente vers l'agent tout ce qu'elle accorderait, avec une alerte.",
+                "Hours a snapshot stays valid without renewal: past it, the lane refers "
+                "everything it would grant to the agent, with an alert.",
+            ),
+        ),
+    ] = 24.0,
+    insecure: InsecureOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Run the server's end of the MQTT link."""
     from portique.bootstrap import mqtt_hub, serving_lanes
-    from portique.lane import MqttBroker
 
     _logging(verbose)
     if broker is None:
         raise BadInputError(text("--broker est requis.", "--broker is required."))
-    with (
-        open_cli_site(directory) as site,
-        stopped_by_signals() as stop,
-        serving_lanes(
-            site, mqtt_hub(site, MqttBroker.parse(broker), link_key(site_dir(directory)))
-        ) as served,
-    ):
-        parsed = served.hub.broker
-        if served.hub.wait_connected(10):
-            err.print(
-                text("Concentrateur relié à ", "Hub linked to ")
-                + f"{parsed.shown} ({site.site_id})"
+    if validity <= 0:
+        raise BadInputError(
+            text(
+                "--snapshot-validity : un nombre d'heures positif.",
+                "--snapshot-validity: hours > 0.",
             )
-        else:
-            err.print(
-                text(
-                    f"{parsed.shown} ne répond pas encore ; nouvelles tentatives…",
-                    f"{parsed.shown} does not answer yet; retrying…",
+        )
+    with open_cli_site(directory) as site:
+        parsed = hub_broker(site.keys_dir, site.site_id, broker, insecure)
+        with (
+            stopped_by_signals() as stop,
+            serving_lanes(
+                site, mqtt_hub(site, parsed, snapshot_validity=timedelta(hours=validity))
+            ) as served,
+        ):
+            if served.hub.wait_connected(10):
+                err.print(
+                    text("Concentrateur relié à ", "Hub linked to ")
+                    + f"{parsed.shown} ({site.site_id})"
                 )
-            )
-        while not stop.wait(0.5):
-            pass
+            else:
+                err.print(
+                    text(
+                        f"{parsed.shown} ne répond pas encore ; nouvelles tentatives…",
+                        f"{parsed.shown} does not answer yet; retrying…",
+                    )
+                )
+            while not stop.wait(0.5):
+                pass
+
+
+def hub_broker(keys_dir: Path, site_id: str, url: str, insecure: bool) -> MqttBroker:
+    """The broker of ``url``, logged in as the site's hub and trusting the site's CA
+    when `portique broker config` made them."""
+    from dataclasses import replace
+
+    from portique.lane import MqttBroker
+    from portique.services import broker as broker_config
+
+    parsed = MqttBroker.parse(url)
+    if parsed.username is None and (keys_dir / broker_config.HUB_LOGIN_FILE).exists():
+        login = broker_config.hub_login(keys_dir, site_id)
+        parsed = replace(parsed, username=login.username, password=login.password)
+    ca = keys_dir / broker_config.CA_CERT_FILE
+    if parsed.tls and parsed.ca_file is None and ca.exists():
+        parsed = replace(parsed, ca_file=ca)
+    parsed.check_secure(insecure=insecure)
+    return parsed
+
+
+@lane_app.command(
+    "provision",
+    help=text(
+        "Préparer l'appareil d'une voie : écrit dans --out tout ce qu'il lui faut (site.json, "
+        "sa propre clé, sa clé de liaison, la clé publique des instantanés du serveur, son "
+        "identifiant de courtier, le certificat de l'AC), en mode 600. Une voie déjà "
+        "préparée reçoit de nouvelles clés (les anciennes sont refusées).",
+        "Provision a lane device: writes into --out everything it needs (site.json, its own "
+        "key, its link key, the server's public snapshot key, its broker login, the CA "
+        "certificate), mode 600. A lane provisioned before gets new keys (the old ones are "
+        "refused).",
+    ),
+)
+def provision(
+    lane_id: Annotated[str, typer.Argument(help=text("Identifiant de la voie.", "Lane id."))],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help=text("Dossier à copier sur la voie.", "Folder to copy to the lane.")
+        ),
+    ],
+    directory: DirOption = None,
+) -> None:
+    """Provision a lane device."""
+    from portique import clock
+    from portique.server.lane_devices import provision as provision_device
+
+    with open_cli_site(directory) as site:
+        made = provision_device(site, lane_id, out, now=clock.now(), by="cli")
+    err.print(
+        text("Voie préparée dans ", "Lane provisioned in ")
+        + f"{made.directory} ({len(made.files)} "
+        + text("fichiers ; identifiant de courtier ", "files; broker login ")
+        + f"{made.broker_username})"
+    )
+
+
+@lane_app.command(
+    "revoke",
+    help=text(
+        "Révoquer l'appareil d'une voie (perdu, volé) : le concentrateur refuse sa clé, le "
+        "courtier son identifiant (rechargez Mosquitto : kill -HUP), une alerte et une entrée "
+        "du journal d'audit. `portique lane provision` lui redonne une identité.",
+        "Revoke a lane device (lost, stolen): the hub refuses its key, the broker its login "
+        "(reload Mosquitto: kill -HUP), an alert and an audit entry. `portique lane "
+        "provision` gives it a new identity.",
+    ),
+)
+def revoke(
+    lane_id: Annotated[str, typer.Argument(help=text("Identifiant de la voie.", "Lane id."))],
+    directory: DirOption = None,
+) -> None:
+    """Revoke a lane device."""
+    from portique import clock
+    from portique.server.lane_devices import revoke as revoke_device
+
+    with open_cli_site(directory) as site:
+        record = revoke_device(site, lane_id, now=clock.now(), by="cli")
+    assert record.revoked_at is not None
+    err.print(
+        text("Voie révoquée : ", "Lane revoked: ") + f"{lane_id} ({record.revoked_at.isoformat()})"
+    )

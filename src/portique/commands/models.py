@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -73,25 +74,32 @@ def build(
 @models_app.command(
     "list",
     help=text(
-        "Lister les modèles connus, leur provenance, leur licence et leur empreinte sha256.",
-        "List the known models, where they come from, their licence and sha256.",
+        "Lister les modèles connus, leur provenance, leur licence, leur empreinte sha256 et "
+        "le fichier installé qui les fournit ici.",
+        "List the known models, where they come from, their licence, sha256 and the "
+        "installed file that provides each here.",
     ),
 )
 def list_models(as_json: JsonOption = False) -> None:
-    """List the known model files."""
-    from portique.biometrics.models import KNOWN_MODELS
+    """List the known model files and which are installed."""
+    from portique.biometrics.models import installed_models
 
+    rows = installed_models()
     if as_json:
         print_json(
             [
                 {
                     "file": m.filename,
+                    "model": m.name,
                     "role": m.role,
                     "licence": m.licence,
+                    "licence_note": m.licence_note or None,
                     "upstream": m.upstream,
+                    "preprocessing": m.preprocessing,
                     "sha256": m.sha256,
+                    "installed": str(path) if path else None,
                 }
-                for m in KNOWN_MODELS
+                for m, path in rows
             ]
         )
         return
@@ -101,8 +109,68 @@ def list_models(as_json: JsonOption = False) -> None:
         text("Rôle", "Role"),
         text("Licence", "Licence"),
         "sha256",
+        text("Installé", "Installed"),
     ):
         table.add_column(column)
-    for m in KNOWN_MODELS:
-        table.add_row(m.filename, m.role, m.licence, m.sha256[:16] + "…")
+    for m, path in rows:
+        table.add_row(m.filename, m.role, m.licence, m.sha256[:16] + "…", str(path or "—"))
     out.print(table)
+    for m, _path in rows:
+        if m.licence_note:
+            err.print(text("Licence : ", "Licence: ") + m.licence_note)
+
+
+@models_app.command(
+    "install",
+    help=text(
+        "Installer un modèle connu (fichier ou adresse https donnée explicitement) dans le "
+        "dossier de données, après vérification de son sha256 ; --from DIR installe tous "
+        "les modèles connus d'un dossier. Rien n'est jamais téléchargé implicitement.",
+        "Install a known model (a file, or an https address given on purpose) into the data "
+        "directory after checking its sha256; --from DIR installs every known model of a "
+        "folder. Nothing is ever downloaded implicitly.",
+    ),
+)
+def install(
+    source: Annotated[
+        str | None,
+        typer.Argument(help=text("Fichier ou adresse du modèle.", "Model file or address.")),
+    ] = None,
+    from_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help=text(
+                "Dossier dont installer tous les modèles connus.",
+                "Folder whose known models to install.",
+            ),
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Install known model files into the data directory."""
+    from portique.biometrics.models import install_folder, install_model
+    from portique.errors import BadInputError
+
+    if (source is None) == (from_dir is None):
+        raise BadInputError(
+            text(
+                "Donner soit un fichier ou une adresse, soit --from DOSSIER.",
+                "Give either a file or an address, or --from FOLDER.",
+            )
+        )
+    done = install_folder(from_dir) if from_dir is not None else [install_model(str(source))]
+    if as_json:
+        print_json(
+            {
+                "installed": [
+                    {"file": m.filename, "model": m.name, "sha256": m.sha256, "path": str(path)}
+                    for m, path in done
+                ]
+            }
+        )
+        return
+    for m, path in done:
+        out.print(text("Installé : ", "Installed: ") + f"{m.filename} → {path} (sha256 ok)")
+        if m.licence_note:
+            err.print(text("Licence : ", "Licence: ") + m.licence_note)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import getpass
 import os
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,10 +16,15 @@ from portique.commands.sitedir import DirOption, open_cli_site, site_dir
 from portique.errors import BadInputError
 from portique.i18n import text
 
+if TYPE_CHECKING:
+    from portique.server import AccountRecord, ApiTokenRecord
+
 SERVE_HELP = text(
     "Lancer le serveur : API REST (/api/v1) et console des agents et de l'administration.",
     "Run the server: REST API (/api/v1) and the console for agents and administration.",
 )
+
+UsernameArgument = Annotated[str, typer.Argument(help=text("Identifiant.", "User name."))]
 
 account_app = CommandApp(
     help=text(
@@ -56,14 +62,18 @@ def serve(
 
     if plain_http and host not in ("127.0.0.1", "localhost", "::1"):
         raise BadInputError("--plain-http is only allowed when listening on this machine.")
+    settings = get_settings()
     app = create_app(
         site_dir(directory),
-        database_url=get_settings().database_url,
-        settings=ServerSettings(plain_http=plain_http),
+        database_url=settings.database_url,
+        settings=ServerSettings(
+            plain_http=plain_http, trusted_proxies=tuple(settings.trusted_proxies)
+        ),
     )
     scheme = "http" if plain_http else "https"
     err.print(text("Console : ", "Console: ") + f"{scheme}://{host}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # The app reads X-Forwarded-For itself, from the configured proxies only.
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 @account_app.command(
@@ -74,7 +84,7 @@ def serve(
     ),
 )
 def account_add(
-    username: Annotated[str, typer.Argument(help=text("Identifiant.", "User name."))],
+    username: UsernameArgument,
     role: Annotated[
         str,
         typer.Option("--role", help="agent | administration | dpo | auditor"),
@@ -88,9 +98,7 @@ def account_add(
     """Create a console account."""
     from portique.server import create_account
 
-    password = os.environ.get("PORTIQUE_PASSWORD") or getpass.getpass(
-        text("Mot de passe : ", "Password: ")
-    )
+    password = _new_password()
     site = open_cli_site(directory)
     try:
         record = create_account(
@@ -122,3 +130,182 @@ def account_list(directory: DirOption = None, as_json: JsonOption = False) -> No
         return
     for record in records:
         out.print(f"{record.username}\t{record.role.value}")
+
+
+def _new_password() -> str:
+    """A new password: PORTIQUE_PASSWORD, else asked twice at the terminal."""
+    given = os.environ.get("PORTIQUE_PASSWORD")
+    if given:
+        return given
+    password = getpass.getpass(text("Mot de passe : ", "Password: "))
+    if getpass.getpass(text("Encore une fois : ", "Once more: ")) != password:
+        raise BadInputError(text("Les deux mots de passe diffèrent.", "The two passwords differ."))
+    return password
+
+
+def _print_account(record: AccountRecord, done: str, as_json: bool) -> None:
+    if as_json:
+        print_json(
+            {"username": record.username, "role": record.role.value, "active": record.active}
+        )
+    else:
+        out.print(f"{done} {record.username} ({record.role.value})")
+
+
+def _set_active(username: str, active: bool, directory: Path | None, as_json: bool) -> None:
+    from portique.server import set_account_active
+
+    site = open_cli_site(directory)
+    try:
+        record = set_account_active(site, username, active)
+    finally:
+        site.close()
+    done = (
+        text("Compte activé :", "Account enabled:")
+        if active
+        else text("Compte désactivé :", "Account disabled:")
+    )
+    _print_account(record, done, as_json)
+
+
+@account_app.command(
+    "disable",
+    help=text(
+        "Désactiver un compte : il ne peut plus se connecter, ses sessions prennent fin.",
+        "Disable an account: it can no longer sign in, its sessions end.",
+    ),
+)
+def account_disable(
+    username: UsernameArgument, directory: DirOption = None, as_json: JsonOption = False
+) -> None:
+    """Disable a console account."""
+    _set_active(username, False, directory, as_json)
+
+
+@account_app.command(
+    "enable", help=text("Réactiver un compte désactivé.", "Enable a disabled account again.")
+)
+def account_enable(
+    username: UsernameArgument, directory: DirOption = None, as_json: JsonOption = False
+) -> None:
+    """Enable a console account."""
+    _set_active(username, True, directory, as_json)
+
+
+@account_app.command(
+    "password",
+    help=text(
+        "Changer le mot de passe d'un compte (demandé deux fois, ou lu dans PORTIQUE_PASSWORD).",
+        "Change an account's password (asked twice, or read from PORTIQUE_PASSWORD).",
+    ),
+)
+def account_password(
+    username: UsernameArgument, directory: DirOption = None, as_json: JsonOption = False
+) -> None:
+    """Change a console account's password."""
+    from portique.server import set_password
+
+    password = _new_password()
+    site = open_cli_site(directory)
+    try:
+        record = set_password(site, username, password)
+    finally:
+        site.close()
+    _print_account(record, text("Mot de passe changé :", "Password changed:"), as_json)
+
+
+token_app = CommandApp(
+    help=text(
+        "Jetons d'API : intégrations et outils qui appellent l'API.",
+        "API tokens: integrations and tools that call the API.",
+    ),
+    no_args_is_help=True,
+)
+account_app.add_typer(token_app, name="token")
+
+
+def _token_json(record: ApiTokenRecord) -> dict[str, object]:
+    return {
+        "token_id": record.token_id,
+        "name": record.name,
+        "role": record.role.value,
+        "created_at": record.created_at,
+        "revoked_at": record.revoked_at,
+    }
+
+
+@token_app.command(
+    "create",
+    help=text(
+        "Créer un jeton d'API ; son secret n'est montré qu'une fois.",
+        "Create an API token; its secret is shown once only.",
+    ),
+)
+def token_create(
+    name: Annotated[str, typer.Argument(help=text("Nom du jeton.", "The token's name."))],
+    role: Annotated[
+        str, typer.Option("--role", help="agent | administration | dpo | auditor | lane")
+    ],
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create an API token."""
+    from portique.server import create_api_token
+    from portique.server.accounts import token_id_of
+
+    site = open_cli_site(directory)
+    try:
+        secret = create_api_token(site, name, role, now=clock.now())
+    finally:
+        site.close()
+    if as_json:
+        print_json({"token_id": token_id_of(secret), "name": name, "role": role, "token": secret})
+        return
+    out.print(text("Jeton créé (montré une seule fois) :", "Token created (shown once):"))
+    out.print(secret)
+
+
+@token_app.command(
+    "revoke",
+    help=text(
+        "Révoquer un jeton d'API par son identifiant (voir « token list »).",
+        "Revoke an API token by its id (see `token list`).",
+    ),
+)
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help=text("Identifiant.", "Token id."))],
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke an API token."""
+    from portique.server import revoke_api_token
+
+    site = open_cli_site(directory)
+    try:
+        record = revoke_api_token(site, token_id, now=clock.now())
+    finally:
+        site.close()
+    if as_json:
+        print_json(_token_json(record))
+    else:
+        out.print(text("Jeton révoqué : ", "Token revoked: ") + f"{record.token_id} {record.name}")
+
+
+@token_app.command("list", help=text("Lister les jetons d'API.", "List the API tokens."))
+def token_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
+    """List API tokens (never their secrets)."""
+    from portique.server import list_api_tokens
+
+    site = open_cli_site(directory)
+    try:
+        with site.session() as session:
+            records = list_api_tokens(session, site.site_id)
+    finally:
+        site.close()
+    if as_json:
+        print_json([_token_json(record) for record in records])
+        return
+    revoked = text("révoqué", "revoked")
+    for record in records:
+        state = f"\t{revoked}" if record.revoked_at is not None else ""
+        out.print(f"{record.token_id}\t{record.role.value}\t{record.name}{state}", markup=False)

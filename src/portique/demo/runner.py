@@ -116,7 +116,14 @@ class ConsoleServer:
 
         self.url = f"http://{host}:{port}/"
         self._server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_level="warning",
+                lifespan="on",
+                proxy_headers=False,
+            )
         )
         self._thread = threading.Thread(
             target=self._server.run, name="portique-demo-server", daemon=True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,11 @@ from portique.biometrics.errors import (
     NoFaceError,
 )
 from portique.biometrics.image import load_image
-from portique.biometrics.operating_points import TARGET_FMRS, threshold_at_fmr
+from portique.biometrics.operating_points import (
+    binomial_interval,
+    measurable_fmrs,
+    threshold_at_fmr,
+)
 from portique.biometrics.pipeline import FaceEngine, create_backend
 from portique.biometrics.types import BoundingBox, Detection, RGBImage
 from portique.errors import BadInputError
@@ -125,6 +130,8 @@ class ImageResult:
     status: str
     """``ok``, or the error code of the failure (``no_face``, ``low_quality``...)."""
     model: str = ""
+    ms: float = 0.0
+    """Time from decoding to template, milliseconds."""
 
 
 _worker_engine: FaceEngine | None = None
@@ -190,12 +197,15 @@ def acquire_for_evaluation(engine: FaceEngine, image: RGBImage) -> tuple[np.ndar
 def _embed_one(job: tuple[int, str]) -> ImageResult:
     index, path = job
     assert _worker_engine is not None
+    started = time.perf_counter()
     try:
         image = load_image(Path(path))
         vector, status = acquire_for_evaluation(_worker_engine, image)
     except BiometricInputError as error:
         return ImageResult(index, None, error.code, _worker_engine.backend.model)
-    return ImageResult(index, vector.astype(np.float32), status, _worker_engine.backend.model)
+    elapsed = (time.perf_counter() - started) * 1000.0
+    model = _worker_engine.backend.model
+    return ImageResult(index, vector.astype(np.float32), status, model, elapsed)
 
 
 def embed_images(
@@ -260,6 +270,8 @@ class LfwResult:
     thresholds_at_fmr: dict[str, float] = field(default_factory=dict)
     fte: float = 0.0
     subject_scores: SubjectScores | None = field(default=None, repr=False)
+    ms_per_face: float | None = None
+    """Median time to turn one image into a template (decode to embedding), one thread."""
 
     def summary(self) -> dict[str, object]:
         """The JSON summary `portique eval lfw --json` prints."""
@@ -278,10 +290,15 @@ class LfwResult:
             "genuine_comparisons": int(self.genuine.size),
             "impostor_comparisons": int(self.impostor.size),
         }
-        for name in TARGET_FMRS:
+        for name in self.fnmr_at_fmr:
             key = name.replace("fmr-", "fmr_")
             result[f"fnmr_at_{key}"] = round(self.fnmr_at_fmr[name], 6)
             result[f"threshold_at_{key}"] = round(self.thresholds_at_fmr[name], 6)
+            misses = round(self.fnmr_at_fmr[name] * self.genuine.size)
+            low, high = binomial_interval(misses, int(self.genuine.size))
+            result[f"fnmr_at_{key}_ci95"] = [round(low, 6), round(high, 6)]
+        if self.ms_per_face is not None:
+            result["ms_per_face"] = round(self.ms_per_face, 2)
         return result
 
 
@@ -365,7 +382,10 @@ def evaluate(
     accuracy = kfold_accuracy(scores, same, folds)
     kept = np.flatnonzero(usable)
     genuine, impostor = all_pair_scores(vectors[kept], [refs[i].name for i in kept])
-    thresholds = {name: threshold_at_fmr(impostor, fmr) for name, fmr in TARGET_FMRS.items()}
+    thresholds = {
+        name: threshold_at_fmr(impostor, target)
+        for name, target in measurable_fmrs(int(impostor.size)).items()
+    }
     subject = np.unique([ref.name for ref in refs], return_inverse=True)[1].astype(np.int64)
     acquired = np.array([result.status == "ok" for result in results], dtype=bool)
     # The first image of each subject plays the enrolment (refs are sorted by name, number).
@@ -391,4 +411,5 @@ def evaluate(
         fnmr_at_fmr={name: fnmr(genuine, t) for name, t in thresholds.items()},
         thresholds_at_fmr=thresholds,
         subject_scores=subject_scores,
+        ms_per_face=float(np.median([r.ms for r in results if r.vector is not None] or [0.0])),
     )

@@ -6,8 +6,8 @@ and forwards the event to the server through its outbox, at least once::
 
     from portique import lane
     config = lane.LaneConfig("lycee-0130001A", "entree", Path("/var/lib/portique/lane"))
-    transport = lane.MqttTransport(lane.MqttBroker.parse("mqtt://server"), config.site_id,
-                                   config.lane_id, lane.load_link_key(path))
+    identity = lane.LaneIdentity.load(provisioned, config.site_id, config.lane_id)
+    transport = lane.MqttTransport(lane.MqttBroker.parse("mqtts://server"), identity)
     with lane.Lane(config, transport=transport, camera=lane.OpenCvCamera(0),
                    signals=[lane.ConsoleSignal()], face_engine=lane.lane_face_engine()) as gate:
         gate.start()
@@ -37,6 +37,7 @@ from portique.lane.comms import (
     new_link_key,
     write_link_key,
 )
+from portique.lane.comms.identity import LaneIdentity, LaneRecord, MemoryLaneDirectory, SiteTrust
 from portique.lane.drivers import (
     BadgeReader,
     Camera,
@@ -97,10 +98,13 @@ __all__ = [
     "Lane",
     "LaneConfig",
     "LaneError",
+    "LaneIdentity",
+    "LaneRecord",
     "LaneSignal",
     "LaneSnapshot",
     "LinkError",
     "LinkHandler",
+    "MemoryLaneDirectory",
     "MemorySink",
     "MqttBroker",
     "MqttHub",
@@ -122,6 +126,7 @@ __all__ = [
     "SimulatedLane",
     "SimulatedQrReader",
     "SimulatedSignal",
+    "SiteTrust",
     "SnapshotError",
     "SnapshotFile",
     "Transport",

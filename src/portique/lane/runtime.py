@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -70,6 +70,8 @@ class LaneConfig:
     credential seen again within this many seconds is the same passage (a card stays in
     front of the camera for many frames). ``lang``: the language of the signals.
     ``heartbeat_s``: how often the lane tells the server it is alive.
+    ``clock_tolerance_s``: how far in the future a snapshot's issue time may be on the
+    lane's clock (the two clocks drift); a snapshot issued later is refused.
     """
 
     site_id: str
@@ -81,6 +83,7 @@ class LaneConfig:
     repeat_s: float = 3.0
     batch_size: int = 100
     heartbeat_s: float = 15.0
+    clock_tolerance_s: float = 300.0
 
     @property
     def snapshot_path(self) -> Path:
@@ -155,6 +158,7 @@ class Lane:
         self._stopping = threading.Event()
         self._forwarder: threading.Thread | None = None
         self._warned_no_snapshot = False
+        self._warned_stale: int | None = None
         self._heartbeat_due = 0.0
 
     # Life cycle ---------------------------------------------------------------------
@@ -223,14 +227,11 @@ class Lane:
 
     def apply_snapshot(self, snapshot: LaneSnapshot) -> bool:
         """Takes ``snapshot`` if it is newer than the lane's, and keeps it on disk;
-        whether it was taken. A snapshot of another site is refused."""
-        if snapshot.site_id != self.config.site_id:
-            log.warning(
-                "lane %s refused a snapshot of site %s (it serves %s)",
-                self.lane_id,
-                snapshot.site_id,
-                self.config.site_id,
-            )
+        whether it was taken. A snapshot of another site or for another lane, or issued
+        in the future (beyond ``clock_tolerance_s``), is refused; so is an older one."""
+        refusal = self._refusal(snapshot)
+        if refusal is not None:
+            log.warning("lane %s refused snapshot %d: %s", self.lane_id, snapshot.version, refusal)
             return False
         with self._state:
             if not snapshot.is_newer_than(self._snapshot):
@@ -247,6 +248,17 @@ class Lane:
             log.warning("snapshot %d does not know lane %s", snapshot.version, self.lane_id)
         log.info("lane %s now decides on snapshot version %d", self.lane_id, snapshot.version)
         return True
+
+    def _refusal(self, snapshot: LaneSnapshot) -> str | None:
+        """Why ``snapshot`` cannot be used by this lane, or None."""
+        if snapshot.site_id != self.config.site_id:
+            return f"it is for site {snapshot.site_id} (this lane serves {self.config.site_id})"
+        if not snapshot.is_for(self.lane_id):
+            return f"it is for lanes {', '.join(snapshot.lane_ids)}"
+        tolerance = timedelta(seconds=self.config.clock_tolerance_s)
+        if snapshot.issued_at is not None and snapshot.issued_at > self._clock() + tolerance:
+            return f"it was issued in the future ({snapshot.issued_at.isoformat()})"
+        return None
 
     def wait_for_version(self, version: int, timeout: float) -> bool:
         """Waits until the lane decides on ``version`` or newer; whether it does."""
@@ -337,6 +349,7 @@ class Lane:
         if frame is not None:
             self.ring.add(frame)
         passage = Passage(self.lane_id, at or self._clock(), credential)
+        self._warn_if_stale(snapshot, passage.time)
         decided = decide_passage(
             policy, passage, lambda claims: self._compare_face(snapshot, claims)
         )
@@ -368,6 +381,19 @@ class Lane:
             latency_ms,
         )
         return PassageResult.of(decided, event, latency_ms, decode_ms)
+
+    def _warn_if_stale(self, snapshot: LaneSnapshot, at: datetime) -> None:
+        expires_at = snapshot.expires_at
+        if expires_at is None or at <= expires_at or self._warned_stale == snapshot.version:
+            return
+        self._warned_stale = snapshot.version
+        log.error(
+            "lane %s: snapshot %d expired at %s without a fresh one from the server; every "
+            "passage it would grant is referred to the agent",
+            self.lane_id,
+            snapshot.version,
+            expires_at.isoformat(),
+        )
 
     def raise_alarm(self, reason: Reason, *, at: datetime | None = None) -> PassageEvent:
         """Tells the agents about the lane's own hardware (a door forced or held open, a

@@ -24,8 +24,8 @@ import json
 import logging
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +84,9 @@ class LaneSnapshot:
     site that keeps templates on the cards; it is only ever read by credential id.
     ``first_names`` (person id → first name) greet the people granted on the lane display;
     a data minimisation choice: the first name only, none for a person not in the policy.
+    ``lane_ids`` are the lanes it is for (empty: any lane of the site, for lanes in the
+    server's process); its expiry is the policy's ``expires_at``. The server signs each
+    lane's snapshot (``portique.lane.comms.envelope``).
     """
 
     policy: PolicySnapshot
@@ -92,6 +95,7 @@ class LaneSnapshot:
     issued_at: datetime | None = None
     sealed_templates: Mapping[str, bytes] = field(default_factory=dict, repr=False)
     first_names: Mapping[str, str] = field(default_factory=dict, repr=False)
+    lane_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for key_id, key in self.template_keys.items():
@@ -124,9 +128,40 @@ class LaneSnapshot:
         """The similarity at or above which a face matches (the site's operating point)."""
         return self.policy.settings.face_threshold
 
+    @property
+    def expires_at(self) -> datetime | None:
+        return self.policy.expires_at
+
     def is_newer_than(self, other: LaneSnapshot | None) -> bool:
-        """Whether this snapshot should replace ``other`` (a strictly greater version)."""
-        return other is None or self.version > other.version
+        """Whether this snapshot should replace ``other``: a greater version, or the same
+        version issued later (the server renews a snapshot before it expires)."""
+        if other is None or self.version > other.version:
+            return True
+        if self.version < other.version or self.issued_at is None:
+            return False
+        return other.issued_at is None or self.issued_at > other.issued_at
+
+    def is_for(self, lane_id: str) -> bool:
+        """Whether this snapshot may be used by ``lane_id``."""
+        return not self.lane_ids or lane_id in self.lane_ids
+
+    def for_lane(
+        self, lane_id: str, *, issued_at: datetime, expires_at: datetime | None
+    ) -> LaneSnapshot:
+        """This snapshot as lane ``lane_id`` gets it: for that lane only, with an issue
+        time and an expiry, and with the template keys (and the central store's sealed
+        templates) only when that lane compares faces: a lane holds no key it does not
+        need."""
+        lane = self.policy.lanes.get(lane_id)
+        faces = lane is not None and lane.face_enabled and self.policy.settings.face_enabled
+        return replace(
+            self,
+            policy=replace(self.policy, expires_at=expires_at),
+            template_keys=self.template_keys if faces else {},
+            sealed_templates=self.sealed_templates if faces else {},
+            issued_at=issued_at,
+            lane_ids=(lane_id,),
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The snapshot as a JSON-ready object (see the module docstring)."""
@@ -168,6 +203,8 @@ def snapshot_to_json(snapshot: LaneSnapshot) -> dict[str, Any]:
         "format": SNAPSHOT_FORMAT,
         "version": policy.version,
         "issued_at": _time(snapshot.issued_at),
+        "expires_at": _time(policy.expires_at),
+        "for_lanes": sorted(snapshot.lane_ids),
         "face_model": snapshot.face_model,
         "template_keys": _base64_map(snapshot.template_keys),
         "sealed_templates": _base64_map(snapshot.sealed_templates),
@@ -325,6 +362,8 @@ def snapshot_from_json(data: Any) -> LaneSnapshot:
             ),
             # Absent from the snapshots of servers older than the lane display.
             first_names=_text_map(data.get("first_names", {})),
+            # Absent from the snapshots of servers that did not sign them per lane.
+            lane_ids=tuple(_text_list(data.get("for_lanes", []))),
         )
     except SnapshotError:
         raise
@@ -366,6 +405,7 @@ def _policy_from_json(data: dict[str, Any]) -> PolicySnapshot:
         lockdown=None
         if lockdown is None
         else Lockdown(_aware(lockdown["since"]), lockdown["declared_by"]),
+        expires_at=_optional_aware(data.get("expires_at")),
     )
 
 
@@ -378,6 +418,12 @@ def _aware(text: Any) -> datetime:
 
 def _optional_aware(text: Any) -> datetime | None:
     return None if text is None else _aware(text)
+
+
+def _text_list(data: Any) -> list[str]:
+    if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
+        raise ValueError("the lanes of a snapshot are a list of ids")
+    return list(data)
 
 
 def _text_map(data: Any) -> dict[str, str]:
@@ -464,16 +510,17 @@ def _binding_from_json(data: dict[str, Any]) -> BadgeBinding:
 
 
 class SnapshotFile:
-    """The lane's snapshot on disk (mode 0600: it carries the template keys).
+    """The lane's snapshot on disk (mode 0600: it may carry template keys).
 
-    :meth:`save` writes a snapshot only when it is newer than the one on disk, so the
-    file never goes back to an older version, even with two writers in the process.
+    :meth:`save` writes a snapshot only when it is newer than the one on disk (a greater
+    version, or the same one renewed), so the file never goes back to an older version,
+    even with two writers in the process.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._version: int | None = None
+        self._stamp: tuple[int, str] | None = None
 
     def load(self) -> LaneSnapshot | None:
         """The snapshot on disk, or None when the lane never received one.
@@ -499,7 +546,7 @@ class SnapshotFile:
             except OSError as exc:
                 raise SnapshotError(f"Cannot read {self.path}: {exc.strerror or exc}.") from None
             snapshot = LaneSnapshot.from_bytes(data)
-            self._version = snapshot.version
+            self._stamp = _stamp(snapshot.version, snapshot.issued_at)
             return snapshot
 
     def save(self, snapshot: LaneSnapshot) -> bool:
@@ -508,23 +555,34 @@ class SnapshotFile:
         Raises:
             SnapshotError: the file cannot be written.
         """
+        stamp = _stamp(snapshot.version, snapshot.issued_at)
         with self._lock:
-            if self._version is None:
-                self._version = self._version_on_disk()
-            if self._version is not None and snapshot.version <= self._version:
+            if self._stamp is None:
+                self._stamp = self._stamp_on_disk()
+            if self._stamp is not None and stamp <= self._stamp:
                 return False
             try:
                 write_private(self.path, snapshot.to_bytes())
             except OSError as exc:
                 raise SnapshotError(f"Cannot write {self.path}: {exc.strerror or exc}.") from None
-            self._version = snapshot.version
+            self._stamp = stamp
             log.info("policy snapshot version %d saved", snapshot.version)
             return True
 
-    def _version_on_disk(self) -> int | None:
-        """The version of the file's snapshot, or None when there is none to keep."""
+    def _stamp_on_disk(self) -> tuple[int, str] | None:
+        """The version and issue time of the file's snapshot, or None when there is none
+        to keep."""
         try:
-            version = json.loads(self.path.read_bytes()).get("version")
-        except (OSError, ValueError, AttributeError):
+            body = json.loads(self.path.read_bytes())
+            version, issued = body.get("version"), body.get("issued_at")
+            return _stamp(version, None if issued is None else _aware(issued))
+        except (OSError, ValueError, AttributeError, TypeError):
             return None
-        return version if isinstance(version, int) else None
+
+
+def _stamp(version: int, issued_at: datetime | None) -> tuple[int, str]:
+    """What orders two snapshots on disk: the version, then the issue time (UTC, ISO)."""
+    if not isinstance(version, int):
+        raise TypeError("a snapshot version is an integer")
+    issued = "" if issued_at is None else issued_at.astimezone(UTC).isoformat()
+    return version, issued

@@ -1,8 +1,8 @@
 """Console accounts and API tokens: creating them, and checking a password or a token.
 
 Passwords are kept only as argon2id hashes; tokens only as the SHA-256 of their secret
-(a random 256-bit value, which a fast hash protects as well as a slow one). After
-``max_failed_logins`` failures in a row an account is shut for ``lockout``.
+(a random 256-bit value, which a fast hash protects as well as a slow one). Failed
+logins are slowed by ``portique.server.throttle``; an account is never shut by them.
 """
 
 from __future__ import annotations
@@ -17,17 +17,19 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from portique.i18n import text
-from portique.server.errors import AccountInputError, AuthenticationError, LockedOutError
+from portique.server.errors import AccountInputError, AuthenticationError
 from portique.server.roles import ACCOUNT_ROLES, Role
-from portique.server.settings import ServerSettings
 from portique.services import SiteHandle
 from portique.services.rows import site_row
 from portique.store.models import AccountRow, ApiTokenRow
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
+MIN_PASSWORD_SCORE = 3
+"""zxcvbn's score (0 to 4): 3 is "safely unguessable", over 10^8 guesses."""
 TOKEN_PREFIX = "pqt_"
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 _hasher = PasswordHasher()
@@ -87,14 +89,47 @@ def _account_role(value: str | Role) -> Role:
     return role
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str, *, username: str, display_name: str = "") -> None:
+    """Refuses a password too short or long, or one that zxcvbn (Dropbox's strength
+    estimator: dictionaries of common passwords, names and words, keyboard patterns,
+    repeats, dates) guesses in under 10^8 tries (score under 3), the account's own name,
+    display name and the product's name counted as known words.
+
+    Raises:
+        AccountInputError: the password is refused, with the reason.
+    """
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise AccountInputError(
             text(
-                f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.",
-                f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.",
+                f"Le mot de passe doit compter de {MIN_PASSWORD_LENGTH} à "
+                f"{MAX_PASSWORD_LENGTH} caractères.",
+                f"The password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} "
+                "characters long.",
             )
         )
+    known = [username, *display_name.split(), "portique"]
+    # zxcvbn's time grows quickly with the length; what follows the first 100 characters
+    # can only make the password stronger.
+    score = zxcvbn(password[:100], user_inputs=known)["score"]
+    if score < MIN_PASSWORD_SCORE or _only_known_words(password, known):
+        raise AccountInputError(
+            text(
+                "Mot de passe trop facile à deviner (mot courant, motif du clavier, "
+                "répétition, date ou nom du compte) : choisissez par exemple quatre mots "
+                "sans rapport entre eux.",
+                "The password is too easy to guess (a common word, a keyboard pattern, a "
+                "repeat, a date or the account's name): choose, say, four unrelated words.",
+            )
+        )
+
+
+def _only_known_words(password: str, known: list[str]) -> bool:
+    """Whether the password is little more than the account's names (``Claire Martin``,
+    ``portique-portique``), which zxcvbn may score as two ordinary words."""
+    residue = "".join(char for char in password.casefold() if char.isalnum())
+    for word in sorted((w.casefold() for w in known if len(w) >= 3), key=len, reverse=True):
+        residue = residue.replace("".join(char for char in word if char.isalnum()), "")
+    return len(residue) < 4
 
 
 def create_account(
@@ -116,7 +151,7 @@ def create_account(
         site_row(session, site.site_id)
         name = _username(username)
         chosen = _account_role(role)
-        _check_password(password)
+        check_password(password, username=name, display_name=display_name)
         if session.get(AccountRow, (site.site_id, name)) is not None:
             raise AccountInputError(
                 text(f"Le compte {name} existe déjà.", f"The account {name} already exists.")
@@ -153,53 +188,26 @@ def _refused() -> AuthenticationError:
     )
 
 
-def _locked() -> LockedOutError:
-    return LockedOutError(
-        text(
-            "Trop d'échecs de connexion : compte bloqué temporairement, réessayez plus tard.",
-            "Too many failed logins: the account is locked for a while, try again later.",
-        )
-    )
-
-
-def authenticate(
-    site: SiteHandle, username: str, password: str, *, now: datetime, settings: ServerSettings
-) -> Principal:
-    """The account that ``username`` and ``password`` open, counting failures.
+def authenticate(site: SiteHandle, username: str, password: str, *, now: datetime) -> Principal:
+    """The account that ``username`` and ``password`` open. An unknown name costs as much
+    time as a wrong password and gets the same answer; the attempts are counted and
+    slowed by ``portique.server.throttle``, never by shutting the account.
 
     Raises:
         AuthenticationError: unknown account, inactive, or wrong password (one message).
-        LockedOutError: the account is locked after too many failures.
     """
-    failure: AuthenticationError | None = None
-    principal: Principal | None = None
     name = username.strip().lower()
-    # The failure count must be committed, so the error is raised after the transaction.
     with site.session() as session:
         row = session.get(AccountRow, (site.site_id, name)) if _USERNAME.fullmatch(name) else None
         if row is None or not row.active:
             _verify(_DUMMY_HASH, password)
-            failure = _refused()
-        elif row.locked_until is not None and row.locked_until > now:
-            failure = _locked()
-        elif not _verify(row.password_hash, password):
-            row.failed_logins += 1
-            failure = _refused()
-            if row.failed_logins >= settings.max_failed_logins:
-                row.failed_logins = 0
-                row.locked_until = now + settings.lockout
-                failure = _locked()
-        else:
-            row.failed_logins = 0
-            row.locked_until = None
-            row.last_login_at = now
-            if _hasher.check_needs_rehash(row.password_hash):
-                row.password_hash = _hasher.hash(password)
-            principal = Principal(row.username, Role(row.role), row.display_name)
-    if failure is not None:
-        raise failure
-    assert principal is not None
-    return principal
+            raise _refused()
+        if not _verify(row.password_hash, password):
+            raise _refused()
+        row.last_login_at = now
+        if _hasher.check_needs_rehash(row.password_hash):
+            row.password_hash = _hasher.hash(password)
+        return Principal(row.username, Role(row.role), row.display_name)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -260,3 +268,103 @@ def token_principal(session: Session, site_id: str, secret: str) -> Principal | 
     if row is None or row.site_id != site_id or row.revoked_at is not None:
         return None
     return Principal(f"token:{row.name}", Role(row.role), row.name)
+
+
+TOKEN_ID_LENGTH = 12
+"""A token is named by the first hex digits of its hash: what the audit log names its
+holder by (``token:<id>``), and what ``portique account token revoke`` takes."""
+
+
+@dataclass(frozen=True)
+class ApiTokenRecord:
+    """An API token as listed; never its secret, which is shown once at its creation."""
+
+    token_id: str
+    name: str
+    role: Role
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def _account(session: Session, site_id: str, username: str) -> AccountRow:
+    row = session.get(AccountRow, (site_id, username.strip().lower()))
+    if row is None:
+        raise AccountInputError(text(f"Aucun compte {username!r}.", f"No account {username!r}."))
+    return row
+
+
+def set_account_active(site: SiteHandle, username: str, active: bool) -> AccountRecord:
+    """Disables an account (its sessions end at their next request; it can no longer
+    sign in) or enables it again, in its own transaction; the change is audited.
+
+    Raises:
+        AccountInputError: no such account.
+    """
+    with site.session() as session:
+        row = _account(session, site.site_id, username)
+        row.active = active
+        return _record(row)
+
+
+def set_password(site: SiteHandle, username: str, password: str) -> AccountRecord:
+    """Replaces an account's password (checked as at creation), in its own transaction;
+    the change is audited, the password and its hash never shown.
+
+    Raises:
+        AccountInputError: no such account, or the password is refused.
+    """
+    with site.session() as session:
+        row = _account(session, site.site_id, username)
+        check_password(password, username=row.username, display_name=row.display_name)
+        row.password_hash = _hasher.hash(password)
+        return _record(row)
+
+
+def list_api_tokens(session: Session, site_id: str) -> list[ApiTokenRecord]:
+    query = (
+        select(ApiTokenRow)
+        .where(ApiTokenRow.site_id == site_id)
+        .order_by(ApiTokenRow.created_at, ApiTokenRow.name)
+    )
+    return [_token_record(row) for row in session.scalars(query)]
+
+
+def token_id_of(secret: str) -> str:
+    """The id of a token from its secret (what ``token list`` shows beside its name)."""
+    return _token_hash(secret)[:TOKEN_ID_LENGTH]
+
+
+def _token_record(row: ApiTokenRow) -> ApiTokenRecord:
+    return ApiTokenRecord(
+        row.token_hash[:TOKEN_ID_LENGTH], row.name, Role(row.role), row.created_at, row.revoked_at
+    )
+
+
+def revoke_api_token(site: SiteHandle, token_id: str, *, now: datetime) -> ApiTokenRecord:
+    """Revokes the API token named ``token_id`` (see :data:`TOKEN_ID_LENGTH`) at once: its
+    next request is refused. Revoking it again changes nothing.
+
+    Raises:
+        AccountInputError: no token of this site has this id.
+    """
+    wanted = token_id.strip().lower()
+    with site.session() as session:
+        rows = []
+        if re.fullmatch(f"[0-9a-f]{{{TOKEN_ID_LENGTH}}}", wanted):
+            query = select(ApiTokenRow).where(
+                ApiTokenRow.site_id == site.site_id, ApiTokenRow.token_hash.startswith(wanted)
+            )
+            rows = list(session.scalars(query))
+        if len(rows) != 1:
+            raise AccountInputError(
+                text(
+                    f"Aucun jeton {token_id!r} (l'identifiant a {TOKEN_ID_LENGTH} chiffres "
+                    "hexadécimaux, voir « portique account token list »).",
+                    f"No token {token_id!r} (its id has {TOKEN_ID_LENGTH} hex digits, see "
+                    "`portique account token list`).",
+                )
+            )
+        row = rows[0]
+        if row.revoked_at is None:
+            row.revoked_at = now
+        return _token_record(row)

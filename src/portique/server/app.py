@@ -29,13 +29,15 @@ from portique.privacy.retention import purge_periodically
 from portique.registers.departures import sweep_periodically
 from portique.server import api, console, phone
 from portique.server.api import API_PREFIX
-from portique.server.auth import LoginRequired
+from portique.server.auth import LoginRequired, signed_in
 from portique.server.errors import http_status
+from portique.server.limits import BODY_TOO_LARGE, BodyLimits
 from portique.server.middleware import RequestContext, SecurityHeaders
-from portique.server.sessions import LoginLimiter, SessionStore
+from portique.server.sessions import SessionStore
 from portique.server.settings import ServerSettings
 from portique.server.state import AppState
 from portique.server.texts import negotiate, translator
+from portique.server.throttle import login_throttle, trusted_networks
 from portique.services import Gate, SiteHandle
 
 
@@ -102,6 +104,13 @@ _HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
         "Requête illisible : son contenu ne peut pas être lu.",
         "Unreadable request: its body cannot be parsed.",
     ),
+    401: (
+        "unauthenticated",
+        "Authentification requise avant d'envoyer un contenu de cette taille : "
+        "connectez-vous ou présentez un jeton d'API.",
+        "Authentication required before sending a body this large: sign in or present "
+        "an API token.",
+    ),
     404: ("not_found", "Cette adresse n'existe pas.", "No such address."),
     405: (
         "method_not_allowed",
@@ -119,6 +128,14 @@ async def _http_error(request: Request, error: Exception) -> Response:
         error.status_code, ("http_error", "Requête refusée.", "Request refused.")
     )
     message = text(fr, en)
+    if error.status_code == BODY_TOO_LARGE:
+        limit = f"{int(error.detail):,}"
+        message = text(
+            f"Contenu trop volumineux : au plus {limit.replace(',', ' ')} octets à cette "
+            "adresse ; il n'a pas été lu.",
+            f"Request body too large: at most {limit} bytes at this address; it was not read.",
+        )
+        code = "body_too_large"
     if _is_api(request):
         return JSONResponse(
             {"error": code, "message": message, "details": []},
@@ -148,6 +165,7 @@ def create_app(
         SiteNotFoundError, SchemaError, StoreUnavailableError: the site cannot be opened.
     """
     settings = settings or ServerSettings()
+    trusted_networks(settings.trusted_proxies)
     site: SiteHandle = open_site(site_dir, database_url=database_url)
     try:
         gate = Gate(site)
@@ -196,7 +214,7 @@ def create_app(
         gate=gate,
         settings=settings,
         sessions=SessionStore(settings),
-        limiter=LoginLimiter(settings),
+        throttle=login_throttle(site, settings),
         templates=templates,
     )
     app.add_exception_handler(PortiqueError, _portique_error)
@@ -206,6 +224,7 @@ def create_app(
     for router in (*api.ROUTERS, *phone.ROUTERS, *console.ROUTERS):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(console.package_dir("static"))), name="static")
+    app.add_middleware(BodyLimits, signed_in=signed_in)
     app.add_middleware(SecurityHeaders, plain_http=settings.plain_http)
     app.add_middleware(RequestContext)
     return app

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from portique.i18n import text
+from portique.server import throttle
 from portique.server.accounts import Principal, account_principal, token_principal
 from portique.server.errors import AuthenticationError, CsrfError, ForbiddenError
 from portique.server.roles import Permission, allowed
@@ -21,21 +22,36 @@ from portique.server.sessions import (
     csrf_matches,
 )
 from portique.server.state import app_state
+from portique.server.throttle import trusted_networks
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client is not None else "unknown"
+    """The client's address, believing ``X-Forwarded-For`` only from trusted proxies."""
+    proxies = app_state(request).settings.trusted_proxies
+    return throttle.client_address(request, trusted_networks(proxies))
 
 
 def console_session(request: Request) -> ConsoleSession | None:
     """The valid console session of the request's cookie, if any."""
     state = app_state(request)
-    session_id = request.cookies.get(SESSION_COOKIE)
+    session_id = request.cookies.get(state.settings.cookie_name(SESSION_COOKIE))
     if not session_id:
         return None
     return state.sessions.get(session_id, now=state.now())
+
+
+def signed_in(request: Request) -> bool:
+    """Whether the request comes with a valid API token or from an open console session
+    (its role and CSRF token are checked later): what a large body needs before it is
+    read."""
+    state = app_state(request)
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        with state.site.session() as session:
+            return token_principal(session, state.site.site_id, secret.strip()) is not None
+    return console_session(request) is not None
 
 
 def _not_signed_in() -> AuthenticationError:

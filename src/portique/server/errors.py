@@ -6,6 +6,7 @@ from portique.credentials import CredentialError
 from portique.dates import DateRangeError
 from portique.errors import BadInputError, ConfigurationError, PortiqueError
 from portique.services import (
+    RosterTooLargeError,
     SiteExistsError,
     SiteNotFoundError,
     SpentEnrolmentLinkError,
@@ -68,6 +69,7 @@ class CsrfError(ForbiddenError):
 # Most specific first: a class is matched through its MRO, so the first hit wins.
 STATUSES: tuple[tuple[type[PortiqueError], int], ...] = (
     (DateRangeError, 422),
+    (RosterTooLargeError, 413),
     (LockedOutError, 429),
     (AuthenticationError, 401),
     (ForbiddenError, 403),

@@ -13,6 +13,7 @@ from portique.actors import acting_as
 from portique.i18n import speaking
 from portique.server.auth import client_address, console_session
 from portique.server.sessions import SESSION_COOKIE
+from portique.server.settings import HOST_PREFIX
 from portique.server.texts import LANG_COOKIE, LANGUAGES, negotiate
 
 CONTENT_SECURITY_POLICY = (
@@ -76,6 +77,11 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _has_session_cookie(request: Request) -> bool:
+    names = {SESSION_COOKIE, HOST_PREFIX + SESSION_COOKIE}
+    return any(name in request.cookies for name in names)
+
+
 class RequestContext:
     """Serves each request in its language (:func:`negotiate`), so that every message made
     for it, the services' errors included, speaks the language of the page or the call;
@@ -99,7 +105,7 @@ class RequestContext:
         scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "bearer" and secret.strip():
             return f"token:{hashlib.sha256(secret.strip().encode()).hexdigest()[:12]}"
-        console = console_session(request) if SESSION_COOKIE in request.cookies else None
+        console = console_session(request) if _has_session_cookie(request) else None
         if console is not None:
             return f"account:{console.username}"
         return f"anonymous:{client_address(request)}"

@@ -1,17 +1,14 @@
-"""Console sessions: the signed-in browsers (cookie and CSRF token), and the limit on
-failed logins per client address. Both live in the memory of the server process."""
+"""Console sessions: the signed-in browsers (cookie and CSRF token), in the memory of the
+server process. Failed logins are counted by ``portique.server.throttle``."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
 import threading
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
-from portique.i18n import text
-from portique.server.errors import LockedOutError
 from portique.server.settings import ServerSettings
 
 SESSION_COOKIE = "portique_session"
@@ -69,38 +66,3 @@ class SessionStore:
     def close(self, session_id: str) -> None:
         with self._lock:
             self._sessions.pop(session_id, None)
-
-
-class LoginLimiter:
-    """Failed logins per client address: past the limit in the window, logins wait."""
-
-    def __init__(self, settings: ServerSettings) -> None:
-        self._settings = settings
-        self._failures: dict[str, deque[datetime]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, client: str, *, now: datetime) -> None:
-        """Raises LockedOutError when ``client`` failed too often lately."""
-        settings = self._settings
-        with self._lock:
-            failures = self._failures.get(client)
-            if failures is None:
-                return
-            while failures and failures[0] <= now - settings.login_window:
-                failures.popleft()
-            if len(failures) >= settings.login_attempts_per_client:
-                raise LockedOutError(
-                    text(
-                        "Trop de tentatives de connexion depuis ce poste : réessayez dans "
-                        "quelques minutes.",
-                        "Too many login attempts from this device: try again in a few minutes.",
-                    )
-                )
-
-    def failed(self, client: str, *, now: datetime) -> None:
-        with self._lock:
-            self._failures.setdefault(client, deque()).append(now)
-
-    def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._failures.pop(client, None)

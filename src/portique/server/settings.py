@@ -13,6 +13,9 @@ def utc_now() -> datetime:
     return clock.now()
 
 
+HOST_PREFIX = "__Host-"
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     """How the server behaves; the defaults suit a school, the tests shorten the delays.
@@ -23,10 +26,22 @@ class ServerSettings:
 
     plain_http: bool = False
     session_lifetime: timedelta = timedelta(hours=10)
-    max_failed_logins: int = 5
-    lockout: timedelta = timedelta(minutes=15)
-    login_attempts_per_client: int = 20
-    login_window: timedelta = timedelta(minutes=5)
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks of the reverse proxies whose ``X-Forwarded-For`` is believed
+    (``portique.server.throttle.client_address``); no other peer's is."""
+    login_window: timedelta = timedelta(minutes=15)
+    """How long a failed login counts (``portique.server.throttle``)."""
+    login_free_failures: int = 3
+    """Failures of one name from one address before each further attempt waits."""
+    login_delay: timedelta = timedelta(seconds=2)
+    """The first wait; it doubles with each further failure of the pair."""
+    login_delay_max: timedelta = timedelta(minutes=15)
+    login_failures_per_address: int = 30
+    """Failures from one address, whatever the names, before the address must wait."""
+    login_failures_per_account: int = 50
+    """Failures of one name from all addresses before it may be tried only from
+    addresses it signed in from."""
+    known_address_days: int = 30
     live_poll_s: float = 0.5
     live_stream_s: float = 60.0
     """A live stream ends after this long; the browser's EventSource reconnects itself."""
@@ -36,3 +51,10 @@ class ServerSettings:
     departure_sweep: timedelta = timedelta(minutes=10)
     """How often pupils whose leaving date has passed are made to leave."""
     clock: Callable[[], datetime] = field(default=utc_now)
+
+    def cookie_name(self, name: str) -> str:
+        """The name a console cookie is sent under: ``__Host-`` + ``name``, which a browser
+        keeps only if it came over HTTPS for this very host with ``Path=/`` (so a sibling
+        sub-domain cannot plant one: no login CSRF); the bare name over plain HTTP, where
+        the prefix cannot be honoured."""
+        return name if self.plain_http else HOST_PREFIX + name

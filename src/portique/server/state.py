@@ -12,8 +12,9 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from portique.server.jobs import Jobs
-from portique.server.sessions import LoginLimiter, SessionStore
+from portique.server.sessions import SessionStore
 from portique.server.settings import ServerSettings
+from portique.server.throttle import LoginThrottle
 from portique.services import Gate, SiteHandle
 
 T = TypeVar("T")
@@ -25,7 +26,7 @@ class AppState:
     gate: Gate
     settings: ServerSettings
     sessions: SessionStore
-    limiter: LoginLimiter
+    throttle: LoginThrottle
     templates: Jinja2Templates
     gate_lock: threading.Lock = field(default_factory=threading.Lock)
     """The gate caches its snapshot for one thread at a time."""

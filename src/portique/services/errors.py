@@ -65,6 +65,13 @@ class RosterFormatError(BadInputError):
     code = "bad_roster"
 
 
+class RosterTooLargeError(RosterFormatError):
+    """A people file past the import's limits (bytes, lines or columns): nothing was
+    read further, nothing imported."""
+
+    code = "roster_too_large"
+
+
 class TimetableInputError(BadInputError):
     """A timetable or opening hours cannot be used (a bad or overlapping range, a day)."""
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portique import clock
+from portique.access import Outcome, Reason
 from portique.credentials import Keyring
 from portique.errors import PortiqueError
 from portique.lane.events import PassageEvent
@@ -30,11 +32,14 @@ from portique.services.site import SiteHandle
 from portique.services.snapshot import build_snapshot
 from portique.services.vault import sealed_templates
 from portique.store import (
+    CredentialRow,
     LaneStatusChangeRow,
     LaneStatusRow,
+    LockdownRow,
     PersonRow,
     Sites,
     StoreConflictError,
+    VisitRow,
 )
 
 log = logging.getLogger(__name__)
@@ -89,7 +94,67 @@ class StoreSink:
 
     def _store(self, events: Sequence[PassageEvent]) -> int:
         with self._session() as session:
-            return self._passages.record(session, events)
+            return self._passages.record(session, flag_inconsistent_grants(session, events))
+
+
+def flag_inconsistent_grants(
+    session: Session, events: Sequence[PassageEvent]
+) -> list[PassageEvent]:
+    """``events``, each GRANT that the server's records contradict flagged: stored with
+    an alert and the reason ``inconsistent_grant``, never silently. A lane granted a
+    credential the site never issued (a card signed with an unknown key), one revoked
+    before the passage, or a passage during a lockdown in force at that time: a lane on
+    an old snapshot, or a lane device in someone else's hands."""
+    grants = [e for e in events if e.outcome is Outcome.GRANT and not e.alert]
+    if not grants:
+        return list(events)
+    granted = {e.event_id for e in grants}
+    ids = {e.credential_id for e in grants if e.credential_id is not None}
+    credentials = {
+        row.credential_id: row
+        for row in session.scalars(
+            select(CredentialRow).where(CredentialRow.credential_id.in_(ids))
+        )
+    }
+    passes = set(
+        session.scalars(select(VisitRow.credential_id).where(VisitRow.credential_id.in_(ids)))
+    )
+    sites = {e.site_id for e in grants}
+    lockdowns = list(session.scalars(select(LockdownRow).where(LockdownRow.site_id.in_(sites))))
+    flagged = []
+    for event in events:
+        if event.event_id in granted and _contradicted(event, credentials, passes, lockdowns):
+            log.warning(
+                "lane %s/%s granted a passage the server's records refuse: flagged",
+                event.site_id,
+                event.lane_id,
+            )
+            event = replace(event, alert=True, reasons=(*event.reasons, Reason.INCONSISTENT_GRANT))
+        flagged.append(event)
+    return flagged
+
+
+def _contradicted(
+    event: PassageEvent,
+    credentials: Mapping[str, CredentialRow],
+    passes: Container[str | None],
+    lockdowns: Sequence[LockdownRow],
+) -> bool:
+    at = event.time
+    for lockdown in lockdowns:
+        lifted = lockdown.lifted_at
+        if (
+            lockdown.site_id == event.site_id
+            and lockdown.since <= at
+            and (lifted is None or at < lifted)
+        ):
+            return True
+    if event.credential_id is None:
+        return False
+    row = credentials.get(event.credential_id)
+    if row is None:
+        return event.credential_id not in passes
+    return row.site_id != event.site_id or (row.revoked_at is not None and row.revoked_at <= at)
 
 
 def site_snapshot(

@@ -23,9 +23,14 @@ from portique.access import Role
 from portique.access.names import name_problem
 from portique.dates import DateRangeError, check_date
 from portique.i18n import text
-from portique.services.errors import PersonInputError, RosterFormatError
+from portique.services.errors import PersonInputError, RosterFormatError, RosterTooLargeError
 
 MAX_ROSTER_BYTES = 20_000_000
+MAX_ROSTER_LINES = 100_000
+"""Lines of a people file (a large school has a few thousand people): a file with more is
+refused before its lines are read."""
+MAX_ROSTER_COLUMNS = 64
+"""Separators on one line past which a file is refused before its lines are split."""
 HEADER_SEARCH_LINES = 10
 """The header is looked for in the first lines that are not blank."""
 MAX_NAME_LENGTH = 200
@@ -259,17 +264,22 @@ def read_roster(data: bytes, *, today: date) -> Roster:
         RosterFormatError: the file is too large, empty, or lacks a required column.
     """
     if len(data) > MAX_ROSTER_BYTES:
-        raise RosterFormatError(
+        raise RosterTooLargeError(
             text(
-                f"Fichier trop volumineux ({len(data):,} octets).",
-                f"The file is too large ({len(data):,} bytes).",
+                f"Fichier trop volumineux ({len(data):,} octets, au plus {MAX_ROSTER_BYTES:,}) "
+                "; rien n'a été importé.",
+                f"The file is too large ({len(data):,} bytes, at most {MAX_ROSTER_BYTES:,}); "
+                "nothing was imported.",
             )
         )
     content, encoding = decode(data)
-    head = [line for line in content.splitlines() if line.strip()][:HEADER_SEARCH_LINES]
+    lines = content.splitlines()
+    head = [line for line in lines if line.strip()][:HEADER_SEARCH_LINES]
     if not head:
         raise _empty()
     delimiter = _delimiter(head)
+    _check_shape(lines, delimiter)
+    del lines
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
     rows: list[RosterRow] = []
     rejected: list[RejectedRow] = []
@@ -307,6 +317,29 @@ def read_roster(data: bytes, *, today: date) -> Roster:
     if columns is None:
         raise no_header or _empty()
     return Roster(tuple(rows), tuple(rejected), encoding, delimiter)
+
+
+def _check_shape(lines: list[str], delimiter: str) -> None:
+    """Refuses a file of too many lines, or with a line of too many columns, before the
+    CSV reader splits any line (a line of separators would be millions of cells)."""
+    if len(lines) > MAX_ROSTER_LINES:
+        raise RosterTooLargeError(
+            text(
+                f"Fichier trop long ({len(lines):,} lignes, au plus {MAX_ROSTER_LINES:,}) : "
+                "découpez-le ; rien n'a été importé.",
+                f"The file is too long ({len(lines):,} lines, at most {MAX_ROSTER_LINES:,}): "
+                "split it; nothing was imported.",
+            )
+        )
+    for number, line in enumerate(lines, start=1):
+        if line.count(delimiter) >= MAX_ROSTER_COLUMNS:
+            raise RosterTooLargeError(
+                text(
+                    f"Ligne {number} : plus de {MAX_ROSTER_COLUMNS} colonnes ; rien n'a été "
+                    "importé.",
+                    f"Line {number}: more than {MAX_ROSTER_COLUMNS} columns; nothing was imported.",
+                )
+            )
 
 
 def _row(record: list[str], columns: dict[str, int], line: int, today: date) -> RosterRow:

@@ -320,8 +320,9 @@ class LockdownRow(Base):
 class AccountRow(Base):
     """A console account of a site: who may sign in, with which role (``portique.server``).
 
-    Only an argon2 hash of the password is kept. ``failed_logins`` counts the failures
-    since the last success; ``locked_until`` holds the account shut after too many.
+    Only an argon2 hash of the password is kept. ``failed_logins`` and ``locked_until``
+    are no longer used: failed logins are counted per account and address in
+    :class:`LoginAttemptRow`, and never shut an account for everyone.
     """
 
     __tablename__ = "accounts"
@@ -336,6 +337,26 @@ class AccountRow(Base):
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+
+
+class LoginAttemptRow(Base):
+    """One login attempt at the console (``portique.server.throttle``): the name typed
+    (an account or not), the client's address, when, and whether it opened a session.
+    Failures slow down the next attempts; successes mark an address known to the
+    account. Kept in the database so that every server process sees the same ones."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index(None, "site_id", "username", "at"),
+        Index(None, "site_id", "address", "at"),
+    )
+
+    attempt_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = _site_id()
+    username: Mapped[str] = mapped_column(String(ID))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    succeeded: Mapped[bool] = mapped_column(Boolean)
 
 
 class ApiTokenRow(Base):

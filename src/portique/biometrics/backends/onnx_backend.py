@@ -45,6 +45,8 @@ class OnnxBackend(FaceBackend):
     """YuNet (via OpenCV) and an ArcFace-style embedder such as MobileFaceNet (onnxruntime)."""
 
     name = "onnx"
+    input_scale = 128.0
+    """Pixels go to the network as (x - 127.5) / input_scale (the embedder's training)."""
 
     def __init__(
         self,
@@ -59,6 +61,7 @@ class OnnxBackend(FaceBackend):
         check_model_file(detector_path, "detector", detector_sha256)
         known = check_model_file(embedder_path, "embedder", embedder_sha256)
         self.model = Path(known.filename if known else embedder_path.name).stem
+        self._check_embedder(self.model)
         try:
             self._detector = cv2.FaceDetectorYN.create(
                 str(detector_path), "", (320, 320), score_threshold, 0.3, 50
@@ -78,6 +81,9 @@ class OnnxBackend(FaceBackend):
         self._input = self._session.get_inputs()[0].name
         shape = self._session.get_inputs()[0].shape
         self._batched = not isinstance(shape[0], int) or shape[0] != 1
+
+    def _check_embedder(self, model: str) -> None:
+        """Refuse an embedder this back end does not prepare images for (none here)."""
 
     def detect(self, image: RGBImage) -> list[Detection]:
         height, width = image.shape[:2]
@@ -137,7 +143,7 @@ class OnnxBackend(FaceBackend):
 
     def embed_chips(self, chips: Sequence[np.ndarray]) -> FloatArray:
         batch = np.stack([np.asarray(chip, dtype=np.float32) for chip in chips])
-        batch = ((batch - 127.5) / 128.0).transpose(0, 3, 1, 2)
+        batch = ((batch - 127.5) / self.input_scale).transpose(0, 3, 1, 2)
         if self._batched:
             return np.asarray(self._session.run(None, {self._input: batch})[0], dtype=np.float32)
         outputs = [self._session.run(None, {self._input: item[None]})[0][0] for item in batch]

@@ -41,6 +41,7 @@ class InProcessHub:
     ) -> None:
         self.ingestor = Ingestor(sink)
         self.presence = LanePresence(lane_status, clock)
+        self.clock = clock
         self._lock = threading.Lock()
         self._online = True
         self._snapshots: dict[str, LaneSnapshot] = {}
@@ -118,7 +119,7 @@ class InProcessTransport:
             handler.link_changed(True)
             snapshot = self.hub.latest(self.site_id)
             if snapshot is not None:
-                handler.snapshot_received(snapshot)
+                handler.snapshot_received(self._mine(snapshot))
 
     def send(self, events: Sequence[PassageEvent]) -> bool:
         handler = self._handler
@@ -151,9 +152,15 @@ class InProcessTransport:
         handler.link_changed(up)
         snapshot = self.hub.latest(self.site_id) if up else None
         if snapshot is not None:
-            handler.snapshot_received(snapshot)
+            handler.snapshot_received(self._mine(snapshot))
 
     def deliver(self, snapshot: LaneSnapshot) -> None:
         handler = self._handler
         if handler is not None:
-            handler.snapshot_received(snapshot)
+            handler.snapshot_received(self._mine(snapshot))
+
+    def _mine(self, snapshot: LaneSnapshot) -> LaneSnapshot:
+        """The lane's own copy: for it alone, with the keys it needs and no others. It
+        never expires: the server is in this process, nobody stands between."""
+        issued = snapshot.issued_at or self.hub.clock()
+        return snapshot.for_lane(self.lane_id, issued_at=issued, expires_at=None)

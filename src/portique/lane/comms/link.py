@@ -1,11 +1,11 @@
-"""The link key: what seals every message between a site's lanes and its server.
+"""The link key: what seals the messages between one lane and its server.
 
-Over MQTT the broker, and anyone allowed to subscribe, sees every message. The policy
-snapshot carries the site's template keys and the events say who passed when, so each
-message is sealed with AES-256-GCM under a key shared by the site's server and lanes
-(installed on a lane when it is set up, like a pairing). The topic is authenticated
-with it, so a message cannot be replayed on another topic; a snapshot cannot be forged,
-so nobody can hand a lane a policy of their own.
+Over MQTT the broker, and anyone allowed to subscribe, sees every message. A lane's
+snapshot may carry template keys and its events say who passed when, so each message is
+sealed with AES-256-GCM under a key that only that lane and the server hold (written by
+``portique lane provision``): another lane cannot open it. The topic is authenticated
+with it, so a message cannot be moved to another topic. Sealing hides; it does not say
+who sent a message: that is the signature's job (``envelope.py``).
 """
 
 from __future__ import annotations
@@ -41,24 +41,35 @@ def write_link_key(path: Path, key: bytes) -> None:
 
 def load_link_key(path: Path) -> bytes:
     """The link key in ``path`` (64 hex digits), refused if other users can read it."""
+    text = read_secret(path, "link key")
+    try:
+        return _checked(bytes.fromhex(text))
+    except ValueError:
+        raise LinkError(f"{path} does not hold a link key (64 hex digits).") from None
+
+
+def read_secret(path: Path, what: str) -> str:
+    """The text of an owner-only file of the link (a key, the lane registry).
+
+    Raises:
+        LinkError: missing, unreadable, or readable by other users.
+    """
     try:
         mode = exposed_mode(path)
         text = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         raise LinkError(
-            f"No link key at {path}: copy the site's lane link key there (mode 600)."
+            f"No {what} at {path}: provision the lane (`portique lane provision`) and copy "
+            "its files there (mode 600)."
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise LinkError(f"Cannot read the link key {path}: {exc}.") from None
+        raise LinkError(f"Cannot read the {what} {path}: {exc}.") from None
     if mode is not None:
         raise LinkError(
             f"{path} is accessible to other users (mode {mode:04o}): fix it with "
             f"`chmod 600 {path}`, and replace the key if others could read it."
         )
-    try:
-        return _checked(bytes.fromhex(text))
-    except ValueError:
-        raise LinkError(f"{path} does not hold a link key (64 hex digits).") from None
+    return text
 
 
 def seal(key: bytes, topic: str, plaintext: bytes) -> bytes:

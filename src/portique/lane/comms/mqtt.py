@@ -1,9 +1,9 @@
 """Lanes and server over MQTT (a school's or a region's deployment), with paho-mqtt 2.
 
-Topics, for site ``S`` and lane ``L`` (every payload sealed with the site's link key):
+Topics, for site ``S`` and lane ``L``:
 
-- ``portique/S/snapshot``: the latest policy snapshot, published retained (QoS 1) by
-  the server, so a lane that connects gets it at once;
+- ``portique/S/lane/L/snapshot``: lane L's policy snapshot, published retained (QoS 1)
+  by the server, so a lane that connects gets it at once;
 - ``portique/S/lane/L/events``: batches of passage events from the lane (QoS 1);
 - ``portique/S/lane/L/receipts``: the server's receipts naming the events it stored,
   which let the lane's outbox mark them sent (QoS 1);
@@ -13,24 +13,32 @@ Topics, for site ``S`` and lane ``L`` (every payload sealed with the site's link
   connects and then every few seconds; ``offline`` (retained) when it closes, or from
   the broker as its last will when it vanishes. The hub records each in the store.
 
+Every message is a signed envelope (``envelope.py``): the server signs snapshots,
+receipts and its status with the site's snapshot key, a lane signs its events and
+heartbeats with its own key. Every message of a lane's topics is also sealed with that
+lane's link key, so no other lane can read it. Each end refuses a message whose
+signature, sender or counter does not hold (a forgery, a replay), and the hub refuses
+everything from a revoked lane, with an alert.
+
 The broker's acknowledgement only means the broker has a message; only a receipt
 means the server stored an event. Both ends reconnect by themselves; the server
-publishes its snapshots again on every connection, so a broker restarted without
-persistence still hands lanes the latest version.
+publishes its snapshots again on every connection, and renews them before they expire,
+so a broker restarted without persistence still hands lanes the latest version.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import queue
 import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -39,6 +47,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
+from portique.access import Outcome, Reason
 from portique.credentials.claims import is_valid_id
 from portique.errors import PortiqueError
 from portique.lane.comms.base import (
@@ -49,9 +58,25 @@ from portique.lane.comms.base import (
     LinkHandler,
     utc_now,
 )
+from portique.lane.comms.envelope import (
+    ALL_LANES,
+    Envelope,
+    MessageCounter,
+    MessageKind,
+    ReplayGuard,
+    sign,
+    verify,
+)
+from portique.lane.comms.identity import LaneIdentity, LaneRecord, SiteTrust
 from portique.lane.comms.link import seal, unseal
-from portique.lane.errors import LinkError
-from portique.lane.events import PassageEvent, Receipt, events_from_bytes, events_to_bytes
+from portique.lane.errors import EventFormatError, LinkError
+from portique.lane.events import (
+    PassageEvent,
+    Receipt,
+    events_from_bytes,
+    events_to_bytes,
+    new_event_id,
+)
 from portique.lane.snapshot import LaneSnapshot
 
 log = logging.getLogger(__name__)
@@ -62,8 +87,8 @@ ONLINE = b"online"
 OFFLINE = b"offline"
 
 
-def snapshot_topic(site_id: str) -> str:
-    return f"{ROOT}/{_id(site_id)}/snapshot"
+def snapshot_topic(site_id: str, lane_id: str) -> str:
+    return f"{ROOT}/{_id(site_id)}/lane/{_id(lane_id)}/snapshot"
 
 
 def events_topic(site_id: str, lane_id: str) -> str:
@@ -123,6 +148,37 @@ class MqttBroker:
         )
 
     @property
+    def loopback(self) -> bool:
+        """Whether the broker is on this machine (127.0.0.1, ::1, localhost)."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+    def check_secure(self, *, insecure: bool = False) -> None:
+        """Refuses a broker reached without TLS across the network, unless ``insecure``;
+        warns about one without TLS or without a login even on this machine.
+
+        Raises:
+            LinkError: a broker off this machine without TLS, and not ``insecure``.
+        """
+        if not self.tls and not self.loopback and not insecure:
+            raise LinkError(
+                f"The broker {self.shown} is reached without TLS across the network: anyone "
+                "on the way could read and alter the lanes' messages. Use mqtts:// with the "
+                "site's CA (`portique broker config`), or --insecure for a test bench."
+            )
+        if not self.tls or not self.username:
+            log.warning(
+                "the broker %s is used %s: fine for a test on one machine, not for a site "
+                "(`portique broker config` makes a locked-down one)",
+                self.shown,
+                "without TLS" if not self.tls else "without a login",
+            )
+
+    @property
     def shown(self) -> str:
         """The broker as it may be logged: never the password."""
         user = f"{self.username}@" if self.username else ""
@@ -176,33 +232,42 @@ def _guarded(what: str, callback: Callable[..., None]) -> Callable[..., None]:
 
 
 class MqttTransport:
-    """A lane's end of the MQTT link."""
+    """A lane's end of the MQTT link, speaking as ``identity``.
+
+    ``clock`` stamps the lane's message counters (the hub refuses a heartbeat whose
+    counter is far from its own clock).
+    """
 
     def __init__(
         self,
         broker: MqttBroker,
-        site_id: str,
-        lane_id: str,
-        link_key: bytes,
+        identity: LaneIdentity,
         *,
         client_id: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.broker = broker
+        self.identity = identity
+        site_id, lane_id = identity.site_id, identity.lane_id
         self.site_id = site_id
         self.lane_id = lane_id
-        self._key = link_key
-        self._topics = {
-            snapshot_topic(site_id): self._on_snapshot,
+        self._counter = MessageCounter(clock)
+        self._seen = ReplayGuard(clock)
+        self._topics: dict[str, Callable[[Envelope], None]] = {
+            snapshot_topic(site_id, lane_id): self._on_snapshot,
             receipts_topic(site_id, lane_id): self._on_receipt,
             server_topic(site_id): self._on_server,
+        }
+        self._kinds = {
+            snapshot_topic(site_id, lane_id): MessageKind.SNAPSHOT,
+            receipts_topic(site_id, lane_id): MessageKind.RECEIPT,
+            server_topic(site_id): MessageKind.SERVER,
         }
         self._events_topic = events_topic(site_id, lane_id)
         self._status_topic = lane_status_topic(site_id, lane_id)
         self._client = broker.client(
             client_id or f"{ROOT}-lane-{site_id}-{lane_id}-{secrets.token_hex(3)}"
         )
-        # The broker says it for the lane if the lane vanishes without a word.
-        self._client.will_set(self._status_topic, self._status(OFFLINE), qos=QOS, retain=True)
         self._client.on_connect = _guarded("lane connect", self._connected_to_broker)
         self._client.on_subscribe = _guarded("lane subscribe", self._subscribed)
         self._client.on_disconnect = _guarded("lane disconnect", self._disconnected)
@@ -217,12 +282,18 @@ class MqttTransport:
 
     def start(self, handler: LinkHandler) -> None:
         self._handler = handler
+        self._set_will()
         self.broker.start(self._client)
+
+    def _set_will(self) -> None:
+        # The broker says it for the lane if the lane vanishes without a word; a fresh
+        # counter for each connection, so the hub tells this will from an old one.
+        self._client.will_set(self._status_topic, self._status(OFFLINE), qos=QOS, retain=True)
 
     def send(self, events: Sequence[PassageEvent]) -> bool:
         if not self._up or not events:
             return False
-        payload = seal(self._key, self._events_topic, events_to_bytes(events))
+        payload = self._wrap(MessageKind.EVENTS, self._events_topic, events_to_bytes(events))
         info = self._client.publish(self._events_topic, payload, qos=QOS)
         return info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS
 
@@ -233,7 +304,11 @@ class MqttTransport:
         return info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS
 
     def _status(self, status: bytes) -> bytes:
-        return seal(self._key, self._status_topic, status)
+        return self._wrap(MessageKind.STATUS, self._status_topic, status)
+
+    def _wrap(self, kind: MessageKind, topic: str, body: bytes) -> bytes:
+        envelope = Envelope(kind, self.site_id, self.lane_id, self._counter.next(), body)
+        return seal(self.identity.link_key, topic, sign(envelope, topic, self.identity.signing_key))
 
     def close(self) -> None:
         if self._up:
@@ -268,6 +343,7 @@ class MqttTransport:
         # ``online`` replaces a last will left by an earlier connection.
         self._up = True
         self._client.publish(self._status_topic, self._status(ONLINE), qos=QOS, retain=True)
+        self._set_will()  # for the next connection
         log.info("lane %s linked to %s", self.lane_id, self.broker.shown)
         if self._handler is not None:
             self._handler.link_changed(True)
@@ -282,21 +358,42 @@ class MqttTransport:
                 self._handler.link_changed(False)
 
     def _message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
-        handle = self._topics.get(message.topic)
+        topic = message.topic
+        handle = self._topics.get(topic)
         if handle is None or not message.payload:
             return  # an empty retained payload clears a topic; nothing to read
-        handle(unseal(self._key, message.topic, bytes(message.payload)))
+        payload = bytes(message.payload)
+        if topic != server_topic(self.site_id):
+            payload = unseal(self.identity.link_key, topic, payload)
+        envelope = verify(payload, topic, self.identity.server_key)
+        expected = ALL_LANES if topic == server_topic(self.site_id) else self.lane_id
+        if (
+            envelope.kind is not self._kinds[topic]
+            or envelope.site_id != self.site_id
+            or envelope.lane_id != expected
+        ):
+            raise EventFormatError(f"A signed message on {topic} names another kind or lane.")
+        handle(envelope)
 
-    def _on_snapshot(self, plaintext: bytes) -> None:
+    def _on_snapshot(self, envelope: Envelope) -> None:
+        snapshot = LaneSnapshot.from_bytes(envelope.body)
+        if not snapshot.lane_ids:
+            raise EventFormatError("A snapshot on the link names no lane: refused.")
         if self._handler is not None:
-            self._handler.snapshot_received(LaneSnapshot.from_bytes(plaintext))
+            # The lane checks the rest: site, lane, version, issue time.
+            self._handler.snapshot_received(snapshot)
 
-    def _on_receipt(self, plaintext: bytes) -> None:
+    def _on_receipt(self, envelope: Envelope) -> None:
+        if not self._seen.fresh(MessageKind.RECEIPT, envelope.counter):
+            log.warning("lane %s ignored a replayed receipt", self.lane_id)
+            return
         if self._handler is not None:
-            self._handler.receipt_received(Receipt.from_bytes(plaintext))
+            self._handler.receipt_received(Receipt.from_bytes(envelope.body))
 
-    def _on_server(self, plaintext: bytes) -> None:
-        if plaintext == ONLINE and self._up and self._handler is not None:
+    def _on_server(self, envelope: Envelope) -> None:
+        if not self._seen.fresh(MessageKind.SERVER, envelope.counter):
+            return
+        if envelope.body == ONLINE and self._up and self._handler is not None:
             self._handler.link_changed(True)
 
 
@@ -305,44 +402,73 @@ class _Batch:
     site_id: str
     lane_id: str
     events: list[PassageEvent]
+    answer: bool = True  # False for the hub's own alerts: no lane waits for a receipt
+
+
+@dataclass
+class _Site:
+    trust: SiteTrust
+    snapshot: LaneSnapshot | None = None
+    online: set[str] = field(default_factory=set)
+    alerted: dict[tuple[str, Reason], datetime] = field(default_factory=dict)
+
+
+DAY = timedelta(hours=24)
 
 
 class MqttHub:
     """The server's end of the MQTT link: ingests the events of its sites' lanes into a
     sink, answers receipts, and publishes snapshots.
 
-    ``link_keys`` maps each site this hub serves to its link key. Events are stored
-    by a worker thread in batches (what arrives within ``linger_s`` of the first, up to
+    ``sites`` says, for each site this hub serves, its snapshot signing key and its lane
+    devices. Each lane gets its own snapshot, signed, valid ``snapshot_validity`` and
+    renewed every ``renew_s`` (a quarter of it by default). Events are stored by a worker
+    thread in batches (what arrives within ``linger_s`` of the first, up to
     ``batch_limit`` events), so a burst costs one transaction and one receipt per lane
     per batch, not per event. Lanes' heartbeats and last wills go to ``lane_status``,
-    stamped with ``clock``.
+    stamped with ``clock``; a heartbeat whose counter is more than ``status_window`` away
+    from that clock is a replay. What a revoked lane or a forger sends is refused, and
+    stored as an alert (at most one per lane and reason every ``alert_every``).
     """
 
     def __init__(
         self,
         broker: MqttBroker,
         sink: EventSink,
-        link_keys: Mapping[str, bytes],
+        sites: Iterable[SiteTrust],
         *,
         client_id: str | None = None,
         batch_limit: int = 500,
         linger_s: float = 0.005,
         lane_status: LaneStatusSink | None = None,
         clock: Callable[[], datetime] = utc_now,
+        snapshot_validity: timedelta = DAY,
+        renew_s: float | None = None,
+        status_window: timedelta = timedelta(minutes=5),
+        alert_every: timedelta = timedelta(minutes=10),
     ) -> None:
-        if not link_keys:
-            raise LinkError("An MQTT hub serves at least one site: give its link key.")
+        self._sites = {_id(trust.site_id): _Site(trust) for trust in sites}
+        if not self._sites:
+            raise LinkError("An MQTT hub serves at least one site: give its keys.")
         self.broker = broker
         self.ingestor = Ingestor(sink)
         self.presence = LanePresence(lane_status, clock)
         self.batch_limit = batch_limit
         self.linger_s = linger_s
-        self._keys = {_id(site_id): key for site_id, key in link_keys.items()}
-        self._snapshots: dict[str, LaneSnapshot] = {}
+        self.snapshot_validity = snapshot_validity
+        self.renew_s = renew_s if renew_s is not None else snapshot_validity.total_seconds() / 4
+        self.alert_every = alert_every
+        self._clock = clock
+        self._counter = MessageCounter(clock)
+        self._seen = ReplayGuard(clock, window=status_window)
         self._lock = threading.Lock()
         self._inbox: queue.Queue[_Batch | None] = queue.Queue()
         self._up = threading.Event()
+        self._stop = threading.Event()
         self._worker = threading.Thread(target=self._work, name="portique-hub-ingest", daemon=True)
+        self._renewer = threading.Thread(
+            target=self._renew_loop, name="portique-hub-renew", daemon=True
+        )
         self._client = broker.client(client_id or f"{ROOT}-hub-{secrets.token_hex(4)}")
         self._client.on_connect = _guarded("hub connect", self._connected_to_broker)
         self._client.on_disconnect = _guarded("hub disconnect", self._disconnected)
@@ -354,43 +480,89 @@ class MqttHub:
 
     def start(self) -> None:
         self._worker.start()
+        self._renewer.start()
         self.broker.start(self._client)
 
     def wait_connected(self, timeout: float) -> bool:
         return self._up.wait(timeout)
 
     def close(self) -> None:
+        self._stop.set()
         if self._up.is_set():
-            for site_id, key in self._keys.items():
-                topic = server_topic(site_id)
-                info = self._client.publish(topic, seal(key, topic, OFFLINE), qos=QOS, retain=True)
+            for site_id in self._sites:
+                info = self._client.publish(
+                    server_topic(site_id),
+                    self._server_status(site_id, OFFLINE),
+                    qos=QOS,
+                    retain=True,
+                )
                 with contextlib.suppress(RuntimeError, ValueError):
                     info.wait_for_publish(timeout=2)
         self._up.clear()  # leaving on purpose: not a lost broker
         self._client.disconnect()
         self._client.loop_stop()
         self._inbox.put(None)
-        if self._worker.is_alive():
-            self._worker.join(timeout=5)
+        for thread in (self._worker, self._renewer):
+            if thread.is_alive():
+                thread.join(timeout=5)
 
     def publish_snapshot(self, snapshot: LaneSnapshot) -> None:
-        """Makes ``snapshot`` its site's latest (retained); published again on every
-        connection to the broker. An older version than the latest is ignored."""
-        site_id = snapshot.site_id
-        if site_id not in self._keys:
-            raise LinkError(f"This hub has no link key for site {site_id!r}.")
+        """Makes ``snapshot`` its site's latest: each lane of the site gets its own copy
+        (retained), signed, again on every connection and before it expires. An older
+        version than the latest is ignored."""
+        site = self._sites.get(snapshot.site_id)
+        if site is None:
+            raise LinkError(f"This hub does not serve site {snapshot.site_id!r}.")
         with self._lock:
-            current = self._snapshots.get(site_id)
+            current = site.snapshot
             if current is not None and current.version > snapshot.version:
                 return
-            self._snapshots[site_id] = snapshot
+            site.snapshot = snapshot
         if self._up.is_set():
-            self._publish_snapshot(snapshot)
+            self._publish_snapshots(site)
 
-    def _publish_snapshot(self, snapshot: LaneSnapshot) -> None:
-        topic = snapshot_topic(snapshot.site_id)
-        payload = seal(self._keys[snapshot.site_id], topic, snapshot.to_bytes())
-        self._client.publish(topic, payload, qos=QOS, retain=True)
+    def _publish_snapshots(self, site: _Site, only: str | None = None) -> None:
+        """Publishes the site's snapshot to each of its lanes (or to lane ``only``)."""
+        with self._lock:
+            snapshot = site.snapshot
+        if snapshot is None:
+            return
+        now = self._clock()
+        trust = site.trust
+        for record in trust.lanes.lanes():
+            if only is not None and record.lane_id != only:
+                continue
+            topic = snapshot_topic(trust.site_id, record.lane_id)
+            if record.revoked:
+                self._client.publish(topic, b"", qos=QOS, retain=True)  # nothing left for it
+                continue
+            mine = snapshot.for_lane(
+                record.lane_id, issued_at=now, expires_at=now + self.snapshot_validity
+            )
+            envelope = Envelope(
+                MessageKind.SNAPSHOT,
+                trust.site_id,
+                record.lane_id,
+                self._counter.next(),
+                mine.to_bytes(),
+            )
+            payload = seal(record.link_key, topic, sign(envelope, topic, trust.signing_key))
+            self._client.publish(topic, payload, qos=QOS, retain=True)
+
+    def _server_status(self, site_id: str, status: bytes) -> bytes:
+        topic = server_topic(site_id)
+        envelope = Envelope(MessageKind.SERVER, site_id, ALL_LANES, self._counter.next(), status)
+        return sign(envelope, topic, self._sites[site_id].trust.signing_key)
+
+    def _renew_loop(self) -> None:
+        while not self._stop.wait(self.renew_s):
+            if not self._up.is_set():
+                continue
+            for site in self._sites.values():
+                try:
+                    self._publish_snapshots(site)
+                except Exception:
+                    log.exception("could not renew the snapshots of %s", site.trust.site_id)
 
     def _connected_to_broker(
         self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any
@@ -401,19 +573,17 @@ class MqttHub:
         client.subscribe(
             [
                 (f"{ROOT}/{site_id}/lane/+/{kind}", QOS)
-                for site_id in self._keys
+                for site_id in self._sites
                 for kind in ("events", "status")
             ]
         )
-        with self._lock:
-            snapshots = list(self._snapshots.values())
-        for snapshot in snapshots:
-            self._publish_snapshot(snapshot)
-        for site_id, key in self._keys.items():
-            topic = server_topic(site_id)
-            client.publish(topic, seal(key, topic, ONLINE), qos=QOS, retain=True)
+        for site_id, site in self._sites.items():
+            self._publish_snapshots(site)
+            client.publish(
+                server_topic(site_id), self._server_status(site_id, ONLINE), qos=QOS, retain=True
+            )
         self._up.set()
-        log.info("hub linked to %s for %d sites", self.broker.shown, len(self._keys))
+        log.info("hub linked to %s for %d sites", self.broker.shown, len(self._sites))
 
     def _disconnected(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _p: Any
@@ -427,18 +597,83 @@ class MqttHub:
         if len(levels) != 5 or levels[0] != ROOT or levels[2] != "lane":
             return
         site_id, lane_id, kind = levels[1], levels[3], levels[4]
-        key = self._keys.get(site_id)
-        if key is None or not message.payload:
+        site = self._sites.get(site_id)
+        if site is None or not message.payload or kind not in ("events", "status"):
             return
-        if kind == "status":
-            status = unseal(key, message.topic, bytes(message.payload))
-            if status in (ONLINE, OFFLINE):
-                self.presence.heard(site_id, lane_id, online=status == ONLINE)
+        record = site.trust.lanes.lane(lane_id)
+        if record is None:
+            log.warning("hub ignored a message from %s/%s: no such lane device", site_id, lane_id)
             return
-        if kind != "events":
+        if record.revoked:
+            self._alert(site, lane_id, Reason.LANE_REVOKED, "a revoked lane device still talks")
             return
-        events = events_from_bytes(unseal(key, message.topic, bytes(message.payload)))
-        self._inbox.put(_Batch(site_id, lane_id, events))
+        try:
+            envelope = self._open(record, site_id, message.topic, bytes(message.payload))
+        except EventFormatError as error:
+            self._alert(site, lane_id, Reason.LANE_UNTRUSTED, error.message)
+            return
+        if envelope.kind is MessageKind.STATUS:
+            self._on_status(site_id, lane_id, envelope)
+        elif envelope.kind is MessageKind.EVENTS:
+            if not self._seen.fresh((site_id, lane_id, "events"), envelope.counter, windowed=False):
+                log.warning("hub ignored replayed events from lane %s/%s", site_id, lane_id)
+                return
+            self._inbox.put(_Batch(site_id, lane_id, events_from_bytes(envelope.body)))
+
+    def _open(self, record: LaneRecord, site_id: str, topic: str, payload: bytes) -> Envelope:
+        """The envelope of a lane's message, sealed with its link key and signed with its
+        own key, for its own topic.
+
+        Raises:
+            EventFormatError: anything else.
+        """
+        envelope = verify(unseal(record.link_key, topic, payload), topic, record.public_key)
+        kind = topic.rsplit("/", 1)[-1]
+        if (
+            envelope.site_id != site_id
+            or envelope.lane_id != record.lane_id
+            or envelope.kind.value != kind
+        ):
+            raise EventFormatError(f"A signed message on {topic} names another lane or kind.")
+        return envelope
+
+    def _on_status(self, site_id: str, lane_id: str, envelope: Envelope) -> None:
+        status = envelope.body
+        if status not in (ONLINE, OFFLINE):
+            return
+        # A last will is signed when its connection opens, long before the broker sends
+        # it: offline statuses keep their own order, without the clock window.
+        online = status == ONLINE
+        if not self._seen.fresh((site_id, lane_id, status), envelope.counter, windowed=online):
+            log.warning("hub ignored a replayed %s from lane %s/%s", status, site_id, lane_id)
+            return
+        self.presence.heard(site_id, lane_id, online=online)
+        site = self._sites[site_id]
+        with self._lock:
+            arrived = online and lane_id not in site.online
+            if online:
+                site.online.add(lane_id)
+            else:
+                site.online.discard(lane_id)
+        if arrived:
+            # A lane that comes (back) gets its snapshot afresh: newer than anything
+            # retained meanwhile, and this lane may be new to the hub.
+            self._publish_snapshots(site, only=lane_id)
+
+    def _alert(self, site: _Site, lane_id: str, reason: Reason, detail: str) -> None:
+        """Logs what a lane device did wrong and stores it as an alert for the agents
+        (one per lane and reason every ``alert_every``: a stolen device must not flood)."""
+        now = self._clock()
+        site_id = site.trust.site_id
+        log.warning("hub refused a message of lane %s/%s: %s", site_id, lane_id, detail)
+        with self._lock:
+            last = site.alerted.get((lane_id, reason))
+            if last is not None and now - last < self.alert_every:
+                return
+            site.alerted[(lane_id, reason)] = now
+        self._inbox.put(
+            _Batch(site_id, lane_id, [alert_event(site_id, lane_id, reason, now)], False)
+        )
 
     def _work(self) -> None:
         while True:
@@ -474,6 +709,35 @@ class MqttHub:
             log.exception("could not store %d event batches", len(batches))
             return
         for batch, receipt in zip(batches, receipts, strict=True):
-            topic = receipts_topic(batch.site_id, batch.lane_id)
-            payload = seal(self._keys[batch.site_id], topic, receipt.to_bytes())
-            self._client.publish(topic, payload, qos=QOS)
+            if batch.answer:
+                self._answer(batch.site_id, batch.lane_id, receipt)
+
+    def _answer(self, site_id: str, lane_id: str, receipt: Receipt) -> None:
+        trust = self._sites[site_id].trust
+        record = trust.lanes.lane(lane_id)
+        if record is None or record.revoked:
+            return
+        topic = receipts_topic(site_id, lane_id)
+        envelope = Envelope(
+            MessageKind.RECEIPT, site_id, lane_id, self._counter.next(), receipt.to_bytes()
+        )
+        payload = seal(record.link_key, topic, sign(envelope, topic, trust.signing_key))
+        self._client.publish(topic, payload, qos=QOS)
+
+
+def alert_event(site_id: str, lane_id: str, reason: Reason, at: datetime) -> PassageEvent:
+    """An alert about lane ``lane_id`` raised by the server (no credential, no person)."""
+    return PassageEvent(
+        event_id=new_event_id(),
+        site_id=site_id,
+        lane_id=lane_id,
+        direction=None,
+        time=at,
+        outcome=Outcome.REFER,
+        reasons=(reason,),
+        alert=True,
+        credential_id=None,
+        person_id=None,
+        latency_ms=0.0,
+        snapshot_version=0,
+    )

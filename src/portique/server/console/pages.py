@@ -182,9 +182,10 @@ def download(content: bytes, media_type: str, name: str) -> Response:
 
 
 def set_cookie(response: Response, state: AppState, name: str, value: str, max_age: int) -> None:
-    """A cookie for the console only: HttpOnly, SameSite=Strict, Secure but on plain HTTP."""
+    """A cookie for the console only: HttpOnly, SameSite=Strict, and ``__Host-`` with
+    Secure but on plain HTTP (``ServerSettings.cookie_name``)."""
     response.set_cookie(
-        name,
+        state.settings.cookie_name(name),
         value,
         max_age=max_age,
         path="/",
@@ -196,5 +197,9 @@ def set_cookie(response: Response, state: AppState, name: str, value: str, max_a
 
 def forget_cookie(response: Response, state: AppState, name: str) -> None:
     response.delete_cookie(
-        name, path="/", secure=not state.settings.plain_http, httponly=True, samesite="strict"
+        state.settings.cookie_name(name),
+        path="/",
+        secure=not state.settings.plain_http,
+        httponly=True,
+        samesite="strict",
     )

@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from portique.errors import PortiqueError
 from portique.server.accounts import account_principal, authenticate
 from portique.server.auth import ConsoleUser, client_address, console_form, console_session
 from portique.server.console.pages import (
@@ -20,10 +19,12 @@ from portique.server.console.pages import (
     see_other,
     set_cookie,
 )
+from portique.server.errors import AuthenticationError
 from portique.server.roles import Role
 from portique.server.sessions import SESSION_COOKIE
 from portique.server.state import app_state
 from portique.server.texts import negotiate, translator
+from portique.server.throttle import ThrottledError
 
 router = APIRouter(include_in_schema=False)
 LOGIN_COOKIE = "portique_login"
@@ -51,19 +52,23 @@ def login(
     password: Annotated[str, Form(max_length=1024)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    expected = request.cookies.get(LOGIN_COOKIE, "")
+    expected = request.cookies.get(state.settings.cookie_name(LOGIN_COOKIE), "")
     if not expected or not secrets.compare_digest(expected.encode(), csrf.encode()):
         return _login_form(request, state, translator(negotiate(request))("csrf_login"), 403)
     now = state.now()
     client = client_address(request)
     try:
-        state.limiter.check(client, now=now)
-        principal = authenticate(state.site, username, password, now=now, settings=state.settings)
-    except PortiqueError as error:
-        state.limiter.failed(client, now=now)
-        status = 429 if error.code == "locked_out" else 401
-        return _login_form(request, state, error.message, status)
-    state.limiter.succeeded(client)
+        state.throttle.check(username, client, now=now)
+    except ThrottledError as error:
+        response = _login_form(request, state, error.message, 429)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+    try:
+        principal = authenticate(state.site, username, password, now=now)
+    except AuthenticationError as error:
+        state.throttle.failed(username, client, now=now)
+        return _login_form(request, state, error.message, 401)
+    state.throttle.succeeded(username, client, now=now)
     if principal.role is Role.LANE:
         return _login_form(request, state, None, 403)
     session = state.sessions.open(principal.name, now=now)

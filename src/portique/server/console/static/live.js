@@ -17,6 +17,14 @@
   const clock = (iso) =>
     new Date(iso).toLocaleTimeString(lang === "en" ? "en-GB" : "fr-FR");
   const hidden = (name, value) => el("input", { type: "hidden", name, value });
+  // Live regions: a screen reader hears each new passage, and each alert at once,
+  // while the focus stays where the agent is.
+  const say = (id, words) => {
+    const region = document.getElementById(id);
+    if (region) region.textContent = words;
+  };
+  const spoken = (p) => [p.outcome_label, p.person_name || texts.unknown, p.lane_id,
+    ...p.reasons.map((r) => r.label)].join(", ");
 
   const actions = (p) => {
     const box = el("div", { className: "actions" });
@@ -84,18 +92,29 @@
       return;
     }
     list.prepend(fresh);
+    if (p.needs_review) say("announce-alert", `${texts.newAlert} ${spoken(p)}`);
+    else say("announce", spoken(p));
     list.parentElement.querySelector(".empty")?.remove();
     while (list.children.length > 50) list.lastElementChild.remove();
   };
 
   const source = new EventSource("/api/v1/passages/stream");
-  source.addEventListener("open", () => { if (status) status.textContent = status.dataset.on; });
-  source.addEventListener("error", () => { if (status) status.textContent = status.dataset.off; });
+  const connected = (on) => {
+    if (!status) return;
+    status.textContent = on ? status.dataset.on : status.dataset.off;
+    status.dataset.state = on ? "on" : "off";
+  };
+  source.addEventListener("open", () => connected(true));
+  source.addEventListener("error", () => connected(false));
   source.addEventListener("passage", (event) => show(JSON.parse(event.data)));
   source.addEventListener("lockdown", (event) => {
     const state = JSON.parse(event.data);
     const banner = document.getElementById("lockdown-banner");
     if (!banner) return;
+    if (banner.hidden === Boolean(state.in_force)) {
+      say(state.in_force ? "announce-alert" : "announce",
+        state.in_force ? `${texts.lockdown} ${clock(state.since)}` : texts.lockdownOver);
+    }
     banner.hidden = !state.in_force;
     const since = document.getElementById("lockdown-since");
     if (since && state.since) since.textContent = clock(state.since);

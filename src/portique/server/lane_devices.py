@@ -1,0 +1,54 @@
+"""Provisioning and revoking a lane device, audited: what the command line and the console
+call (the keys and files themselves are ``portique.services.lane_devices``'s)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from portique.access import Reason
+from portique.lane.comms.identity import LaneRecord
+from portique.lane.comms.mqtt import alert_event
+from portique.privacy import audit
+from portique.services.lane_devices import ProvisionedLane, check_lane, provision_lane, revoke_lane
+from portique.services.lanes import StoreSink
+from portique.services.site import SiteHandle
+
+
+def provision(
+    site: SiteHandle, lane_id: str, out: Path, *, now: datetime, by: str
+) -> ProvisionedLane:
+    """Provisions lane ``lane_id`` into ``out`` (its earlier identity, if any, is
+    replaced) and records it in the audit log."""
+    check_lane(site, lane_id)
+    made = provision_lane(site, lane_id, out, now=now)
+    with site.session() as session:
+        audit.record(
+            session,
+            site_id=site.site_id,
+            action="lanes.provision",
+            target=f"lanes:{lane_id}",
+            details={"broker_username": made.broker_username},
+            actor=by,
+            at=now,
+        )
+    return made
+
+
+def revoke(site: SiteHandle, lane_id: str, *, now: datetime, by: str) -> LaneRecord:
+    """Cuts lane ``lane_id``'s device off (its key refused by the hub, its broker login
+    removed), raises an alert for the agents and records it in the audit log."""
+    record = revoke_lane(site, lane_id, now=now)
+    StoreSink(site.session, site.passages).store(
+        [alert_event(site.site_id, lane_id, Reason.LANE_REVOKED, now)]
+    )
+    with site.session() as session:
+        audit.record(
+            session,
+            site_id=site.site_id,
+            action="lanes.revoke",
+            target=f"lanes:{lane_id}",
+            actor=by,
+            at=now,
+        )
+    return record
