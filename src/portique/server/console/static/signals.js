@@ -13,7 +13,7 @@
   if (!counter || !button || !signal) return;
   const texts = button.dataset;
   const PREF = "portique-sound";
-  const POLL_MS = 1000;
+  const POLL_MS = 500;
   const title = document.title;
 
   // Each kind its own tune: [frequency Hz, start s, length s], and a wave shape.
