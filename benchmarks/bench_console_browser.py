@@ -19,14 +19,13 @@ import socket
 import tempfile
 import threading
 import time
-import unicodedata
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import uvicorn
-from bench_support import summary
+from bench_support import summary, unaccented
 from playwright.sync_api import sync_playwright
 
 from portique.bootstrap import init_site, open_site
@@ -37,11 +36,6 @@ from portique.services import NewPerson, add_person, import_people, issue_creden
 
 NOW = datetime(2026, 11, 24, 21, 0, tzinfo=ZoneInfo("Europe/Paris"))
 PASSWORD = "a long bench password, not a real one"
-
-
-def _plain(value: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", value)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def _site(directory: Path, people: int) -> tuple[list[str], str, str]:
@@ -63,8 +57,8 @@ def _site(directory: Path, people: int) -> tuple[list[str], str, str]:
                 now=NOW,
             )  # fmt: skip
             card = issue_credential(session, site.site_id, site.keyring(), staff, now=NOW)
-    accented = [p for p in pupils if _plain(p.first_name) != p.first_name.lower()]
-    searches = [f"{_plain(p.first_name)} {_plain(p.last_name)}" for p in accented]
+    accented = [p for p in pupils if unaccented(p.first_name) != p.first_name.lower()]
+    searches = [f"{unaccented(p.first_name)} {unaccented(p.last_name)}" for p in accented]
     return searches, token, card.payload_text
 
 
