@@ -345,7 +345,7 @@ def consent_grant(
     giver: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Records a consent: a minor's is given by one of their guardians (``by``), an
-    adult consents for themself (no ``by``). The services refuse anyone else."""
+    adult consents for themselves (no ``by``). The services refuse anyone else."""
     try:
         chosen = _giver(giver, page.t)
         with page.state.site.session() as session:
