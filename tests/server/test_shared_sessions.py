@@ -73,7 +73,7 @@ def region_site(tmp_path: Path) -> Iterator[tuple[Path, str, str]]:
         init_site(directory, site_id="lycee-region", name="Lycée", database_url=url)
         with open_site(directory, database_url=url) as site:
             create_account(site, "agent", PASSWORD, "agent", now=clock.now())
-            token = create_api_token(site, "Entrée", "lane", now=clock.now())
+            token = create_api_token(site, "Entrée", "lane", now=clock.now(), lane_id="entree")
         yield directory, url, token
 
 

@@ -28,6 +28,7 @@ from portique.server import (
     create_app,
     phone,
 )
+from portique.server.accounts import token_id_of
 from portique.server.sessions import SESSION_COOKIE
 
 SITE_A, SITE_B = "lycee-a", "lycee-b"
@@ -44,6 +45,7 @@ class Platform:
     lane_tokens: dict[str, str]
     b_ids: dict[str, str]
     """Site B's rows, by the name of the path parameter that would point at them."""
+    b_token_id: str = ""
 
     def client(self, site_id: str, role: str) -> TestClient:
         """A browser signed in as the account ``role`` of ``site_id``."""
@@ -108,6 +110,8 @@ def _fill_b(platform: Platform) -> dict[str, str]:
         "lane_id": "entree",
         "name": "notice.html",
         "job_id": "no-such-job",
+        "username": "zorglub-b",
+        "token_id": platform.b_token_id,
     }
 
 
@@ -123,14 +127,18 @@ def platform(tmp_path: Path) -> Iterator[Platform]:
         with open_site(directory, database_url=url) as site:
             for role in (*ROLES, "region"):
                 create_account(site, role, "correct horse battery", role, now=clock.now)
-            tokens[site_id] = create_api_token(site, "Entrée", "lane", now=clock.now)
+            if site_id == SITE_B:
+                create_account(site, "zorglub-b", "correct horse battery", "agent", now=clock.now)
+            tokens[site_id] = create_api_token(
+                site, "Entrée", "lane", now=clock.now, lane_id="entree"
+            )
     app = create_app(
         tmp_path / SITE_A,
         database_url=url,
         more_sites=[tmp_path / SITE_B],
         settings=ServerSettings(clock=clock, live_stream_s=0.3, live_poll_s=0.05),
     )
-    made = Platform(app, clock, url, tokens, {})
+    made = Platform(app, clock, url, tokens, {}, token_id_of(tokens[SITE_B]))
     made.b_ids = _fill_b(made)
     yield made
     for served in app.state.portique.sites.values():

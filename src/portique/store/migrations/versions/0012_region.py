@@ -1,7 +1,7 @@
 """Region scale (issue 20): console sessions in the database, shared by every server.
 
 Revision ID: 0012_region
-Revises: 0009_server_hardening
+Revises: 0008_lane_trust
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_region"
-down_revision: str | None = "0009_server_hardening"
+down_revision: str | None = "0008_lane_trust"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
