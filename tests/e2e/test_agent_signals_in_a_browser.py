@@ -7,11 +7,14 @@ frequency of every oscillator the page starts."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from browser_support import LiveServer, screenshot, sign_in
 from playwright.sync_api import Page, expect
 
 from portique.bootstrap import open_site
 from portique.services import declare_lockdown
+from portique.store import LaneStatusRow
 
 RECORD_AUDIO = """
 window.__tones = [];
@@ -24,6 +27,7 @@ OscillatorNode.prototype.start = function (...args) {
 REFERRAL_TONES = [660, 880, 660, 880]
 ALERT_TONES = [1000, 1000, 1000]
 LOCKDOWN_TONES = [440, 330, 440, 330]
+OFFLINE_TONES = [587, 392]
 
 
 def _tones(page: Page) -> list[float]:
@@ -115,3 +119,22 @@ def test_a_lockdown_sounds_its_own_tune(page: Page, live_server: LiveServer) -> 
     expect(page.locator("#signal")).to_contain_text("Mise en sûreté déclarée")
     page.wait_for_function("window.__tones.length >= 4")
     assert _tones(page) == LOCKDOWN_TONES
+
+
+def test_a_lane_gone_silent_sounds_its_own_tune(page: Page, live_server: LiveServer) -> None:
+    sign_in(page, "agent")
+    page = page.context.new_page()
+    page.add_init_script(RECORD_AUDIO)
+    page.goto("/roster")
+    page.locator("#sound").click()
+    expect(page.locator("#sound")).to_have_text("Son activé")
+    heard = live_server.clock.now - timedelta(minutes=5)  # silent since: offline
+    with open_site(live_server.directory) as site, site.session() as session:
+        session.add(
+            LaneStatusRow(site_id=site.site_id, lane_id="sortie", last_seen_at=heard, online=True)
+        )
+    expect(page.locator("#signal")).to_have_attribute("data-last-sound", "offline")
+    expect(page.locator("#signal")).to_contain_text("Voie hors ligne — sortie")
+    expect(page.locator("#waiting .count")).to_have_text("1")
+    page.wait_for_function("window.__tones.length >= 2")
+    assert _tones(page) == OFFLINE_TONES
