@@ -45,6 +45,7 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
     ("/lanes", "lanes_timetables", Permission.VIEW_SITE),
     ("/refusals", "refusals", Permission.VIEW_REFUSALS),
     ("/documents", "documents", Permission.MANAGE_DOCUMENTS),
+    ("/accounts", "accounts", Permission.MANAGE_ACCOUNTS),
 )
 
 State = Annotated[AppState, Depends(app_state)]
