@@ -184,5 +184,7 @@ def test_an_action_needs_a_filter_and_the_right_role(server: Server) -> None:
     admin = server.signed_in("administration")
     add_person(admin)
     assert admin.get("/people/bulk/revoke").status_code == 400
+    nobody = _post(admin, "/people/bulk/revoke?role=staff", {"confirm": "yes", "reason": "départ"})
+    assert nobody.status_code == 400 and "Cochez entre 1 et 400 personnes." in nobody.text
     agent = server.signed_in("agent")
     assert agent.get("/people/bulk/revoke", params={"role": "staff"}).status_code == 403
