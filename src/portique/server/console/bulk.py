@@ -232,11 +232,10 @@ async def revoke_run(page: ManageCredentials) -> Response:
     state = page.state
 
     def work(job: Job) -> None:
-        with state.site.session() as session:
-            outcomes = revoke_people(
-                session, state.site.site_id, person_ids, reason=reason, now=state.now(),
-                progress=job.progress,
-            )  # fmt: skip
+        outcomes = revoke_people(
+            state.site.session, state.site.site_id, person_ids, reason=reason, now=state.now(),
+            progress=job.progress,
+        )  # fmt: skip
         _report(job, outcomes, names)
 
     return _start(page, "revoke", len(person_ids), work)
@@ -260,10 +259,9 @@ async def consent_run(page: ManageConsent) -> Response:
     state = page.state
 
     def work(job: Job) -> None:
-        with state.site.session() as session:
-            outcomes = record_paper_consents(
-                session, state.site.site_id, signed, now=state.now(), progress=job.progress
-            )
+        outcomes = record_paper_consents(
+            state.site.session, state.site.site_id, signed, now=state.now(), progress=job.progress
+        )
         _report(job, outcomes, names)
 
     return _start(page, "consent", len(signed), work)
