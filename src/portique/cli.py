@@ -17,6 +17,7 @@ from portique.commands import (
     faces,
     lane,
     models,
+    pad,
     passage,
     people,
     privacy,
@@ -77,6 +78,8 @@ def _os_user() -> str:
 app.command("verify", help=faces.VERIFY_HELP)(faces.verify)
 app.add_typer(faces.eval_app, name="eval")
 app.command("bench", help=faces.BENCH_HELP)(faces.bench)
+faces.eval_app.command("pad", help=pad.EVAL_PAD_HELP)(pad.eval_pad)
+app.add_typer(pad.site_app, name="site")
 
 app.command("init", help=site.INIT_HELP)(site.init)
 app.add_typer(site.keys_app, name="keys")

@@ -114,6 +114,9 @@ def make_site(directory: Path, now: datetime) -> str:
 
 
 def serve(directory: Path, token: str, clock: Clock, **settings: Any) -> Server:
+    """The app of the site; the console's imports run before their answer unless
+    ``background_imports`` is given."""
+    settings.setdefault("background_imports", False)
     app = create_app(directory, settings=ServerSettings(clock=clock, **settings))
     return Server(app, clock, directory, token)
 

@@ -41,6 +41,7 @@ from portique.server.api.schemas import (
     PassageIn,
     PassageOut,
     RosterOut,
+    WaitingOut,
     ZoneCountOut,
 )
 from portique.server.errors import ForbiddenError, NotFoundError
@@ -209,6 +210,18 @@ def alerts_list(state: State, lang: Lang, _: ViewAlerts) -> list[OfflineLaneOut 
         OfflineLaneOut.labelled(lane, lang) for lane in offline
     ]
     return alerts + [PassageOut.labelled(view, lang) for view in views]
+
+
+@router.get("/alerts/waiting", tags=["alerts"])
+def alerts_waiting(state: State, _: ViewAlerts) -> WaitingOut:
+    """What waits for the agents: the counter every console page shows and polls, the
+    newest waiting passages (a new one sounds on the agent's console), the lanes offline
+    and the lockdown."""
+    with state.site.session() as session:
+        found = queries.waiting(
+            session, state.site.site_id, now=state.now(), after=state.settings.lane_offline_after
+        )
+    return WaitingOut.of(found)
 
 
 @router.post("/alerts/{passage_id}/acknowledge", tags=["alerts"])
