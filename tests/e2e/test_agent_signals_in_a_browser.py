@@ -30,6 +30,21 @@ LOCKDOWN_TONES = [440, 330, 440, 330]
 OFFLINE_TONES = [587, 392]
 
 
+def _untouched_tab(page: Page, path: str) -> Page:
+    """The agent signed in, then a new tab at ``path`` the agent has not touched yet (the
+    browser lets it play nothing until they do), recording its tones."""
+    sign_in(page, "agent")
+    tab = page.context.new_page()
+    tab.add_init_script(RECORD_AUDIO)
+    tab.goto(path)
+    return tab
+
+
+def _sound_on(page: Page) -> None:
+    page.locator("#sound").click()
+    expect(page.locator("#sound")).to_have_text("Son activé")
+
+
 def _tones(page: Page) -> list[float]:
     tones: list[float] = page.evaluate("window.__tones")
     return tones
@@ -39,11 +54,7 @@ def test_a_referral_and_an_alert_each_sound_and_the_counter_follows(
     page: Page, live_server: LiveServer
 ) -> None:
     live_server.clock.at(21)  # the site is closed: each entry is referred to the agent
-    sign_in(page, "agent")
-    # A tab the agent has not touched yet: the browser lets it play nothing.
-    page = page.context.new_page()
-    page.add_init_script(RECORD_AUDIO)
-    page.goto("/live")
+    page = _untouched_tab(page, "/live")
     expect(page.locator("#live-status")).to_have_text("En direct")
     sound = page.locator("#sound")
     counter = page.locator("#waiting .count")
@@ -107,12 +118,8 @@ def test_the_administration_sees_no_counter(page: Page, live_server: LiveServer)
 
 
 def test_a_lockdown_sounds_its_own_tune(page: Page, live_server: LiveServer) -> None:
-    sign_in(page, "agent")
-    page = page.context.new_page()
-    page.add_init_script(RECORD_AUDIO)
-    page.goto("/alerts")
-    page.locator("#sound").click()
-    expect(page.locator("#sound")).to_have_text("Son activé")
+    page = _untouched_tab(page, "/alerts")
+    _sound_on(page)
     with open_site(live_server.directory) as site, site.session() as session:
         declare_lockdown(session, site.site_id, by="direction", now=live_server.clock.now)
     expect(page.locator("#signal")).to_have_attribute("data-last-sound", "lockdown")
@@ -122,12 +129,8 @@ def test_a_lockdown_sounds_its_own_tune(page: Page, live_server: LiveServer) -> 
 
 
 def test_a_lane_gone_silent_sounds_its_own_tune(page: Page, live_server: LiveServer) -> None:
-    sign_in(page, "agent")
-    page = page.context.new_page()
-    page.add_init_script(RECORD_AUDIO)
-    page.goto("/roster")
-    page.locator("#sound").click()
-    expect(page.locator("#sound")).to_have_text("Son activé")
+    page = _untouched_tab(page, "/roster")
+    _sound_on(page)
     heard = live_server.clock.now - timedelta(minutes=5)  # silent since: offline
     with open_site(live_server.directory) as site, site.session() as session:
         session.add(
