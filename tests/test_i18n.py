@@ -51,7 +51,7 @@ def test_another_thread_keeps_its_own_language(french_process: None) -> None:
 @pytest.mark.parametrize(
     ("package", "sections"),
     [
-        ("portique.server", {"console", "registers", "documents", "people"}),
+        ("portique.server", {"console", "registers", "documents", "people", "accounts"}),
         ("portique.access", {"outcome", "reason"}),
         ("portique.registers", {"change", "cause"}),
         ("portique.privacy", {"field"}),

@@ -10,6 +10,7 @@ from portique import __version__, clock
 from portique.actors import reset_actor, set_actor
 from portique.commands import (
     assessment,
+    broker,
     credentials,
     demo,
     documents,
@@ -94,6 +95,7 @@ app.add_typer(server.account_app, name="account")
 
 app.command("demo", help=demo.DEMO_HELP)(demo.demo)
 app.add_typer(lane.lane_app, name="lane")
+app.add_typer(broker.broker_app, name="broker")
 app.add_typer(visitors.visitor_app, name="visitor")
 app.add_typer(visitors.refusal_app, name="refusal")
 

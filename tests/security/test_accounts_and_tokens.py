@@ -5,10 +5,13 @@ cookies under the ``__Host-`` prefix."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
 from server_support_for_security import PASSWORD, Server, login, served
 
 from cli_support import Cli
@@ -146,3 +149,40 @@ def test_a_cookie_without_the_prefix_opens_nothing(server: Server) -> None:
     planted = server.anonymous()
     planted.cookies.set("portique_session", session_id, domain="testserver.local")
     assert planted.get("/live").status_code == 303
+
+
+def _post(client: TestClient, path: str, **fields: str) -> Response:
+    return client.post(path, data={"csrf": client.headers["X-CSRF-Token"], **fields})
+
+
+def test_the_administration_manages_accounts_in_the_console(server: Server) -> None:
+    admin, agent = server.signed_in("administration"), server.signed_in("agent")
+    assert agent.get("/accounts").status_code == 403
+    assert 'data-account="agent"' in admin.get("/accounts").text
+    weak = _post(admin, "/accounts/agent/password", password="azerty1234")
+    assert weak.status_code == 400 and 'role="alert"' in weak.text
+    assert _post(admin, "/accounts/agent/password", password=STRONG).status_code == 303
+    assert _post(admin, "/accounts/agent/disable").status_code == 303
+    assert agent.get("/live").status_code == 303  # the session ends with the account
+    assert login(server.anonymous(), "agent", STRONG).status_code == 401
+    assert _post(admin, "/accounts/agent/enable").status_code == 303
+    assert login(server.anonymous(), "agent", STRONG).status_code == 303
+    assert _post(admin, "/accounts/administration/disable").status_code == 400
+    with open_site(server.directory) as handle, handle.session() as session:
+        changes = [e for e in entries(session, handle.site_id) if "accounts" in (e.target or "")]
+    assert [e.actor for e in changes[-3:]] == ["account:administration"] * 3
+
+
+def test_a_token_made_in_the_console_is_shown_once_and_revoked_there(server: Server) -> None:
+    admin = server.signed_in("administration")
+    made = _post(admin, "/accounts/tokens", name="Pronote sync", role="administration")
+    secret = re.search(r'id="token-secret">([^<]+)<', made.text)
+    assert made.status_code == 200 and secret is not None
+    holder = TestClient(server.app, base_url="https://testserver")
+    holder.headers["Authorization"] = f"Bearer {secret.group(1)}"
+    assert holder.get("/api/v1/people").status_code == 200
+    page = admin.get("/accounts").text
+    assert secret.group(1) not in page
+    token_id = re.findall(r'data-token="([0-9a-f]+)"', page)[-1]
+    assert _post(admin, f"/accounts/tokens/{token_id}/revoke").status_code == 303
+    assert holder.get("/api/v1/people").status_code == 401

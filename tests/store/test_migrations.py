@@ -26,6 +26,7 @@ TABLES = {
     "zones",
     "lanes",
     "groups",
+    "import_jobs",
     "people",
     "memberships",
     "guardianships",

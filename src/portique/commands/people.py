@@ -135,12 +135,13 @@ def person_import(
 ) -> None:
     from portique.files import read_input_file
     from portique.serializers import ImportOut
-    from portique.services import import_people
+    from portique.services import import_people_in_steps
     from portique.services.roster import MAX_ROSTER_BYTES
 
     data = read_input_file(file, max_bytes=MAX_ROSTER_BYTES)
-    with open_cli_site(directory) as site, site.session() as session:
-        report = import_people(session, site.site_id, data, now=clock.now())
+    # In short transactions: a server and its lanes may be using the database meanwhile.
+    with open_cli_site(directory) as site:
+        report = import_people_in_steps(site.session, site.site_id, data, now=clock.now())
     if as_json:
         print_json(ImportOut.of(report).for_cli())
         return
@@ -258,7 +259,7 @@ ByOption = Annotated[
         help=text(
             "Qui consent : un représentant légal pour un mineur (son identifiant) ; un majeur "
             "consent pour lui-même.",
-            "Who consents: a guardian for a minor (their id); an adult consents for themself.",
+            "Who consents: a guardian for a minor (their id); an adult consents for themselves.",
         ),
     ),
 ]

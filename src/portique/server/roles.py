@@ -45,6 +45,9 @@ class Permission(enum.StrEnum):
     """Bar someone from the site, or lift the bar (court order, head teacher)."""
     MANAGE_DOCUMENTS = "manage_documents"
     """See and generate the information and consent documents, set the contacts they name."""
+    MANAGE_ACCOUNTS = "manage_accounts"
+    """Disable and enable console accounts, set their passwords, create and revoke API
+    tokens (``portique account`` does the same at the command line)."""
 
 
 _P = Permission
@@ -78,6 +81,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             _P.VIEW_REFUSALS,
             _P.MANAGE_REFUSALS,
             _P.MANAGE_DOCUMENTS,
+            _P.MANAGE_ACCOUNTS,
         }
     ),
     # Read-only views for the controller's checks, until the audit trail exists.

@@ -50,6 +50,9 @@ class ServerSettings:
     """A lane silent this long (no heartbeat) is an "offline lane" alert."""
     departure_sweep: timedelta = timedelta(minutes=10)
     """How often pupils whose leaving date has passed are made to leave."""
+    background_imports: bool = True
+    """The console's people imports run in a thread of their own; off, before the answer
+    (the tests, which then read the report at once)."""
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def cookie_name(self, name: str) -> str:

@@ -76,6 +76,7 @@ from portique.services.people import (
     add_person,
     get_person,
     import_people,
+    import_people_in_steps,
     list_people,
     set_exit_permission,
 )
@@ -159,6 +160,7 @@ __all__ = [
     "get_person",
     "grant_consent",
     "import_people",
+    "import_people_in_steps",
     "issue_credential",
     "lift_lockdown",
     "list_people",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -18,6 +20,8 @@ from portique.i18n import text
 from portique.services.errors import PersonInputError
 from portique.services.roster import (
     RejectedRow,
+    Roster,
+    RosterRow,
     check_birth_date,
     check_name,
     read_roster,
@@ -173,7 +177,7 @@ def add_person(session: Session, site_id: str, new: NewPerson, *, now: datetime)
 
     Raises:
         PersonInputError: a name is empty, the birth date is impossible, a guardian is
-            unknown here or is the person themself.
+            unknown here or is the person themselves.
     """
     site = site_row(session, site_id)
     people = People(session)
@@ -240,7 +244,8 @@ def import_people(session: Session, site_id: str, data: bytes, *, now: datetime)
     A line naming someone already at the site (same last name, first name and birth
     date, in any case) is refused as a duplicate, so importing the same file twice adds
     nobody twice. Everything happens in the caller's transaction: on a fatal error
-    nothing is imported.
+    nothing is imported. For a large file beside a running gate, use
+    :func:`import_people_in_steps`.
 
     Raises:
         RosterFormatError: the file cannot be read (nothing is imported).
@@ -248,48 +253,147 @@ def import_people(session: Session, site_id: str, data: bytes, *, now: datetime)
     site = site_row(session, site_id)
     roster = read_roster(data, today=local_date(site, now))
     people = People(session)
-    known = people.identities(site_id)
-    seen: dict[tuple[str, str, date], int] = {}
-    rejected = list(roster.rejected)
-    imported: list[str] = []
-    created: list[str] = []
-    for row in roster.rows:
-        identity = (row.last_name.casefold(), row.first_name.casefold(), row.birth_date)
-        if identity in known:
-            rejected.append(
-                RejectedRow(
-                    row.line,
-                    text("déjà présent dans l'établissement", "already at the site"),
-                )
-            )
-            continue
-        if identity in seen:
-            rejected.append(
-                RejectedRow(
-                    row.line,
-                    text(
-                        f"doublon de la ligne {seen[identity]}",
-                        f"duplicate of line {seen[identity]}",
-                    ),
-                )
-            )
-            continue
-        seen[identity] = row.line
-        group_ids = [_group_id(session, site, row.group, created)] if row.group else []
-        person = NewPerson(row.last_name, row.first_name, row.birth_date, row.role)
-        person_id = _insert(people, site_id, person, now)
-        people.add_links(person_id, site_id, group_ids)
-        imported.append(person_id)
-    if imported:
+    batch = _ImportBatch(roster, people.identities(site_id))
+    batch.add(session, site, people, roster.rows, now)
+    if batch.imported:
         Sites(session).bump_version(site_id)
-    return ImportReport(
-        imported=tuple(imported),
-        rejected=tuple(sorted(rejected, key=lambda r: r.line)),
-        groups_created=tuple(created),
-        encoding=roster.encoding,
-        delimiter=roster.delimiter,
-        lines=len(roster.rows) + len(roster.rejected),
-    )
+    return batch.report()
+
+
+IMPORT_STEP_SECONDS = 0.03
+"""How long an import aims to hold the database for writing in one transaction: a lane's
+passage waits about this long behind it at most."""
+IMPORT_PAUSE_SECONDS = 0.03
+"""The pause between two steps, in which waiting writers (the lanes) go first."""
+_FIRST_STEP_ROWS = 20
+_MIN_STEP_ROWS = 10
+"""A transaction costs its commit whatever its size: fewer lines than this per step would
+make an import last for ever on a slow disk without making the lanes' wait shorter."""
+_MAX_STEP_ROWS = 2_000
+
+
+def import_people_in_steps(
+    transaction: Callable[[], AbstractContextManager[Session]],
+    site_id: str,
+    data: bytes,
+    *,
+    now: datetime,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """As :func:`import_people`, in short transactions of their own (``transaction()``
+    opens one, e.g. ``SiteHandle.session``) with pauses between them, so that a large
+    file never holds the lanes' writes: each step adds as many lines as the last ones
+    show fit in :data:`IMPORT_STEP_SECONDS`. ``progress(lines_done, lines)`` is called
+    after each. The file is read whole first, so a file that cannot be read imports
+    nobody; the lanes see the new people once the last step is done (one snapshot
+    version).
+
+    Raises:
+        RosterFormatError: the file cannot be read (nothing is imported).
+    """
+    with transaction() as session:
+        today = local_date(site_row(session, site_id), now)
+        known = People(session).identities(site_id)
+    roster = read_roster(data, today=today)
+    batch = _ImportBatch(roster, known)
+    rows, done, size = roster.rows, 0, _FIRST_STEP_ROWS
+    while done < len(rows):
+        started = time.monotonic()
+        step = rows[done : done + size]
+        with transaction() as session:
+            batch.add(session, site_row(session, site_id), People(session), step, now)
+        done += len(step)
+        took = max(time.monotonic() - started, 0.001)
+        size = max(_MIN_STEP_ROWS, min(_MAX_STEP_ROWS, int(size * IMPORT_STEP_SECONDS / took)))
+        if progress is not None:
+            progress(done, len(rows))
+        if done < len(rows):
+            time.sleep(IMPORT_PAUSE_SECONDS)
+    if batch.imported:
+        with transaction() as session:
+            Sites(session).bump_version(site_id)
+    return batch.report()
+
+
+class _ImportBatch:
+    """The lines of one import as they are added: duplicates refused, classes made."""
+
+    def __init__(self, roster: Roster, known: set[tuple[str, str, date]]) -> None:
+        self.roster = roster
+        self.known = known
+        self.seen: dict[tuple[str, str, date], int] = {}
+        self.rejected = list(roster.rejected)
+        self.imported: list[str] = []
+        self.imported_ids: set[str] = set()
+        self.created: list[str] = []
+
+    def add(
+        self,
+        session: Session,
+        site: SiteRow,
+        people: People,
+        rows: Iterable[RosterRow],
+        now: datetime,
+    ) -> None:
+        """Adds ``rows`` in the session: the people in one flush, then their classes (a
+        flush per person would double an import's time)."""
+        links: list[tuple[str, list[str]]] = []
+        with session.no_autoflush:
+            for row in rows:
+                if self._refused(row):
+                    continue
+                group_ids = [_group_id(session, site, row.group, self.created)] if row.group else []
+                person_id = self._new_id(people)
+                session.add(
+                    PersonRow(
+                        person_id=person_id,
+                        site_id=site.site_id,
+                        last_name=row.last_name,
+                        first_name=row.first_name,
+                        birth_date=row.birth_date,
+                        role=row.role.value,
+                        zones=None,
+                        active=True,
+                        created_at=now,
+                    )
+                )
+                links.append((person_id, group_ids))
+        session.flush()
+        for person_id, group_ids in links:
+            people.add_links(person_id, site.site_id, group_ids)
+        self.imported.extend(person_id for person_id, _ in links)
+
+    def _refused(self, row: RosterRow) -> bool:
+        identity = (row.last_name.casefold(), row.first_name.casefold(), row.birth_date)
+        if identity in self.known:
+            reason = text("déjà présent dans l'établissement", "already at the site")
+        elif identity in self.seen:
+            first = self.seen[identity]
+            reason = text(f"doublon de la ligne {first}", f"duplicate of line {first}")
+        else:
+            self.seen[identity] = row.line
+            return False
+        self.rejected.append(RejectedRow(row.line, reason))
+        return True
+
+    def _new_id(self, people: People) -> str:
+        """A fresh person id, also unused by the people of this batch not yet flushed."""
+        while True:
+            person_id = new_person_id(people)
+            if person_id not in self.imported_ids:
+                self.imported_ids.add(person_id)
+                return person_id
+
+    def report(self) -> ImportReport:
+        roster = self.roster
+        return ImportReport(
+            imported=tuple(self.imported),
+            rejected=tuple(sorted(self.rejected, key=lambda r: r.line)),
+            groups_created=tuple(self.created),
+            encoding=roster.encoding,
+            delimiter=roster.delimiter,
+            lines=len(roster.rows) + len(roster.rejected),
+        )
 
 
 def list_people(

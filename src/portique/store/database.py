@@ -8,8 +8,9 @@ names the URL without its password, never as a driver traceback.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,13 @@ class Database:
             event.listen(self._sessions, "before_flush", listener)
         self.session_info: dict[str, Any] = {}
         """Put in the ``info`` of every session opened here (the site's audit keys)."""
+        self._writer: AbstractContextManager[Any] = (
+            threading.RLock() if self.is_sqlite else nullcontext()
+        )
+        """SQLite lets one transaction at a time write, and a writer kept waiting only polls
+        (sleeping up to 100 ms between tries), so a steady writer such as an import can
+        starve the lanes' passages for seconds. Within a process, the transactions queue
+        on this lock instead and are woken as soon as it is free."""
 
     def __repr__(self) -> str:
         return f"Database({self.shown_url!r})"
@@ -158,7 +166,7 @@ class Database:
         it): ``actor`` if given, else the actor of the context (:func:`acting_as`), else
         ``system``.
         """
-        with self.translated_errors(), self._sessions.begin() as session:
+        with self._writer, self.translated_errors(), self._sessions.begin() as session:
             session.info.update(self.session_info)
             session.info["actor"] = actor or current_actor()
             yield session

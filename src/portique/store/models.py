@@ -362,8 +362,29 @@ class LoginAttemptRow(Base):
     succeeded: Mapped[bool] = mapped_column(Boolean)
 
 
+class ImportJobRow(Base):
+    """A people import run in the background for the console (``portique.server.imports``):
+    how far it got, then its report (``imported`` ids, ``rejected`` lines, classes
+    created...) or the error that stopped it. Kept in the database so that any server
+    process can show its progress."""
+
+    __tablename__ = "import_jobs"
+
+    job_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    site_id: Mapped[str] = _site_id(index=True)
+    started_by: Mapped[str] = mapped_column(String(ID))
+    file_name: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    lines: Mapped[int] = mapped_column(Integer)
+    lines_done: Mapped[int] = mapped_column(Integer)
+    report: Mapped[dict[str, Any] | None]
+    error: Mapped[str | None] = mapped_column(String(2000))
+
+
 class ApiTokenRow(Base):
-    """An API token (a lane, an integration), known only by the SHA-256 of its secret."""
+    """An API token (a lane, an integration), known only by the SHA-256 of its secret; a
+    lane's token is bound to its lane (``lane_id``)."""
 
     __tablename__ = "api_tokens"
 
@@ -373,6 +394,7 @@ class ApiTokenRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    lane_id: Mapped[str | None] = mapped_column(String(ID), default=None)
 
 
 class PassageReviewRow(Base):

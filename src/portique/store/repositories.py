@@ -57,7 +57,10 @@ _Row = TypeVar("_Row", bound=OfSite)
 
 def find_at_site(session: Session, model: type[_Row], key: object, site_id: str) -> _Row | None:
     """The row of ``model`` with primary key ``key``, if it belongs to the site: another
-    site's row reads as none (ids are unique everywhere, sites see only their own)."""
+    site's row reads as none (ids are unique everywhere, sites see only their own), and so
+    does a number no database column holds (a typed id of 40 digits)."""
+    if isinstance(key, int) and not -(2**63) <= key < 2**63:
+        return None
     row = session.get(model, key)
     return row if row is not None and row.site_id == site_id else None
 

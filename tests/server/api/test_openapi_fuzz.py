@@ -1,6 +1,8 @@
 """The API against its own OpenAPI schema: schemathesis generates requests, valid and
 invalid, for every operation, signed in with the token of a role allowed to call it,
-and checks that no answer is a server error and that every answer is as documented."""
+and checks that no answer is a server error and that every answer is as documented.
+Dates and times are drawn with extreme ones (years 1 and 9999, offsets of ±23:59); huge
+numbers are in ``tests/security/test_api_fuzzing.py``."""
 
 from __future__ import annotations
 
@@ -31,6 +33,23 @@ CHECKS = [
 ADMINISTRATION_TAGS = frozenset({"people", "credentials", "consent"})
 """Operations of the administration; the agent's token calls the others."""
 EXAMPLES_PER_OPERATION = 20
+
+# Dates and times at the edges of what ISO 8601 and Python can hold, beside ordinary ones
+# (issue 16: year 1 and 9999 once gave 500s): every "date" and "date-time" the schema names.
+EXTREME_DATES = ["0001-01-01", "9999-12-31", "1899-12-31", "2101-01-01", "1970-01-01"]
+EXTREME_TIMES = [
+    "0001-01-01T00:00:00+01:00",
+    "0001-01-01T00:00:00+23:59",
+    "9999-12-31T23:00:00Z",
+    "9999-12-31T23:59:59-23:59",
+    "2100-12-31T23:59:59+14:00",
+]
+schemathesis.openapi.format("date", st.sampled_from(EXTREME_DATES) | st.dates().map(str))
+schemathesis.openapi.format(
+    "date-time",
+    st.sampled_from(EXTREME_TIMES)
+    | st.datetimes(timezones=st.timezones()).map(lambda moment: moment.isoformat()),
+)
 
 
 def _fuzz(operation: APIOperation, headers: dict[str, str]) -> None:

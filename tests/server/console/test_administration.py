@@ -32,11 +32,17 @@ def _csrf(client: TestClient) -> str:
 
 
 def _upload(client: TestClient, data: bytes, **fields: str) -> object:
-    return client.post(
+    """The import form sent, and the page of its report (the import runs before the answer
+    in these tests)."""
+    sent = client.post(
         "/people/import",
         data={"csrf": _csrf(client), **fields},
         files={"file": ("eleves.csv", data, "text/csv")},
     )
+    if sent.status_code != 303:
+        return sent
+    assert sent.headers["location"].startswith("/people/import/jobs/")
+    return client.get(sent.headers["location"])
 
 
 def _people_count(client: TestClient) -> int:

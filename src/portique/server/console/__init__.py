@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import APIRouter
 
 from portique.server.console import (
+    accounts,
     administration,
     agent,
     bulk,
@@ -28,6 +29,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     visitors.router,
     registers.router,
     documents.router,
+    accounts.router,
 )
 
 

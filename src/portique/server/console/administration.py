@@ -21,7 +21,8 @@ from starlette.concurrency import run_in_threadpool
 from portique.access import ConsentGiver, Weekday
 from portique.access import Role as PersonRole
 from portique.credentials import CredentialKind
-from portique.errors import BadInputError
+from portique.errors import BadInputError, PortiqueError
+from portique.i18n import text
 from portique.server import queries
 from portique.server.console.directory import (
     PAGE_SIZES,
@@ -30,7 +31,17 @@ from portique.server.console.directory import (
     people_translator,
     selection_fields,
 )
-from portique.server.console.pages import Page, download, posting, see_other, viewing
+from portique.server.console.pages import (
+    Page,
+    download,
+    posting,
+    see_other,
+    site_zone,
+    viewing,
+)
+from portique.server.errors import NotFoundError
+from portique.server.imports import import_job, start_import
+from portique.server.lane_devices import revoke as revoke_device
 from portique.server.phone import site_address
 from portique.server.roles import Permission
 from portique.server.uploads import read_people_file
@@ -46,7 +57,6 @@ from portique.services import (
     create_enrolment_link,
     get_person,
     grant_consent,
-    import_people,
     issue_credential,
     list_people,
     parse_date,
@@ -58,7 +68,9 @@ from portique.services import (
     withdraw_consent,
 )
 from portique.services.credentials import CardFormat
+from portique.services.lane_devices import lane_registry
 from portique.services.phone import PHONE_REPLACED, link_qr_png
+from portique.services.roster import read_roster
 from portique.services.timetables import WEEKDAY_NAMES
 from portique.store import ACTIVE, Credentials, Sites
 
@@ -159,25 +171,45 @@ def import_page(page: ManagePeoplePage) -> Response:
 
 @router.post("/people/import")
 def import_file(page: ManagePeople, file: Annotated[UploadFile | None, File()] = None) -> Response:
-    """Imports a CSV export and shows the report: people added, lines refused with their
-    line number and reason. A file that cannot be read at all imports nobody."""
+    """Reads a CSV export at once (a file that cannot be read imports nobody: the form
+    again, with the reason), then imports it in the background and shows its progress."""
     if file is None:
         return page.render("import.html", 400, error=page.t("import_choose"))
     data = read_people_file(file)
     state = page.state
+    file_name = file.filename or ""
     try:
-        with state.site.session() as session:
-            report = import_people(session, state.site.site_id, data, now=state.now())
-            added = list_people(
-                session, state.site.site_id, now=state.now(), person_ids=report.imported
-            )
+        read_roster(data, today=state.now().astimezone(site_zone(state)).date())
     except BadInputError as error:
-        return page.render("import.html", 400, error=error.message, file_name=file.filename)
+        return page.render("import.html", 400, error=error.message, file_name=file_name)
+    job_id = start_import(state, data, file_name=file_name, by=page.user.principal.name)
+    return see_other(f"/people/import/jobs/{job_id}")
+
+
+SHOWN_ADDED = 500
+"""People listed by name under an import's report; the count says how many in all."""
+
+
+@router.get("/people/import/jobs/{job_id}")
+def import_progress(job_id: str, page: ManagePeoplePage) -> Response:
+    """An import's progress while it runs, then its report: people added, lines refused
+    with their line number and reason."""
+    job = import_job(page.state, job_id)
+    if job is None:
+        raise NotFoundError(text("Import inconnu.", "Unknown import."))
+    if job.finished_at is None:
+        return page.render("import_job.html", job=job)
+    if job.report is None:
+        return page.render("import.html", error=job.error, file_name=job.file_name)
+    report, state = job.report, page.state
+    with state.site.session() as session:
+        shown = report.imported[:SHOWN_ADDED]
+        added = list_people(session, state.site.site_id, now=state.now(), person_ids=shown)
     return page.render(
         "import.html",
         report=report,
         added=_in_file_order(report, added),
-        file_name=file.filename,
+        file_name=job.file_name,
     )
 
 
@@ -313,7 +345,7 @@ def consent_grant(
     giver: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Records a consent: a minor's is given by one of their guardians (``by``), an
-    adult consents for themself (no ``by``). The services refuse anyone else."""
+    adult consents for themselves (no ``by``). The services refuse anyone else."""
     try:
         chosen = _giver(giver, page.t)
         with page.state.site.session() as session:
@@ -386,7 +418,26 @@ def lanes(page: ViewSite) -> Response:
 def _lanes(page: Page, error: str | None = None, status_code: int = 200) -> Response:
     with page.state.site.session() as session:
         setup = queries.site_setup(session, page.state.site.site_id)
-    return page.render("lanes.html", status_code, setup=setup, weekdays=list(Weekday), error=error)
+    devices = {record.lane_id: record for record in lane_registry(page.state.site).lanes()}
+    return page.render(
+        "lanes.html",
+        status_code,
+        setup=setup,
+        devices=devices,
+        weekdays=list(Weekday),
+        error=error,
+    )
+
+
+@router.post("/lanes/{lane_id}/revoke")
+def lane_device_revoke(lane_id: str, page: ManageSite) -> Response:
+    """Cuts a lost or stolen lane device off (as `portique lane revoke`): its key refused
+    by the hub, its broker login and API tokens removed, an alert, an audit entry."""
+    try:
+        revoke_device(page.state.site, lane_id, now=page.state.now(), by=page.user.principal.name)
+    except PortiqueError as error:
+        return _lanes(page, error.message, 400)
+    return see_other("/lanes")
 
 
 @router.post("/lanes/opening-hours")

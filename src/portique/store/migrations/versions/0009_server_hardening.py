@@ -1,5 +1,6 @@
 """Server hardening (issue 16): the console's login attempts, shared by every server
-process so that throttling holds across workers.
+process so that throttling holds across workers; the people imports the console runs in
+the background, with their progress.
 
 Revision ID: 0009_server_hardening
 Revises: 0007_phone
@@ -45,6 +46,26 @@ def upgrade() -> None:
         "ix_login_attempts_site_id_address_at", "login_attempts", ["site_id", "address", "at"]
     )
 
+    op.create_table(
+        "import_jobs",
+        sa.Column("job_id", sa.String(32), nullable=False),
+        sa.Column("site_id", sa.String(ID), nullable=False),
+        sa.Column("started_by", sa.String(ID), nullable=False),
+        sa.Column("file_name", sa.String(200), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("lines_done", sa.Integer(), nullable=False),
+        sa.Column("report", sa.JSON(), nullable=True),
+        sa.Column("error", sa.String(2000), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.site_id"], name="fk_import_jobs_site_id_sites", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("job_id", name="pk_import_jobs"),
+    )
+    op.create_index("ix_import_jobs_site_id", "import_jobs", ["site_id"])
+
 
 def downgrade() -> None:
+    op.drop_table("import_jobs")
     op.drop_table("login_attempts")

@@ -2,7 +2,7 @@
 carries, so that a site changing its face model knows who must re-enrol.
 
 Revision ID: 0010_face
-Revises: 0009_server_hardening
+Revises: 0008_lane_trust
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_face"
-down_revision: str | None = "0009_server_hardening"
+down_revision: str | None = "0008_lane_trust"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
