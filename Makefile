@@ -59,7 +59,10 @@ test-clocks: $(STAMP) $(AXE)
 
 # Real faces for the demo when the shared LFW copy is beside the repository.
 DEMO_FACES ?= ../shared/datasets/lfw/images
+SHARED_MODELS ?= ../shared/models
+
 demo: $(STAMP)
+	$(if $(wildcard $(SHARED_MODELS)),$(BIN)/portique models install --from $(SHARED_MODELS))
 	$(BIN)/portique demo $(if $(wildcard $(DEMO_FACES)),--faces $(DEMO_FACES))
 
 bench: $(STAMP)

@@ -69,3 +69,40 @@ def test_an_edgeface_site_enrolls_compares_and_refers_a_screen(
     page = dpia.read_text(encoding="utf-8")
     for said in ("edgeface_xs_q", "2.0 %", "CC BY-NC-SA", "synthétiques", "seuil 0.1"):
         assert said in page
+
+
+def test_a_site_moves_from_dlib_to_edgeface_and_the_reenrol_list_empties(
+    installed_models_dir: Path, lfw_images: Path, tmp_path: Path
+) -> None:
+    cli = Cli(tmp_path / "site")
+    assert cli.json("init", "--face", "--face-model", "dlib-resnet-v1")["face_model"] == (
+        "dlib-resnet-v1"
+    )
+    parent = cli.parent()
+    student = cli.student(parent)
+    cli.json("consent", "grant", student, "--by", parent)
+    old = cli.issue(student, "--face", str(lfw_face(lfw_images, "Colin_Powell", 1)))
+    assert cli.json("credential", "reenrol-list")["reenrol"] == []
+    moved = cli.json("site", "model", "set", "edgeface_xs_q")
+    assert (moved["face_model"], moved["previous_face_model"]) == (
+        "edgeface_xs_q",
+        "dlib-resnet-v1",
+    )
+    waiting = cli.json("credential", "reenrol-list")["reenrol"]
+    assert [(w["person"], w["template_model"]) for w in waiting] == [(student, "dlib-resnet-v1")]
+    assert cli.json("site", "model", "drop-previous", code=2)["error"] == "bad_input"
+    live = _frame(
+        tmp_path / "live.png",
+        bona_fide_frame(load_image(lfw_face(lfw_images, "Colin_Powell", 2)), 1),
+    )
+    with_old_card = cli.json(
+        "pass", "--lane", "entree", "--qr-text", old["qr_text"], "--face", live, "--at", cli.at(10)
+    )
+    assert with_old_card["reasons"] == ["credential_valid", "face_match"]
+    new = cli.issue(student, "--face", str(lfw_face(lfw_images, "Colin_Powell", 1)))
+    assert cli.json("credential", "reenrol-list")["reenrol"] == []
+    cli.json("site", "model", "drop-previous")
+    with_new_card = cli.json(
+        "pass", "--lane", "entree", "--qr-text", new["qr_text"], "--face", live, "--at", cli.at(14)
+    )
+    assert with_new_card["reasons"] == ["credential_valid", "face_match"]

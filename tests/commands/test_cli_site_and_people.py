@@ -129,3 +129,18 @@ def test_keys_rotate_keeps_the_old_key_verifying_and_list_shows_both(sqlite_cli:
     assert [k["status"] for k in rotated] == ["verifying", "active"]
     keys = sqlite_cli.directory / "keys"
     assert stat.S_IMODE(keys.stat().st_mode) == 0o700
+
+
+def test_person_list_finds_a_name_typed_without_accents_and_filters_like_the_api(
+    sqlite_cli: Cli,
+) -> None:
+    cli = sqlite_cli
+    for first in ("Héloïse", "Hugo"):
+        cli.run("person", "add", "--name", "Lefèvre", "--first-name", first,
+                "--birth-date", "01/01/1980", "--role", "staff")  # fmt: skip
+    found = cli.json("person", "list", "--search", "heloise lefevre")["people"]
+    assert [(p["first_name"], p["credential_status"]) for p in found] == [("Héloïse", "none")]
+    assert len(cli.json("person", "list", "--role", "staff")["people"]) == 2
+    assert cli.json("person", "list", "--credential-status", "active")["people"] == []
+    refused = cli.json("person", "list", "--credential-status", "lost", code=2)
+    assert refused["error"]

@@ -7,11 +7,14 @@ frequency of every oscillator the page starts."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from browser_support import LiveServer, screenshot, sign_in
 from playwright.sync_api import Page, expect
 
 from portique.bootstrap import open_site
 from portique.services import declare_lockdown
+from portique.store import LaneStatusRow
 
 RECORD_AUDIO = """
 window.__tones = [];
@@ -24,6 +27,22 @@ OscillatorNode.prototype.start = function (...args) {
 REFERRAL_TONES = [660, 880, 660, 880]
 ALERT_TONES = [1000, 1000, 1000]
 LOCKDOWN_TONES = [440, 330, 440, 330]
+OFFLINE_TONES = [587, 392]
+
+
+def _untouched_tab(page: Page, path: str) -> Page:
+    """The agent signed in, then a new tab at ``path`` the agent has not touched yet (the
+    browser lets it play nothing until they do), recording its tones."""
+    sign_in(page, "agent")
+    tab = page.context.new_page()
+    tab.add_init_script(RECORD_AUDIO)
+    tab.goto(path)
+    return tab
+
+
+def _sound_on(page: Page) -> None:
+    page.locator("#sound").click()
+    expect(page.locator("#sound")).to_have_text("Son activé")
 
 
 def _tones(page: Page) -> list[float]:
@@ -35,11 +54,7 @@ def test_a_referral_and_an_alert_each_sound_and_the_counter_follows(
     page: Page, live_server: LiveServer
 ) -> None:
     live_server.clock.at(21)  # the site is closed: each entry is referred to the agent
-    sign_in(page, "agent")
-    # A tab the agent has not touched yet: the browser lets it play nothing.
-    page = page.context.new_page()
-    page.add_init_script(RECORD_AUDIO)
-    page.goto("/live")
+    page = _untouched_tab(page, "/live")
     expect(page.locator("#live-status")).to_have_text("En direct")
     sound = page.locator("#sound")
     counter = page.locator("#waiting .count")
@@ -103,15 +118,26 @@ def test_the_administration_sees_no_counter(page: Page, live_server: LiveServer)
 
 
 def test_a_lockdown_sounds_its_own_tune(page: Page, live_server: LiveServer) -> None:
-    sign_in(page, "agent")
-    page = page.context.new_page()
-    page.add_init_script(RECORD_AUDIO)
-    page.goto("/alerts")
-    page.locator("#sound").click()
-    expect(page.locator("#sound")).to_have_text("Son activé")
+    page = _untouched_tab(page, "/alerts")
+    _sound_on(page)
     with open_site(live_server.directory) as site, site.session() as session:
         declare_lockdown(session, site.site_id, by="direction", now=live_server.clock.now)
     expect(page.locator("#signal")).to_have_attribute("data-last-sound", "lockdown")
     expect(page.locator("#signal")).to_contain_text("Mise en sûreté déclarée")
     page.wait_for_function("window.__tones.length >= 4")
     assert _tones(page) == LOCKDOWN_TONES
+
+
+def test_a_lane_gone_silent_sounds_its_own_tune(page: Page, live_server: LiveServer) -> None:
+    page = _untouched_tab(page, "/roster")
+    _sound_on(page)
+    heard = live_server.clock.now - timedelta(minutes=5)  # silent since: offline
+    with open_site(live_server.directory) as site, site.session() as session:
+        session.add(
+            LaneStatusRow(site_id=site.site_id, lane_id="sortie", last_seen_at=heard, online=True)
+        )
+    expect(page.locator("#signal")).to_have_attribute("data-last-sound", "offline")
+    expect(page.locator("#signal")).to_contain_text("Voie hors ligne — sortie")
+    expect(page.locator("#waiting .count")).to_have_text("1")
+    page.wait_for_function("window.__tones.length >= 2")
+    assert _tones(page) == OFFLINE_TONES

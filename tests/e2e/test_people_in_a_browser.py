@@ -10,7 +10,7 @@ import unicodedata
 
 import pytest
 from accessibility_support import assert_accessible, load_axe
-from browser_support import LiveServer, sign_in
+from browser_support import LiveServer, screenshot, sign_in
 from playwright.sync_api import Page, expect
 
 from portique.bootstrap import open_site
@@ -87,6 +87,7 @@ def test_the_class_filter_sorting_and_paging_work_together(
         (p for p in lycee if p.division == CLASS),
         key=lambda p: (_plain(p.first_name), _plain(p.last_name)),
     )
+    screenshot(page, "people-class")
     assert [_plain(n) for n in first + second] == [_plain(p.first_name) for p in expected]
     assert re.search(r"class=2nde1", page.url) and "sort=first_name" in page.url
 
@@ -99,12 +100,14 @@ def test_a_class_gets_its_cards_in_one_action(
     page.goto("/people?class=2nde1")
     page.get_by_role("link", name="Délivrer et imprimer les cartes").click()
     expect(page.locator("#bulk-table tbody tr")).to_have_count(35)
+    screenshot(page, "people-class-cards")
     assert_accessible(page, "administration: a class's cards, preview", "fr")
     page.get_by_label("Je confirme : délivrer ces cartes.").check()
     page.get_by_role("button", name="Délivrer les cartes").click()
     expect(page.locator("#job-state")).to_have_attribute("data-state", "done", timeout=60_000)
     expect(page.locator("#job-report tbody tr.done")).to_have_count(35)
     expect(page.get_by_role("link", name="Planche A4 (PDF)")).to_be_visible()
+    screenshot(page, "people-class-cards-done")
     with page.expect_download() as download:
         page.get_by_role("link", name="Une carte par PDF (ZIP)").click()
     assert download.value.suggested_filename == "cartes.zip"

@@ -198,7 +198,7 @@ def create_backend(
             threads=threads,
         )
     if name in ("onnx", "edgeface"):
-        return _onnx_family(name, detector, embedder, threads)
+        return _onnx_family(name, detector, embedder, threads, min_face_px)
     raise ConfigurationError(f"unknown back end {name!r}; choose one of {', '.join(BACKENDS)}.")
 
 
@@ -241,12 +241,21 @@ def preferred_model() -> str:
 
 
 def _onnx_family(
-    name: str, detector: Path | None, embedder: Path | None, threads: int | None
+    name: str,
+    detector: Path | None,
+    embedder: Path | None,
+    threads: int | None,
+    min_face_px: float | None = None,
 ) -> FaceBackend:
     """The ``onnx`` or ``edgeface`` back end with its files: given, configured, or
-    installed (``portique models install``); never downloaded."""
+    installed (``portique models install``); never downloaded. With a lane's large
+    smallest face (``min_face_px`` of 80 and up), frames are scanned at half size."""
     from portique.biometrics.backends.edgeface_backend import EDGEFACE_FILE, EdgeFaceBackend
-    from portique.biometrics.backends.onnx_backend import OnnxBackend
+    from portique.biometrics.backends.onnx_backend import (
+        DETECTOR_MAX_SIDE,
+        LANE_DETECTOR_MAX_SIDE,
+        OnnxBackend,
+    )
     from portique.biometrics.models import find_model
     from portique.config import DEFAULT_DETECTOR_FILE, DEFAULT_EMBEDDER_FILE, get_settings
     from portique.errors import ConfigurationError
@@ -272,4 +281,5 @@ def _onnx_family(
         detector_sha256=settings.onnx_detector_sha256,
         embedder_sha256=settings.onnx_embedder_sha256,
         threads=threads,
+        max_side=LANE_DETECTOR_MAX_SIDE if (min_face_px or 0) >= 80 else DETECTOR_MAX_SIDE,
     )

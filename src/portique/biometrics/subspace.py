@@ -70,7 +70,10 @@ def compact(vector: npt.ArrayLike) -> tuple[int, FloatArray] | None:
     """``vector``'s codec and coordinates in the first known subspace that holds it
     (within :data:`IN_SUBSPACE` of its length); None when none does."""
     values = np.asarray(vector, dtype=np.float64)
-    length = float(np.linalg.norm(values))
+    with np.errstate(over="ignore", invalid="ignore"):
+        length = float(np.linalg.norm(values))
+    if not np.isfinite(length):
+        return None
     for known in SUBSPACES:
         rows = basis(known.codec)
         if values.shape != (rows.shape[1],) or length == 0.0:

@@ -347,3 +347,41 @@ def _tell_link(person_id: str, url: str, until: datetime, qr_path: Path | None) 
     out.print(url, soft_wrap=True)
     if qr_path is not None:
         out.print(text("QR code du lien : ", "QR code of the link: ") + str(qr_path))
+
+
+@credential_app.command(
+    "reenrol-list",
+    help=text(
+        "Pendant un changement de modèle de visage (`portique site model set`) : les "
+        "titres en vigueur dont le gabarit est d'un autre modèle, par personne. La liste "
+        "se vide à mesure que les personnes se réenrôlent.",
+        "During a change of face model (`portique site model set`): the credentials in "
+        "force whose template is of another model, by person. The list empties as people "
+        "re-enrol.",
+    ),
+)
+def reenrol_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
+    """Who must re-enrol after a change of the site's face model."""
+    from portique.services.credentials import reenrol_list as listed
+
+    with open_cli_site(directory) as site, site.session() as session:
+        found = listed(session, site.site_id, now=clock.now())
+    if as_json:
+        print_json(
+            {
+                "reenrol": [
+                    {
+                        "person": r.person_id,
+                        "credential": r.credential_id,
+                        "template_model": r.template_model,
+                        "valid_until": r.valid_until.isoformat(),
+                    }
+                    for r in found
+                ]
+            }
+        )
+        return
+    if not found:
+        out.print(text("Personne n'a à se réenrôler.", "Nobody needs to re-enrol."))
+    for r in found:
+        out.print(f"{r.person_id}  {r.credential_id}  {r.template_model}")

@@ -1,4 +1,5 @@
-"""Presentation-attack detection commands: `portique eval pad` and `portique site pad`."""
+"""The site's biometric choices and their measurement: `portique eval pad`, `portique site
+pad` and `portique site model`."""
 
 from __future__ import annotations
 
@@ -212,3 +213,94 @@ def site_pad(
             else text("désactivée", "off")
         )
     )
+
+
+model_app = CommandApp(
+    help=text(
+        "Modèle de visage de l'établissement et changement de modèle.",
+        "The site's face model, and changing it.",
+    ),
+    no_args_is_help=True,
+)
+site_app.add_typer(model_app, name="model")
+
+
+@model_app.command(
+    "set",
+    help=text(
+        "Changer de modèle : les nouveaux enrôlements utilisent MODEL, les titres déjà "
+        "émis restent comparés avec leur modèle jusqu'à `site model drop-previous` ; "
+        "`portique credential reenrol-list` dit qui doit se réenrôler.",
+        "Change model: new enrolments use MODEL, credentials already issued keep being "
+        "compared with their model until `site model drop-previous`; `portique credential "
+        "reenrol-list` says who must re-enrol.",
+    ),
+)
+def model_set(
+    model: Annotated[str, typer.Argument(help="edgeface_xs_q | dlib-resnet-v1")],
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Start a change of the site's face model."""
+    from portique.biometrics import backend_for_model
+    from portique.biometrics.models import KNOWN_MODELS
+    from portique.services.rows import site_row
+    from portique.services.settings import set_face_model
+
+    backend_for_model(model)
+    with open_cli_site(directory) as site, site.session() as session:
+        stored = set_face_model(site_row(session, site.site_id), model)
+    note = next((m.licence_note for m in KNOWN_MODELS if m.name == model), "")
+    if as_json:
+        print_json(
+            {
+                "face_model": stored.face_model,
+                "previous_face_model": stored.previous_face_model,
+                "licence_note": note or None,
+            }
+        )
+        return
+    out.print(text("Modèle de visage : ", "Face model: ") + str(stored.face_model))
+    if stored.previous_face_model:
+        out.print(text("Encore lu : ", "Still read: ") + stored.previous_face_model)
+    if note:
+        err.print(text("[yellow]Licence :[/] ", "[yellow]Licence:[/] ") + note)
+
+
+@model_app.command(
+    "drop-previous",
+    help=text(
+        "Terminer le changement de modèle : les gabarits de l'ancien modèle ne sont plus "
+        "lus (refusé tant que quelqu'un doit se réenrôler, sauf --force).",
+        "End the change of model: templates of the old model are no longer read (refused "
+        "while someone must re-enrol, unless --force).",
+    ),
+)
+def model_drop_previous(
+    force: Annotated[bool, typer.Option("--force")] = False,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """End a change of the site's face model."""
+    from portique import clock
+    from portique.errors import BadInputError
+    from portique.services.credentials import reenrol_list
+    from portique.services.rows import site_row
+    from portique.services.settings import drop_previous_face_model
+
+    with open_cli_site(directory) as site, site.session() as session:
+        waiting = reenrol_list(session, site.site_id, now=clock.now())
+        if waiting and not force:
+            raise BadInputError(
+                text(
+                    f"{len(waiting)} titre(s) portent encore un gabarit de l'ancien modèle "
+                    "(`portique credential reenrol-list`).",
+                    f"{len(waiting)} credential(s) still carry a template of the old model "
+                    "(`portique credential reenrol-list`).",
+                )
+            )
+        stored = drop_previous_face_model(site_row(session, site.site_id))
+    if as_json:
+        print_json({"face_model": stored.face_model, "previous_face_model": None})
+        return
+    out.print(text("Ancien modèle abandonné.", "Old model dropped."))

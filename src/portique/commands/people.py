@@ -160,12 +160,58 @@ def person_import(
 
 
 @person_app.command("list", help=text("Lister les personnes.", "List the people."))
-def person_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
+def person_list(
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+    search: Annotated[
+        str,
+        typer.Option(
+            "--search",
+            help=text(
+                "Mots du nom, sans accents ni majuscules s'il le faut.",
+                "Words of the name, with or without accents and capitals.",
+            ),
+        ),
+    ] = "",
+    group: Annotated[
+        str | None, typer.Option("--class", help=text("Une classe (son id).", "A class (its id)."))
+    ] = None,
+    role: Annotated[
+        str | None,
+        typer.Option("--role", help="student | staff | parent | contractor | visitor"),
+    ] = None,
+    credential_status: Annotated[
+        str | None,
+        typer.Option("--credential-status", help="none | active | expired | revoked"),
+    ] = None,
+) -> None:
+    from portique.access import Role
     from portique.serializers import PersonOut
-    from portique.services import list_people
+    from portique.services import (
+        MAX_PAGE_SIZE,
+        CredentialStatus,
+        PeopleQuery,
+        list_people,
+        select_people,
+    )
 
+    try:
+        query = PeopleQuery(
+            text=search,
+            role=None if role is None else Role(role),
+            group_id=group,
+            credential_status=None
+            if credential_status is None
+            else CredentialStatus(credential_status),
+            limit=MAX_PAGE_SIZE,
+        )
+    except ValueError as error:
+        raise BadInputError(str(error)) from None
     with open_cli_site(directory) as site, site.session() as session:
-        records = list_people(session, site.site_id, now=clock.now())
+        if query.filtered:
+            records = select_people(session, site.site_id, query, now=clock.now())
+        else:
+            records = list_people(session, site.site_id, now=clock.now())
     if as_json:
         print_json({"people": [PersonOut.of(record).for_cli() for record in records]})
         return

@@ -35,6 +35,7 @@ from portique.biometrics import (
     PadDetector,
     QualityReport,
     Template,
+    TemplateMismatchError,
     assess_liveness,
     compare,
     create_backend,
@@ -211,7 +212,11 @@ class FaceCapture:
                 for frame in self._following(camera):
                     if search.offer(frame, CaptureSource.CAMERA):
                         break
-        return search.result(template, pad, pad_threshold)
+        try:
+            return search.result(template, pad, pad_threshold)
+        except TemplateMismatchError:
+            # A template of the same model name but another size: nothing to compare.
+            return None
 
     def _candidates(self, recent: Sequence[RGBImage]) -> Iterator[RGBImage]:
         """The sharpest frame of each group of the ring's newest frames, newest group

@@ -3,13 +3,15 @@ revoking their credentials or recording the consents collected on paper.
 
 Each person is changed through the ordinary service (``revoke_credential``,
 ``grant_consent``), so the audit log records every change person by person; each runs
-in a savepoint of the caller's transaction, so one person refused (a guardian no longer
-valid, say) is reported and leaves the others done.
+in a transaction of their own (from the ``sessions`` factory), so one person refused (a
+guardian no longer valid, say) is reported and leaves the others done, and a long batch
+never holds the database while lanes record passages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,6 +30,10 @@ MAX_BATCH = 400
 """The most people one action takes: a class is 35, a level a few hundred."""
 
 Progress = Callable[[int, int], None]
+Sessions = Callable[[], AbstractContextManager[Session]]
+"""Opens a session in a transaction of its own (``SiteHandle.session``)."""
+Change = Callable[[Session], str]
+"""One person's change, in the session given; what it did, for the report."""
 
 
 @dataclass(frozen=True)
@@ -109,16 +115,16 @@ def batch_people(
 
 
 def _each(
-    session: Session,
-    items: Sequence[tuple[str, Callable[[], str]]],
+    sessions: Sessions,
+    items: Sequence[tuple[str, Change]],
     progress: Progress | None,
 ) -> list[Outcome]:
-    """Runs each person's change in a savepoint; a refusal is reported, not raised."""
+    """Runs each person's change in a transaction of its own; a refusal is reported."""
     outcomes = []
     for done, (person_id, change) in enumerate(items, start=1):
         try:
-            with session.begin_nested():
-                detail = change()
+            with sessions() as session:
+                detail = change(session)
             outcomes.append(Outcome(person_id, True, detail))
         except BadInputError as error:
             outcomes.append(Outcome(person_id, False, error.message))
@@ -128,7 +134,7 @@ def _each(
 
 
 def revoke_people(
-    session: Session,
+    sessions: Sessions,
     site_id: str,
     person_ids: Sequence[str],
     *,
@@ -145,8 +151,8 @@ def revoke_people(
     if not reason:
         raise BadInputError(text("Indiquez le motif de la révocation.", "Give the reason."))
 
-    def revoke(person_id: str) -> Callable[[], str]:
-        def change() -> str:
+    def revoke(person_id: str) -> Change:
+        def change(session: Session) -> str:
             query = select(CredentialRow.credential_id).where(
                 CredentialRow.site_id == site_id,
                 CredentialRow.person_id == person_id,
@@ -160,11 +166,11 @@ def revoke_people(
 
         return change
 
-    return _each(session, [(person_id, revoke(person_id)) for person_id in person_ids], progress)
+    return _each(sessions, [(person_id, revoke(person_id)) for person_id in person_ids], progress)
 
 
 def record_paper_consents(
-    session: Session,
+    sessions: Sessions,
     site_id: str,
     signed: Sequence[tuple[str, str | None]],
     *,
@@ -173,13 +179,12 @@ def record_paper_consents(
 ) -> list[Outcome]:
     """Records the consents collected on paper: for each ``(person_id, by)``, ``by`` the
     guardian who signed for a minor, or None for an adult who signed for themselves."""
-    people = People(session)
 
-    def grant(person_id: str, by: str | None) -> Callable[[], str]:
-        def change() -> str:
+    def grant(person_id: str, by: str | None) -> Change:
+        def change(session: Session) -> str:
             giver = None
             if by is not None:
-                guardian = people.get(site_id, by)
+                guardian = People(session).get(site_id, by)
                 is_staff = guardian is not None and guardian.role == Role.STAFF.value
                 giver = ConsentGiver.LEGAL_GUARDIAN if is_staff else ConsentGiver.PARENT
             record = grant_consent(session, site_id, person_id, by=by, now=now, giver=giver)
@@ -187,4 +192,5 @@ def record_paper_consents(
 
         return change
 
-    return _each(session, [(person_id, grant(person_id, by)) for person_id, by in signed], progress)
+    items = [(person_id, grant(person_id, by)) for person_id, by in signed]
+    return _each(sessions, items, progress)

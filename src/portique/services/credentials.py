@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portique.config import get_settings
@@ -251,7 +252,8 @@ def issue_credential(
     payload = sign_credential(claims, keyring.signing_key())
     name = f"{person.first_name} {person.last_name}"
     card_bytes = render_card(payload, name, site.name, claims.valid_until, fmt=card, lang=lang)
-    store_credential(session, claims, issued_at=now)
+    model = site_settings(site).face_model if faces else None
+    store_credential(session, claims, issued_at=now, template_model=model)
     return IssuedCredential(
         credential_id=credential_id,
         person_id=person_id,
@@ -334,7 +336,9 @@ def _keep_template(
     return seal_template(template, keyring.template_key(), credential_id, person_id), None
 
 
-def store_credential(session: Session, claims: Claims, *, issued_at: datetime) -> None:
+def store_credential(
+    session: Session, claims: Claims, *, issued_at: datetime, template_model: str | None = None
+) -> None:
     """Records the credential (never its payload or template) and bumps the snapshot."""
     Credentials(session).add(
         CredentialRow(
@@ -348,6 +352,7 @@ def store_credential(session: Session, claims: Claims, *, issued_at: datetime) -
             status=ACTIVE,
             issued_at=issued_at,
             has_template=claims.has_template,
+            face_model=template_model if claims.has_template else None,
         )
     )
     Sites(session).bump_version(claims.site_id)
@@ -477,3 +482,52 @@ def bind_badge(
     )
     Sites(session).bump_version(site_id)
     return BadgeRecord(credential_id, person_id, badge_uid, start, end)
+
+
+@dataclass(frozen=True)
+class Reenrolment:
+    """A credential in force whose template is not of the site's current face model."""
+
+    person_id: str
+    credential_id: str
+    template_model: str
+    valid_until: datetime
+
+
+def template_model_of(session: Session, site_id: str, credential_id: str) -> str | None:
+    """The model of the template a credential carries: recorded at issue, else (issued
+    before models were recorded) the site's previous model during a change, else its
+    model. None when the site no longer opens that model."""
+    settings = site_settings(site_row(session, site_id))
+    row = session.get(CredentialRow, credential_id)
+    recorded = row.face_model if row is not None else None
+    model = recorded or settings.previous_face_model or settings.face_model
+    return model if model in (settings.face_model, settings.previous_face_model) else None
+
+
+def reenrol_list(session: Session, site_id: str, *, now: datetime) -> list[Reenrolment]:
+    """Who must re-enrol: people whose credentials in force carry templates of a model
+    other than the site's (during a change of model) and none of the site's model; each
+    such credential, by person. Someone issued a new credential leaves the list."""
+    settings = site_settings(site_row(session, site_id))
+    if settings.face_model is None:
+        return []
+    rows = session.scalars(
+        select(CredentialRow)
+        .where(
+            CredentialRow.site_id == site_id,
+            CredentialRow.status == ACTIVE,
+            CredentialRow.has_template.is_(True),
+            CredentialRow.valid_until >= now,
+        )
+        .order_by(CredentialRow.person_id, CredentialRow.credential_id)
+    )
+    found = []
+    current: set[str] = set()
+    for row in rows:
+        model = row.face_model or settings.previous_face_model or settings.face_model
+        if model == settings.face_model:
+            current.add(row.person_id)
+        else:
+            found.append(Reenrolment(row.person_id, row.credential_id, model, row.valid_until))
+    return [r for r in found if r.person_id not in current]

@@ -52,6 +52,7 @@ from portique.services.credentials import (
     FaceEngineFactory,
     default_face_engine,
     site_face_engine,
+    template_model_of,
 )
 from portique.services.phone import remember_code, used_codes
 from portique.services.rows import site_row
@@ -204,12 +205,14 @@ class Gate:
             site_id = self.site.site_id
             stored = site_settings(site_row(session, site_id))
             vault = vault_lookup(session, site_id)
-            template = credential_template(claims, self._template_keys, stored.face_model, vault)
+            # During a change of model, an older card's template is of the previous model.
+            model = template_model_of(session, site_id, claims.credential_id)
+            template = credential_template(claims, self._template_keys, model, vault)
             if template is None:
                 return None
             # The image given stands for the frame the credential was read in.
             pad_threshold = stored.policy(None).pad_threshold
-            return self._face_capture(stored.face_model).compare(
+            return self._face_capture(template.model).compare(
                 template, [_image(face)], pad_threshold=pad_threshold
             )
 

@@ -90,6 +90,9 @@ class StoredSettings(BaseModel):
 
     face_enabled: bool = False
     face_model: str | None = None
+    previous_face_model: str | None = None
+    """During a change of model: the model of the templates still in circulation, which
+    the gate keeps opening until everyone has re-enrolled (``portique site model``)."""
     face_operating_point: str = "fmr-1e-4"
     face_mismatch_action: Action = Action.REFER
     poor_capture_action: Action = Action.REFER
@@ -170,6 +173,23 @@ def set_presentation_attack_detection(
             raise PolicyError(f"A liveness threshold lies between 0 and 1, not {threshold}.")
         changes["pad_threshold"] = threshold
     return change_settings(site, **changes)
+
+
+def set_face_model(site: SiteRow, model: str) -> StoredSettings:
+    """Starts a change of the site's face model: new enrolments use ``model``; templates
+    of the model in use so far stay readable until it is dropped."""
+    current = site_settings(site)
+    if current.face_model == model:
+        return current
+    previous = current.previous_face_model or current.face_model
+    return change_settings(
+        site, face_model=model, previous_face_model=None if previous == model else previous
+    )
+
+
+def drop_previous_face_model(site: SiteRow) -> StoredSettings:
+    """Ends a change of model: the old templates are no longer opened."""
+    return change_settings(site, previous_face_model=None)
 
 
 def initial_settings(

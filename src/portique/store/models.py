@@ -227,6 +227,9 @@ class CredentialRow(Base):
     revoked_at: Mapped[datetime | None]
     revocation_reason: Mapped[str | None] = mapped_column(String(200))
     has_template: Mapped[bool] = mapped_column(Boolean, default=False)
+    face_model: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The face model of the template it carries (None: issued before models were
+    recorded, of the site's model then)."""
 
 
 class PhoneEnrolmentRow(Base):

@@ -22,6 +22,7 @@ def test_the_counter_counts_referrals_and_alerts_until_they_are_answered(server:
     server.clock.at(21)  # closed: referred to the agent
     agent = server.signed_in("agent")
     referral = present(server.lane(), card)
+    server.clock.advance(minutes=1)
     alert = present(server.lane(), lost_card["qr_text"])
     waiting = agent.get("/api/v1/alerts/waiting").json()
     assert (waiting["count"], waiting["referrals"], waiting["alerts"]) == (2, 1, 1)

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 
 from portique.errors import BadInputError
+from portique.i18n import text
 from portique.registers.cards import issue_cards_each
 from portique.server.console.directory import people_query, people_translator, selection_fields
 from portique.server.console.pages import Page, download, posting, see_other, viewing
@@ -129,10 +130,20 @@ async def _form(page: Page) -> Mapping[str, Any]:
 
 
 def _ticked(form: Mapping[str, Any]) -> list[str]:
-    people = [value for value in form.get("person", []) if isinstance(value, str)]
-    if len(people) > MAX_BATCH:
-        raise BadInputError(f"> {MAX_BATCH}")
-    return list(dict.fromkeys(value[:64] for value in people))
+    """The people ticked in the preview (``person`` fields), each once.
+
+    Raises:
+        BadInputError: nobody ticked, or more than one action takes.
+    """
+    people = list(dict.fromkeys(v[:64] for v in form.get("person", []) if isinstance(v, str)))
+    if not people or len(people) > MAX_BATCH:
+        raise BadInputError(
+            text(
+                f"Cochez entre 1 et {MAX_BATCH} personnes.",
+                f"Tick between 1 and {MAX_BATCH} people.",
+            )
+        )
+    return people
 
 
 def _first(form: Mapping[str, Any], name: str) -> str:
@@ -176,7 +187,10 @@ async def cards_run(page: ManageCredentials) -> Response:
     p = people_translator(page.lang)
     if _first(form, "confirm") != "yes":
         return await run_in_threadpool(_preview, page, "cards", 400, error=p("confirm_needed"))
-    person_ids = await run_in_threadpool(_ticked, form)
+    try:
+        person_ids = _ticked(form)
+    except BadInputError as error:
+        return await run_in_threadpool(_preview, page, "cards", 400, error=error.message)
     skip_holders = _first(form, "skip_holders") == "yes"
     names = await run_in_threadpool(_names, page, person_ids)
     state, lang = page.state, page.lang
@@ -210,16 +224,18 @@ async def revoke_run(page: ManageCredentials) -> Response:
     if _first(form, "confirm") != "yes" or not reason:
         error = p("confirm_needed") if reason else p("reason_needed")
         return await run_in_threadpool(_preview, page, "revoke", 400, error=error)
-    person_ids = _ticked(form)
+    try:
+        person_ids = _ticked(form)
+    except BadInputError as error:
+        return await run_in_threadpool(_preview, page, "revoke", 400, error=error.message)
     names = await run_in_threadpool(_names, page, person_ids)
     state = page.state
 
     def work(job: Job) -> None:
-        with state.site.session() as session:
-            outcomes = revoke_people(
-                session, state.site.site_id, person_ids, reason=reason, now=state.now(),
-                progress=job.progress,
-            )  # fmt: skip
+        outcomes = revoke_people(
+            state.site.session, state.site.site_id, person_ids, reason=reason, now=state.now(),
+            progress=job.progress,
+        )  # fmt: skip
         _report(job, outcomes, names)
 
     return _start(page, "revoke", len(person_ids), work)
@@ -243,10 +259,9 @@ async def consent_run(page: ManageConsent) -> Response:
     state = page.state
 
     def work(job: Job) -> None:
-        with state.site.session() as session:
-            outcomes = record_paper_consents(
-                session, state.site.site_id, signed, now=state.now(), progress=job.progress
-            )
+        outcomes = record_paper_consents(
+            state.site.session, state.site.site_id, signed, now=state.now(), progress=job.progress
+        )
         _report(job, outcomes, names)
 
     return _start(page, "consent", len(signed), work)

@@ -1,7 +1,7 @@
 """Region scale (issue 20): console sessions in the database, shared by every server.
 
 Revision ID: 0012_region
-Revises: 0008_lane_trust
+Revises: 0010_face
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_region"
-down_revision: str | None = "0008_lane_trust"
+down_revision: str | None = "0010_face"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
