@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from portique import clock
-from portique.access import Role
+from portique.access import Person, Role
 from portique.biometrics import BiometricInputError, FaceEngine, create_backend, load_image
 from portique.bootstrap import init_site, open_site
 from portique.credentials import payload_from_text, verify_credential
@@ -65,12 +65,15 @@ from portique.lane import (
     lane_face_engine,
     new_event_id,
 )
+from portique.lane.comms import events_topic, seal, snapshot_topic, unseal
+from portique.lane.comms.envelope import Envelope, MessageKind, sign, verify
 from portique.lane.comms.identity import (
     LaneIdentity,
     MemoryLaneDirectory,
     SiteTrust,
     new_lane_identity,
 )
+from portique.lane.events import events_to_bytes
 from portique.lane.face import credential_template
 from portique.services import NewPerson, add_person, bind_badge, grant_consent, issue_credential
 from portique.services.lanes import StoreSink, site_snapshot
@@ -454,6 +457,64 @@ def bench_ingest(broker: MqttBroker, count: int, lanes: int, window: int) -> lis
     return runs
 
 
+def bench_trust(people: int, rounds: int) -> dict[str, Any]:
+    """What signing costs: a lane's snapshot of ``people`` people signed and sealed by the
+    hub, opened, verified and parsed by the lane; one event batch signed and sealed by
+    the lane, opened and verified by the hub."""
+    with tempfile.TemporaryDirectory() as folder:
+        init_site(Path(folder) / "site", site_id="bench-trust", face=True)
+        site = open_site(Path(folder) / "site")
+        try:
+            base = site_snapshot(site)
+        finally:
+            site.close()
+    policy = base.policy
+    crowd = {
+        f"p{index:05d}": Person(f"p{index:05d}", Role.STUDENT, date(2010, 1, 1))
+        for index in range(people)
+    }
+    snapshot = replace(base, policy=replace(policy, people=crowd))
+    server = Ed25519PrivateKey.generate()
+    identity, _ = new_lane_identity("bench-trust", "entree", server.public_key(), clock.now())
+    topic = snapshot_topic("bench-trust", "entree")
+    now = clock.now()
+    signing, opening = [], []
+    message = b""
+    for counter in range(rounds):
+        started = time.perf_counter()
+        body = snapshot.for_lane("entree", issued_at=now, expires_at=now).to_bytes()
+        envelope = Envelope(MessageKind.SNAPSHOT, "bench-trust", "entree", counter + 1, body)
+        message = seal(identity.link_key, topic, sign(envelope, topic, server))
+        signing.append((time.perf_counter() - started) * 1000.0)
+        started = time.perf_counter()
+        opened = verify(unseal(identity.link_key, topic, message), topic, server.public_key())
+        LaneSnapshot.from_bytes(opened.body)
+        opening.append((time.perf_counter() - started) * 1000.0)
+    events_at = events_topic("bench-trust", "entree")
+    batch = events_to_bytes(_events(1, "bench-trust", "entree"))
+    wrap, unwrap = [], []
+    for counter in range(rounds * 20):
+        started = time.perf_counter()
+        envelope = Envelope(MessageKind.EVENTS, "bench-trust", "entree", counter + 1, batch)
+        sealed = seal(identity.link_key, events_at, sign(envelope, events_at, identity.signing_key))
+        wrap.append((time.perf_counter() - started) * 1000.0)
+        started = time.perf_counter()
+        verify(
+            unseal(identity.link_key, events_at, sealed),
+            events_at,
+            identity.signing_key.public_key(),
+        )
+        unwrap.append((time.perf_counter() - started) * 1000.0)
+    return {
+        "snapshot_people": people,
+        "snapshot_bytes": len(message),
+        "snapshot_sign_and_seal_ms": _summary(signing),
+        "snapshot_open_verify_parse_ms": _summary(opening),
+        "event_sign_and_seal_ms": _summary(wrap),
+        "event_open_and_verify_ms": _summary(unwrap),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=100, help="timed passages per kind")
@@ -464,18 +525,21 @@ def main() -> None:
     )
     parser.add_argument("--broker", default="mqtt://127.0.0.1:1883")
     parser.add_argument("--lfw", type=Path, default=DEFAULT_LFW)
-    parser.add_argument("--part", choices=("all", "latency", "ingest"), default="all")
+    parser.add_argument("--part", choices=("all", "latency", "ingest", "trust"), default="all")
+    parser.add_argument("--people", type=int, default=2000, help="people in the trust snapshot")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    latency = None if args.part == "ingest" else bench_latency(args.passages, args.lfw)
+    latency = bench_latency(args.passages, args.lfw) if args.part in ("all", "latency") else None
     ingest = (
-        None
-        if args.part == "latency"
-        else bench_ingest(MqttBroker.parse(args.broker), args.events, args.lanes, args.window)
+        bench_ingest(MqttBroker.parse(args.broker), args.events, args.lanes, args.window)
+        if args.part in ("all", "ingest")
+        else None
     )
+    trust = bench_trust(args.people, 20) if args.part in ("all", "trust") else None
     result = {
         "latency": latency,
         "ingest": ingest,
+        "trust": trust,
         "python": platform.python_version(),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
@@ -511,6 +575,18 @@ def main() -> None:
                 f"({run['acknowledged']}/{run['events']} acknowledged in {run['seconds']} s, "
                 f"{run['duplicates']} duplicates)"
             )
+    if trust is not None:
+        print(
+            f"Signatures ({trust['snapshot_people']} people, {trust['snapshot_bytes']} bytes, ms)"
+        )
+        for key in (
+            "snapshot_sign_and_seal_ms",
+            "snapshot_open_verify_parse_ms",
+            "event_sign_and_seal_ms",
+            "event_open_and_verify_ms",
+        ):
+            figures = trust[key]
+            print(f"  {key:34} p50 {figures['p50']:8.3f} p95 {figures['p95']:8.3f}")
     print(f"load average {result['load_average']}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import unicodedata
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -19,3 +20,9 @@ def summary(values: list[float]) -> dict[str, float]:
         "p95": round(percentile(values, 0.95), 2),
         "max": round(max(values), 2),
     }
+
+
+def unaccented(value: str) -> str:
+    """``value`` in lower case without its accents: a name as typed in a hurry."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()

@@ -152,6 +152,8 @@ def _isolated_settings(
     cache = tmp_path_factory.getbasetemp() / "cache"
     monkeypatch.setenv("PORTIQUE_CACHE_DIR", os.environ.get("PORTIQUE_TEST_CACHE_DIR", str(cache)))
     monkeypatch.setenv("PORTIQUE_CONFIG", str(tmp_path_factory.getbasetemp() / "none.toml"))
+    # Models installed in the user's data folder must not change what a test runs on.
+    monkeypatch.setenv("PORTIQUE_DATA_DIR", str(tmp_path_factory.getbasetemp() / "no-data"))
     # The server's retention purge would delete the old rows some tests set up on purpose.
     monkeypatch.setenv("PORTIQUE_PURGE_INTERVAL_HOURS", "0")
     get_settings.cache_clear()

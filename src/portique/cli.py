@@ -10,12 +10,14 @@ from portique import __version__, clock
 from portique.actors import reset_actor, set_actor
 from portique.commands import (
     assessment,
+    broker,
     credentials,
     demo,
     documents,
     faces,
     lane,
     models,
+    pad,
     passage,
     people,
     privacy,
@@ -76,6 +78,8 @@ def _os_user() -> str:
 app.command("verify", help=faces.VERIFY_HELP)(faces.verify)
 app.add_typer(faces.eval_app, name="eval")
 app.command("bench", help=faces.BENCH_HELP)(faces.bench)
+faces.eval_app.command("pad", help=pad.EVAL_PAD_HELP)(pad.eval_pad)
+app.add_typer(pad.site_app, name="site")
 
 app.command("init", help=site.INIT_HELP)(site.init)
 app.add_typer(site.keys_app, name="keys")
@@ -91,6 +95,7 @@ app.add_typer(server.account_app, name="account")
 
 app.command("demo", help=demo.DEMO_HELP)(demo.demo)
 app.add_typer(lane.lane_app, name="lane")
+app.add_typer(broker.broker_app, name="broker")
 app.add_typer(visitors.visitor_app, name="visitor")
 app.add_typer(visitors.refusal_app, name="refusal")
 

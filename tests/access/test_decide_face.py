@@ -56,6 +56,18 @@ def test_face_mismatch_is_referred_to_agent(world: World) -> None:
     assert decision.alert
 
 
+def test_a_suspected_presentation_attack_is_referred_with_an_alert_whatever_the_policy(
+    world: World,
+) -> None:
+    card = _opted_in(world)
+    world.configure(poor_capture_action=Action.DENY)
+    attack = FaceOutcome.failed(CaptureFailure.PRESENTATION_ATTACK)
+    decision = world.decide("in-main", card, world.at(10), attack)
+    assert decision.outcome is Outcome.REFER
+    assert decision.reasons == (Reason.FACE_PRESENTATION_ATTACK,)
+    assert decision.alert
+
+
 def test_face_mismatch_is_refused_when_site_says_so(world: World) -> None:
     card = _opted_in(world)
     world.configure(face_mismatch_action=Action.DENY)

@@ -208,6 +208,9 @@ SCENARIOS: dict[Reason, Callable[[World], Decision]] = {
     Reason.FACE_MISMATCH: lambda w: _face(w, FaceOutcome.compared(-0.2)),
     Reason.FACE_QUALITY_TOO_LOW: lambda w: _face(w, FaceOutcome.failed(CaptureFailure.LOW_QUALITY)),
     Reason.NO_FACE_CAPTURED: lambda w: _face(w, FaceOutcome.failed(CaptureFailure.NO_FACE)),
+    Reason.FACE_PRESENTATION_ATTACK: lambda w: _face(
+        w, FaceOutcome.failed(CaptureFailure.PRESENTATION_ATTACK)
+    ),
     Reason.FACE_NOT_CHECKED: lambda w: _face(w, None),
 }
 

@@ -112,7 +112,7 @@ def test_any_altered_byte_of_a_sealed_template_is_refused(template_key, face_tem
     [
         (b"", CredentialFault.TRUNCATED),
         (b"\x01" + b"\x00" * 20, CredentialFault.TRUNCATED),
-        (b"\x02" + b"\x00" * 200, CredentialFault.UNSUPPORTED_VERSION),
+        (b"\x03" + b"\x00" * 200, CredentialFault.UNSUPPORTED_VERSION),
         (b"\x01" + b"\x00" * 2000, CredentialFault.GARBAGE),
     ],
 )

@@ -4,12 +4,14 @@ in through the login form, and the screenshots of docs/screenshots/."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 from playwright.sync_api import Page
 
+from portique.bootstrap import open_site
+from portique.server import create_api_token
 from server.server_support import PASSWORD, Clock
 
 TABLET = {"width": 1024, "height": 768}
@@ -44,13 +46,26 @@ class LiveServer:
     cards: Cards
     directory: Path
     """The site's folder, for commands run beside the server (``portique pass``)."""
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def token(self, lane_id: str) -> str:
+        """The API token of lane ``lane_id`` (the site's template holds the entrance's)."""
+        if lane_id == "entree":
+            return self.lane_token
+        if lane_id not in self.tokens:
+            with open_site(self.directory) as site:
+                self.tokens[lane_id] = create_api_token(
+                    site, lane_id, "lane", now=self.clock.now, lane_id=lane_id
+                )
+        return self.tokens[lane_id]
 
     def present(self, qr_text: str, lane_id: str = "entree") -> dict[str, object]:
-        """A passage decided by the lane through the API; the passage as returned."""
+        """A passage decided by the lane through the API (with that lane's own token: a
+        lane's token records at its lane only); the passage as returned."""
         response = httpx.post(
             f"{self.url}/api/v1/passages",
             json={"lane_id": lane_id, "qr_text": qr_text},
-            headers={"Authorization": f"Bearer {self.lane_token}"},
+            headers={"Authorization": f"Bearer {self.token(lane_id)}"},
             timeout=10,
         )
         assert response.status_code == 201, response.text

@@ -1,8 +1,11 @@
 """The accessibility audit (RGAA 4.1 / WCAG 2.1 AA): axe-core's rules run in Chromium on
 every console page, agent and administration, in French and in English, with data on
 screen (passages pushed live, alerts, a referral to decide, the lockdown confirmation,
-the import's report and the register preview, a person's page, visitors), and on each
-screen of the lane display: no violation of impact serious or critical anywhere.
+the import's report and the register preview, a person's page, the people search and
+the class actions, visitors), on the phone pass, and on each screen of the lane display:
+no violation of impact serious or critical anywhere. Then what the rules cannot see:
+reflow at 320 and 512 CSS pixels, the live regions a screen reader hears, a pictogram
+beside each colour, no motion on request, and the lane display zoomed.
 
 ``PORTIQUE_AUDIT=1`` keeps what was found in docs/accessibility/audit.json, the source of
 the figures of docs/accessibilite.md (``tools/accessibility_statement.py``)."""
@@ -108,7 +111,7 @@ def test_the_agent_pages_have_no_serious_violation(
     assert (alert["alert"], referral["outcome"]) == (True, "refer")
 
     page.goto("/login")
-    assert_accessible(page, "login", lang)
+    assert_accessible(page, "connexion", lang)
     page.locator("input[name=username]").fill("agent")
     page.locator("input[name=password]").fill("not the password")
     _submit(page, "form[action='/login']")
@@ -118,33 +121,33 @@ def test_the_agent_pages_have_no_serious_violation(
         expect(page.locator(f"input[name={field}]")).to_have_accessible_description(
             error.inner_text()
         )
-    assert_accessible(page, "login, wrong password", lang)
+    assert_accessible(page, "connexion, mot de passe erroné", lang)
     _sign_in(page, "agent")
     page.goto("/live")
     expect(page.locator("#live-status")).not_to_be_empty()
     live_server.clock.advance(minutes=1)
     pushed = live_server.present(cards.paul, lane_id="sortie")
     page.locator(f"#p-{pushed['passage_id']}").wait_for()
-    assert_accessible(page, "agent: live passages, one pushed live", lang)
+    assert_accessible(page, "agent : passages en direct, dont un reçu en direct", lang)
 
     page.goto("/alerts")
     expect(page.locator(f"#p-{referral['passage_id']} form.decide")).to_be_visible()
-    assert_accessible(page, "agent: alerts with a referral to decide", lang)
+    assert_accessible(page, "agent : alertes, dont un renvoi à décider", lang)
 
     page.goto("/lockdown")
-    assert_accessible(page, "agent: lockdown confirmation", lang)
+    assert_accessible(page, "agent : confirmation de la mise en sûreté", lang)
     page.locator("input[name=confirm]").check()
     _submit(page, "form[action='/lockdown']")
     expect(page.locator("main .banner")).to_be_visible()
-    assert_accessible(page, "agent: lockdown in force", lang)
+    assert_accessible(page, "agent : mise en sûreté en cours", lang)
     page.goto("/live")
     expect(page.locator("#lockdown-banner")).to_be_visible()
-    assert_accessible(page, "agent: live passages during a lockdown", lang)
+    assert_accessible(page, "agent : passages en direct pendant une mise en sûreté", lang)
 
     page.goto("/roster")
-    assert_accessible(page, "agent: roster", lang)
+    assert_accessible(page, "agent : liste des présents", lang)
     page.goto("/departures")
-    assert_accessible(page, "agent: departures", lang)
+    assert_accessible(page, "agent : départs", lang)
 
     page.goto("/visitors")
     invite = page.locator("#invite form")
@@ -155,13 +158,13 @@ def test_the_agent_pages_have_no_serious_violation(
     invite.locator("input[name=end]").fill("22:30")
     _submit(page, "#invite form")
     expect(page.locator("#visit")).to_be_visible()
-    assert_accessible(page, "agent: a visit and its pass", lang)
+    assert_accessible(page, "agent : une visite et son laissez-passer", lang)
     page.goto("/visitors")
-    assert_accessible(page, "agent: visitors", lang)
+    assert_accessible(page, "agent : visiteurs", lang)
 
     response = page.goto("/people")
     assert response is not None and response.status == 403
-    assert_accessible(page, "agent: a page the role does not open", lang)
+    assert_accessible(page, "agent : page refusée à son rôle", lang)
 
 
 def _csv() -> bytes:
@@ -176,21 +179,35 @@ def test_the_administration_pages_have_no_serious_violation(console: Page, lang:
     page = console
     _sign_in(page, "administration")
     page.goto("/people")
-    assert_accessible(page, "administration: people", lang)
+    assert_accessible(page, "administration : personnes", lang)
     page.locator("table tbody a").first.click()
     page.wait_for_url("**/people/*")
     _submit(page, "form[action$='/consent']")  # consent in force, shown in green
     expect(page.locator("#consent .state")).to_be_visible()
-    assert_accessible(page, "administration: a person's page", lang)
+    assert_accessible(page, "administration : fiche d'une personne", lang)
+
+    page.goto("/people?q=Bernard")
+    expect(page.locator("#people-table tbody tr")).to_have_count(1)
+    assert_accessible(page, "administration : personnes, recherche", lang)
+    page.goto("/people/bulk/consent?role=staff")
+    assert_accessible(page, "administration : consentements d'une liste", lang)
+    page.goto("/people/bulk/revoke?role=staff")
+    assert_accessible(page, "administration : révocation des titres d'une liste", lang)
+    page.goto("/people/bulk/cards?role=staff")
+    assert_accessible(page, "administration : cartes d'une liste, aperçu", lang)
+    page.locator("input[name=confirm]").check()
+    _submit(page, "form[action^='/people/bulk/cards']")
+    expect(page.locator("#job-state")).to_have_attribute("data-state", "done", timeout=20_000)
+    assert_accessible(page, "administration : cartes d'une liste, travail terminé", lang)
 
     page.goto("/people/import")
-    assert_accessible(page, "administration: CSV import", lang)
+    assert_accessible(page, "administration : import CSV", lang)
     page.locator("input[name=file]").set_input_files(
         {"name": "eleves.csv", "mimeType": "text/csv", "buffer": _csv()}
     )
     _submit(page, "form[action='/people/import']")
     expect(page.locator("#import-report")).to_be_visible()
-    assert_accessible(page, "administration: CSV import report", lang)
+    assert_accessible(page, "administration : compte rendu d'import CSV", lang)
 
     page.goto("/registers")
     page.locator("input[name=uai]").fill(UAI)
@@ -212,21 +229,21 @@ def test_the_administration_pages_have_no_serious_violation(console: Page, lang:
     )
     _submit(page, "form[action='/registers/preview']")
     expect(page.locator("#register-report")).to_be_visible()
-    assert_accessible(page, "administration: register import preview", lang)
+    assert_accessible(page, "administration : aperçu de l'import des registres", lang)
 
     for path, name in (
-        ("/lanes", "lanes and timetables"),
-        ("/visitors", "visitors"),
-        ("/refusals", "access refusals"),
+        ("/lanes", "voies et horaires"),
+        ("/visitors", "visiteurs"),
+        ("/refusals", "interdictions d'accès"),
     ):
         page.goto(path)
-        assert_accessible(page, f"administration: {name}", lang)
+        assert_accessible(page, f"administration : {name}", lang)
 
 
 def test_the_data_protection_pages_have_no_serious_violation(console: Page, lang: str) -> None:
     _sign_in(console, "dpo")
     console.goto("/documents")
-    assert_accessible(console, "data protection: documents", lang)
+    assert_accessible(console, "protection des données : documents", lang)
 
 
 @pytest.fixture
@@ -246,17 +263,17 @@ def test_each_screen_of_the_lane_display_has_no_serious_violation(
     page = context.new_page()
     load_axe(page)
     page.goto(display.url() + f"?lang={lang}")
-    screens: list[tuple[str, Callable[[], None]]] = [
-        ("idle", lambda: None),
-        ("look", display.look),
-        ("grant", lambda: display.show(Outcome.GRANT, "Léa")),
-        ("deny", lambda: display.show(Outcome.DENY, None)),
-        ("refer", lambda: display.show(Outcome.REFER, None)),
+    screens: list[tuple[str, str, Callable[[], None]]] = [
+        ("idle", "attente", lambda: None),
+        ("look", "regard caméra", display.look),
+        ("grant", "autorisé", lambda: display.show(Outcome.GRANT, "Léa")),
+        ("deny", "refusé", lambda: display.show(Outcome.DENY, None)),
+        ("refer", "renvoi à l'agent", lambda: display.show(Outcome.REFER, None)),
     ]
-    for name, change in screens:
+    for screen, name, change in screens:
         change()
-        expect(page.locator("main")).to_have_attribute("data-screen", name)
-        assert_accessible(page, f"lane display: {name}", lang)
+        expect(page.locator("main")).to_have_attribute("data-screen", screen)
+        assert_accessible(page, f"écran de voie : {name}", lang)
     context.close()
 
 
@@ -378,3 +395,46 @@ def test_the_lane_display_keeps_its_whole_message_when_zoomed(
     assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], box
     assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
     context.close()
+
+
+def test_the_phone_pass_has_no_serious_violation(
+    browser: Browser, console: Page, live_server: LiveServer, lang: str
+) -> None:
+    _sign_in(console, "administration")
+    console.goto("/people?q=Bernard")
+    console.locator("#people-table tbody a").first.click()
+    _submit(console, "form[action$='/phone-link']")
+    link = console.locator("#phone-link").inner_text()
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 412, "height": 915},
+        locale="fr-FR" if lang == "fr" else "en-GB",
+        timezone_id="Europe/Paris",
+    )
+    context.set_default_timeout(10_000)
+    phone = context.new_page()
+    load_axe(phone)
+    phone.clock.set_fixed_time(live_server.clock.now)
+    phone.goto(link)
+    expect(phone.locator("#enrol")).to_be_visible()
+    assert_accessible(phone, "téléphone : enrôlement", lang)
+    phone.locator("#enrol-button").click()
+    expect(phone.locator("#pass")).to_be_visible()
+    assert_accessible(phone, "téléphone : titre d'accès", lang)
+    context.close()
+
+
+def test_each_page_is_titled_by_its_heading(page: Page, live_server: LiveServer) -> None:
+    """The window's title names the page, as its first heading does, then the product
+    (RGAA 8.6): a screen reader user knows where each link led."""
+    titles: dict[str, str] = {}
+    for role, paths in CONSOLE_PAGES.items():
+        _sign_in(page, role)
+        for path in paths:
+            page.goto(path)
+            name, _, product = page.title().partition(" · ")
+            assert product == "Portique", (path, page.title())
+            assert page.locator("h1").first.inner_text().startswith(name), (path, name)
+            titles[path] = name
+        page.locator("form[action='/logout'] button").click()
+    assert len(set(titles.values())) == len(titles), titles

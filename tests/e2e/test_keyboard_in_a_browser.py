@@ -1,7 +1,8 @@
 """The console with a keyboard only, in Chromium (RGAA 4.1 theme 12, WCAG 2.1.1, 2.4.3,
 2.4.7): signing in, acknowledging an alert, deciding a referral, declaring and ending a
 lockdown, importing a CSV file, each by Tab, typing, Enter and Space, with the focus
-always visible and not one pointer event."""
+always visible and not one pointer event; and Tab going through each page in reading
+order, then out of it (no trap)."""
 
 from __future__ import annotations
 
@@ -121,6 +122,10 @@ def test_the_administration_imports_a_csv_file_with_the_keyboard_alone(keyboard:
     page = keyboard
     _sign_in(page, "administration")
     _open(page, "/people/import")
+    # The browser's file dialog is taken over by the test; set up before the key is pressed
+    # (a round trip to the page), or the key can open the dialog first.
+    page.on("filechooser", lambda _: None)
+    page.evaluate("() => document.readyState")
     tab_to(page, "input[name=file]")
     with page.expect_file_chooser() as chosen:
         page.keyboard.press("Enter")
@@ -135,3 +140,54 @@ def test_the_administration_imports_a_csv_file_with_the_keyboard_alone(keyboard:
     expect(page.locator(":focus")).to_have_text("Importer")
     page.keyboard.press("Enter")
     expect(page.locator("#imported-count")).to_have_text("1")
+
+
+TABBABLE = """() => {
+  const all = [...document.querySelectorAll("*")];
+  return all.filter((e) => e.tabIndex >= 0 && !e.disabled && e.type !== "hidden"
+      && e.matches("a[href], button, input, select, textarea, summary, [tabindex]")
+      && !(e.type === "radio" && !e.checked)
+      && e.checkVisibility({ contentVisibilityAuto: true, visibilityProperty: true }))
+    .map((e) => all.indexOf(e));
+}"""
+"""Where each element the keyboard can reach stands in the document, in its order (of a
+group of radio buttons, only the checked one is a stop; a closed <details> hides its
+fields)."""
+FOCUSED = "() => [...document.querySelectorAll('*')].indexOf(document.activeElement)"
+
+
+def _tab_order(page: Page) -> list[int]:
+    """The places Tab visits from the top of the page until it leaves the page (a
+    date field's parts count once)."""
+    visited: list[int] = []
+    for _ in range(400):
+        page.keyboard.press("Tab")
+        place = page.evaluate(FOCUSED)
+        if page.evaluate("() => document.activeElement === document.body"):
+            return visited
+        if visited and place == visited[0]:
+            return visited  # round the page and back: no trap either
+        if not visited or visited[-1] != place:
+            visited.append(place)
+    raise AssertionError(f"Tab never leaves the page: a keyboard trap after {visited[-5:]}")
+
+
+@pytest.mark.parametrize(
+    ("role", "paths"),
+    [
+        ("agent", ("/live", "/alerts", "/lockdown", "/visitors", "/roster")),
+        ("administration", ("/people", "/people/import", "/lanes", "/registers")),
+    ],
+)
+def test_tab_follows_the_reading_order_and_leaves_every_page(
+    keyboard: Page, live_server: LiveServer, role: str, paths: tuple[str, ...]
+) -> None:
+    live_server.present(live_server.cards.ines)
+    live_server.clock.at(21)
+    live_server.present(live_server.cards.hugo)  # a referral: a form in the list
+    _sign_in(keyboard, role)
+    for path in paths:
+        keyboard.goto(path)
+        expected = keyboard.evaluate(TABBABLE)
+        assert len(expected) > 5, path
+        assert _tab_order(keyboard) == expected, path

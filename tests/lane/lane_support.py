@@ -153,9 +153,12 @@ class PrivateBroker:
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def start(self, config: Path | None = None) -> None:
+        """Starts the broker: local-only on its port, or with ``config`` (whose listener
+        must be on this broker's port)."""
+        arguments = ["-p", str(self.port)] if config is None else ["-c", str(config)]
         self.process = subprocess.Popen(
-            [self.binary, "-p", str(self.port)],
+            [self.binary, *arguments],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

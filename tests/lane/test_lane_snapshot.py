@@ -19,6 +19,8 @@ from portique.lane import (
     SnapshotFile,
 )
 from portique.services import declare_lockdown
+from portique.services.rows import site_row
+from portique.services.settings import set_presentation_attack_detection
 
 
 def test_a_snapshot_round_trips_through_its_json_bytes(
@@ -38,6 +40,19 @@ def test_a_snapshot_round_trips_through_its_json_bytes(
     assert set(again.policy.people) == set(snapshot.policy.people)
     passage = Passage("entree", school.at(9), QrPayload(payload(revoked)))
     assert decide(again.policy, passage) == decide(snapshot.policy, passage)
+
+
+def test_the_sites_presentation_attack_check_travels_with_the_snapshot(
+    school: LaneSchool,
+) -> None:
+    assert (
+        LaneSnapshot.from_bytes(school.snapshot().to_bytes()).policy.settings.pad_threshold is None
+    )
+    with school.site.session() as session:
+        row = site_row(session, school.site_id)
+        set_presentation_attack_detection(row, enabled=True, threshold=0.3)
+    again = LaneSnapshot.from_bytes(school.snapshot().to_bytes())
+    assert again.policy.settings.pad_threshold == 0.3
 
 
 def test_a_lockdown_travels_with_the_snapshot(school: LaneSchool) -> None:

@@ -25,7 +25,13 @@ from lane_support import (
 
 from portique.access import Outcome, QrPayload, Reason
 from portique.lane import Lane, LaneIdentity, MemorySink, MqttBroker, MqttHub, MqttTransport
-from portique.lane.comms import events_topic, lane_status_topic, seal, snapshot_topic
+from portique.lane.comms import (
+    events_topic,
+    lane_status_topic,
+    receipts_topic,
+    seal,
+    snapshot_topic,
+)
 from portique.lane.comms.envelope import Envelope, MessageKind, sign
 from portique.lane.comms.identity import new_signing_key
 from portique.services import declare_lockdown
@@ -260,6 +266,36 @@ def test_forged_replayed_and_revoked_events_are_not_stored_as_passages(
         reasons = [e.reasons for e in sink.events.values()]
         assert (Reason.LANE_REVOKED,) in reasons
         assert sum(1 for e in sink.events.values() if e.outcome is Outcome.GRANT) == 1
+    finally:
+        attacker.close()
+        lane.close()
+        hub.close()
+
+
+def test_a_replayed_receipt_marks_nothing_sent(
+    school: LaneSchool,
+    site: TrustedSite,
+    shared_broker: MqttBroker,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    card = payload(school.card(school.staff()))
+    identity = site.lane()
+    hub = _hub(shared_broker, MemorySink(), site)
+    hub.publish_snapshot(school.snapshot())
+    hub.start()
+    topic = receipts_topic(school.site_id, ENTRY)
+    attacker = Recorder(shared_broker, topic)
+    lane = _lane(school, tmp_path / "lane", shared_broker, identity)
+    try:
+        lane.start()
+        assert lane.wait_for_version(school.snapshot().version, 10)
+        lane.present(QrPayload(card), at=school.at(10))
+        assert lane.wait_forwarded(10)
+        assert wait_until(lambda: attacker.messages, 5)
+        caplog.set_level(logging.WARNING)
+        attacker.replay(topic, attacker.messages[0])
+        assert wait_until(lambda: "replayed receipt" in caplog.text, 5)
     finally:
         attacker.close()
         lane.close()

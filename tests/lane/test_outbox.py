@@ -219,3 +219,11 @@ def test_no_event_is_lost_or_counted_twice_whatever_the_link_does(
     assert set(sink.events) == {e.event_id for e in made}
     assert len(sink.events) == len(made)
     assert all(sink.events[e.event_id] == e for e in made)
+
+
+def test_the_outbox_is_owner_only_even_when_left_readable(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    path.touch()
+    path.chmod(0o644)
+    Outbox(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -71,9 +71,14 @@ class Server:
         client.headers["X-CSRF-Token"] = session.csrf
         return client
 
-    def lane(self) -> TestClient:
+    def lane(self, lane_id: str = "entree") -> TestClient:
+        """A lane's device, with its API token (bound to ``lane_id``)."""
+        token = self.lane_token
+        if lane_id != "entree":
+            with open_site(self.directory) as site:
+                token = create_api_token(site, lane_id, "lane", now=self.clock.now, lane_id=lane_id)
         client = self.anonymous()
-        client.headers["Authorization"] = f"Bearer {self.lane_token}"
+        client.headers["Authorization"] = f"Bearer {token}"
         return client
 
 
@@ -105,7 +110,7 @@ def make_site(directory: Path, now: datetime) -> str:
     with open_site(directory) as site:
         for role in ROLES:
             create_account(site, role, PASSWORD, role, now=now, display_name=role.title())
-        return create_api_token(site, "Entrée principale", "lane", now=now)
+        return create_api_token(site, "Entrée principale", "lane", now=now, lane_id="entree")
 
 
 def serve(directory: Path, token: str, clock: Clock, **settings: Any) -> Server:

@@ -31,6 +31,7 @@ from portique.access.timetable import (
     TimetableException,
     Weekday,
 )
+from portique.biometrics.pad import DEFAULT_PAD_THRESHOLD
 
 _LESSONS = {"ranges": ["08:00-12:00", "13:30-17:00"], "lunch": "12:00-13:30"}
 DEFAULT_TIMETABLE: dict[str, Any] = {
@@ -145,6 +146,15 @@ def _minutes(value: Any) -> timedelta | None:
     return None if value is None else timedelta(minutes=float(value))
 
 
+def _pad_threshold(data: Mapping[str, Any]) -> float | None:
+    """The liveness threshold the lanes apply; None when the site does not check faces
+    for presentation attacks (settings stored before PAD existed do not)."""
+    if not data.get("pad_enabled"):
+        return None
+    stored = data.get("pad_threshold")
+    return DEFAULT_PAD_THRESHOLD if stored is None else float(stored)
+
+
 def settings_from_json(data: Mapping[str, Any], face_threshold: float | None) -> SiteSettings:
     """The engine's settings from their JSON form (every key present: a missing one is a
     KeyError, never a default); face comparison is on only when the site enables it and
@@ -159,6 +169,7 @@ def settings_from_json(data: Mapping[str, Any], face_threshold: float | None) ->
             anti_passback_window=_minutes(data["anti_passback_minutes"]),
             arrival_margin=_minutes(data["arrival_margin_minutes"]) or timedelta(0),
             default_exit_rule=exit_rule(str(data["default_exit_rule"])),
+            pad_threshold=_pad_threshold(data),
         )
     except (TypeError, ValueError) as exc:
         raise PolicyError(f"The stored site settings are malformed: {exc}") from None

@@ -150,7 +150,7 @@ class ConsentGiver(enum.StrEnum):
 class Consent:
     """A person's opt-in to face comparison, and its withdrawal.
 
-    ``given_by`` is the person id of who consented: the person themself when adult,
+    ``given_by`` is the person id of who consented: the person themselves when adult,
     one of their guardians when minor. Once ``withdrawn_at`` is set the consent is
     dead for good; a new opt-in is a new consent.
     """
@@ -174,7 +174,7 @@ class Consent:
         """Whether this consent allows face comparison of ``person`` at ``at``.
 
         A guardian's consent covers a minor only; on their 18th birthday it lapses
-        and the person must consent themself. A minor cannot consent alone.
+        and the person must consent themselves. A minor cannot consent alone.
         """
         if self.withdrawn or self.person_id != person.person_id or at < self.given_at:
             return False

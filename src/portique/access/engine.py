@@ -37,8 +37,9 @@ every failed check adds a reason:
      non-students leave freely;
 6. the face, only when everything above grants and ``needs_face`` holds: a
    similarity at or above the snapshot's threshold grants (FACE_MATCH); below, it
-   follows ``face_mismatch_action`` with an alert; a failed capture, or no outcome at
-   all when one was needed, follows ``poor_capture_action``. Both default to REFER.
+   follows ``face_mismatch_action`` with an alert; a suspected presentation attack (a
+   print or a screen) is a REFER with alert; a failed capture, or no outcome at all
+   when one was needed, follows ``poor_capture_action``. Both default to REFER.
    The threshold is policy and lives in the snapshot, never in the passage.
 
 The outcome is the most severe of the failed checks (DENY over REFER over GRANT).
@@ -83,6 +84,7 @@ _FAULT_REASONS: dict[CredentialFault, tuple[Reason, bool]] = {
 _CAPTURE_REASONS: dict[CaptureFailure, Reason] = {
     CaptureFailure.NO_FACE: Reason.NO_FACE_CAPTURED,
     CaptureFailure.LOW_QUALITY: Reason.FACE_QUALITY_TOO_LOW,
+    CaptureFailure.PRESENTATION_ATTACK: Reason.FACE_PRESENTATION_ATTACK,
 }
 
 
@@ -443,6 +445,9 @@ def _face_applies(
 def _judge_face(settings: SiteSettings, face: FaceOutcome | None, verdict: _Verdict) -> None:
     if face is None:
         verdict.act(settings.poor_capture_action, Reason.FACE_NOT_CHECKED)
+    elif face.failure is CaptureFailure.PRESENTATION_ATTACK:
+        # A suspected print or screen: the agent looks, whatever the capture policy says.
+        verdict.act(Action.REFER, Reason.FACE_PRESENTATION_ATTACK, alert=True)
     elif face.failure is not None:
         verdict.act(settings.poor_capture_action, _CAPTURE_REASONS[face.failure])
     elif face.similarity is None or settings.face_threshold is None:

@@ -33,6 +33,9 @@ class CaptureFailure(enum.StrEnum):
 
     NO_FACE = "no_face"
     LOW_QUALITY = "low_quality"
+    PRESENTATION_ATTACK = "presentation_attack"
+    """The face at the camera looked like a print or a screen (presentation-attack
+    detection, where the site turned it on): never compared."""
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,8 @@ class SiteSettings:
     - ``arrival_margin``: how early before a timetable range a student may enter.
     - ``default_exit_rule``: the exit rule of a minor student with no recorded
       permission (after the last lesson by default).
+    - ``pad_threshold``: the lanes check each compared face for presentation attacks
+      (prints, screens) and refer below this liveness score; None: no check.
     """
 
     face_enabled: bool = False
@@ -58,6 +60,7 @@ class SiteSettings:
     anti_passback_window: timedelta | None = timedelta(hours=4)
     arrival_margin: timedelta = timedelta(minutes=15)
     default_exit_rule: ExitRule = field(default_factory=AfterLastLesson)
+    pad_threshold: float | None = None
 
     def __post_init__(self) -> None:
         if self.face_threshold is not None and not math.isfinite(self.face_threshold):
@@ -69,6 +72,8 @@ class SiteSettings:
             )
         if self.anti_passback_window is not None and self.anti_passback_window <= timedelta(0):
             raise PolicyError("The anti-passback window must be positive (or None to disable it).")
+        if self.pad_threshold is not None and not 0.0 <= self.pad_threshold <= 1.0:
+            raise PolicyError(f"The PAD threshold must be between 0 and 1: {self.pad_threshold}")
         if self.arrival_margin < timedelta(0):
             raise PolicyError("The arrival margin cannot be negative.")
 

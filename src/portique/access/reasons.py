@@ -77,6 +77,7 @@ class Reason(enum.StrEnum):
     FACE_QUALITY_TOO_LOW = "face_quality_too_low"
     NO_FACE_CAPTURED = "no_face_captured"
     FACE_NOT_CHECKED = "face_not_checked"
+    FACE_PRESENTATION_ATTACK = "face_presentation_attack"
 
     # The lane's own hardware: alarms, not passages (no credential, no person).
     DOOR_FORCED = "door_forced"

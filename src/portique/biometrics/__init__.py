@@ -9,6 +9,7 @@ Each step is a plain function that can be called alone, from a notebook or a tes
     report = bio.assess_quality(face)
     template = bio.embed(face)
     score = bio.compare(template, other_template)
+    liveness = bio.assess_liveness(image, faces[0])   # a print or a screen? (PAD)
 
 ``FaceEngine`` bundles the same steps with quality limits and an operating point;
 ``verify`` answers "do these two images show the same person?".
@@ -31,13 +32,16 @@ from portique.biometrics.errors import (
 )
 from portique.biometrics.image import load_image
 from portique.biometrics.operating_points import DEFAULT_OPERATING_POINT, OperatingPoint
+from portique.biometrics.pad import LivenessReport, PadDetector, create_pad
 from portique.biometrics.pipeline import (
     Capture,
     FaceEngine,
     Verification,
+    backend_for_model,
     choose_face,
     compare,
     create_backend,
+    preferred_model,
 )
 from portique.biometrics.quality import QualityReport, QualityThresholds
 from portique.biometrics.quality import assess_quality as _assess_quality
@@ -61,11 +65,13 @@ __all__ = [
     "FaceEngine",
     "ImageTooLargeError",
     "Landmarks",
+    "LivenessReport",
     "LowQualityError",
     "ModelError",
     "MultipleFacesError",
     "NoFaceError",
     "OperatingPoint",
+    "PadDetector",
     "QualityReport",
     "QualityThresholds",
     "Template",
@@ -73,15 +79,20 @@ __all__ = [
     "UnreadableImageError",
     "Verification",
     "align",
+    "assess_liveness",
     "assess_quality",
     "backend",
+    "backend_for_model",
     "choose_face",
     "compare",
     "create_backend",
+    "create_pad",
     "detect",
     "embed",
     "landmarks",
     "load_image",
+    "pad",
+    "preferred_model",
     "verify",
 ]
 
@@ -92,6 +103,12 @@ def backend(name: str | None = None) -> FaceBackend:
     from portique.config import get_settings
 
     return create_backend(name or get_settings().backend)
+
+
+@lru_cache(maxsize=1)
+def pad() -> PadDetector:
+    """The process-wide presentation-attack detector (the installed MiniFASNet pair)."""
+    return create_pad()
 
 
 def detect(image: RGBImage, *, using: FaceBackend | None = None) -> list[Detection]:
@@ -120,6 +137,19 @@ def embed(face: AlignedFace, *, using: FaceBackend | None = None, flip: bool = T
     """The template (L2-normalised descriptor) of an aligned face."""
     chosen = using or backend()
     return Template(chosen.model, chosen.embed([face], flip=flip)[0])
+
+
+def assess_liveness(
+    image: RGBImage,
+    detection: Detection,
+    *,
+    using: PadDetector | None = None,
+    threshold: float | None = None,
+) -> LivenessReport:
+    """Is the detected face live, or a print or a screen? Its liveness score (0 to 1,
+    from the whole frame around the face) and whether it falls below ``threshold``
+    (the detector's default if None): a suspected presentation attack."""
+    return (using or pad()).assess(image, detection.box, threshold)
 
 
 def verify(

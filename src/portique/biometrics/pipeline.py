@@ -204,6 +204,40 @@ def create_backend(
 
 BACKENDS: tuple[str, ...] = ("dlib", "onnx", "edgeface")
 """The back ends users can name (``--backend``, ``PORTIQUE_BACKEND``)."""
+MODEL_BACKENDS: dict[str, str] = {
+    "dlib-resnet-v1": "dlib",
+    "mobilefacenet_foamliu": "onnx",
+    "edgeface_xs_q": "edgeface",
+}
+"""The back end that produces each model's templates."""
+
+
+def backend_for_model(model: str) -> str:
+    """The back end whose templates are of ``model``.
+
+    Raises:
+        ConfigurationError: a model Portique does not know.
+    """
+    from portique.errors import ConfigurationError
+
+    try:
+        return MODEL_BACKENDS[model]
+    except KeyError:
+        raise ConfigurationError(
+            f"unknown face model {model!r}; known: {', '.join(MODEL_BACKENDS)}."
+        ) from None
+
+
+def preferred_model() -> str:
+    """The model a new face site uses: EdgeFace-XS when it and YuNet are installed (or in
+    the configured models folder), else dlib's, which PyPI ships."""
+    from portique.biometrics.backends.edgeface_backend import EDGEFACE_FILE, EDGEFACE_MODEL
+    from portique.biometrics.models import find_model
+    from portique.config import DEFAULT_DETECTOR_FILE
+
+    if find_model(EDGEFACE_FILE) and find_model(DEFAULT_DETECTOR_FILE):
+        return EDGEFACE_MODEL
+    return "dlib-resnet-v1"
 
 
 def _onnx_family(

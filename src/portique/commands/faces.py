@@ -329,25 +329,48 @@ def bench(
     as_json: JsonOption = False,
 ) -> None:
     """Measure the pipeline's latency; help text in BENCH_HELP."""
-    from portique.biometrics import FaceEngine, create_backend
+    from portique.biometrics import FaceEngine, ModelError, create_backend, create_pad
     from portique.config import get_settings
     from portique.evaluation.bench import run_bench
 
     settings = get_settings()
-    chosen = create_backend(
-        backend or settings.backend,
-        engine=engine,
-        min_face_px=LANE_MIN_FACE_PX,
-        coarse_face_px=LANE_COARSE_FACE_PX,
-    )
-    face_engine = FaceEngine(chosen, operating_point_name=settings.operating_point)
+    names = [backend or settings.backend]
+    if names[0] != "dlib":
+        names.append("dlib")  # the embedded pipeline, side by side in the same run
+    results = []
     with progress_bar(text("Images", "Frames")) as bar:
         task = bar.task_ids[0]
-        bar.update(task, total=frames)
-        result = run_bench(
-            root, face_engine, frames=frames, on_progress=lambda n: bar.advance(task, n)
-        )
+        bar.update(task, total=frames * len(names))
+        for name in names:
+            chosen = create_backend(
+                name,
+                engine=engine if name == "dlib" else None,
+                min_face_px=LANE_MIN_FACE_PX,
+                coarse_face_px=LANE_COARSE_FACE_PX,
+            )
+            pad = None
+            if name != "dlib":
+                try:
+                    pad = create_pad()
+                except ModelError:
+                    pad = None
+            face_engine = FaceEngine(chosen, operating_point_name=settings.operating_point)
+            results.append(
+                run_bench(
+                    root,
+                    face_engine,
+                    frames=frames,
+                    on_progress=lambda n: bar.advance(task, n),
+                    pad=pad,
+                )
+            )
+    result = results[0]
     summary = result.as_json()
+    if len(results) > 1:
+        summary["dlib"] = {
+            "verify_640x480_decode_excluded": results[1].verify_frame,
+            "stages_640x480": results[1].frames,
+        }
     if as_json:
         print_json(summary)
         return
@@ -373,6 +396,18 @@ def bench(
             )
             + f"p50 {number(result.verify_frame['p50_ms'], 1)} ms, "
             + f"p95 {number(result.verify_frame['p95_ms'], 1)} ms"
+        )
+    if result.verify_frame_with_pad:
+        out.print(
+            text("… suivi de la détection d'attaques : ", "… followed by attack detection: ")
+            + f"p50 {number(result.verify_frame_with_pad['p50_ms'], 1)} ms, "
+            + f"p95 {number(result.verify_frame_with_pad['p95_ms'], 1)} ms"
+        )
+    if len(results) > 1 and results[1].verify_frame:
+        out.print(
+            "dlib : verify "
+            + f"p50 {number(results[1].verify_frame['p50_ms'], 1)} ms, "
+            + f"p95 {number(results[1].verify_frame['p95_ms'], 1)} ms"
         )
     if result.descriptor:
         d = result.descriptor

@@ -392,8 +392,16 @@ def lane_broker(directory: Path, url: str, insecure: bool) -> MqttBroker:
     parsed = MqttBroker.parse(url)
     login = directory / BROKER_LOGIN_FILE
     if parsed.username is None and login.exists():
-        data = json.loads(login.read_text(encoding="utf-8"))
-        parsed = replace(parsed, username=data["username"], password=data["password"])
+        try:
+            data = json.loads(login.read_text(encoding="utf-8"))
+            parsed = replace(parsed, username=str(data["username"]), password=str(data["password"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigurationError(
+                text(
+                    f"{login} illisible ({exc!r}) : préparez la voie à nouveau.",
+                    f"{login} is unreadable ({exc!r}): provision the lane again.",
+                )
+            ) from None
     ca = directory / CA_CERT_FILE
     if parsed.tls and parsed.ca_file is None and ca.exists():
         parsed = replace(parsed, ca_file=ca)
@@ -560,7 +568,7 @@ def provision(
     from portique.server.lane_devices import provision as provision_device
 
     with open_cli_site(directory) as site:
-        made = provision_device(site, lane_id, out, now=clock.now(), by="cli")
+        made = provision_device(site, lane_id, out, now=clock.now(), by=None)
     err.print(
         text("Voie préparée dans ", "Lane provisioned in ")
         + f"{made.directory} ({len(made.files)} "
@@ -589,7 +597,7 @@ def revoke(
     from portique.server.lane_devices import revoke as revoke_device
 
     with open_cli_site(directory) as site:
-        record = revoke_device(site, lane_id, now=clock.now(), by="cli")
+        record = revoke_device(site, lane_id, now=clock.now(), by=None)
     assert record.revoked_at is not None
     err.print(
         text("Voie révoquée : ", "Lane revoked: ") + f"{lane_id} ({record.revoked_at.isoformat()})"

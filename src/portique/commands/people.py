@@ -266,7 +266,7 @@ ByOption = Annotated[
         help=text(
             "Qui consent : un représentant légal pour un mineur (son identifiant) ; un majeur "
             "consent pour lui-même.",
-            "Who consents: a guardian for a minor (their id); an adult consents for themself.",
+            "Who consents: a guardian for a minor (their id); an adult consents for themselves.",
         ),
     ),
 ]

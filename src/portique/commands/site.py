@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from portique.commands.common import CommandApp, out, print_json
+from portique.commands.common import CommandApp, err, out, print_json
 from portique.commands.faces import JsonOption
 from portique.commands.sitedir import (
     AtOption,
@@ -73,12 +73,34 @@ def init(
             ),
         ),
     ] = False,
+    face_model: Annotated[
+        str | None,
+        typer.Option(
+            "--face-model",
+            help=text(
+                "Avec --face : le modèle des gabarits (edgeface_xs_q, dlib-resnet-v1). Par "
+                "défaut EdgeFace-XS s'il est installé (`portique models install`), sinon dlib.",
+                "With --face: the templates' model (edgeface_xs_q, dlib-resnet-v1). By "
+                "default EdgeFace-XS when installed (`portique models install`), else dlib.",
+            ),
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create a site; help text in INIT_HELP."""
+    from portique.biometrics import backend_for_model, preferred_model
+    from portique.biometrics.models import known_model
     from portique.bootstrap import init_site
     from portique.config import get_settings
+    from portique.errors import BadInputError
 
+    model = None
+    if face:
+        model = face_model or preferred_model()
+        backend_for_model(model)
+    elif face_model is not None:
+        raise BadInputError(text("--face-model va avec --face.", "--face-model goes with --face."))
+    note = known_model(model).licence_note if model and model != "dlib-resnet-v1" else ""
     created = init_site(
         site_dir(directory),
         site_id=site_id,
@@ -87,6 +109,7 @@ def init(
         face=face,
         database_url=get_settings().database_url,
         uai=uai,
+        face_model=model,
     )
     if as_json:
         print_json(
@@ -97,6 +120,8 @@ def init(
                 "database": created.database,
                 "key": created.key_id,
                 "face_enabled": created.face_enabled,
+                "face_model": model,
+                "licence_note": note or None,
                 "zones": [zone.zone_id for zone in created.zones],
                 "lanes": [
                     {
@@ -118,6 +143,10 @@ def init(
     )
     out.print(text("Base de données : ", "Database: ") + created.database)
     out.print(text("Clé de signature : ", "Signing key: ") + created.key_id)
+    if model is not None:
+        out.print(text("Modèle de visage : ", "Face model: ") + model)
+    if note:
+        err.print(text("[yellow]Licence :[/] ", "[yellow]Licence:[/] ") + note)
     for lane in created.lanes:
         way = text("entrée", "entry") if lane.direction.value == "in" else text("sortie", "exit")
         face_note = text(", visage proposé", ", face offered") if lane.face_enabled else ""

@@ -12,6 +12,7 @@ import numpy.typing as npt
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from portique.biometrics.subspace import compact, expand
 from portique.credentials.claims import MAX_SEALED_TEMPLATE_BYTES, Claims, is_valid_id
 from portique.credentials.errors import (
     CredentialError,
@@ -20,10 +21,16 @@ from portique.credentials.errors import (
     InvalidTemplateError,
     KeyringError,
 )
+from portique.errors import ConfigurationError
 
 FloatArray: TypeAlias = npt.NDArray[np.float32]
 
 SEAL_VERSION = 1
+"""Format 1: int8 values of the whole template. Still read, and still written for a
+template that no compact codec holds (dlib's 128-d)."""
+COMPACT_SEAL_VERSION = 2
+"""Format 2: a codec byte, then int8 coordinates in that codec's subspace
+(``portique.biometrics.subspace``): EdgeFace-XS's 512-d template in 192 bytes."""
 TEMPLATE_KEY_BYTES = 32
 NONCE_BYTES = 12
 TAG_BYTES = 16
@@ -44,20 +51,28 @@ def new_template_key() -> bytes:
 def seal_template(template: npt.ArrayLike, key: bytes, credential_id: str, person_id: str) -> bytes:
     """Quantise ``template`` to int8 and seal it for one credential of one person.
 
-    ``template`` is a finite 1-D vector of 1 to 512 values (128-d float32 in practice).
+    ``template`` is a finite 1-D vector of 1 to 512 values (128-d dlib, 512-d EdgeFace).
     Each value is stored as a signed byte with one float32 scale for the whole vector;
-    cosine similarity with the input stays above 0.999. The ciphertext is bound to
-    ``credential_id`` and ``person_id`` as AES-GCM associated data, so a sealed
-    template copied into another credential does not open.
+    cosine similarity with the input stays above 0.999. A template that lies in a known
+    model subspace is stored as its coordinates there (format 2, smaller). The
+    ciphertext is bound to ``credential_id`` and ``person_id`` as AES-GCM associated
+    data, so a sealed template copied into another credential does not open.
     """
     aesgcm = AESGCM(_checked_key(key))
     for name, value in (("credential_id", credential_id), ("person_id", person_id)):
         if not is_valid_id(value):
             raise InvalidClaimsError(f"{name} {value!r} is not a valid id.")
-    plaintext = _quantise(_checked_template(template))
+    vector = _checked_template(template)
+    compacted = compact(vector)
+    if compacted is None:
+        version, plaintext = SEAL_VERSION, _quantise(vector)
+    else:
+        codec, coords = compacted
+        version = COMPACT_SEAL_VERSION
+        plaintext = bytes([codec]) + _quantise(coords.astype(np.float64))
     nonce = os.urandom(NONCE_BYTES)
-    ciphertext = aesgcm.encrypt(nonce, plaintext, _associated_data(credential_id, person_id))
-    return bytes([SEAL_VERSION]) + nonce + ciphertext
+    associated = _associated_data(credential_id, person_id, version)
+    return bytes([version]) + nonce + aesgcm.encrypt(nonce, plaintext, associated)
 
 
 def open_template(sealed: bytes, key: bytes, credential_id: str, person_id: str) -> FloatArray:
@@ -73,11 +88,12 @@ def open_template(sealed: bytes, key: bytes, credential_id: str, person_id: str)
     sealed = bytes(sealed)
     if not sealed:
         raise CredentialError(CredentialFault.TRUNCATED, "The sealed template is empty.")
-    if sealed[0] != SEAL_VERSION:
+    version = sealed[0]
+    if version not in (SEAL_VERSION, COMPACT_SEAL_VERSION):
         raise CredentialError(
             CredentialFault.UNSUPPORTED_VERSION,
-            f"The face template is sealed with format {sealed[0]}; "
-            f"this version of Portique opens format {SEAL_VERSION}.",
+            f"The face template is sealed with format {version}; "
+            f"this version of Portique opens formats {SEAL_VERSION} and {COMPACT_SEAL_VERSION}.",
         )
     if len(sealed) < SEAL_OVERHEAD + 1:
         raise CredentialError(
@@ -94,7 +110,7 @@ def open_template(sealed: bytes, key: bytes, credential_id: str, person_id: str)
     nonce = sealed[1 : 1 + NONCE_BYTES]
     try:
         plaintext = aesgcm.decrypt(
-            nonce, sealed[1 + NONCE_BYTES :], _associated_data(credential_id, person_id)
+            nonce, sealed[1 + NONCE_BYTES :], _associated_data(credential_id, person_id, version)
         )
     except InvalidTag:
         raise CredentialError(
@@ -102,7 +118,14 @@ def open_template(sealed: bytes, key: bytes, credential_id: str, person_id: str)
             "The face template does not open: it was altered, sealed for another credential "
             "or person, or sealed under another site key.",
         ) from None
-    return _dequantise(plaintext)
+    if version == SEAL_VERSION:
+        return _dequantise(plaintext)
+    try:
+        return expand(plaintext[0], _dequantise(plaintext[1:]))
+    except (ConfigurationError, IndexError):
+        raise CredentialError(
+            CredentialFault.GARBAGE, "The compact face template does not fit a known model."
+        ) from None
 
 
 VaultLookup: TypeAlias = Callable[[str], bytes | None]
@@ -138,9 +161,10 @@ def open_credential_template(
     return open_template(claims.sealed_template, key, claims.credential_id, claims.person_id)
 
 
-def sealed_template_size(dims: int) -> int:
-    """How many bytes a sealed template of ``dims`` values takes (161 for 128-d)."""
-    return SEAL_OVERHEAD + dims
+def sealed_template_size(dims: int, *, compact: bool = False) -> int:
+    """How many bytes a sealed template of ``dims`` values takes (161 for 128-d); with
+    ``compact``, ``dims`` coordinates of a format-2 template (226 for EdgeFace's 192)."""
+    return SEAL_OVERHEAD + dims + (1 if compact else 0)
 
 
 def _checked_key(key: bytes) -> bytes:
@@ -166,10 +190,10 @@ def _checked_template(template: npt.ArrayLike) -> npt.NDArray[np.float64]:
     return vector
 
 
-def _associated_data(credential_id: str, person_id: str) -> bytes:
+def _associated_data(credential_id: str, person_id: str, version: int = SEAL_VERSION) -> bytes:
     cid = credential_id.encode("ascii")
     pid = person_id.encode("ascii")
-    return _AAD_LABEL + bytes([SEAL_VERSION, len(cid)]) + cid + bytes([len(pid)]) + pid
+    return _AAD_LABEL + bytes([version, len(cid)]) + cid + bytes([len(pid)]) + pid
 
 
 def _quantise(vector: npt.NDArray[np.float64]) -> bytes:

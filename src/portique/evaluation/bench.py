@@ -17,6 +17,7 @@ from PIL import Image
 
 from portique.biometrics.backends.dlib_backend import DlibBackend
 from portique.biometrics.image import load_image
+from portique.biometrics.pad import PadDetector
 from portique.biometrics.pipeline import FaceEngine, choose_face
 from portique.biometrics.quality import assess_quality
 from portique.biometrics.types import RGBImage
@@ -121,13 +122,20 @@ class BenchResult:
     crops: dict[str, dict[str, float]]
     verify_frame: dict[str, float]
     descriptor: dict[str, object]
+    verify_frame_with_pad: dict[str, float] = field(default_factory=dict)
+    """The same ``verify`` followed by presentation-attack detection of the frame."""
+    backend: str = ""
+    model: str = ""
 
     def as_json(self) -> dict[str, object]:
         return {
             "machine": self.machine,
+            "backend": self.backend,
+            "model": self.model,
             "stages_640x480": self.frames,
             "stages_250x250": self.crops,
             "verify_640x480_decode_excluded": self.verify_frame,
+            "verify_640x480_with_pad": self.verify_frame_with_pad,
             "descriptor": self.descriptor,
         }
 
@@ -197,8 +205,10 @@ def run_bench(
     *,
     frames: int = 100,
     on_progress: Callable[[int], None] | None = None,
+    pad: PadDetector | None = None,
 ) -> BenchResult:
-    """Measure the pipeline on ``frames`` LFW faces, in 640x480 frames and as 250x250 crops."""
+    """Measure the pipeline on ``frames`` LFW faces, in 640x480 frames and as 250x250 crops;
+    with ``pad``, also ``verify`` followed by presentation-attack detection."""
     paths = lfw_sample(root, frames)
     crops = [load_image(path) for path in paths]
     frame_images = [camera_frame(crop, i) for i, crop in enumerate(crops)]
@@ -212,6 +222,7 @@ def run_bench(
         raise DatasetError("none of the first LFW images gave a face; check the dataset.")
     frame_times, crop_times = StageTimes(), StageTimes()
     verify_ms: list[float] = []
+    with_pad_ms: list[float] = []
     chips: list[RGBImage] = []
     for crop, frame in zip(crops, frame_images, strict=True):
         time_stages(engine, [_jpeg(frame)], frame_times, reference)
@@ -219,8 +230,13 @@ def run_bench(
         try:
             stored = engine.acquire(crop, enforce_quality=False).template
             started = time.perf_counter()
-            engine.verify(frame, stored)
+            _, capture = engine.verify(frame, stored)
             verify_ms.append((time.perf_counter() - started) * 1000.0)
+            if pad is not None:
+                started = time.perf_counter()
+                _, capture = engine.verify(frame, stored)
+                pad.assess(frame, capture.detection.box)
+                with_pad_ms.append((time.perf_counter() - started) * 1000.0)
             chips.append(engine.locate(crop)[0].chip)
         except PortiqueError:  # a frame the rules refuse is not a latency sample
             pass
@@ -235,4 +251,7 @@ def run_bench(
         crops=crop_times.summary(),
         verify_frame=_percentiles(verify_ms) if verify_ms else {},
         descriptor=descriptor,
+        verify_frame_with_pad=_percentiles(with_pad_ms) if with_pad_ms else {},
+        backend=engine.backend.name,
+        model=engine.backend.model,
     )

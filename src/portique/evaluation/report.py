@@ -16,6 +16,7 @@ import jinja2
 
 from portique import clock
 from portique.access.reasons import Reason, reason_label
+from portique.biometrics.models import KNOWN_MODELS
 from portique.biometrics.operating_points import TARGET_FMRS, operating_point
 from portique.documents import DocumentRenderError, print_pdf
 from portique.errors import BadInputError, ConfigurationError
@@ -128,6 +129,9 @@ class Report:
     model: str | None
     operating_point: str
     threshold: float | None
+    measured_fnmr: float | None = None
+    """The model's FNMR at the operating point, measured on LFW View 2 (all impostors)."""
+    licence_note: str = ""
 
     def summary(self) -> dict[str, object]:
         return {
@@ -620,7 +624,16 @@ def build_report(
         model=model if isinstance(model, str) else None,
         operating_point=operating,
         threshold=threshold,
+        measured_fnmr=_model_fnmr(model, operating) if isinstance(model, str) else None,
+        licence_note=next((m.licence_note for m in KNOWN_MODELS if m.name == model), ""),
     )
+
+
+def _model_fnmr(model: str, operating: str) -> float | None:
+    try:
+        return operating_point(model, operating).measured_fnmr
+    except ConfigurationError:
+        return None
 
 
 def _per_minute(data: FieldData) -> dict[str, dict[datetime, int]]:

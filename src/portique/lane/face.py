@@ -7,7 +7,9 @@ see ``drivers/buffer.py``), then in the frames that follow the read, up to a sho
 window: the person does not stop for the camera. Frames are examined in memory, the best
 face by quality is kept, and only that one is embedded and compared; nothing is written,
 logged or returned but the outcome (a similarity, or why no comparison could be made),
-where the face came from and how many frames were examined. ``credential_template`` is
+where the face came from and how many frames were examined. Where the site turned
+presentation-attack detection on, the frame chosen for comparison is checked first: a
+suspected print or screen is never compared. ``credential_template`` is
 the one opener of a credential's template, for the lanes and the server's gate alike.
 """
 
@@ -25,13 +27,18 @@ from portique.access import CaptureFailure, FaceOutcome
 from portique.biometrics import (
     AlignedFace,
     BiometricInputError,
+    Detection,
     FaceEngine,
+    ModelError,
     MultipleFacesError,
     NoFaceError,
+    PadDetector,
     QualityReport,
     Template,
+    assess_liveness,
     compare,
     create_backend,
+    create_pad,
 )
 from portique.biometrics.quality import assess_quality
 from portique.biometrics.types import RGBImage
@@ -47,14 +54,21 @@ LANE_MIN_FACE_PX = 80
 LANE_COARSE_FACE_PX = 130
 
 
-def lane_face_engine(backend: str = "dlib", *, operating_point: str | None = None) -> FaceEngine:
+def lane_face_engine(
+    backend: str | None = None, *, operating_point: str | None = None
+) -> FaceEngine:
     """The face engine with the lane's detection profile: faces at a lane are large
-    (80 px and up), and a coarse scan for faces of 130 px and up runs first."""
+    (80 px and up), and a coarse scan for faces of 130 px and up runs first (dlib). The
+    back end is the configured one (``PORTIQUE_BACKEND``) unless named."""
     from portique.config import get_settings
 
     settings = get_settings()
     return FaceEngine(
-        create_backend(backend, min_face_px=LANE_MIN_FACE_PX, coarse_face_px=LANE_COARSE_FACE_PX),
+        create_backend(
+            backend or settings.backend,
+            min_face_px=LANE_MIN_FACE_PX,
+            coarse_face_px=LANE_COARSE_FACE_PX,
+        ),
         operating_point_name=operating_point or settings.operating_point,
     )
 
@@ -132,9 +146,25 @@ def credential_template(
 class FaceCapture:
     """Finds the best face of a passage and compares it with a template."""
 
-    def __init__(self, engine: FaceEngine, settings: CaptureSettings | None = None) -> None:
+    def __init__(
+        self,
+        engine: FaceEngine,
+        settings: CaptureSettings | None = None,
+        pad: Callable[[], PadDetector] = create_pad,
+    ) -> None:
         self.engine = engine
         self.settings = settings or CaptureSettings()
+        self._load_pad = pad
+        self._pad: PadDetector | None = None
+
+    def presentation_attack_detector(self) -> PadDetector | None:
+        """The PAD models, loaded on first need; None when they are not installed here."""
+        if self._pad is None:
+            try:
+                self._pad = self._load_pad()
+            except ModelError:
+                return None
+        return self._pad
 
     @property
     def model(self) -> str:
@@ -148,8 +178,14 @@ class FaceCapture:
         camera: Camera | None = None,
         *,
         waiting: Callable[[], None] | None = None,
+        pad_threshold: float | None = None,
     ) -> FaceCaptureResult | None:
         """The outcome of comparing the best face of the passage with ``template``.
+
+        With ``pad_threshold`` (the site checks for presentation attacks), the frame of
+        the face chosen is assessed first; below the threshold, the outcome is a
+        ``PRESENTATION_ATTACK`` failure and nothing is compared. A lane without the PAD
+        models then makes no comparison (None): the agent checks.
 
         ``recent``: the frames the camera saw up to the read, oldest first (the ring,
         with the frame the credential was read in last). When none of them holds a
@@ -159,6 +195,11 @@ class FaceCapture:
         """
         if template.model != self.model:
             return None
+        pad = None
+        if pad_threshold is not None:
+            pad = self.presentation_attack_detector()
+            if pad is None:
+                return None
         search = _Search(self.engine)
         for frame in self._candidates(recent):
             if search.offer(frame, CaptureSource.BUFFER):
@@ -170,7 +211,7 @@ class FaceCapture:
                 for frame in self._following(camera):
                     if search.offer(frame, CaptureSource.CAMERA):
                         break
-        return search.result(template)
+        return search.result(template, pad, pad_threshold)
 
     def _candidates(self, recent: Sequence[RGBImage]) -> Iterator[RGBImage]:
         """The sharpest frame of each group of the ring's newest frames, newest group
@@ -193,12 +234,23 @@ class FaceCapture:
             yield frame
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    """A face the search kept, with the frame and detection it came from (in memory)."""
+
+    face: AlignedFace
+    report: QualityReport
+    source: CaptureSource
+    frame: RGBImage
+    detection: Detection
+
+
 class _Search:
     """The best face offered so far, and whether the search may stop."""
 
     def __init__(self, engine: FaceEngine) -> None:
         self.engine = engine
-        self.best: tuple[AlignedFace, QualityReport, CaptureSource] | None = None
+        self.best: _Candidate | None = None
         self.saw_face = False
         self.examined = 0
 
@@ -206,7 +258,7 @@ class _Search:
         """Examines ``frame``; True when its face passes every check (the search ends)."""
         self.examined += 1
         try:
-            face, _detection, others = self.engine.locate(frame)
+            face, detection, others = self.engine.locate(frame)
         except MultipleFacesError:
             self.saw_face = True
             return False
@@ -214,18 +266,27 @@ class _Search:
             return False
         self.saw_face = True
         report = assess_quality(face, self.engine.quality, other_faces=others)
-        if self.best is None or _rank(report, face) > _rank(self.best[1], self.best[0]):
-            self.best = (face, report, source)
+        if self.best is None or _rank(report, face) > _rank(self.best.report, self.best.face):
+            self.best = _Candidate(face, report, source, frame, detection)
         return report.passed
 
-    def result(self, template: Template) -> FaceCaptureResult:
+    def result(
+        self, template: Template, pad: PadDetector | None, pad_threshold: float | None
+    ) -> FaceCaptureResult:
         if self.best is None:
             failure = CaptureFailure.LOW_QUALITY if self.saw_face else CaptureFailure.NO_FACE
             return FaceCaptureResult(FaceOutcome.failed(failure), CaptureSource.NONE, self.examined)
-        face, report, source = self.best
+        face, report, source = self.best.face, self.best.report, self.best.source
         if not report.passed:
             outcome = FaceOutcome.failed(CaptureFailure.LOW_QUALITY)
             return FaceCaptureResult(outcome, source, self.examined)
+        if pad is not None:
+            liveness = assess_liveness(
+                self.best.frame, self.best.detection, using=pad, threshold=pad_threshold
+            )
+            if liveness.attack:
+                outcome = FaceOutcome.failed(CaptureFailure.PRESENTATION_ATTACK)
+                return FaceCaptureResult(outcome, source, self.examined)
         vector = self.engine.backend.embed([face], flip=self.engine.flip)[0]
         similarity = compare(Template(template.model, vector), template)
         return FaceCaptureResult(FaceOutcome.compared(similarity), source, self.examined)

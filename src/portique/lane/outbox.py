@@ -13,7 +13,6 @@ server acknowledged are purged after ``keep_sent_s``.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import time
@@ -21,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from portique.files import PRIVATE_FILE_MODE
+from portique.files import make_private
 from portique.lane.errors import LaneError
 from portique.lane.events import PassageEvent
 
@@ -107,8 +106,9 @@ class Outbox:
         self._clock = clock
         self._lock = threading.Lock()
         try:
-            if not self.path.exists():
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+            # The events say who passed when: owner-only, even a file left readable
+            # (SQLite gives its journal files the same mode).
+            make_private(self.path)
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")

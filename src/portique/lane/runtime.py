@@ -467,7 +467,12 @@ class Lane:
             return None
         recent = [timed.frame for timed in self.ring.frames()]
         waiting = None if self.display is None else self.display.look
-        return self.capture.compare(template, recent, self.camera, waiting=waiting)
+        pad_threshold = snapshot.policy.settings.pad_threshold
+        if pad_threshold is not None and self.capture.presentation_attack_detector() is None:
+            log.warning("lane %s has no PAD models: the site's attack check refers", self.lane_id)
+        return self.capture.compare(
+            template, recent, self.camera, waiting=waiting, pad_threshold=pad_threshold
+        )
 
     def forget_reads(self) -> None:
         """Forgets the credentials just read: the next read of any is a new passage."""

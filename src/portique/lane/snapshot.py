@@ -276,6 +276,8 @@ def _settings_to_json(settings: SiteSettings) -> dict[str, Any]:
         "anti_passback_minutes": None if window is None else window.total_seconds() / 60.0,
         "arrival_margin_minutes": settings.arrival_margin.total_seconds() / 60.0,
         "default_exit_rule": settings.default_exit_rule.code,
+        "pad_enabled": settings.pad_threshold is not None,
+        "pad_threshold": settings.pad_threshold,
     }
 
 

@@ -98,6 +98,12 @@ class SiteFacts:
     database: str
     information: InformationSettings = field(default_factory=InformationSettings)
     """The controller's and DPO's contacts (``portique privacy contacts``)."""
+    face_fnmr: float | None = None
+    """The measured FNMR of the model at its operating point (LFW, all impostors)."""
+    pad_enabled: bool = False
+    pad_threshold: float | None = None
+    licence_note: str = ""
+    """What the model's licence needs said (EdgeFace: BSD-3 code, CC BY-NC-SA card)."""
 
     @property
     def face_lanes(self) -> tuple[LaneFact, ...]:
@@ -178,7 +184,22 @@ def gather(
         retention_days=(policy or RetentionPolicy.from_settings()).as_days(),
         database=database,
         information=information_settings(settings),
+        **_model_facts(settings.face_model, settings.face_operating_point),
+        pad_enabled=settings.pad_enabled,
+        pad_threshold=settings.policy(None).pad_threshold,
     )
+
+
+def _model_facts(model: str | None, operating_point: str) -> dict[str, Any]:
+    """The measured FNMR at the site's operating point and the licence note of its model."""
+    from portique.biometrics.models import KNOWN_MODELS
+    from portique.biometrics.operating_points import operating_points
+
+    if model is None:
+        return {}
+    point = operating_points(model).get(operating_point)
+    note = next((m.licence_note for m in KNOWN_MODELS if m.name == model), "")
+    return {"face_fnmr": point.measured_fnmr if point else None, "licence_note": note}
 
 
 def risks(facts: SiteFacts) -> tuple[Risk, ...]:

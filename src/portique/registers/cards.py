@@ -15,8 +15,10 @@ a lost card is revoked and issued again. Faces are never enrolled in a batch.
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -169,6 +171,45 @@ def _holds_card_until(session: Session, person_id: str, until: datetime) -> bool
     return session.scalars(query).first() is not None
 
 
+def _card(
+    session: Session,
+    site_id: str,
+    keyring: Keyring,
+    person: PersonRow,
+    *,
+    now: datetime,
+    end: datetime,
+    valid_from: date | None,
+    valid_until: date | None,
+    skip_holders: bool,
+    lang: str,
+) -> BatchCard | str:
+    """One person's card of a batch, or why they are left out (``inactive``, ``has_card``)."""
+    if not person.active:
+        return "inactive"
+    if skip_holders and _holds_card_until(session, person.person_id, end):
+        return "has_card"
+    issued = issue_credential(
+        session, site_id, keyring, person.person_id, now=now, card="png",
+        valid_from=valid_from, valid_until=valid_until, lang=lang,
+    )  # fmt: skip
+    display = f"{person.first_name} {person.last_name}"
+    return BatchCard(person.person_id, display, issued, issued.card, _pdf_of(issued.card))
+
+
+def _audit_batch(
+    session: Session, site_id: str, name: str, batch: CardBatch, now: datetime
+) -> None:
+    audit.record(
+        session,
+        site_id=site_id,
+        action=BATCH_ACTION,
+        target=f"groups:{site_id}/{name}",
+        details={"issued": len(batch.cards), "skipped": len(batch.skipped)},
+        at=now,
+    )
+
+
 def issue_cards(
     session: Session,
     site_id: str,
@@ -194,31 +235,67 @@ def issue_cards(
     cards: list[BatchCard] = []
     skipped: list[tuple[str, str]] = []
     for done, person in enumerate(people, start=1):
-        issued = None
-        if not person.active:
-            skipped.append((person.person_id, "inactive"))
-        elif skip_holders and _holds_card_until(session, person.person_id, end):
-            skipped.append((person.person_id, "has_card"))
+        made = _card(
+            session, site_id, keyring, person, now=now, end=end, valid_from=valid_from,
+            valid_until=valid_until, skip_holders=skip_holders, lang=lang,
+        )  # fmt: skip
+        if isinstance(made, str):
+            skipped.append((person.person_id, made))
         else:
-            issued = issue_credential(
-                session, site_id, keyring, person.person_id, now=now, card="png",
-                valid_from=valid_from, valid_until=valid_until, lang=lang,
-            )  # fmt: skip
-        if issued is not None:
-            display = f"{person.first_name} {person.last_name}"
-            pdf = _pdf_of(issued.card)
-            cards.append(BatchCard(person.person_id, display, issued, issued.card, pdf))
+            cards.append(made)
         if progress is not None:
             progress(done, len(people))
-    audit.record(
-        session,
-        site_id=site_id,
-        action=BATCH_ACTION,
-        target=f"groups:{site_id}/{name}",
-        details={"issued": len(cards), "skipped": len(skipped)},
-        at=now,
-    )
-    return CardBatch(name, tuple(cards), tuple(skipped))
+    batch = CardBatch(name, tuple(cards), tuple(skipped))
+    _audit_batch(session, site_id, name, batch, now)
+    return batch
+
+
+def issue_cards_each(
+    sessions: Callable[[], AbstractContextManager[Session]],
+    site_id: str,
+    keyring: Keyring,
+    person_ids: Sequence[str],
+    *,
+    now: datetime,
+    name: str,
+    skip_holders: bool = True,
+    lang: str = "fr",
+    progress: Progress | None = None,
+    pause_s: float = 0.0,
+) -> CardBatch:
+    """Like :func:`issue_cards` (today to 31 August), each person in a transaction of
+    their own from ``sessions()``: a batch run while the site works (the console's) never
+    holds the database for long, so lanes go on recording passages meanwhile. Someone
+    unknown at the site is left out (``unknown``).
+
+    ``pause_s`` between two people lets others in: a SQLite writer waiting for the lock
+    retries every 100 ms at most, and would otherwise find it taken again each time."""
+    cards: list[BatchCard] = []
+    skipped: list[tuple[str, str]] = []
+    for done, person_id in enumerate(person_ids, start=1):
+        with sessions() as session:
+            site = site_row(session, site_id)
+            _, end = validity_window(site.timezone, local_date(site, now), None, None)
+            person = session.get(PersonRow, person_id)
+            if person is None or person.site_id != site_id:
+                made: BatchCard | str = "unknown"
+            else:
+                made = _card(
+                    session, site_id, keyring, person, now=now, end=end, valid_from=None,
+                    valid_until=None, skip_holders=skip_holders, lang=lang,
+                )  # fmt: skip
+        if isinstance(made, str):
+            skipped.append((person_id, made))
+        else:
+            cards.append(made)
+        if progress is not None:
+            progress(done, len(person_ids))
+        if pause_s > 0 and done < len(person_ids):
+            time.sleep(pause_s)
+    batch = CardBatch(name, tuple(cards), tuple(skipped))
+    with sessions() as session:
+        _audit_batch(session, site_id, name, batch, now)
+    return batch
 
 
 def issue_class_cards(

@@ -9,7 +9,7 @@ August), so the cards can be printed before the rentrée.
 
 Consent is carried over to the new year only where it still holds in law (see
 docs/registers.md): the person is still at the school, the giver still has standing (a
-legal guardian of a minor per the new register, or the person themself once of age),
+legal guardian of a minor per the new register, or the person themselves once of age),
 and the face processing they agreed to is unchanged (on or off, model, template
 storage). Otherwise the consent lapses: it is withdrawn by the system, every credential
 carrying a template is revoked, and the consent must be asked again.

@@ -45,6 +45,8 @@ class Principal:
     name: str
     role: Role
     display_name: str = ""
+    lane_id: str | None = None
+    """The lane a lane's token is bound to: it records passages there only."""
 
 
 @dataclass(frozen=True)
@@ -229,8 +231,11 @@ def _token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def create_api_token(site: SiteHandle, name: str, role: Role | str, *, now: datetime) -> str:
+def create_api_token(
+    site: SiteHandle, name: str, role: Role | str, *, now: datetime, lane_id: str | None = None
+) -> str:
     """A new API token (``pqt_...``) for a lane or an integration; shown once, kept hashed.
+    A lane's token is bound to ``lane_id``.
 
     Raises:
         AccountInputError: an unknown role or an empty name.
@@ -255,9 +260,25 @@ def create_api_token(site: SiteHandle, name: str, role: Role | str, *, now: date
                 role=chosen.value,
                 created_at=now,
                 revoked_at=None,
+                lane_id=lane_id if chosen is Role.LANE else None,
             )
         )
     return secret
+
+
+def revoke_lane_tokens(site: SiteHandle, lane_id: str, *, now: datetime) -> int:
+    """Revokes every API token bound to lane ``lane_id``; how many."""
+    with site.session() as session:
+        rows = session.scalars(
+            select(ApiTokenRow).where(
+                ApiTokenRow.site_id == site.site_id,
+                ApiTokenRow.lane_id == lane_id,
+                ApiTokenRow.revoked_at.is_(None),
+            )
+        ).all()
+        for row in rows:
+            row.revoked_at = now
+        return len(rows)
 
 
 def token_principal(session: Session, site_id: str, secret: str) -> Principal | None:
@@ -267,7 +288,7 @@ def token_principal(session: Session, site_id: str, secret: str) -> Principal | 
     row = session.get(ApiTokenRow, _token_hash(secret))
     if row is None or row.site_id != site_id or row.revoked_at is not None:
         return None
-    return Principal(f"token:{row.name}", Role(row.role), row.name)
+    return Principal(f"token:{row.name}", Role(row.role), row.name, row.lane_id)
 
 
 TOKEN_ID_LENGTH = 12

@@ -10,18 +10,23 @@ from portique.access import Reason
 from portique.lane.comms.identity import LaneRecord
 from portique.lane.comms.mqtt import alert_event
 from portique.privacy import audit
+from portique.server.accounts import create_api_token, revoke_lane_tokens
+from portique.server.roles import Role
 from portique.services.lane_devices import ProvisionedLane, check_lane, provision_lane, revoke_lane
 from portique.services.lanes import StoreSink
 from portique.services.site import SiteHandle
 
 
 def provision(
-    site: SiteHandle, lane_id: str, out: Path, *, now: datetime, by: str
+    site: SiteHandle, lane_id: str, out: Path, *, now: datetime, by: str | None
 ) -> ProvisionedLane:
-    """Provisions lane ``lane_id`` into ``out`` (its earlier identity, if any, is
-    replaced) and records it in the audit log."""
+    """Provisions lane ``lane_id`` into ``out`` with its HTTP API token (bound to the
+    lane; its earlier identity and tokens, if any, are replaced) and records it in the
+    audit log."""
     check_lane(site, lane_id)
-    made = provision_lane(site, lane_id, out, now=now)
+    revoke_lane_tokens(site, lane_id, now=now)  # the earlier device's, if any
+    token = create_api_token(site, f"lane {lane_id}", Role.LANE, now=now, lane_id=lane_id)
+    made = provision_lane(site, lane_id, out, now=now, api_token=token)
     with site.session() as session:
         audit.record(
             session,
@@ -35,10 +40,11 @@ def provision(
     return made
 
 
-def revoke(site: SiteHandle, lane_id: str, *, now: datetime, by: str) -> LaneRecord:
+def revoke(site: SiteHandle, lane_id: str, *, now: datetime, by: str | None) -> LaneRecord:
     """Cuts lane ``lane_id``'s device off (its key refused by the hub, its broker login
     removed), raises an alert for the agents and records it in the audit log."""
     record = revoke_lane(site, lane_id, now=now)
+    revoke_lane_tokens(site, lane_id, now=now)
     StoreSink(site.session, site.passages).store(
         [alert_event(site.site_id, lane_id, Reason.LANE_REVOKED, now)]
     )

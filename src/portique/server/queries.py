@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from portique.access import ConsentGiver, Outcome, Reason, Timetable, TimetableException
@@ -36,6 +36,8 @@ from portique.store.models import LaneStatusRow, PassageReviewRow
 from portique.visitors import on_site_visitors, visit_passes
 
 MAX_COMMENT = 500
+WAITING_LISTED = 20
+"""The newest waiting passages listed with the count (the console sounds each new one)."""
 
 
 @dataclass(frozen=True)
@@ -346,6 +348,58 @@ def open_alerts(session: Session, site_id: str, *, limit: int = 100) -> list[Pas
         .limit(limit)
     )
     return _views(session, site_id, session.scalars(query).all())
+
+
+@dataclass(frozen=True)
+class WaitingItem:
+    """A passage waiting for an agent: ``kind`` ``referral`` (to decide) or ``alert``."""
+
+    passage_id: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What waits for the agents now: the count of unanswered referrals and alerts (the
+    newest of them listed), the lanes offline, and whether a lockdown is in force."""
+
+    referrals: int
+    alerts: int
+    latest: tuple[WaitingItem, ...]
+    offline_lanes: tuple[str, ...]
+    lockdown: bool
+
+    @property
+    def count(self) -> int:
+        return self.referrals + self.alerts + len(self.offline_lanes)
+
+
+def waiting(session: Session, site_id: str, *, now: datetime, after: timedelta) -> Waiting:
+    """What waits for the agents (see :class:`Waiting`); cheap enough to ask every second."""
+    unanswered = (
+        select(PassageRow.outcome, func.count())
+        .outerjoin(PassageReviewRow, PassageReviewRow.passage_id == PassageRow.passage_id)
+        .where(
+            PassageRow.site_id == site_id,
+            PassageReviewRow.passage_id.is_(None),
+            or_(PassageRow.alert.is_(True), PassageRow.outcome == Outcome.REFER.value),
+        )
+        .group_by(PassageRow.outcome)
+    )
+    counts = {outcome: int(count) for outcome, count in session.execute(unanswered)}
+    referrals = counts.pop(Outcome.REFER.value, 0)
+    latest = tuple(
+        WaitingItem(view.passage_id, "referral" if view.outcome is Outcome.REFER else "alert")
+        for view in open_alerts(session, site_id, limit=WAITING_LISTED)
+    )
+    offline = offline_lanes(session, site_id, now=now, after=after)
+    return Waiting(
+        referrals=referrals,
+        alerts=sum(counts.values()),
+        latest=latest,
+        offline_lanes=tuple(lane.lane_id for lane in offline),
+        lockdown=Sites(session).lockdown(site_id) is not None,
+    )
 
 
 def review_passage(

@@ -231,13 +231,16 @@ def _active(lanes: Sequence[LaneRecord]) -> list[LaneRecord]:
     )
 
 
-def mosquitto_config(directory: Path, port: int, bind: str | None) -> str:
-    """mosquitto.conf for a TLS listener with logins and ACLs, files in ``directory``."""
+def mosquitto_config(directory: Path, port: int, bind: str | None, user: str | None = None) -> str:
+    """mosquitto.conf for a TLS listener with logins and ACLs, files in ``directory``.
+    ``user``: the account Mosquitto runs as once started (it must read these files,
+    which are owner-only)."""
     folder = Path(directory).resolve()
     listener = f"listener {port}" + (f" {bind}" if bind else "")
     return "\n".join(
         [
             "# Made by `portique broker config`: TLS, one login per lane and for the hub, ACLs.",
+            *([f"user {user}"] if user else []),
             "per_listener_settings false",
             "allow_anonymous false",
             f"password_file {folder / PASSWORD_FILE}",
@@ -271,6 +274,7 @@ def write_broker_config(
     port: int = 8883,
     bind: str | None = None,
     hosts: Sequence[str] = ("localhost", "127.0.0.1"),
+    user: str | None = None,
 ) -> BrokerFiles:
     """Writes the broker's configuration for ``site_id`` into ``out`` (mode 0600 files)
     and remembers where, so that a revocation updates its logins."""
@@ -281,7 +285,7 @@ def write_broker_config(
     write_private(out / CA_CERT_FILE, ca[1].public_bytes(serialization.Encoding.PEM))
     write_private(out / SERVER_KEY_FILE, server_key)
     write_private(out / SERVER_CERT_FILE, server_cert)
-    write_private(out / CONFIG_FILE, mosquitto_config(out, port, bind).encode("utf-8"))
+    write_private(out / CONFIG_FILE, mosquitto_config(out, port, bind, user).encode("utf-8"))
     write_logins(out, [BrokerSite(site_id, hub, lanes)])
     body = {"directory": str(out.resolve())}
     write_private(Path(keys_dir) / BROKER_DIR_FILE, json.dumps(body).encode("utf-8") + b"\n")

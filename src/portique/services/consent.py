@@ -79,7 +79,7 @@ def grant_consent(
 ) -> ConsentRecord:
     """Records a biometric opt-in.
 
-    An adult consents for themself (``by`` is None or their own id). A minor cannot:
+    An adult consents for themselves (``by`` is None or their own id). A minor cannot:
     ``by`` must be one of their guardians (``giver`` PARENT by default, or
     LEGAL_GUARDIAN). A consent already in force is returned unchanged.
 

@@ -71,6 +71,20 @@ def default_face_engine() -> FaceEngine:
     return FaceEngine(backend(settings.backend), operating_point_name=settings.operating_point)
 
 
+def site_face_engine(model: str | None, factory: FaceEngineFactory) -> FaceEngine:
+    """The engine for a site whose templates are of ``model``: ``factory``'s, except that
+    the configured default gives way to the site's own model (chosen at ``init --face``)."""
+    from portique.biometrics import FaceEngine, backend, backend_for_model
+
+    engine = factory()
+    if factory is default_face_engine and model is not None and engine.backend.model != model:
+        settings = get_settings()
+        engine = FaceEngine(
+            backend(backend_for_model(model)), operating_point_name=settings.operating_point
+        )
+    return engine
+
+
 def card_format(path: Path) -> CardFormat:
     """PNG or PDF, by the suffix of ``path``."""
     fmt = CARD_SUFFIXES.get(path.suffix.lower())
@@ -287,7 +301,7 @@ def _enrolled_template(
                 "a face.",
             )
         )
-    engine = face_engine()
+    engine = site_face_engine(settings.face_model, face_engine)
     model, enrolled = engine.backend.model, settings.face_model
     if enrolled is None:
         change_settings(site, face_model=model)

@@ -121,17 +121,15 @@ def flag_inconsistent_grants(
     )
     sites = {e.site_id for e in grants}
     lockdowns = list(session.scalars(select(LockdownRow).where(LockdownRow.site_id.in_(sites))))
-    flagged = []
+    checked, flagged = [], 0
     for event in events:
         if event.event_id in granted and _contradicted(event, credentials, passes, lockdowns):
-            log.warning(
-                "lane %s/%s granted a passage the server's records refuse: flagged",
-                event.site_id,
-                event.lane_id,
-            )
+            flagged += 1
             event = replace(event, alert=True, reasons=(*event.reasons, Reason.INCONSISTENT_GRANT))
-        flagged.append(event)
-    return flagged
+        checked.append(event)
+    if flagged:
+        log.warning("%d granted passages the server's records refuse: stored flagged", flagged)
+    return checked
 
 
 def _contradicted(

@@ -48,7 +48,11 @@ from portique.credentials.qr import decode_qr_file
 from portique.lane.events import PassageEvent
 from portique.lane.face import FaceCapture, FaceCaptureResult, credential_template
 from portique.lane.pipeline import FaceCheck, PassageResult, decide_passage
-from portique.services.credentials import FaceEngineFactory, default_face_engine
+from portique.services.credentials import (
+    FaceEngineFactory,
+    default_face_engine,
+    site_face_engine,
+)
 from portique.services.phone import remember_code, used_codes
 from portique.services.rows import site_row
 from portique.services.settings import site_settings
@@ -198,20 +202,23 @@ class Gate:
 
         def check(claims: Claims) -> FaceCaptureResult | None:
             site_id = self.site.site_id
-            model = site_settings(site_row(session, site_id)).face_model
+            stored = site_settings(site_row(session, site_id))
             vault = vault_lookup(session, site_id)
-            template = credential_template(claims, self._template_keys, model, vault)
+            template = credential_template(claims, self._template_keys, stored.face_model, vault)
             if template is None:
                 return None
             # The image given stands for the frame the credential was read in.
-            return self._face_capture().compare(template, [_image(face)])
+            pad_threshold = stored.policy(None).pad_threshold
+            return self._face_capture(stored.face_model).compare(
+                template, [_image(face)], pad_threshold=pad_threshold
+            )
 
         return check
 
-    def _face_capture(self) -> FaceCapture:
-        if self._capture is None:
+    def _face_capture(self, model: str | None) -> FaceCapture:
+        if self._capture is None or (model is not None and self._capture.model != model):
             started = time.perf_counter()
-            self._capture = FaceCapture(self._face_engine_factory())
+            self._capture = FaceCapture(site_face_engine(model, self._face_engine_factory))
             self._warmup_s += time.perf_counter() - started
         return self._capture
 

@@ -183,7 +183,7 @@ def add_person(session: Session, site_id: str, new: NewPerson, *, now: datetime)
 
     Raises:
         PersonInputError: a name is empty, the birth date is impossible, a guardian is
-            unknown here or is the person themself.
+            unknown here or is the person themselves.
     """
     site = site_row(session, site_id)
     people = People(session)

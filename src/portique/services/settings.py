@@ -100,6 +100,9 @@ class StoredSettings(BaseModel):
     template_store: TemplateStore = TemplateStore.CARD
     pad_enabled: bool = False
     """The lanes check faces for presentation attacks (photos, screens) before comparing."""
+    pad_threshold: float | None = None
+    """The liveness score below which a face is a suspected attack; None: the product's
+    default (``portique eval pad --set-threshold`` calibrates a site's own)."""
     information: InformationSettings = InformationSettings()
     """Who the information and consent documents name (``portique privacy contacts``)."""
     uai: str | None = None
@@ -156,7 +159,22 @@ def change_settings(site: SiteRow, **changes: Any) -> StoredSettings:
     return changed
 
 
-def initial_settings(*, face_enabled: bool, uai: str | None = None) -> dict[str, Any]:
-    """The settings of a new site: the defaults, face comparison offered or not, and its
-    establishment code when known."""
-    return StoredSettings(face_enabled=face_enabled, uai=uai).as_json()
+def set_presentation_attack_detection(
+    site: SiteRow, *, enabled: bool, threshold: float | None = None
+) -> StoredSettings:
+    """Turns the lanes' presentation-attack check on or off; ``threshold``, when given,
+    becomes the site's own liveness threshold (calibrated on its camera)."""
+    changes: dict[str, Any] = {"pad_enabled": enabled}
+    if threshold is not None:
+        if not 0.0 <= threshold <= 1.0:
+            raise PolicyError(f"A liveness threshold lies between 0 and 1, not {threshold}.")
+        changes["pad_threshold"] = threshold
+    return change_settings(site, **changes)
+
+
+def initial_settings(
+    *, face_enabled: bool, uai: str | None = None, face_model: str | None = None
+) -> dict[str, Any]:
+    """The settings of a new site: the defaults, face comparison offered or not, its
+    establishment code and its face model when known."""
+    return StoredSettings(face_enabled=face_enabled, uai=uai, face_model=face_model).as_json()

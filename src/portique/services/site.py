@@ -182,6 +182,7 @@ class NewSite(TypedDict, total=False):
     database_url: str | None
     now: datetime | None
     uai: str | None
+    face_model: str | None
 
 
 def init_site(
@@ -195,6 +196,7 @@ def init_site(
     database_url: str | None = None,
     now: datetime | None = None,
     uai: str | None = None,
+    face_model: str | None = None,
 ) -> SiteCreated:
     """Creates a site: its directory, database schema, keyring and a default site.
 
@@ -202,7 +204,8 @@ def init_site(
     those who opt in, only when ``face`` is True: off by default) and an exit lane,
     weekday opening hours and a default class timetable. Nothing is left half-made when
     a step fails. ``uai`` is the establishment code that register exports must carry
-    (``portique.registers``); a site whose id is a UAI needs none.
+    (``portique.registers``); a site whose id is a UAI needs none. ``face_model``, when
+    given, is the model of the site's templates (otherwise its first enrollment fixes it).
     """
     directory = Path(directory).expanduser()
     site_id = site_id or new_site_id()
@@ -220,7 +223,9 @@ def init_site(
         opening_hours=DEFAULT_OPENING_HOURS,
         calendar=[],
         default_timetable=DEFAULT_TIMETABLE,
-        settings=initial_settings(face_enabled=face, uai=normalize_uai(uai) if uai else None),
+        settings=initial_settings(
+            face_enabled=face, uai=normalize_uai(uai) if uai else None, face_model=face_model
+        ),
         snapshot_version=1,
         created_at=when,
     )

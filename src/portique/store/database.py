@@ -39,7 +39,7 @@ from portique.store.errors import (
 )
 
 SQLITE_FILE = "portique.db"
-SCHEMA_REVISION = "0009_server_hardening"
+SCHEMA_REVISION = "0008_lane_trust"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for the write lock before giving up."""
 """The Alembic revision this version of Portique works with (the head of migrations/)."""

@@ -380,7 +380,8 @@ class ImportJobRow(Base):
 
 
 class ApiTokenRow(Base):
-    """An API token (a lane, an integration), known only by the SHA-256 of its secret."""
+    """An API token (a lane, an integration), known only by the SHA-256 of its secret; a
+    lane's token is bound to its lane (``lane_id``)."""
 
     __tablename__ = "api_tokens"
 
@@ -390,6 +391,7 @@ class ApiTokenRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    lane_id: Mapped[str | None] = mapped_column(String(ID), default=None)
 
 
 class PassageReviewRow(Base):

@@ -26,11 +26,21 @@ def test_a_lane_presents_a_card_and_the_passage_is_granted_and_recorded(server: 
     passage = present(server.lane(), card)
     assert passage["outcome"] == "grant"
     assert passage["reasons"] == [{"code": "credential_valid", "label": "Titre d'accès valide"}]
-    assert passage["person_name"] == "Paul Bernard"
+    assert passage["person_name"] is None  # a lane gets back no name
 
     agent = server.signed_in("agent")
     listed = agent.get("/api/v1/passages").json()
     assert [p["passage_id"] for p in listed] == [passage["passage_id"]]
+    assert listed[0]["person_name"] == "Paul Bernard"
+
+
+def test_a_lanes_token_records_at_its_own_lane_only(server: Server) -> None:
+    admin = server.signed_in("administration")
+    card = issue_card(admin, add_person(admin))
+    response = server.lane().post("/api/v1/passages", json={"lane_id": "sortie", "qr_text": card})
+    assert response.status_code == 403
+    assert server.signed_in("agent").get("/api/v1/passages").json() == []
+    assert present(server.lane("sortie"), card, lane_id="sortie")["lane_id"] == "sortie"
 
 
 def test_labels_follow_the_language_asked(server: Server) -> None:
@@ -74,7 +84,8 @@ def test_the_live_stream_sends_each_passage_and_the_lockdown_state(server: Serve
     passage = present(server.lane(), card)
     events = _events(server.signed_in("agent"))
     kinds = [kind for kind, _ in events]
-    assert ("passage", passage) in events
+    # The stream, for the agent, names the holder the lane was not told.
+    assert ("passage", {**passage, "person_name": "Paul Bernard"}) in events
     assert ("lockdown", {"in_force": False, "since": None, "declared_by": None}) in events
     assert kinds[-1] == "end"
 
@@ -173,7 +184,7 @@ def test_the_roster_lists_who_came_in_and_not_who_left(server: Server) -> None:
     present(lane, paul_card)
     present(lane, anna_card)
     server.clock.advance(minutes=30)
-    present(lane, anna_card, lane_id="sortie")
+    present(server.lane("sortie"), anna_card, lane_id="sortie")
 
     roster = server.signed_in("agent").get("/api/v1/roster").json()
     assert roster["count"] == 1

@@ -70,7 +70,10 @@ def _apply(client: TestClient, page: str, **fields: str) -> object:
 
 
 def _students(client: TestClient) -> list[dict[str, object]]:
-    return [p for p in client.get("/api/v1/people").json() if p["role"] == "student"]
+    students: list[dict[str, object]] = client.get(
+        "/api/v1/people", params={"role": "student", "limit": 200}
+    ).json()
+    return students
 
 
 def test_only_the_administration_imports_and_only_agents_see_departures(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Query, Request, status
@@ -40,9 +41,11 @@ from portique.server.api.schemas import (
     PassageIn,
     PassageOut,
     RosterOut,
+    WaitingOut,
     ZoneCountOut,
 )
-from portique.server.errors import NotFoundError
+from portique.server.errors import ForbiddenError, NotFoundError
+from portique.server.roles import Role
 from portique.server.state import AppState
 from portique.services import declare_lockdown, lift_lockdown, presented_from_text
 
@@ -71,15 +74,23 @@ def passages_list(
 
 @router.post("/passages", status_code=status.HTTP_201_CREATED, tags=["passages"])
 def passages_record(
-    body: PassageIn, state: State, lang: Lang, _: RecordPassage
+    body: PassageIn, state: State, lang: Lang, principal: RecordPassage
 ) -> PassageDecisionOut:
     """Decides a passage at a lane now, from the QR text a scanner typed or a badge UID,
     and records it. A credential that cannot be read is a refusal with its reason, not
-    an error."""
+    an error. A lane's token records at its own lane only, and gets back no name."""
     site = state.site
     with site.session() as session:
         if not queries.lane_exists(session, site.site_id, body.lane_id):
             raise _unknown_lane(body.lane_id)
+    lane_token = principal.role is Role.LANE
+    if lane_token and principal.lane_id != body.lane_id:
+        raise ForbiddenError(
+            text(
+                "Ce jeton de voie n'enregistre des passages qu'à sa propre voie.",
+                "This lane token records passages at its own lane only.",
+            )
+        )
     presented: Presented = (
         presented_from_text(body.qr_text)
         if body.qr_text is not None
@@ -89,6 +100,8 @@ def passages_record(
         report = state.gate.pass_through(body.lane_id, presented, at=state.now())
     with site.session() as session:
         view = queries.passage(session, site.site_id, report.passage_id)
+    if lane_token:
+        view = replace(view, person_name=None)  # a lane shows a first name at most
     return PassageDecisionOut(passage=PassageOut.labelled(view, lang), latency_ms=report.latency_ms)
 
 
@@ -197,6 +210,18 @@ def alerts_list(state: State, lang: Lang, _: ViewAlerts) -> list[OfflineLaneOut 
         OfflineLaneOut.labelled(lane, lang) for lane in offline
     ]
     return alerts + [PassageOut.labelled(view, lang) for view in views]
+
+
+@router.get("/alerts/waiting", tags=["alerts"])
+def alerts_waiting(state: State, _: ViewAlerts) -> WaitingOut:
+    """What waits for the agents: the counter every console page shows and polls, the
+    newest waiting passages (a new one sounds on the agent's console), the lanes offline
+    and the lockdown."""
+    with state.site.session() as session:
+        found = queries.waiting(
+            session, state.site.site_id, now=state.now(), after=state.settings.lane_offline_after
+        )
+    return WaitingOut.of(found)
 
 
 @router.post("/alerts/{passage_id}/acknowledge", tags=["alerts"])

@@ -209,6 +209,22 @@ class DecisionIn(Body):
 # Lockdown and roster ------------------------------------------------------------------
 
 
+class WaitingItemOut(RecordOut):
+    passage_id: str
+    kind: Literal["referral", "alert"]
+
+
+class WaitingOut(RecordOut):
+    """What waits for the agents now: the console's counter, and what its sounds follow."""
+
+    count: int = Field(description="Referrals and alerts unanswered, and lanes offline.")
+    referrals: int
+    alerts: int
+    latest: list[WaitingItemOut] = Field(description="The newest waiting passages (20).")
+    offline_lanes: list[str]
+    lockdown: bool
+
+
 class LockdownOut(RecordOut):
     in_force: bool
     since: datetime | None

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from portique.access import ConsentGiver, Weekday
 from portique.access import Role as PersonRole
 from portique.credentials import CredentialKind
-from portique.errors import BadInputError
+from portique.errors import BadInputError, PortiqueError
 from portique.i18n import text
 from portique.server import queries
 from portique.server.console.directory import (
@@ -41,6 +41,7 @@ from portique.server.console.pages import (
 )
 from portique.server.errors import NotFoundError
 from portique.server.imports import import_job, start_import
+from portique.server.lane_devices import revoke as revoke_device
 from portique.server.phone import site_address
 from portique.server.roles import Permission
 from portique.server.uploads import read_people_file
@@ -67,6 +68,7 @@ from portique.services import (
     withdraw_consent,
 )
 from portique.services.credentials import CardFormat
+from portique.services.lane_devices import lane_registry
 from portique.services.phone import PHONE_REPLACED, link_qr_png
 from portique.services.roster import read_roster
 from portique.services.timetables import WEEKDAY_NAMES
@@ -343,7 +345,7 @@ def consent_grant(
     giver: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Records a consent: a minor's is given by one of their guardians (``by``), an
-    adult consents for themself (no ``by``). The services refuse anyone else."""
+    adult consents for themselves (no ``by``). The services refuse anyone else."""
     try:
         chosen = _giver(giver, page.t)
         with page.state.site.session() as session:
@@ -416,7 +418,26 @@ def lanes(page: ViewSite) -> Response:
 def _lanes(page: Page, error: str | None = None, status_code: int = 200) -> Response:
     with page.state.site.session() as session:
         setup = queries.site_setup(session, page.state.site.site_id)
-    return page.render("lanes.html", status_code, setup=setup, weekdays=list(Weekday), error=error)
+    devices = {record.lane_id: record for record in lane_registry(page.state.site).lanes()}
+    return page.render(
+        "lanes.html",
+        status_code,
+        setup=setup,
+        devices=devices,
+        weekdays=list(Weekday),
+        error=error,
+    )
+
+
+@router.post("/lanes/{lane_id}/revoke")
+def lane_device_revoke(lane_id: str, page: ManageSite) -> Response:
+    """Cuts a lost or stolen lane device off (as `portique lane revoke`): its key refused
+    by the hub, its broker login and API tokens removed, an alert, an audit entry."""
+    try:
+        revoke_device(page.state.site, lane_id, now=page.state.now(), by=page.user.principal.name)
+    except PortiqueError as error:
+        return _lanes(page, error.message, 400)
+    return see_other("/lanes")
 
 
 @router.post("/lanes/opening-hours")

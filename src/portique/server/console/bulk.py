@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 
 from portique.errors import BadInputError
-from portique.registers.cards import issue_cards
+from portique.registers.cards import issue_cards_each
 from portique.server.console.directory import people_query, people_translator, selection_fields
 from portique.server.console.pages import Page, download, posting, see_other, viewing
 from portique.server.errors import NotFoundError
@@ -45,6 +45,9 @@ ACTIONS: dict[str, Permission] = {
 }
 SELF = "self"
 """The choice of an adult who signed their consent form themselves."""
+BETWEEN_PEOPLE_S = 0.12
+"""A batch's pause between two people: the requests and lanes waiting for SQLite's write
+lock get their turn (see ``issue_cards_each``)."""
 SHEET = "planche.pdf"
 ARCHIVE = "cartes.zip"
 
@@ -175,26 +178,22 @@ async def cards_run(page: ManageCredentials) -> Response:
         return await run_in_threadpool(_preview, page, "cards", 400, error=p("confirm_needed"))
     person_ids = await run_in_threadpool(_ticked, form)
     skip_holders = _first(form, "skip_holders") == "yes"
+    names = await run_in_threadpool(_names, page, person_ids)
     state, lang = page.state, page.lang
 
     def work(job: Job) -> None:
-        with state.site.session() as session:
-            rows = {
-                row.person_id: row
-                for row in People(session).of_site(state.site.site_id, person_ids)
-            }
-            chosen = [rows[person_id] for person_id in person_ids if person_id in rows]
-            batch = issue_cards(
-                session, state.site.site_id, state.site.keyring(), chosen, now=state.now(),
-                name=p("batch_name"), skip_holders=skip_holders, lang=lang, progress=job.progress,
-            )  # fmt: skip
-            names = {row.person_id: f"{row.first_name} {row.last_name}" for row in chosen}
-            issued = {card.person_id: card.credential.credential_id for card in batch.cards}
-            skipped = dict(batch.skipped)
+        batch = issue_cards_each(
+            state.site.session, state.site.site_id, state.site.keyring(), person_ids,
+            now=state.now(), name=p("batch_name"), skip_holders=skip_holders, lang=lang,
+            progress=job.progress, pause_s=BETWEEN_PEOPLE_S,
+        )  # fmt: skip
+        issued = {card.person_id: card.credential.credential_id for card in batch.cards}
+        skipped = dict(batch.skipped)
         job.lines.extend(
-            JobLine(pid, names[pid], pid in issued, issued.get(pid) or p("skip_" + skipped[pid]))
-            for pid in names
-        )
+            JobLine(pid, names.get(pid, pid), pid in issued,
+                    issued.get(pid) or p("skip_" + skipped.get(pid, "unknown")))
+            for pid in person_ids
+        )  # fmt: skip
         if batch.cards:
             job.files[SHEET] = JobFile(SHEET, "application/pdf", batch.sheets())
             job.files[ARCHIVE] = JobFile(ARCHIVE, "application/zip", batch.archive())
@@ -267,6 +266,13 @@ def _job(page: Page, job_id: str) -> Job:
 def job_page(job_id: str, page: ViewPeople) -> Response:
     """A job's progress while it runs (the page reloads itself), then its report."""
     return page.render("job.html", job=_job(page, job_id), p=people_translator(page.lang))
+
+
+@router.get("/jobs/{job_id}/status")
+def job_status(job_id: str, page: ViewPeople) -> dict[str, object]:
+    """How far the job is (its page's script asks every half second)."""
+    job = _job(page, job_id)
+    return {"state": job.state.value, "done": job.done, "total": job.total}
 
 
 @router.get("/jobs/{job_id}/{name}")

@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from portique.access import outcome_label, reason_label
+from portique.server import queries
 from portique.server.auth import ConsoleUser, console_form, console_page
 from portique.server.roles import Permission, Role, allowed
 from portique.server.sessions import CSRF_FIELD
@@ -110,6 +111,7 @@ def render(
         return local.strftime("%d/%m/%Y %H:%M:%S" if with_date else "%H:%M:%S")
 
     role = None if user is None else user.principal.role
+    watching = role is not None and allowed(role, Permission.VIEW_ALERTS)
     return state.templates.TemplateResponse(
         request,
         name,
@@ -130,10 +132,38 @@ def render(
             "reason_label": lambda reason: reason_label(reason, lang),
             "outcome_label": lambda outcome: outcome_label(outcome, lang),
             "path": request.url.path,
+            **punctuation(lang),
+            "waiting": waiting_count(state) if watching else None,
             **context,
         },
         status_code=status_code,
     )
+
+
+def punctuation(lang: str) -> dict[str, Any]:
+    """The punctuation of the page's language: French puts a no-break space before a
+    colon or a semicolon and inside « guillemets »; English does neither and uses “ ”."""
+    if lang == "fr":
+        return {"colon": "\u00a0:", "semicolon": "\u00a0;", "quoted": _french_quotes}
+    return {"colon": ":", "semicolon": ";", "quoted": _english_quotes}
+
+
+def _french_quotes(value: object) -> str:
+    return f"«\u00a0{value}\u00a0»"
+
+
+def _english_quotes(value: object) -> str:
+    return f"“{value}”"
+
+
+def waiting_count(state: AppState) -> int:
+    """How many things wait for the agents (the counter every page shows; the page's
+    script keeps it up to date, see static/signals.js)."""
+    with state.site.session() as session:
+        found = queries.waiting(
+            session, state.site.site_id, now=state.now(), after=state.settings.lane_offline_after
+        )
+    return found.count
 
 
 def site_zone(state: AppState) -> ZoneInfo:

@@ -71,7 +71,8 @@
       const r = p.review;
       const what = r.outcome === "grant" ? texts.manualGrant
         : r.outcome === "deny" ? texts.manualDeny : texts.acknowledged;
-      const comment = r.comment ? ` : « ${r.comment} »` : "";
+      const comment = !r.comment ? ""
+        : lang === "en" ? `: “${r.comment}”` : `\u00a0: «\u00a0${r.comment}\u00a0»`;
       item.append(el("p", { className: "review",
         textContent: `${what} — ${texts.handled} ${r.reviewed_by}, ${clock(r.reviewed_at)}${comment}` }));
     } else if (p.needs_review && canReview) {

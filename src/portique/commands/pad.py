@@ -1,0 +1,214 @@
+"""Presentation-attack detection commands: `portique eval pad` and `portique site pad`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from portique.commands.common import CommandApp, err, out, print_json, progress_bar
+from portique.commands.faces import BackendOption, JsonOption
+from portique.commands.sitedir import DirOption, open_cli_site
+from portique.i18n import percent, text
+
+EVAL_PAD_HELP = text(
+    "Mesurer la détection d'attaques par présentation (photo, écran) selon l'ISO/IEC "
+    "30107-3 : APCER par espèce d'attaque (sous-dossiers de --attacks), APCER maximal, "
+    "BPCER, BPCER à APCER 5 % et 10 %, courbe DET. Avec --target-bpcer et --dir, fixe le "
+    "seuil de l'établissement.",
+    "Measure presentation-attack detection (prints, screens) the ISO/IEC 30107-3 way: "
+    "APCER per attack species (sub-folders of --attacks), worst APCER, BPCER, BPCER at "
+    "APCER 5 % and 10 %, DET curve. With --target-bpcer and --dir, sets the site's threshold.",
+)
+
+
+def eval_pad(
+    bona_fide: Annotated[
+        Path,
+        typer.Option(
+            "--bona-fide",
+            help=text(
+                "Dossier d'images de visages réels vus par la caméra de la voie.",
+                "Folder of live faces as the lane camera sees them.",
+            ),
+        ),
+    ],
+    attacks: Annotated[
+        Path,
+        typer.Option(
+            "--attacks",
+            help=text(
+                "Dossier d'attaques, un sous-dossier par espèce (print/, screen/...).",
+                "Folder of attacks, one sub-folder per species (print/, screen/...).",
+            ),
+        ),
+    ],
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            help=text(
+                "Seuil de vivacité à mesurer (par défaut : celui du produit).",
+                "Liveness threshold to measure at (default: the product's).",
+            ),
+        ),
+    ] = None,
+    target_bpcer: Annotated[
+        float | None,
+        typer.Option(
+            "--target-bpcer",
+            help=text(
+                "Avec --dir : fixer le seuil de l'établissement au plus strict dont le "
+                "BPCER mesuré ne dépasse pas cette part (ex. 0.05).",
+                "With --dir: set the site's threshold to the strictest one whose measured "
+                "BPCER stays within this share (e.g. 0.05).",
+            ),
+        ),
+    ] = None,
+    directory: DirOption = None,
+    backend: BackendOption = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help=text(
+                "Dossier où écrire det.png et summary.json.",
+                "Folder to write det.png and summary.json into.",
+            ),
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure PAD on folders of presentations; help text in EVAL_PAD_HELP."""
+    from portique.biometrics import create_backend, create_pad
+    from portique.errors import BadInputError
+    from portique.evaluation.pad import evaluate_pad, write_pad_det
+
+    if target_bpcer is not None and not 0.0 < target_bpcer < 1.0:
+        raise BadInputError(
+            text("--target-bpcer : entre 0 et 1.", "--target-bpcer: between 0 and 1.")
+        )
+    detector = create_backend(backend or "edgeface")
+    pad = create_pad()
+    with progress_bar(text("Présentations", "Presentations")) as bar:
+        task = bar.task_ids[0]
+        result = evaluate_pad(
+            bona_fide,
+            attacks,
+            detector,
+            pad,
+            threshold=threshold,
+            on_start=lambda total: bar.update(task, total=total),
+            on_progress=lambda done: bar.advance(task, done),
+        )
+    summary = result.summary()
+    if target_bpcer is not None:
+        chosen = result.threshold_for_bpcer(target_bpcer)
+        summary["site_threshold"] = round(chosen, 6)
+        summary["site_threshold_bpcer"] = round(result.bpcer(chosen), 6)
+        summary["site_threshold_apcer"] = {k: round(v, 6) for k, v in result.apcer(chosen).items()}
+        _set_site_threshold(directory, chosen)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        summary["det_plot"] = str(write_pad_det(result, out_dir / "det.png"))
+        (out_dir / "summary.json").write_text(
+            json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    if as_json:
+        print_json(summary)
+        return
+    _show_pad(summary)
+
+
+def _set_site_threshold(directory: Path | None, threshold: float) -> None:
+    from portique.services.rows import site_row
+    from portique.services.settings import set_presentation_attack_detection
+
+    with open_cli_site(directory) as site, site.session() as session:
+        set_presentation_attack_detection(
+            site_row(session, site.site_id), enabled=True, threshold=threshold
+        )
+
+
+def _show_pad(summary: dict[str, object]) -> None:
+    synthetic = text(" (synthétique)", " (synthetic)") if summary["synthetic"] else ""
+    table = Table(title=text("Détection d'attaques", "Presentation-attack detection") + synthetic)
+    table.add_column(text("Mesure", "Measure"))
+    table.add_column(text("Valeur", "Value"), justify="right")
+    table.add_row(text("Seuil", "Threshold"), str(summary["threshold"]))
+    apcer = summary["apcer"]
+    assert isinstance(apcer, dict)
+    for species, value in apcer.items():
+        table.add_row(f"APCER {species}", percent(float(value)))
+    for key in ("apcer_max", "bpcer", "bpcer_at_apcer_0.05", "bpcer_at_apcer_0.10"):
+        value = summary[key]
+        assert isinstance(value, float)
+        table.add_row(key.upper().replace("_AT_", " @ ").replace("_", " "), percent(value))
+    out.print(table)
+    if "site_threshold" in summary:
+        err.print(
+            text("Seuil de l'établissement fixé à ", "Site threshold set to ")
+            + str(summary["site_threshold"])
+        )
+
+
+site_app = CommandApp(
+    help=text(
+        "Réglages biométriques de l'établissement : modèle de visage, détection d'attaques.",
+        "The site's biometric settings: face model, presentation-attack detection.",
+    ),
+    no_args_is_help=True,
+)
+
+
+@site_app.command(
+    "pad",
+    help=text(
+        "Activer (on) ou désactiver (off) la détection d'attaques par présentation aux "
+        "voies, pour les personnes qui ont consenti à la comparaison faciale.",
+        "Turn presentation-attack detection at the lanes on or off, for the people who "
+        "opted in to face comparison.",
+    ),
+)
+def site_pad(
+    state: Annotated[str, typer.Argument(help="on | off")],
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            help=text(
+                "Seuil de vivacité propre à l'établissement (voir eval pad).",
+                "The site's own liveness threshold (see eval pad).",
+            ),
+        ),
+    ] = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Turn PAD on or off for the site."""
+    from portique.biometrics.pad import DEFAULT_PAD_THRESHOLD
+    from portique.errors import BadInputError
+    from portique.services.rows import site_row
+    from portique.services.settings import set_presentation_attack_detection
+
+    if state not in ("on", "off"):
+        raise BadInputError(text("Donner on ou off.", "Give on or off."))
+    with open_cli_site(directory) as site, site.session() as session:
+        stored = set_presentation_attack_detection(
+            site_row(session, site.site_id), enabled=state == "on", threshold=threshold
+        )
+    chosen = stored.pad_threshold if stored.pad_threshold is not None else DEFAULT_PAD_THRESHOLD
+    if as_json:
+        print_json({"pad_enabled": stored.pad_enabled, "pad_threshold": chosen})
+        return
+    out.print(
+        text("Détection d'attaques : ", "Presentation-attack detection: ")
+        + (
+            text(f"activée (seuil {chosen})", f"on (threshold {chosen})")
+            if stored.pad_enabled
+            else text("désactivée", "off")
+        )
+    )
