@@ -49,7 +49,7 @@ def _site(directory: Path, people: int) -> tuple[list[str], str, str]:
     with open_site(directory) as site:
         create_account(site, "direction", PASSWORD, "administration", now=NOW)
         create_account(site, "agent", PASSWORD, "agent", now=NOW)
-        token = create_api_token(site, "Entrée", "lane", now=NOW)
+        token = create_api_token(site, "Entrée", "lane", now=NOW, lane_id="entree")
         with site.session() as session:
             import_people(session, site.site_id, "\n".join(lines).encode(), now=NOW)
             staff = add_person(

@@ -34,6 +34,7 @@ from portique.lane.comms import (
 )
 from portique.lane.comms.envelope import Envelope, MessageKind, sign
 from portique.lane.comms.identity import new_signing_key
+from portique.lane.snapshot import SnapshotFile
 from portique.services import declare_lockdown
 from portique.services.lanes import StoreSink
 from portique.store import Passages
@@ -358,3 +359,14 @@ def test_a_lane_refers_what_it_would_grant_once_its_snapshot_expired(
     assert fresh.decision.granted
     assert stale.decision.outcome is Outcome.REFER
     assert Reason.STALE_SNAPSHOT in stale.decision.reasons and stale.decision.alert
+
+
+def test_a_lane_ignores_a_snapshot_on_its_disk_made_for_another_lane(
+    school: LaneSchool, tmp_path: Path
+) -> None:
+    config = school.lane_config(tmp_path / "lane")
+    for_exit = school.snapshot().for_lane("sortie", issued_at=school.now, expires_at=None)
+    SnapshotFile(config.snapshot_path).save(for_exit)
+    with Lane(config) as lane:
+        lane.start(forward=False)
+        assert lane.snapshot is None

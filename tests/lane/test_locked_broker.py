@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import secrets
 import signal
+import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -212,3 +213,31 @@ def test_a_broker_across_the_network_without_tls_is_refused_unless_insecure() ->
         MqttBroker.parse("mqtt://192.0.2.10:1883").check_secure()
     MqttBroker.parse("mqtt://192.0.2.10:1883").check_secure(insecure=True)
     MqttBroker.parse("mqtt://127.0.0.1:1883").check_secure()
+
+
+def test_the_broker_config_command_writes_owner_only_files_with_each_lanes_login(
+    school: LaneSchool, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from portique.cli import app
+
+    directory = str(school.site.directory)
+    runner = CliRunner()
+    provisioned = runner.invoke(
+        app, ["lane", "provision", ENTRY, "--out", str(tmp_path / "device"), "--dir", directory]
+    )
+    assert provisioned.exit_code == 0, provisioned.output
+    out = tmp_path / "broker"
+    made = runner.invoke(
+        app, ["broker", "config", "--out", str(out), "--port", "18883", "--dir", directory]
+    )
+    assert made.exit_code == 0, made.output
+    assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in out.iterdir())
+    logins = dict(line.split(":", 1) for line in (out / "passwd").read_text().splitlines())
+    assert set(logins) == {f"hub-{school.site_id}", f"lane-{school.site_id}-{ENTRY}"}
+    assert all(hashed.startswith("$7$") for hashed in logins.values())
+    assert (
+        f"topic read portique/{school.site_id}/lane/{ENTRY}/snapshot" in (out / "acl").read_text()
+    )
+    assert "listener 18883" in (out / "mosquitto.conf").read_text()

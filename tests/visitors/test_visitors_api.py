@@ -67,7 +67,7 @@ def test_a_visit_from_invitation_to_check_out(server: Server, inbox: Inbox) -> N
     assert _open_alerts(agent) == []
 
     clock.advance(minutes=10)
-    refused = present(lane, qr_text, WORKSHOPS)
+    refused = present(server.lane(WORKSHOPS), qr_text, WORKSHOPS)
     assert refused["outcome"] == "deny"
     assert "wrong_zone" in [reason["code"] for reason in refused["reasons"]]
     assert _open_alerts(agent) == ["wrong_zone"]

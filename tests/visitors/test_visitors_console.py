@@ -96,7 +96,7 @@ def test_a_wrong_zone_shows_on_the_alerts_page_until_acknowledged(server: Server
             "zones": ["main"],
         },
     ).json()
-    present(server.lane(), only_main["pass"]["qr_text"], WORKSHOPS)
+    present(server.lane(WORKSHOPS), only_main["pass"]["qr_text"], WORKSHOPS)
     alerts = _text(agent.get("/alerts"))
     assert 'data-visit-alert="wrong_zone"' in alerts
     assert "Visiteur hors de ses zones" in alerts

@@ -170,7 +170,10 @@ class Lane:
             SnapshotError: the snapshot on disk is unreadable or exposed.
         """
         stored = self.snapshot_file.load()
-        if stored is not None:
+        refusal = None if stored is None else self._refusal(stored)
+        if stored is not None and refusal is not None:
+            log.warning("lane %s ignores the snapshot on its disk: %s", self.lane_id, refusal)
+        elif stored is not None:
             self._install(stored)
             log.info("lane %s starts on snapshot version %d", self.lane_id, stored.version)
         if self.transport is not None:
