@@ -80,10 +80,15 @@ def test_the_console_shows_an_import_under_way(server: Server) -> None:
         )
     page = admin.get(f"/people/import/jobs/{'a' * 32}")
     assert page.status_code == 200
-    assert 'id="import-progress"' in page.text and 'value="40"' in page.text
+    assert 'id="job-progress" max="50000" value="20000"' in page.text
     assert "20000" in page.text and "eleves.csv" in page.text
+    # The page asks how far the import is; it never reloads itself (RGAA 13.1).
+    assert "http-equiv" not in page.text and "/static/job.js" in page.text
+    status = admin.get(f"/people/import/jobs/{'a' * 32}/status")
+    assert status.json() == {"state": "running", "done": 20_000, "total": 50_000}
     assert admin.get(f"/people/import/jobs/{'b' * 32}").status_code == 404
     assert server.signed_in("agent").get(f"/people/import/jobs/{'a' * 32}").status_code == 403
+    assert admin.get(f"/people/import/jobs/{'b' * 32}/status").status_code == 404
 
 
 def test_a_console_import_in_the_background_ends_with_its_report(tmp_path: Path) -> None:

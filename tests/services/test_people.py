@@ -16,8 +16,8 @@ from portique.services import (
     import_people,
     list_people,
 )
-from portique.services.people import new_person_id
-from portique.store import People, StoreConflictError
+from portique.services.people import random_person_id
+from portique.store import StoreConflictError
 from school_support import CLASS, School
 
 EXPORT = """Nom;Prénom;Né(e) le;Classe;Sexe
@@ -124,13 +124,13 @@ def test_a_failure_in_the_middle_of_an_import_leaves_nothing_imported(
 ) -> None:
     calls = []
 
-    def failing(people: People) -> str:
+    def failing() -> str:
         calls.append(1)
         if len(calls) == 3:
             raise StoreConflictError("the database refused a write")
-        return new_person_id(people)
+        return random_person_id()
 
-    monkeypatch.setattr("portique.services.people.new_person_id", failing)
+    monkeypatch.setattr("portique.services.people.random_person_id", failing)
     with pytest.raises(StoreConflictError):
         _import(school, EXPORT.encode("utf-8"))
     assert _people(school) == {}

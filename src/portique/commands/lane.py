@@ -316,10 +316,12 @@ def run(
         lane_directory = private_directory(site_directory / LANES_DIR / lane_id)
         devices = open_devices(options, lane_directory, lang)
         engine = None
+        follow_model = None
         if devices.camera is not None and not no_face:
-            from portique.lane import lane_face_engine
+            from portique.lane.face import lane_face_engine, lane_face_engine_for
 
             engine = lane_face_engine()
+            follow_model = lane_face_engine_for
         config = LaneConfig(site_id, lane_id, lane_directory, lang)
         with (
             Lane(
@@ -329,6 +331,7 @@ def run(
                 camera=devices.camera,
                 badge_reader=devices.reader,
                 face_engine=engine,
+                face_engine_for=follow_model,
                 display=devices.display,
                 watchers=devices.watchers,
             ) as lane,

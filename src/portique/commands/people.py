@@ -136,12 +136,19 @@ def person_import(
     from portique.files import read_input_file
     from portique.serializers import ImportOut
     from portique.services import import_people_in_steps
+    from portique.services.people import IMPORT_PAUSE_BESIDE_A_SERVER_SECONDS
     from portique.services.roster import MAX_ROSTER_BYTES
 
     data = read_input_file(file, max_bytes=MAX_ROSTER_BYTES)
     # In short transactions: a server and its lanes may be using the database meanwhile.
     with open_cli_site(directory) as site:
-        report = import_people_in_steps(site.session, site.site_id, data, now=clock.now())
+        report = import_people_in_steps(
+            site.session,
+            site.site_id,
+            data,
+            now=clock.now(),
+            pause=IMPORT_PAUSE_BESIDE_A_SERVER_SECONDS,
+        )
     if as_json:
         print_json(ImportOut.of(report).for_cli())
         return

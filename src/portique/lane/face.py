@@ -74,6 +74,17 @@ def lane_face_engine(
     )
 
 
+def lane_face_engine_for(model: str) -> FaceEngine:
+    """The lane's face engine for templates of ``model`` (the back end that makes them).
+
+    Raises:
+        ConfigurationError: an unknown model, or its files are not installed here.
+    """
+    from portique.biometrics.pipeline import backend_for_model
+
+    return lane_face_engine(backend_for_model(model))
+
+
 class CaptureSource(enum.StrEnum):
     """Where the face compared came from."""
 

@@ -41,6 +41,7 @@ from portique.access import (
 from portique.biometrics import FaceEngine
 from portique.biometrics.types import RGBImage
 from portique.credentials import Claims, CodeStamp, ReplayMemory, VaultLookup
+from portique.errors import PortiqueError
 from portique.files import private_directory
 from portique.lane.comms.base import Transport
 from portique.lane.drivers.alarm import AlarmSource
@@ -109,6 +110,9 @@ class Lane:
     Every driver is optional: a lane without a camera reads badges only, a lane without
     a transport keeps its events until one is given. ``face_engine`` is needed only
     where people opted in to face comparison; without it their passages are referred.
+    ``face_engine_for`` builds the engine of a model by its name: given it, the lane
+    follows the model its snapshot names (a site that moves from dlib to EdgeFace moves
+    its lanes with it) instead of keeping ``face_engine``'s.
     """
 
     def __init__(
@@ -121,6 +125,7 @@ class Lane:
         badge_reader: BadgeReader | None = None,
         qr_reader: QrReader | None = None,
         face_engine: FaceEngine | None = None,
+        face_engine_for: Callable[[str], FaceEngine] | None = None,
         clock: Callable[[], datetime] = utc_now,
         outbox_clock: Callable[[], float] = time.time,
         vault: VaultLookup | None = None,
@@ -143,6 +148,7 @@ class Lane:
         self.badge_reader = badge_reader
         self.qr_reader = qr_reader or ZxingQrReader()
         self.capture = None if face_engine is None else FaceCapture(face_engine, config.capture)
+        self._face_engine_for = face_engine_for
         self._clock = clock
         private_directory(config.directory)
         self.snapshot_file = SnapshotFile(config.snapshot_path)
@@ -175,6 +181,7 @@ class Lane:
             log.warning("lane %s ignores the snapshot on its disk: %s", self.lane_id, refusal)
         elif stored is not None:
             self._install(stored)
+            self._follow_model(stored)
             log.info("lane %s starts on snapshot version %d", self.lane_id, stored.version)
         if self.transport is not None:
             self.transport.start(self)
@@ -240,6 +247,7 @@ class Lane:
             if not snapshot.is_newer_than(self._snapshot):
                 return False
             self._install(snapshot)
+        self._follow_model(snapshot)
         # Written outside the lock: a passage never waits for the disk. The file keeps
         # only newer versions, whatever order two writes end in.
         try:
@@ -270,6 +278,23 @@ class Lane:
                 lambda: self._snapshot is not None and self._snapshot.version >= version,
                 timeout,
             )
+
+    def _follow_model(self, snapshot: LaneSnapshot) -> None:
+        """Compares faces with the model of the site's templates from now on, where the
+        lane can build its engine. A model it cannot load leaves the engine as it was: the
+        templates of the other model are then referred to the agent, never guessed at."""
+        model = snapshot.face_model
+        if self.capture is None or self._face_engine_for is None or model is None:
+            return
+        if model == self.capture.engine.backend.model:
+            return
+        try:
+            engine = self._face_engine_for(model)
+        except PortiqueError as error:
+            log.warning("lane %s cannot compare faces with %s: %s", self.lane_id, model, error)
+            return
+        self.capture = FaceCapture(engine, self.config.capture)
+        log.info("lane %s now compares faces with %s", self.lane_id, model)
 
     def _install(self, snapshot: LaneSnapshot) -> None:
         with self._state:

@@ -50,11 +50,17 @@ PERSON_ID_PREFIX = "p-"
 _PERSON_ID_CHARS = 10  # 50 random bits; the id is checked free before use
 
 
+def random_person_id() -> str:
+    """A pseudonymous person id (``p-`` and 10 base32 characters), never a name; not yet
+    checked free."""
+    raw = base64.b32encode(secrets.token_bytes(7)).decode("ascii").lower()
+    return PERSON_ID_PREFIX + raw[:_PERSON_ID_CHARS]
+
+
 def new_person_id(people: People) -> str:
     """A fresh pseudonymous person id (``p-`` and 10 base32 characters), never a name."""
     while True:
-        raw = base64.b32encode(secrets.token_bytes(7)).decode("ascii").lower()
-        person_id = PERSON_ID_PREFIX + raw[:_PERSON_ID_CHARS]
+        person_id = random_person_id()
         if not people.exists(person_id):
             return person_id
 
@@ -261,14 +267,17 @@ def import_people(session: Session, site_id: str, data: bytes, *, now: datetime)
 
 
 IMPORT_STEP_SECONDS = 0.03
-"""How long an import aims to hold the database for writing in one transaction: a lane's
-passage waits about this long behind it at most."""
+"""How long an import aims to hold the database for writing in one transaction, its
+commit included: a lane's passage waits about this long behind it at most."""
 IMPORT_PAUSE_SECONDS = 0.03
-"""The pause between two steps, in which waiting writers (the lanes) go first."""
-_FIRST_STEP_ROWS = 20
-_MIN_STEP_ROWS = 10
-"""A transaction costs its commit whatever its size: fewer lines than this per step would
-make an import last for ever on a slow disk without making the lanes' wait shorter."""
+"""The pause between two steps, in which the writers waiting in this process (the lanes'
+passages, queued on the database's lock) go first; as long as a step, so that the import
+takes at most half of the process's time (Python runs one thread at a time: an import
+that never paused would slow every passage's many small waits on the database)."""
+IMPORT_PAUSE_BESIDE_A_SERVER_SECONDS = 0.1
+"""The pause when the import runs in a process of its own (the CLI) beside a server on
+SQLite: the server's writers only poll for the lock, at most every 100 ms."""
+_FIRST_STEP_ROWS = 5
 _MAX_STEP_ROWS = 2_000
 
 
@@ -279,12 +288,13 @@ def import_people_in_steps(
     *,
     now: datetime,
     progress: Callable[[int, int], None] | None = None,
+    pause: float = IMPORT_PAUSE_SECONDS,
 ) -> ImportReport:
     """As :func:`import_people`, in short transactions of their own (``transaction()``
-    opens one, e.g. ``SiteHandle.session``) with pauses between them, so that a large
-    file never holds the lanes' writes: each step adds as many lines as the last ones
-    show fit in :data:`IMPORT_STEP_SECONDS`. ``progress(lines_done, lines)`` is called
-    after each. The file is read whole first, so a file that cannot be read imports
+    opens one, e.g. ``SiteHandle.session``) with ``pause`` seconds between them, so that
+    a large file never holds the lanes' writes: each step adds as many lines as the last
+    ones show fit in :data:`IMPORT_STEP_SECONDS`. ``progress(lines_done, lines)`` is
+    called after each. The file is read whole first, so a file that cannot be read imports
     nobody; the lanes see the new people once the last step is done (one snapshot
     version).
 
@@ -298,17 +308,18 @@ def import_people_in_steps(
     batch = _ImportBatch(roster, known)
     rows, done, size = roster.rows, 0, _FIRST_STEP_ROWS
     while done < len(rows):
-        started = time.monotonic()
         step = rows[done : done + size]
         with transaction() as session:
+            # Timed from inside: waiting for the lanes to finish is not the step's cost.
+            started = time.monotonic()
             batch.add(session, site_row(session, site_id), People(session), step, now)
         done += len(step)
         took = max(time.monotonic() - started, 0.001)
-        size = max(_MIN_STEP_ROWS, min(_MAX_STEP_ROWS, int(size * IMPORT_STEP_SECONDS / took)))
+        size = max(1, min(_MAX_STEP_ROWS, int(len(step) * IMPORT_STEP_SECONDS / took)))
         if progress is not None:
             progress(done, len(rows))
         if done < len(rows):
-            time.sleep(IMPORT_PAUSE_SECONDS)
+            time.sleep(pause)
     if batch.imported:
         with transaction() as session:
             Sites(session).bump_version(site_id)
@@ -338,12 +349,12 @@ class _ImportBatch:
         """Adds ``rows`` in the session: the people in one flush, then their classes (a
         flush per person would double an import's time)."""
         links: list[tuple[str, list[str]]] = []
+        wanted = [row for row in rows if not self._refused(row)]
+        fresh = iter(self._new_ids(people, len(wanted)))
         with session.no_autoflush:
-            for row in rows:
-                if self._refused(row):
-                    continue
+            for row in wanted:
                 group_ids = [_group_id(session, site, row.group, self.created)] if row.group else []
-                person_id = self._new_id(people)
+                person_id = next(fresh)
                 session.add(
                     PersonRow(
                         person_id=person_id,
@@ -376,13 +387,15 @@ class _ImportBatch:
         self.rejected.append(RejectedRow(row.line, reason))
         return True
 
-    def _new_id(self, people: People) -> str:
-        """A fresh person id, also unused by the people of this batch not yet flushed."""
-        while True:
-            person_id = new_person_id(people)
-            if person_id not in self.imported_ids:
-                self.imported_ids.add(person_id)
-                return person_id
+    def _new_ids(self, people: People, count: int) -> list[str]:
+        """``count`` fresh person ids, checked free in one query (not one per person)."""
+        chosen: list[str] = []
+        while len(chosen) < count:
+            drawn = {random_person_id() for _ in range(count - len(chosen))} - self.imported_ids
+            free = drawn - people.taken(drawn)
+            chosen.extend(free)
+            self.imported_ids.update(free)
+        return chosen
 
     def report(self) -> ImportReport:
         roster = self.roster

@@ -149,6 +149,11 @@ class People(_Repository):
         """Whether the id is taken, at any site (person ids are unique everywhere)."""
         return self.session.get(PersonRow, person_id) is not None
 
+    def taken(self, person_ids: Collection[str]) -> set[str]:
+        """Which of ``person_ids`` are taken, at any site, in one query."""
+        query = select(PersonRow.person_id).where(PersonRow.person_id.in_(list(person_ids)))
+        return set(self.session.scalars(query))
+
     def add(self, person: PersonRow) -> None:
         self._add(person)
 

@@ -190,6 +190,17 @@ SHOWN_ADDED = 500
 """People listed by name under an import's report; the count says how many in all."""
 
 
+@router.get("/people/import/jobs/{job_id}/status")
+def import_status(job_id: str, page: ManagePeoplePage) -> dict[str, object]:
+    """How far an import is (its page's script asks every half second, as for class
+    actions, instead of reloading the page under a screen reader)."""
+    job = import_job(page.state, job_id)
+    if job is None:
+        raise NotFoundError(text("Import inconnu.", "Unknown import."))
+    state = "running" if job.finished_at is None else "done"
+    return {"state": state, "done": job.lines_done, "total": job.lines}
+
+
 @router.get("/people/import/jobs/{job_id}")
 def import_progress(job_id: str, page: ManagePeoplePage) -> Response:
     """An import's progress while it runs, then its report: people added, lines refused
