@@ -29,7 +29,8 @@ $(AXE): $(STAMP)
 # kernel's input headers the evdev package (lane readers, built from source) needs. npm (for
 # axe-core, the accessibility audit of the browser tests) comes with Node.js where Node.js is
 # NodeSource's, whose package conflicts with Debian's npm: Debian's only where no npm runs.
-DEBIAN_PACKAGES := chromium fonts-dejavu-core libicu-dev pkg-config g++ gcc linux-libc-dev
+# pg_dump/pg_restore of the PostgreSQL server's major version (`portique backup`).
+DEBIAN_PACKAGES := chromium fonts-dejavu-core libicu-dev pkg-config g++ gcc linux-libc-dev postgresql-client-15
 system-deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done; \
 	  command -v npm >/dev/null || echo npm); \

@@ -32,12 +32,15 @@ from typing import TYPE_CHECKING, Generic, TypeVar, Unpack
 
 from portique.privacy.audit import open_keyed_log, record_changes
 from portique.services.lanes import SitePublisher, StoreSink
+from portique.services.live import announce_passages
 from portique.services.site import NewSite, SiteCreated, SiteHandle, SiteWiring
 from portique.services.site import init_site as _init_site
 from portique.services.site import open_site as _open_site
 from portique.visitors.path import record_checkpoints
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from portique.lane.comms import Hub, InProcessHub, MqttBroker, MqttHub
 
 H = TypeVar("H", bound="Hub")
@@ -45,19 +48,29 @@ H = TypeVar("H", bound="Hub")
 WIRING = SiteWiring(
     flush_listeners=(record_changes,),
     audit_log=open_keyed_log,
-    passage_handlers=(record_checkpoints,),
+    passage_handlers=(record_checkpoints, announce_passages),
 )
 """What every site is opened with: the audit log (its changes recorded, its entries keyed)
-and the visitors' checkpoints."""
+the visitors' checkpoints, and the live streams told of each passage stored."""
 
 
-def open_site(directory: Path, *, database_url: str | None = None) -> SiteHandle:
-    """The site set up in ``directory``, its changes audited and its passages handled.
+def open_site(
+    directory: Path,
+    *,
+    database_url: str | None = None,
+    upgrade: bool = False,
+    engine: Engine | None = None,
+) -> SiteHandle:
+    """The site set up in ``directory``, its changes audited and its passages handled;
+    ``upgrade`` brings a database of an earlier version to this one's schema first;
+    ``engine``, another site's on the same database, shares its connections.
 
     Raises:
         SiteNotFoundError, SchemaError, StoreUnavailableError: it cannot be opened.
     """
-    return _open_site(directory, wiring=WIRING, database_url=database_url)
+    return _open_site(
+        directory, wiring=WIRING, database_url=database_url, upgrade=upgrade, engine=engine
+    )
 
 
 def init_site(directory: Path, **choices: Unpack[NewSite]) -> SiteCreated:
@@ -105,10 +118,15 @@ def in_process_hub(sink: StoreSink) -> InProcessHub:
 
 
 def mqtt_hub(
-    site: SiteHandle, broker: MqttBroker, *, snapshot_validity: timedelta = timedelta(hours=24)
+    site: SiteHandle,
+    broker: MqttBroker,
+    *,
+    snapshot_validity: timedelta = timedelta(hours=24),
+    share: str | None = None,
 ) -> Callable[[StoreSink], MqttHub]:
     """The hub of the site's lanes over MQTT, behind ``broker``: it signs their snapshots
-    with the site's snapshot key and knows its lane devices by the site's registry."""
+    with the site's snapshot key and knows its lane devices by the site's registry;
+    ``share`` names the group of hubs sharing the lanes (MQTT 5 shared subscription)."""
 
     def make(sink: StoreSink) -> MqttHub:
         from portique.lane.comms import MqttHub
@@ -120,6 +138,7 @@ def mqtt_hub(
             [site_trust(site)],
             lane_status=sink,
             snapshot_validity=snapshot_validity,
+            share=share,
         )
 
     return make

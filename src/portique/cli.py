@@ -10,6 +10,7 @@ from portique import __version__, clock
 from portique.actors import reset_actor, set_actor
 from portique.commands import (
     assessment,
+    backup,
     broker,
     credentials,
     demo,
@@ -84,6 +85,8 @@ app.add_typer(pad.site_app, name="site")
 app.command("init", help=site.INIT_HELP)(site.init)
 app.add_typer(site.keys_app, name="keys")
 app.add_typer(site.db_app, name="db")
+app.command("backup", help=backup.BACKUP_HELP)(backup.backup)
+app.command("restore", help=backup.RESTORE_HELP)(backup.restore)
 app.add_typer(site.lockdown_app, name="lockdown")
 app.add_typer(people.person_app, name="person")
 app.add_typer(people.consent_app, name="consent")

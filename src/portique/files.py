@@ -22,7 +22,10 @@ import enum
 import os
 import secrets
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from portique.errors import BadInputError
 from portique.i18n import text
@@ -141,6 +144,16 @@ def write_private(path: Path, data: bytes) -> Path:
     Raises:
         OSError: the folder or the file cannot be written (the caller names what it was).
     """
+    with writing_private(path) as handle:
+        handle.write(data)
+    return path
+
+
+@contextmanager
+def writing_private(path: Path) -> Iterator[BinaryIO]:
+    """A stream to write ``path`` the way :func:`write_private` does, for what does not
+    fit in memory (a backup): the file appears, whole and synced, when the block ends,
+    and not at all if it fails."""
     private_folder(path.parent)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
@@ -149,14 +162,13 @@ def write_private(path: Path, data: bytes) -> Path:
         with os.fdopen(descriptor, "wb") as handle:
             if _POSIX:
                 os.fchmod(handle.fileno(), PRIVATE_FILE_MODE)  # the umask may have cut bits
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    return path
 
 
 def private_directory(directory: Path) -> Path:

@@ -4,6 +4,7 @@ each role."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -65,7 +66,7 @@ class Server:
         login form itself, and its slow password hashing, are tested apart."""
         client = self.anonymous()
         state = self.app.state.portique
-        session = state.sessions.open(role, now=self.clock.now)
+        session = state.sessions.open(state.site.site_id, role, now=self.clock.now)
         name = state.settings.cookie_name(SESSION_COOKIE)
         client.cookies.set(name, session.session_id, domain="testserver.local")
         client.headers["X-CSRF-Token"] = session.csrf
@@ -92,6 +93,21 @@ def login_csrf(client: TestClient) -> str:
 def login(client: TestClient, username: str, password: str) -> httpx.Response:
     token = login_csrf(client)
     return client.post("/login", data={"username": username, "password": password, "csrf": token})
+
+
+def stream_events(
+    client: TestClient, path: str = "/api/v1/passages/stream"
+) -> list[tuple[str, dict[str, Any]]]:
+    """The events of one live stream, read to its end (the tests' streams are short)."""
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = []
+    for block in response.text.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if "event" in fields:
+            events.append((fields["event"], json.loads(fields["data"])))
+    return events
 
 
 def csrf_of(html: str) -> str:

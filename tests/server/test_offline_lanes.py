@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from server_support import Server
+from server_support import Server, stream_events
 
 from portique.lane import Lane, LaneConfig, MemorySink
 from portique.lane.comms import InProcessHub
@@ -68,3 +68,14 @@ def test_a_lane_that_closes_is_an_alert_at_once(server: Server, lane: Lane) -> N
     lane.close()
     alerts = server.signed_in("agent").get("/api/v1/alerts").json()
     assert [(a["lane_id"], a["left"]) for a in alerts] == [(ENTRY, True)]
+
+
+def test_an_offline_lane_is_pushed_on_the_live_stream_as_it_is_raised(
+    server: Server, lane: Lane
+) -> None:
+    agent = server.signed_in("agent")
+    assert lane.heartbeat()
+    assert [kind for kind, _ in stream_events(agent)] == ["lockdown", "end"]
+    server.clock.advance(seconds=61)
+    alerts = [data for kind, data in stream_events(agent) if kind == "alert"]
+    assert [(a["kind"], a["lane_id"]) for a in alerts] == [("lane_offline", ENTRY)]

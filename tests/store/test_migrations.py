@@ -41,6 +41,7 @@ TABLES = {
     "login_attempts",
     "accounts",
     "api_tokens",
+    "console_sessions",
     "passage_reviews",
     "lane_status",
     "lane_status_changes",

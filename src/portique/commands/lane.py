@@ -484,6 +484,18 @@ def hub(
             ),
         ),
     ] = 24.0,
+    share: Annotated[
+        str | None,
+        typer.Option(
+            "--share",
+            help=text(
+                "Partager les voies avec les autres concentrateurs de ce groupe (abonnement "
+                "partagé MQTT 5) : chaque message va à l'un d'eux, aux autres si l'un s'arrête.",
+                "Share the lanes with the other hubs of this group (MQTT 5 shared "
+                "subscription): each message goes to one of them, to the others if one stops.",
+            ),
+        ),
+    ] = None,
     insecure: InsecureOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -505,7 +517,8 @@ def hub(
         with (
             stopped_by_signals() as stop,
             serving_lanes(
-                site, mqtt_hub(site, parsed, snapshot_validity=timedelta(hours=validity))
+                site,
+                mqtt_hub(site, parsed, snapshot_validity=timedelta(hours=validity), share=share),
             ) as served,
         ):
             if served.hub.wait_connected(10):

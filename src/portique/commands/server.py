@@ -53,27 +53,75 @@ def serve(
             ),
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help=text(
+                "Nombre de processus serveurs (ils partagent les sessions par la base).",
+                "Number of server processes (they share sessions through the database).",
+            ),
+        ),
+    ] = 1,
+    more_sites: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--site-dir",
+            help=text(
+                "Un autre établissement servi par ce serveur, sur la même base "
+                "(PORTIQUE_DATABASE_URL) ; répétable.",
+                "Another site served by this server, on the same database "
+                "(PORTIQUE_DATABASE_URL); repeatable.",
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Run the server; help text in SERVE_HELP."""
     import uvicorn
 
+    from portique.bootstrap import open_site
     from portique.config import get_settings
     from portique.server import ServerSettings, create_app
+    from portique.server.app import PLAIN_HTTP_VARIABLE, SERVE_DIR_VARIABLE
 
     if plain_http and host not in ("127.0.0.1", "localhost", "::1"):
         raise BadInputError("--plain-http is only allowed when listening on this machine.")
+    directory = site_dir(directory).expanduser().resolve()
+    others = [path.expanduser().resolve() for path in more_sites or ()]
     settings = get_settings()
-    app = create_app(
-        site_dir(directory),
-        database_url=settings.database_url,
-        settings=ServerSettings(
-            plain_http=plain_http, trusted_proxies=tuple(settings.trusted_proxies)
-        ),
-    )
+    database_url = settings.database_url
     scheme = "http" if plain_http else "https"
-    err.print(text("Console : ", "Console: ") + f"{scheme}://{host}:{port}/")
-    # The app reads X-Forwarded-For itself, from the configured proxies only.
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    if workers == 1:
+        app = create_app(
+            directory,
+            database_url=database_url,
+            settings=ServerSettings(
+                plain_http=plain_http, trusted_proxies=tuple(settings.trusted_proxies)
+            ),
+            more_sites=others,
+        )
+        err.print(text("Console : ", "Console: ") + f"{scheme}://{host}:{port}/")
+        # The app reads X-Forwarded-For itself, from the configured proxies only.
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+        return
+    # Checked (and upgraded) once here, so that a wrong folder fails now and the workers
+    # do not all migrate at once.
+    for each in (directory, *others):
+        open_site(each, database_url=database_url, upgrade=True).close()
+    os.environ[SERVE_DIR_VARIABLE] = os.pathsep.join(str(each) for each in (directory, *others))
+    os.environ[PLAIN_HTTP_VARIABLE] = "1" if plain_http else "0"
+    err.print(text("Console : ", "Console: ") + f"{scheme}://{host}:{port}/ ({workers} workers)")
+    uvicorn.run(
+        "portique.server.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=False,
+    )
 
 
 @account_app.command(
@@ -87,7 +135,7 @@ def account_add(
     username: UsernameArgument,
     role: Annotated[
         str,
-        typer.Option("--role", help="agent | administration | dpo | auditor"),
+        typer.Option("--role", help="agent | administration | dpo | auditor | region"),
     ],
     display_name: Annotated[
         str, typer.Option("--name", help=text("Nom affiché.", "Display name."))

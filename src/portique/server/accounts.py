@@ -266,6 +266,14 @@ def create_api_token(
     return secret
 
 
+def token_site(session: Session, secret: str) -> str | None:
+    """The site of an API token in force, or None."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    row = session.get(ApiTokenRow, _token_hash(secret))
+    return None if row is None or row.revoked_at is not None else row.site_id
+
+
 def revoke_lane_tokens(site: SiteHandle, lane_id: str, *, now: datetime) -> int:
     """Revokes every API token bound to lane ``lane_id``; how many."""
     with site.session() as session:

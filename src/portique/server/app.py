@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 
 from portique.bootstrap import open_site
 from portique.config import get_settings
-from portique.errors import PortiqueError
+from portique.errors import ConfigurationError, PortiqueError
 from portique.i18n import error_headline, text
 from portique.privacy.retention import purge_periodically
 from portique.registers.departures import sweep_periodically
@@ -32,13 +32,14 @@ from portique.server.api import API_PREFIX
 from portique.server.auth import LoginRequired, signed_in
 from portique.server.errors import http_status
 from portique.server.limits import BODY_TOO_LARGE, BodyLimits
+from portique.server.live import LiveFeed, LiveListener
 from portique.server.middleware import RequestContext, SecurityHeaders
 from portique.server.sessions import SessionStore
 from portique.server.settings import ServerSettings
-from portique.server.state import AppState
+from portique.server.state import AppState, ServedSite
 from portique.server.texts import negotiate, translator
 from portique.server.throttle import login_throttle, trusted_networks
-from portique.services import Gate, SiteHandle
+from portique.services import Gate
 
 
 def _is_api(request: Request) -> bool:
@@ -151,53 +152,121 @@ async def _login_required(request: Request, error: Exception) -> Response:
     return RedirectResponse("/login", status_code=303)
 
 
+SERVE_DIR_VARIABLE = "PORTIQUE_SERVE_DIR"
+PLAIN_HTTP_VARIABLE = "PORTIQUE_SERVE_PLAIN_HTTP"
+
+
+def app_from_environment() -> FastAPI:
+    """The application each worker of ``portique serve --workers N`` builds (uvicorn's
+    factory): the sites of ``PORTIQUE_SERVE_DIR`` (folders joined by ``os.pathsep``) on
+    the configured database. The
+    workers share nothing but the database: sessions live there."""
+    import os
+
+    first, *others = (Path(each) for each in os.environ[SERVE_DIR_VARIABLE].split(os.pathsep))
+    configured = get_settings()
+    return create_app(
+        first,
+        database_url=configured.database_url,
+        settings=ServerSettings(
+            plain_http=os.environ.get(PLAIN_HTTP_VARIABLE) == "1",
+            trusted_proxies=tuple(configured.trusted_proxies),
+        ),
+        more_sites=others,
+    )
+
+
 def create_app(
     site_dir: Path,
     *,
     database_url: str | None = None,
     settings: ServerSettings | None = None,
+    more_sites: Sequence[Path] = (),
 ) -> FastAPI:
     """The server of the site in ``site_dir`` (its database: ``database_url``, else the
-    SQLite file in the folder). The site is opened now, so a wrong folder or an
+    SQLite file in the folder), and of the sites in ``more_sites`` on the same database
+    (a region's platform: each account and token belongs to one of them, each request
+    sees its caller's site). The sites are opened now, so a wrong folder or an
     unreachable database fails here, with a message, not at the first request.
 
     Raises:
-        SiteNotFoundError, SchemaError, StoreUnavailableError: the site cannot be opened.
+        SiteNotFoundError, SchemaError, StoreUnavailableError: a site cannot be opened.
+        ConfigurationError: several sites without one shared database.
     """
     settings = settings or ServerSettings()
     trusted_networks(settings.trusted_proxies)
-    site: SiteHandle = open_site(site_dir, database_url=database_url)
+    if more_sites and database_url is None:
+        raise ConfigurationError(
+            text(
+                "Plusieurs établissements sur un serveur partagent une base : indiquez-la "
+                "avec PORTIQUE_DATABASE_URL.",
+                "Several sites on one server share one database: give it in PORTIQUE_DATABASE_URL.",
+            )
+        )
+    served: dict[str, ServedSite] = {}
+    listener: LiveListener | None = None
     try:
-        gate = Gate(site)
+        for directory in (site_dir, *more_sites):
+            # A database made by the previous version is upgraded in place as the
+            # server starts. The sites share the first one's pool of connections, and
+            # one LISTEN connection wakes all their live feeds.
+            shared = next(iter(served.values())).site.database.engine if served else None
+            handle = open_site(directory, database_url=database_url, upgrade=True, engine=shared)
+            if listener is None:
+                listener = LiveListener(handle.database)
+            served[handle.site_id] = ServedSite(
+                handle,
+                Gate(handle),
+                LiveFeed(handle, settings, listener),
+                login_throttle(handle, settings),
+            )
     except BaseException:
-        site.close()
+        for each in served.values():
+            each.site.close()
         raise
+    first = next(iter(served.values()))
+    site = first.site
     templates = Jinja2Templates(directory=str(console.package_dir("templates")))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # The retention purge: at start-up, then every PORTIQUE_PURGE_INTERVAL_HOURS.
-        purges = None
+        # For each site: the retention purge, at start-up then every
+        # PORTIQUE_PURGE_INTERVAL_HOURS; and leaving dates that passed (the pupils leave
+        # without anyone acting).
+        tasks: list[asyncio.Task[None]] = []
         hours = get_settings().purge_interval_hours
-        if hours > 0:
-            purges = asyncio.create_task(
-                purge_periodically(
-                    site.database, site.site_id, timedelta(hours=hours), clock=settings.clock
+        for each in served.values():
+            handle = each.site
+            if hours > 0:
+                tasks.append(
+                    asyncio.create_task(
+                        purge_periodically(
+                            handle.database,
+                            handle.site_id,
+                            timedelta(hours=hours),
+                            clock=settings.clock,
+                        )
+                    )
+                )
+            tasks.append(
+                asyncio.create_task(
+                    sweep_periodically(
+                        handle.database,
+                        handle.site_id,
+                        settings.departure_sweep,
+                        clock=settings.clock,
+                    )
                 )
             )
-        # Leaving dates that passed: the pupils leave without anyone acting.
-        sweeps = asyncio.create_task(
-            sweep_periodically(
-                site.database, site.site_id, settings.departure_sweep, clock=settings.clock
-            )
-        )
         yield
-        for task in (purges, sweeps):
-            if task is not None:
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
-        site.close()
+        for task in tasks:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        if listener is not None:
+            listener.close()
+        for each in served.values():
+            each.site.close()
 
     app = FastAPI(
         title="Portique",
@@ -211,11 +280,15 @@ def create_app(
     )
     app.state.portique = AppState(
         site=site,
-        gate=gate,
+        gate=first.gate,
         settings=settings,
-        sessions=SessionStore(settings),
-        throttle=login_throttle(site, settings),
+        sessions=SessionStore(settings, site.database),
+        throttle=first.throttle,
+        jobs=first.jobs,
         templates=templates,
+        live=first.live,
+        sites=served,
+        gate_lock=first.gate_lock,
     )
     app.add_exception_handler(PortiqueError, _portique_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

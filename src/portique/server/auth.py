@@ -39,7 +39,11 @@ def console_session(request: Request) -> ConsoleSession | None:
     session_id = request.cookies.get(state.settings.cookie_name(SESSION_COOKIE))
     if not session_id:
         return None
-    return state.sessions.get(session_id, now=state.now())
+    console = state.sessions.get(session_id, now=state.now())
+    if console is None or console.site_id != state.site.site_id:
+        # A session opened by the server of another site on the same database.
+        return None
+    return console
 
 
 def signed_in(request: Request) -> bool:

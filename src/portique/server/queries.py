@@ -21,6 +21,7 @@ from portique.access.codec import calendar_from_json, timetable_from_json
 from portique.errors import BadInputError
 from portique.i18n import text
 from portique.server.errors import ConflictError, NotFoundError
+from portique.services.live import announce
 from portique.services.rows import site_row
 from portique.services.settings import site_settings
 from portique.store import (
@@ -463,6 +464,7 @@ def review_passage(
         )
     )
     session.flush()
+    announce(session, site_id)
     return passage(session, site_id, passage_id)
 
 

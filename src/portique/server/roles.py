@@ -13,10 +13,18 @@ class Role(enum.StrEnum):
     ADMINISTRATION = "administration"
     DPO = "dpo"
     AUDITOR = "auditor"
+    REGION = "region"
+    """The region's supervision: every site's health in numbers, never a person."""
     LANE = "lane"
 
 
-ACCOUNT_ROLES: tuple[Role, ...] = (Role.AGENT, Role.ADMINISTRATION, Role.DPO, Role.AUDITOR)
+ACCOUNT_ROLES: tuple[Role, ...] = (
+    Role.AGENT,
+    Role.ADMINISTRATION,
+    Role.DPO,
+    Role.AUDITOR,
+    Role.REGION,
+)
 
 
 class Permission(enum.StrEnum):
@@ -48,6 +56,8 @@ class Permission(enum.StrEnum):
     MANAGE_ACCOUNTS = "manage_accounts"
     """Disable and enable console accounts, set their passwords, create and revoke API
     tokens (``portique account`` does the same at the command line)."""
+    VIEW_REGION = "view_region"
+    """Every site's health (lanes online, open alerts, passages, referrals): counts only."""
 
 
 _P = Permission
@@ -96,6 +106,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
         }
     ),
     Role.AUDITOR: frozenset({_P.VIEW_PASSAGES, _P.VIEW_ALERTS, _P.VIEW_LOCKDOWN, _P.VIEW_LANES}),
+    Role.REGION: frozenset({_P.VIEW_REGION}),
     Role.LANE: frozenset({_P.RECORD_PASSAGE, _P.VIEW_LANES, _P.VIEW_LOCKDOWN}),
 }
 

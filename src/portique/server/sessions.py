@@ -1,15 +1,19 @@
-"""Console sessions: the signed-in browsers (cookie and CSRF token), in the memory of the
-server process. Failed logins are counted by ``portique.server.throttle``."""
+"""Console sessions: the signed-in browsers (cookie and CSRF token), kept in the
+database so that every worker and every server of a region shares them and a restart
+signs nobody out. Failed logins are counted by ``portique.server.throttle``."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import delete
+
 from portique.server.settings import ServerSettings
+from portique.store import ConsoleSessionRow, Database
 
 SESSION_COOKIE = "portique_session"
 CSRF_FIELD = "csrf"
@@ -18,9 +22,11 @@ CSRF_HEADER = "X-CSRF-Token"
 
 @dataclass(frozen=True)
 class ConsoleSession:
-    """A signed-in browser: the account, the CSRF token of its forms, the end of validity."""
+    """A signed-in browser: its site and account, the CSRF token of its forms, the end
+    of validity. ``session_id`` is the cookie's secret; the database keeps its hash."""
 
     session_id: str
+    site_id: str
     username: str
     csrf: str
     expires_at: datetime
@@ -30,39 +36,51 @@ def csrf_matches(session: ConsoleSession, given: str | None) -> bool:
     return given is not None and hmac.compare_digest(session.csrf.encode(), given.encode())
 
 
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
 class SessionStore:
-    """Console sessions, in the memory of the server process.
+    """Console sessions, in the site's database: what one server process opens, any
+    other finds (``portique serve --workers N``, several servers behind a proxy), and a
+    restart keeps. Only the SHA-256 of a session's secret is stored, so a copy of the
+    database signs nobody in."""
 
-    A restart signs everyone out, which is safe; several server processes would need a
-    shared store (see the report of issue 6).
-    """
-
-    def __init__(self, settings: ServerSettings) -> None:
+    def __init__(self, settings: ServerSettings, database: Database) -> None:
         self._settings = settings
-        self._sessions: dict[str, ConsoleSession] = {}
-        self._lock = threading.Lock()
+        self._database = database
 
-    def open(self, username: str, *, now: datetime) -> ConsoleSession:
+    def open(self, site_id: str, username: str, *, now: datetime) -> ConsoleSession:
         session = ConsoleSession(
             session_id=secrets.token_urlsafe(32),
+            site_id=site_id,
             username=username,
             csrf=secrets.token_urlsafe(32),
             expires_at=now + self._settings.session_lifetime,
         )
-        with self._lock:
-            self._sessions = {
-                key: value for key, value in self._sessions.items() if value.expires_at > now
-            }
-            self._sessions[session.session_id] = session
+        with self._database.session() as db:
+            db.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.expires_at <= now))
+            db.add(
+                ConsoleSessionRow(
+                    session_hash=_hash(session.session_id),
+                    site_id=site_id,
+                    username=username,
+                    csrf=session.csrf,
+                    created_at=now,
+                    expires_at=session.expires_at,
+                )
+            )
         return session
 
     def get(self, session_id: str, *, now: datetime) -> ConsoleSession | None:
-        with self._lock:
-            session = self._sessions.get(session_id)
-        if session is None or session.expires_at <= now:
+        with self._database.session() as db:
+            row = db.get(ConsoleSessionRow, _hash(session_id))
+        if row is None or row.expires_at <= now:
             return None
-        return session
+        return ConsoleSession(session_id, row.site_id, row.username, row.csrf, row.expires_at)
 
     def close(self, session_id: str) -> None:
-        with self._lock:
-            self._sessions.pop(session_id, None)
+        with self._database.session() as db:
+            db.execute(
+                delete(ConsoleSessionRow).where(ConsoleSessionRow.session_hash == _hash(session_id))
+            )

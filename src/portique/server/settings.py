@@ -43,6 +43,11 @@ class ServerSettings:
     addresses it signed in from."""
     known_address_days: int = 30
     live_poll_s: float = 0.5
+    """The live feed reads the database at least this often (a LISTEN wakes it sooner)."""
+    live_listen_poll_s: float = 5.0
+    """The same while PostgreSQL's LISTEN wakes the feed at each passage stored."""
+    live_check_s: float = 0.2
+    """A stream looks at its process's live feed this often (memory, not the database)."""
     live_stream_s: float = 60.0
     """A live stream ends after this long; the browser's EventSource reconnects itself."""
     recent_passages: int = 50

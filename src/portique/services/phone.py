@@ -185,6 +185,16 @@ def enrol_phone(
     )
 
 
+def enrolment_site(session: Session, token: str) -> str | None:
+    """The site of the enrolment link ``token`` (a region's server serves several), or
+    None for an unknown link."""
+    if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_LENGTH:
+        return None
+    return session.scalar(
+        select(PhoneEnrolmentRow.site_id).where(PhoneEnrolmentRow.token_hash == token_hash(token))
+    )
+
+
 def _usable_link(session: Session, site_id: str, token: str, now: datetime) -> PhoneEnrolmentRow:
     """The link of ``token``, locked until the transaction ends (two phones presenting
     one link at once: the second waits, then finds it used)."""

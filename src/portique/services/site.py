@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Protocol, TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from portique import clock
@@ -42,6 +43,7 @@ from portique.files import (
 )
 from portique.i18n import text
 from portique.services.errors import SiteExistsError, SiteNotFoundError
+from portique.services.live import announce
 from portique.services.passages import PassageHandler, PassageRecorder
 from portique.services.rows import site_row
 from portique.services.settings import initial_settings
@@ -141,7 +143,11 @@ class SiteHandle:
 
 
 def database_for(
-    directory: Path, database_url: str | None, wiring: SiteWiring | None = None
+    directory: Path,
+    database_url: str | None,
+    wiring: SiteWiring | None = None,
+    *,
+    engine: Engine | None = None,
 ) -> Database:
     """The site's database: ``database_url`` if given, else SQLite in ``directory``,
     owner-only (SQLite gives its -wal and -journal files the database file's mode), with
@@ -151,7 +157,7 @@ def database_for(
             if name == SQLITE_FILE or (directory / name).exists():
                 make_private(directory / name)
     listeners = () if wiring is None else wiring.flush_listeners
-    return Database(database_url or sqlite_url(directory), flush_listeners=listeners)
+    return Database(database_url or sqlite_url(directory), flush_listeners=listeners, engine=engine)
 
 
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
@@ -327,10 +333,18 @@ def _add_site(
 
 
 def open_site(
-    directory: Path, *, wiring: SiteWiring, database_url: str | None = None
+    directory: Path,
+    *,
+    wiring: SiteWiring,
+    database_url: str | None = None,
+    upgrade: bool = False,
+    engine: Engine | None = None,
 ) -> SiteHandle:
     """The site set up in ``directory`` by ``init_site``, with its database checked and
-    ``wiring`` plugged in."""
+    ``wiring`` plugged in; with ``upgrade``, a database made by an earlier version is
+    first brought to this version's schema (what the server does as it starts). With
+    ``engine`` (another site's, on the same ``database_url``), the sites share their
+    pool of connections."""
     directory = Path(directory).expanduser()
     site_id = _read_site_id(directory)
     if database_url is None and not (directory / SQLITE_FILE).exists():
@@ -342,8 +356,10 @@ def open_site(
                 "in PORTIQUE_DATABASE_URL.",
             )
         )
-    database = database_for(directory, database_url, wiring)
+    database = database_for(directory, database_url, wiring, engine=engine)
     try:
+        if upgrade:
+            database.upgrade_if_behind()
         database.check_schema()
         with database.session() as session:
             site_row(session, site_id)
@@ -352,6 +368,15 @@ def open_site(
         database.dispose()
         raise
     return SiteHandle(directory, site_id, database, PassageRecorder(wiring.passage_handlers))
+
+
+def read_site_id(directory: Path) -> str:
+    """The id of the site set up in ``directory`` (its ``site.json``).
+
+    Raises:
+        SiteNotFoundError: no site there; ConfigurationError: an unreadable file.
+    """
+    return _read_site_id(directory)
 
 
 def _read_site_id(directory: Path) -> str:
@@ -404,6 +429,7 @@ def declare_lockdown(
         return LockdownState(True, current.since, changed=False)
     sites.add_lockdown(LockdownRow(site_id=site_id, since=now, declared_by=by))
     sites.bump_version(site_id)
+    announce(session, site_id)
     return LockdownState(True, now, changed=True)
 
 
@@ -419,6 +445,7 @@ def lift_lockdown(
     current.lifted_at = now
     current.lifted_by = by
     sites.bump_version(site_id)
+    announce(session, site_id)
     return LockdownState(False, current.since, changed=True)
 
 

@@ -39,12 +39,14 @@ from portique.store.errors import (
 )
 
 SQLITE_FILE = "portique.db"
-SCHEMA_REVISION = "0010_face"
+SCHEMA_REVISION = "0012_region"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for the write lock before giving up."""
 """The Alembic revision this version of Portique works with (the head of migrations/)."""
 
 CONNECT_TIMEOUT_S = 5
+MIGRATION_LOCK = 0x706F7274
+"""The PostgreSQL advisory lock that lets one process at a time migrate a database."""
 
 FlushListener = Callable[[Session, UOWTransaction, Any], None]
 """Called before each flush of a session (SQLAlchemy's ``before_flush``): the audit log."""
@@ -107,7 +109,13 @@ class Database:
     audit log), so nothing depends on which modules were imported before.
     """
 
-    def __init__(self, url: str, *, flush_listeners: Sequence[FlushListener] = ()) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        flush_listeners: Sequence[FlushListener] = (),
+        engine: Engine | None = None,
+    ) -> None:
         try:
             self.url = make_url(url)
         except ArgumentError:
@@ -120,23 +128,9 @@ class Database:
                 )
             ) from None
         self.shown_url = redact_url(self.url)
-        connect_args: dict[str, Any] = {}
-        if self.url.get_backend_name() == "postgresql":
-            connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
-        try:
-            self.engine: Engine = create_engine(self.url, connect_args=connect_args)
-        except (NoSuchModuleError, ImportError, ArgumentError) as exc:
-            raise ConfigurationError(
-                tr(
-                    f"Base de données non prise en charge ({self.shown_url}) : {exc}. "
-                    "Utilisez sqlite:/// ou postgresql+psycopg://.",
-                    f"Unsupported database ({self.shown_url}): {exc}. "
-                    "Use sqlite:/// or postgresql+psycopg://.",
-                )
-            ) from None
-        if self.is_sqlite:
-            event.listen(self.engine, "connect", _sqlite_connect)
-            event.listen(self.engine, "begin", _sqlite_begin)
+        # Another site of the same database may lend its engine: one pool of connections
+        # for all (a region's server serves many sites; a pool each would exhaust it).
+        self.engine: Engine = engine if engine is not None else self._new_engine()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.flush_listeners = tuple(flush_listeners)
         for listener in self.flush_listeners:
@@ -150,6 +144,26 @@ class Database:
         (sleeping up to 100 ms between tries), so a steady writer such as an import can
         starve the lanes' passages for seconds. Within a process, the transactions queue
         on this lock instead and are woken as soon as it is free."""
+
+    def _new_engine(self) -> Engine:
+        connect_args: dict[str, Any] = {}
+        if self.url.get_backend_name() == "postgresql":
+            connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+        try:
+            engine = create_engine(self.url, connect_args=connect_args)
+        except (NoSuchModuleError, ImportError, ArgumentError) as exc:
+            raise ConfigurationError(
+                tr(
+                    f"Base de données non prise en charge ({self.shown_url}) : {exc}. "
+                    "Utilisez sqlite:/// ou postgresql+psycopg://.",
+                    f"Unsupported database ({self.shown_url}): {exc}. "
+                    "Use sqlite:/// or postgresql+psycopg://.",
+                )
+            ) from None
+        if engine.url.get_backend_name() == "sqlite":
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
+        return engine
 
     def __repr__(self) -> str:
         return f"Database({self.shown_url!r})"
@@ -217,8 +231,25 @@ class Database:
 
         config = alembic_config()
         with self.translated_errors(), self.engine.begin() as connection:
+            if not self.is_sqlite:
+                # Several servers of a region start together: one migrates, the others
+                # wait for it here and then find nothing left to do.
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             config.attributes["connection"] = connection
             getattr(command, direction)(config, revision)
+
+    def upgrade_if_behind(self) -> bool:
+        """Brings a database made by an earlier version of Portique to this version's
+        schema, in place (what a server does as it starts); True if it did. A database
+        with no Portique schema, or with one this version does not know (a newer
+        Portique's), is left as it is for :meth:`check_schema` to refuse."""
+        found = self.revision()
+        if found is None or found == SCHEMA_REVISION or found not in known_revisions():
+            return False
+        self.upgrade()
+        return True
 
     def revision(self) -> str | None:
         """The schema revision in the database, or None when it has no Portique schema."""
@@ -261,6 +292,22 @@ class Database:
     def dispose(self) -> None:
         """Closes every pooled connection."""
         self.engine.dispose()
+
+
+def libpq_url(url: URL) -> tuple[str, dict[str, str]]:
+    """A PostgreSQL URL as libpq reads it (``pg_dump``, a raw psycopg connection), and
+    its password apart, for the environment (``PGPASSWORD``), never a command line."""
+    shown = url.set(drivername="postgresql", password=None)
+    password = {"PGPASSWORD": str(url.password)} if url.password else {}
+    return shown.render_as_string(hide_password=False), password
+
+
+def known_revisions() -> frozenset[str]:
+    """Every revision of the migrations shipped with this version."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return frozenset(script.revision for script in scripts.walk_revisions())
 
 
 def migrations_path() -> Path:

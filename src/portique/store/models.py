@@ -382,6 +382,22 @@ class ImportJobRow(Base):
     error: Mapped[str | None] = mapped_column(String(2000))
 
 
+class ConsoleSessionRow(Base):
+    """A browser signed in to the console, shared by every server process and kept
+    across restarts: known only by the SHA-256 of its cookie, with the CSRF token of its
+    forms. It goes with its account."""
+
+    __tablename__ = "console_sessions"
+    __table_args__ = (_within_site("accounts", "username"),)
+
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site_id: Mapped[str] = _site_id()
+    username: Mapped[str] = mapped_column(String(ID))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class ApiTokenRow(Base):
     """An API token (a lane, an integration), known only by the SHA-256 of its secret; a
     lane's token is bound to its lane (``lane_id``)."""

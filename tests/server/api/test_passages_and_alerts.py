@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import json
+from server_support import Server, add_person, issue_card, present, stream_events
 
-from fastapi.testclient import TestClient
-from server_support import Server, add_person, issue_card, present
-
-
-def _events(client: TestClient, path: str = "/api/v1/passages/stream") -> list[tuple[str, dict]]:
-    response = client.get(path)
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/event-stream")
-    events = []
-    for block in response.text.split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        if "event" in fields:
-            events.append((fields["event"], json.loads(fields["data"])))
-    return events
+_events = stream_events
 
 
 def test_a_lane_presents_a_card_and_the_passage_is_granted_and_recorded(server: Server) -> None:
@@ -189,3 +176,19 @@ def test_the_roster_lists_who_came_in_and_not_who_left(server: Server) -> None:
     roster = server.signed_in("agent").get("/api/v1/roster").json()
     assert roster["count"] == 1
     assert [entry["name"] for entry in roster["people"]] == ["Bernard Paul"]
+
+
+def test_a_stream_resumed_after_the_last_passage_does_not_send_it_again(server: Server) -> None:
+    admin = server.signed_in("administration")
+    first = present(server.lane(), issue_card(admin, add_person(admin)))
+    agent = server.signed_in("agent")
+
+    def streamed() -> list[object]:
+        return [data["passage_id"] for kind, data in _events(agent) if kind == "passage"]
+
+    assert streamed() == [first["passage_id"]]
+    agent.headers["Last-Event-ID"] = str(first["passage_id"])
+    assert streamed() == []
+    server.clock.advance(minutes=1)
+    second = present(server.lane(), issue_card(admin, add_person(admin, last_name="Durand")))
+    assert streamed() == [second["passage_id"]]

@@ -184,14 +184,20 @@ class MqttBroker:
         user = f"{self.username}@" if self.username else ""
         return f"{'mqtts' if self.tls else 'mqtt'}://{user}{self.host}:{self.port}"
 
-    def client(self, client_id: str) -> mqtt.Client:
-        """A paho client for this broker, not yet connected."""
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            protocol=mqtt.MQTTv311,
-            clean_session=True,
-        )
+    def client(self, client_id: str, *, v5: bool = False) -> mqtt.Client:
+        """A paho client for this broker, not yet connected; ``v5`` speaks MQTT 5 (what
+        a shared subscription needs), else MQTT 3.1.1 with a clean session."""
+        if v5:
+            client = mqtt.Client(
+                CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
+            )
+        else:
+            client = mqtt.Client(
+                CallbackAPIVersion.VERSION2,
+                client_id=client_id,
+                protocol=mqtt.MQTTv311,
+                clean_session=True,
+            )
         if self.username:
             client.username_pw_set(self.username, self.password)
         if self.tls:
@@ -429,6 +435,11 @@ class MqttHub:
     stamped with ``clock``; a heartbeat whose counter is more than ``status_window`` away
     from that clock is a replay. What a revoked lane or a forger sends is refused, and
     stored as an alert (at most one per lane and reason every ``alert_every``).
+
+    With ``share``, several hubs share the lanes (MQTT 5 shared subscription
+    ``$share/<share>/...``): the broker gives each message of a lane to one of them, and
+    if one stops, to the others; the lanes resend what no hub acknowledged, and the store
+    keeps each event once (its id is unique), whichever hub stores it.
     """
 
     def __init__(
@@ -446,8 +457,10 @@ class MqttHub:
         renew_s: float | None = None,
         status_window: timedelta = timedelta(minutes=5),
         alert_every: timedelta = timedelta(minutes=10),
+        share: str | None = None,
     ) -> None:
         self._sites = {_id(trust.site_id): _Site(trust) for trust in sites}
+        self.share = _id(share) if share is not None else None
         if not self._sites:
             raise LinkError("An MQTT hub serves at least one site: give its keys.")
         self.broker = broker
@@ -469,7 +482,9 @@ class MqttHub:
         self._renewer = threading.Thread(
             target=self._renew_loop, name="portique-hub-renew", daemon=True
         )
-        self._client = broker.client(client_id or f"{ROOT}-hub-{secrets.token_hex(4)}")
+        self._client = broker.client(
+            client_id or f"{ROOT}-hub-{secrets.token_hex(4)}", v5=self.share is not None
+        )
         self._client.on_connect = _guarded("hub connect", self._connected_to_broker)
         self._client.on_disconnect = _guarded("hub disconnect", self._disconnected)
         self._client.on_message = _guarded("hub message", self._message)
@@ -570,9 +585,10 @@ class MqttHub:
         if reason.is_failure:
             log.warning("broker %s refused the hub: %s", self.broker.shown, reason)
             return
+        shared = f"$share/{self.share}/" if self.share is not None else ""
         client.subscribe(
             [
-                (f"{ROOT}/{site_id}/lane/+/{kind}", QOS)
+                (f"{shared}{ROOT}/{site_id}/lane/+/{kind}", QOS)
                 for site_id in self._sites
                 for kind in ("events", "status")
             ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import random
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from portique.access import BadgeUid, Outcome, Presented
 from portique.errors import PortiqueError
 from portique.i18n import text
+from portique.serializers import VisitAlertOut
 from portique.server import queries
 from portique.server.api.common import (
     Lang,
@@ -45,6 +47,7 @@ from portique.server.api.schemas import (
     ZoneCountOut,
 )
 from portique.server.errors import ForbiddenError, NotFoundError
+from portique.server.live import LiveState
 from portique.server.roles import Role
 from portique.server.state import AppState
 from portique.services import declare_lockdown, lift_lockdown, presented_from_text
@@ -150,44 +153,85 @@ async def passages_stream(
     )
 
 
-def _poll(
-    state: AppState, lane_id: str | None
-) -> tuple[list[queries.PassageView], queries.LockdownView]:
-    with state.site.session() as session:
-        views = queries.recent_passages(
-            session, state.site.site_id, limit=state.settings.recent_passages, lane_id=lane_id
-        )
-        return views, queries.lockdown(session, state.site.site_id)
-
-
 async def live_events(
     request: Request, state: AppState, lang: str, lane_id: str | None
 ) -> AsyncIterator[str]:
-    """The event stream of the live console: polls the site's passages, so passages
-    recorded by any process (a lane agent, the CLI) show up too."""
+    """The event stream of the live console, from the process's live feed (one reading
+    of the database for every stream; passages recorded by any process show up):
+    ``passage`` new or changed, ``lockdown`` as it changes, ``alert`` for each alert as
+    it is raised (an offline lane, ``kind`` ``lane_offline``; a visit's, ``kind`` its
+    own: ``overstay``, ``not_checked_out``...).
+
+    A browser that reconnects names the last passage it got (``Last-Event-ID``): the
+    passages up to it are not sent again, unless answered since. Streams end after about
+    ``live_stream_s``, each at its own moment, so that the consoles of a site do not all
+    reconnect at once."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + state.settings.live_stream_s
+    deadline = loop.time() + state.settings.live_stream_s * random.uniform(0.75, 1.25)
+    feed = state.live
+    resumed_from = request.headers.get("Last-Event-ID", "")[:64]
     sent: dict[str, bool] = {}
+    alerted: set[str] = set()
     lockdown_sent: bool | None = None
+    seen = 0
     yield "retry: 2000\n\n"
     while loop.time() < deadline and not await request.is_disconnected():
-        try:
-            views, lockdown = await run_in_threadpool(_poll, state, lane_id)
-        except PortiqueError:
-            return
-        for view in reversed(views):
-            reviewed = view.review is not None
-            if sent.get(view.passage_id) == reviewed:
-                continue
-            sent[view.passage_id] = reviewed
-            data = PassageOut.labelled(view, lang).model_dump_json()
-            yield f"event: passage\nid: {view.passage_id}\ndata: {data}\n\n"
-        if lockdown.in_force != lockdown_sent:
-            lockdown_sent = lockdown.in_force
-            data = LockdownOut.of(lockdown).model_dump_json()
-            yield f"event: lockdown\ndata: {data}\n\n"
-        await asyncio.sleep(state.settings.live_poll_s)
+        reading = feed.peek()
+        if reading is None or feed.due():
+            try:
+                reading = await run_in_threadpool(feed.current)
+            except PortiqueError:
+                return
+        if reading.generation != seen:
+            if not seen and resumed_from:
+                _resume(reading, resumed_from, sent)
+            seen = reading.generation
+            for chunk in _changes(reading, lang, lane_id, sent, alerted):
+                yield chunk
+            if reading.lockdown.in_force != lockdown_sent:
+                lockdown_sent = reading.lockdown.in_force
+                data = LockdownOut.of(reading.lockdown).model_dump_json()
+                yield f"event: lockdown\ndata: {data}\n\n"
+        await asyncio.sleep(state.settings.live_check_s)
     yield f"event: end\ndata: {json.dumps({'reconnect': True})}\n\n"
+
+
+def _resume(reading: LiveState, last_id: str, sent: dict[str, bool]) -> None:
+    """Marks the passages up to ``last_id`` (newest first in the reading) as sent
+    unanswered: only those answered since go again."""
+    ids = [view.passage_id for view in reading.passages]
+    if last_id in ids:
+        for passage_id in ids[ids.index(last_id) :]:
+            sent[passage_id] = False
+
+
+def _changes(
+    reading: LiveState,
+    lang: str,
+    lane_id: str | None,
+    sent: dict[str, bool],
+    alerted: set[str],
+) -> Iterator[str]:
+    """The events a stream has not sent yet: passages new or answered, alerts new."""
+    for view in reversed(reading.passages):
+        if lane_id is not None and view.lane_id != lane_id:
+            continue
+        reviewed = view.review is not None
+        if sent.get(view.passage_id) == reviewed:
+            continue
+        sent[view.passage_id] = reviewed
+        data = PassageOut.labelled(view, lang).model_dump_json()
+        yield f"event: passage\nid: {view.passage_id}\ndata: {data}\n\n"
+    for lane in reading.offline:
+        key = f"lane:{lane.lane_id}:{lane.last_seen_at.isoformat()}"
+        if key not in alerted and (lane_id is None or lane.lane_id == lane_id):
+            alerted.add(key)
+            yield f"event: alert\ndata: {OfflineLaneOut.labelled(lane, lang).model_dump_json()}\n\n"
+    for alert in reversed(reading.visits):
+        key = f"visit:{alert.alert_id}"
+        if key not in alerted:
+            alerted.add(key)
+            yield f"event: alert\ndata: {VisitAlertOut.of(alert).model_dump_json()}\n\n"
 
 
 # Alerts -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from portique.server.console import (
     agent,
     bulk,
     documents,
+    region,
     registers,
     signin,
     visitors,
@@ -30,6 +31,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     registers.router,
     documents.router,
     accounts.router,
+    region.router,
 )
 
 

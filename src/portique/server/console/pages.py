@@ -30,6 +30,7 @@ HOME: dict[Role, str] = {
     Role.ADMINISTRATION: "/people",
     Role.DPO: "/live",
     Role.AUDITOR: "/live",
+    Role.REGION: "/region",
     Role.LANE: "/login",
 }
 NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
@@ -46,6 +47,7 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
     ("/refusals", "refusals", Permission.VIEW_REFUSALS),
     ("/documents", "documents", Permission.MANAGE_DOCUMENTS),
     ("/accounts", "accounts", Permission.MANAGE_ACCOUNTS),
+    ("/region", "region", Permission.VIEW_REGION),
 )
 
 State = Annotated[AppState, Depends(app_state)]

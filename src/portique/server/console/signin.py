@@ -25,6 +25,7 @@ from portique.server.sessions import SESSION_COOKIE
 from portique.server.state import app_state
 from portique.server.texts import negotiate, translator
 from portique.server.throttle import ThrottledError
+from portique.services.rows import site_row
 
 router = APIRouter(include_in_schema=False)
 LOGIN_COOKIE = "portique_login"
@@ -39,9 +40,25 @@ def _login_form(
     request: Request, state: State, error: str | None = None, status_code: int = 200
 ) -> Response:
     token = secrets.token_urlsafe(32)
-    response = render(request, "login.html", None, status_code, login_csrf=token, error=error)
+    response = render(
+        request,
+        "login.html",
+        None,
+        status_code,
+        login_csrf=token,
+        error=error,
+        sites=_site_choices(state),
+    )
     set_cookie(response, state, LOGIN_COOKIE, token, 3600)
     return response
+
+
+def _site_choices(state: State) -> list[tuple[str, str]]:
+    """The sites to choose from at login, when the server serves several: (id, name)."""
+    if len(state.sites) <= 1:
+        return []
+    with state.site.session() as session:
+        return [(site_id, site_row(session, site_id).name) for site_id in state.sites]
 
 
 @router.post("/login")
@@ -51,7 +68,11 @@ def login(
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
+    site: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
+    if site in state.sites:
+        # An account belongs to one site: the one chosen on the form.
+        state = state.for_site(site)
     expected = request.cookies.get(state.settings.cookie_name(LOGIN_COOKIE), "")
     if not expected or not secrets.compare_digest(expected.encode(), csrf.encode()):
         return _login_form(request, state, translator(negotiate(request))("csrf_login"), 403)
@@ -71,7 +92,7 @@ def login(
     state.throttle.succeeded(username, client, now=now)
     if principal.role is Role.LANE:
         return _login_form(request, state, None, 403)
-    session = state.sessions.open(principal.name, now=now)
+    session = state.sessions.open(state.site.site_id, principal.name, now=now)
     response = see_other(HOME[principal.role])
     lifetime = int(state.settings.session_lifetime.total_seconds())
     set_cookie(response, state, SESSION_COOKIE, session.session_id, lifetime)

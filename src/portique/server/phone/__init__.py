@@ -35,7 +35,7 @@ from portique.server.api.common import ManageCredentials, State, api_router
 from portique.server.api.schemas import Body
 from portique.server.errors import NotFoundError
 from portique.services import create_enrolment_link, enrol_phone
-from portique.services.phone import ENROLMENT_LIFETIME, MAX_TOKEN_LENGTH
+from portique.services.phone import ENROLMENT_LIFETIME, MAX_TOKEN_LENGTH, enrolment_site
 
 STATIC = Path(str(resources.files("portique.server.phone") / "static"))
 FILES: dict[str, str] = {
@@ -121,14 +121,20 @@ async def phone_enrol(body: PhoneEnrolIn, state: State) -> PhonePassOut:
     holder_key = _holder_key(body)
 
     def enrol() -> PhonePassOut:
-        with state.site.session() as session:
+        served = state
+        if len(state.sites) > 1:
+            # Nobody is signed in: the link says which of the server's sites it is from.
+            with state.site.session() as session:
+                site_id = enrolment_site(session, body.token)
+            served = state.for_site(site_id) if site_id and site_id in state.sites else state
+        with served.site.session() as session:
             enrolled = enrol_phone(
                 session,
-                state.site.site_id,
-                state.site.keyring(),
+                served.site.site_id,
+                served.site.keyring(),
                 body.token,
                 holder_key,
-                now=state.now(),
+                now=served.now(),
             )
         return PhonePassOut(
             credential_id=enrolled.credential_id,

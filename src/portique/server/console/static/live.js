@@ -107,6 +107,29 @@
   source.addEventListener("open", () => connected(true));
   source.addEventListener("error", () => connected(false));
   source.addEventListener("passage", (event) => show(JSON.parse(event.data)));
+  // Alerts as they are raised: an offline lane, a visit's (overstay, closing time...).
+  const alertTexts = document.getElementById("alert-texts")?.dataset ?? {};
+  source.addEventListener("alert", (event) => {
+    const a = JSON.parse(event.data);
+    const list = document.getElementById("live-alerts");
+    if (!list) return;
+    // A stream that reconnects tells the alerts still open again: each is shown once.
+    const key = a.kind === "lane_offline" ? `alert-lane-${a.lane_id}-${a.last_seen_at}`
+      : `alert-visit-${a.alert_id}`;
+    if (document.getElementById(key)) return;
+    const what = a.label || alertTexts[a.kind] || a.kind;
+    const who = a.kind === "lane_offline" ? (a.name || a.lane_id) : a.visitor_name;
+    const when = a.kind === "lane_offline" ? a.last_seen_at : a.raised_at;
+    const time = el("time", { textContent: clock(when) });
+    time.setAttribute("datetime", when);
+    list.prepend(el("li", { className: "passage alert", id: key }, [
+      el("div", { className: "line" }, [
+        time, el("span", { className: "outcome", textContent: what }),
+        el("span", { className: "person", textContent: who || "" }),
+      ]),
+    ]));
+    while (list.children.length > 20) list.lastElementChild.remove();
+  });
   source.addEventListener("lockdown", (event) => {
     const state = JSON.parse(event.data);
     const banner = document.getElementById("lockdown-banner");
