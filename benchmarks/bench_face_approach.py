@@ -113,7 +113,7 @@ class ScannerAtTheReader:
         self.camera.close()
 
 
-def _make_site(directory: Path, lfw: Path, count: int) -> tuple[Any, Any]:
+def _make_site(directory: Path, lfw: Path, count: int, backend: str) -> tuple[Any, Any]:
     """The site, ``count`` people who opted in (card text, name, their other photos),
     and 10 plain cards. People whose enrolment photos hold no usable face are skipped,
     as the office would ask them for another photo."""
@@ -121,7 +121,7 @@ def _make_site(directory: Path, lfw: Path, count: int) -> tuple[Any, Any]:
     site = open_site_folder(directory)
     now = clock.now()
     today = now.astimezone(PARIS).date()
-    enrollment = FaceEngine(create_backend("dlib"))
+    enrollment = FaceEngine(create_backend(backend))
     keyring = site.keyring()
     enrolled, plain = [], []
     with site.session() as session:
@@ -199,7 +199,9 @@ def _pass(lane: Lane, scanner: ScannerAtTheReader, timeout_s: float = 10.0) -> P
 def run(args: argparse.Namespace) -> dict[str, Any]:
     rng = np.random.default_rng(args.seed)
     with tempfile.TemporaryDirectory() as folder:
-        site, (enrolled, plain) = _make_site(Path(folder) / "site", args.lfw, args.people)
+        site, (enrolled, plain) = _make_site(
+            Path(folder) / "site", args.lfw, args.people, args.backend
+        )
         snapshot = site_snapshot(site)
         site.close()
         policy = snapshot.policy
@@ -215,7 +217,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             LaneConfig(SITE, "entree", Path(folder) / "lane"),
             camera=scanner,
             badge_reader=reader,
-            face_engine=lane_face_engine(),
+            face_engine=lane_face_engine(args.backend),
             clock=lambda: at,
         )
         lane.apply_snapshot(snapshot)
@@ -258,6 +260,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
         "python": platform.python_version(),
         "load_average": [round(load_before, 2), round(load_after, 2)],
+        "backend": args.backend,
         "paced": not args.unpaced,
         "fps": args.fps,
         "people": args.people,
@@ -287,6 +290,11 @@ def main() -> None:
     parser.add_argument("--lfw", type=Path, default=DEFAULT_LFW)
     parser.add_argument("--fps", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--backend",
+        default="dlib",
+        help="face back end of enrolment and lane (edgeface: `portique models install` first)",
+    )
     parser.add_argument("--unpaced", action="store_true", help="frames as fast as read")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--out", type=Path)
