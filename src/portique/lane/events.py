@@ -88,6 +88,34 @@ class PassageEvent:
             snapshot_version=decision.snapshot_version,
         )
 
+    @classmethod
+    def alarm(
+        cls,
+        reason: Reason,
+        *,
+        site_id: str,
+        lane_id: str,
+        time: datetime,
+        direction: Direction | None = None,
+        snapshot_version: int = 0,
+    ) -> PassageEvent:
+        """An alert about lane ``lane_id`` that no passage caused (a forced door, a silent
+        reader, an offline lane): referred to the agent, no credential, no person."""
+        return cls(
+            event_id=new_event_id(),
+            site_id=site_id,
+            lane_id=lane_id,
+            direction=direction,
+            time=time,
+            outcome=Outcome.REFER,
+            reasons=(reason,),
+            alert=True,
+            credential_id=None,
+            person_id=None,
+            latency_ms=0.0,
+            snapshot_version=snapshot_version,
+        )
+
     def as_json(self) -> dict[str, Any]:
         """The event as a JSON-ready object."""
         return {

@@ -31,7 +31,6 @@ from portique.access import (
     Decision,
     Direction,
     LastPassage,
-    Outcome,
     Passage,
     PolicySnapshot,
     Presented,
@@ -52,7 +51,7 @@ from portique.lane.drivers.display import LaneDisplay
 from portique.lane.drivers.qr import QrReader, ZxingQrReader
 from portique.lane.drivers.signal import LaneSignal
 from portique.lane.errors import NoSnapshotError
-from portique.lane.events import PassageEvent, Receipt, new_event_id
+from portique.lane.events import PassageEvent, Receipt
 from portique.lane.face import CaptureSettings, FaceCapture, FaceCaptureResult, credential_template
 from portique.lane.outbox import OUTBOX_FILE, Outbox, RetryPolicy
 from portique.lane.pipeline import PassageResult, decide_passage
@@ -437,18 +436,12 @@ class Lane:
         with self._state:
             policy = self._policy
         lane = None if policy is None else policy.lanes.get(self.lane_id)
-        event = PassageEvent(
-            event_id=new_event_id(),
+        event = PassageEvent.alarm(
+            reason,
             site_id=self.config.site_id,
             lane_id=self.lane_id,
-            direction=None if lane is None else lane.direction,
             time=at or self._clock(),
-            outcome=Outcome.REFER,
-            reasons=(reason,),
-            alert=True,
-            credential_id=None,
-            person_id=None,
-            latency_ms=0.0,
+            direction=None if lane is None else lane.direction,
             snapshot_version=0 if policy is None else policy.version,
         )
         try:

@@ -47,7 +47,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
-from portique.access import Outcome, Reason
+from portique.access import Reason
 from portique.credentials.claims import is_valid_id
 from portique.errors import PortiqueError
 from portique.lane.comms.base import (
@@ -75,7 +75,6 @@ from portique.lane.events import (
     Receipt,
     events_from_bytes,
     events_to_bytes,
-    new_event_id,
 )
 from portique.lane.snapshot import LaneSnapshot
 
@@ -743,17 +742,4 @@ class MqttHub:
 
 def alert_event(site_id: str, lane_id: str, reason: Reason, at: datetime) -> PassageEvent:
     """An alert about lane ``lane_id`` raised by the server (no credential, no person)."""
-    return PassageEvent(
-        event_id=new_event_id(),
-        site_id=site_id,
-        lane_id=lane_id,
-        direction=None,
-        time=at,
-        outcome=Outcome.REFER,
-        reasons=(reason,),
-        alert=True,
-        credential_id=None,
-        person_id=None,
-        latency_ms=0.0,
-        snapshot_version=0,
-    )
+    return PassageEvent.alarm(reason, site_id=site_id, lane_id=lane_id, time=at)
