@@ -17,7 +17,7 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -143,14 +143,18 @@ def _builder(
     now: datetime,
     years: int,
 ) -> x509.CertificateBuilder:
+    # TLS peers (Mosquitto, OpenSSL) check the window against the machine's own clock,
+    # not Portique's: it covers both, so certificates made at a chosen time (a replay, a
+    # test's shifted clock) are valid for them too.
+    system = datetime.now(UTC)
     return (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(issuer)
         .public_key(public_key)
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1))
-        .not_valid_after(now + timedelta(days=365 * years))
+        .not_valid_before(min(now, system) - timedelta(hours=1))
+        .not_valid_after(max(now, system) + timedelta(days=365 * years))
     )
 
 
