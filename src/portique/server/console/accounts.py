@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from portique.errors import BadInputError
@@ -22,13 +22,11 @@ from portique.server.accounts import (
     set_account_active,
     set_password,
 )
-from portique.server.console.pages import Page, posting, see_other, viewing
-from portique.server.roles import ACCOUNT_ROLES, Permission, Role
+from portique.server.console.pages import ManageAccounts, ManageAccountsPage, Page, see_other
+from portique.server.roles import ACCOUNT_ROLES, Role
 from portique.server.texts import CATALOGUE, translator
 
 router = APIRouter(include_in_schema=False)
-ViewAccounts = Annotated[Page, Depends(viewing(Permission.MANAGE_ACCOUNTS))]
-ManageAccounts = Annotated[Page, Depends(posting(Permission.MANAGE_ACCOUNTS))]
 
 
 def _words(page: Page) -> Callable[[str], str]:
@@ -64,7 +62,7 @@ def _change(page: Page, change: Callable[[], object]) -> Response:
 
 
 @router.get("/accounts")
-def accounts_page(page: ViewAccounts) -> Response:
+def accounts_page(page: ManageAccountsPage) -> Response:
     return _page(page)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -32,18 +32,22 @@ from portique.server.console.directory import (
     selection_fields,
 )
 from portique.server.console.pages import (
+    ManageConsent,
+    ManageCredentials,
+    ManagePeople,
+    ManagePeoplePage,
+    ManageSite,
     Page,
+    ViewPeople,
+    ViewSite,
     download,
-    posting,
     see_other,
     site_zone,
-    viewing,
 )
 from portique.server.errors import NotFoundError
 from portique.server.imports import import_job, start_import
 from portique.server.lane_devices import revoke as revoke_device
 from portique.server.phone import site_address
-from portique.server.roles import Permission
 from portique.server.uploads import read_people_file
 from portique.services import (
     CONSENT_WITHDRAWN,
@@ -81,13 +85,6 @@ CARD_CHOICES: tuple[str, ...] = ("show", "png", "pdf")
 CARD_MEDIA_TYPES: dict[CardFormat, str] = {"png": "image/png", "pdf": "application/pdf"}
 GUARDIAN_GIVERS = (ConsentGiver.PARENT, ConsentGiver.LEGAL_GUARDIAN)
 
-ViewPeople = Annotated[Page, Depends(viewing(Permission.VIEW_PEOPLE))]
-ManagePeoplePage = Annotated[Page, Depends(viewing(Permission.MANAGE_PEOPLE))]
-ManagePeople = Annotated[Page, Depends(posting(Permission.MANAGE_PEOPLE))]
-ManageCredentials = Annotated[Page, Depends(posting(Permission.MANAGE_CREDENTIALS))]
-ManageConsent = Annotated[Page, Depends(posting(Permission.MANAGE_CONSENT))]
-ViewSite = Annotated[Page, Depends(viewing(Permission.VIEW_SITE))]
-ManageSite = Annotated[Page, Depends(posting(Permission.MANAGE_SITE))]
 FIELD_MAX = 200
 MAX_PARENTS_LISTED = 200
 """Beyond this many parents, a guardian is given by id rather than chosen in a list."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Form
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -15,9 +15,17 @@ from portique.errors import BadInputError
 from portique.i18n import text
 from portique.registers import recent_departures
 from portique.server import queries
-from portique.server.console.pages import Page, posting, see_other, viewing
+from portique.server.console.pages import (
+    Lockdown,
+    Page,
+    Review,
+    ViewAlerts,
+    ViewLockdown,
+    ViewPassages,
+    ViewRoster,
+    see_other,
+)
 from portique.server.console.registers_texts import register_translator
-from portique.server.roles import Permission
 from portique.server.state import AppState
 from portique.services import declare_lockdown, lift_lockdown
 from portique.services.rows import site_row
@@ -26,12 +34,6 @@ from portique.visitors import visit_alerts
 router = APIRouter(include_in_schema=False)
 RETURN_PAGES = frozenset({"/live", "/alerts"})
 
-ViewPassages = Annotated[Page, Depends(viewing(Permission.VIEW_PASSAGES))]
-ViewAlerts = Annotated[Page, Depends(viewing(Permission.VIEW_ALERTS))]
-Review = Annotated[Page, Depends(posting(Permission.REVIEW))]
-ViewLockdown = Annotated[Page, Depends(viewing(Permission.VIEW_LOCKDOWN))]
-Lockdown = Annotated[Page, Depends(posting(Permission.LOCKDOWN))]
-ViewRoster = Annotated[Page, Depends(viewing(Permission.VIEW_ROSTER))]
 NextPage = Annotated[str, Form(alias="next", max_length=50)]
 
 

@@ -95,6 +95,34 @@ def posting(permission: Permission | None) -> Callable[[Request], Awaitable[Page
     return dependency
 
 
+# The permission each page asks of its user: ``Annotated[Page, ...]`` route parameters.
+# A page shown (GET) checks the session; a form posted checks its CSRF token as well.
+ViewPassages = Annotated[Page, Depends(viewing(Permission.VIEW_PASSAGES))]
+ViewAlerts = Annotated[Page, Depends(viewing(Permission.VIEW_ALERTS))]
+ViewLockdown = Annotated[Page, Depends(viewing(Permission.VIEW_LOCKDOWN))]
+ViewRoster = Annotated[Page, Depends(viewing(Permission.VIEW_ROSTER))]
+ViewVisits = Annotated[Page, Depends(viewing(Permission.VIEW_VISITS))]
+ViewRefusals = Annotated[Page, Depends(viewing(Permission.VIEW_REFUSALS))]
+ViewPeople = Annotated[Page, Depends(viewing(Permission.VIEW_PEOPLE))]
+ViewSite = Annotated[Page, Depends(viewing(Permission.VIEW_SITE))]
+ViewRegion = Annotated[Page, Depends(viewing(Permission.VIEW_REGION))]
+ManagePeoplePage = Annotated[Page, Depends(viewing(Permission.MANAGE_PEOPLE))]
+ManageCredentialsPage = Annotated[Page, Depends(viewing(Permission.MANAGE_CREDENTIALS))]
+ManageConsentPage = Annotated[Page, Depends(viewing(Permission.MANAGE_CONSENT))]
+ManageDocumentsPage = Annotated[Page, Depends(viewing(Permission.MANAGE_DOCUMENTS))]
+ManageAccountsPage = Annotated[Page, Depends(viewing(Permission.MANAGE_ACCOUNTS))]
+Review = Annotated[Page, Depends(posting(Permission.REVIEW))]
+Lockdown = Annotated[Page, Depends(posting(Permission.LOCKDOWN))]
+ManageVisits = Annotated[Page, Depends(posting(Permission.MANAGE_VISITS))]
+ManageRefusals = Annotated[Page, Depends(posting(Permission.MANAGE_REFUSALS))]
+ManagePeople = Annotated[Page, Depends(posting(Permission.MANAGE_PEOPLE))]
+ManageCredentials = Annotated[Page, Depends(posting(Permission.MANAGE_CREDENTIALS))]
+ManageConsent = Annotated[Page, Depends(posting(Permission.MANAGE_CONSENT))]
+ManageSite = Annotated[Page, Depends(posting(Permission.MANAGE_SITE))]
+ManageDocuments = Annotated[Page, Depends(posting(Permission.MANAGE_DOCUMENTS))]
+ManageAccounts = Annotated[Page, Depends(posting(Permission.MANAGE_ACCOUNTS))]
+
+
 def render(
     request: Request,
     name: str,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 
 from portique.errors import BadInputError
@@ -32,9 +32,16 @@ from portique.registers import (
 )
 from portique.registers.views import cause_label, pupil_detail
 from portique.registers.xmlfile import MAX_XML_BYTES
-from portique.server.console.pages import Page, posting, see_other, viewing
+from portique.server.console.pages import (
+    ManagePeople,
+    ManagePeoplePage,
+    ManageSite,
+    Page,
+    Review,
+    ViewAlerts,
+    see_other,
+)
 from portique.server.console.registers_texts import register_translator
-from portique.server.roles import Permission
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,12 +50,6 @@ PENDING_MAX = 8
 """Previews kept at once on a server (the oldest goes first)."""
 SHOWN_ROWS = 200
 RETURN_PAGES = frozenset({"/alerts", "/departures"})
-
-ViewRegisters = Annotated[Page, Depends(viewing(Permission.MANAGE_PEOPLE))]
-ManagePeople = Annotated[Page, Depends(posting(Permission.MANAGE_PEOPLE))]
-ManageSite = Annotated[Page, Depends(posting(Permission.MANAGE_SITE))]
-ViewAlerts = Annotated[Page, Depends(viewing(Permission.VIEW_ALERTS))]
-Review = Annotated[Page, Depends(posting(Permission.REVIEW))]
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def _page(page: Page, status_code: int = 200, **context: object) -> Response:
 
 
 @router.get("/registers")
-def registers_page(page: ViewRegisters) -> Response:
+def registers_page(page: ManagePeoplePage) -> Response:
     return _page(page)
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Form
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -21,8 +21,17 @@ from portique.credentials.card import CardFormat
 from portique.errors import BadInputError
 from portique.i18n import text
 from portique.serializers import EmailOut
-from portique.server.console.pages import Page, download, posting, see_other, site_zone, viewing
-from portique.server.roles import Permission
+from portique.server.console.pages import (
+    ManageRefusals,
+    ManageVisits,
+    Page,
+    Review,
+    ViewRefusals,
+    ViewVisits,
+    download,
+    see_other,
+    site_zone,
+)
 from portique.server.visits import RowId, actor, receive, record_visit, send_invitation
 from portique.services import parse_date
 from portique.store import PersonRow, Sites
@@ -52,11 +61,6 @@ from portique.visitors import (
 
 router = APIRouter(include_in_schema=False)
 
-ViewVisits = Annotated[Page, Depends(viewing(Permission.VIEW_VISITS))]
-ManageVisits = Annotated[Page, Depends(posting(Permission.MANAGE_VISITS))]
-Review = Annotated[Page, Depends(posting(Permission.REVIEW))]
-ViewRefusals = Annotated[Page, Depends(viewing(Permission.VIEW_REFUSALS))]
-ManageRefusals = Annotated[Page, Depends(posting(Permission.MANAGE_REFUSALS))]
 BADGE_CHOICES = ("show", "pdf")
 ALERT_RETURN_PAGES = frozenset({"/alerts", "/visitors"})
 Field200 = Annotated[str, Form(max_length=200)]
