@@ -8,9 +8,8 @@ A token's secret is shown once, in the answer to the form that created it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from portique.errors import BadInputError
@@ -22,7 +21,15 @@ from portique.server.accounts import (
     set_account_active,
     set_password,
 )
-from portique.server.console.pages import ManageAccounts, ManageAccountsPage, Page, see_other
+from portique.server.console.pages import (
+    ManageAccounts,
+    ManageAccountsPage,
+    Page,
+    PasswordField,
+    ShortField,
+    TextField,
+    see_other,
+)
 from portique.server.roles import ACCOUNT_ROLES, Role
 from portique.server.texts import CATALOGUE, translator
 
@@ -82,7 +89,7 @@ def account_enable(username: str, page: ManageAccounts) -> Response:
 def account_password(
     username: str,
     page: ManageAccounts,
-    password: Annotated[str, Form(max_length=1024)] = "",
+    password: PasswordField = "",
 ) -> Response:
     return _change(page, lambda: set_password(page.state.site, username, password))
 
@@ -90,8 +97,8 @@ def account_password(
 @router.post("/accounts/tokens")
 def token_create(
     page: ManageAccounts,
-    name: Annotated[str, Form(max_length=200)] = "",
-    role: Annotated[str, Form(max_length=20)] = "",
+    name: TextField = "",
+    role: ShortField = "",
 ) -> Response:
     try:
         secret = create_api_token(page.state.site, name, role, now=page.state.now())

@@ -4,9 +4,7 @@ lockdown, and the on-site roster."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form
+from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -16,7 +14,10 @@ from portique.i18n import text
 from portique.registers import recent_departures
 from portique.server import queries
 from portique.server.console.pages import (
+    ChoiceField,
     Lockdown,
+    NextPage,
+    NoteField,
     Page,
     Review,
     ViewAlerts,
@@ -33,8 +34,6 @@ from portique.visitors import visit_alerts
 
 router = APIRouter(include_in_schema=False)
 RETURN_PAGES = frozenset({"/live", "/alerts"})
-
-NextPage = Annotated[str, Form(alias="next", max_length=50)]
 
 
 @router.get("/live")
@@ -87,8 +86,8 @@ def acknowledge(passage_id: str, page: Review, next_page: NextPage = "/alerts") 
 def decide_referral(
     passage_id: str,
     page: Review,
-    outcome: Annotated[str, Form(max_length=10)] = "",
-    comment: Annotated[str, Form(max_length=500)] = "",
+    outcome: ChoiceField = "",
+    comment: NoteField = "",
     next_page: NextPage = "/alerts",
 ) -> Response:
     if outcome not in (Outcome.GRANT.value, Outcome.DENY.value):
@@ -133,8 +132,8 @@ def _lockdown(page: Page, error: str | None = None, status_code: int = 200) -> R
 @router.post("/lockdown")
 def lockdown_change(
     page: Lockdown,
-    action: Annotated[str, Form(max_length=10)] = "",
-    confirm: Annotated[str, Form(max_length=10)] = "",
+    action: ChoiceField = "",
+    confirm: ChoiceField = "",
 ) -> Response:
     if action not in ("start", "end") or confirm != "yes":
         return _lockdown(page, page.t("confirm_needed"), 400)

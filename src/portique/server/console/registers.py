@@ -33,11 +33,15 @@ from portique.registers import (
 from portique.registers.views import cause_label, pupil_detail
 from portique.registers.xmlfile import MAX_XML_BYTES
 from portique.server.console.pages import (
+    ChoiceField,
+    IdField,
     ManagePeople,
     ManagePeoplePage,
     ManageSite,
+    NextPage,
     Page,
     Review,
+    ShortField,
     ViewAlerts,
     see_other,
 )
@@ -158,9 +162,9 @@ def registers_preview(
 @router.post("/registers/apply")
 def registers_apply(
     page: ManagePeople,
-    token: Annotated[str, Form(max_length=64)] = "",
-    confirm: Annotated[str, Form(max_length=10)] = "",
-    allow_mass_departure: Annotated[str, Form(max_length=10)] = "",
+    token: IdField = "",
+    confirm: ChoiceField = "",
+    allow_mass_departure: ChoiceField = "",
 ) -> Response:
     """Applies the import previewed under ``token``, once confirmed."""
     r = register_translator(page.lang)
@@ -193,7 +197,7 @@ def _sync(
 
 
 @router.post("/registers/uai")
-def registers_uai(page: ManageSite, uai: Annotated[str, Form(max_length=20)] = "") -> Response:
+def registers_uai(page: ManageSite, uai: ShortField = "") -> Response:
     try:
         with page.state.site.session() as session:
             set_site_uai(session, page.state.site.site_id, uai)
@@ -222,7 +226,7 @@ def departures_page(page: ViewAlerts) -> Response:
 def departures_acknowledge(
     page: Review,
     departure: Annotated[int | None, Form()] = None,
-    next_page: Annotated[str, Form(alias="next", max_length=50)] = "/departures",
+    next_page: NextPage = "/departures",
 ) -> Response:
     """The agent saw a departure (``departure``), or all of them (none given)."""
     chosen = None if departure is None else [departure]
