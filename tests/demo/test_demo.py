@@ -107,10 +107,9 @@ def test_the_demo_replays_a_morning_with_faces_through_the_real_server(
 
     # Every passage reached the server's store, once.
     from portique.bootstrap import open_site
-    from portique.store import Passages
-
     from portique.services.rows import site_row
     from portique.services.settings import site_settings
+    from portique.store import Passages
 
     with open_site(directory / "site") as site, site.session() as session:
         stored = Passages(session).recent(site.site_id, limit=500)
