@@ -4,8 +4,6 @@ carries a template of the previous model and must come back to enrol (as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -23,18 +21,6 @@ router = APIRouter(include_in_schema=False)
 ViewPeople = Annotated[Page, Depends(viewing(Permission.MANAGE_PEOPLE))]
 
 
-@dataclass(frozen=True)
-class Waiting:
-    """One credential whose holder must re-enrol, as the page lists it."""
-
-    person_id: str
-    last_name: str
-    first_name: str
-    credential_id: str
-    template_model: str
-    valid_until: datetime
-
-
 @router.get("/reenrol")
 def reenrol_page(page: ViewPeople) -> Response:
     """The site's face model, the previous one during a change, and who must re-enrol."""
@@ -49,25 +35,15 @@ def reenrol_page(page: ViewPeople) -> Response:
                 session, site_id, now=now, person_ids={r.person_id for r in found}
             )
         }
+    # Each credential with its holder, by name.
     waiting = sorted(
-        (
-            Waiting(
-                r.person_id,
-                people[r.person_id].last_name,
-                people[r.person_id].first_name,
-                r.credential_id,
-                r.template_model,
-                r.valid_until,
-            )
-            for r in found
-            if r.person_id in people
-        ),
-        key=lambda w: (w.last_name.casefold(), w.first_name.casefold(), w.credential_id),
+        ((r, people[r.person_id]) for r in found if r.person_id in people),
+        key=lambda pair: (pair[1].last_name.casefold(), pair[1].first_name.casefold()),
     )
     return page.render(
         "reenrol.html",
         face_model=settings.face_model,
         previous_face_model=settings.previous_face_model,
         waiting=waiting,
-        people_count=len({w.person_id for w in waiting}),
+        people_count=len({person.person_id for _, person in waiting}),
     )
