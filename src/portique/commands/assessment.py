@@ -11,7 +11,8 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import out, print_json
-from portique.commands.sitedir import DirOption, open_cli_site
+from portique.commands.options import DirOption
+from portique.commands.sitedir import open_cli_site
 from portique.dates import check_date
 from portique.errors import BadInputError
 from portique.i18n import number, text

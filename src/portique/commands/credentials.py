@@ -11,8 +11,8 @@ import typer
 
 from portique import clock
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.faces import JsonOption
-from portique.commands.sitedir import DirOption, open_cli_site, shown_date, site_timezone
+from portique.commands.options import DirOption, JsonOption
+from portique.commands.sitedir import open_cli_site, shown_date, site_timezone
 from portique.errors import BadInputError, PortiqueError
 from portique.i18n import language, text
 

@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import err, out, print_json, progress_bar
-from portique.commands.faces import JsonOption
-from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
+from portique.commands.options import AtOption, DirOption, JsonOption
+from portique.commands.sitedir import moment, open_cli_site, site_timezone
 from portique.i18n import text
 
 if TYPE_CHECKING:

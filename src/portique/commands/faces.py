@@ -10,40 +10,12 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json, progress_bar
+from portique.commands.options import BackendOption, EngineOption, JsonOption
 from portique.errors import PortiqueError
 from portique.i18n import number, percent, text
 
 if TYPE_CHECKING:
     from portique.evaluation.lfw import LfwResult
-
-BackendOption = Annotated[
-    str | None,
-    typer.Option(
-        "--backend",
-        help=text(
-            "Moteur de visage : dlib (par défaut, embarqué), onnx (YuNet et MobileFaceNet) "
-            "ou edgeface (YuNet et EdgeFace-XS ; `portique models install`).",
-            "Face back end: dlib (default, embedded), onnx (YuNet and MobileFaceNet) or "
-            "edgeface (YuNet and EdgeFace-XS; `portique models install`).",
-        ),
-    ),
-]
-EngineOption = Annotated[
-    str | None,
-    typer.Option(
-        "--engine",
-        help=text(
-            "Pour dlib : onnx (descripteur converti, rapide) ou dlib-native (référence).",
-            "For dlib: onnx (converted descriptor, fast) or dlib-native (the reference).",
-        ),
-    ),
-]
-JsonOption = Annotated[
-    bool,
-    typer.Option(
-        "--json", help=text("Un objet JSON sur la sortie standard.", "One JSON object on stdout.")
-    ),
-]
 
 
 def verify(

@@ -11,8 +11,8 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json, progress_bar
-from portique.commands.faces import BackendOption, JsonOption
-from portique.commands.sitedir import DirOption, open_cli_site
+from portique.commands.options import BackendOption, DirOption, JsonOption
+from portique.commands.sitedir import open_cli_site
 from portique.i18n import percent, text
 
 EVAL_PAD_HELP = text(

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import typer
 
 from portique.commands.common import out, print_json
-from portique.commands.faces import JsonOption
-from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
+from portique.commands.options import AtOption, DirOption, JsonOption
+from portique.commands.sitedir import moment, open_cli_site, site_timezone
 from portique.errors import BadInputError
 from portique.i18n import language, text
 

@@ -12,8 +12,8 @@ from rich.table import Table
 from portique import clock
 from portique.access.names import shown
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.faces import JsonOption
-from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
+from portique.commands.options import AtOption, DirOption, JsonOption
+from portique.commands.sitedir import moment, open_cli_site, site_timezone
 from portique.errors import BadInputError
 from portique.i18n import text
 

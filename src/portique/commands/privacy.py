@@ -12,8 +12,8 @@ from rich.table import Table
 
 from portique import clock
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.faces import JsonOption
-from portique.commands.sitedir import DirOption, open_cli_site
+from portique.commands.options import DirOption, JsonOption
+from portique.commands.sitedir import open_cli_site
 from portique.errors import BadInputError
 from portique.i18n import text
 

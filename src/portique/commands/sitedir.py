@@ -1,13 +1,11 @@
-"""What the site commands share: the --dir and --at options, opening the site, dates."""
+"""What the site commands share: opening the site of --dir, the time of --at, dates."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import typer
 
 from portique import clock
 from portique.dates import check_date, check_moment
@@ -16,28 +14,6 @@ from portique.i18n import text
 
 if TYPE_CHECKING:
     from portique.services import SiteHandle
-
-DirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--dir",
-        help=text(
-            "Dossier de l'établissement (par défaut PORTIQUE_DATA_DIR).",
-            "Site folder (default: PORTIQUE_DATA_DIR).",
-        ),
-    ),
-]
-AtOption = Annotated[
-    str | None,
-    typer.Option(
-        "--at",
-        help=text(
-            "Date et heure ISO-8601 (par défaut maintenant ; sans fuseau : heure de "
-            "l'établissement).",
-            "ISO-8601 date and time (default: now; without an offset: the site's clock).",
-        ),
-    ),
-]
 
 
 def site_dir(directory: Path | None) -> Path:
