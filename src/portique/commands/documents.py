@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import err, out, print_json, progress_bar
-from portique.commands.options import AtOption, DirOption, JsonOption
+from portique.commands.options import AtOption, DirOption, JsonOption, OutDirOption
 from portique.commands.sitedir import moment, open_cli_site, site_timezone
 from portique.i18n import text
 
@@ -33,10 +33,7 @@ DOCUMENTS_HELP = text(
 
 
 def documents(
-    out_dir: Annotated[
-        Path,
-        typer.Option("--out", help=text("Dossier de sortie.", "Output folder.")),
-    ],
+    out_dir: OutDirOption,
     no_pdf: Annotated[
         bool,
         typer.Option(

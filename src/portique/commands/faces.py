@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json, progress_bar
-from portique.commands.options import BackendOption, EngineOption, JsonOption
+from portique.commands.options import BackendOption, EngineOption, EvaluationOutOption, JsonOption
 from portique.errors import PortiqueError
 from portique.i18n import number, percent, text
 
@@ -146,16 +146,7 @@ def eval_lfw(
             help=text("N'évaluer que les N premiers plis.", "Evaluate the first N folds only."),
         ),
     ] = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help=text(
-                "Dossier où écrire det.png et summary.json.",
-                "Folder to write det.png and summary.json into.",
-            ),
-        ),
-    ] = None,
+    out_dir: EvaluationOutOption = None,
     workers: Annotated[
         int | None,
         typer.Option(

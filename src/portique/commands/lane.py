@@ -42,6 +42,7 @@ lane_app = CommandApp(
     no_args_is_help=True,
 )
 
+LaneArgument = Annotated[str, typer.Argument(help=text("Identifiant de la voie.", "Lane id."))]
 InsecureOption = Annotated[
     bool,
     typer.Option(
@@ -571,7 +572,7 @@ def hub_broker(keys_dir: Path, site_id: str, url: str, insecure: bool) -> MqttBr
     ),
 )
 def provision(
-    lane_id: Annotated[str, typer.Argument(help=text("Identifiant de la voie.", "Lane id."))],
+    lane_id: LaneArgument,
     out: Annotated[
         Path,
         typer.Option(
@@ -606,7 +607,7 @@ def provision(
     ),
 )
 def revoke(
-    lane_id: Annotated[str, typer.Argument(help=text("Identifiant de la voie.", "Lane id."))],
+    lane_id: LaneArgument,
     directory: DirOption = None,
 ) -> None:
     """Revoke a lane device."""
