@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,7 +13,7 @@ from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json, progress_bar
 from portique.commands.options import AtOption, DirOption, JsonOption
-from portique.commands.sitedir import moment, open_cli_site, site_timezone
+from portique.commands.sitedir import open_cli_site, site_at
 from portique.i18n import text
 
 if TYPE_CHECKING:
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from portique.registers.plan import PupilPlan
     from portique.registers.siecle import LineError
     from portique.registers.sync import SyncReport
-    from portique.services import SiteHandle
 
 import_app = CommandApp(
     help=text(
@@ -54,13 +52,6 @@ DryRunOption = Annotated[
 ]
 SHOWN_ROWS = 40
 """Rows of each section shown on screen (JSON never lists people: counts only)."""
-
-
-@contextmanager
-def site_at(directory: Path | None, at: str | None) -> Iterator[tuple[SiteHandle, datetime]]:
-    """The site of --dir and the time of --at (the site's clock when it has no offset)."""
-    with open_cli_site(directory) as site:
-        yield site, moment(at, site_timezone(site))
 
 
 def show_errors(errors: Sequence[LineError]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +31,13 @@ def open_cli_site(directory: Path | None) -> SiteHandle:
     from portique.config import get_settings
 
     return open_site(site_dir(directory), database_url=get_settings().database_url)
+
+
+@contextmanager
+def site_at(directory: Path | None, at: str | None) -> Iterator[tuple[SiteHandle, datetime]]:
+    """The site of --dir and the time of --at (the site's clock when it has no offset)."""
+    with open_cli_site(directory) as site:
+        yield site, moment(at, site_timezone(site))
 
 
 def moment(value: str | None, timezone: str) -> datetime:
