@@ -34,10 +34,17 @@ def open_cli_site(directory: Path | None) -> SiteHandle:
 
 
 @contextmanager
+def site_in_zone(directory: Path | None) -> Iterator[tuple[SiteHandle, str]]:
+    """The site of --dir and its time zone, which reads and shows its times."""
+    with open_cli_site(directory) as site:
+        yield site, site_timezone(site)
+
+
+@contextmanager
 def site_at(directory: Path | None, at: str | None) -> Iterator[tuple[SiteHandle, datetime]]:
     """The site of --dir and the time of --at (the site's clock when it has no offset)."""
-    with open_cli_site(directory) as site:
-        yield site, moment(at, site_timezone(site))
+    with site_in_zone(directory) as (site, timezone):
+        yield site, moment(at, timezone)
 
 
 def moment(value: str | None, timezone: str) -> datetime:
