@@ -60,6 +60,12 @@ def show_errors(errors: Sequence[LineError]) -> None:
         err.print(f"{problem.element} : {problem.message}", soft_wrap=True)
 
 
+def show_summary(summary: str, errors: Sequence[LineError], *, dry_run: bool) -> None:
+    """An import's one-line summary (a preview after --dry-run), then its line errors."""
+    out.print((text("Aperçu : ", "Preview: ") if dry_run else "") + summary)
+    show_errors(errors)
+
+
 def read_input(path: Path) -> bytes:
     """The bytes of an export given on the command line: a regular file (never a device
     or a pipe), size-capped before it is read."""
@@ -190,18 +196,15 @@ def import_sts(
         print_json(report.as_json())
         return
     counts = report.as_json()
-    out.print(
-        (text("Aperçu : ", "Preview: ") if dry_run else "")
-        + text(
-            f"personnels : {counts['added']} ajouté(s), {counts['updated']} modifié(s), "
-            f"{counts['left']} parti(s), {counts['unchanged']} inchangé(s) ; "
-            f"{len(report.structures_added)} division(s) ou groupe(s) créé(s).",
-            f"staff: {counts['added']} added, {counts['updated']} changed, {counts['left']} "
-            f"left, {counts['unchanged']} unchanged; {len(report.structures_added)} "
-            "division(s) or group(s) created.",
-        )
+    summary = text(
+        f"personnels : {counts['added']} ajouté(s), {counts['updated']} modifié(s), "
+        f"{counts['left']} parti(s), {counts['unchanged']} inchangé(s) ; "
+        f"{len(report.structures_added)} division(s) ou groupe(s) créé(s).",
+        f"staff: {counts['added']} added, {counts['updated']} changed, {counts['left']} "
+        f"left, {counts['unchanged']} unchanged; {len(report.structures_added)} "
+        "division(s) or group(s) created.",
     )
-    show_errors(report.errors)
+    show_summary(summary, report.errors, dry_run=dry_run)
 
 
 @import_app.command(
@@ -230,16 +233,13 @@ def import_timetable(
     if as_json:
         print_json(report.as_json())
         return
-    out.print(
-        (text("Aperçu : ", "Preview: ") if dry_run else "")
-        + text(
-            f"{len(report.updated)} emploi(s) du temps remplacé(s), {len(report.created)} "
-            f"classe(s) créée(s), {len(report.unchanged)} inchangé(s).",
-            f"{len(report.updated)} timetable(s) replaced, {len(report.created)} class(es) "
-            f"created, {len(report.unchanged)} unchanged.",
-        )
+    summary = text(
+        f"{len(report.updated)} emploi(s) du temps remplacé(s), {len(report.created)} "
+        f"classe(s) créée(s), {len(report.unchanged)} inchangé(s).",
+        f"{len(report.updated)} timetable(s) replaced, {len(report.created)} class(es) "
+        f"created, {len(report.unchanged)} unchanged.",
     )
-    show_errors(report.errors)
+    show_summary(summary, report.errors, dry_run=dry_run)
 
 
 def lazy_progress(bars: ExitStack, description: str) -> Callable[[int, int], None]:
