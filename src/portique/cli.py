@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 
 import typer
 
@@ -76,48 +77,54 @@ def _os_user() -> str:
         return "unknown"
 
 
-app.command("verify", help=faces.VERIFY_HELP)(faces.verify)
-app.add_typer(faces.eval_app, name="eval")
-app.command("bench", help=faces.BENCH_HELP)(faces.bench)
+# Commands of a module registered in another module's group.
 faces.eval_app.command("pad", help=pad.EVAL_PAD_HELP)(pad.eval_pad)
-app.add_typer(pad.site_app, name="site")
-
-app.command("init", help=site.INIT_HELP)(site.init)
-app.add_typer(site.keys_app, name="keys")
-app.add_typer(site.db_app, name="db")
-app.command("backup", help=backup.BACKUP_HELP)(backup.backup)
-app.command("restore", help=backup.RESTORE_HELP)(backup.restore)
-app.add_typer(site.lockdown_app, name="lockdown")
-app.add_typer(people.person_app, name="person")
-app.add_typer(people.consent_app, name="consent")
-app.add_typer(credentials.credential_app, name="credential")
-app.command("pass", help=passage.PASS_HELP)(passage.pass_)
-app.add_typer(models.models_app, name="models")
-app.command("serve", help=server.SERVE_HELP)(server.serve)
-app.add_typer(server.account_app, name="account")
-
-app.command("demo", help=demo.DEMO_HELP)(demo.demo)
-app.add_typer(lane.lane_app, name="lane")
-app.add_typer(broker.broker_app, name="broker")
-app.add_typer(visitors.visitor_app, name="visitor")
-app.add_typer(visitors.refusal_app, name="refusal")
-
-app.add_typer(privacy.audit_app, name="audit")
-app.command("purge", help=privacy.PURGE_HELP)(privacy.purge)
-app.add_typer(privacy.subject_app, name="subject")
-app.command("dpia", help=privacy.DPIA_HELP)(privacy.dpia)
-app.add_typer(privacy.privacy_app, name="privacy")
 privacy.privacy_app.command("contacts", help=documents.CONTACTS_HELP)(documents.contacts)
-app.command("documents", help=documents.DOCUMENTS_HELP)(documents.documents)
 
-app.add_typer(registers.import_app, name="import")
-app.command("uai", help=registers.UAI_HELP)(registers.uai)
-app.add_typer(registers.departures_app, name="departures")
-app.add_typer(registers.year_app, name="year")
-app.add_typer(registers.cards_app, name="cards")
-
-app.command("simulate", help=assessment.SIMULATE_HELP)(assessment.simulate_command)
-app.command("report", help=assessment.REPORT_HELP)(assessment.report_command)
+# The top-level commands and groups, in the order `portique --help` lists them.
+COMMANDS: tuple[tuple[str, Callable[..., None], str], ...] = (
+    ("verify", faces.verify, faces.VERIFY_HELP),
+    ("bench", faces.bench, faces.BENCH_HELP),
+    ("init", site.init, site.INIT_HELP),
+    ("backup", backup.backup, backup.BACKUP_HELP),
+    ("restore", backup.restore, backup.RESTORE_HELP),
+    ("pass", passage.pass_, passage.PASS_HELP),
+    ("serve", server.serve, server.SERVE_HELP),
+    ("demo", demo.demo, demo.DEMO_HELP),
+    ("purge", privacy.purge, privacy.PURGE_HELP),
+    ("dpia", privacy.dpia, privacy.DPIA_HELP),
+    ("documents", documents.documents, documents.DOCUMENTS_HELP),
+    ("uai", registers.uai, registers.UAI_HELP),
+    ("simulate", assessment.simulate_command, assessment.SIMULATE_HELP),
+    ("report", assessment.report_command, assessment.REPORT_HELP),
+)
+GROUPS: tuple[tuple[str, typer.Typer], ...] = (
+    ("eval", faces.eval_app),
+    ("site", pad.site_app),
+    ("keys", site.keys_app),
+    ("db", site.db_app),
+    ("lockdown", site.lockdown_app),
+    ("person", people.person_app),
+    ("consent", people.consent_app),
+    ("credential", credentials.credential_app),
+    ("models", models.models_app),
+    ("account", server.account_app),
+    ("lane", lane.lane_app),
+    ("broker", broker.broker_app),
+    ("visitor", visitors.visitor_app),
+    ("refusal", visitors.refusal_app),
+    ("audit", privacy.audit_app),
+    ("subject", privacy.subject_app),
+    ("privacy", privacy.privacy_app),
+    ("import", registers.import_app),
+    ("departures", registers.departures_app),
+    ("year", registers.year_app),
+    ("cards", registers.cards_app),
+)
+for name, command, help_text in COMMANDS:
+    app.command(name, help=help_text)(command)
+for name, group in GROUPS:
+    app.add_typer(group, name=name)
 
 
 def main() -> None:

@@ -119,6 +119,16 @@ def test_the_dominant_face_is_used_and_the_others_counted(
     assert engine.decide(capture.template, powell_template).match
 
 
+def test_of_two_similar_faces_the_one_facing_the_camera_is_used(
+    engine: FaceEngine, lfw_images: Path, powell: np.ndarray, powell_template: Template
+) -> None:
+    beside = bio.load_image(lfw_face(lfw_images, "Tony_Blair", 1))
+    frame = compose_frame([(powell, 1.0, (195, 115)), (beside, 0.9, (415, 60))])
+    capture = engine.acquire(frame)
+    assert capture.quality.other_faces == 1
+    assert engine.decide(capture.template, powell_template).match
+
+
 def test_two_faces_of_similar_size_are_refused(
     engine: FaceEngine, lfw_images: Path, powell: np.ndarray
 ) -> None:

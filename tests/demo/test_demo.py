@@ -39,9 +39,15 @@ def poll_login(url: str, stop: threading.Event, answers: list[int]) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("models", "face_model"),
+    [("pypi", "dlib-resnet-v1"), ("installed", "edgeface_xs_q")],
+)
 def test_the_demo_replays_a_morning_with_faces_through_the_real_server(
-    tmp_path: Path, lfw_images: Path
+    tmp_path: Path, lfw_images: Path, request: pytest.FixtureRequest, models: str, face_model: str
 ) -> None:
+    if models == "installed":  # as `make demo` does with ../shared/models
+        request.getfixturevalue("installed_models_dir")
     port = free_port()
     directory = tmp_path / "demo"
     answers: list[int] = []
@@ -101,10 +107,13 @@ def test_the_demo_replays_a_morning_with_faces_through_the_real_server(
 
     # Every passage reached the server's store, once.
     from portique.bootstrap import open_site
+    from portique.services.rows import site_row
+    from portique.services.settings import site_settings
     from portique.store import Passages
 
     with open_site(directory / "site") as site, site.session() as session:
         stored = Passages(session).recent(site.site_id, limit=500)
+        assert site_settings(site_row(session, site.site_id)).face_model == face_model
     assert len(stored) == summary["passages"]
     assert_audited(directory)
 

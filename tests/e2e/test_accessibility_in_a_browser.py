@@ -235,6 +235,7 @@ def test_the_administration_pages_have_no_serious_violation(console: Page, lang:
         ("/lanes", "voies et horaires"),
         ("/visitors", "visiteurs"),
         ("/refusals", "interdictions d'accès"),
+        ("/reenrol", "réenrôlement"),
     ):
         page.goto(path)
         assert_accessible(page, f"administration : {name}", lang)
@@ -279,7 +280,14 @@ def test_each_screen_of_the_lane_display_has_no_serious_violation(
 
 CONSOLE_PAGES = {
     "agent": ("/live", "/alerts", "/lockdown", "/roster", "/visitors", "/departures"),
-    "administration": ("/people", "/people/import", "/registers", "/lanes", "/refusals"),
+    "administration": (
+        "/people",
+        "/people/import",
+        "/registers",
+        "/lanes",
+        "/refusals",
+        "/reenrol",
+    ),
 }
 
 

@@ -64,3 +64,56 @@ def test_a_lane_that_cannot_follow_the_model_refers_and_never_guesses(
     assert shown is not None
     assert shown.decision.outcome is Outcome.REFER
     assert Reason.FACE_MATCH not in shown.decision.reasons
+
+
+def _set_model(school: LaneSchool, model: str | None) -> None:
+    """`portique site model set MODEL`, or `drop-previous` with None."""
+    from portique.services.rows import site_row
+    from portique.services.settings import drop_previous_face_model, set_face_model
+
+    with school.site.session() as session:
+        row = site_row(session, school.site_id)
+        if model is None:
+            drop_previous_face_model(row)
+        else:
+            set_face_model(row, model)
+
+
+def test_during_a_change_of_model_a_lane_opens_old_cards_with_the_old_model(
+    school: LaneSchool,
+    installed_models_dir: Path,
+    lane_engine: FaceEngine,
+    lfw_images: Path,
+    tmp_path: Path,
+) -> None:
+    from portique.lane.snapshot import snapshot_from_json, snapshot_to_json
+
+    _, old_card = school.enrolled_student(lfw_images, "Colin_Powell")  # dlib template
+    version = school.snapshot().policy.version
+    _set_model(school, EDGEFACE_MODEL)
+    school.face_engine = FaceEngine(create_backend("edgeface"))
+    _, new_card = school.enrolled_student(lfw_images, "Colin_Powell")  # EdgeFace template
+    snapshot = school.snapshot()
+    assert snapshot.policy.version > version + 1  # the change itself reaches the lanes
+    assert (snapshot.face_model, snapshot.previous_face_model) == (EDGEFACE_MODEL, "dlib-resnet-v1")
+    assert snapshot.previous_model_credentials == {old_card.credential_id}
+    assert (
+        snapshot_from_json(snapshot_to_json(snapshot)).template_model(old_card.credential_id)
+        == "dlib-resnet-v1"
+    )
+    live = face(lfw_images, "Colin_Powell", 2)
+    with _lane(school, tmp_path / "lane", lane_engine, follow=True) as lane:
+        assert lane.lane.capture is not None
+        assert lane.lane.capture.engine.backend.model == EDGEFACE_MODEL
+        for minute, card in ((5, old_card), (6, new_card)):
+            shown = lane.play(ShowCode(payload(card), live, at=school.at(8, minute)))
+            assert shown is not None
+            assert shown.decision.reasons == (Reason.CREDENTIAL_VALID, Reason.FACE_MATCH)
+    _set_model(school, None)  # the old model dropped: its cards are no longer opened
+    dropped = school.snapshot()
+    assert dropped.previous_face_model is None and not dropped.previous_model_credentials
+    with _lane(school, tmp_path / "lane-after", lane_engine, follow=True) as lane:
+        shown = lane.play(ShowCode(payload(old_card), live, at=school.at(8, 10)))
+    assert shown is not None
+    assert shown.decision.outcome is Outcome.REFER
+    assert Reason.FACE_MATCH not in shown.decision.reasons

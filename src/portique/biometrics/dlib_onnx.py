@@ -44,16 +44,23 @@ ChipArray = npt.NDArray[np.uint8]
 
 # The network, bottom-up, as dlib's dnn_face_recognition_ex.cpp declares anet_type. The .dat
 # file stores no tag ids, so the tags come from here and the file is checked against it.
-@dataclass(frozen=True)
-class _Con:
-    filters: int
+class _Window:
+    """A layer sliding a ``size`` x ``size`` window by ``stride``: a convolution or a pool."""
+
     size: int
     stride: int
 
     @property
     def padding(self) -> int:
-        # dlib's con_ pads by size/2 only when the stride is 1.
+        # dlib's con_ and pools pad by size/2 only when the stride is 1.
         return self.size // 2 if self.stride == 1 else 0
+
+
+@dataclass(frozen=True)
+class _Con(_Window):
+    filters: int
+    size: int
+    stride: int
 
 
 @dataclass(frozen=True)
@@ -67,31 +74,31 @@ class _Relu:
 
 
 @dataclass(frozen=True)
-class _Pool:
+class _Pool(_Window):
     """max_pool or avg_pool; size 0 is avg_pool_everything."""
 
     kind: str
     size: int
     stride: int
 
-    @property
-    def padding(self) -> int:
-        return self.size // 2 if self.stride == 1 else 0
-
 
 @dataclass(frozen=True)
-class _AddPrev:
+class _Tagged:
+    """A layer that refers to a tagged output by its number."""
+
     tag: int
 
 
-@dataclass(frozen=True)
-class _Tag:
-    tag: int
+class _AddPrev(_Tagged):
+    """Adds the output tagged ``tag`` to its input (a residual connection)."""
 
 
-@dataclass(frozen=True)
-class _Skip:
-    tag: int
+class _Tag(_Tagged):
+    """Passes its input on, remembered as the output tagged ``tag``."""
+
+
+class _Skip(_Tagged):
+    """Continues from the output tagged ``tag`` instead of its input."""
 
 
 @dataclass(frozen=True)
@@ -255,19 +262,24 @@ def _split(reader: _Reader, params: FloatArray, *shapes: tuple[int, ...]) -> lis
     return parts
 
 
+def _read_window(reader: _Reader, spec: _Window, size_name: str, prefix: str) -> None:
+    """Checks a window's rows, columns, strides and paddings, as dlib stores them."""
+    for what, expected in (
+        (f"{size_name} rows", spec.size),
+        (f"{size_name} columns", spec.size),
+        (f"{prefix}vertical stride", spec.stride),
+        (f"{prefix}horizontal stride", spec.stride),
+        (f"{prefix}vertical padding", spec.padding),
+        (f"{prefix}horizontal padding", spec.padding),
+    ):
+        reader.expect_integer(expected, what)
+
+
 def _read_con(reader: _Reader, spec: _Con) -> tuple[FloatArray, ...]:
     reader.expect_string("con_4")
     params = reader.tensor()
     reader.expect_integer(spec.filters, "number of filters")
-    for what, expected in (
-        ("filter rows", spec.size),
-        ("filter columns", spec.size),
-        ("vertical stride", spec.stride),
-        ("horizontal stride", spec.stride),
-        ("vertical padding", spec.padding),
-        ("horizontal padding", spec.padding),
-    ):
-        reader.expect_integer(expected, what)
+    _read_window(reader, spec, "filter", "")
     filters = reader.alias()
     biases = reader.alias()
     if filters[0] != spec.filters or filters[2:] != (spec.size, spec.size):
@@ -294,15 +306,7 @@ def _read_affine(reader: _Reader) -> tuple[FloatArray, ...]:
 
 def _read_pool(reader: _Reader, spec: _Pool) -> None:
     reader.expect_string("max_pool_2" if spec.kind == "max" else "avg_pool_2")
-    for what, expected in (
-        ("pool rows", spec.size),
-        ("pool columns", spec.size),
-        ("pool vertical stride", spec.stride),
-        ("pool horizontal stride", spec.stride),
-        ("pool vertical padding", spec.padding),
-        ("pool horizontal padding", spec.padding),
-    ):
-        reader.expect_integer(expected, what)
+    _read_window(reader, spec, "pool", "pool ")
 
 
 def _read_fc(reader: _Reader, spec: _Fc) -> tuple[FloatArray, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,12 @@ from portique.biometrics.operating_points import (
     OperatingPoint,
     operating_point,
 )
-from portique.biometrics.quality import QualityReport, QualityThresholds, assess_quality
+from portique.biometrics.quality import (
+    DEFAULT_CENTRE_MARGIN,
+    QualityReport,
+    QualityThresholds,
+    assess_quality,
+)
 from portique.biometrics.types import AlignedFace, Detection, RGBImage, Template
 
 
@@ -55,27 +61,58 @@ class Verification:
         }
 
 
-def choose_face(detections: list[Detection], dominance_ratio: float) -> tuple[Detection, int]:
+def choose_face(
+    detections: list[Detection],
+    dominance_ratio: float,
+    *,
+    frame: tuple[int, int] | None = None,
+    centre_margin: float = DEFAULT_CENTRE_MARGIN,
+) -> tuple[Detection, int]:
     """The face to use and how many others were seen.
 
-    A lane camera often sees someone behind the person at the lane: the largest face
-    is used when it is clearly the largest (its area at least ``dominance_ratio``
-    times the next one's).
+    A lane camera often sees someone behind or beside the person at the lane. The
+    largest face is used when it is clearly the largest (its area at least
+    ``dominance_ratio`` times the next one's). Otherwise, among the faces of similar
+    size, the one in front of the camera is used when it is clearly the nearest the
+    centre of the ``frame`` (width, height): every other one stands at least
+    ``centre_margin`` of its face width further from the centre. Two faces as large
+    and as central as each other are refused.
 
     Raises:
         NoFaceError: no detection.
-        MultipleFacesError: several faces and none dominates.
+        MultipleFacesError: several faces and none dominates by size or by place.
     """
     if not detections:
         raise NoFaceError("no face was found in the image.")
     ordered = sorted(detections, key=lambda d: d.box.area, reverse=True)
     first = ordered[0]
-    if len(ordered) > 1 and first.box.area < dominance_ratio * ordered[1].box.area:
+    if len(ordered) == 1 or first.box.area >= dominance_ratio * ordered[1].box.area:
+        return first, len(ordered) - 1
+    rivals = [d for d in ordered if dominance_ratio * d.box.area > first.box.area]
+    central = _clearly_central(rivals, frame, centre_margin) if frame else None
+    if central is None:
         raise MultipleFacesError(
             f"{len(ordered)} faces of similar size were found; only one person may be in front "
             "of the camera."
         )
-    return first, len(ordered) - 1
+    return central, len(ordered) - 1
+
+
+def _clearly_central(
+    faces: list[Detection], frame: tuple[int, int], margin: float
+) -> Detection | None:
+    """The face clearly nearest the frame's centre, if one is."""
+    width, height = frame
+
+    def off_centre(face: Detection) -> float:
+        x, y = face.box.center
+        return math.hypot(x - width / 2.0, y - height / 2.0)
+
+    nearest = min(faces, key=off_centre)
+    clearance = off_centre(nearest) + margin * math.sqrt(nearest.box.area)
+    if all(off_centre(face) >= clearance for face in faces if face is not nearest):
+        return nearest
+    return None
 
 
 def compare(a: Template, b: Template) -> float:
@@ -122,11 +159,19 @@ class FaceEngine:
             self._operating_point = operating_point(self.backend.model, self.operating_point_name)
         return self._operating_point
 
+    def choose(self, image: RGBImage, detections: list[Detection]) -> tuple[Detection, int]:
+        """The face of ``image`` to use among ``detections`` (see :func:`choose_face`)."""
+        return choose_face(
+            detections,
+            self.quality.dominance_ratio,
+            frame=(image.shape[1], image.shape[0]),
+            centre_margin=self.quality.centre_margin,
+        )
+
     def locate(self, image: RGBImage) -> tuple[AlignedFace, Detection, int]:
         """Detect, choose the dominant face, find its landmarks and align it."""
         image = as_rgb(image)
-        detections = self.backend.detect(image)
-        detection, others = choose_face(detections, self.quality.dominance_ratio)
+        detection, others = self.choose(image, self.backend.detect(image))
         landmarks = self.backend.landmarks(image, detection)
         return self.backend.align(image, landmarks), detection, others
 

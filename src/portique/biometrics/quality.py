@@ -14,6 +14,9 @@ QUALITY_SIZE = 112
 """Chips are resampled to this size before sharpness and exposure are measured, so
 that values do not depend on the back end's chip size."""
 
+DEFAULT_CENTRE_MARGIN = 0.5
+"""See `QualityThresholds.centre_margin`."""
+
 
 @dataclass(frozen=True)
 class QualityThresholds:
@@ -34,6 +37,9 @@ class QualityThresholds:
     max_roll_degrees: float = 30.0
     dominance_ratio: float = 1.5
     """A face is used when its box area is at least this many times the next one's."""
+    centre_margin: float = DEFAULT_CENTRE_MARGIN
+    """Among faces of similar size, the one nearest the frame's centre is used when every
+    other stands at least this fraction of its face width further from the centre."""
 
 
 @dataclass(frozen=True)

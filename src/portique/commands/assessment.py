@@ -11,7 +11,8 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import out, print_json
-from portique.commands.sitedir import DirOption, open_cli_site
+from portique.commands.options import DirOption, JsonOption
+from portique.commands.sitedir import open_cli_site
 from portique.dates import check_date
 from portique.errors import BadInputError
 from portique.i18n import number, text
@@ -19,12 +20,6 @@ from portique.i18n import number, text
 if TYPE_CHECKING:
     from portique.evaluation.simulate import Scenario, SimulationResult
 
-JsonOption = Annotated[
-    bool,
-    typer.Option(
-        "--json", help=text("Un objet JSON sur la sortie standard.", "One JSON object on stdout.")
-    ),
-]
 SeedOption = Annotated[
     int,
     typer.Option(

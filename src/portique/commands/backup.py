@@ -11,8 +11,8 @@ import typer
 
 from portique import clock
 from portique.commands.common import out, print_json
-from portique.commands.faces import JsonOption
-from portique.commands.sitedir import DirOption, site_dir
+from portique.commands.options import DirOption, JsonOption
+from portique.commands.sitedir import site_dir
 from portique.errors import BadInputError
 from portique.i18n import text
 

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from portique.commands.common import CommandApp, err
-from portique.commands.sitedir import DirOption, open_cli_site
+from portique.commands.options import DirOption
+from portique.commands.sitedir import open_cli_site
 from portique.errors import BadInputError
 from portique.i18n import text
 

@@ -11,8 +11,8 @@ import typer
 
 from portique import clock
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.faces import JsonOption
-from portique.commands.sitedir import DirOption, open_cli_site, shown_date, site_timezone
+from portique.commands.options import DirOption, JsonOption
+from portique.commands.sitedir import open_cli_site, shown_date, site_timezone
 from portique.errors import BadInputError, PortiqueError
 from portique.i18n import language, text
 
@@ -27,6 +27,9 @@ credential_app = CommandApp(
     no_args_is_help=True,
 )
 
+PersonOption = Annotated[
+    str, typer.Option("--person", help=text("Identifiant de la personne.", "The person's id."))
+]
 FromOption = Annotated[
     str | None,
     typer.Option(
@@ -61,9 +64,7 @@ UntilOption = Annotated[
     ),
 )
 def credential_issue(
-    person: Annotated[
-        str, typer.Option("--person", help=text("Identifiant de la personne.", "The person's id."))
-    ],
+    person: PersonOption,
     out_path: Annotated[
         Path,
         typer.Option(
@@ -218,9 +219,7 @@ def credential_bind_badge(
             help=text("UID du badge (ex. 04:A2:B3:C4).", "Badge UID (e.g. 04:A2:B3:C4).")
         ),
     ],
-    person: Annotated[
-        str, typer.Option("--person", help=text("Identifiant de la personne.", "The person's id."))
-    ],
+    person: PersonOption,
     valid_from: FromOption = None,
     valid_until: UntilOption = None,
     directory: DirOption = None,
@@ -267,9 +266,7 @@ def credential_bind_badge(
     ),
 )
 def credential_phone_link(
-    person: Annotated[
-        str, typer.Option("--person", help=text("Identifiant de la personne.", "The person's id."))
-    ],
+    person: PersonOption,
     minutes: Annotated[
         int,
         typer.Option(

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from portique.commands.common import err, out, print_json
-from portique.commands.faces import JsonOption
+from portique.commands.options import JsonOption
 from portique.i18n import language, text
 
 DEMO_HELP = text(

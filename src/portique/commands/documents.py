@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import err, out, print_json, progress_bar
-from portique.commands.faces import JsonOption
-from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
+from portique.commands.options import AtOption, DirOption, JsonOption, OutDirOption
+from portique.commands.sitedir import open_cli_site, site_at
 from portique.i18n import text
 
 if TYPE_CHECKING:
@@ -33,10 +33,7 @@ DOCUMENTS_HELP = text(
 
 
 def documents(
-    out_dir: Annotated[
-        Path,
-        typer.Option("--out", help=text("Dossier de sortie.", "Output folder.")),
-    ],
+    out_dir: OutDirOption,
     no_pdf: Annotated[
         bool,
         typer.Option(
@@ -51,8 +48,7 @@ def documents(
     """Generate the documents; help text in DOCUMENTS_HELP."""
     from portique.privacy.notices import generate
 
-    with open_cli_site(directory) as site:
-        now = moment(at, site_timezone(site))
+    with site_at(directory, at) as (site, now):
         printing = text("Impression des PDF", "Printing PDFs")
         with progress_bar(printing, enabled=not no_pdf) as bar:
             task = bar.task_ids[0]

@@ -10,40 +10,15 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json, progress_bar
+from portique.commands.options import BackendOption, EngineOption, EvaluationOutOption, JsonOption
 from portique.errors import PortiqueError
 from portique.i18n import number, percent, text
 
 if TYPE_CHECKING:
+    from portique.biometrics import FaceEngine
+    from portique.biometrics.pad import PadDetector
+    from portique.evaluation.bench import BenchResult
     from portique.evaluation.lfw import LfwResult
-
-BackendOption = Annotated[
-    str | None,
-    typer.Option(
-        "--backend",
-        help=text(
-            "Moteur de visage : dlib (par défaut, embarqué), onnx (YuNet et MobileFaceNet) "
-            "ou edgeface (YuNet et EdgeFace-XS ; `portique models install`).",
-            "Face back end: dlib (default, embedded), onnx (YuNet and MobileFaceNet) or "
-            "edgeface (YuNet and EdgeFace-XS; `portique models install`).",
-        ),
-    ),
-]
-EngineOption = Annotated[
-    str | None,
-    typer.Option(
-        "--engine",
-        help=text(
-            "Pour dlib : onnx (descripteur converti, rapide) ou dlib-native (référence).",
-            "For dlib: onnx (converted descriptor, fast) or dlib-native (the reference).",
-        ),
-    ),
-]
-JsonOption = Annotated[
-    bool,
-    typer.Option(
-        "--json", help=text("Un objet JSON sur la sortie standard.", "One JSON object on stdout.")
-    ),
-]
 
 
 def verify(
@@ -174,16 +149,7 @@ def eval_lfw(
             help=text("N'évaluer que les N premiers plis.", "Evaluate the first N folds only."),
         ),
     ] = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help=text(
-                "Dossier où écrire det.png et summary.json.",
-                "Folder to write det.png and summary.json into.",
-            ),
-        ),
-    ] = None,
+    out_dir: EvaluationOutOption = None,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -329,7 +295,6 @@ def bench(
     as_json: JsonOption = False,
 ) -> None:
     """Measure the pipeline's latency; help text in BENCH_HELP."""
-    from portique.biometrics import FaceEngine, ModelError, create_backend, create_pad
     from portique.config import get_settings
     from portique.evaluation.bench import run_bench
 
@@ -342,19 +307,7 @@ def bench(
         task = bar.task_ids[0]
         bar.update(task, total=frames * len(names))
         for name in names:
-            chosen = create_backend(
-                name,
-                engine=engine if name == "dlib" else None,
-                min_face_px=LANE_MIN_FACE_PX,
-                coarse_face_px=LANE_COARSE_FACE_PX,
-            )
-            pad = None
-            if name != "dlib":
-                try:
-                    pad = create_pad()
-                except ModelError:
-                    pad = None
-            face_engine = FaceEngine(chosen, operating_point_name=settings.operating_point)
+            face_engine, pad = _lane_pipeline(name, engine, settings.operating_point)
             results.append(
                 run_bench(
                     root,
@@ -365,15 +318,44 @@ def bench(
                 )
             )
     result = results[0]
+    dlib = results[1] if len(results) > 1 else None
     summary = result.as_json()
-    if len(results) > 1:
+    if dlib is not None:
         summary["dlib"] = {
-            "verify_640x480_decode_excluded": results[1].verify_frame,
-            "stages_640x480": results[1].frames,
+            "verify_640x480_decode_excluded": dlib.verify_frame,
+            "stages_640x480": dlib.frames,
         }
     if as_json:
         print_json(summary)
-        return
+    else:
+        _show_bench(result, dlib)
+
+
+def _lane_pipeline(
+    name: str, engine: str | None, operating_point: str
+) -> tuple[FaceEngine, PadDetector | None]:
+    """The face engine of back end ``name`` tuned for a lane camera's faces, and the
+    presentation-attack detector beside it (none for dlib, or when its model is missing)."""
+    from portique.biometrics import FaceEngine, ModelError, create_backend, create_pad
+
+    chosen = create_backend(
+        name,
+        engine=engine if name == "dlib" else None,
+        min_face_px=LANE_MIN_FACE_PX,
+        coarse_face_px=LANE_COARSE_FACE_PX,
+    )
+    pad = None
+    if name != "dlib":
+        try:
+            pad = create_pad()
+        except ModelError:
+            pad = None
+    return FaceEngine(chosen, operating_point_name=operating_point), pad
+
+
+def _show_bench(result: BenchResult, dlib: BenchResult | None) -> None:
+    """A bench run as a table of its stages, then its ``verify`` and descriptor figures;
+    ``dlib``: the embedded pipeline's run beside it, if any."""
     table = Table(title=text("Latence par étape (ms)", "Latency per stage (ms)"))
     table.add_column(text("Étape", "Stage"))
     for label in ("640x480 p50", "640x480 p95", "250x250 p50", "250x250 p95"):
@@ -394,21 +376,15 @@ def bench(
                 "verify d'une image 640x480 contre un gabarit (décodage exclu) : ",
                 "verify of one 640x480 frame against a template (decode excluded): ",
             )
-            + f"p50 {number(result.verify_frame['p50_ms'], 1)} ms, "
-            + f"p95 {number(result.verify_frame['p95_ms'], 1)} ms"
+            + _p50_p95(result.verify_frame)
         )
     if result.verify_frame_with_pad:
         out.print(
             text("… suivi de la détection d'attaques : ", "… followed by attack detection: ")
-            + f"p50 {number(result.verify_frame_with_pad['p50_ms'], 1)} ms, "
-            + f"p95 {number(result.verify_frame_with_pad['p95_ms'], 1)} ms"
+            + _p50_p95(result.verify_frame_with_pad)
         )
-    if len(results) > 1 and results[1].verify_frame:
-        out.print(
-            "dlib : verify "
-            + f"p50 {number(results[1].verify_frame['p50_ms'], 1)} ms, "
-            + f"p95 {number(results[1].verify_frame['p95_ms'], 1)} ms"
-        )
+    if dlib is not None and dlib.verify_frame:
+        out.print("dlib : verify " + _p50_p95(dlib.verify_frame))
     if result.descriptor:
         d = result.descriptor
         native, converted = d["native"], d["converted"]
@@ -420,3 +396,8 @@ def bench(
             + text("cosinus min ", "min cosine ")
             + f"{d['min_cosine']}"
         )
+
+
+def _p50_p95(times: dict[str, float]) -> str:
+    """Two percentiles of a timing, in milliseconds: ``p50 … ms, p95 … ms``."""
+    return f"p50 {number(times['p50_ms'], 1)} ms, p95 {number(times['p95_ms'], 1)} ms"

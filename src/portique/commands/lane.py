@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from portique.commands.common import CommandApp, err
-from portique.commands.sitedir import DirOption, open_cli_site
+from portique.commands.options import DirOption
+from portique.commands.sitedir import open_cli_site
 from portique.errors import BadInputError, ConfigurationError
 from portique.i18n import language, text
 
@@ -41,6 +42,7 @@ lane_app = CommandApp(
     no_args_is_help=True,
 )
 
+LaneArgument = Annotated[str, typer.Argument(help=text("Identifiant de la voie.", "Lane id."))]
 InsecureOption = Annotated[
     bool,
     typer.Option(
@@ -570,7 +572,7 @@ def hub_broker(keys_dir: Path, site_id: str, url: str, insecure: bool) -> MqttBr
     ),
 )
 def provision(
-    lane_id: Annotated[str, typer.Argument(help=text("Identifiant de la voie.", "Lane id."))],
+    lane_id: LaneArgument,
     out: Annotated[
         Path,
         typer.Option(
@@ -605,7 +607,7 @@ def provision(
     ),
 )
 def revoke(
-    lane_id: Annotated[str, typer.Argument(help=text("Identifiant de la voie.", "Lane id."))],
+    lane_id: LaneArgument,
     directory: DirOption = None,
 ) -> None:
     """Revoke a lane device."""

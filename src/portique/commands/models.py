@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.faces import JsonOption
+from portique.commands.options import JsonOption
 from portique.i18n import text
 
 models_app = CommandApp(

@@ -11,8 +11,8 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json, progress_bar
-from portique.commands.faces import BackendOption, JsonOption
-from portique.commands.sitedir import DirOption, open_cli_site
+from portique.commands.options import BackendOption, DirOption, EvaluationOutOption, JsonOption
+from portique.commands.sitedir import open_cli_site
 from portique.i18n import percent, text
 
 EVAL_PAD_HELP = text(
@@ -71,16 +71,7 @@ def eval_pad(
     ] = None,
     directory: DirOption = None,
     backend: BackendOption = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help=text(
-                "Dossier où écrire det.png et summary.json.",
-                "Folder to write det.png and summary.json into.",
-            ),
-        ),
-    ] = None,
+    out_dir: EvaluationOutOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Measure PAD on folders of presentations; help text in EVAL_PAD_HELP."""

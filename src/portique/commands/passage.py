@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import typer
 
 from portique.commands.common import out, print_json
-from portique.commands.faces import JsonOption
-from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
+from portique.commands.options import AtOption, DirOption, JsonOption
+from portique.commands.sitedir import moment, site_in_zone
 from portique.errors import BadInputError
 from portique.i18n import language, text
 
@@ -80,8 +80,7 @@ def pass_(
                 "Present exactly one credential: --qr IMAGE, --qr-text TEXT or --badge UID.",
             )
         )
-    with open_cli_site(directory) as site:
-        timezone = site_timezone(site)
+    with site_in_zone(directory) as (site, timezone):
         when = moment(at, timezone)
         presented: Presented
         if qr is not None:

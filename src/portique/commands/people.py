@@ -12,8 +12,8 @@ from rich.table import Table
 from portique import clock
 from portique.access.names import shown
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.faces import JsonOption
-from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
+from portique.commands.options import AtOption, DirOption, JsonOption
+from portique.commands.sitedir import open_cli_site, site_at
 from portique.errors import BadInputError
 from portique.i18n import text
 
@@ -370,10 +370,8 @@ def consent_grant(
                 f"--as: {giver!r} (parent or legal_guardian).",
             )
         ) from None
-    with open_cli_site(directory) as site:
-        when = moment(at, site_timezone(site))
-        with site.session() as session:
-            record = grant_consent(session, site.site_id, person_id, by=by, now=when, giver=chosen)
+    with site_at(directory, at) as (site, when), site.session() as session:
+        record = grant_consent(session, site.site_id, person_id, by=by, now=when, giver=chosen)
     if as_json:
         print_json({**ConsentOut.of(record).for_cli(), "consent": True})
     elif record.created:
@@ -431,19 +429,17 @@ def consent_withdraw(
     from portique.services import withdraw_consent
 
     person_id = _person(person, person_option)
-    with open_cli_site(directory) as site:
-        when = moment(at, site_timezone(site))
-        with site.session() as session:
-            withdrawal = withdraw_consent(
-                session,
-                site.site_id,
-                person_id,
-                by=by,
-                now=when,
-                keyring=site.keyring(),
-                card="pdf" if pdf else "png",
-                lang=language(),
-            )
+    with site_at(directory, at) as (site, when), site.session() as session:
+        withdrawal = withdraw_consent(
+            session,
+            site.site_id,
+            person_id,
+            by=by,
+            now=when,
+            keyring=site.keyring(),
+            card="pdf" if pdf else "png",
+            lang=language(),
+        )
     reissued = _hand_over(withdrawal, cards_dir)
     if as_json:
         print_json(

@@ -12,8 +12,8 @@ from rich.table import Table
 
 from portique import clock
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.faces import JsonOption
-from portique.commands.sitedir import DirOption, open_cli_site
+from portique.commands.options import DirOption, JsonOption, OutDirOption
+from portique.commands.sitedir import open_cli_site
 from portique.errors import BadInputError
 from portique.i18n import text
 
@@ -220,9 +220,7 @@ PURGE_HELP = text(
 )
 def subject_export(
     person: PersonArgument,
-    out_dir: Annotated[
-        Path, typer.Option("--out", help=text("Dossier de sortie.", "Output folder."))
-    ],
+    out_dir: OutDirOption,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,8 +12,8 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json, progress_bar
-from portique.commands.faces import JsonOption
-from portique.commands.sitedir import AtOption, DirOption, moment, open_cli_site, site_timezone
+from portique.commands.options import AtOption, DirOption, JsonOption
+from portique.commands.sitedir import open_cli_site, site_at
 from portique.i18n import text
 
 if TYPE_CHECKING:
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from portique.registers.plan import PupilPlan
     from portique.registers.siecle import LineError
     from portique.registers.sync import SyncReport
-    from portique.services import SiteHandle
 
 import_app = CommandApp(
     help=text(
@@ -56,17 +54,16 @@ SHOWN_ROWS = 40
 """Rows of each section shown on screen (JSON never lists people: counts only)."""
 
 
-@contextmanager
-def site_at(directory: Path | None, at: str | None) -> Iterator[tuple[SiteHandle, datetime]]:
-    """The site of --dir and the time of --at (the site's clock when it has no offset)."""
-    with open_cli_site(directory) as site:
-        yield site, moment(at, site_timezone(site))
-
-
 def show_errors(errors: Sequence[LineError]) -> None:
     """Line errors on stderr, one a line, never wrapped."""
     for problem in errors:
         err.print(f"{problem.element} : {problem.message}", soft_wrap=True)
+
+
+def show_summary(summary: str, errors: Sequence[LineError], *, dry_run: bool) -> None:
+    """An import's one-line summary (a preview after --dry-run), then its line errors."""
+    out.print((text("Aperçu : ", "Preview: ") if dry_run else "") + summary)
+    show_errors(errors)
 
 
 def read_input(path: Path) -> bytes:
@@ -199,18 +196,15 @@ def import_sts(
         print_json(report.as_json())
         return
     counts = report.as_json()
-    out.print(
-        (text("Aperçu : ", "Preview: ") if dry_run else "")
-        + text(
-            f"personnels : {counts['added']} ajouté(s), {counts['updated']} modifié(s), "
-            f"{counts['left']} parti(s), {counts['unchanged']} inchangé(s) ; "
-            f"{len(report.structures_added)} division(s) ou groupe(s) créé(s).",
-            f"staff: {counts['added']} added, {counts['updated']} changed, {counts['left']} "
-            f"left, {counts['unchanged']} unchanged; {len(report.structures_added)} "
-            "division(s) or group(s) created.",
-        )
+    summary = text(
+        f"personnels : {counts['added']} ajouté(s), {counts['updated']} modifié(s), "
+        f"{counts['left']} parti(s), {counts['unchanged']} inchangé(s) ; "
+        f"{len(report.structures_added)} division(s) ou groupe(s) créé(s).",
+        f"staff: {counts['added']} added, {counts['updated']} changed, {counts['left']} "
+        f"left, {counts['unchanged']} unchanged; {len(report.structures_added)} "
+        "division(s) or group(s) created.",
     )
-    show_errors(report.errors)
+    show_summary(summary, report.errors, dry_run=dry_run)
 
 
 @import_app.command(
@@ -239,16 +233,13 @@ def import_timetable(
     if as_json:
         print_json(report.as_json())
         return
-    out.print(
-        (text("Aperçu : ", "Preview: ") if dry_run else "")
-        + text(
-            f"{len(report.updated)} emploi(s) du temps remplacé(s), {len(report.created)} "
-            f"classe(s) créée(s), {len(report.unchanged)} inchangé(s).",
-            f"{len(report.updated)} timetable(s) replaced, {len(report.created)} class(es) "
-            f"created, {len(report.unchanged)} unchanged.",
-        )
+    summary = text(
+        f"{len(report.updated)} emploi(s) du temps remplacé(s), {len(report.created)} "
+        f"classe(s) créée(s), {len(report.unchanged)} inchangé(s).",
+        f"{len(report.updated)} timetable(s) replaced, {len(report.created)} class(es) "
+        f"created, {len(report.unchanged)} unchanged.",
     )
-    show_errors(report.errors)
+    show_summary(summary, report.errors, dry_run=dry_run)
 
 
 def lazy_progress(bars: ExitStack, description: str) -> Callable[[int, int], None]:

@@ -11,8 +11,8 @@ import typer
 
 from portique import clock
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.faces import JsonOption
-from portique.commands.sitedir import DirOption, open_cli_site, site_dir
+from portique.commands.options import DirOption, JsonOption
+from portique.commands.sitedir import open_cli_site, site_dir
 from portique.errors import BadInputError
 from portique.i18n import text
 
@@ -147,13 +147,10 @@ def account_add(
     from portique.server import create_account
 
     password = _new_password()
-    site = open_cli_site(directory)
-    try:
+    with open_cli_site(directory) as site:
         record = create_account(
             site, username, password, role, now=clock.now(), display_name=display_name
         )
-    finally:
-        site.close()
     if as_json:
         print_json({"username": record.username, "role": record.role.value})
     else:
@@ -167,12 +164,8 @@ def account_list(directory: DirOption = None, as_json: JsonOption = False) -> No
     """List console accounts."""
     from portique.server import list_accounts
 
-    site = open_cli_site(directory)
-    try:
-        with site.session() as session:
-            records = list_accounts(session, site.site_id)
-    finally:
-        site.close()
+    with open_cli_site(directory) as site, site.session() as session:
+        records = list_accounts(session, site.site_id)
     if as_json:
         print_json([{"username": r.username, "role": r.role.value} for r in records])
         return
@@ -203,11 +196,8 @@ def _print_account(record: AccountRecord, done: str, as_json: bool) -> None:
 def _set_active(username: str, active: bool, directory: Path | None, as_json: bool) -> None:
     from portique.server import set_account_active
 
-    site = open_cli_site(directory)
-    try:
+    with open_cli_site(directory) as site:
         record = set_account_active(site, username, active)
-    finally:
-        site.close()
     done = (
         text("Compte activé :", "Account enabled:")
         if active
@@ -254,11 +244,8 @@ def account_password(
     from portique.server import set_password
 
     password = _new_password()
-    site = open_cli_site(directory)
-    try:
+    with open_cli_site(directory) as site:
         record = set_password(site, username, password)
-    finally:
-        site.close()
     _print_account(record, text("Mot de passe changé :", "Password changed:"), as_json)
 
 
@@ -301,11 +288,8 @@ def token_create(
     from portique.server import create_api_token
     from portique.server.accounts import token_id_of
 
-    site = open_cli_site(directory)
-    try:
+    with open_cli_site(directory) as site:
         secret = create_api_token(site, name, role, now=clock.now())
-    finally:
-        site.close()
     if as_json:
         print_json({"token_id": token_id_of(secret), "name": name, "role": role, "token": secret})
         return
@@ -328,11 +312,8 @@ def token_revoke(
     """Revoke an API token."""
     from portique.server import revoke_api_token
 
-    site = open_cli_site(directory)
-    try:
+    with open_cli_site(directory) as site:
         record = revoke_api_token(site, token_id, now=clock.now())
-    finally:
-        site.close()
     if as_json:
         print_json(_token_json(record))
     else:
@@ -344,12 +325,8 @@ def token_list(directory: DirOption = None, as_json: JsonOption = False) -> None
     """List API tokens (never their secrets)."""
     from portique.server import list_api_tokens
 
-    site = open_cli_site(directory)
-    try:
-        with site.session() as session:
-            records = list_api_tokens(session, site.site_id)
-    finally:
-        site.close()
+    with open_cli_site(directory) as site, site.session() as session:
+        records = list_api_tokens(session, site.site_id)
     if as_json:
         print_json([_token_json(record) for record in records])
         return

@@ -9,15 +9,8 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.faces import JsonOption
-from portique.commands.sitedir import (
-    AtOption,
-    DirOption,
-    moment,
-    open_cli_site,
-    site_dir,
-    site_timezone,
-)
+from portique.commands.options import AtOption, DirOption, JsonOption
+from portique.commands.sitedir import site_at, site_dir
 from portique.i18n import text
 
 INIT_HELP = text(
@@ -312,11 +305,9 @@ def _lockdown(
 ) -> None:
     from portique.services import declare_lockdown, lift_lockdown
 
-    with open_cli_site(directory) as site:
-        when = moment(at, site_timezone(site))
-        with site.session() as session:
-            change = declare_lockdown if start else lift_lockdown
-            state = change(session, site.site_id, by=by, now=when)
+    with site_at(directory, at) as (site, when), site.session() as session:
+        change = declare_lockdown if start else lift_lockdown
+        state = change(session, site.site_id, by=by, now=when)
     if as_json:
         print_json(
             {

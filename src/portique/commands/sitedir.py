@@ -1,13 +1,13 @@
-"""What the site commands share: the --dir and --at options, opening the site, dates."""
+"""What the site commands share: opening the site of --dir, the time of --at, dates."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import typer
 
 from portique import clock
 from portique.dates import check_date, check_moment
@@ -16,28 +16,6 @@ from portique.i18n import text
 
 if TYPE_CHECKING:
     from portique.services import SiteHandle
-
-DirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--dir",
-        help=text(
-            "Dossier de l'établissement (par défaut PORTIQUE_DATA_DIR).",
-            "Site folder (default: PORTIQUE_DATA_DIR).",
-        ),
-    ),
-]
-AtOption = Annotated[
-    str | None,
-    typer.Option(
-        "--at",
-        help=text(
-            "Date et heure ISO-8601 (par défaut maintenant ; sans fuseau : heure de "
-            "l'établissement).",
-            "ISO-8601 date and time (default: now; without an offset: the site's clock).",
-        ),
-    ),
-]
 
 
 def site_dir(directory: Path | None) -> Path:
@@ -53,6 +31,20 @@ def open_cli_site(directory: Path | None) -> SiteHandle:
     from portique.config import get_settings
 
     return open_site(site_dir(directory), database_url=get_settings().database_url)
+
+
+@contextmanager
+def site_in_zone(directory: Path | None) -> Iterator[tuple[SiteHandle, str]]:
+    """The site of --dir and its time zone, which reads and shows its times."""
+    with open_cli_site(directory) as site:
+        yield site, site_timezone(site)
+
+
+@contextmanager
+def site_at(directory: Path | None, at: str | None) -> Iterator[tuple[SiteHandle, datetime]]:
+    """The site of --dir and the time of --at (the site's clock when it has no offset)."""
+    with site_in_zone(directory) as (site, timezone):
+        yield site, moment(at, timezone)
 
 
 def moment(value: str | None, timezone: str) -> datetime:

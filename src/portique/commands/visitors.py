@@ -13,8 +13,8 @@ from rich.table import Table
 
 from portique import clock
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.faces import JsonOption
-from portique.commands.sitedir import DirOption, moment, open_cli_site, site_timezone
+from portique.commands.options import DirOption, JsonOption
+from portique.commands.sitedir import moment, open_cli_site, site_in_zone
 from portique.errors import BadInputError
 from portique.i18n import language, text
 
@@ -241,8 +241,7 @@ def visitor_invite(
     from portique.visitors import MailError, VisitRequest, invite, send_pass, site_labels
 
     email_report: EmailOut | None = None
-    with open_cli_site(directory) as site:
-        timezone = site_timezone(site)
+    with site_in_zone(directory) as (site, timezone):
         visitor = _visitor(last_name, first_name, birth_date, email)
         when = _when(start, timezone, "--from"), _when(end, timezone, "--until")
         request = VisitRequest(visitor, purpose, host, *when, tuple(zones or ()))
@@ -311,8 +310,7 @@ def visitor_walk_in(
 
     now = clock.now()
     card_format(out_path)
-    with open_cli_site(directory) as site:
-        timezone = site_timezone(site)
+    with site_in_zone(directory) as (site, timezone):
         until = now + WALK_IN_DURATION if end is None else _when(end, timezone, "--until")
         visitor = _visitor(last_name, first_name, birth_date, None)
         request = VisitRequest(visitor, purpose, host, now, until, tuple(zones or ()))
@@ -406,10 +404,8 @@ def visitor_list(
 ) -> None:
     from portique.visitors import PASS_IN_FORCE, list_visits
 
-    with open_cli_site(directory) as site:
-        timezone = site_timezone(site)
-        with site.session() as session:
-            visits = list_visits(session, site.site_id, statuses=None if every else PASS_IN_FORCE)
+    with site_in_zone(directory) as (site, timezone), site.session() as session:
+        visits = list_visits(session, site.site_id, statuses=None if every else PASS_IN_FORCE)
     if as_json:
         print_json({"visits": [_visit_json(visit) for visit in visits]})
         return
@@ -448,11 +444,9 @@ def visitor_path(
 ) -> None:
     from portique.visitors import get_visit, visit_path
 
-    with open_cli_site(directory) as site:
-        timezone = site_timezone(site)
-        with site.session() as session:
-            visit = get_visit(session, site.site_id, visit_id)
-            path = visit_path(session, site.site_id, visit_id)
+    with site_in_zone(directory) as (site, timezone), site.session() as session:
+        visit = get_visit(session, site.site_id, visit_id)
+        path = visit_path(session, site.site_id, visit_id)
     if as_json:
         print_json({**_visit_json(visit), "path": [_event_json(event) for event in path]})
         return

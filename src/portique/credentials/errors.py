@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from typing import TypeVar
 
 from portique.errors import BadInputError, ConfigurationError, PortiqueError
 
@@ -33,6 +35,18 @@ class CredentialError(PortiqueError):
 
     def __repr__(self) -> str:
         return f"CredentialError({self.fault}, {self.message!r})"
+
+
+_Key = TypeVar("_Key")
+
+
+def known_key(keys: Mapping[str, _Key], key_id: str, unknown: str) -> _Key:
+    """The key ``key_id`` of ``keys``; when there is none, a :class:`CredentialError`
+    (``UNKNOWN_KEY``) whose message is ``unknown``."""
+    key = keys.get(key_id)
+    if key is None:
+        raise CredentialError(CredentialFault.UNKNOWN_KEY, unknown)
+    return key
 
 
 class InvalidClaimsError(BadInputError):

@@ -22,7 +22,8 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -311,12 +312,19 @@ def _now(now: datetime | None) -> datetime:
     return now.astimezone(UTC)
 
 
+@contextmanager
+def _keyring_file_errors(action: str, path: Path) -> Iterator[None]:
+    """An OSError in the block becomes a KeyringError: "Cannot <action> <path>: why"."""
+    try:
+        yield
+    except OSError as exc:
+        raise KeyringError(f"Cannot {action} {path}: {exc.strerror or exc}") from None
+
+
 def _check_private(path: Path, *, is_directory: bool = False) -> None:
     """Refuse a keyring entry that is a link, the wrong type, or open to other users."""
-    try:
+    with _keyring_file_errors("read", path):
         info = path.lstat()
-    except OSError as exc:
-        raise KeyringError(f"Cannot read {path}: {exc.strerror or exc}") from None
     expected = stat.S_ISDIR if is_directory else stat.S_ISREG
     if not expected(info.st_mode):
         kind = "directory" if is_directory else "regular file"
@@ -332,24 +340,18 @@ def _check_private(path: Path, *, is_directory: bool = False) -> None:
 
 def _read_private(path: Path) -> bytes:
     _check_private(path)
-    try:
+    with _keyring_file_errors("read", path):
         return path.read_bytes()
-    except OSError as exc:
-        raise KeyringError(f"Cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    try:
+    with _keyring_file_errors("write", path):
         write_private(path, data)
-    except OSError as exc:
-        raise KeyringError(f"Cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _remove(path: Path) -> None:
-    try:
+    with _keyring_file_errors("delete", path):
         path.unlink(missing_ok=True)
-    except OSError as exc:
-        raise KeyringError(f"Cannot delete {path}: {exc.strerror or exc}") from None
 
 
 def _write_metadata(directory: Path, records: list[KeyInfo], active_id: str) -> None:

@@ -24,6 +24,7 @@ from portique.credentials.errors import (
     CredentialError,
     CredentialFault,
     InvalidClaimsError,
+    known_key,
 )
 from portique.credentials.holder import HolderAlgorithm, HolderKey
 from portique.credentials.keys import SigningKey
@@ -140,13 +141,12 @@ def verify_credential(
     """
     body, signature, fields = _split(payload)
 
-    public_key = verifiers.get(fields.key_id)
-    if public_key is None:
-        raise CredentialError(
-            CredentialFault.UNKNOWN_KEY,
-            f"The credential was signed with key {fields.key_id!r}, unknown here: the key "
-            "was retired, belongs to another site, or this lane's keys are out of date.",
-        )
+    public_key = known_key(
+        verifiers,
+        fields.key_id,
+        f"The credential was signed with key {fields.key_id!r}, unknown here: the key "
+        "was retired, belongs to another site, or this lane's keys are out of date.",
+    )
     try:
         public_key.verify(signature, SIGNATURE_CONTEXT + body)
     except InvalidSignature:

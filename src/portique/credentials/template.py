@@ -20,6 +20,7 @@ from portique.credentials.errors import (
     InvalidClaimsError,
     InvalidTemplateError,
     KeyringError,
+    known_key,
 )
 from portique.errors import ConfigurationError
 
@@ -151,13 +152,12 @@ def open_credential_template(
         return open_template(sealed, claims.vault_key, claims.credential_id, claims.person_id)
     if claims.sealed_template is None:
         return None
-    key = template_keys.get(claims.key_id)
-    if key is None:
-        raise CredentialError(
-            CredentialFault.UNKNOWN_KEY,
-            f"No template key {claims.key_id!r} here: it was retired, or this lane has an "
-            "outdated copy of the site keys.",
-        )
+    key = known_key(
+        template_keys,
+        claims.key_id,
+        f"No template key {claims.key_id!r} here: it was retired, or this lane has an "
+        "outdated copy of the site keys.",
+    )
     return open_template(claims.sealed_template, key, claims.credential_id, claims.person_id)
 
 

@@ -22,7 +22,7 @@ from portique import clock
 from portique.access import Outcome, Reason
 from portique.demo.cast import ENTRY, EXIT, TIMEZONE
 from portique.demo.morning import Scene, demo_day, invite_visitor, morning
-from portique.demo.school import FACE_BACKEND, DemoError, DemoSchool
+from portique.demo.school import DemoError, DemoSchool
 from portique.errors import BadInputError
 from portique.i18n import text
 
@@ -207,13 +207,14 @@ def run_demo(
     is called with the console URL once everything runs; ``played`` after each passage.
     """
     from portique.bootstrap import in_process_hub, open_site, serving_lanes
-    from portique.lane import lane_face_engine
+    from portique.lane.face import lane_face_engine_for
     from portique.server import ServerSettings, create_app
 
     check_port(options.host, options.port)
     first = clock.now().astimezone(ZoneInfo(TIMEZONE)).date()
     images = _faces_in_memory(school, first)
-    engine = lane_face_engine(FACE_BACKEND) if images else None
+    # Lanes compare with the model of the site's templates (EdgeFace where installed).
+    engine = lane_face_engine_for(school.face_model()) if images else None
 
     summary = DemoSummary(
         school.site_id, school.directory, f"http://{options.host}:{options.port}/", school.faces

@@ -48,7 +48,9 @@ DEMO_FORMAT = 1
 SITE_DIR = "site"
 CARDS_DIR = "cards"
 PEOPLE_FILE = "people.csv"
-FACE_BACKEND = "dlib"
+
+
+DLIB_MODEL = "dlib-resnet-v1"
 
 
 class DemoError(PortiqueError):
@@ -99,6 +101,16 @@ class DemoSchool:
     @property
     def site_dir(self) -> Path:
         return self.directory / SITE_DIR
+
+    def face_model(self) -> str:
+        """The model of the school's face templates (the site's setting)."""
+        from portique.bootstrap import open_site
+        from portique.services.rows import site_row
+        from portique.services.settings import site_settings
+
+        with open_site(self.site_dir) as site, site.session() as session:
+            model = site_settings(site_row(session, site.site_id)).face_model
+        return model or DLIB_MODEL
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -210,6 +222,7 @@ def prepare_demo(
 def _build(
     directory: Path, faces_dir: Path | None, now: datetime, progress: Callable[[str], None]
 ) -> DemoSchool:
+    from portique.biometrics.pipeline import preferred_model
     from portique.bootstrap import init_site, open_site
     from portique.files import private_directory, write_private
     from portique.server import create_account
@@ -227,6 +240,8 @@ def _build(
         name=SITE_NAME,
         timezone=TIMEZONE,
         face=True,
+        # EdgeFace where its files are installed (`make demo` installs them), else dlib.
+        face_model=preferred_model(),
         now=now,
     )
     roster = roster_csv(CAST, today)
@@ -467,7 +482,8 @@ class _Office:
 
     def _enrollment_engine(self) -> FaceEngine:
         from portique.biometrics import FaceEngine, create_backend
+        from portique.biometrics.pipeline import backend_for_model, preferred_model
 
         if self._engine is None:
-            self._engine = FaceEngine(create_backend(FACE_BACKEND))
+            self._engine = FaceEngine(create_backend(backend_for_model(preferred_model())))
         return self._engine

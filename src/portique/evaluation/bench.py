@@ -18,7 +18,7 @@ from PIL import Image
 from portique.biometrics.backends.dlib_backend import DlibBackend
 from portique.biometrics.image import load_image
 from portique.biometrics.pad import PadDetector
-from portique.biometrics.pipeline import FaceEngine, choose_face
+from portique.biometrics.pipeline import FaceEngine
 from portique.biometrics.quality import assess_quality
 from portique.biometrics.types import RGBImage
 from portique.errors import PortiqueError
@@ -98,7 +98,7 @@ def time_stages(
         with times.stage("detect"):
             detections = backend.detect(image)
         try:
-            detection, _ = choose_face(detections, engine.quality.dominance_ratio)
+            detection, _ = engine.choose(image, detections)
         except PortiqueError:  # no face or no dominant face: nothing more to time
             continue
         with times.stage("landmarks"):

@@ -26,6 +26,7 @@ from portique.biometrics.operating_points import (
     threshold_at_fmr,
 )
 from portique.biometrics.pipeline import FaceEngine, create_backend
+from portique.biometrics.quality import assess_quality
 from portique.biometrics.types import BoundingBox, Detection, RGBImage
 from portique.errors import BadInputError
 from portique.evaluation.metrics import FoldedAccuracy, fnmr, kfold_accuracy, pair_blocks
@@ -132,6 +133,8 @@ class ImageResult:
     model: str = ""
     ms: float = 0.0
     """Time from decoding to template, milliseconds."""
+    operational: npt.NDArray[np.float32] | None = None
+    """The template of the face the operational rules chose, where it is not the labelled one."""
 
 
 _worker_engine: FaceEngine | None = None
@@ -165,33 +168,63 @@ def central_box(image: RGBImage) -> Detection:
     return Detection(box=box, score=0.0)
 
 
-def acquire_for_evaluation(engine: FaceEngine, image: RGBImage) -> tuple[np.ndarray, str]:
+def subject_face(detections: Sequence[Detection], image: RGBImage) -> Detection:
+    """The face the dataset's label names: LFW crops are centred on the named person's
+    face, so the detection nearest the centre (the central region if none)."""
+    if not detections:
+        return central_box(image)
+    height, width = image.shape[:2]
+
+    def off_centre(d: Detection) -> float:
+        x, y = d.box.center
+        return float((x - width / 2) ** 2 + (y - height / 2) ** 2)
+
+    return min(detections, key=off_centre)
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """What evaluation takes from one image."""
+
+    vector: npt.NDArray[np.float32]
+    """The template of the labelled person's face (always computed, as protocols require)."""
+    status: str
+    """``ok``, or why the operational rules refused the image (a failure to acquire)."""
+    operational: npt.NDArray[np.float32] | None = None
+    """The template of another face, where the operational rules chose one."""
+
+
+def acquire_for_evaluation(engine: FaceEngine, image: RGBImage) -> Acquisition:
     """A template for every image, as evaluation protocols require, and what went wrong.
 
-    The operational rules come first; when they refuse the image, the face nearest
-    the centre (or, with none found, the central region) is used instead, and the
-    failure is reported so that it counts as a failure to acquire.
+    The operational rules (the dominant face, then the quality checks) decide whether
+    the image counts as a failure to acquire. The template compared is always the
+    labelled person's face (`subject_face`), so that a press photo showing someone
+    else larger does not score another person; where the rules chose another face, its
+    template is kept too, for the accuracy the lane's own choice would give.
     """
+    backend = engine.backend
+    quality = engine.quality
+    detections = backend.detect(image)
+    subject = subject_face(detections, image)
+    chosen: Detection | None = None
     try:
-        capture = engine.acquire(image, enforce_quality=False)
-        status = "ok" if capture.quality.passed else LowQualityError.code
-        return capture.template.vector, status
+        chosen, others = engine.choose(image, detections)
     except (NoFaceError, MultipleFacesError) as error:
         status = error.code
-    backend = engine.backend
-    height, width = image.shape[:2]
-    detections = backend.detect(image)
-    if detections:
-
-        def off_centre(d: Detection) -> float:
-            x, y = d.box.center
-            return float((x - width / 2) ** 2 + (y - height / 2) ** 2)
-
-        detection = min(detections, key=off_centre)
-    else:
-        detection = central_box(image)
-    face = backend.align(image, backend.landmarks(image, detection))
-    return backend.embed([face], flip=engine.flip)[0], status
+    faces = [backend.align(image, backend.landmarks(image, subject))]
+    if chosen is not None:
+        face = (
+            faces[0]
+            if chosen is subject
+            else backend.align(image, backend.landmarks(image, chosen))
+        )
+        report = assess_quality(face, quality, other_faces=others)
+        status = "ok" if report.passed else LowQualityError.code
+        if chosen is not subject:
+            faces.append(face)
+    vectors = backend.embed(faces, flip=engine.flip)
+    return Acquisition(vectors[0], status, vectors[1] if len(faces) > 1 else None)
 
 
 def _embed_one(job: tuple[int, str]) -> ImageResult:
@@ -200,12 +233,20 @@ def _embed_one(job: tuple[int, str]) -> ImageResult:
     started = time.perf_counter()
     try:
         image = load_image(Path(path))
-        vector, status = acquire_for_evaluation(_worker_engine, image)
+        acquired = acquire_for_evaluation(_worker_engine, image)
     except BiometricInputError as error:
         return ImageResult(index, None, error.code, _worker_engine.backend.model)
     elapsed = (time.perf_counter() - started) * 1000.0
     model = _worker_engine.backend.model
-    return ImageResult(index, vector.astype(np.float32), status, model, elapsed)
+    operational = acquired.operational
+    return ImageResult(
+        index,
+        acquired.vector.astype(np.float32),
+        acquired.status,
+        model,
+        elapsed,
+        operational.astype(np.float32) if operational is not None else None,
+    )
 
 
 def embed_images(
@@ -272,6 +313,11 @@ class LfwResult:
     subject_scores: SubjectScores | None = field(default=None, repr=False)
     ms_per_face: float | None = None
     """Median time to turn one image into a template (decode to embedding), one thread."""
+    accuracy_operational: FoldedAccuracy | None = None
+    """The accuracy with the face the operational rules chose wherever it is not the
+    labelled person's (a press photo showing someone else clearly larger)."""
+    other_face_chosen: int = 0
+    """Images where the operational rules chose another face than the labelled one."""
 
     def summary(self) -> dict[str, object]:
         """The JSON summary `portique eval lfw --json` prints."""
@@ -284,6 +330,8 @@ class LfwResult:
             "accuracy": round(self.accuracy.mean, 6),
             "accuracy_std": round(self.accuracy.std, 6),
             "accuracy_per_fold": [round(a, 6) for a in self.accuracy.per_fold],
+            "accuracy_operational": round((self.accuracy_operational or self.accuracy).mean, 6),
+            "other_face_chosen": self.other_face_chosen,
             "fta": round(self.fta, 6),
             "fte": round(self.fte, 6),
             "failures_to_acquire": self.failures,
@@ -338,6 +386,21 @@ def _vectors(
     return vectors, usable, failures
 
 
+def _pair_scores(
+    pairs: Sequence[Pair],
+    position: dict[ImageRef, int],
+    vectors: npt.NDArray[np.float32],
+    usable: npt.NDArray[np.bool_],
+) -> list[float]:
+    """The cosine score of each pair; an image that could not even be read scores as the
+    worst possible match."""
+    scores = []
+    for pair in pairs:
+        a, b = position[pair.first], position[pair.second]
+        scores.append(float(vectors[a] @ vectors[b]) if usable[a] and usable[b] else -1.0)
+    return scores
+
+
 def evaluate(
     root: Path,
     spec: EngineSpec,
@@ -372,14 +435,16 @@ def evaluate(
     engine_model = results[0].model if results else spec.backend
     vectors, usable, failures = _vectors(results, len(refs))
     position = {ref: index for index, ref in enumerate(refs)}
-    scores, same, folds = [], [], []
-    for pair in pairs:
-        a, b = position[pair.first], position[pair.second]
-        # An image that could not even be read scores as the worst possible match.
-        scores.append(float(vectors[a] @ vectors[b]) if usable[a] and usable[b] else -1.0)
-        same.append(pair.same)
-        folds.append(pair.fold)
-    accuracy = kfold_accuracy(scores, same, folds)
+    same = [pair.same for pair in pairs]
+    folds = [pair.fold for pair in pairs]
+    accuracy = kfold_accuracy(_pair_scores(pairs, position, vectors, usable), same, folds)
+    operational = vectors.copy()
+    for result in results:
+        if result.operational is not None:
+            operational[result.index] = result.operational
+    accuracy_operational = kfold_accuracy(
+        _pair_scores(pairs, position, operational, usable), same, folds
+    )
     kept = np.flatnonzero(usable)
     genuine, impostor = all_pair_scores(vectors[kept], [refs[i].name for i in kept])
     thresholds = {
@@ -403,6 +468,8 @@ def evaluate(
         folds=len(set(folds)),
         images=len(refs),
         accuracy=accuracy,
+        accuracy_operational=accuracy_operational,
+        other_face_chosen=sum(result.operational is not None for result in results),
         fta=sum(failures.values()) / max(len(refs), 1),
         fte=float(np.mean(~acquired[enrolment])) if enrolment.any() else 0.0,
         failures=failures,

@@ -146,7 +146,9 @@ def score_images(
     for path in paths:
         try:
             image = load_image(path)
-            detection, _ = choose_face(backend.detect(image), 1.5)
+            detection, _ = choose_face(
+                backend.detect(image), 1.5, frame=(image.shape[1], image.shape[0])
+            )
         except BiometricInputError:
             unscored += 1
         else:

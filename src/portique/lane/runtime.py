@@ -148,6 +148,8 @@ class Lane:
         self.qr_reader = qr_reader or ZxingQrReader()
         self.capture = None if face_engine is None else FaceCapture(face_engine, config.capture)
         self._face_engine_for = face_engine_for
+        # During a change of the site's model: the capture for the previous model's cards.
+        self._other_captures: dict[str, FaceCapture] = {}
         self._clock = clock
         private_directory(config.directory)
         self.snapshot_file = SnapshotFile(config.snapshot_path)
@@ -287,13 +289,42 @@ class Lane:
             return
         if model == self.capture.engine.backend.model:
             return
+        capture = self._other_captures.get(model) or self._build_capture(model)
+        if capture is None:
+            return
+        # The model left behind keeps its capture: its cards may still come during the change.
+        self._other_captures = {self.capture.engine.backend.model: self.capture}
+        self.capture = capture
+        log.info("lane %s now compares faces with %s", self.lane_id, model)
+
+    def _build_capture(self, model: str) -> FaceCapture | None:
+        """A face capture with the engine of ``model``; None (logged) where this lane
+        cannot build it (the model's files are not installed here)."""
+        if self._face_engine_for is None:
+            return None
         try:
             engine = self._face_engine_for(model)
         except PortiqueError as error:
             log.warning("lane %s cannot compare faces with %s: %s", self.lane_id, model, error)
-            return
-        self.capture = FaceCapture(engine, self.config.capture)
-        log.info("lane %s now compares faces with %s", self.lane_id, model)
+            return None
+        return FaceCapture(engine, self.config.capture)
+
+    def _capture_for(self, model: str | None) -> FaceCapture | None:
+        """The face capture that compares templates of ``model``: the lane's own, or,
+        during a change of the site's model, one for the previous model's cards (built
+        once, kept while the change lasts). None when the lane cannot compare them: the
+        passage is then referred to the agent."""
+        capture = self.capture
+        if capture is None or model is None or model == capture.engine.backend.model:
+            return capture
+        if self._face_engine_for is None:
+            return capture  # a lane of one engine: the template is refused as foreign
+        if model not in self._other_captures:
+            other = self._build_capture(model)
+            if other is None:
+                return None
+            self._other_captures = {model: other}
+        return self._other_captures[model]
 
     def _install(self, snapshot: LaneSnapshot) -> None:
         with self._state:
@@ -477,21 +508,23 @@ class Lane:
             self.step()
 
     def _compare_face(self, snapshot: LaneSnapshot, claims: Claims) -> FaceCaptureResult | None:
-        if self.capture is None:
+        model = snapshot.template_model(claims.credential_id)
+        capture = self._capture_for(model)
+        if capture is None:
             return None
         # A lane that reaches the site's database reads the central store there; any
         # other lane reads the copy its snapshot carries (empty for templates on cards).
         vault = self.vault or snapshot.sealed_template
-        template = credential_template(claims, snapshot.template_keys, snapshot.face_model, vault)
+        template = credential_template(claims, snapshot.template_keys, model, vault)
         if template is None:
             log.warning("lane %s cannot open the template of a credential", self.lane_id)
             return None
         recent = [timed.frame for timed in self.ring.frames()]
         waiting = None if self.display is None else self.display.look
         pad_threshold = snapshot.policy.settings.pad_threshold
-        if pad_threshold is not None and self.capture.presentation_attack_detector() is None:
+        if pad_threshold is not None and capture.presentation_attack_detector() is None:
             log.warning("lane %s has no PAD models: the site's attack check refers", self.lane_id)
-        return self.capture.compare(
+        return capture.compare(
             template, recent, self.camera, waiting=waiting, pad_threshold=pad_threshold
         )
 

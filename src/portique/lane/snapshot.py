@@ -82,6 +82,8 @@ class LaneSnapshot:
     nobody is enrolled). ``issued_at`` is when the server built it. ``sealed_templates``
     (credential id → sealed bytes) is the site's central template store, empty for a
     site that keeps templates on the cards; it is only ever read by credential id.
+    During a change of the site's model, the credentials whose templates are still of
+    the previous one are named, so that the lane keeps opening them with that model.
     ``first_names`` (person id → first name) greet the people granted on the lane display;
     a data minimisation choice: the first name only, none for a person not in the policy.
     ``lane_ids`` are the lanes it is for (empty: any lane of the site, for lanes in the
@@ -96,6 +98,16 @@ class LaneSnapshot:
     sealed_templates: Mapping[str, bytes] = field(default_factory=dict, repr=False)
     first_names: Mapping[str, str] = field(default_factory=dict, repr=False)
     lane_ids: tuple[str, ...] = ()
+    previous_face_model: str | None = None
+    previous_model_credentials: frozenset[str] = field(default_factory=frozenset, repr=False)
+
+    def template_model(self, credential_id: str) -> str | None:
+        """The model of a credential's template: during a change of the site's model
+        (``previous_face_model``), the credentials issued before it
+        (``previous_model_credentials``) keep the previous one; all others the site's."""
+        if credential_id in self.previous_model_credentials:
+            return self.previous_face_model
+        return self.face_model
 
     def __post_init__(self) -> None:
         for key_id, key in self.template_keys.items():
@@ -206,6 +218,8 @@ def snapshot_to_json(snapshot: LaneSnapshot) -> dict[str, Any]:
         "expires_at": _time(policy.expires_at),
         "for_lanes": sorted(snapshot.lane_ids),
         "face_model": snapshot.face_model,
+        "previous_face_model": snapshot.previous_face_model,
+        "previous_model_credentials": sorted(snapshot.previous_model_credentials),
         "template_keys": _base64_map(snapshot.template_keys),
         "sealed_templates": _base64_map(snapshot.sealed_templates),
         "first_names": dict(sorted(snapshot.first_names.items())),
@@ -366,6 +380,11 @@ def snapshot_from_json(data: Any) -> LaneSnapshot:
             first_names=_text_map(data.get("first_names", {})),
             # Absent from the snapshots of servers that did not sign them per lane.
             lane_ids=tuple(_text_list(data.get("for_lanes", []))),
+            # Absent from the snapshots of servers older than changes of face model.
+            previous_face_model=_optional_text(data.get("previous_face_model")),
+            previous_model_credentials=frozenset(
+                _text_list(data.get("previous_model_credentials", []))
+            ),
         )
     except SnapshotError:
         raise
@@ -420,6 +439,12 @@ def _aware(text: Any) -> datetime:
 
 def _optional_aware(text: Any) -> datetime | None:
     return None if text is None else _aware(text)
+
+
+def _optional_text(data: Any) -> str | None:
+    if data is not None and not isinstance(data, str):
+        raise ValueError("a model is named by text")
+    return data
 
 
 def _text_list(data: Any) -> list[str]:

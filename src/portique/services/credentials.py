@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from portique.config import get_settings
@@ -503,6 +503,25 @@ def template_model_of(session: Session, site_id: str, credential_id: str) -> str
     recorded = row.face_model if row is not None else None
     model = recorded or settings.previous_face_model or settings.face_model
     return model if model in (settings.face_model, settings.previous_face_model) else None
+
+
+def previous_model_credentials(session: Session, site_id: str) -> frozenset[str]:
+    """During a change of the site's face model, the credentials in force whose templates
+    are of the previous model (recorded so, or issued before models were recorded); the
+    lanes open those with it. Empty when no change is under way."""
+    settings = site_settings(site_row(session, site_id))
+    previous = settings.previous_face_model
+    if previous is None:
+        return frozenset()
+    rows = session.scalars(
+        select(CredentialRow.credential_id).where(
+            CredentialRow.site_id == site_id,
+            CredentialRow.status == ACTIVE,
+            CredentialRow.has_template.is_(True),
+            or_(CredentialRow.face_model == previous, CredentialRow.face_model.is_(None)),
+        )
+    )
+    return frozenset(rows)
 
 
 def reenrol_list(session: Session, site_id: str, *, now: datetime) -> list[Reenrolment]:

@@ -25,6 +25,7 @@ from portique.credentials import Keyring
 from portique.errors import PortiqueError
 from portique.lane.events import PassageEvent
 from portique.lane.snapshot import LaneSnapshot
+from portique.services.credentials import previous_model_credentials
 from portique.services.passages import PassageRecorder
 from portique.services.rows import site_row
 from portique.services.settings import site_settings
@@ -166,16 +167,19 @@ def site_snapshot(
     keyring = keyring or site.keyring()
     with site.session() as session:
         policy = build_snapshot(session, site.site_id, now, verifiers=keyring.verifiers())
-        model = site_settings(site_row(session, site.site_id)).face_model
+        settings = site_settings(site_row(session, site.site_id))
         sealed = sealed_templates(session, site.site_id)
         names = _first_names(session, site.site_id, policy.people)
+        previous = previous_model_credentials(session, site.site_id)
     return LaneSnapshot(
         policy,
         keyring.template_keys(),
-        model,
+        settings.face_model,
         issued_at=now,
         sealed_templates=sealed,
         first_names=names,
+        previous_face_model=settings.previous_face_model,
+        previous_model_credentials=previous,
     )
 
 

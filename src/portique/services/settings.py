@@ -20,10 +20,11 @@ from pydantic import (
     ValidatorFunctionWrapHandler,
     field_validator,
 )
+from sqlalchemy.orm import object_session
 
 from portique.access import Action, PolicyError, SiteSettings
 from portique.access.codec import settings_from_json
-from portique.store import SiteRow
+from portique.store import SiteRow, Sites
 
 
 class TemplateStore(StrEnum):
@@ -172,7 +173,7 @@ def set_presentation_attack_detection(
         if not 0.0 <= threshold <= 1.0:
             raise PolicyError(f"A liveness threshold lies between 0 and 1, not {threshold}.")
         changes["pad_threshold"] = threshold
-    return change_settings(site, **changes)
+    return _for_lanes(site, change_settings(site, **changes))
 
 
 def set_face_model(site: SiteRow, model: str) -> StoredSettings:
@@ -182,14 +183,24 @@ def set_face_model(site: SiteRow, model: str) -> StoredSettings:
     if current.face_model == model:
         return current
     previous = current.previous_face_model or current.face_model
-    return change_settings(
+    changed = change_settings(
         site, face_model=model, previous_face_model=None if previous == model else previous
     )
+    return _for_lanes(site, changed)
 
 
 def drop_previous_face_model(site: SiteRow) -> StoredSettings:
     """Ends a change of model: the old templates are no longer opened."""
-    return change_settings(site, previous_face_model=None)
+    return _for_lanes(site, change_settings(site, previous_face_model=None))
+
+
+def _for_lanes(site: SiteRow, changed: StoredSettings) -> StoredSettings:
+    """``changed``, once the site's snapshot version is bumped: a setting the lanes
+    decide with reaches them with the next snapshot, not whenever something else changes."""
+    session = object_session(site)
+    if session is not None:
+        Sites(session).bump_version(site.site_id)
+    return changed
 
 
 def initial_settings(

@@ -66,14 +66,20 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _id_of(target: str, **options: Any) -> MappedColumn[Any]:
+    """A column holding the id of a row of ``target`` (``table.column``); its rows are
+    deleted with that row."""
+    return mapped_column(String(ID), ForeignKey(target, ondelete="CASCADE"), **options)
+
+
 def _site_id(**options: Any) -> MappedColumn[Any]:
     """A column holding a site's id; its rows are deleted with the site."""
-    return mapped_column(String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), **options)
+    return _id_of("sites.site_id", **options)
 
 
 def _person_id(**options: Any) -> MappedColumn[Any]:
     """A column holding a person's id; its rows are deleted with the person."""
-    return mapped_column(String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), **options)
+    return _id_of("people.person_id", **options)
 
 
 def _within_site(table: str, key: str) -> ForeignKeyConstraint:
@@ -242,12 +248,8 @@ class PhoneEnrolmentRow(Base):
     __tablename__ = "phone_enrolments"
 
     enrolment_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), index=True
-    )
-    person_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("people.person_id", ondelete="CASCADE"), index=True
-    )
+    site_id: Mapped[str] = _site_id(index=True)
+    person_id: Mapped[str] = _person_id(index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
@@ -262,9 +264,7 @@ class SeenCodeRow(Base):
     __tablename__ = "seen_codes"
     __table_args__ = (Index(None, "site_id", "code_time"),)
 
-    site_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True
-    )
+    site_id: Mapped[str] = _site_id(primary_key=True)
     credential_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     code_time: Mapped[datetime] = mapped_column(primary_key=True)
     seen_at: Mapped[datetime]
@@ -277,9 +277,7 @@ class BadgeBindingRow(Base):
 
     site_id: Mapped[str] = _site_id(primary_key=True)
     badge_uid: Mapped[str] = mapped_column(String(32), primary_key=True)
-    credential_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("credentials.credential_id", ondelete="CASCADE"), unique=True
-    )
+    credential_id: Mapped[str] = _id_of("credentials.credential_id", unique=True)
     person_id: Mapped[str] = _person_id(index=True)
 
 
@@ -495,9 +493,7 @@ class TemplateVaultRow(Base):
 
     __tablename__ = "template_vault"
 
-    credential_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("credentials.credential_id", ondelete="CASCADE"), primary_key=True
-    )
+    credential_id: Mapped[str] = _id_of("credentials.credential_id", primary_key=True)
     site_id: Mapped[str] = _site_id(index=True)
     person_id: Mapped[str] = _person_id(index=True)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
@@ -540,9 +536,7 @@ class VisitEventRow(Base):
     __table_args__ = (Index(None, "visit_id", "at"),)
 
     event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    visit_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("visits.visit_id", ondelete="CASCADE")
-    )
+    visit_id: Mapped[str] = _id_of("visits.visit_id")
     site_id: Mapped[str] = mapped_column(String(ID))
     at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String(16))
@@ -561,9 +555,7 @@ class VisitAlertRow(Base):
     __table_args__ = (UniqueConstraint("visit_id", "kind"), Index(None, "site_id", "raised_at"))
 
     alert_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    visit_id: Mapped[str] = mapped_column(
-        String(ID), ForeignKey("visits.visit_id", ondelete="CASCADE")
-    )
+    visit_id: Mapped[str] = _id_of("visits.visit_id")
     site_id: Mapped[str] = mapped_column(String(ID))
     kind: Mapped[str] = mapped_column(String(32))
     raised_at: Mapped[datetime]

@@ -203,10 +203,7 @@ class People(_Repository):
             MembershipRow.person_id,
             person_ids,
         )
-        found: dict[str, set[str]] = {}
-        for person_id, group_id in self.session.execute(query):
-            found.setdefault(person_id, set()).add(group_id)
-        return found
+        return self._linked_ids(query)
 
     def guardian_ids(self, site_id: str, person_ids: Collection[str] | None) -> dict[str, set[str]]:
         query = _scoped(
@@ -216,9 +213,13 @@ class People(_Repository):
             GuardianshipRow.person_id,
             person_ids,
         )
+        return self._linked_ids(query)
+
+    def _linked_ids(self, query: Select[str, str]) -> dict[str, set[str]]:
+        """The ids each person is linked to, from a query of (person id, linked id)."""
         found: dict[str, set[str]] = {}
-        for person_id, guardian_id in self.session.execute(query):
-            found.setdefault(person_id, set()).add(guardian_id)
+        for person_id, linked_id in self.session.execute(query):
+            found.setdefault(person_id, set()).add(linked_id)
         return found
 
     def consent(self, person_id: str) -> ConsentRow | None:

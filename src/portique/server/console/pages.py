@@ -43,6 +43,7 @@ NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
     ("/people", "people", Permission.VIEW_PEOPLE),
     ("/people/import", "import", Permission.MANAGE_PEOPLE),
     ("/registers", "registers", Permission.MANAGE_PEOPLE),
+    ("/reenrol", "reenrol", Permission.MANAGE_PEOPLE),
     ("/departures", "departures", Permission.VIEW_ALERTS),
     ("/lanes", "lanes_timetables", Permission.VIEW_SITE),
     ("/refusals", "refusals", Permission.VIEW_REFUSALS),

@@ -1,44 +1,23 @@
 """The first schema: sites, zones, lanes, groups, people, consents, credentials, passages.
 
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-23
+Created 2026-11-23.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-
 import sqlalchemy as sa
 from alembic import op
 
+from portique.store.migrations.columns import (
+    composite_fk,
+    id_column,
+    person_fk,
+    site_fk,
+    time_column,
+)
+
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-ID = 64
-
-
-def _id(name: str, *, nullable: bool) -> sa.Column[str]:
-    return sa.Column(name, sa.String(ID), nullable=nullable)
-
-
-def _time(name: str, *, nullable: bool = False) -> sa.Column[datetime]:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
-
-
-def _site_fk(table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        ["site_id"], ["sites.site_id"], name=f"fk_{table}_site_id_sites", ondelete="CASCADE"
-    )
-
-
-def _person_fk(table: str, column: str = "person_id") -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        [column], ["people.person_id"], name=f"fk_{table}_{column}_people", ondelete="CASCADE"
-    )
 
 
 def upgrade() -> None:
@@ -52,7 +31,7 @@ def _site_tables() -> None:
     """The site, its zones, lanes and classes."""
     op.create_table(
         "sites",
-        _id("site_id", nullable=False),
+        id_column("site_id"),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("timezone", sa.String(64), nullable=False),
         sa.Column("opening_hours", sa.JSON(), nullable=False),
@@ -60,41 +39,36 @@ def _site_tables() -> None:
         sa.Column("default_timetable", sa.JSON(), nullable=False),
         sa.Column("settings", sa.JSON(), nullable=False),
         sa.Column("snapshot_version", sa.Integer(), nullable=False),
-        _time("created_at"),
+        time_column("created_at"),
         sa.PrimaryKeyConstraint("site_id", name="pk_sites"),
     )
     op.create_table(
         "zones",
-        _id("site_id", nullable=False),
-        _id("zone_id", nullable=False),
+        id_column("site_id"),
+        id_column("zone_id"),
         sa.Column("name", sa.String(200), nullable=False),
-        _site_fk("zones"),
+        site_fk("zones"),
         sa.PrimaryKeyConstraint("site_id", "zone_id", name="pk_zones"),
     )
     op.create_table(
         "lanes",
-        _id("site_id", nullable=False),
-        _id("lane_id", nullable=False),
-        _id("zone_id", nullable=False),
+        id_column("site_id"),
+        id_column("lane_id"),
+        id_column("zone_id"),
         sa.Column("direction", sa.String(8), nullable=False),
         sa.Column("face_enabled", sa.Boolean(), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
-        _site_fk("lanes"),
-        sa.ForeignKeyConstraint(
-            ["site_id", "zone_id"],
-            ["zones.site_id", "zones.zone_id"],
-            name="fk_lanes_site_id_zones",
-            ondelete="CASCADE",
-        ),
+        site_fk("lanes"),
+        composite_fk("lanes", "zones", "site_id", "zone_id"),
         sa.PrimaryKeyConstraint("site_id", "lane_id", name="pk_lanes"),
     )
     op.create_table(
         "groups",
-        _id("site_id", nullable=False),
-        _id("group_id", nullable=False),
+        id_column("site_id"),
+        id_column("group_id"),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("timetable", sa.JSON(), nullable=False),
-        _site_fk("groups"),
+        site_fk("groups"),
         sa.PrimaryKeyConstraint("site_id", "group_id", name="pk_groups"),
     )
 
@@ -103,16 +77,16 @@ def _people_tables() -> None:
     """People, their classes, guardians, consents and exit permissions."""
     op.create_table(
         "people",
-        _id("person_id", nullable=False),
-        _id("site_id", nullable=False),
+        id_column("person_id"),
+        id_column("site_id"),
         sa.Column("last_name", sa.String(200), nullable=False),
         sa.Column("first_name", sa.String(200), nullable=False),
         sa.Column("birth_date", sa.Date(), nullable=False),
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("zones", sa.JSON(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
-        _time("created_at"),
-        _site_fk("people"),
+        time_column("created_at"),
+        site_fk("people"),
         sa.PrimaryKeyConstraint("person_id", name="pk_people"),
     )
     op.create_index("ix_people_site_id", "people", ["site_id"])
@@ -123,46 +97,41 @@ def _people_tables() -> None:
     )
     op.create_table(
         "memberships",
-        _id("person_id", nullable=False),
-        _id("group_id", nullable=False),
-        _id("site_id", nullable=False),
-        _person_fk("memberships"),
-        sa.ForeignKeyConstraint(
-            ["site_id", "group_id"],
-            ["groups.site_id", "groups.group_id"],
-            name="fk_memberships_site_id_groups",
-            ondelete="CASCADE",
-        ),
+        id_column("person_id"),
+        id_column("group_id"),
+        id_column("site_id"),
+        person_fk("memberships"),
+        composite_fk("memberships", "groups", "site_id", "group_id"),
         sa.PrimaryKeyConstraint("person_id", "group_id", name="pk_memberships"),
     )
     op.create_table(
         "guardianships",
-        _id("person_id", nullable=False),
-        _id("guardian_id", nullable=False),
-        _person_fk("guardianships"),
-        _person_fk("guardianships", "guardian_id"),
+        id_column("person_id"),
+        id_column("guardian_id"),
+        person_fk("guardianships"),
+        person_fk("guardianships", "guardian_id"),
         sa.PrimaryKeyConstraint("person_id", "guardian_id", name="pk_guardianships"),
     )
     op.create_table(
         "consents",
         sa.Column("consent_id", sa.Integer(), autoincrement=True, nullable=False),
-        _id("person_id", nullable=False),
+        id_column("person_id"),
         sa.Column("giver", sa.String(16), nullable=False),
-        _id("given_by", nullable=False),
-        _time("given_at"),
-        _time("withdrawn_at", nullable=True),
-        _id("withdrawn_by", nullable=True),
-        _person_fk("consents"),
+        id_column("given_by"),
+        time_column("given_at"),
+        time_column("withdrawn_at", nullable=True),
+        id_column("withdrawn_by", nullable=True),
+        person_fk("consents"),
         sa.PrimaryKeyConstraint("consent_id", name="pk_consents"),
     )
     op.create_index("ix_consents_person_id", "consents", ["person_id"])
     op.create_table(
         "exit_permissions",
-        _id("person_id", nullable=False),
+        id_column("person_id"),
         sa.Column("rule", sa.String(32), nullable=False),
-        _id("granted_by", nullable=False),
+        id_column("granted_by"),
         sa.Column("granted_on", sa.Date(), nullable=False),
-        _person_fk("exit_permissions"),
+        person_fk("exit_permissions"),
         sa.PrimaryKeyConstraint("person_id", name="pk_exit_permissions"),
     )
 
@@ -171,38 +140,38 @@ def _credential_tables() -> None:
     """Credentials and the badges bound to them."""
     op.create_table(
         "credentials",
-        _id("credential_id", nullable=False),
-        _id("site_id", nullable=False),
-        _id("person_id", nullable=False),
+        id_column("credential_id"),
+        id_column("site_id"),
+        id_column("person_id"),
         sa.Column("kind", sa.String(16), nullable=False),
-        _time("valid_from"),
-        _time("valid_until"),
-        _id("key_id", nullable=True),
+        time_column("valid_from"),
+        time_column("valid_until"),
+        id_column("key_id", nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
-        _time("issued_at"),
-        _time("revoked_at", nullable=True),
+        time_column("issued_at"),
+        time_column("revoked_at", nullable=True),
         sa.Column("revocation_reason", sa.String(200), nullable=True),
         sa.Column("has_template", sa.Boolean(), nullable=False),
-        _site_fk("credentials"),
-        _person_fk("credentials"),
+        site_fk("credentials"),
+        person_fk("credentials"),
         sa.PrimaryKeyConstraint("credential_id", name="pk_credentials"),
     )
     op.create_index("ix_credentials_person_id", "credentials", ["person_id"])
     op.create_index("ix_credentials_site_id_status", "credentials", ["site_id", "status"])
     op.create_table(
         "badge_bindings",
-        _id("site_id", nullable=False),
+        id_column("site_id"),
         sa.Column("badge_uid", sa.String(32), nullable=False),
-        _id("credential_id", nullable=False),
-        _id("person_id", nullable=False),
-        _site_fk("badge_bindings"),
+        id_column("credential_id"),
+        id_column("person_id"),
+        site_fk("badge_bindings"),
         sa.ForeignKeyConstraint(
             ["credential_id"],
             ["credentials.credential_id"],
             name="fk_badge_bindings_credential_id_credentials",
             ondelete="CASCADE",
         ),
-        _person_fk("badge_bindings"),
+        person_fk("badge_bindings"),
         sa.PrimaryKeyConstraint("site_id", "badge_uid", name="pk_badge_bindings"),
         sa.UniqueConstraint("credential_id", name="uq_badge_bindings_credential_id"),
     )
@@ -214,15 +183,15 @@ def _passage_tables() -> None:
     op.create_table(
         "passages",
         sa.Column("passage_id", sa.String(32), nullable=False),
-        _id("site_id", nullable=False),
-        _id("lane_id", nullable=False),
+        id_column("site_id"),
+        id_column("lane_id"),
         sa.Column("direction", sa.String(8), nullable=True),
-        _time("time"),
+        time_column("time"),
         sa.Column("outcome", sa.String(8), nullable=False),
         sa.Column("reasons", sa.JSON(), nullable=False),
         sa.Column("alert", sa.Boolean(), nullable=False),
-        _id("credential_id", nullable=True),
-        _id("person_id", nullable=True),
+        id_column("credential_id", nullable=True),
+        id_column("person_id", nullable=True),
         sa.Column("latency_ms", sa.Float(), nullable=False),
         sa.Column("snapshot_version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("passage_id", name="pk_passages"),
@@ -234,12 +203,12 @@ def _passage_tables() -> None:
     op.create_table(
         "lockdowns",
         sa.Column("lockdown_id", sa.Integer(), autoincrement=True, nullable=False),
-        _id("site_id", nullable=False),
-        _time("since"),
-        _id("declared_by", nullable=True),
-        _time("lifted_at", nullable=True),
-        _id("lifted_by", nullable=True),
-        _site_fk("lockdowns"),
+        id_column("site_id"),
+        time_column("since"),
+        id_column("declared_by", nullable=True),
+        time_column("lifted_at", nullable=True),
+        id_column("lifted_by", nullable=True),
+        site_fk("lockdowns"),
         sa.PrimaryKeyConstraint("lockdown_id", name="pk_lockdowns"),
     )
     op.create_index("ix_lockdowns_site_id", "lockdowns", ["site_id"])

@@ -1,35 +1,27 @@
 """When the server last heard from each lane, for the offline-lane alert (issue 6).
 
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-23
+Created 2026-11-23.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
+from portique.store.migrations.columns import id_column, site_fk, time_column
+
 revision: str = "0003"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-ID = 64
 
 
 def upgrade() -> None:
     op.create_table(
         "lane_status",
-        sa.Column("site_id", sa.String(ID), nullable=False),
-        sa.Column("lane_id", sa.String(ID), nullable=False),
-        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        id_column("site_id"),
+        id_column("lane_id"),
+        time_column("last_seen_at"),
         sa.Column("online", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["site_id"], ["sites.site_id"], name="fk_lane_status_site_id_sites", ondelete="CASCADE"
-        ),
+        site_fk("lane_status"),
         sa.PrimaryKeyConstraint("site_id", "lane_id", name="pk_lane_status"),
     )
 

@@ -4,22 +4,16 @@ Existing entries keep NULL in both columns: they form the legacy prefix of the c
 checked by their hashes and anchored by the first keyed entry (see
 ``portique.privacy.audit_keys``).
 
-Revision ID: 0005_hardening
-Revises: 0004
-Create Date: 2026-11-24
+Created 2026-11-24.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_hardening"
 down_revision: str | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -2,36 +2,20 @@
 person left, what kind of group a group is (class or teaching group), departures and their
 alerts, school years and the classes they archived.
 
-Revision ID: 0005_registers
-Revises: 0005_hardening
-Create Date: 2026-12-01
+Created 2026-12-01.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-
 import sqlalchemy as sa
 from alembic import op
 
+from portique.store.migrations.columns import id_column, person_fk, site_fk, time_column
+
 revision: str = "0005_registers"
 down_revision: str | None = "0005_hardening"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
-ID = 64
 YEAR = 16
-
-
-def _time(name: str, *, nullable: bool = False) -> sa.Column[datetime]:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
-
-
-def _fk(table: str, column: str, target: str, key: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        [column], [f"{target}.{key}"], name=f"fk_{table}_{column}_{target}", ondelete="CASCADE"
-    )
 
 
 def upgrade() -> None:
@@ -39,56 +23,56 @@ def upgrade() -> None:
     op.add_column("groups", sa.Column("kind", sa.String(16), nullable=True))
     op.create_table(
         "register_ids",
-        sa.Column("site_id", sa.String(ID), nullable=False),
+        id_column("site_id"),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("key_hash", sa.String(64), nullable=False),
-        sa.Column("person_id", sa.String(ID), nullable=False),
-        _fk("register_ids", "site_id", "sites", "site_id"),
-        _fk("register_ids", "person_id", "people", "person_id"),
+        id_column("person_id"),
+        site_fk("register_ids"),
+        person_fk("register_ids"),
         sa.PrimaryKeyConstraint("site_id", "kind", "key_hash", name="pk_register_ids"),
     )
     op.create_index("ix_register_ids_person_id", "register_ids", ["person_id"])
     op.create_table(
         "departures",
         sa.Column("departure_id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("site_id", sa.String(ID), nullable=False),
-        sa.Column("person_id", sa.String(ID), nullable=False),
+        id_column("site_id"),
+        id_column("person_id"),
         sa.Column("left_on", sa.Date(), nullable=False),
         sa.Column("cause", sa.String(16), nullable=False),
         sa.Column("class_name", sa.String(200), nullable=True),
-        _time("detected_at"),
+        time_column("detected_at"),
         sa.Column("revoked", sa.Integer(), nullable=False),
-        _time("acknowledged_at", nullable=True),
+        time_column("acknowledged_at", nullable=True),
         sa.Column("acknowledged_by", sa.String(200), nullable=True),
-        _fk("departures", "site_id", "sites", "site_id"),
-        _fk("departures", "person_id", "people", "person_id"),
+        site_fk("departures"),
+        person_fk("departures"),
         sa.PrimaryKeyConstraint("departure_id", name="pk_departures"),
     )
     op.create_index("ix_departures_site_id_detected_at", "departures", ["site_id", "detected_at"])
     op.create_index("ix_departures_person_id", "departures", ["person_id"])
     op.create_table(
         "school_years",
-        sa.Column("site_id", sa.String(ID), nullable=False),
+        id_column("site_id"),
         sa.Column("year_id", sa.String(YEAR), nullable=False),
         sa.Column("starts_on", sa.Date(), nullable=False),
         sa.Column("ends_on", sa.Date(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("processing", sa.JSON(), nullable=False),
-        _time("opened_at", nullable=True),
-        _time("closed_at", nullable=True),
-        _fk("school_years", "site_id", "sites", "site_id"),
+        time_column("opened_at", nullable=True),
+        time_column("closed_at", nullable=True),
+        site_fk("school_years"),
         sa.PrimaryKeyConstraint("site_id", "year_id", name="pk_school_years"),
     )
     op.create_table(
         "archived_groups",
-        sa.Column("site_id", sa.String(ID), nullable=False),
+        id_column("site_id"),
         sa.Column("year_id", sa.String(YEAR), nullable=False),
-        sa.Column("group_id", sa.String(ID), nullable=False),
+        id_column("group_id"),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("timetable", sa.JSON(), nullable=False),
         sa.Column("members", sa.Integer(), nullable=False),
-        _time("archived_at"),
-        _fk("archived_groups", "site_id", "sites", "site_id"),
+        time_column("archived_at"),
+        site_fk("archived_groups"),
         sa.PrimaryKeyConstraint("site_id", "year_id", "group_id", name="pk_archived_groups"),
     )
 

@@ -1,22 +1,16 @@
 """Face engine v2 (issue 17): each credential records the model of the template it
 carries, so that a site changing its face model knows who must re-enrol.
 
-Revision ID: 0010_face
-Revises: 0008_lane_trust
-Create Date: 2026-12-06
+Created 2026-12-06.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_face"
 down_revision: str | None = "0008_lane_trust"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
