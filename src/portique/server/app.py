@@ -9,8 +9,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
 
@@ -203,10 +203,33 @@ def create_app(
                 "Several sites on one server share one database: give it in PORTIQUE_DATABASE_URL.",
             )
         )
+    served, listener = _open_sites((site_dir, *more_sites), database_url, settings)
+    app = FastAPI(
+        title="Portique",
+        summary="The virtual gate of a school: people, credentials, passages, alerts.",
+        version="1",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        # The interactive docs load scripts from a CDN, which the CSP forbids.
+        docs_url=None,
+        redoc_url=None,
+        lifespan=_lifespan(served, listener, settings),
+    )
+    app.state.portique = _app_state(served, settings)
+    _add_exception_handlers(app)
+    _add_routes(app)
+    _add_middleware(app, settings)
+    return app
+
+
+def _open_sites(
+    directories: Sequence[Path], database_url: str | None, settings: ServerSettings
+) -> tuple[dict[str, ServedSite], LiveListener]:
+    """Each site of ``directories`` opened (by site id, in order) and the one LISTEN
+    connection that wakes their live feeds; if one fails, those already open are closed."""
     served: dict[str, ServedSite] = {}
     listener: LiveListener | None = None
     try:
-        for directory in (site_dir, *more_sites):
+        for directory in directories:
             # A database made by the previous version is upgraded in place as the
             # server starts. The sites share the first one's pool of connections, and
             # one LISTEN connection wakes all their live feeds.
@@ -224,80 +247,99 @@ def create_app(
         for each in served.values():
             each.site.close()
         raise
-    first = next(iter(served.values()))
-    site = first.site
-    templates = Jinja2Templates(directory=str(console.package_dir("templates")))
+    assert listener is not None  # ``directories`` holds at least the first site
+    return served, listener
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # For each site: the retention purge, at start-up then every
-        # PORTIQUE_PURGE_INTERVAL_HOURS; and leaving dates that passed (the pupils leave
-        # without anyone acting).
-        tasks: list[asyncio.Task[None]] = []
-        hours = get_settings().purge_interval_hours
-        for each in served.values():
-            handle = each.site
-            if hours > 0:
-                tasks.append(
-                    asyncio.create_task(
-                        purge_periodically(
-                            handle.database,
-                            handle.site_id,
-                            timedelta(hours=hours),
-                            clock=settings.clock,
-                        )
-                    )
-                )
+
+def _background_tasks(
+    served: Mapping[str, ServedSite], settings: ServerSettings
+) -> list[asyncio.Task[None]]:
+    """For each site: the retention purge, at start-up then every
+    PORTIQUE_PURGE_INTERVAL_HOURS; and leaving dates that passed (the pupils leave
+    without anyone acting)."""
+    tasks: list[asyncio.Task[None]] = []
+    hours = get_settings().purge_interval_hours
+    for each in served.values():
+        handle = each.site
+        if hours > 0:
             tasks.append(
                 asyncio.create_task(
-                    sweep_periodically(
+                    purge_periodically(
                         handle.database,
                         handle.site_id,
-                        settings.departure_sweep,
+                        timedelta(hours=hours),
                         clock=settings.clock,
                     )
                 )
             )
+        tasks.append(
+            asyncio.create_task(
+                sweep_periodically(
+                    handle.database,
+                    handle.site_id,
+                    settings.departure_sweep,
+                    clock=settings.clock,
+                )
+            )
+        )
+    return tasks
+
+
+def _lifespan(
+    served: Mapping[str, ServedSite], listener: LiveListener, settings: ServerSettings
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The application's lifespan: the background tasks while it serves; then the
+    tasks stopped, the listener and the sites closed."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        tasks = _background_tasks(served, settings)
         yield
         for task in tasks:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
-        if listener is not None:
-            listener.close()
+        listener.close()
         for each in served.values():
             each.site.close()
 
-    app = FastAPI(
-        title="Portique",
-        summary="The virtual gate of a school: people, credentials, passages, alerts.",
-        version="1",
-        openapi_url=f"{API_PREFIX}/openapi.json",
-        # The interactive docs load scripts from a CDN, which the CSP forbids.
-        docs_url=None,
-        redoc_url=None,
-        lifespan=lifespan,
-    )
-    app.state.portique = AppState(
-        site=site,
+    return lifespan
+
+
+def _app_state(served: Mapping[str, ServedSite], settings: ServerSettings) -> AppState:
+    """The server's state, bound to the first site until a request names its caller's."""
+    first = next(iter(served.values()))
+    return AppState(
+        site=first.site,
         gate=first.gate,
         settings=settings,
-        sessions=SessionStore(settings, site.database),
+        sessions=SessionStore(settings, first.site.database),
         throttle=first.throttle,
         jobs=first.jobs,
-        templates=templates,
+        templates=Jinja2Templates(directory=str(console.package_dir("templates"))),
         live=first.live,
         sites=served,
         gate_lock=first.gate_lock,
     )
+
+
+def _add_exception_handlers(app: FastAPI) -> None:
+    """Errors mapped once: the API's error body, the console's error page or sign-in."""
     app.add_exception_handler(PortiqueError, _portique_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(HTTPException, _http_error)
+
+
+def _add_routes(app: FastAPI) -> None:
+    """The API's, the phone app's and the console's routes, and the static files."""
     for router in (*api.ROUTERS, *phone.ROUTERS, *console.ROUTERS):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(console.package_dir("static"))), name="static")
+
+
+def _add_middleware(app: FastAPI, settings: ServerSettings) -> None:
+    """Body limits, security headers and the request context (outermost last)."""
     app.add_middleware(BodyLimits, signed_in=signed_in)
     app.add_middleware(SecurityHeaders, plain_http=settings.plain_http)
     app.add_middleware(RequestContext)
-    return app

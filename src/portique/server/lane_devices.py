@@ -27,16 +27,8 @@ def provision(
     revoke_lane_tokens(site, lane_id, now=now)  # the earlier device's, if any
     token = create_api_token(site, f"lane {lane_id}", Role.LANE, now=now, lane_id=lane_id)
     made = provision_lane(site, lane_id, out, now=now, api_token=token)
-    with site.session() as session:
-        audit.record(
-            session,
-            site_id=site.site_id,
-            action="lanes.provision",
-            target=f"lanes:{lane_id}",
-            details={"broker_username": made.broker_username},
-            actor=by,
-            at=now,
-        )
+    details = {"broker_username": made.broker_username}
+    _audit(site, "lanes.provision", lane_id, now=now, by=by, details=details)
     return made
 
 
@@ -48,13 +40,27 @@ def revoke(site: SiteHandle, lane_id: str, *, now: datetime, by: str | None) -> 
     StoreSink(site.session, site.passages).store(
         [alert_event(site.site_id, lane_id, Reason.LANE_REVOKED, now)]
     )
+    _audit(site, "lanes.revoke", lane_id, now=now, by=by)
+    return record
+
+
+def _audit(
+    site: SiteHandle,
+    action: str,
+    lane_id: str,
+    *,
+    now: datetime,
+    by: str | None,
+    details: dict[str, str] | None = None,
+) -> None:
+    """Records ``action`` on lane ``lane_id`` in the audit log, in a transaction of its own."""
     with site.session() as session:
         audit.record(
             session,
             site_id=site.site_id,
-            action="lanes.revoke",
+            action=action,
             target=f"lanes:{lane_id}",
+            details=details,
             actor=by,
             at=now,
         )
-    return record

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portique.registers.xmlfile import MAX_XML_BYTES
+from portique.server.middleware import HttpMiddleware
 from portique.services.roster import MAX_ROSTER_BYTES
 
 MAX_BODY_BYTES = 1_000_000
@@ -37,7 +38,7 @@ def body_limit(path: str) -> int:
     return MAX_UPLOAD_BYTES.get(path.rstrip("/") or "/", MAX_BODY_BYTES)
 
 
-class BodyLimits:
+class BodyLimits(HttpMiddleware):
     """Wraps the app so that reading a request's body fails, before anything is read,
     with 401 when it is larger than :data:`ANONYMOUS_BODY_BYTES` (or of unknown length)
     and ``signed_in`` says the caller is nobody, and with 413 when its declared length
@@ -46,13 +47,10 @@ class BodyLimits:
     answer them (JSON for the API, a page for the console)."""
 
     def __init__(self, app: ASGIApp, *, signed_in: Callable[[Request], bool]) -> None:
-        self.app = app
+        super().__init__(app)
         self.signed_in = signed_in
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         declared = _declared_length(request)
         chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()

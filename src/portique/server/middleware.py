@@ -38,18 +38,33 @@ SECURITY_HEADERS = (
 )
 
 
-class SecurityHeaders:
-    """Adds the security headers to every response, ``no-store`` to all but static
-    files, and remembers a language asked with ``?lang=`` in a cookie."""
+class HttpMiddleware:
+    """A pure ASGI middleware around the HTTP requests: :meth:`serve` answers each one;
+    anything else (the lifespan, a WebSocket) passes through untouched."""
 
-    def __init__(self, app: ASGIApp, *, plain_http: bool) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.plain_http = plain_http
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.serve(scope, receive, send)
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answers one HTTP request, calling ``self.app`` on the way."""
+        raise NotImplementedError
+
+
+class SecurityHeaders(HttpMiddleware):
+    """Adds the security headers to every response, ``no-store`` to all but static
+    files, and remembers a language asked with ``?lang=`` in a cookie."""
+
+    def __init__(self, app: ASGIApp, *, plain_http: bool) -> None:
+        super().__init__(app)
+        self.plain_http = plain_http
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
         asked = QueryParams(scope.get("query_string", b"").decode("latin-1")).get("lang", "")
 
@@ -82,20 +97,14 @@ def _has_session_cookie(request: Request) -> bool:
     return any(name in request.cookies for name in names)
 
 
-class RequestContext:
+class RequestContext(HttpMiddleware):
     """Serves each request in its language (:func:`negotiate`), so that every message made
     for it, the services' errors included, speaks the language of the page or the call;
     and names who it acts for, so that the audit log attributes its writes:
     ``account:<username>`` for a console session, ``token:<first 12 hex digits of the
     token's SHA-256>`` for an API token (the secret itself is never recorded)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         with speaking(negotiate(request)), acting_as(self._actor(request)):
             await self.app(scope, receive, send)

@@ -8,9 +8,8 @@ A token's secret is shown once, in the answer to the form that created it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from portique.errors import BadInputError
@@ -22,13 +21,19 @@ from portique.server.accounts import (
     set_account_active,
     set_password,
 )
-from portique.server.console.pages import Page, posting, see_other, viewing
-from portique.server.roles import ACCOUNT_ROLES, Permission, Role
+from portique.server.console.pages import (
+    ManageAccounts,
+    ManageAccountsPage,
+    Page,
+    PasswordField,
+    ShortField,
+    TextField,
+    see_other,
+)
+from portique.server.roles import ACCOUNT_ROLES, Role
 from portique.server.texts import CATALOGUE, translator
 
 router = APIRouter(include_in_schema=False)
-ViewAccounts = Annotated[Page, Depends(viewing(Permission.MANAGE_ACCOUNTS))]
-ManageAccounts = Annotated[Page, Depends(posting(Permission.MANAGE_ACCOUNTS))]
 
 
 def _words(page: Page) -> Callable[[str], str]:
@@ -64,7 +69,7 @@ def _change(page: Page, change: Callable[[], object]) -> Response:
 
 
 @router.get("/accounts")
-def accounts_page(page: ViewAccounts) -> Response:
+def accounts_page(page: ManageAccountsPage) -> Response:
     return _page(page)
 
 
@@ -84,7 +89,7 @@ def account_enable(username: str, page: ManageAccounts) -> Response:
 def account_password(
     username: str,
     page: ManageAccounts,
-    password: Annotated[str, Form(max_length=1024)] = "",
+    password: PasswordField = "",
 ) -> Response:
     return _change(page, lambda: set_password(page.state.site, username, password))
 
@@ -92,8 +97,8 @@ def account_password(
 @router.post("/accounts/tokens")
 def token_create(
     page: ManageAccounts,
-    name: Annotated[str, Form(max_length=200)] = "",
-    role: Annotated[str, Form(max_length=20)] = "",
+    name: TextField = "",
+    role: ShortField = "",
 ) -> Response:
     try:
         secret = create_api_token(page.state.site, name, role, now=page.state.now())

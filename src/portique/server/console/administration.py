@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -32,18 +32,27 @@ from portique.server.console.directory import (
     selection_fields,
 )
 from portique.server.console.pages import (
+    ChoiceField,
+    IdField,
+    ManageConsent,
+    ManageCredentials,
+    ManagePeople,
+    ManagePeoplePage,
+    ManageSite,
     Page,
+    PersonFields,
+    ShortField,
+    TextField,
+    ViewPeople,
+    ViewSite,
     download,
-    posting,
     see_other,
     site_zone,
-    viewing,
 )
 from portique.server.errors import NotFoundError
 from portique.server.imports import import_job, start_import
 from portique.server.lane_devices import revoke as revoke_device
 from portique.server.phone import site_address
-from portique.server.roles import Permission
 from portique.server.uploads import read_people_file
 from portique.services import (
     CONSENT_WITHDRAWN,
@@ -81,13 +90,6 @@ CARD_CHOICES: tuple[str, ...] = ("show", "png", "pdf")
 CARD_MEDIA_TYPES: dict[CardFormat, str] = {"png": "image/png", "pdf": "application/pdf"}
 GUARDIAN_GIVERS = (ConsentGiver.PARENT, ConsentGiver.LEGAL_GUARDIAN)
 
-ViewPeople = Annotated[Page, Depends(viewing(Permission.VIEW_PEOPLE))]
-ManagePeoplePage = Annotated[Page, Depends(viewing(Permission.MANAGE_PEOPLE))]
-ManagePeople = Annotated[Page, Depends(posting(Permission.MANAGE_PEOPLE))]
-ManageCredentials = Annotated[Page, Depends(posting(Permission.MANAGE_CREDENTIALS))]
-ManageConsent = Annotated[Page, Depends(posting(Permission.MANAGE_CONSENT))]
-ViewSite = Annotated[Page, Depends(viewing(Permission.VIEW_SITE))]
-ManageSite = Annotated[Page, Depends(posting(Permission.MANAGE_SITE))]
 FIELD_MAX = 200
 MAX_PARENTS_LISTED = 200
 """Beyond this many parents, a guardian is given by id rather than chosen in a list."""
@@ -130,20 +132,18 @@ def _people(page: Page, error: str | None = None, status_code: int = 200) -> Res
 @router.post("/people")
 def people_add(
     page: ManagePeople,
-    last_name: Annotated[str, Form(max_length=200)] = "",
-    first_name: Annotated[str, Form(max_length=200)] = "",
-    birth_date: Annotated[str, Form(max_length=20)] = "",
-    role: Annotated[str, Form(max_length=20)] = PersonRole.STUDENT.value,
-    group: Annotated[str, Form(max_length=200)] = "",
-    guardian: Annotated[str, Form(max_length=64)] = "",
+    person: PersonFields,
+    role: ShortField = PersonRole.STUDENT.value,
+    group: TextField = "",
+    guardian: IdField = "",
 ) -> Response:
     try:
-        born = _form_date(birth_date)
+        born = _form_date(person.birth_date)
         if role not in {r.value for r in PersonRole}:
             raise BadInputError(page.t("role_unknown"))
         new = NewPerson(
-            last_name,
-            first_name,
+            person.last_name,
+            person.first_name,
             born,
             PersonRole(role),
             (group,) if group.strip() else (),
@@ -278,7 +278,7 @@ def _person(
 
 @router.post("/people/{person_id}/credentials")
 def credential_issue(
-    person_id: str, page: ManageCredentials, card: Annotated[str, Form(max_length=10)] = "show"
+    person_id: str, page: ManageCredentials, card: ChoiceField = "show"
 ) -> Response:
     """Issues a printable card without a face. The card carries the credential, so it is
     handed over in this answer only: shown in the page to print, or as a PNG or PDF file
@@ -332,7 +332,7 @@ def phone_link_create(person_id: str, page: ManageCredentials) -> Response:
 
 @router.post("/credentials/{credential_id}/revoke")
 def credential_revoke(
-    credential_id: str, page: ManageCredentials, reason: Annotated[str, Form(max_length=200)] = ""
+    credential_id: str, page: ManageCredentials, reason: TextField = ""
 ) -> Response:
     state = page.state
     with state.site.session() as session:
@@ -352,8 +352,8 @@ def credential_revoke(
 def consent_grant(
     person_id: str,
     page: ManageConsent,
-    by: Annotated[str, Form(max_length=64)] = "",
-    giver: Annotated[str, Form(max_length=20)] = "",
+    by: IdField = "",
+    giver: ShortField = "",
 ) -> Response:
     """Records a consent: a minor's is given by one of their guardians (``by``), an
     adult consents for themselves (no ``by``). The services refuse anyone else."""
@@ -385,8 +385,8 @@ def _giver(value: str, t: Callable[[str], str]) -> ConsentGiver | None:
 def consent_withdraw(
     person_id: str,
     page: ManageConsent,
-    by: Annotated[str, Form(max_length=64)] = "",
-    confirm: Annotated[str, Form(max_length=10)] = "",
+    by: IdField = "",
+    confirm: ChoiceField = "",
 ) -> Response:
     """Withdraws the consent, asked by the person or one of their guardians, once the
     administration confirms: every credential carrying the face is revoked at once and
@@ -481,9 +481,7 @@ async def class_timetable_edit(group_id: str, page: ManageSite) -> Response:
 
 
 @router.post("/lanes/{lane_id}/face")
-def lane_face_edit(
-    lane_id: str, page: ManageSite, offered: Annotated[str, Form(max_length=10)] = ""
-) -> Response:
+def lane_face_edit(lane_id: str, page: ManageSite, offered: ChoiceField = "") -> Response:
     """Offers face comparison at a lane, or stops offering it there."""
 
     def change(session: Session) -> None:

@@ -4,9 +4,7 @@ lockdown, and the on-site roster."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -15,9 +13,20 @@ from portique.errors import BadInputError
 from portique.i18n import text
 from portique.registers import recent_departures
 from portique.server import queries
-from portique.server.console.pages import Page, posting, see_other, viewing
+from portique.server.console.pages import (
+    ChoiceField,
+    Lockdown,
+    NextPage,
+    NoteField,
+    Page,
+    Review,
+    ViewAlerts,
+    ViewLockdown,
+    ViewPassages,
+    ViewRoster,
+    see_other,
+)
 from portique.server.console.registers_texts import register_translator
-from portique.server.roles import Permission
 from portique.server.state import AppState
 from portique.services import declare_lockdown, lift_lockdown
 from portique.services.rows import site_row
@@ -25,14 +34,6 @@ from portique.visitors import visit_alerts
 
 router = APIRouter(include_in_schema=False)
 RETURN_PAGES = frozenset({"/live", "/alerts"})
-
-ViewPassages = Annotated[Page, Depends(viewing(Permission.VIEW_PASSAGES))]
-ViewAlerts = Annotated[Page, Depends(viewing(Permission.VIEW_ALERTS))]
-Review = Annotated[Page, Depends(posting(Permission.REVIEW))]
-ViewLockdown = Annotated[Page, Depends(viewing(Permission.VIEW_LOCKDOWN))]
-Lockdown = Annotated[Page, Depends(posting(Permission.LOCKDOWN))]
-ViewRoster = Annotated[Page, Depends(viewing(Permission.VIEW_ROSTER))]
-NextPage = Annotated[str, Form(alias="next", max_length=50)]
 
 
 @router.get("/live")
@@ -85,8 +86,8 @@ def acknowledge(passage_id: str, page: Review, next_page: NextPage = "/alerts") 
 def decide_referral(
     passage_id: str,
     page: Review,
-    outcome: Annotated[str, Form(max_length=10)] = "",
-    comment: Annotated[str, Form(max_length=500)] = "",
+    outcome: ChoiceField = "",
+    comment: NoteField = "",
     next_page: NextPage = "/alerts",
 ) -> Response:
     if outcome not in (Outcome.GRANT.value, Outcome.DENY.value):
@@ -131,8 +132,8 @@ def _lockdown(page: Page, error: str | None = None, status_code: int = 200) -> R
 @router.post("/lockdown")
 def lockdown_change(
     page: Lockdown,
-    action: Annotated[str, Form(max_length=10)] = "",
-    confirm: Annotated[str, Form(max_length=10)] = "",
+    action: ChoiceField = "",
+    confirm: ChoiceField = "",
 ) -> Response:
     if action not in ("start", "end") or confirm != "yes":
         return _lockdown(page, page.t("confirm_needed"), 400)

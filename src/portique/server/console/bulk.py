@@ -11,9 +11,9 @@ people ticked in the preview are acted on, never a new search.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
@@ -22,7 +22,16 @@ from portique.errors import BadInputError
 from portique.i18n import text
 from portique.registers.cards import issue_cards_each
 from portique.server.console.directory import people_query, people_translator, selection_fields
-from portique.server.console.pages import Page, download, posting, see_other, viewing
+from portique.server.console.pages import (
+    ManageConsent,
+    ManageConsentPage,
+    ManageCredentials,
+    ManageCredentialsPage,
+    Page,
+    ViewPeople,
+    download,
+    see_other,
+)
 from portique.server.errors import NotFoundError
 from portique.server.jobs import Job, JobFile, JobLine
 from portique.server.roles import Permission
@@ -51,12 +60,6 @@ BETWEEN_PEOPLE_S = 0.12
 lock get their turn (see ``issue_cards_each``)."""
 SHEET = "planche.pdf"
 ARCHIVE = "cartes.zip"
-
-ViewCards = Annotated[Page, Depends(viewing(Permission.MANAGE_CREDENTIALS))]
-ViewConsent = Annotated[Page, Depends(viewing(Permission.MANAGE_CONSENT))]
-ManageCredentials = Annotated[Page, Depends(posting(Permission.MANAGE_CREDENTIALS))]
-ManageConsent = Annotated[Page, Depends(posting(Permission.MANAGE_CONSENT))]
-ViewPeople = Annotated[Page, Depends(viewing(Permission.VIEW_PEOPLE))]
 
 
 def _selected(page: Page) -> list[BatchPerson]:
@@ -110,17 +113,17 @@ def _back(page: Page) -> str:
 
 
 @router.get("/people/bulk/cards")
-def cards_preview(page: ViewCards) -> Response:
+def cards_preview(page: ManageCredentialsPage) -> Response:
     return _preview(page, "cards")
 
 
 @router.get("/people/bulk/revoke")
-def revoke_preview(page: ViewCards) -> Response:
+def revoke_preview(page: ManageCredentialsPage) -> Response:
     return _preview(page, "revoke")
 
 
 @router.get("/people/bulk/consent")
-def consent_preview(page: ViewConsent) -> Response:
+def consent_preview(page: ManageConsentPage) -> Response:
     return _preview(page, "consent")
 
 

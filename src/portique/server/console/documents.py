@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException
+from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
@@ -25,8 +25,7 @@ from portique.privacy.information import (
     parse_information,
     set_information,
 )
-from portique.server.console.pages import Page, posting, see_other, viewing
-from portique.server.roles import Permission
+from portique.server.console.pages import ManageDocuments, ManageDocumentsPage, Page, see_other
 from portique.server.state import AppState
 from portique.server.texts import CATALOGUE
 from portique.services.rows import site_row
@@ -39,8 +38,6 @@ MEDIA_TYPES = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf"}
 FIELD = 300
 KNOWN = frozenset(kind.value for kind in DocumentKind)
 
-ViewDocuments = Annotated[Page, Depends(viewing(Permission.MANAGE_DOCUMENTS))]
-ManageDocuments = Annotated[Page, Depends(posting(Permission.MANAGE_DOCUMENTS))]
 
 TEXTS: Texts = CATALOGUE["documents"]
 
@@ -57,7 +54,7 @@ def folder(state: AppState) -> Path:
 
 
 @router.get("/documents")
-def documents_page(page: ViewDocuments) -> Response:
+def documents_page(page: ManageDocumentsPage) -> Response:
     return _page(page)
 
 
@@ -130,7 +127,7 @@ def documents_contacts(page: ManageDocuments, form: Annotated[ContactsForm, Form
 
 
 @router.get("/documents/files/{name}")
-def documents_file(name: str, page: ViewDocuments) -> Response:
+def documents_file(name: str, page: ManageDocumentsPage) -> Response:
     """One file of the last generation, by its exact name (``<kind>.html|.pdf``), as a
     download: the documents are self-contained pages whose inline style the console's
     content security policy would block, and they are meant to be printed."""

@@ -13,11 +13,12 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from portique.access import outcome_label, reason_label
 from portique.server import queries
+from portique.server.accounts import MAX_PASSWORD_LENGTH
 from portique.server.auth import ConsoleUser, console_form, console_page
 from portique.server.roles import Permission, Role, allowed
 from portique.server.sessions import CSRF_FIELD
@@ -94,6 +95,64 @@ def posting(permission: Permission | None) -> Callable[[Request], Awaitable[Page
         return Page(request, app_state(request), await user_of(request))
 
     return dependency
+
+
+# The permission each page asks of its user: ``Annotated[Page, ...]`` route parameters.
+# A page shown (GET) checks the session; a form posted checks its CSRF token as well.
+ViewPassages = Annotated[Page, Depends(viewing(Permission.VIEW_PASSAGES))]
+ViewAlerts = Annotated[Page, Depends(viewing(Permission.VIEW_ALERTS))]
+ViewLockdown = Annotated[Page, Depends(viewing(Permission.VIEW_LOCKDOWN))]
+ViewRoster = Annotated[Page, Depends(viewing(Permission.VIEW_ROSTER))]
+ViewVisits = Annotated[Page, Depends(viewing(Permission.VIEW_VISITS))]
+ViewRefusals = Annotated[Page, Depends(viewing(Permission.VIEW_REFUSALS))]
+ViewPeople = Annotated[Page, Depends(viewing(Permission.VIEW_PEOPLE))]
+ViewSite = Annotated[Page, Depends(viewing(Permission.VIEW_SITE))]
+ViewRegion = Annotated[Page, Depends(viewing(Permission.VIEW_REGION))]
+ManagePeoplePage = Annotated[Page, Depends(viewing(Permission.MANAGE_PEOPLE))]
+ManageCredentialsPage = Annotated[Page, Depends(viewing(Permission.MANAGE_CREDENTIALS))]
+ManageConsentPage = Annotated[Page, Depends(viewing(Permission.MANAGE_CONSENT))]
+ManageDocumentsPage = Annotated[Page, Depends(viewing(Permission.MANAGE_DOCUMENTS))]
+ManageAccountsPage = Annotated[Page, Depends(viewing(Permission.MANAGE_ACCOUNTS))]
+Review = Annotated[Page, Depends(posting(Permission.REVIEW))]
+Lockdown = Annotated[Page, Depends(posting(Permission.LOCKDOWN))]
+ManageVisits = Annotated[Page, Depends(posting(Permission.MANAGE_VISITS))]
+ManageRefusals = Annotated[Page, Depends(posting(Permission.MANAGE_REFUSALS))]
+ManagePeople = Annotated[Page, Depends(posting(Permission.MANAGE_PEOPLE))]
+ManageCredentials = Annotated[Page, Depends(posting(Permission.MANAGE_CREDENTIALS))]
+ManageConsent = Annotated[Page, Depends(posting(Permission.MANAGE_CONSENT))]
+ManageSite = Annotated[Page, Depends(posting(Permission.MANAGE_SITE))]
+ManageDocuments = Annotated[Page, Depends(posting(Permission.MANAGE_DOCUMENTS))]
+ManageAccounts = Annotated[Page, Depends(posting(Permission.MANAGE_ACCOUNTS))]
+
+
+# Form fields that several console forms share.
+TextField = Annotated[str, Form(max_length=200)]
+"""A line typed in a form: a name, a purpose, a group."""
+ShortField = Annotated[str, Form(max_length=20)]
+"""A short value typed in a form: a date, a time, a role."""
+ChoiceField = Annotated[str, Form(max_length=10)]
+"""A choice made in a form: an action, a confirmation (``yes``)."""
+IdField = Annotated[str, Form(max_length=64)]
+"""An identifier chosen in a form: a person, a site, a token."""
+NoteField = Annotated[str, Form(max_length=500)]
+"""A few sentences typed in a form: a reason, a comment."""
+PasswordField = Annotated[str, Form(max_length=MAX_PASSWORD_LENGTH)]
+"""A password typed in a form (the accounts' own limit)."""
+NextPage = Annotated[str, Form(alias="next", max_length=50)]
+"""The page to go back to after a form (each route checks it against its own list)."""
+
+
+@dataclass(frozen=True)
+class PersonForm:
+    """A person's names and birth date as typed in a form (the fields ``last_name``,
+    ``first_name`` and ``birth_date``; the date as typed, for the route to read)."""
+
+    last_name: TextField = ""
+    first_name: TextField = ""
+    birth_date: ShortField = ""
+
+
+PersonFields = Annotated[PersonForm, Depends()]
 
 
 def render(

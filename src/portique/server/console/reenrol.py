@@ -4,13 +4,10 @@ carries a template of the previous model and must come back to enrol (as
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import Response
 
-from portique.server.console.pages import Page, viewing
-from portique.server.roles import Permission
+from portique.server.console.pages import ManagePeoplePage
 from portique.services.credentials import reenrol_list
 from portique.services.people import list_people
 from portique.services.rows import site_row
@@ -18,11 +15,9 @@ from portique.services.settings import site_settings
 
 router = APIRouter(include_in_schema=False)
 
-ViewPeople = Annotated[Page, Depends(viewing(Permission.MANAGE_PEOPLE))]
-
 
 @router.get("/reenrol")
-def reenrol_page(page: ViewPeople) -> Response:
+def reenrol_page(page: ManagePeoplePage) -> Response:
     """The site's face model, the previous one during a change, and who must re-enrol."""
     site_id = page.state.site.site_id
     now = page.state.now()

@@ -3,18 +3,13 @@ alerts, passages in the last hour, referral rate), never a person."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import Response
 
-from portique.server.console.pages import Page, viewing
+from portique.server.console.pages import ViewRegion
 from portique.server.region import site_health
-from portique.server.roles import Permission
 
 router = APIRouter(include_in_schema=False)
-
-ViewRegion = Annotated[Page, Depends(viewing(Permission.VIEW_REGION))]
 
 
 @router.get("/region")

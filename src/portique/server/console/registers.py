@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 
 from portique.errors import BadInputError
@@ -32,9 +32,20 @@ from portique.registers import (
 )
 from portique.registers.views import cause_label, pupil_detail
 from portique.registers.xmlfile import MAX_XML_BYTES
-from portique.server.console.pages import Page, posting, see_other, viewing
+from portique.server.console.pages import (
+    ChoiceField,
+    IdField,
+    ManagePeople,
+    ManagePeoplePage,
+    ManageSite,
+    NextPage,
+    Page,
+    Review,
+    ShortField,
+    ViewAlerts,
+    see_other,
+)
 from portique.server.console.registers_texts import register_translator
-from portique.server.roles import Permission
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,12 +54,6 @@ PENDING_MAX = 8
 """Previews kept at once on a server (the oldest goes first)."""
 SHOWN_ROWS = 200
 RETURN_PAGES = frozenset({"/alerts", "/departures"})
-
-ViewRegisters = Annotated[Page, Depends(viewing(Permission.MANAGE_PEOPLE))]
-ManagePeople = Annotated[Page, Depends(posting(Permission.MANAGE_PEOPLE))]
-ManageSite = Annotated[Page, Depends(posting(Permission.MANAGE_SITE))]
-ViewAlerts = Annotated[Page, Depends(viewing(Permission.VIEW_ALERTS))]
-Review = Annotated[Page, Depends(posting(Permission.REVIEW))]
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,7 @@ def _page(page: Page, status_code: int = 200, **context: object) -> Response:
 
 
 @router.get("/registers")
-def registers_page(page: ViewRegisters) -> Response:
+def registers_page(page: ManagePeoplePage) -> Response:
     return _page(page)
 
 
@@ -157,9 +162,9 @@ def registers_preview(
 @router.post("/registers/apply")
 def registers_apply(
     page: ManagePeople,
-    token: Annotated[str, Form(max_length=64)] = "",
-    confirm: Annotated[str, Form(max_length=10)] = "",
-    allow_mass_departure: Annotated[str, Form(max_length=10)] = "",
+    token: IdField = "",
+    confirm: ChoiceField = "",
+    allow_mass_departure: ChoiceField = "",
 ) -> Response:
     """Applies the import previewed under ``token``, once confirmed."""
     r = register_translator(page.lang)
@@ -192,7 +197,7 @@ def _sync(
 
 
 @router.post("/registers/uai")
-def registers_uai(page: ManageSite, uai: Annotated[str, Form(max_length=20)] = "") -> Response:
+def registers_uai(page: ManageSite, uai: ShortField = "") -> Response:
     try:
         with page.state.site.session() as session:
             set_site_uai(session, page.state.site.site_id, uai)
@@ -221,7 +226,7 @@ def departures_page(page: ViewAlerts) -> Response:
 def departures_acknowledge(
     page: Review,
     departure: Annotated[int | None, Form()] = None,
-    next_page: Annotated[str, Form(alias="next", max_length=50)] = "/departures",
+    next_page: NextPage = "/departures",
 ) -> Response:
     """The agent saw a departure (``departure``), or all of them (none given)."""
     chosen = None if departure is None else [departure]

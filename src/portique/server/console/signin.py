@@ -6,14 +6,17 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from portique.server.accounts import account_principal, authenticate
 from portique.server.auth import ConsoleUser, client_address, console_form, console_session
 from portique.server.console.pages import (
     HOME,
+    IdField,
+    PasswordField,
     State,
+    TextField,
     forget_cookie,
     render,
     see_other,
@@ -65,10 +68,10 @@ def _site_choices(state: State) -> list[tuple[str, str]]:
 def login(
     request: Request,
     state: State,
-    username: Annotated[str, Form(max_length=200)] = "",
-    password: Annotated[str, Form(max_length=1024)] = "",
-    csrf: Annotated[str, Form(max_length=200)] = "",
-    site: Annotated[str, Form(max_length=64)] = "",
+    username: TextField = "",
+    password: PasswordField = "",
+    csrf: TextField = "",
+    site: IdField = "",
 ) -> Response:
     if site in state.sites:
         # An account belongs to one site: the one chosen on the form.

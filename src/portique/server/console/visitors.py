@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Form
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -21,8 +21,25 @@ from portique.credentials.card import CardFormat
 from portique.errors import BadInputError
 from portique.i18n import text
 from portique.serializers import EmailOut
-from portique.server.console.pages import Page, download, posting, see_other, site_zone, viewing
-from portique.server.roles import Permission
+from portique.server.console.pages import (
+    ChoiceField,
+    IdField,
+    ManageRefusals,
+    ManageVisits,
+    NextPage,
+    NoteField,
+    Page,
+    PersonFields,
+    PersonForm,
+    Review,
+    ShortField,
+    TextField,
+    ViewRefusals,
+    ViewVisits,
+    download,
+    see_other,
+    site_zone,
+)
 from portique.server.visits import RowId, actor, receive, record_visit, send_invitation
 from portique.services import parse_date
 from portique.store import PersonRow, Sites
@@ -52,16 +69,8 @@ from portique.visitors import (
 
 router = APIRouter(include_in_schema=False)
 
-ViewVisits = Annotated[Page, Depends(viewing(Permission.VIEW_VISITS))]
-ManageVisits = Annotated[Page, Depends(posting(Permission.MANAGE_VISITS))]
-Review = Annotated[Page, Depends(posting(Permission.REVIEW))]
-ViewRefusals = Annotated[Page, Depends(viewing(Permission.VIEW_REFUSALS))]
-ManageRefusals = Annotated[Page, Depends(posting(Permission.MANAGE_REFUSALS))]
 BADGE_CHOICES = ("show", "pdf")
 ALERT_RETURN_PAGES = frozenset({"/alerts", "/visitors"})
-Field200 = Annotated[str, Form(max_length=200)]
-Short = Annotated[str, Form(max_length=20)]
-HostId = Annotated[str, Form(max_length=64)]
 Zones = Annotated[list[str] | None, Form()]
 
 
@@ -76,10 +85,10 @@ def _moment(day: date, value: str, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, hour, tzinfo=zone)
 
 
-def _visitor(last_name: str, first_name: str, birth_date: str, email: str = "") -> Visitor:
+def _visitor(person: PersonForm, email: str = "") -> Visitor:
     """A visitor as typed in a form: the birth date only if given (for the refusal list)."""
-    born = parse_date(birth_date) if birth_date.strip() else None
-    return Visitor(last_name, first_name, born, email.strip() or None)
+    born = parse_date(person.birth_date) if person.birth_date.strip() else None
+    return Visitor(person.last_name, person.first_name, born, email.strip() or None)
 
 
 # Today's visits -----------------------------------------------------------------------
@@ -158,15 +167,13 @@ def visit_page(visit_id: str, page: ViewVisits) -> Response:
 @router.post("/visitors/invite")
 def visit_invite(
     page: ManageVisits,
-    last_name: Field200 = "",
-    first_name: Field200 = "",
-    birth_date: Short = "",
+    person: PersonFields,
     email: Annotated[str, Form(max_length=254)] = "",
-    purpose: Field200 = "",
-    host_id: HostId = "",
-    day: Short = "",
-    start: Short = "",
-    end: Short = "",
+    purpose: TextField = "",
+    host_id: IdField = "",
+    day: ShortField = "",
+    start: ShortField = "",
+    end: ShortField = "",
     zones: Zones = None,
 ) -> Response:
     """Invites a visitor; the pass is sent by e-mail when an address is given, and shown
@@ -175,7 +182,7 @@ def visit_invite(
     try:
         zone = site_zone(state)
         visit_day = parse_date(day)
-        visitor = _visitor(last_name, first_name, birth_date, email)
+        visitor = _visitor(person, email)
         when = _moment(visit_day, start, zone), _moment(visit_day, end, zone)
         request = VisitRequest(visitor, purpose, host_id, *when, tuple(zones or ()))
         new = record_visit(state, invite, request, by=actor(page.user.principal), now=state.now())
@@ -188,14 +195,12 @@ def visit_invite(
 @router.post("/visitors/walk-in")
 def visit_walk_in(
     page: ManageVisits,
-    last_name: Field200 = "",
-    first_name: Field200 = "",
-    birth_date: Short = "",
-    purpose: Field200 = "",
-    host_id: HostId = "",
-    end: Short = "",
+    person: PersonFields,
+    purpose: TextField = "",
+    host_id: IdField = "",
+    end: ShortField = "",
     zones: Zones = None,
-    badge: Annotated[str, Form(max_length=10)] = "show",
+    badge: ChoiceField = "show",
 ) -> Response:
     """Registers a walk-in, checked in now: the badge is shown to print, or handed over as
     a PDF for a badge printer. A visitor on the refusal list is refused and flagged."""
@@ -207,7 +212,7 @@ def visit_walk_in(
         zone = site_zone(state)
         today = now.astimezone(zone).date()
         until = _moment(today, end, zone) if end.strip() else now + WALK_IN_DURATION
-        visitor = _visitor(last_name, first_name, birth_date)
+        visitor = _visitor(person)
         request = VisitRequest(visitor, purpose, host_id, now, until, tuple(zones or ()))
         new = record_visit(state, walk_in, request, by=actor(page.user.principal), now=now)
     except BadInputError as error:
@@ -227,7 +232,7 @@ def visit_walk_in(
 def visit_scan(
     page: ManageVisits,
     qr_text: Annotated[str, Form(max_length=4096)] = "",
-    action: Annotated[str, Form(max_length=10)] = "",
+    action: ChoiceField = "",
 ) -> Response:
     """Reception's scanner typed a pass: check its visitor in or out."""
     try:
@@ -255,7 +260,7 @@ def visit_check_out(visit_id: str, page: ManageVisits) -> Response:
 def visit_alert_acknowledge(
     alert_id: RowId,
     page: Review,
-    next_page: Annotated[str, Form(alias="next", max_length=50)] = "/alerts",
+    next_page: NextPage = "/alerts",
 ) -> Response:
     page.state.act(acknowledge_alert, alert_id, by=actor(page.user.principal))
     return see_other(next_page if next_page in ALERT_RETURN_PAGES else "/alerts")
@@ -286,17 +291,15 @@ def refusals(page: ViewRefusals) -> Response:
 @router.post("/refusals")
 def refusal_add(
     page: ManageRefusals,
-    last_name: Field200 = "",
-    first_name: Field200 = "",
-    birth_date: Short = "",
-    reason: Annotated[str, Form(max_length=500)] = "",
-    ordered_by: Short = "",
-    until: Short = "",
+    person: PersonFields,
+    reason: NoteField = "",
+    ordered_by: ShortField = "",
+    until: ShortField = "",
 ) -> Response:
     state = page.state
     bad_authority = text("Autorité inconnue.", "Unknown authority.")
     try:
-        typed = (last_name, first_name, birth_date, reason, ordered_by, until)
+        typed = (person.last_name, person.first_name, person.birth_date, reason, ordered_by, until)
         refusal = typed_refusal(*typed, bad_authority=bad_authority)
         state.act(add_refusal, refusal, by=actor(page.user.principal))
     except BadInputError as error:
