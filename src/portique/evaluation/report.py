@@ -234,24 +234,19 @@ def hypotheses(
 ) -> tuple[Hypothesis, ...]:
     """Each hypothesis of the pilot with its evidence and verdict, by the rule it states."""
     evidence = Evidence(outcomes, lfw, simulation, lanes)
-    return tuple(
-        hypothesis
-        for judge in (
-            _security_credentials,
-            _security_face,
-            _reliability_face,
-            _reliability_lanes,
-            _efficiency_latency,
-            _efficiency_modes,
-        )
-        for hypothesis in judge(evidence)
+    return (
+        _security_credentials(evidence),
+        _security_face(evidence),
+        _reliability_face(evidence),
+        _reliability_lanes(evidence),
+        _efficiency_latency(evidence),
+        *_efficiency_modes(evidence),
     )
 
 
-def _security_credentials(e: Evidence) -> list[Hypothesis]:
+def _security_credentials(e: Evidence) -> Hypothesis:
     """Security: old cards."""
     outcomes = e.outcomes
-    found: list[Hypothesis] = []
     stopped, granted = outcomes.intrusions_stopped, outcomes.intrusions_granted
     presented = outcomes.intrusions_presented
     alerted = outcomes.intrusions_alerted
@@ -262,37 +257,32 @@ def _security_credentials(e: Evidence) -> list[Hypothesis]:
         if granted or alerted < presented
         else Verdict.SUPPORTED
     )
-    found.append(
-        Hypothesis(
-            "security_credentials",
-            "Sécurité",
-            "Un titre d'accès révoqué ou expiré (ancienne carte, carte perdue) est refusé à la "
-            "voie et l'agent est alerté.",
-            (
-                f"{presented} présentation(s) de titre révoqué ou expiré : {stopped} "
-                f"refusée(s), {granted} acceptée(s), {alerted} avec alerte de l'agent.",
-                "Motifs des refus : "
-                + (
-                    ", ".join(
-                        f"{reason_text(k).lower()} {v}"
-                        for k, v in outcomes.refused_by_reason.items()
-                    )
-                    or "aucun refus"
-                ),
+    return Hypothesis(
+        "security_credentials",
+        "Sécurité",
+        "Un titre d'accès révoqué ou expiré (ancienne carte, carte perdue) est refusé à la "
+        "voie et l'agent est alerté.",
+        (
+            f"{presented} présentation(s) de titre révoqué ou expiré : {stopped} "
+            f"refusée(s), {granted} acceptée(s), {alerted} avec alerte de l'agent.",
+            "Motifs des refus : "
+            + (
+                ", ".join(
+                    f"{reason_text(k).lower()} {v}" for k, v in outcomes.refused_by_reason.items()
+                )
+                or "aucun refus"
             ),
-            "Validée si au moins une tentative a été observée, qu'aucune n'a été acceptée et "
-            "que chacune a alerté l'agent ; non validée sinon ; sans tentative, preuves "
-            "insuffisantes.",
-            verdict,
-        )
+        ),
+        "Validée si au moins une tentative a été observée, qu'aucune n'a été acceptée et "
+        "que chacune a alerté l'agent ; non validée sinon ; sans tentative, preuves "
+        "insuffisantes.",
+        verdict,
     )
-    return found
 
 
-def _security_face(e: Evidence) -> list[Hypothesis]:
+def _security_face(e: Evidence) -> Hypothesis:
     """Security: false accepts of the face comparison."""
     lfw = e.lfw
-    found: list[Hypothesis] = []
     if lfw is not None and lfw.intervals is not None:
         far = lfw.intervals.far
         evidence: tuple[str, ...] = (
@@ -304,27 +294,22 @@ def _security_face(e: Evidence) -> list[Hypothesis]:
     else:
         evidence = ("Pas d'évaluation LFW avec scores par personne (--lfw, eval lfw --scores).",)
         verdict = Verdict.NOT_ENOUGH
-    found.append(
-        Hypothesis(
-            "security_face",
-            "Sécurité",
-            "La comparaison faciale 1:1 accepte à tort au plus un imposteur sur "
-            f"{round(1 / FAR_LIMIT):,}.".replace(",", " "),
-            evidence,
-            "Validée si la borne haute de l'IC 95 % du FAR ≤ 1e-3 ; non validée si la borne "
-            "basse le dépasse ; sinon preuves insuffisantes.",
-            verdict,
-        )
+    return Hypothesis(
+        "security_face",
+        "Sécurité",
+        "La comparaison faciale 1:1 accepte à tort au plus un imposteur sur "
+        f"{round(1 / FAR_LIMIT):,}.".replace(",", " "),
+        evidence,
+        "Validée si la borne haute de l'IC 95 % du FAR ≤ 1e-3 ; non validée si la borne "
+        "basse le dépasse ; sinon preuves insuffisantes.",
+        verdict,
     )
-    return found
 
 
-def _reliability_face(e: Evidence) -> list[Hypothesis]:
+def _reliability_face(e: Evidence) -> Hypothesis:
     """Reliability: genuine people recognised in the field."""
-    outcomes = e.outcomes
     lfw = e.lfw
-    found: list[Hypothesis] = []
-    overall = outcomes.face_overall
+    overall = e.outcomes.face_overall
     lab = ""
     if lfw is not None and lfw.intervals is not None:
         frr = lfw.intervals.frr
@@ -346,33 +331,28 @@ def _reliability_face(e: Evidence) -> list[Hypothesis]:
             f"{MIN_ATTEMPTS} comparaisons de {MIN_PEOPLE} personnes.",
         )
         verdict = Verdict.NOT_ENOUGH
-    found.append(
-        Hypothesis(
-            "reliability_face",
-            "Fiabilité",
-            f"Les personnes qui ont consenti sont reconnues : au plus {pct(FRR_LIMIT, 0)} de "
-            "rejets à tort (FRR système, échecs d'acquisition compris).",
-            evidence + ((lab,) if lab else ()),
-            f"Sur le terrain : validée si la borne haute de l'IC 95 % ≤ {pct(FRR_LIMIT, 0)}, "
-            "non validée si la borne basse le dépasse ; le laboratoire n'est qu'indicatif.",
-            verdict,
-        )
+    return Hypothesis(
+        "reliability_face",
+        "Fiabilité",
+        f"Les personnes qui ont consenti sont reconnues : au plus {pct(FRR_LIMIT, 0)} de "
+        "rejets à tort (FRR système, échecs d'acquisition compris).",
+        evidence + ((lab,) if lab else ()),
+        f"Sur le terrain : validée si la borne haute de l'IC 95 % ≤ {pct(FRR_LIMIT, 0)}, "
+        "non validée si la borne basse le dépasse ; le laboratoire n'est qu'indicatif.",
+        verdict,
     )
-    return found
 
 
-def _reliability_lanes(e: Evidence) -> list[Hypothesis]:
+def _reliability_lanes(e: Evidence) -> Hypothesis:
     """Reliability: lanes available."""
     outcomes = e.outcomes
-    lanes = e.lanes
-    found: list[Hypothesis] = []
     observed = outcomes.lane_seconds
     if observed >= MIN_LANE_HOURS * 3600:
         availability = 1.0 - outcomes.offline_seconds / observed
         evidence = (
             f"{len(outcomes.offline)} période(s) hors ligne, {num(outcomes.offline_seconds / 60)} "
             f"min au total sur {num(observed / 3600)} h de voie observées "
-            f"({lanes} voie(s)) : disponibilité {pct(availability)}.",
+            f"({e.lanes} voie(s)) : disponibilité {pct(availability)}.",
         )
         verdict = (
             Verdict.SUPPORTED if availability >= AVAILABILITY_TARGET else Verdict.NOT_SUPPORTED
@@ -383,26 +363,21 @@ def _reliability_lanes(e: Evidence) -> list[Hypothesis]:
             f"(moins de {MIN_LANE_HOURS} h).",
         )
         verdict = Verdict.NOT_ENOUGH
-    found.append(
-        Hypothesis(
-            "reliability_lanes",
-            "Fiabilité",
-            f"Les voies restent disponibles au moins {pct(AVAILABILITY_TARGET, 0)} du temps "
-            "observé.",
-            evidence,
-            "Disponibilité = 1 − durée hors ligne / durée observée (de la première "
-            f"connexion de chaque voie à la fin de la période), comparée à 99 %, dès "
-            f"{MIN_LANE_HOURS} h de voie observées.",
-            verdict,
-        )
+    return Hypothesis(
+        "reliability_lanes",
+        "Fiabilité",
+        f"Les voies restent disponibles au moins {pct(AVAILABILITY_TARGET, 0)} du temps observé.",
+        evidence,
+        "Disponibilité = 1 − durée hors ligne / durée observée (de la première "
+        f"connexion de chaque voie à la fin de la période), comparée à 99 %, dès "
+        f"{MIN_LANE_HOURS} h de voie observées.",
+        verdict,
     )
-    return found
 
 
-def _efficiency_latency(e: Evidence) -> list[Hypothesis]:
+def _efficiency_latency(e: Evidence) -> Hypothesis:
     """Efficiency: decision time."""
     outcomes = e.outcomes
-    found: list[Hypothesis] = []
     checks: list[tuple[str, Any, float]] = [
         ("avec visage", outcomes.latency_face, LATENCY_BUDGET_FACE_MS),
         ("sans visage", outcomes.latency_no_face, LATENCY_BUDGET_PLAIN_MS),
@@ -426,17 +401,14 @@ def _efficiency_latency(e: Evidence) -> list[Hypothesis]:
     else:
         evidence = (f"Moins de {MIN_SAMPLES} passages mesurés.",)
         verdict = Verdict.NOT_ENOUGH
-    found.append(
-        Hypothesis(
-            "efficiency_latency",
-            "Efficacité",
-            "La voie décide dans son budget : p95 ≤ 50 ms avec visage, ≤ 5 ms sans.",
-            evidence,
-            f"Validée si chaque groupe d'au moins {MIN_SAMPLES} passages respecte son budget.",
-            verdict,
-        )
+    return Hypothesis(
+        "efficiency_latency",
+        "Efficacité",
+        "La voie décide dans son budget : p95 ≤ 50 ms avec visage, ≤ 5 ms sans.",
+        evidence,
+        f"Validée si chaque groupe d'au moins {MIN_SAMPLES} passages respecte son budget.",
+        verdict,
     )
-    return found
 
 
 NO_PAUSE_MARGIN = 0.10

@@ -165,10 +165,10 @@ def gather(
     *,
     now: datetime,
     policy: RetentionPolicy | None = None,
-    database: str = "SQLite",
 ) -> NoticeFacts:
-    """The facts of the documents at ``now``."""
-    site = gather_site(session, site_id, now=now, policy=policy, database=database)
+    """The facts of the documents at ``now`` (the site's as the DPIA gathers them, the
+    hosting aside: no notice prints it)."""
+    site = gather_site(session, site_id, now=now, policy=policy)
     settings = site_settings(site_row(session, site_id))
     face = None
     if site.biometrics_in_use:

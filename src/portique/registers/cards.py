@@ -31,6 +31,7 @@ from portique.access import Role
 from portique.credentials import CredentialKind, Keyring
 from portique.i18n import text
 from portique.privacy import audit
+from portique.services.batches import Progress
 from portique.services.credentials import (
     IssuedCredential,
     issue_credential,
@@ -50,8 +51,6 @@ CR80_PX = (1011, 638)
 COLUMNS, ROWS = 2, 5
 CARDS_PER_SHEET = COLUMNS * ROWS
 BATCH_ACTION = "cards.batch"
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,8 @@ MAX_NAME_LENGTH = 200
 MAX_CODE_LENGTH = 64
 
 _INE = re.compile(r"[0-9A-Z]{11}")
-_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+"""A date as the exports of the ministry write it: dd/mm/yyyy."""
 
 
 @dataclass(frozen=True)
@@ -354,7 +355,7 @@ def _name(element: Element, tags: Iterable[str], shown: str) -> str:
 
 
 def _date(value: str, what: str) -> date:
-    match = _DATE.fullmatch(value)
+    match = FRENCH_DATE.fullmatch(value)
     if match is None:
         raise _LineProblem(
             text(

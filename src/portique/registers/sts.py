@@ -37,7 +37,7 @@ from portique.registers.identifiers import (
     site_uai,
 )
 from portique.registers.plan import NewGroup
-from portique.registers.siecle import LineError
+from portique.registers.siecle import FRENCH_DATE, LineError
 from portique.registers.state import load_state
 from portique.registers.sync import add_groups, new_person
 from portique.registers.xmlfile import XmlExport, child_text, read_export
@@ -48,7 +48,6 @@ from portique.store import PersonRow, RegisterIdRow, Sites
 STS_ROOT = "STS_EDT"
 IMPORT_ACTION = "registers.sts"
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_FRENCH = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,7 @@ def _member(element: Element, individu_id: str) -> tuple[StaffMember | None, str
 
 
 def _birth_date(value: str) -> date | None:
-    for pattern, order in ((_ISO, (0, 1, 2)), (_FRENCH, (2, 1, 0))):
+    for pattern, order in ((_ISO, (0, 1, 2)), (FRENCH_DATE, (2, 1, 0))):
         match = pattern.fullmatch(value)
         if match:
             parts = [int(match.group(i + 1)) for i in order]

@@ -15,7 +15,7 @@ sums the import up. Departures revoke credentials and bump the snapshot version 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -56,6 +56,7 @@ from portique.registers.siecle import (
     read_pupils,
 )
 from portique.registers.state import load_state
+from portique.services.batches import Progress
 from portique.services.people import new_person_id
 from portique.services.roster import EARLIEST_BIRTH_DATE
 from portique.services.rows import local_date, site_row
@@ -81,9 +82,6 @@ EMPTY_TIMETABLE: dict[str, Any] = {"week": {}, "exceptions": []}
 FLUSH_EVERY = 200
 DIVISION_KIND, GROUP_KIND = "division", "group"
 """``groups.kind`` of a class and of a teaching group made from the register."""
-
-Progress = Callable[[int, int], None]
-"""Called with (pupils done, pupils to do) while an import is applied."""
 
 
 class MassDepartureError(RegisterFormatError):

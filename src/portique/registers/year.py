@@ -18,7 +18,7 @@ carrying a template is revoked, and the consent must be asked again.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -36,6 +36,7 @@ from portique.privacy import audit
 from portique.privacy.retention import PurgeReport, purge
 from portique.registers.cards import CardBatch, issue_class_cards
 from portique.registers.sync import GROUP_KIND, RegisterFiles, SyncReport, sync_register
+from portique.services.batches import Progress
 from portique.services.consent import withdraw_consent
 from portique.services.rows import consent_from_row, person_from_row, site_row
 from portique.services.settings import parse_settings
@@ -56,8 +57,6 @@ YEAR_CLOSED = "year_closed"
 """The revocation reason of a card made to outlive the school year it was issued for."""
 OPEN, CLOSED = "open", "closed"
 _YEAR = re.compile(r"(\d{4})(?:\s*[-/]\s*(\d{4}))?")
-
-Progress = Callable[[int, int], None]
 
 
 class SchoolYearError(BadInputError):

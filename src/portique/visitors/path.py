@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from portique.access import Direction, Outcome, Reason
 from portique.services.passages import RecordedPassage
-from portique.store import Sites, VisitEventRow, VisitRow
+from portique.store import Sites, VisitRow
 from portique.visitors.alerts import raise_alert
 from portique.visitors.records import PASS_IN_FORCE, AlertKind, EventKind, VisitStatus
+from portique.visitors.rows import add_event
 
 _WINDOW_REASONS = frozenset({Reason.EXPIRED.value, Reason.NOT_YET_VALID.value})
 
@@ -71,18 +72,16 @@ def record_checkpoints(session: Session, site_id: str, passages: Sequence[Record
                 visit.checked_out_at = passage.time
                 Sites(session).bump_version(site_id)
         alert = _alert(passage, visit)
-        session.add(
-            VisitEventRow(
-                visit_id=visit.visit_id,
-                site_id=site_id,
-                at=passage.time,
-                kind=kind.value,
-                checkpoint=passage.lane_id,
-                zone_id=zone_id,
-                allowed=allowed,
-                alert=None if alert is None else alert.value,
-                passage_id=passage.passage_id,
-            )
+        add_event(
+            session,
+            visit,
+            kind,
+            passage.time,
+            allowed=allowed,
+            alert=alert,
+            checkpoint=passage.lane_id,
+            zone_id=zone_id,
+            passage_id=passage.passage_id,
         )
         if alert is not None:
             raise_alert(

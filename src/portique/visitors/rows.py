@@ -1,13 +1,16 @@
-"""Looking up one row of the visitor tables by its key, within one site."""
+"""The rows of the visitor tables: one looked up by its key within a site, an event added to
+a visit's path."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
 from portique.errors import PortiqueError
-from portique.store import OfSite, find_at_site
+from portique.store import OfSite, VisitEventRow, VisitRow, find_at_site
+from portique.visitors.records import RECEPTION, AlertKind, EventKind
 
 RowT = TypeVar("RowT", bound=OfSite)
 
@@ -24,3 +27,32 @@ def row_at_site(
     if row is None:
         raise missing
     return row
+
+
+def add_event(
+    session: Session,
+    visit: VisitRow,
+    kind: EventKind,
+    at: datetime,
+    *,
+    allowed: bool,
+    alert: AlertKind | None = None,
+    checkpoint: str = RECEPTION,
+    zone_id: str | None = None,
+    passage_id: str | None = None,
+) -> None:
+    """Adds a point to the path of ``visit``: at reception unless ``checkpoint`` names a
+    lane (then with the lane's zone and the passage it decided)."""
+    session.add(
+        VisitEventRow(
+            visit_id=visit.visit_id,
+            site_id=visit.site_id,
+            at=at,
+            kind=kind.value,
+            checkpoint=checkpoint,
+            zone_id=zone_id,
+            allowed=allowed,
+            alert=None if alert is None else alert.value,
+            passage_id=passage_id,
+        )
+    )

@@ -66,7 +66,7 @@ from portique.visitors.records import (
     VisitStatus,
 )
 from portique.visitors.refusals import find_refusal
-from portique.visitors.rows import row_at_site
+from portique.visitors.rows import add_event, row_at_site
 
 MAX_VISIT = timedelta(days=31)
 MAX_PURPOSE = 200
@@ -280,7 +280,7 @@ def _create(
     if refusal is not None:
         # A barred walk-in gets no pass: the refusal and the alert are what is recorded.
         visit.status = VisitStatus.REFUSED.value
-        _event(session, visit, EventKind.REFUSED, now, allowed=False, alert=AlertKind.BARRED)
+        add_event(session, visit, EventKind.REFUSED, now, allowed=False, alert=AlertKind.BARRED)
         raise_alert(session, visit, AlertKind.BARRED, at=now, checkpoint=RECEPTION)
         return NewVisit(get_visit(session, site_id, visit.visit_id), None, AlertKind.BARRED)
 
@@ -298,7 +298,7 @@ def _create(
     if kind is VisitKind.WALK_IN:
         visit.status = VisitStatus.ON_SITE.value
         visit.checked_in_at = now
-        _event(session, visit, EventKind.CHECK_IN, now, allowed=True)
+        add_event(session, visit, EventKind.CHECK_IN, now, allowed=True)
     session.flush()
     visitor_pass = VisitorPassIssued(
         issued.credential_id, issued.payload_text, issued.valid_from, issued.valid_until
@@ -349,31 +349,6 @@ def walk_in(
     )
 
 
-def _event(
-    session: Session,
-    visit: VisitRow,
-    kind: EventKind,
-    at: datetime,
-    *,
-    allowed: bool,
-    alert: AlertKind | None = None,
-    checkpoint: str = RECEPTION,
-) -> None:
-    session.add(
-        VisitEventRow(
-            visit_id=visit.visit_id,
-            site_id=visit.site_id,
-            at=at,
-            kind=kind.value,
-            checkpoint=checkpoint,
-            zone_id=None,
-            allowed=allowed,
-            alert=None if alert is None else alert.value,
-            passage_id=None,
-        )
-    )
-
-
 def _ended(visit: VisitRow) -> VisitStateError:
     status = VisitStatus(visit.status)
     return VisitStateError(
@@ -408,7 +383,7 @@ def check_in(session: Session, site_id: str, visit_id: str, *, now: datetime) ->
     if visit.status == VisitStatus.EXPECTED.value and _barred_since(session, visit, now):
         # Barred after the invitation: the pass is refused here and opens no lane again.
         visit.status = VisitStatus.REFUSED.value
-        _event(session, visit, EventKind.REFUSED, now, allowed=False, alert=AlertKind.BARRED)
+        add_event(session, visit, EventKind.REFUSED, now, allowed=False, alert=AlertKind.BARRED)
         raise_alert(session, visit, AlertKind.BARRED, at=now, checkpoint=RECEPTION)
         Sites(session).bump_version(site_id)
         session.flush()
@@ -416,7 +391,7 @@ def check_in(session: Session, site_id: str, visit_id: str, *, now: datetime) ->
     alert: AlertKind | None = None
     if visit.status == VisitStatus.ON_SITE.value:
         alert = AlertKind.PASS_REUSED
-        _event(session, visit, EventKind.CHECK_IN, now, allowed=False, alert=alert)
+        add_event(session, visit, EventKind.CHECK_IN, now, allowed=False, alert=alert)
     elif visit.status == VisitStatus.EXPECTED.value:
         credential = (
             None
@@ -427,7 +402,7 @@ def check_in(session: Session, site_id: str, visit_id: str, *, now: datetime) ->
             alert = AlertKind.OUTSIDE_WINDOW
         visit.status = VisitStatus.ON_SITE.value
         visit.checked_in_at = now
-        _event(session, visit, EventKind.CHECK_IN, now, allowed=True, alert=alert)
+        add_event(session, visit, EventKind.CHECK_IN, now, allowed=True, alert=alert)
     else:
         raise _ended(visit)
     if alert is not None:
@@ -454,7 +429,7 @@ def check_out(session: Session, site_id: str, visit_id: str, *, now: datetime) -
         raise _ended(visit)
     visit.status = VisitStatus.LEFT.value
     visit.checked_out_at = now
-    _event(session, visit, EventKind.CHECK_OUT, now, allowed=True)
+    add_event(session, visit, EventKind.CHECK_OUT, now, allowed=True)
     Sites(session).bump_version(site_id)
     session.flush()
     return ReceptionResult(get_visit(session, site_id, visit_id), None)
