@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from portique.errors import BadInputError
+from portique.errors import BadInputError, PortiqueError
 from portique.i18n import text
 
 PRIVATE_FILE_MODE = 0o600
@@ -191,6 +191,30 @@ def exposed_mode(path: Path) -> int | None:
         return None
     mode = stat.S_IMODE(path.lstat().st_mode)
     return mode if mode & 0o077 else None
+
+
+def read_secret_text(
+    path: Path, what: str, *, error: type[PortiqueError], missing: str, exposed: str
+) -> str:
+    """The text of the owner-only file ``path`` (a key, a registry), stripped, refused if
+    other users can read it.
+
+    ``what`` names the file in the messages; ``missing`` is the whole message when there is
+    no file, ``exposed`` the advice after "accessible to other users (mode ...): ".
+
+    Raises:
+        PortiqueError: of the class ``error``: missing, unreadable, or readable by others.
+    """
+    try:
+        mode = exposed_mode(path)
+        secret = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        raise error(missing) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"Cannot read the {what} {path}: {exc}.") from None
+    if mode is not None:
+        raise error(f"{path} is accessible to other users (mode {mode:04o}): {exposed}")
+    return secret
 
 
 def make_private(path: Path) -> None:

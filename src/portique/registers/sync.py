@@ -57,9 +57,9 @@ from portique.registers.siecle import (
 )
 from portique.registers.state import load_state
 from portique.services.batches import Progress
-from portique.services.people import new_person_id
+from portique.services.people import NewPerson, new_person_id
 from portique.services.roster import EARLIEST_BIRTH_DATE
-from portique.services.rows import local_date, site_row
+from portique.services.rows import local_date, new_person_row, site_row
 from portique.store import (
     GroupRow,
     GuardianshipRow,
@@ -329,18 +329,7 @@ def new_person(
     """Adds someone a register names, active, with a new person id."""
     with session.no_autoflush:
         person_id = new_person_id(People(session))
-    row = PersonRow(
-        person_id=person_id,
-        site_id=site_id,
-        last_name=last_name,
-        first_name=first_name,
-        birth_date=born,
-        role=role.value,
-        zones=None,
-        active=True,
-        created_at=now,
-        left_on=None,
-    )
+    row = new_person_row(person_id, site_id, NewPerson(last_name, first_name, born, role), now)
     session.add(row)
     return row
 

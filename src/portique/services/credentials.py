@@ -227,10 +227,8 @@ def issue_credential(
         )
     site = site_row(session, site_id)
     person = active_person_row(session, site_id, person_id)
-    if window is None:
-        start, end = validity_window(site.timezone, local_date(site, now), valid_from, valid_until)
-    else:
-        start, end = window
+    today = local_date(site, now)
+    start, end = window or validity_window(site.timezone, today, valid_from, valid_until)
     credential_id = new_credential_id()
     sealed = vault_key = None
     if faces:

@@ -31,6 +31,7 @@ from portique.services.rows import (
     consent_from_row,
     get_person_row,
     local_date,
+    new_person_row,
     person_from_row,
     site_row,
 )
@@ -162,19 +163,7 @@ def _group_id(session: Session, site: SiteRow, name: str, created: list[str]) ->
 def _insert(people: People, site_id: str, new: NewPerson, now: datetime) -> str:
     """Stores a checked person under a fresh id (groups and guardians are linked apart)."""
     person_id = new_person_id(people)
-    people.add(
-        PersonRow(
-            person_id=person_id,
-            site_id=site_id,
-            last_name=new.last_name,
-            first_name=new.first_name,
-            birth_date=new.birth_date,
-            role=new.role.value,
-            zones=None,
-            active=True,
-            created_at=now,
-        )
-    )
+    people.add(new_person_row(person_id, site_id, new, now))
     return person_id
 
 
@@ -355,19 +344,7 @@ class _ImportBatch:
             for row in wanted:
                 group_ids = [_group_id(session, site, row.group, self.created)] if row.group else []
                 person_id = next(fresh)
-                session.add(
-                    PersonRow(
-                        person_id=person_id,
-                        site_id=site.site_id,
-                        last_name=row.last_name,
-                        first_name=row.first_name,
-                        birth_date=row.birth_date,
-                        role=row.role.value,
-                        zones=None,
-                        active=True,
-                        created_at=now,
-                    )
-                )
+                session.add(new_person_row(person_id, site.site_id, row, now))
                 links.append((person_id, group_ids))
         session.flush()
         for person_id, group_ids in links:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -61,6 +62,35 @@ def active_person_row(session: Session, site_id: str, person_id: str) -> PersonR
             text(f"{person_id} n'est plus actif.", f"{person_id} is no longer active.")
         )
     return row
+
+
+class Identity(Protocol):
+    """Who a new person is, as a form, a roster line or a register gives it."""
+
+    @property
+    def last_name(self) -> str: ...
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def birth_date(self) -> date: ...
+    @property
+    def role(self) -> Role: ...
+
+
+def new_person_row(person_id: str, site_id: str, who: Identity, now: datetime) -> PersonRow:
+    """The row of a person added at ``now``: active, with no zones of their own."""
+    return PersonRow(
+        person_id=person_id,
+        site_id=site_id,
+        last_name=who.last_name,
+        first_name=who.first_name,
+        birth_date=who.birth_date,
+        role=who.role.value,
+        zones=None,
+        active=True,
+        created_at=now,
+        left_on=None,
+    )
 
 
 def person_from_row(

@@ -422,31 +422,37 @@ def declare_lockdown(
     session: Session, site_id: str, *, by: str | None, now: datetime
 ) -> LockdownState:
     """Locks the site down: every entry is refused and the agent alerted, until lifted."""
-    sites = Sites(session)
-    site_row(session, site_id)
-    current = sites.lockdown(site_id)
-    if current is not None:
-        return LockdownState(True, current.since, changed=False)
-    sites.add_lockdown(LockdownRow(site_id=site_id, since=now, declared_by=by))
-    sites.bump_version(site_id)
-    announce(session, site_id)
-    return LockdownState(True, now, changed=True)
+    return _set_lockdown(session, site_id, True, by=by, now=now)
 
 
 def lift_lockdown(
     session: Session, site_id: str, *, by: str | None, now: datetime
 ) -> LockdownState:
     """Ends the lockdown in force, if there is one."""
+    return _set_lockdown(session, site_id, False, by=by, now=now)
+
+
+def _set_lockdown(
+    session: Session, site_id: str, in_force: bool, *, by: str | None, now: datetime
+) -> LockdownState:
+    """Declares or lifts the lockdown; nothing changes when it already is as asked."""
     sites = Sites(session)
     site_row(session, site_id)
     current = sites.lockdown(site_id)
-    if current is None:
+    if current is None and not in_force:
         return LockdownState(False, None, changed=False)
-    current.lifted_at = now
-    current.lifted_by = by
+    if current is not None and in_force:
+        return LockdownState(True, current.since, changed=False)
+    if current is None:
+        sites.add_lockdown(LockdownRow(site_id=site_id, since=now, declared_by=by))
+        since = now
+    else:
+        current.lifted_at = now
+        current.lifted_by = by
+        since = current.since
     sites.bump_version(site_id)
     announce(session, site_id)
-    return LockdownState(False, current.since, changed=True)
+    return LockdownState(in_force, since, changed=True)
 
 
 def normalize_uai(value: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from portique.files import exposed_mode, write_private
+from portique.files import read_secret_text, write_private
 from portique.lane.errors import EventFormatError, LinkError
 
 LINK_KEY_BYTES = 32
@@ -54,22 +54,14 @@ def read_secret(path: Path, what: str) -> str:
     Raises:
         LinkError: missing, unreadable, or readable by other users.
     """
-    try:
-        mode = exposed_mode(path)
-        text = path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        raise LinkError(
-            f"No {what} at {path}: provision the lane (`portique lane provision`) and copy "
-            "its files there (mode 600)."
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LinkError(f"Cannot read the {what} {path}: {exc}.") from None
-    if mode is not None:
-        raise LinkError(
-            f"{path} is accessible to other users (mode {mode:04o}): fix it with "
-            f"`chmod 600 {path}`, and replace the key if others could read it."
-        )
-    return text
+    return read_secret_text(
+        path,
+        what,
+        error=LinkError,
+        missing=f"No {what} at {path}: provision the lane (`portique lane provision`) and "
+        "copy its files there (mode 600).",
+        exposed=f"fix it with `chmod 600 {path}`, and replace the key if others could read it.",
+    )
 
 
 def seal(key: bytes, topic: str, plaintext: bytes) -> bytes:

@@ -236,6 +236,23 @@ def _guarded(what: str, callback: Callable[..., None]) -> Callable[..., None]:
     return run
 
 
+def _when_accepted(
+    broker: MqttBroker, who: str, connected: Callable[[mqtt.Client], None]
+) -> Callable[..., None]:
+    """A paho ``on_connect`` callback: ``connected(client)`` once the broker accepted the
+    connection of the ``who`` (lane, hub); a refusal is logged."""
+
+    def on_connect(
+        client: mqtt.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any
+    ) -> None:
+        if reason.is_failure:
+            log.warning("broker %s refused the %s: %s", broker.shown, who, reason)
+            return
+        connected(client)
+
+    return on_connect
+
+
 class MqttTransport:
     """A lane's end of the MQTT link, speaking as ``identity``.
 
@@ -273,7 +290,9 @@ class MqttTransport:
         self._client = broker.client(
             client_id or f"{ROOT}-lane-{site_id}-{lane_id}-{secrets.token_hex(3)}"
         )
-        self._client.on_connect = _guarded("lane connect", self._connected_to_broker)
+        self._client.on_connect = _guarded(
+            "lane connect", _when_accepted(broker, "lane", self._connected_to_broker)
+        )
         self._client.on_subscribe = _guarded("lane subscribe", self._subscribed)
         self._client.on_disconnect = _guarded("lane disconnect", self._disconnected)
         self._client.on_message = _guarded("lane message", self._message)
@@ -327,12 +346,7 @@ class MqttTransport:
         self._client.loop_stop()
         self._handler = None
 
-    def _connected_to_broker(
-        self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any
-    ) -> None:
-        if reason.is_failure:
-            log.warning("broker %s refused the lane: %s", self.broker.shown, reason)
-            return
+    def _connected_to_broker(self, client: mqtt.Client) -> None:
         _result, mid = client.subscribe([(topic, QOS) for topic in self._topics])
         self._subscription = mid
 
@@ -484,7 +498,9 @@ class MqttHub:
         self._client = broker.client(
             client_id or f"{ROOT}-hub-{secrets.token_hex(4)}", v5=self.share is not None
         )
-        self._client.on_connect = _guarded("hub connect", self._connected_to_broker)
+        self._client.on_connect = _guarded(
+            "hub connect", _when_accepted(broker, "hub", self._connected_to_broker)
+        )
         self._client.on_disconnect = _guarded("hub disconnect", self._disconnected)
         self._client.on_message = _guarded("hub message", self._message)
 
@@ -578,12 +594,7 @@ class MqttHub:
                 except Exception:
                     log.exception("could not renew the snapshots of %s", site.trust.site_id)
 
-    def _connected_to_broker(
-        self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any
-    ) -> None:
-        if reason.is_failure:
-            log.warning("broker %s refused the hub: %s", self.broker.shown, reason)
-            return
+    def _connected_to_broker(self, client: mqtt.Client) -> None:
         shared = f"$share/{self.share}/" if self.share is not None else ""
         client.subscribe(
             [

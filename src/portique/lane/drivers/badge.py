@@ -146,6 +146,21 @@ class KeyboardWedgeReader(PumpedReader):
             self._ended()
 
 
+def open_serial(port: str, what: str, *, baudrate: int, timeout: float) -> Any:
+    """The pyserial port ``port`` (a device or a URL such as ``loop://``), opened.
+
+    Raises:
+        BadgeReaderError: the port cannot be opened; the message names ``what`` it is.
+    """
+    try:
+        return serial.serial_for_url(port, baudrate=baudrate, timeout=timeout)
+    except (serial.SerialException, ValueError, OSError) as exc:
+        raise BadgeReaderError(
+            f"Cannot open {what}: {exc}. Check the port name and that this user may use it "
+            "(group dialout)."
+        ) from None
+
+
 class SerialBadgeReader:
     """A reader on a serial port (``/dev/ttyUSB0``, ``COM3``, or a pyserial URL such as
     ``loop://``) that sends one UID per line.
@@ -156,13 +171,9 @@ class SerialBadgeReader:
 
     def __init__(self, port: str, *, baudrate: int = 9600) -> None:
         self.port = port
-        try:
-            self._serial: Any = serial.serial_for_url(port, baudrate=baudrate, timeout=0.1)
-        except (serial.SerialException, ValueError, OSError) as exc:
-            raise BadgeReaderError(
-                f"Cannot open the badge reader on {port}: {exc}. Check the port name and that "
-                "this user may use it (group dialout)."
-            ) from None
+        self._serial = open_serial(
+            port, f"the badge reader on {port}", baudrate=baudrate, timeout=0.1
+        )
         self._buffer = bytearray()
         self._lock = threading.Lock()
 

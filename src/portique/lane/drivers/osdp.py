@@ -32,8 +32,9 @@ import serial
 
 from portique.access import Decision, Outcome, Reason
 from portique.credentials import InvalidBadgeUidError, normalize_badge_uid
-from portique.files import exposed_mode, write_private
+from portique.files import read_secret_text, write_private
 from portique.lane.drivers.alarm import Alarm
+from portique.lane.drivers.badge import open_serial
 from portique.lane.errors import BadgeReaderError
 
 log = logging.getLogger(__name__)
@@ -67,21 +68,14 @@ def load_osdp_key(path: Path) -> bytes:
     Raises:
         BadgeReaderError: missing, exposed, or not a key.
     """
-    try:
-        mode = exposed_mode(path)
-        text = path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        raise BadgeReaderError(
-            f"No OSDP key at {path}: write the reader's secure channel key there "
-            "(32 hex digits, mode 600)."
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadgeReaderError(f"Cannot read the OSDP key {path}: {exc}.") from None
-    if mode is not None:
-        raise BadgeReaderError(
-            f"{path} is accessible to other users (mode {mode:04o}): `chmod 600 {path}`, "
-            "and give the reader a new key if others could read it."
-        )
+    text = read_secret_text(
+        path,
+        "OSDP key",
+        error=BadgeReaderError,
+        missing=f"No OSDP key at {path}: write the reader's secure channel key there "
+        "(32 hex digits, mode 600).",
+        exposed=f"`chmod 600 {path}`, and give the reader a new key if others could read it.",
+    )
     try:
         key = bytes.fromhex(text)
     except ValueError:
@@ -177,13 +171,7 @@ class OsdpReader:
         self.port = port
         self.address = address
         self.silent_after_s = silent_after_s
-        try:
-            self._serial: Any = serial.serial_for_url(port, baudrate=baudrate, timeout=0)
-        except (serial.SerialException, ValueError, OSError) as exc:
-            raise BadgeReaderError(
-                f"Cannot open the OSDP line {port}: {exc}. Check the port and that this user "
-                "may use it (group dialout)."
-            ) from None
+        self._serial = open_serial(port, f"the OSDP line {port}", baudrate=baudrate, timeout=0)
         channel = _channel(self._serial.read, self._serial.write)
         info = osdp.PDInfo(
             address, channel, scbk=key, name=f"lane-{address}", flags=[osdp.LibFlag.EnforceSecure]
