@@ -30,6 +30,7 @@ MAX_BATCH = 400
 """The most people one action takes: a class is 35, a level a few hundred."""
 
 Progress = Callable[[int, int], None]
+"""Called with (items done, items to do) as long work goes on, for a progress bar."""
 Sessions = Callable[[], AbstractContextManager[Session]]
 """Opens a session in a transaction of its own (``SiteHandle.session``)."""
 Change = Callable[[Session], str]
