@@ -89,8 +89,10 @@ def _enrol(phone: Page, link: str, now: datetime) -> None:
 
 
 def _showing(phone: Page, at: datetime) -> None:
-    """Waits until the QR code on screen carries ``at``."""
-    expect(phone.locator("#code")).to_have_attribute("data-time", str(int(at.timestamp())))
+    """Waits until the QR code on screen carries ``at``. The app redraws it every 5 s of
+    real time: two periods and a margin, so that a loaded machine does not miss one."""
+    code = phone.locator("#code")
+    expect(code).to_have_attribute("data-time", str(int(at.timestamp())), timeout=15_000)
 
 
 def _controlled(phone: Page) -> None:
