@@ -11,13 +11,15 @@ import typer
 
 from portique import clock
 from portique.commands.common import out, print_json
-from portique.commands.options import DirOption, JsonOption
+from portique.commands.options import DirOption, HelpSection, JsonOption
 from portique.commands.sitedir import site_dir
 from portique.errors import BadInputError
 from portique.i18n import text
 
 if TYPE_CHECKING:
     from portique.services.backup import BackupRecord
+
+_help = HelpSection("backup")
 
 PASSPHRASE_VARIABLE = "PORTIQUE_BACKUP_PASSPHRASE"
 
@@ -36,16 +38,7 @@ RESTORE_HELP = text(
     "the schema up to date.",
 )
 
-KeysOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--keys",
-        help=text(
-            "Fichier des clés chiffrées (par défaut FILE.keys).",
-            "The sealed keys file (default: FILE.keys).",
-        ),
-    ),
-]
+KeysOption = Annotated[Path | None, typer.Option("--keys", help=_help("keys"))]
 
 
 def _passphrase(*, confirm: bool) -> str:
@@ -61,9 +54,7 @@ def _passphrase(*, confirm: bool) -> str:
 
 
 def backup(
-    out_file: Annotated[
-        Path, typer.Option("--out", help=text("Fichier de la sauvegarde.", "Backup file."))
-    ],
+    out_file: Annotated[Path, typer.Option("--out", help=_help("out"))],
     keys: KeysOption = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
@@ -84,18 +75,9 @@ def backup(
 
 
 def restore(
-    copy: Annotated[Path, typer.Argument(help=text("Fichier de la sauvegarde.", "Backup file."))],
+    copy: Annotated[Path, typer.Argument(help=_help("copy"))],
     keys: KeysOption = None,
-    replace: Annotated[
-        bool,
-        typer.Option(
-            "--replace",
-            help=text(
-                "Écraser l'établissement que le dossier contient déjà.",
-                "Overwrite the site the folder already holds.",
-            ),
-        ),
-    ] = False,
+    replace: Annotated[bool, typer.Option("--replace", help=_help("replace"))] = False,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:

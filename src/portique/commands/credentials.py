@@ -11,13 +11,15 @@ import typer
 
 from portique import clock
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.options import DirOption, JsonOption
+from portique.commands.options import DirOption, HelpSection, JsonOption
 from portique.commands.sitedir import open_cli_site, shown_date, site_timezone
 from portique.errors import BadInputError, PortiqueError
 from portique.i18n import language, text
 
 if TYPE_CHECKING:
     from portique.services import IssuedCredential, SiteHandle
+
+_help = HelpSection("credentials")
 
 credential_app = CommandApp(
     help=text(
@@ -27,29 +29,9 @@ credential_app = CommandApp(
     no_args_is_help=True,
 )
 
-PersonOption = Annotated[
-    str, typer.Option("--person", help=text("Identifiant de la personne.", "The person's id."))
-]
-FromOption = Annotated[
-    str | None,
-    typer.Option(
-        "--valid-from",
-        help=text(
-            "Début de validité, jj/mm/aaaa (par défaut aujourd'hui).",
-            "Valid from (default: today).",
-        ),
-    ),
-]
-UntilOption = Annotated[
-    str | None,
-    typer.Option(
-        "--valid-until",
-        help=text(
-            "Fin de validité, jj/mm/aaaa (par défaut le 31 août, fin de l'année scolaire).",
-            "Valid until (default: 31 August, the end of the school year).",
-        ),
-    ),
-]
+PersonOption = Annotated[str, typer.Option("--person", help=_help("person"))]
+FromOption = Annotated[str | None, typer.Option("--valid-from", help=_help("valid_from"))]
+UntilOption = Annotated[str | None, typer.Option("--valid-until", help=_help("valid_until"))]
 
 
 @credential_app.command(
@@ -65,26 +47,9 @@ UntilOption = Annotated[
 )
 def credential_issue(
     person: PersonOption,
-    out_path: Annotated[
-        Path,
-        typer.Option(
-            "--out", help=text("Carte à écrire (.png ou .pdf).", "Card to write (.png or .pdf).")
-        ),
-    ],
-    faces: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--face",
-            help=text(
-                "Photo d'enrôlement (répétable) ; elle n'est pas conservée.",
-                "Enrollment photo (repeatable); it is not kept.",
-            ),
-        ),
-    ] = None,
-    kind: Annotated[
-        str,
-        typer.Option("--kind", help=text("card (carte) ou phone (téléphone).", "card or phone.")),
-    ] = "card",
+    out_path: Annotated[Path, typer.Option("--out", help=_help("out"))],
+    faces: Annotated[list[Path] | None, typer.Option("--face", help=_help("face"))] = None,
+    kind: Annotated[str, typer.Option("--kind", help=_help("kind"))] = "card",
     valid_from: FromOption = None,
     valid_until: UntilOption = None,
     directory: DirOption = None,
@@ -167,15 +132,8 @@ def _tell_issued(issued: IssuedCredential, path: Path, timezone: str) -> None:
     ),
 )
 def credential_revoke(
-    credential_id: Annotated[
-        str, typer.Argument(help=text("Identifiant du titre.", "Credential id."))
-    ],
-    reason: Annotated[
-        str,
-        typer.Option(
-            "--reason", help=text("Motif (départ, perte, ...).", "Reason (left, lost, ...).")
-        ),
-    ] = "revoked",
+    credential_id: Annotated[str, typer.Argument(help=_help("credential_id"))],
+    reason: Annotated[str, typer.Option("--reason", help=_help("reason"))] = "revoked",
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -213,12 +171,7 @@ def credential_revoke(
     ),
 )
 def credential_bind_badge(
-    uid: Annotated[
-        str,
-        typer.Argument(
-            help=text("UID du badge (ex. 04:A2:B3:C4).", "Badge UID (e.g. 04:A2:B3:C4).")
-        ),
-    ],
+    uid: Annotated[str, typer.Argument(help=_help("uid"))],
     person: PersonOption,
     valid_from: FromOption = None,
     valid_until: UntilOption = None,
@@ -268,30 +221,10 @@ def credential_bind_badge(
 def credential_phone_link(
     person: PersonOption,
     minutes: Annotated[
-        int,
-        typer.Option(
-            "--minutes",
-            min=1,
-            max=7 * 24 * 60,
-            help=text("Durée de validité du lien, en minutes.", "How long the link lasts."),
-        ),
+        int, typer.Option("--minutes", min=1, max=7 * 24 * 60, help=_help("minutes"))
     ] = 60,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url",
-            help=text(
-                "Adresse du site vue des téléphones (par défaut PORTIQUE_PUBLIC_URL).",
-                "The site's address as phones reach it (default: PORTIQUE_PUBLIC_URL).",
-            ),
-        ),
-    ] = None,
-    qr_path: Annotated[
-        Path | None,
-        typer.Option(
-            "--qr", help=text("QR code du lien à écrire (.png).", "QR code of the link (.png).")
-        ),
-    ] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help=_help("base_url"))] = None,
+    qr_path: Annotated[Path | None, typer.Option("--qr", help=_help("qr"))] = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -10,8 +10,10 @@ from typing import Annotated
 import typer
 
 from portique.commands.common import err, out, print_json
-from portique.commands.options import JsonOption
+from portique.commands.options import HelpSection, JsonOption
 from portique.i18n import language, text
+
+_help = HelpSection("demo")
 
 DEMO_HELP = text(
     "Démonstration complète sur cette machine : un lycée fictif (40 personnes, classes, "
@@ -33,53 +35,11 @@ DEMO_HELP = text(
 
 
 def demo(
-    directory: Annotated[
-        Path | None,
-        typer.Option(
-            "--dir",
-            help=text(
-                "Dossier de la démo (par défaut ~/.local/share/portique-demo).",
-                "Demo folder (default: ~/.local/share/portique-demo).",
-            ),
-        ),
-    ] = None,
-    faces: Annotated[
-        Path | None,
-        typer.Option(
-            "--faces",
-            help=text(
-                "Dossier de visages au format LFW (un sous-dossier par personne), ex. "
-                "../shared/datasets/lfw/images. Sans lui, personne n'est enrôlé.",
-                "LFW-style faces folder (one sub-folder per person), e.g. "
-                "../shared/datasets/lfw/images. Without it, nobody is enrolled.",
-            ),
-        ),
-    ] = None,
-    port: Annotated[
-        int, typer.Option("--port", help=text("Port de la console.", "Console port."))
-    ] = 8000,
-    speed: Annotated[
-        float,
-        typer.Option(
-            "--speed",
-            help=text(
-                "Accélération : un passage toutes les 1 à 2 s divisées par ce nombre.",
-                "Speed-up: one passage every 1 to 2 s divided by this number.",
-            ),
-        ),
-    ] = 1.0,
-    once: Annotated[
-        bool,
-        typer.Option(
-            "--once",
-            help=text(
-                "Rejouer la matinée une fois puis s'arrêter (sinon : en boucle, un jour "
-                "d'école de plus à chaque tour).",
-                "Replay the morning once, then stop (otherwise: in a loop, one more school "
-                "day each round).",
-            ),
-        ),
-    ] = False,
+    directory: Annotated[Path | None, typer.Option("--dir", help=_help("dir"))] = None,
+    faces: Annotated[Path | None, typer.Option("--faces", help=_help("faces"))] = None,
+    port: Annotated[int, typer.Option("--port", help=_help("port"))] = 8000,
+    speed: Annotated[float, typer.Option("--speed", help=_help("speed"))] = 1.0,
+    once: Annotated[bool, typer.Option("--once", help=_help("once"))] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Run the demo; help text in DEMO_HELP."""

@@ -10,12 +10,14 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import err, out, print_json, progress_bar
-from portique.commands.options import AtOption, DirOption, JsonOption, OutDirOption
+from portique.commands.options import AtOption, DirOption, HelpSection, JsonOption, OutDirOption
 from portique.commands.sitedir import open_cli_site, site_at
 from portique.i18n import text
 
 if TYPE_CHECKING:
     from portique.services.settings import InformationSettings
+
+_help = HelpSection("documents")
 
 DOCUMENTS_HELP = text(
     "Générer en français, d'après la configuration effective du site, les documents remis "
@@ -34,13 +36,7 @@ DOCUMENTS_HELP = text(
 
 def documents(
     out_dir: OutDirOption,
-    no_pdf: Annotated[
-        bool,
-        typer.Option(
-            "--no-pdf",
-            help=text("HTML seulement (sans Chromium).", "HTML only (no Chromium needed)."),
-        ),
-    ] = False,
+    no_pdf: Annotated[bool, typer.Option("--no-pdf", help=_help("no_pdf"))] = False,
     at: AtOption = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
@@ -114,46 +110,23 @@ CONTACTS_HELP = text(
 )
 
 
-def _option(flag: str, fr: str, en: str) -> Any:
-    return typer.Option(flag, help=text(fr, en))
-
-
 def contacts(
     controller: Annotated[
-        str | None,
-        _option(
-            "--controller",
-            "Responsable de traitement (par défaut : le chef d'établissement).",
-            "Controller (default: the head of the establishment).",
-        ),
+        str | None, typer.Option("--controller", help=_help("controller"))
     ] = None,
     controller_address: Annotated[
-        str | None, _option("--controller-address", "Son adresse.", "Their address.")
+        str | None, typer.Option("--controller-address", help=_help("controller_address"))
     ] = None,
-    dpo: Annotated[
-        str | None, _option("--dpo", "Le DPD (nom ou service).", "The DPO (name or office).")
-    ] = None,
-    dpo_email: Annotated[
-        str | None, _option("--dpo-email", "Courriel du DPD.", "The DPO's e-mail.")
-    ] = None,
+    dpo: Annotated[str | None, typer.Option("--dpo", help=_help("dpo"))] = None,
+    dpo_email: Annotated[str | None, typer.Option("--dpo-email", help=_help("dpo_email"))] = None,
     dpo_address: Annotated[
-        str | None, _option("--dpo-address", "Adresse postale du DPD.", "The DPO's address.")
+        str | None, typer.Option("--dpo-address", help=_help("dpo_address"))
     ] = None,
     notice_url: Annotated[
-        str | None,
-        _option(
-            "--notice-url",
-            "Adresse web de la notice complète (https://…).",
-            "Web address of the full notice (https://...).",
-        ),
+        str | None, typer.Option("--notice-url", help=_help("notice_url"))
     ] = None,
     recipients: Annotated[
-        list[str] | None,
-        _option(
-            "--recipient",
-            "Destinataire extérieur (répétable) ; --recipient '' les efface.",
-            "Outside recipient (repeatable); --recipient '' clears them.",
-        ),
+        list[str] | None, typer.Option("--recipient", help=_help("recipient"))
     ] = None,
     directory: DirOption = None,
     as_json: JsonOption = False,

@@ -10,7 +10,13 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json, progress_bar
-from portique.commands.options import BackendOption, EngineOption, EvaluationOutOption, JsonOption
+from portique.commands.options import (
+    BackendOption,
+    EngineOption,
+    EvaluationOutOption,
+    HelpSection,
+    JsonOption,
+)
 from portique.errors import PortiqueError
 from portique.i18n import number, percent, text
 
@@ -21,21 +27,16 @@ if TYPE_CHECKING:
     from portique.evaluation.lfw import LfwResult
 
 
+_help = HelpSection("faces")
+
+
 def verify(
-    image_a: Annotated[Path, typer.Argument(help=text("Première photo.", "First photo."))],
-    image_b: Annotated[Path, typer.Argument(help=text("Seconde photo.", "Second photo."))],
+    image_a: Annotated[Path, typer.Argument(help=_help("image_a"))],
+    image_b: Annotated[Path, typer.Argument(help=_help("image_b"))],
     backend: BackendOption = None,
     engine: EngineOption = None,
     operating_point: Annotated[
-        str | None,
-        typer.Option(
-            "--operating-point",
-            help=text(
-                "Seuil calibré : fmr-1e-3 ou fmr-1e-4 (par défaut, 1 fausse acceptation "
-                "sur 10 000).",
-                "Calibrated threshold: fmr-1e-3 or fmr-1e-4 (default, 1 false match in 10,000).",
-            ),
-        ),
+        str | None, typer.Option("--operating-point", help=_help("operating_point"))
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -120,79 +121,19 @@ eval_app = CommandApp(
 
 @eval_app.command("lfw", help=EVAL_LFW_HELP)
 def eval_lfw(
-    root: Annotated[
-        Path,
-        typer.Option(
-            "--root",
-            help=text(
-                "Dossier LFW (contenant images/ et pairs.txt).",
-                "LFW folder (holding images/ and pairs.txt).",
-            ),
-        ),
-    ],
-    pairs: Annotated[
-        Path | None,
-        typer.Option(
-            "--pairs",
-            help=text(
-                "Fichier de paires (par défaut ROOT/pairs.txt).",
-                "Pairs file (default ROOT/pairs.txt).",
-            ),
-        ),
-    ] = None,
+    root: Annotated[Path, typer.Option("--root", help=_help("lfw_root"))],
+    pairs: Annotated[Path | None, typer.Option("--pairs", help=_help("pairs"))] = None,
     backend: BackendOption = None,
     engine: EngineOption = None,
     limit_folds: Annotated[
-        int | None,
-        typer.Option(
-            "--limit-folds",
-            help=text("N'évaluer que les N premiers plis.", "Evaluate the first N folds only."),
-        ),
+        int | None, typer.Option("--limit-folds", help=_help("limit_folds"))
     ] = None,
     out_dir: EvaluationOutOption = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            help=text(
-                "Processus de calcul (par défaut : un par cœur).",
-                "Worker processes (default: one per core).",
-            ),
-        ),
-    ] = None,
-    scores_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--scores",
-            help=text(
-                "Enregistrer les scores par sujet (archive .npz, sans image ni gabarit) pour "
-                "les intervalles de confiance de `portique report`.",
-                "Save the scores per subject (.npz archive, no image or template) for the "
-                "confidence intervals of `portique report`.",
-            ),
-        ),
-    ] = None,
-    calibrate: Annotated[
-        bool,
-        typer.Option(
-            "--calibrate",
-            help=text(
-                "Enregistrer les seuils fmr-1e-3 et fmr-1e-4 mesurés comme points de "
-                "fonctionnement du modèle.",
-                "Record the measured fmr-1e-3 and fmr-1e-4 thresholds as the model's "
-                "operating points.",
-            ),
-        ),
-    ] = False,
+    workers: Annotated[int | None, typer.Option("--workers", help=_help("workers"))] = None,
+    scores_file: Annotated[Path | None, typer.Option("--scores", help=_help("scores"))] = None,
+    calibrate: Annotated[bool, typer.Option("--calibrate", help=_help("calibrate"))] = False,
     calibration_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--calibration-file",
-            help=text(
-                "Avec --calibrate : fichier à mettre à jour (par défaut, celui du paquet).",
-                "With --calibrate: the file to update (default: the package's own).",
-            ),
-        ),
+        Path | None, typer.Option("--calibration-file", help=_help("calibration_file"))
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -283,13 +224,10 @@ BENCH_HELP = text(
 
 
 def bench(
-    root: Annotated[
-        Path,
-        typer.Option("--root", help=text("Dossier LFW.", "LFW folder.")),
-    ] = Path("../shared/datasets/lfw"),
-    frames: Annotated[
-        int, typer.Option("--frames", min=2, help=text("Nombre d'images.", "Number of frames."))
-    ] = 100,
+    root: Annotated[Path, typer.Option("--root", help=_help("bench_root"))] = Path(
+        "../shared/datasets/lfw"
+    ),
+    frames: Annotated[int, typer.Option("--frames", min=2, help=_help("frames"))] = 100,
     backend: BackendOption = None,
     engine: EngineOption = None,
     as_json: JsonOption = False,

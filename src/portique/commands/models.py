@@ -10,8 +10,10 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.options import JsonOption
+from portique.commands.options import HelpSection, JsonOption
 from portique.i18n import text
+
+_help = HelpSection("models")
 
 models_app = CommandApp(
     help=text(
@@ -34,12 +36,7 @@ models_app = CommandApp(
     ),
 )
 def build(
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force", help=text("Reconvertir même si à jour.", "Rebuild even if current.")
-        ),
-    ] = False,
+    force: Annotated[bool, typer.Option("--force", help=_help("force"))] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Build the converted descriptor."""
@@ -132,20 +129,8 @@ def list_models(as_json: JsonOption = False) -> None:
     ),
 )
 def install(
-    source: Annotated[
-        str | None,
-        typer.Argument(help=text("Fichier ou adresse du modèle.", "Model file or address.")),
-    ] = None,
-    from_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--from",
-            help=text(
-                "Dossier dont installer tous les modèles connus.",
-                "Folder whose known models to install.",
-            ),
-        ),
-    ] = None,
+    source: Annotated[str | None, typer.Argument(help=_help("source"))] = None,
+    from_dir: Annotated[Path | None, typer.Option("--from", help=_help("from"))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Install known model files into the data directory."""

@@ -11,9 +11,17 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json, progress_bar
-from portique.commands.options import BackendOption, DirOption, EvaluationOutOption, JsonOption
+from portique.commands.options import (
+    BackendOption,
+    DirOption,
+    EvaluationOutOption,
+    HelpSection,
+    JsonOption,
+)
 from portique.commands.sitedir import open_cli_site
 from portique.i18n import percent, text
+
+_help = HelpSection("pad")
 
 EVAL_PAD_HELP = text(
     "Mesurer la détection d'attaques par présentation (photo, écran) selon l'ISO/IEC "
@@ -27,47 +35,13 @@ EVAL_PAD_HELP = text(
 
 
 def eval_pad(
-    bona_fide: Annotated[
-        Path,
-        typer.Option(
-            "--bona-fide",
-            help=text(
-                "Dossier d'images de visages réels vus par la caméra de la voie.",
-                "Folder of live faces as the lane camera sees them.",
-            ),
-        ),
-    ],
-    attacks: Annotated[
-        Path,
-        typer.Option(
-            "--attacks",
-            help=text(
-                "Dossier d'attaques, un sous-dossier par espèce (print/, screen/...).",
-                "Folder of attacks, one sub-folder per species (print/, screen/...).",
-            ),
-        ),
-    ],
+    bona_fide: Annotated[Path, typer.Option("--bona-fide", help=_help("bona_fide"))],
+    attacks: Annotated[Path, typer.Option("--attacks", help=_help("attacks"))],
     threshold: Annotated[
-        float | None,
-        typer.Option(
-            "--threshold",
-            help=text(
-                "Seuil de vivacité à mesurer (par défaut : celui du produit).",
-                "Liveness threshold to measure at (default: the product's).",
-            ),
-        ),
+        float | None, typer.Option("--threshold", help=_help("eval_threshold"))
     ] = None,
     target_bpcer: Annotated[
-        float | None,
-        typer.Option(
-            "--target-bpcer",
-            help=text(
-                "Avec --dir : fixer le seuil de l'établissement au plus strict dont le "
-                "BPCER mesuré ne dépasse pas cette part (ex. 0.05).",
-                "With --dir: set the site's threshold to the strictest one whose measured "
-                "BPCER stays within this share (e.g. 0.05).",
-            ),
-        ),
+        float | None, typer.Option("--target-bpcer", help=_help("target_bpcer"))
     ] = None,
     directory: DirOption = None,
     backend: BackendOption = None,
@@ -168,14 +142,7 @@ site_app = CommandApp(
 def site_pad(
     state: Annotated[str, typer.Argument(help="on | off")],
     threshold: Annotated[
-        float | None,
-        typer.Option(
-            "--threshold",
-            help=text(
-                "Seuil de vivacité propre à l'établissement (voir eval pad).",
-                "The site's own liveness threshold (see eval pad).",
-            ),
-        ),
+        float | None, typer.Option("--threshold", help=_help("site_threshold"))
     ] = None,
     directory: DirOption = None,
     as_json: JsonOption = False,

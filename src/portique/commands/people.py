@@ -12,13 +12,15 @@ from rich.table import Table
 from portique import clock
 from portique.access.names import shown
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.options import AtOption, DirOption, JsonOption
+from portique.commands.options import AtOption, DirOption, HelpSection, JsonOption
 from portique.commands.sitedir import open_cli_site, site_at
 from portique.errors import BadInputError
 from portique.i18n import text
 
 if TYPE_CHECKING:
     from portique.services import Withdrawal
+
+_help = HelpSection("people")
 
 person_app = CommandApp(
     help=text(
@@ -50,51 +52,15 @@ def _role_name(role: str) -> str:
     ),
 )
 def person_add(
-    name: Annotated[
-        str, typer.Option("--name", "--last-name", help=text("Nom de famille.", "Last name."))
-    ],
-    first_name: Annotated[str, typer.Option("--first-name", help=text("Prénom.", "First name."))],
-    birth_date: Annotated[
-        str,
-        typer.Option(
-            "--birth-date",
-            help=text(
-                "Date de naissance, jj/mm/aaaa (ou aaaa-mm-jj).",
-                "Birth date, dd/mm/yyyy (or yyyy-mm-dd).",
-            ),
-        ),
-    ],
-    role: Annotated[
-        str,
-        typer.Option(
-            "--role",
-            help=text(
-                "student (élève), staff (personnel), parent, contractor (prestataire), "
-                "visitor (visiteur).",
-                "student, staff, parent, contractor or visitor.",
-            ),
-        ),
-    ] = "student",
+    name: Annotated[str, typer.Option("--name", "--last-name", help=_help("name"))],
+    first_name: Annotated[str, typer.Option("--first-name", help=_help("first_name"))],
+    birth_date: Annotated[str, typer.Option("--birth-date", help=_help("birth_date"))],
+    role: Annotated[str, typer.Option("--role", help=_help("role"))] = "student",
     groups: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--class",
-            "--group",
-            help=text(
-                "Classe ou groupe (créé s'il est nouveau) ; répétable.",
-                "Class or group (made if new); repeatable.",
-            ),
-        ),
+        list[str] | None, typer.Option("--class", "--group", help=_help("add_class"))
     ] = None,
     guardians: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--guardian",
-            help=text(
-                "Identifiant d'un représentant légal déjà enregistré ; répétable.",
-                "Id of a guardian already recorded; repeatable.",
-            ),
-        ),
+        list[str] | None, typer.Option("--guardian", help=_help("guardian"))
     ] = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
@@ -129,7 +95,7 @@ def person_add(
     ),
 )
 def person_import(
-    file: Annotated[Path, typer.Argument(help=text("Fichier CSV.", "CSV file."))],
+    file: Annotated[Path, typer.Argument(help=_help("file"))],
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -170,19 +136,8 @@ def person_import(
 def person_list(
     directory: DirOption = None,
     as_json: JsonOption = False,
-    search: Annotated[
-        str,
-        typer.Option(
-            "--search",
-            help=text(
-                "Mots du nom, sans accents ni majuscules s'il le faut.",
-                "Words of the name, with or without accents and capitals.",
-            ),
-        ),
-    ] = "",
-    group: Annotated[
-        str | None, typer.Option("--class", help=text("Une classe (son id).", "A class (its id)."))
-    ] = None,
+    search: Annotated[str, typer.Option("--search", help=_help("search"))] = "",
+    group: Annotated[str | None, typer.Option("--class", help=_help("list_class"))] = None,
     role: Annotated[
         str | None,
         typer.Option("--role", help="student | staff | parent | contractor | visitor"),
@@ -261,12 +216,9 @@ def person_list(
     ),
 )
 def person_exit_permission(
-    person: Annotated[str, typer.Argument(help=text("Identifiant de l'élève.", "Student id."))],
-    rule: Annotated[str, typer.Option("--rule", help=text("Règle de sortie.", "Exit rule."))],
-    by: Annotated[
-        str,
-        typer.Option("--by", help=text("Représentant légal qui l'accorde.", "Granting guardian.")),
-    ],
+    person: Annotated[str, typer.Argument(help=_help("exit_permission_person"))],
+    rule: Annotated[str, typer.Option("--rule", help=_help("rule"))],
+    by: Annotated[str, typer.Option("--by", help=_help("exit_permission_by"))],
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -295,27 +247,9 @@ consent_app = CommandApp(
     no_args_is_help=True,
 )
 
-PersonArgument = Annotated[
-    str | None,
-    typer.Argument(
-        help=text("Identifiant de la personne.", "The person's id."), show_default=False
-    ),
-]
-PersonOption = Annotated[
-    str | None,
-    typer.Option("--person", help=text("Identifiant de la personne.", "The person's id.")),
-]
-ByOption = Annotated[
-    str | None,
-    typer.Option(
-        "--by",
-        help=text(
-            "Qui consent : un représentant légal pour un mineur (son identifiant) ; un majeur "
-            "consent pour lui-même.",
-            "Who consents: a guardian for a minor (their id); an adult consents for themselves.",
-        ),
-    ),
-]
+PersonArgument = Annotated[str | None, typer.Argument(help=_help("person"), show_default=False)]
+PersonOption = Annotated[str | None, typer.Option("--person", help=_help("person"))]
+ByOption = Annotated[str | None, typer.Option("--by", help=_help("by"))]
 
 
 def _person(argument: str | None, option: str | None) -> str:
@@ -342,16 +276,7 @@ def consent_grant(
     person: PersonArgument = None,
     person_option: PersonOption = None,
     by: ByOption = None,
-    giver: Annotated[
-        str | None,
-        typer.Option(
-            "--as",
-            help=text(
-                "Pour un mineur : parent (par défaut) ou legal_guardian.",
-                "For a minor: parent (default) or legal_guardian.",
-            ),
-        ),
-    ] = None,
+    giver: Annotated[str | None, typer.Option("--as", help=_help("as"))] = None,
     at: AtOption = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
@@ -406,21 +331,8 @@ def consent_withdraw(
     person_option: PersonOption = None,
     by: ByOption = None,
     at: AtOption = None,
-    cards_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help=text(
-                "Dossier où écrire les cartes des titres de remplacement (sans --out, "
-                "seul leur code PQ:… est affiché).",
-                "Folder for the cards of the replacement credentials (without --out, only "
-                "their PQ:... code is shown).",
-            ),
-        ),
-    ] = None,
-    pdf: Annotated[
-        bool, typer.Option("--pdf", help=text("Cartes en PDF.", "Cards as PDF."))
-    ] = False,
+    cards_dir: Annotated[Path | None, typer.Option("--out", help=_help("out"))] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help=_help("pdf"))] = False,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:

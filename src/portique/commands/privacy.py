@@ -12,10 +12,12 @@ from rich.table import Table
 
 from portique import clock
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.options import DirOption, JsonOption, OutDirOption
+from portique.commands.options import DirOption, HelpSection, JsonOption, OutDirOption
 from portique.commands.sitedir import open_cli_site
 from portique.errors import BadInputError
 from portique.i18n import text
+
+_help = HelpSection("privacy")
 
 audit_app = CommandApp(
     help=text(
@@ -36,9 +38,7 @@ privacy_app = CommandApp(
     no_args_is_help=True,
 )
 
-PersonArgument = Annotated[
-    str, typer.Argument(help=text("Identifiant de la personne.", "The person's id."))
-]
+PersonArgument = Annotated[str, typer.Argument(help=_help("person"))]
 
 BROKEN_CHAIN_EXIT = 1
 BREACH_FR = {
@@ -132,9 +132,7 @@ def audit_checkpoint(directory: DirOption = None, as_json: JsonOption = False) -
     help=text("Les entrées les plus récentes du journal.", "The most recent entries."),
 )
 def audit_list(
-    limit: Annotated[
-        int, typer.Option("--limit", min=1, help=text("Nombre d'entrées.", "How many."))
-    ] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=1, help=_help("limit"))] = 20,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -160,13 +158,7 @@ def audit_list(
 
 
 def purge(
-    dry_run: Annotated[
-        bool,
-        typer.Option(
-            "--dry-run",
-            help=text("Compter sans rien effacer.", "Count without deleting anything."),
-        ),
-    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=_help("dry_run"))] = False,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -262,9 +254,7 @@ def subject_export(
 )
 def subject_erase(
     person: PersonArgument,
-    yes: Annotated[
-        bool, typer.Option("--yes", help=text("Sans confirmation.", "Do not ask."))
-    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help=_help("yes"))] = False,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -301,32 +291,9 @@ def subject_erase(
 
 
 def dpia(
-    out_file: Annotated[
-        Path,
-        typer.Option("--out", help=text("Fichier HTML de l'AIPD.", "The DPIA's HTML file.")),
-    ],
-    record_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--record",
-            help=text(
-                "Écrire aussi la fiche du registre des traitements (art. 30) seule.",
-                "Also write the record of processing (art. 30) alone.",
-            ),
-        ),
-    ] = None,
-    png_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--png-dir",
-            help=text(
-                "Écrire aussi l'AIPD en images (dpia-1.png, dpia-2.png…) dans ce dossier, "
-                "par Chromium sans interface.",
-                "Also write the DPIA as images (dpia-1.png, dpia-2.png...) to this folder, "
-                "with headless Chromium.",
-            ),
-        ),
-    ] = None,
+    out_file: Annotated[Path, typer.Option("--out", help=_help("out"))],
+    record_file: Annotated[Path | None, typer.Option("--record", help=_help("record"))] = None,
+    png_dir: Annotated[Path | None, typer.Option("--png-dir", help=_help("png_dir"))] = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -402,9 +369,7 @@ DPIA_HELP = text(
     ),
 )
 def template_store(
-    store: Annotated[
-        str | None, typer.Argument(help=text("card ou central.", "card or central."))
-    ] = None,
+    store: Annotated[str | None, typer.Argument(help=_help("store"))] = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json, progress_bar
-from portique.commands.options import AtOption, DirOption, JsonOption
+from portique.commands.options import AtOption, DirOption, HelpSection, JsonOption
 from portique.commands.sitedir import open_cli_site, site_at
 from portique.i18n import text
 
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from portique.registers.plan import PupilPlan
     from portique.registers.siecle import LineError
     from portique.registers.sync import SyncReport
+
+_help = HelpSection("registers")
 
 import_app = CommandApp(
     help=text(
@@ -40,16 +42,7 @@ departures_app = CommandApp(
     no_args_is_help=True,
 )
 
-DryRunOption = Annotated[
-    bool,
-    typer.Option(
-        "--dry-run",
-        help=text(
-            "Montrer ce que l'import ferait (ajouts, changements, départs) sans rien écrire.",
-            "Show what the import would do (added, changed, left) without writing anything.",
-        ),
-    ),
-]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help=_help("dry_run"))]
 SHOWN_ROWS = 40
 """Rows of each section shown on screen (JSON never lists people: counts only)."""
 
@@ -93,39 +86,14 @@ def read_input(path: Path) -> bytes:
     ),
 )
 def import_siecle(
-    eleves: Annotated[
-        Path, typer.Argument(help=text("Export « élèves » (XML ou ZIP).", "Pupils export."))
-    ],
+    eleves: Annotated[Path, typer.Argument(help=_help("siecle_eleves"))],
     responsables: Annotated[
-        Path | None,
-        typer.Option(
-            "--responsables",
-            help=text(
-                "Export « responsables » (ResponsablesAvecAdresses.xml, XML ou ZIP).",
-                "Guardians export (ResponsablesAvecAdresses.xml, XML or ZIP).",
-            ),
-        ),
+        Path | None, typer.Option("--responsables", help=_help("siecle_responsables"))
     ] = None,
     dry_run: DryRunOption = False,
-    partial: Annotated[
-        bool,
-        typer.Option(
-            "--partial",
-            help=text(
-                "L'export ne contient qu'une partie des élèves : un absent n'est pas un départ.",
-                "The export holds only some pupils: someone missing has not left.",
-            ),
-        ),
-    ] = False,
+    partial: Annotated[bool, typer.Option("--partial", help=_help("siecle_partial"))] = False,
     allow_mass_departure: Annotated[
-        bool,
-        typer.Option(
-            "--allow-mass-departure",
-            help=text(
-                "Accepter qu'un export fasse partir plus de la moitié des élèves.",
-                "Accept an export that makes more than half of the pupils leave.",
-            ),
-        ),
+        bool, typer.Option("--allow-mass-departure", help=_help("allow_mass_departure"))
     ] = False,
     at: AtOption = None,
     directory: DirOption = None,
@@ -175,11 +143,9 @@ def import_siecle(
     ),
 )
 def import_sts(
-    file: Annotated[Path, typer.Argument(help=text("Export STS-Web.", "STS-Web export."))],
+    file: Annotated[Path, typer.Argument(help=_help("sts_file"))],
     dry_run: DryRunOption = False,
-    partial: Annotated[
-        bool, typer.Option("--partial", help=text("Export partiel.", "A partial export."))
-    ] = False,
+    partial: Annotated[bool, typer.Option("--partial", help=_help("sts_partial"))] = False,
     at: AtOption = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
@@ -219,7 +185,7 @@ def import_sts(
     ),
 )
 def import_timetable(
-    file: Annotated[Path, typer.Argument(help=text("Export EDT ou CSV.", "EDT export or CSV."))],
+    file: Annotated[Path, typer.Argument(help=_help("timetable_file"))],
     dry_run: DryRunOption = False,
     at: AtOption = None,
     directory: DirOption = None,
@@ -295,10 +261,7 @@ def _table(title: str, rows: tuple[PupilPlan, ...]) -> Table:
 
 
 def uai(
-    code: Annotated[
-        str | None,
-        typer.Argument(help=text("Code UAI à enregistrer.", "UAI code to record.")),
-    ] = None,
+    code: Annotated[str | None, typer.Argument(help=_help("code"))] = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -411,19 +374,8 @@ cards_app = CommandApp(
     ),
     no_args_is_help=True,
 )
-YearArgument = Annotated[
-    str, typer.Argument(help=text("Année scolaire, par exemple 2026-2027.", "e.g. 2026-2027."))
-]
-OutOption = Annotated[
-    Path,
-    typer.Option(
-        "--out",
-        help=text(
-            "Dossier des cartes : une planche A4 et un PDF par carte pour chaque classe.",
-            "Folder for the cards: an A4 sheet and one PDF per card for each class.",
-        ),
-    ),
-]
+YearArgument = Annotated[str, typer.Argument(help=_help("year"))]
+OutOption = Annotated[Path, typer.Option("--out", help=_help("out"))]
 
 
 @year_app.command(
@@ -484,11 +436,10 @@ def year_close(
 )
 def year_open(
     year: YearArgument,
-    eleves: Annotated[Path, typer.Argument(help=text("Export « élèves ».", "Pupils export."))],
+    eleves: Annotated[Path, typer.Argument(help=_help("open_eleves"))],
     cards_dir: OutOption,
     responsables: Annotated[
-        Path | None,
-        typer.Option("--responsables", help=text("Export « responsables ».", "Guardians export.")),
+        Path | None, typer.Option("--responsables", help=_help("open_responsables"))
     ] = None,
     at: AtOption = None,
     directory: DirOption = None,
@@ -550,13 +501,13 @@ def year_open(
     ),
 )
 def cards_issue(
-    group: Annotated[str, typer.Option("--class", help=text("Classe (identifiant).", "Class id."))],
+    group: Annotated[str, typer.Option("--class", help=_help("class"))],
     cards_dir: OutOption,
     valid_from: Annotated[
-        str | None, typer.Option("--valid-from", help=text("jj/mm/aaaa.", "dd/mm/yyyy."))
+        str | None, typer.Option("--valid-from", help=_help("valid_from"))
     ] = None,
     valid_until: Annotated[
-        str | None, typer.Option("--valid-until", help=text("jj/mm/aaaa.", "dd/mm/yyyy."))
+        str | None, typer.Option("--valid-until", help=_help("valid_until"))
     ] = None,
     at: AtOption = None,
     directory: DirOption = None,

@@ -11,7 +11,7 @@ import typer
 
 from portique import clock
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.options import DirOption, JsonOption
+from portique.commands.options import DirOption, HelpSection, JsonOption
 from portique.commands.sitedir import open_cli_site, site_dir
 from portique.errors import BadInputError
 from portique.i18n import text
@@ -19,12 +19,14 @@ from portique.i18n import text
 if TYPE_CHECKING:
     from portique.server import AccountRecord, ApiTokenRecord
 
+_help = HelpSection("server")
+
 SERVE_HELP = text(
     "Lancer le serveur : API REST (/api/v1) et console des agents et de l'administration.",
     "Run the server: REST API (/api/v1) and the console for agents and administration.",
 )
 
-UsernameArgument = Annotated[str, typer.Argument(help=text("Identifiant.", "User name."))]
+UsernameArgument = Annotated[str, typer.Argument(help=_help("username"))]
 
 account_app = CommandApp(
     help=text(
@@ -37,45 +39,12 @@ account_app = CommandApp(
 
 def serve(
     directory: DirOption = None,
-    host: Annotated[
-        str, typer.Option("--host", help=text("Adresse d'écoute.", "Address to listen on."))
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help=text("Port TCP.", "TCP port."))] = 8000,
-    plain_http: Annotated[
-        bool,
-        typer.Option(
-            "--plain-http",
-            help=text(
-                "Cookies sans l'attribut Secure, pour un essai en HTTP sur cette machine "
-                "seulement ; en production, placez un proxy HTTPS devant.",
-                "Cookies without the Secure attribute, for a plain-HTTP trial on this machine "
-                "only; in production, put an HTTPS proxy in front.",
-            ),
-        ),
-    ] = False,
-    workers: Annotated[
-        int,
-        typer.Option(
-            "--workers",
-            min=1,
-            max=64,
-            help=text(
-                "Nombre de processus serveurs (ils partagent les sessions par la base).",
-                "Number of server processes (they share sessions through the database).",
-            ),
-        ),
-    ] = 1,
+    host: Annotated[str, typer.Option("--host", help=_help("host"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help=_help("port"))] = 8000,
+    plain_http: Annotated[bool, typer.Option("--plain-http", help=_help("plain_http"))] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help=_help("workers"))] = 1,
     more_sites: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--site-dir",
-            help=text(
-                "Un autre établissement servi par ce serveur, sur la même base "
-                "(PORTIQUE_DATABASE_URL) ; répétable.",
-                "Another site served by this server, on the same database "
-                "(PORTIQUE_DATABASE_URL); repeatable.",
-            ),
-        ),
+        list[Path] | None, typer.Option("--site-dir", help=_help("site_dir"))
     ] = None,
 ) -> None:
     """Run the server; help text in SERVE_HELP."""
@@ -137,9 +106,7 @@ def account_add(
         str,
         typer.Option("--role", help="agent | administration | dpo | auditor | region"),
     ],
-    display_name: Annotated[
-        str, typer.Option("--name", help=text("Nom affiché.", "Display name."))
-    ] = "",
+    display_name: Annotated[str, typer.Option("--name", help=_help("add_name"))] = "",
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -277,7 +244,7 @@ def _token_json(record: ApiTokenRecord) -> dict[str, object]:
     ),
 )
 def token_create(
-    name: Annotated[str, typer.Argument(help=text("Nom du jeton.", "The token's name."))],
+    name: Annotated[str, typer.Argument(help=_help("token_name"))],
     role: Annotated[
         str, typer.Option("--role", help="agent | administration | dpo | auditor | lane")
     ],
@@ -305,7 +272,7 @@ def token_create(
     ),
 )
 def token_revoke(
-    token_id: Annotated[str, typer.Argument(help=text("Identifiant.", "Token id."))],
+    token_id: Annotated[str, typer.Argument(help=_help("token_id"))],
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:

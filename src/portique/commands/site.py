@@ -9,9 +9,11 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.options import AtOption, DirOption, JsonOption
+from portique.commands.options import AtOption, DirOption, HelpSection, JsonOption
 from portique.commands.sitedir import site_at, site_dir
 from portique.i18n import text
+
+_help = HelpSection("site")
 
 INIT_HELP = text(
     "Créer un établissement : dossier, base de données (SQLite, ou PostgreSQL avec "
@@ -25,58 +27,13 @@ INIT_HELP = text(
 
 def init(
     directory: DirOption = None,
-    site_id: Annotated[
-        str | None,
-        typer.Option(
-            "--site-id",
-            help=text(
-                "Identifiant de l'établissement (le code UAI, par exemple 0130001A).",
-                "Site id (the school's UAI code, e.g. 0130001A).",
-            ),
-        ),
-    ] = None,
-    name: Annotated[
-        str | None,
-        typer.Option("--name", help=text("Nom de l'établissement.", "Name of the school.")),
-    ] = None,
-    timezone: Annotated[
-        str, typer.Option("--timezone", help=text("Fuseau horaire IANA.", "IANA time zone."))
-    ] = "Europe/Paris",
-    uai: Annotated[
-        str | None,
-        typer.Option(
-            "--uai",
-            help=text(
-                "Code UAI de l'établissement, que portent ses exports SIECLE et STS-Web "
-                "(inutile si --site-id est déjà ce code).",
-                "The school's UAI code, which its SIECLE and STS-Web exports carry "
-                "(not needed when --site-id is that code).",
-            ),
-        ),
-    ] = None,
-    face: Annotated[
-        bool,
-        typer.Option(
-            "--face/--no-face",
-            help=text(
-                "Proposer la comparaison faciale 1:1 aux personnes qui y consentent "
-                "(désactivée par défaut : le titre d'accès et l'agent suffisent).",
-                "Offer 1:1 face comparison to people who consent (off by default: the "
-                "credential and the agent are enough).",
-            ),
-        ),
-    ] = False,
+    site_id: Annotated[str | None, typer.Option("--site-id", help=_help("site_id"))] = None,
+    name: Annotated[str | None, typer.Option("--name", help=_help("name"))] = None,
+    timezone: Annotated[str, typer.Option("--timezone", help=_help("timezone"))] = "Europe/Paris",
+    uai: Annotated[str | None, typer.Option("--uai", help=_help("uai"))] = None,
+    face: Annotated[bool, typer.Option("--face/--no-face", help=_help("face"))] = False,
     face_model: Annotated[
-        str | None,
-        typer.Option(
-            "--face-model",
-            help=text(
-                "Avec --face : le modèle des gabarits (edgeface_xs_q, dlib-resnet-v1). Par "
-                "défaut EdgeFace-XS s'il est installé (`portique models install`), sinon dlib.",
-                "With --face: the templates' model (edgeface_xs_q, dlib-resnet-v1). By "
-                "default EdgeFace-XS when installed (`portique models install`), else dlib.",
-            ),
-        ),
+        str | None, typer.Option("--face-model", help=_help("face_model"))
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -238,7 +195,7 @@ def keys_rotate(directory: DirOption = None, as_json: JsonOption = False) -> Non
     ),
 )
 def keys_retire(
-    key_id: Annotated[str, typer.Argument(help=text("Clé à retirer.", "Key to retire."))],
+    key_id: Annotated[str, typer.Argument(help=_help("key_id"))],
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -294,10 +251,7 @@ lockdown_app = CommandApp(
     ),
     no_args_is_help=True,
 )
-ByOption = Annotated[
-    str | None,
-    typer.Option("--by", help=text("Qui la déclare ou la lève.", "Who declares or lifts it.")),
-]
+ByOption = Annotated[str | None, typer.Option("--by", help=_help("by"))]
 
 
 def _lockdown(

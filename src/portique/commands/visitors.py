@@ -13,7 +13,7 @@ from rich.table import Table
 
 from portique import clock
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.options import DirOption, JsonOption
+from portique.commands.options import DirOption, HelpSection, JsonOption
 from portique.commands.sitedir import moment, open_cli_site, site_in_zone
 from portique.errors import BadInputError
 from portique.i18n import language, text
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
         Visitor,
         VisitRecord,
     )
+
+_help = HelpSection("visitors")
 
 visitor_app = CommandApp(
     help=text(
@@ -50,45 +52,13 @@ refusal_app = CommandApp(
 REFUSED_EXIT = 1
 """Exit code when reception refuses: a barred walk-in, a pass checked in twice."""
 
-LastName = Annotated[
-    str, typer.Option("--name", "--last-name", help=text("Nom de famille.", "Last name."))
-]
-FirstName = Annotated[str, typer.Option("--first-name", help=text("Prénom.", "First name."))]
-BirthDate = Annotated[
-    str | None,
-    typer.Option(
-        "--birth-date",
-        help=text(
-            "Date de naissance jj/mm/aaaa (facultative : pour la liste des interdictions).",
-            "Birth date dd/mm/yyyy (optional: for the refusal list).",
-        ),
-    ),
-]
-Purpose = Annotated[str, typer.Option("--purpose", help=text("Objet de la visite.", "Purpose."))]
-Host = Annotated[
-    str,
-    typer.Option(
-        "--host", help=text("Membre du personnel qui reçoit (identifiant).", "Host staff id.")
-    ),
-]
-Zones = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--zone",
-        help=text(
-            "Zone autorisée (répétable ; par défaut toutes).", "Zone allowed (repeatable; all)."
-        ),
-    ),
-]
-VisitArgument = Annotated[
-    str,
-    typer.Argument(
-        help=text(
-            "Identifiant de la visite, ou texte du laissez-passer lu (PQ:...).",
-            "Visit id, or the text of the pass read (PQ:...).",
-        )
-    ),
-]
+LastName = Annotated[str, typer.Option("--name", "--last-name", help=_help("name"))]
+FirstName = Annotated[str, typer.Option("--first-name", help=_help("first_name"))]
+BirthDate = Annotated[str | None, typer.Option("--birth-date", help=_help("birth_date"))]
+Purpose = Annotated[str, typer.Option("--purpose", help=_help("purpose"))]
+Host = Annotated[str, typer.Option("--host", help=_help("host"))]
+Zones = Annotated[list[str] | None, typer.Option("--zone", help=_help("zone"))]
+VisitArgument = Annotated[str, typer.Argument(help=_help("visit"))]
 
 
 def _when(value: str, timezone: str, what: str) -> datetime:
@@ -218,21 +188,12 @@ def visitor_invite(
     first_name: FirstName,
     purpose: Purpose,
     host: Host,
-    start: Annotated[
-        str, typer.Option("--from", help=text("Arrivée prévue (ISO-8601).", "Expected arrival."))
-    ],
-    end: Annotated[
-        str, typer.Option("--until", help=text("Départ prévu (ISO-8601).", "Expected departure."))
-    ],
+    start: Annotated[str, typer.Option("--from", help=_help("from"))],
+    end: Annotated[str, typer.Option("--until", help=_help("invite_until"))],
     birth_date: BirthDate = None,
-    email: Annotated[
-        str | None, typer.Option("--email", help=text("Adresse e-mail.", "E-mail address."))
-    ] = None,
+    email: Annotated[str | None, typer.Option("--email", help=_help("email"))] = None,
     zones: Zones = None,
-    out_path: Annotated[
-        Path | None,
-        typer.Option("--out", help=text("Badge à écrire (.pdf ou .png).", "Badge (.pdf, .png).")),
-    ] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help=_help("out"))] = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -285,21 +246,9 @@ def visitor_walk_in(
     first_name: FirstName,
     purpose: Purpose,
     host: Host,
-    out_path: Annotated[
-        Path,
-        typer.Option("--out", help=text("Badge à écrire (.pdf ou .png).", "Badge (.pdf, .png).")),
-    ],
+    out_path: Annotated[Path, typer.Option("--out", help=_help("out"))],
     birth_date: BirthDate = None,
-    end: Annotated[
-        str | None,
-        typer.Option(
-            "--until",
-            help=text(
-                "Départ prévu (ISO-8601 ; par défaut dans deux heures).",
-                "Expected departure (ISO-8601; default: in two hours).",
-            ),
-        ),
-    ] = None,
+    end: Annotated[str | None, typer.Option("--until", help=_help("walk_in_until"))] = None,
     zones: Zones = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
@@ -396,9 +345,7 @@ visitor_app.command("check-out", help=CHECK_OUT_HELP)(visitor_reception)
     ),
 )
 def visitor_list(
-    every: Annotated[
-        bool, typer.Option("--all", help=text("Toutes les visites.", "Every visit."))
-    ] = False,
+    every: Annotated[bool, typer.Option("--all", help=_help("visitor_all"))] = False,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -438,7 +385,7 @@ def visitor_list(
     ),
 )
 def visitor_path(
-    visit_id: Annotated[str, typer.Argument(help=text("Identifiant de la visite.", "Visit id."))],
+    visit_id: Annotated[str, typer.Argument(help=_help("visit_id"))],
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -485,23 +432,10 @@ def visitor_path(
 def refusal_add(
     last_name: LastName,
     first_name: FirstName,
-    birth_date: Annotated[
-        str, typer.Option("--birth-date", help=text("Né(e) le, jj/mm/aaaa.", "Birth date."))
-    ],
-    reason: Annotated[str, typer.Option("--reason", help=text("Motif.", "Reason."))],
-    ordered_by: Annotated[
-        str,
-        typer.Option(
-            "--ordered-by",
-            help=text(
-                "court (décision de justice) ou head_teacher (chef d'établissement).",
-                "court or head_teacher.",
-            ),
-        ),
-    ],
-    until: Annotated[
-        str, typer.Option("--until", help=text("Dernier jour, jj/mm/aaaa.", "Last day."))
-    ],
+    birth_date: Annotated[str, typer.Option("--birth-date", help=_help("refusal_birth_date"))],
+    reason: Annotated[str, typer.Option("--reason", help=_help("reason"))],
+    ordered_by: Annotated[str, typer.Option("--ordered-by", help=_help("ordered_by"))],
+    until: Annotated[str, typer.Option("--until", help=_help("refusal_until"))],
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -537,7 +471,7 @@ def refusal_add(
     ),
 )
 def refusal_list(
-    every: Annotated[bool, typer.Option("--all", help=text("Toutes.", "Every one."))] = False,
+    every: Annotated[bool, typer.Option("--all", help=_help("refusal_all"))] = False,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -576,7 +510,7 @@ def refusal_list(
     help=text("Lever une interdiction d'accès.", "Lift a refusal."),
 )
 def refusal_lift(
-    refusal_id: Annotated[int, typer.Argument(help=text("N° de l'interdiction.", "Refusal no."))],
+    refusal_id: Annotated[int, typer.Argument(help=_help("refusal_id"))],
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
