@@ -56,14 +56,7 @@ def parse_day(value: str | None, option: str) -> date | None:
     )
 
 
-SIMULATE_HELP = text(
-    "Simuler l'arrivée du matin (simulation à événements discrets) et comparer les modes "
-    "d'entrée côte à côte : agent qui vérifie la carte à l'œil, badge seul, badge + visage. "
-    "Donne l'attente p50/p95, la file la plus longue et l'heure de la dernière entrée.",
-    "Simulate the morning arrival (discrete-event simulation) and compare the ways of "
-    "entering side by side: an agent checking the card by eye, badge only, badge + face. "
-    "Gives the wait p50/p95, the longest queue and the time the last person got in.",
-)
+SIMULATE_HELP = _help("simulate")
 
 
 def simulate_command(
@@ -191,14 +184,7 @@ def _show_simulation(result: SimulationResult, title: str) -> None:
     out.print(table)
 
 
-REPORT_HELP = text(
-    "Écrire le rapport d'évaluation de l'expérimentation (HTML en français, et PDF par "
-    "Chromium) : contexte, configuration, protection de la vie privée, hypothèses de "
-    "sécurité, fiabilité et efficacité avec leurs preuves et verdicts, graphiques, limites.",
-    "Write the experiment's assessment report (HTML in French, and PDF through Chromium): "
-    "context, configuration, privacy measures, security, reliability and efficiency "
-    "hypotheses with evidence and verdicts, plots, limits.",
-)
+REPORT_HELP = _help("report")
 
 
 def report_command(

@@ -23,20 +23,8 @@ _help = HelpSection("backup")
 
 PASSPHRASE_VARIABLE = "PORTIQUE_BACKUP_PASSPHRASE"
 
-BACKUP_HELP = text(
-    "Sauvegarder l'établissement : la base (SQLite, ou pg_dump pour PostgreSQL) dans FILE, "
-    "les clés à part dans FILE.keys, chiffrées par une phrase de passe (demandée, ou lue "
-    "dans PORTIQUE_BACKUP_PASSPHRASE).",
-    "Back the site up: its database (SQLite, or pg_dump for PostgreSQL) to FILE, its keys "
-    "apart in FILE.keys, sealed with a passphrase (asked for, or read from "
-    "PORTIQUE_BACKUP_PASSPHRASE).",
-)
-RESTORE_HELP = text(
-    "Restaurer une sauvegarde (FILE et FILE.keys) dans le dossier et la base de "
-    "l'établissement, puis mettre le schéma à jour.",
-    "Restore a backup (FILE and FILE.keys) into the site's folder and database, then bring "
-    "the schema up to date.",
-)
+BACKUP_HELP = _help("backup")
+RESTORE_HELP = _help("restore")
 
 KeysOption = Annotated[Path | None, typer.Option("--keys", help=_help("keys"))]
 

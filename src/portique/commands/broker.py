@@ -15,29 +15,10 @@ from portique.i18n import text
 
 _help = HelpSection("broker")
 
-broker_app = CommandApp(
-    help=text(
-        "Le courtier MQTT des voies : sa configuration verrouillée (TLS, identifiants, ACL).",
-        "The lanes' MQTT broker: its locked-down configuration (TLS, logins, ACLs).",
-    ),
-    no_args_is_help=True,
-)
+broker_app = CommandApp(help=_help("broker_app"), no_args_is_help=True)
 
 
-@broker_app.command(
-    "config",
-    help=text(
-        "Écrire dans --out une configuration Mosquitto : TLS (certificats signés par l'AC de "
-        "l'établissement, gardée dans keys/), un identifiant par voie préparée et pour le "
-        "concentrateur, et des ACL qui limitent chaque voie à ses propres sujets. Lancez "
-        "`mosquitto -c DOSSIER/mosquitto.conf` ; une révocation met à jour ses identifiants "
-        "(rechargez-le : kill -HUP).",
-        "Write a Mosquitto configuration into --out: TLS (certificates signed by the site's "
-        "CA, kept in keys/), one login per provisioned lane and for the hub, and ACLs that "
-        "keep each lane to its own topics. Run `mosquitto -c FOLDER/mosquitto.conf`; a "
-        "revocation updates its logins (reload it: kill -HUP).",
-    ),
-)
+@broker_app.command("config", help=_help("config"))
 def config(
     out: Annotated[Path, typer.Option("--out", help=_help("out"))],
     port: Annotated[int, typer.Option("--port", help=_help("port"))] = 8883,

@@ -21,30 +21,14 @@ if TYPE_CHECKING:
 
 _help = HelpSection("credentials")
 
-credential_app = CommandApp(
-    help=text(
-        "Titres d'accès : cartes et QR codes signés, badges.",
-        "Credentials: signed cards and QR codes, badges.",
-    ),
-    no_args_is_help=True,
-)
+credential_app = CommandApp(help=_help("credential_app"), no_args_is_help=True)
 
 PersonOption = Annotated[str, typer.Option("--person", help=_help("person"))]
 FromOption = Annotated[str | None, typer.Option("--valid-from", help=_help("valid_from"))]
 UntilOption = Annotated[str | None, typer.Option("--valid-until", help=_help("valid_until"))]
 
 
-@credential_app.command(
-    "issue",
-    help=text(
-        "Délivrer un titre d'accès signé et écrire sa carte imprimable (PNG, ou PDF si OUT "
-        "finit par .pdf). Avec --face, le gabarit du visage est scellé dans le titre, et nulle "
-        "part ailleurs ; il faut le consentement en vigueur de la personne.",
-        "Issue a signed credential and write its printable card (PNG, or PDF when OUT ends "
-        "in .pdf). With --face, the face template is sealed into the credential and nowhere "
-        "else; the person's consent must be in force.",
-    ),
-)
+@credential_app.command("issue", help=_help("credential_issue"))
 def credential_issue(
     person: PersonOption,
     out_path: Annotated[Path, typer.Option("--out", help=_help("out"))],
@@ -124,13 +108,7 @@ def _tell_issued(issued: IssuedCredential, path: Path, timezone: str) -> None:
     out.print(issued.payload_text, soft_wrap=True)
 
 
-@credential_app.command(
-    "revoke",
-    help=text(
-        "Révoquer un titre d'accès (départ, perte) : il est refusé à toutes les voies.",
-        "Revoke a credential (leaving, lost): every lane refuses it.",
-    ),
-)
+@credential_app.command("revoke", help=_help("credential_revoke"))
 def credential_revoke(
     credential_id: Annotated[str, typer.Argument(help=_help("credential_id"))],
     reason: Annotated[str, typer.Option("--reason", help=_help("reason"))] = "revoked",
@@ -162,14 +140,7 @@ def credential_revoke(
         )
 
 
-@credential_app.command(
-    "bind-badge",
-    help=text(
-        "Lier un badge (UID RFID) à une personne : mêmes règles de validité et de révocation "
-        "qu'une carte.",
-        "Bind a badge (RFID UID) to a person: the same validity and revocation rules as a card.",
-    ),
-)
+@credential_app.command("bind-badge", help=_help("credential_bind_badge"))
 def credential_bind_badge(
     uid: Annotated[str, typer.Argument(help=_help("uid"))],
     person: PersonOption,
@@ -206,18 +177,7 @@ def credential_bind_badge(
         )
 
 
-@credential_app.command(
-    "phone-link",
-    help=text(
-        "Donner à une personne un lien à usage unique pour enrôler son téléphone : il y "
-        "crée sa clé, qui ne le quitte jamais, et reçoit son titre sur téléphone (le QR code "
-        "vivant). Avec --qr, écrit le QR code du lien à faire scanner au guichet. Un nouveau "
-        "téléphone remplace l'ancien.",
-        "Give a person a one-time link to enrol their phone: the phone makes its key, which "
-        "never leaves it, and receives its phone pass (the living QR code). With --qr, writes "
-        "the link's QR code to scan at the desk. A new phone replaces the old one.",
-    ),
-)
+@credential_app.command("phone-link", help=_help("credential_phone_link"))
 def credential_phone_link(
     person: PersonOption,
     minutes: Annotated[
@@ -279,17 +239,7 @@ def _tell_link(person_id: str, url: str, until: datetime, qr_path: Path | None) 
         out.print(text("QR code du lien : ", "QR code of the link: ") + str(qr_path))
 
 
-@credential_app.command(
-    "reenrol-list",
-    help=text(
-        "Pendant un changement de modèle de visage (`portique site model set`) : les "
-        "titres en vigueur dont le gabarit est d'un autre modèle, par personne. La liste "
-        "se vide à mesure que les personnes se réenrôlent.",
-        "During a change of face model (`portique site model set`): the credentials in "
-        "force whose template is of another model, by person. The list empties as people "
-        "re-enrol.",
-    ),
-)
+@credential_app.command("reenrol-list", help=_help("reenrol_list"))
 def reenrol_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
     """Who must re-enrol after a change of the site's face model."""
     from portique.services.credentials import reenrol_list as listed

@@ -15,23 +15,7 @@ from portique.i18n import language, text
 
 _help = HelpSection("demo")
 
-DEMO_HELP = text(
-    "Démonstration complète sur cette machine : un lycée fictif (40 personnes, classes, "
-    "consentements, cartes, badges, cartes révoquées et expirée, une visiteuse), le serveur "
-    "et la console (HTTP sur 127.0.0.1), et deux voies simulées (entrée, sortie) qui "
-    "rejouent une arrivée du matin. Avec --faces DOSSIER_LFW, les personnes qui ont consenti "
-    "sont enrôlées avec une photo et la caméra simulée montre une autre photo d'elles (et un "
-    "imposteur). Le lycée est créé au premier lancement dans --dir (par défaut "
-    "~/.local/share/portique-demo) puis réutilisé. Affiche l'adresse de la console et les "
-    "identifiants ; Ctrl-C pour arrêter.",
-    "The whole product on this machine: a fictitious school (40 people, classes, consents, "
-    "cards, badges, revoked and expired cards, a visitor), the server and console (HTTP on "
-    "127.0.0.1), and two simulated lanes (entrance, exit) replaying a morning arrival. With "
-    "--faces LFW_FOLDER, people who opted in are enrolled from one photo and the simulated "
-    "camera shows another photo of them (and an impostor). The school is built on first run "
-    "in --dir (default ~/.local/share/portique-demo) and reused afterwards. Prints the "
-    "console URL and the logins; Ctrl-C stops it.",
-)
+DEMO_HELP = _help("demo")
 
 
 def demo(

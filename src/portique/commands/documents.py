@@ -19,19 +19,7 @@ if TYPE_CHECKING:
 
 _help = HelpSection("documents")
 
-DOCUMENTS_HELP = text(
-    "Générer en français, d'après la configuration effective du site, les documents remis "
-    "aux personnes : notices d'information (élèves et familles, personnels, visiteurs), "
-    "affiche de l'entrée (A3 et A4) et, si une voie compare les visages, les formulaires de "
-    "consentement (majeur, représentant légal) et de retrait ; en HTML et en PDF A4 (A3 pour "
-    "l'affiche). Chaque document porte sa date et la version de la configuration qu'il "
-    "décrit ; la génération est inscrite au journal d'audit.",
-    "Generate, in French and from the site's actual configuration, the documents people are "
-    "given: information notices (pupils and families, staff, visitors), the entrance sign "
-    "(A3 and A4) and, where a lane compares faces, the consent forms (adult, guardian) and "
-    "the withdrawal form; as HTML and A4 PDF (A3 for the sign). Each carries its date and "
-    "the configuration version it describes; the generation is recorded in the audit log.",
-)
+DOCUMENTS_HELP = _help("documents")
 
 
 def documents(
@@ -100,14 +88,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
         )
 
 
-CONTACTS_HELP = text(
-    "Afficher ou changer ce que les documents disent du responsable de traitement, du "
-    "délégué à la protection des données, de l'adresse de la notice complète (le QR code de "
-    "l'affiche) et des destinataires extérieurs. Seules les options données changent.",
-    "Show or change what the documents say of the controller, the data protection officer, "
-    "the address of the full notice (the sign's QR code) and the outside recipients. Only "
-    "the options given change.",
-)
+CONTACTS_HELP = _help("contacts")
 
 
 def contacts(

@@ -97,26 +97,10 @@ def verify(
     raise typer.Exit(0 if result.match else 1)
 
 
-VERIFY_HELP = text(
-    "Compare deux photos de visage (1:1) et dit s'il s'agit de la même personne. "
-    "Code de sortie : 0 même personne, 1 personnes différentes, 2 entrée inutilisable.",
-    "Compare two face photos (1:1) and tell whether they show the same person. "
-    "Exit code: 0 same person, 1 different people, 2 bad input.",
-)
-EVAL_LFW_HELP = text(
-    "Protocole LFW View 2 : précision sur 10 plis, FNMR à FMR = 1e-3 et 1e-4 sur toutes les "
-    "comparaisons imposteurs, taux d'échec d'acquisition (FTA) et courbe DET.",
-    "LFW View 2 protocol: 10-fold accuracy, FNMR at FMR = 1e-3 and 1e-4 over all impostor "
-    "comparisons, failure-to-acquire rate (FTA) and DET curve.",
-)
+VERIFY_HELP = _help("verify")
+EVAL_LFW_HELP = _help("eval_lfw")
 
-eval_app = CommandApp(
-    help=text(
-        "Mesurer la précision de la vérification sur des jeux de données publics.",
-        "Measure verification accuracy on public datasets.",
-    ),
-    no_args_is_help=True,
-)
+eval_app = CommandApp(help=_help("eval_app"), no_args_is_help=True)
 
 
 @eval_app.command("lfw", help=EVAL_LFW_HELP)
@@ -214,13 +198,7 @@ def _show_lfw(result: LfwResult, summary: dict[str, object]) -> None:
 LANE_MIN_FACE_PX = 80.0
 LANE_COARSE_FACE_PX = 130.0
 
-BENCH_HELP = text(
-    "Mesurer la latence du pipeline visage étape par étape sur de vrais visages LFW placés "
-    "dans des images 640x480, et comparer côte à côte le descripteur natif de dlib et le "
-    "descripteur converti.",
-    "Measure the face pipeline's latency stage by stage on real LFW faces placed in 640x480 "
-    "frames, and compare dlib's native descriptor with the converted one side by side.",
-)
+BENCH_HELP = _help("bench")
 
 
 def bench(

@@ -34,15 +34,7 @@ BROKER_LOGIN_FILE = "broker.json"
 CA_CERT_FILE = "broker-ca.crt"
 """The site's broker CA certificate, in a lane's folder and the site's keys folder."""
 
-lane_app = CommandApp(
-    help=text(
-        "Voies : faire tourner une voie (caméra, lecteur de badges, signal) et le concentrateur "
-        "MQTT côté serveur ; préparer l'appareil d'une voie (ses propres clés) ou le révoquer.",
-        "Lanes: run a lane (camera, badge reader, signal) and the server's MQTT hub; provision "
-        "a lane device (its own keys) or revoke it.",
-    ),
-    no_args_is_help=True,
-)
+lane_app = CommandApp(help=_help("lane_app"), no_args_is_help=True)
 
 LaneArgument = Annotated[str, typer.Argument(help=_help("lane"))]
 InsecureOption = Annotated[bool, typer.Option("--insecure", help=_help("insecure"))]
@@ -95,23 +87,7 @@ def _logging(verbose: bool) -> None:
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help=_help("verbose"))]
 
 
-@lane_app.command(
-    "run",
-    help=text(
-        "Faire tourner une voie : elle lit les QR codes de la caméra et les badges du "
-        "lecteur, décide sur son instantané local (même hors ligne), signale la décision "
-        "et transmet les événements au serveur. --in-process : la voie et le serveur dans ce "
-        "processus, sur la base de --site-dir. --broker : par MQTT, vers `portique lane hub` "
-        "(--site-dir est alors le dossier écrit par `portique lane provision`). Avec "
-        "--reader stdin et sans caméra, la voie s'arrête à la fin de l'entrée standard.",
-        "Run a lane: it reads QR codes from the camera and badges from the reader, decides on "
-        "its local snapshot (even offline), signals the decision and forwards the events to "
-        "the server. --in-process: lane and server in this process, on --site-dir's "
-        "database. --broker: over MQTT, to `portique lane hub` (--site-dir is then the folder "
-        "`portique lane provision` wrote). With --reader stdin and no camera, the "
-        "lane stops at the end of standard input.",
-    ),
-)
+@lane_app.command("run", help=_help("run"))
 def run(
     site_directory: Annotated[Path, typer.Option("--site-dir", help=_help("site_dir"))],
     lane_id: Annotated[str, typer.Option("--lane", help=_help("lane"))],
@@ -304,17 +280,7 @@ def _server_side(directory: Path, in_process: bool) -> Iterator[InProcessHub | N
         yield served.hub
 
 
-@lane_app.command(
-    "hub",
-    help=text(
-        "Concentrateur MQTT côté serveur : enregistre dans la base les événements des voies "
-        "de l'établissement (une seule fois chacun) et leur publie l'instantané à chaque "
-        "changement (révocation, confinement...). Tourne jusqu'à Ctrl-C.",
-        "The server's MQTT hub: stores the events of the site's lanes in the database (each "
-        "once) and publishes the snapshot to them at every change (revocation, lockdown...). "
-        "Runs until Ctrl-C.",
-    ),
-)
+@lane_app.command("hub", help=_help("hub"))
 def hub(
     directory: DirOption = None,
     broker: BrokerOption = None,
@@ -382,19 +348,7 @@ def hub_broker(keys_dir: Path, site_id: str, url: str, insecure: bool) -> MqttBr
     return parsed
 
 
-@lane_app.command(
-    "provision",
-    help=text(
-        "Préparer l'appareil d'une voie : écrit dans --out tout ce qu'il lui faut (site.json, "
-        "sa propre clé, sa clé de liaison, la clé publique des instantanés du serveur, son "
-        "identifiant de courtier, le certificat de l'AC), en mode 600. Une voie déjà "
-        "préparée reçoit de nouvelles clés (les anciennes sont refusées).",
-        "Provision a lane device: writes into --out everything it needs (site.json, its own "
-        "key, its link key, the server's public snapshot key, its broker login, the CA "
-        "certificate), mode 600. A lane provisioned before gets new keys (the old ones are "
-        "refused).",
-    ),
-)
+@lane_app.command("provision", help=_help("provision"))
 def provision(
     lane_id: LaneArgument,
     out: Annotated[Path, typer.Option("--out", help=_help("out"))],
@@ -414,17 +368,7 @@ def provision(
     )
 
 
-@lane_app.command(
-    "revoke",
-    help=text(
-        "Révoquer l'appareil d'une voie (perdu, volé) : le concentrateur refuse sa clé, le "
-        "courtier son identifiant (rechargez Mosquitto : kill -HUP), une alerte et une entrée "
-        "du journal d'audit. `portique lane provision` lui redonne une identité.",
-        "Revoke a lane device (lost, stolen): the hub refuses its key, the broker its login "
-        "(reload Mosquitto: kill -HUP), an alert and an audit entry. `portique lane "
-        "provision` gives it a new identity.",
-    ),
-)
+@lane_app.command("revoke", help=_help("revoke"))
 def revoke(
     lane_id: LaneArgument,
     directory: DirOption = None,

@@ -23,15 +23,7 @@ from portique.i18n import percent, text
 
 _help = HelpSection("pad")
 
-EVAL_PAD_HELP = text(
-    "Mesurer la détection d'attaques par présentation (photo, écran) selon l'ISO/IEC "
-    "30107-3 : APCER par espèce d'attaque (sous-dossiers de --attacks), APCER maximal, "
-    "BPCER, BPCER à APCER 5 % et 10 %, courbe DET. Avec --target-bpcer et --dir, fixe le "
-    "seuil de l'établissement.",
-    "Measure presentation-attack detection (prints, screens) the ISO/IEC 30107-3 way: "
-    "APCER per attack species (sub-folders of --attacks), worst APCER, BPCER, BPCER at "
-    "APCER 5 % and 10 %, DET curve. With --target-bpcer and --dir, sets the site's threshold.",
-)
+EVAL_PAD_HELP = _help("eval_pad")
 
 
 def eval_pad(
@@ -121,24 +113,10 @@ def _show_pad(summary: dict[str, object]) -> None:
         )
 
 
-site_app = CommandApp(
-    help=text(
-        "Réglages biométriques de l'établissement : modèle de visage, détection d'attaques.",
-        "The site's biometric settings: face model, presentation-attack detection.",
-    ),
-    no_args_is_help=True,
-)
+site_app = CommandApp(help=_help("site_app"), no_args_is_help=True)
 
 
-@site_app.command(
-    "pad",
-    help=text(
-        "Activer (on) ou désactiver (off) la détection d'attaques par présentation aux "
-        "voies, pour les personnes qui ont consenti à la comparaison faciale.",
-        "Turn presentation-attack detection at the lanes on or off, for the people who "
-        "opted in to face comparison.",
-    ),
-)
+@site_app.command("pad", help=_help("site_pad"))
 def site_pad(
     state: Annotated[str, typer.Argument(help="on | off")],
     threshold: Annotated[
@@ -173,27 +151,11 @@ def site_pad(
     )
 
 
-model_app = CommandApp(
-    help=text(
-        "Modèle de visage de l'établissement et changement de modèle.",
-        "The site's face model, and changing it.",
-    ),
-    no_args_is_help=True,
-)
+model_app = CommandApp(help=_help("model_app"), no_args_is_help=True)
 site_app.add_typer(model_app, name="model")
 
 
-@model_app.command(
-    "set",
-    help=text(
-        "Changer de modèle : les nouveaux enrôlements utilisent MODEL, les titres déjà "
-        "émis restent comparés avec leur modèle jusqu'à `site model drop-previous` ; "
-        "`portique credential reenrol-list` dit qui doit se réenrôler.",
-        "Change model: new enrolments use MODEL, credentials already issued keep being "
-        "compared with their model until `site model drop-previous`; `portique credential "
-        "reenrol-list` says who must re-enrol.",
-    ),
-)
+@model_app.command("set", help=_help("model_set"))
 def model_set(
     model: Annotated[str, typer.Argument(help="edgeface_xs_q | dlib-resnet-v1")],
     directory: DirOption = None,
@@ -225,15 +187,7 @@ def model_set(
         err.print(text("[yellow]Licence :[/] ", "[yellow]Licence:[/] ") + note)
 
 
-@model_app.command(
-    "drop-previous",
-    help=text(
-        "Terminer le changement de modèle : les gabarits de l'ancien modèle ne sont plus "
-        "lus (refusé tant que quelqu'un doit se réenrôler, sauf --force).",
-        "End the change of model: templates of the old model are no longer read (refused "
-        "while someone must re-enrol, unless --force).",
-    ),
-)
+@model_app.command("drop-previous", help=_help("model_drop_previous"))
 def model_drop_previous(
     force: Annotated[bool, typer.Option("--force")] = False,
     directory: DirOption = None,

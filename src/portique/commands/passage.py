@@ -20,16 +20,7 @@ if TYPE_CHECKING:
 
 _help = HelpSection("passage")
 
-PASS_HELP = text(
-    "Présenter un titre d'accès à une voie (QR code en image ou en texte, ou badge) et dire "
-    "la décision avec ses motifs. Le visage (--face) n'est comparé que pour les personnes qui "
-    "y ont consenti ; sinon l'image n'est pas lue. Code de sortie : 0 autorisé, 1 refusé, "
-    "3 à vérifier par l'agent, 2 entrée inutilisable.",
-    "Present a credential at a lane (QR code as an image or as text, or a badge) and tell "
-    "the decision with its reasons. The face (--face) is compared only for people who "
-    "opted in; otherwise the image is not read. Exit code: 0 granted, 1 denied, 3 referred "
-    "to the agent, 2 bad input.",
-)
+PASS_HELP = _help("pass")
 EXIT_CODES = {"grant": 0, "deny": 1, "refer": 3}
 
 

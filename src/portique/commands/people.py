@@ -22,13 +22,7 @@ if TYPE_CHECKING:
 
 _help = HelpSection("people")
 
-person_app = CommandApp(
-    help=text(
-        "Personnes : élèves, personnels, parents, prestataires, visiteurs.",
-        "People: students, staff, parents, contractors, visitors.",
-    ),
-    no_args_is_help=True,
-)
+person_app = CommandApp(help=_help("person_app"), no_args_is_help=True)
 
 _ROLE_NAMES = {
     "student": ("élève", "student"),
@@ -44,13 +38,7 @@ def _role_name(role: str) -> str:
     return text(fr, en)
 
 
-@person_app.command(
-    "add",
-    help=text(
-        "Ajouter une personne ; affiche son identifiant pseudonyme (celui des titres d'accès).",
-        "Add a person; prints their pseudonymous id (the one credentials carry).",
-    ),
-)
+@person_app.command("add", help=_help("person_add"))
 def person_add(
     name: Annotated[str, typer.Option("--name", "--last-name", help=_help("name"))],
     first_name: Annotated[str, typer.Option("--first-name", help=_help("first_name"))],
@@ -83,17 +71,7 @@ def person_add(
         out.print(person_id)
 
 
-@person_app.command(
-    "import",
-    help=text(
-        "Importer les personnes d'un export CSV (Nom;Prénom;Né(e) le;Classe, séparateur ; ou ,"
-        " UTF-8 ou Windows-1252, dates jj/mm/aaaa). Les lignes refusées sont listées avec leur "
-        "motif ; rien n'est importé si le fichier est illisible.",
-        "Import people from a CSV export (Nom;Prénom;Né(e) le;Classe, ; or , separated, "
-        "UTF-8 or Windows-1252, dates dd/mm/yyyy). Refused lines are listed with their "
-        "reason; nothing is imported if the file cannot be read.",
-    ),
-)
+@person_app.command("import", help=_help("person_import"))
 def person_import(
     file: Annotated[Path, typer.Argument(help=_help("file"))],
     directory: DirOption = None,
@@ -132,7 +110,7 @@ def person_import(
         err.print(text(f"Ligne {rejected.line} : ", f"Line {rejected.line}: ") + rejected.reason)
 
 
-@person_app.command("list", help=text("Lister les personnes.", "List the people."))
+@person_app.command("list", help=_help("person_list"))
 def person_list(
     directory: DirOption = None,
     as_json: JsonOption = False,
@@ -206,15 +184,7 @@ def person_list(
     out.print(table)
 
 
-@person_app.command(
-    "exit-permission",
-    help=text(
-        "Enregistrer l'autorisation de sortie qu'un représentant légal donne à un mineur : "
-        "free, after_last_lesson, at_lunch, between_lessons, never_unaccompanied.",
-        "Record the exit permission a guardian gives a minor: free, after_last_lesson, "
-        "at_lunch, between_lessons, never_unaccompanied.",
-    ),
-)
+@person_app.command("exit-permission", help=_help("person_exit_permission"))
 def person_exit_permission(
     person: Annotated[str, typer.Argument(help=_help("exit_permission_person"))],
     rule: Annotated[str, typer.Option("--rule", help=_help("rule"))],
@@ -239,13 +209,7 @@ def person_exit_permission(
         )
 
 
-consent_app = CommandApp(
-    help=text(
-        "Consentement à la comparaison faciale (celui d'un représentant légal pour un mineur).",
-        "Consent to face comparison (a guardian's for a minor).",
-    ),
-    no_args_is_help=True,
-)
+consent_app = CommandApp(help=_help("consent_app"), no_args_is_help=True)
 
 PersonArgument = Annotated[str | None, typer.Argument(help=_help("person"), show_default=False)]
 PersonOption = Annotated[str | None, typer.Option("--person", help=_help("person"))]
@@ -265,13 +229,7 @@ def _person(argument: str | None, option: str | None) -> str:
     return chosen
 
 
-@consent_app.command(
-    "grant",
-    help=text(
-        "Enregistrer le consentement d'une personne (d'un représentant légal pour un mineur).",
-        "Record a person's consent (a guardian's for a minor).",
-    ),
-)
+@consent_app.command("grant", help=_help("consent_grant"))
 def consent_grant(
     person: PersonArgument = None,
     person_option: PersonOption = None,
@@ -315,17 +273,7 @@ def consent_grant(
         )
 
 
-@consent_app.command(
-    "withdraw",
-    help=text(
-        "Retirer le consentement : tout titre portant un gabarit est révoqué aussitôt et "
-        "remplacé par un titre sans gabarit (même type, même validité), dont la carte est "
-        "écrite dans --out ; aucun gabarit ne subsiste.",
-        "Withdraw consent: every credential carrying a template is revoked at once and "
-        "replaced by one without template (same kind, same validity), whose card is written "
-        "to --out; no template remains.",
-    ),
-)
+@consent_app.command("withdraw", help=_help("consent_withdraw"))
 def consent_withdraw(
     person: PersonArgument = None,
     person_option: PersonOption = None,

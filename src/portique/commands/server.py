@@ -21,20 +21,11 @@ if TYPE_CHECKING:
 
 _help = HelpSection("server")
 
-SERVE_HELP = text(
-    "Lancer le serveur : API REST (/api/v1) et console des agents et de l'administration.",
-    "Run the server: REST API (/api/v1) and the console for agents and administration.",
-)
+SERVE_HELP = _help("serve")
 
 UsernameArgument = Annotated[str, typer.Argument(help=_help("username"))]
 
-account_app = CommandApp(
-    help=text(
-        "Comptes de la console : agents, administration, DPD, auditeurs.",
-        "Console accounts: agents, administration, DPO, auditors.",
-    ),
-    no_args_is_help=True,
-)
+account_app = CommandApp(help=_help("account_app"), no_args_is_help=True)
 
 
 def serve(
@@ -93,13 +84,7 @@ def serve(
     )
 
 
-@account_app.command(
-    "add",
-    help=text(
-        "Créer un compte. Le mot de passe est demandé (ou lu dans PORTIQUE_PASSWORD).",
-        "Create an account. The password is asked for (or read from PORTIQUE_PASSWORD).",
-    ),
-)
+@account_app.command("add", help=_help("account_add"))
 def account_add(
     username: UsernameArgument,
     role: Annotated[
@@ -126,7 +111,7 @@ def account_add(
         )
 
 
-@account_app.command("list", help=text("Lister les comptes.", "List the accounts."))
+@account_app.command("list", help=_help("account_list"))
 def account_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
     """List console accounts."""
     from portique.server import list_accounts
@@ -173,13 +158,7 @@ def _set_active(username: str, active: bool, directory: Path | None, as_json: bo
     _print_account(record, done, as_json)
 
 
-@account_app.command(
-    "disable",
-    help=text(
-        "Désactiver un compte : il ne peut plus se connecter, ses sessions prennent fin.",
-        "Disable an account: it can no longer sign in, its sessions end.",
-    ),
-)
+@account_app.command("disable", help=_help("account_disable"))
 def account_disable(
     username: UsernameArgument, directory: DirOption = None, as_json: JsonOption = False
 ) -> None:
@@ -187,9 +166,7 @@ def account_disable(
     _set_active(username, False, directory, as_json)
 
 
-@account_app.command(
-    "enable", help=text("Réactiver un compte désactivé.", "Enable a disabled account again.")
-)
+@account_app.command("enable", help=_help("account_enable"))
 def account_enable(
     username: UsernameArgument, directory: DirOption = None, as_json: JsonOption = False
 ) -> None:
@@ -197,13 +174,7 @@ def account_enable(
     _set_active(username, True, directory, as_json)
 
 
-@account_app.command(
-    "password",
-    help=text(
-        "Changer le mot de passe d'un compte (demandé deux fois, ou lu dans PORTIQUE_PASSWORD).",
-        "Change an account's password (asked twice, or read from PORTIQUE_PASSWORD).",
-    ),
-)
+@account_app.command("password", help=_help("account_password"))
 def account_password(
     username: UsernameArgument, directory: DirOption = None, as_json: JsonOption = False
 ) -> None:
@@ -216,13 +187,7 @@ def account_password(
     _print_account(record, text("Mot de passe changé :", "Password changed:"), as_json)
 
 
-token_app = CommandApp(
-    help=text(
-        "Jetons d'API : intégrations et outils qui appellent l'API.",
-        "API tokens: integrations and tools that call the API.",
-    ),
-    no_args_is_help=True,
-)
+token_app = CommandApp(help=_help("token_app"), no_args_is_help=True)
 account_app.add_typer(token_app, name="token")
 
 
@@ -236,13 +201,7 @@ def _token_json(record: ApiTokenRecord) -> dict[str, object]:
     }
 
 
-@token_app.command(
-    "create",
-    help=text(
-        "Créer un jeton d'API ; son secret n'est montré qu'une fois.",
-        "Create an API token; its secret is shown once only.",
-    ),
-)
+@token_app.command("create", help=_help("token_create"))
 def token_create(
     name: Annotated[str, typer.Argument(help=_help("token_name"))],
     role: Annotated[
@@ -264,13 +223,7 @@ def token_create(
     out.print(secret)
 
 
-@token_app.command(
-    "revoke",
-    help=text(
-        "Révoquer un jeton d'API par son identifiant (voir « token list »).",
-        "Revoke an API token by its id (see `token list`).",
-    ),
-)
+@token_app.command("revoke", help=_help("token_revoke"))
 def token_revoke(
     token_id: Annotated[str, typer.Argument(help=_help("token_id"))],
     directory: DirOption = None,
@@ -287,7 +240,7 @@ def token_revoke(
         out.print(text("Jeton révoqué : ", "Token revoked: ") + f"{record.token_id} {record.name}")
 
 
-@token_app.command("list", help=text("Lister les jetons d'API.", "List the API tokens."))
+@token_app.command("list", help=_help("token_list"))
 def token_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
     """List API tokens (never their secrets)."""
     from portique.server import list_api_tokens

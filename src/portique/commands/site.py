@@ -15,14 +15,7 @@ from portique.i18n import text
 
 _help = HelpSection("site")
 
-INIT_HELP = text(
-    "Créer un établissement : dossier, base de données (SQLite, ou PostgreSQL avec "
-    "PORTIQUE_DATABASE_URL), clés de signature, une zone, une voie d'entrée et une de sortie, "
-    "des horaires d'ouverture et un emploi du temps par défaut.",
-    "Create a site: folder, database (SQLite, or PostgreSQL with PORTIQUE_DATABASE_URL), "
-    "signing keys, one zone, an entrance and an exit lane, default opening hours and "
-    "timetable.",
-)
+INIT_HELP = _help("init")
 
 
 def init(
@@ -105,13 +98,7 @@ def init(
         )
 
 
-keys_app = CommandApp(
-    help=text(
-        "Clés de signature des titres d'accès (Ed25519) et de chiffrement des gabarits.",
-        "Credential signing keys (Ed25519) and template sealing keys.",
-    ),
-    no_args_is_help=True,
-)
+keys_app = CommandApp(help=_help("keys_app"), no_args_is_help=True)
 
 
 def _keys_dir(directory: Path | None) -> Path:
@@ -159,13 +146,7 @@ def _show_keys(directory: Path | None, as_json: bool) -> None:
     out.print(table)
 
 
-@keys_app.command(
-    "init",
-    help=text(
-        "Créer le trousseau de clés de l'établissement (s'il n'existe pas).",
-        "Create the site's keyring (if there is none).",
-    ),
-)
+@keys_app.command("init", help=_help("keys_init"))
 def keys_init(directory: DirOption = None, as_json: JsonOption = False) -> None:
     from portique.credentials import init_keyring
 
@@ -173,13 +154,7 @@ def keys_init(directory: DirOption = None, as_json: JsonOption = False) -> None:
     _show_keys(directory, as_json)
 
 
-@keys_app.command(
-    "rotate",
-    help=text(
-        "Nouvelle clé de signature ; l'ancienne continue de vérifier jusqu'à son retrait.",
-        "A new signing key; the previous one keeps verifying until it is retired.",
-    ),
-)
+@keys_app.command("rotate", help=_help("keys_rotate"))
 def keys_rotate(directory: DirOption = None, as_json: JsonOption = False) -> None:
     from portique.credentials import load_keyring
 
@@ -187,13 +162,7 @@ def keys_rotate(directory: DirOption = None, as_json: JsonOption = False) -> Non
     _show_keys(directory, as_json)
 
 
-@keys_app.command(
-    "retire",
-    help=text(
-        "Retirer une clé : ses titres sont refusés et ses gabarits deviennent illisibles.",
-        "Retire a key: its credentials are refused and its templates become unreadable.",
-    ),
-)
+@keys_app.command("retire", help=_help("keys_retire"))
 def keys_retire(
     key_id: Annotated[str, typer.Argument(help=_help("key_id"))],
     directory: DirOption = None,
@@ -205,24 +174,15 @@ def keys_retire(
     _show_keys(directory, as_json)
 
 
-@keys_app.command("list", help=text("Lister les clés.", "List the keys."))
+@keys_app.command("list", help=_help("keys_list"))
 def keys_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
     _show_keys(directory, as_json)
 
 
-db_app = CommandApp(
-    help=text("Base de données de l'établissement.", "The site's database."),
-    no_args_is_help=True,
-)
+db_app = CommandApp(help=_help("db_app"), no_args_is_help=True)
 
 
-@db_app.command(
-    "upgrade",
-    help=text(
-        "Mettre le schéma de la base à jour (migrations).",
-        "Bring the database schema up to date (migrations).",
-    ),
-)
+@db_app.command("upgrade", help=_help("db_upgrade"))
 def db_upgrade(directory: DirOption = None, as_json: JsonOption = False) -> None:
     from portique.config import get_settings
     from portique.services.site import database_for
@@ -244,13 +204,7 @@ def db_upgrade(directory: DirOption = None, as_json: JsonOption = False) -> None
         )
 
 
-lockdown_app = CommandApp(
-    help=text(
-        "Mise en sûreté (PPMS) : toutes les entrées refusées, l'agent alerté.",
-        "Lockdown (PPMS): every entry refused, the agent alerted.",
-    ),
-    no_args_is_help=True,
-)
+lockdown_app = CommandApp(help=_help("lockdown_app"), no_args_is_help=True)
 ByOption = Annotated[str | None, typer.Option("--by", help=_help("by"))]
 
 
@@ -276,7 +230,7 @@ def _lockdown(
         out.print(text("Pas de mise en sûreté en cours.", "No lockdown in force."))
 
 
-@lockdown_app.command("start", help=text("Déclarer la mise en sûreté.", "Declare a lockdown."))
+@lockdown_app.command("start", help=_help("lockdown_start"))
 def lockdown_start(
     directory: DirOption = None,
     by: ByOption = None,
@@ -286,7 +240,7 @@ def lockdown_start(
     _lockdown(directory, by, at, True, as_json)
 
 
-@lockdown_app.command("end", help=text("Lever la mise en sûreté.", "Lift the lockdown."))
+@lockdown_app.command("end", help=_help("lockdown_end"))
 def lockdown_end(
     directory: DirOption = None,
     by: ByOption = None,

@@ -32,22 +32,8 @@ if TYPE_CHECKING:
 
 _help = HelpSection("visitors")
 
-visitor_app = CommandApp(
-    help=text(
-        "Visiteurs : invitations, visiteurs sans rendez-vous, arrivée, départ et parcours.",
-        "Visitors: invitations, walk-ins, check-in, check-out and path.",
-    ),
-    no_args_is_help=True,
-)
-refusal_app = CommandApp(
-    help=text(
-        "Interdictions d'accès (décision de justice ou du chef d'établissement), par nom et "
-        "date de naissance ; chaque modification est auditée.",
-        "The refusal list (court order or head teacher), by name and birth date; every "
-        "change is audited.",
-    ),
-    no_args_is_help=True,
-)
+visitor_app = CommandApp(help=_help("visitor_app"), no_args_is_help=True)
+refusal_app = CommandApp(help=_help("refusal_app"), no_args_is_help=True)
 
 REFUSED_EXIT = 1
 """Exit code when reception refuses: a barred walk-in, a pass checked in twice."""
@@ -172,17 +158,7 @@ def _new_json(new: NewVisit, *, out_path: Path | None, email: EmailOut | None) -
     )
 
 
-@visitor_app.command(
-    "invite",
-    help=text(
-        "Inviter un visiteur : la visite et son laissez-passer, valable sur la plage prévue "
-        "(avec la marge de l'établissement) et dans les zones données. Avec --email, il est "
-        "envoyé par e-mail (PORTIQUE_SMTP_*) ; avec --out, écrit en badge (PDF ou PNG).",
-        "Invite a visitor: the visit and its pass, valid over the expected window (with the "
-        "site's margin) in the zones given. With --email it is e-mailed (PORTIQUE_SMTP_*); "
-        "with --out, written as a badge (PDF or PNG).",
-    ),
-)
+@visitor_app.command("invite", help=_help("visitor_invite"))
 def visitor_invite(
     last_name: LastName,
     first_name: FirstName,
@@ -230,17 +206,7 @@ def visitor_invite(
     )
 
 
-@visitor_app.command(
-    "walk-in",
-    help=text(
-        "Enregistrer un visiteur sans rendez-vous à l'accueil (arrivée maintenant) et écrire "
-        "son badge (PDF au format CR80 pour les imprimantes à badges, ou PNG). Aucune pièce "
-        "d'identité n'est copiée. Une personne interdite d'accès est refusée (code 1).",
-        "Register a walk-in at reception (checked in now) and write their badge (CR80 PDF "
-        "for badge printers, or PNG). No identity document is copied. A barred person is "
-        "refused (exit code 1).",
-    ),
-)
+@visitor_app.command("walk-in", help=_help("visitor_walk_in"))
 def visitor_walk_in(
     last_name: LastName,
     first_name: FirstName,
@@ -310,16 +276,8 @@ def _report_reception(result: ReceptionResult, as_json: bool) -> None:
         raise typer.Exit(REFUSED_EXIT)
 
 
-CHECK_IN_HELP = text(
-    "Enregistrer l'arrivée d'un visiteur à l'accueil. Un laissez-passer déjà enregistré "
-    "sans départ lève une alerte (code 1).",
-    "Check a visitor in at reception. A pass checked in already without check-out "
-    "raises an alert (exit code 1).",
-)
-CHECK_OUT_HELP = text(
-    "Enregistrer le départ d'un visiteur : son laissez-passer n'ouvre plus aucune voie.",
-    "Check a visitor out: their pass opens no lane again.",
-)
+CHECK_IN_HELP = _help("check_in")
+CHECK_OUT_HELP = _help("check_out")
 
 
 def visitor_reception(
@@ -337,13 +295,7 @@ visitor_app.command("check-in", help=CHECK_IN_HELP)(visitor_reception)
 visitor_app.command("check-out", help=CHECK_OUT_HELP)(visitor_reception)
 
 
-@visitor_app.command(
-    "list",
-    help=text(
-        "Lister les visites attendues et en cours (--all : toutes).",
-        "List the visits expected and under way (--all: every one).",
-    ),
-)
+@visitor_app.command("list", help=_help("visitor_list"))
 def visitor_list(
     every: Annotated[bool, typer.Option("--all", help=_help("visitor_all"))] = False,
     directory: DirOption = None,
@@ -377,13 +329,7 @@ def visitor_list(
     out.print(table)
 
 
-@visitor_app.command(
-    "path",
-    help=text(
-        "Le parcours d'une visite : arrivée, points de passage (voie, zone), départ, alertes.",
-        "A visit's path: check-in, checkpoints (lane, zone), check-out, alerts.",
-    ),
-)
+@visitor_app.command("path", help=_help("visitor_path"))
 def visitor_path(
     visit_id: Annotated[str, typer.Argument(help=_help("visit_id"))],
     directory: DirOption = None,
@@ -422,13 +368,7 @@ def visitor_path(
 # The refusal list ---------------------------------------------------------------------
 
 
-@refusal_app.command(
-    "add",
-    help=text(
-        "Interdire l'accès à une personne jusqu'à une date (incluse).",
-        "Bar someone from the site until a date (inclusive).",
-    ),
-)
+@refusal_app.command("add", help=_help("refusal_add"))
 def refusal_add(
     last_name: LastName,
     first_name: FirstName,
@@ -463,13 +403,7 @@ def refusal_add(
     )
 
 
-@refusal_app.command(
-    "list",
-    help=text(
-        "Lister les interdictions en vigueur (--all : aussi les terminées et levées).",
-        "List the refusals in force (--all: ended and lifted ones too).",
-    ),
-)
+@refusal_app.command("list", help=_help("refusal_list"))
 def refusal_list(
     every: Annotated[bool, typer.Option("--all", help=_help("refusal_all"))] = False,
     directory: DirOption = None,
@@ -505,10 +439,7 @@ def refusal_list(
     out.print(table)
 
 
-@refusal_app.command(
-    "lift",
-    help=text("Lever une interdiction d'accès.", "Lift a refusal."),
-)
+@refusal_app.command("lift", help=_help("refusal_lift"))
 def refusal_lift(
     refusal_id: Annotated[int, typer.Argument(help=_help("refusal_id"))],
     directory: DirOption = None,
