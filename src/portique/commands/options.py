@@ -1,6 +1,6 @@
 """The Typer options that several commands share, declared once (--json, --dir, --at,
---backend, --engine, --out), and the help texts of every command's options, read from
-``help.toml``."""
+--backend, --engine, --out), and the help texts of every command, group, option and
+argument, read from ``help.toml``."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ import typer
 from portique.i18n import catalogue, text
 
 HELP_CATALOGUE = "help.toml"
-"""The catalogue of the options' and arguments' help texts, shipped in this package: one
-section per command module, each key ``["French", "English"]``."""
+"""The catalogue of the command line's help texts, shipped in this package: one section per
+command module, each key ``["French", "English"]``."""
 
 
 class HelpSection:
-    """The help texts of one command module's options and arguments: its section of
-    ``help.toml``. A module declares ``_help = HelpSection("people")``, then
+    """The help texts of one command module's commands, groups, options and arguments: its
+    section of ``help.toml``. A module declares ``_help = HelpSection("people")``, then
     ``typer.Option("--first-name", help=_help("first_name"))``."""
 
     def __init__(self, section: str) -> None:
@@ -26,12 +26,12 @@ class HelpSection:
 
     def __call__(self, key: str) -> str:
         """The help text ``key``, in the language of the process as :func:`text` picks it,
-        when the option is declared (at import, like the texts written inline before).
+        when the command or option is declared (at import, as ``text`` was called before).
 
         Raises:
             KeyError: the catalogue has no such text (a command names a help it lacks).
         """
-        texts = catalogue(__package__ or "portique.commands", HELP_CATALOGUE).get(self.section, {})
+        texts = catalogue("portique.commands", HELP_CATALOGUE).get(self.section, {})
         if key not in texts:
             raise KeyError(f"{HELP_CATALOGUE} [{self.section}] has no help text {key!r}")
         french, english = texts[key]
