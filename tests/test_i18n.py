@@ -49,18 +49,45 @@ def test_another_thread_keeps_its_own_language(french_process: None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("package", "sections"),
+    ("package", "name", "sections"),
     [
-        ("portique.server", {"console", "registers", "documents", "people", "accounts"}),
-        ("portique.access", {"outcome", "reason"}),
-        ("portique.registers", {"change", "cause"}),
-        ("portique.privacy", {"field"}),
+        (
+            "portique.server",
+            "texts.toml",
+            {"console", "registers", "documents", "people", "accounts"},
+        ),
+        ("portique.access", "labels.toml", {"outcome", "reason"}),
+        ("portique.registers", "labels.toml", {"change", "cause"}),
+        ("portique.privacy", "labels.toml", {"field"}),
+        (
+            "portique.commands",
+            "help.toml",
+            {
+                "options",
+                "assessment",
+                "backup",
+                "broker",
+                "credentials",
+                "demo",
+                "documents",
+                "faces",
+                "lane",
+                "models",
+                "pad",
+                "passage",
+                "people",
+                "privacy",
+                "registers",
+                "server",
+                "site",
+                "visitors",
+            },
+        ),
     ],
 )
 def test_every_shipped_catalogue_gives_french_and_english_words(
-    package: str, sections: set[str]
+    package: str, name: str, sections: set[str]
 ) -> None:
-    name = "texts.toml" if package == "portique.server" else "labels.toml"
     found = catalogue(package, name)
     assert set(found) == sections
     for texts in found.values():

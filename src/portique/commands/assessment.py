@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import out, print_json
-from portique.commands.options import DirOption, JsonOption
+from portique.commands.options import DirOption, HelpSection, JsonOption
 from portique.commands.sitedir import open_cli_site
 from portique.dates import check_date
 from portique.errors import BadInputError
@@ -20,16 +20,9 @@ from portique.i18n import number, text
 if TYPE_CHECKING:
     from portique.evaluation.simulate import Scenario, SimulationResult
 
-SeedOption = Annotated[
-    int,
-    typer.Option(
-        "--seed",
-        help=text(
-            "Graine du tirage aléatoire (mêmes résultats à graine égale).",
-            "Random seed (same seed, same results).",
-        ),
-    ),
-]
+_help = HelpSection("assessment")
+
+SeedOption = Annotated[int, typer.Option("--seed", help=_help("seed"))]
 
 
 def parse_clock(value: str, option: str) -> clock_time:
@@ -63,112 +56,23 @@ def parse_day(value: str | None, option: str) -> date | None:
     )
 
 
-SIMULATE_HELP = text(
-    "Simuler l'arrivée du matin (simulation à événements discrets) et comparer les modes "
-    "d'entrée côte à côte : agent qui vérifie la carte à l'œil, badge seul, badge + visage. "
-    "Donne l'attente p50/p95, la file la plus longue et l'heure de la dernière entrée.",
-    "Simulate the morning arrival (discrete-event simulation) and compare the ways of "
-    "entering side by side: an agent checking the card by eye, badge only, badge + face. "
-    "Gives the wait p50/p95, the longest queue and the time the last person got in.",
-)
+SIMULATE_HELP = _help("simulate")
 
 
 def simulate_command(
-    students: Annotated[
-        int,
-        typer.Option("--students", help=text("Élèves qui arrivent.", "Students arriving.")),
-    ] = 1200,
-    lanes: Annotated[
-        int, typer.Option("--lanes", help=text("Voies d'entrée.", "Entrance lanes."))
-    ] = 3,
-    start: Annotated[
-        str,
-        typer.Option(
-            "--start", help=text("Début des arrivées (HH:MM).", "First arrivals (HH:MM).")
-        ),
-    ] = "07:45",
-    end: Annotated[
-        str,
-        typer.Option("--end", help=text("Fin des arrivées (HH:MM).", "Last arrivals (HH:MM).")),
-    ] = "08:05",
-    modes: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--modes",
-            help=text(
-                "Modes comparés, séparés par des virgules : agent, badge, badge_face (tous "
-                "par défaut).",
-                "Modes compared, comma-separated: agent, badge, badge_face (all by default).",
-            ),
-        ),
-    ] = None,
+    students: Annotated[int, typer.Option("--students", help=_help("students"))] = 1200,
+    lanes: Annotated[int, typer.Option("--lanes", help=_help("lanes"))] = 3,
+    start: Annotated[str, typer.Option("--start", help=_help("start"))] = "07:45",
+    end: Annotated[str, typer.Option("--end", help=_help("end"))] = "08:05",
+    modes: Annotated[list[str] | None, typer.Option("--modes", help=_help("modes"))] = None,
     seed: SeedOption = 0,
-    from_site: Annotated[
-        Path | None,
-        typer.Option(
-            "--from-site",
-            help=text(
-                "Dossier d'un établissement : temps de décision, part des personnes comparées "
-                "et taux de renvoi mesurés sur ses passages.",
-                "A site folder: decision times, share of people compared and referral rate "
-                "measured on its passages.",
-            ),
-        ),
-    ] = None,
-    profile: Annotated[
-        str,
-        typer.Option(
-            "--profile",
-            help=text(
-                "Répartition des arrivées : poisson (uniforme) ou peak (montée vers la sonnerie).",
-                "Arrival spread: poisson (even) or peak (building up to the bell).",
-            ),
-        ),
-    ] = "poisson",
-    queue: Annotated[
-        str,
-        typer.Option(
-            "--queue",
-            help=text(
-                "per-lane (une file par voie, la plus courte) ou shared (une file commune).",
-                "per-lane (one queue per lane, the shortest) or shared (one common queue).",
-            ),
-        ),
-    ] = "per-lane",
-    out_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help=text(
-                "Dossier où écrire simulation.png et simulation.json.",
-                "Folder to write simulation.png and simulation.json into.",
-            ),
-        ),
-    ] = None,
-    referrals: Annotated[
-        str,
-        typer.Option(
-            "--referrals",
-            help=text(
-                "Où l'agent vérifie une personne renvoyée : at-lane (à la voie, les suivants "
-                "attendent) ou aside (à côté, la voie continue).",
-                "Where the agent checks a referred person: at-lane (the next ones wait) or "
-                "aside (the lane goes on).",
-            ),
-        ),
-    ] = "at-lane",
+    from_site: Annotated[Path | None, typer.Option("--from-site", help=_help("from_site"))] = None,
+    profile: Annotated[str, typer.Option("--profile", help=_help("profile"))] = "poisson",
+    queue: Annotated[str, typer.Option("--queue", help=_help("queue"))] = "per-lane",
+    out_dir: Annotated[Path | None, typer.Option("--out", help=_help("simulate_out"))] = None,
+    referrals: Annotated[str, typer.Option("--referrals", help=_help("referrals"))] = "at-lane",
     face_step: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--face-step",
-            help=text(
-                "Fichier JSON de benchmarks/bench_face_approach.py --out : l'étape visage "
-                "mesurée (lecture → décision), rééchantillonnée ; répétable (mesures "
-                "réunies).",
-                "JSON file of benchmarks/bench_face_approach.py --out: the measured face "
-                "step (read to decision), resampled; repeatable (runs pooled).",
-            ),
-        ),
+        list[Path] | None, typer.Option("--face-step", help=_help("face_step"))
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -280,56 +184,17 @@ def _show_simulation(result: SimulationResult, title: str) -> None:
     out.print(table)
 
 
-REPORT_HELP = text(
-    "Écrire le rapport d'évaluation de l'expérimentation (HTML en français, et PDF par "
-    "Chromium) : contexte, configuration, protection de la vie privée, hypothèses de "
-    "sécurité, fiabilité et efficacité avec leurs preuves et verdicts, graphiques, limites.",
-    "Write the experiment's assessment report (HTML in French, and PDF through Chromium): "
-    "context, configuration, privacy measures, security, reliability and efficiency "
-    "hypotheses with evidence and verdicts, plots, limits.",
-)
+REPORT_HELP = _help("report")
 
 
 def report_command(
-    out_dir: Annotated[
-        Path,
-        typer.Option(
-            "--out",
-            help=text(
-                "Dossier où écrire report.html, report.pdf et les graphiques.",
-                "Folder to write report.html, report.pdf and the plots into.",
-            ),
-        ),
-    ],
+    out_dir: Annotated[Path, typer.Option("--out", help=_help("report_out"))],
     directory: DirOption = None,
-    first: Annotated[
-        str | None,
-        typer.Option("--from", help=text("Premier jour (inclus).", "First day (included).")),
-    ] = None,
-    last: Annotated[
-        str | None,
-        typer.Option("--to", help=text("Dernier jour (inclus).", "Last day (included).")),
-    ] = None,
-    lfw: Annotated[
-        Path | None,
-        typer.Option(
-            "--lfw",
-            help=text(
-                "Résumé JSON de `portique eval lfw --json` (avec --scores pour les "
-                "intervalles de confiance).",
-                "JSON summary of `portique eval lfw --json` (with --scores for confidence "
-                "intervals).",
-            ),
-        ),
-    ] = None,
+    first: Annotated[str | None, typer.Option("--from", help=_help("from"))] = None,
+    last: Annotated[str | None, typer.Option("--to", help=_help("to"))] = None,
+    lfw: Annotated[Path | None, typer.Option("--lfw", help=_help("lfw"))] = None,
     seed: SeedOption = 0,
-    pdf: Annotated[
-        bool,
-        typer.Option(
-            "--pdf/--no-pdf",
-            help=text("Imprimer aussi report.pdf.", "Also print report.pdf."),
-        ),
-    ] = True,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help=_help("pdf"))] = True,
     as_json: JsonOption = False,
 ) -> None:
     """Write the assessment report; help text in REPORT_HELP."""

@@ -11,7 +11,7 @@ import typer
 
 from portique import clock
 from portique.commands.common import out, print_json
-from portique.commands.options import DirOption, JsonOption
+from portique.commands.options import DirOption, HelpSection, JsonOption
 from portique.commands.sitedir import site_dir
 from portique.errors import BadInputError
 from portique.i18n import text
@@ -19,33 +19,14 @@ from portique.i18n import text
 if TYPE_CHECKING:
     from portique.services.backup import BackupRecord
 
+_help = HelpSection("backup")
+
 PASSPHRASE_VARIABLE = "PORTIQUE_BACKUP_PASSPHRASE"
 
-BACKUP_HELP = text(
-    "Sauvegarder l'établissement : la base (SQLite, ou pg_dump pour PostgreSQL) dans FILE, "
-    "les clés à part dans FILE.keys, chiffrées par une phrase de passe (demandée, ou lue "
-    "dans PORTIQUE_BACKUP_PASSPHRASE).",
-    "Back the site up: its database (SQLite, or pg_dump for PostgreSQL) to FILE, its keys "
-    "apart in FILE.keys, sealed with a passphrase (asked for, or read from "
-    "PORTIQUE_BACKUP_PASSPHRASE).",
-)
-RESTORE_HELP = text(
-    "Restaurer une sauvegarde (FILE et FILE.keys) dans le dossier et la base de "
-    "l'établissement, puis mettre le schéma à jour.",
-    "Restore a backup (FILE and FILE.keys) into the site's folder and database, then bring "
-    "the schema up to date.",
-)
+BACKUP_HELP = _help("backup")
+RESTORE_HELP = _help("restore")
 
-KeysOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--keys",
-        help=text(
-            "Fichier des clés chiffrées (par défaut FILE.keys).",
-            "The sealed keys file (default: FILE.keys).",
-        ),
-    ),
-]
+KeysOption = Annotated[Path | None, typer.Option("--keys", help=_help("keys"))]
 
 
 def _passphrase(*, confirm: bool) -> str:
@@ -61,9 +42,7 @@ def _passphrase(*, confirm: bool) -> str:
 
 
 def backup(
-    out_file: Annotated[
-        Path, typer.Option("--out", help=text("Fichier de la sauvegarde.", "Backup file."))
-    ],
+    out_file: Annotated[Path, typer.Option("--out", help=_help("out"))],
     keys: KeysOption = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
@@ -84,18 +63,9 @@ def backup(
 
 
 def restore(
-    copy: Annotated[Path, typer.Argument(help=text("Fichier de la sauvegarde.", "Backup file."))],
+    copy: Annotated[Path, typer.Argument(help=_help("copy"))],
     keys: KeysOption = None,
-    replace: Annotated[
-        bool,
-        typer.Option(
-            "--replace",
-            help=text(
-                "Écraser l'établissement que le dossier contient déjà.",
-                "Overwrite the site the folder already holds.",
-            ),
-        ),
-    ] = False,
+    replace: Annotated[bool, typer.Option("--replace", help=_help("replace"))] = False,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:

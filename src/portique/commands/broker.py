@@ -8,75 +8,23 @@ from typing import Annotated
 import typer
 
 from portique.commands.common import CommandApp, err
-from portique.commands.options import DirOption
+from portique.commands.options import DirOption, HelpSection
 from portique.commands.sitedir import open_cli_site
 from portique.errors import BadInputError
 from portique.i18n import text
 
-broker_app = CommandApp(
-    help=text(
-        "Le courtier MQTT des voies : sa configuration verrouillée (TLS, identifiants, ACL).",
-        "The lanes' MQTT broker: its locked-down configuration (TLS, logins, ACLs).",
-    ),
-    no_args_is_help=True,
-)
+_help = HelpSection("broker")
+
+broker_app = CommandApp(help=_help("broker_app"), no_args_is_help=True)
 
 
-@broker_app.command(
-    "config",
-    help=text(
-        "Écrire dans --out une configuration Mosquitto : TLS (certificats signés par l'AC de "
-        "l'établissement, gardée dans keys/), un identifiant par voie préparée et pour le "
-        "concentrateur, et des ACL qui limitent chaque voie à ses propres sujets. Lancez "
-        "`mosquitto -c DOSSIER/mosquitto.conf` ; une révocation met à jour ses identifiants "
-        "(rechargez-le : kill -HUP).",
-        "Write a Mosquitto configuration into --out: TLS (certificates signed by the site's "
-        "CA, kept in keys/), one login per provisioned lane and for the hub, and ACLs that "
-        "keep each lane to its own topics. Run `mosquitto -c FOLDER/mosquitto.conf`; a "
-        "revocation updates its logins (reload it: kill -HUP).",
-    ),
-)
+@broker_app.command("config", help=_help("config"))
 def config(
-    out: Annotated[
-        Path,
-        typer.Option("--out", help=text("Dossier de la configuration.", "Configuration folder.")),
-    ],
-    port: Annotated[
-        int, typer.Option("--port", help=text("Port TLS du courtier.", "Broker's TLS port."))
-    ] = 8883,
-    bind: Annotated[
-        str | None,
-        typer.Option(
-            "--bind",
-            help=text(
-                "Adresse d'écoute (toutes par défaut).", "Listening address (all by default)."
-            ),
-        ),
-    ] = None,
-    hosts: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--host",
-            help=text(
-                "Nom ou adresse du courtier dans son certificat (répétable ; par défaut "
-                "localhost et 127.0.0.1).",
-                "The broker's name or address in its certificate (repeatable; default "
-                "localhost and 127.0.0.1).",
-            ),
-        ),
-    ] = None,
-    user: Annotated[
-        str | None,
-        typer.Option(
-            "--user",
-            help=text(
-                "Compte sous lequel Mosquitto tourne (il doit lire ces fichiers, mode 600 : "
-                "donnez-les-lui avec chown).",
-                "The account Mosquitto runs as (it must read these files, mode 600: chown "
-                "them to it).",
-            ),
-        ),
-    ] = None,
+    out: Annotated[Path, typer.Option("--out", help=_help("out"))],
+    port: Annotated[int, typer.Option("--port", help=_help("port"))] = 8883,
+    bind: Annotated[str | None, typer.Option("--bind", help=_help("bind"))] = None,
+    hosts: Annotated[list[str] | None, typer.Option("--host", help=_help("host"))] = None,
+    user: Annotated[str | None, typer.Option("--user", help=_help("user"))] = None,
     directory: DirOption = None,
 ) -> None:
     """Write the broker's configuration."""

@@ -11,7 +11,7 @@ import typer
 
 from portique import clock
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.options import DirOption, JsonOption
+from portique.commands.options import DirOption, HelpSection, JsonOption
 from portique.commands.sitedir import open_cli_site, shown_date, site_timezone
 from portique.errors import BadInputError, PortiqueError
 from portique.i18n import language, text
@@ -19,72 +19,21 @@ from portique.i18n import language, text
 if TYPE_CHECKING:
     from portique.services import IssuedCredential, SiteHandle
 
-credential_app = CommandApp(
-    help=text(
-        "Titres d'accès : cartes et QR codes signés, badges.",
-        "Credentials: signed cards and QR codes, badges.",
-    ),
-    no_args_is_help=True,
-)
+_help = HelpSection("credentials")
 
-PersonOption = Annotated[
-    str, typer.Option("--person", help=text("Identifiant de la personne.", "The person's id."))
-]
-FromOption = Annotated[
-    str | None,
-    typer.Option(
-        "--valid-from",
-        help=text(
-            "Début de validité, jj/mm/aaaa (par défaut aujourd'hui).",
-            "Valid from (default: today).",
-        ),
-    ),
-]
-UntilOption = Annotated[
-    str | None,
-    typer.Option(
-        "--valid-until",
-        help=text(
-            "Fin de validité, jj/mm/aaaa (par défaut le 31 août, fin de l'année scolaire).",
-            "Valid until (default: 31 August, the end of the school year).",
-        ),
-    ),
-]
+credential_app = CommandApp(help=_help("credential_app"), no_args_is_help=True)
+
+PersonOption = Annotated[str, typer.Option("--person", help=_help("person"))]
+FromOption = Annotated[str | None, typer.Option("--valid-from", help=_help("valid_from"))]
+UntilOption = Annotated[str | None, typer.Option("--valid-until", help=_help("valid_until"))]
 
 
-@credential_app.command(
-    "issue",
-    help=text(
-        "Délivrer un titre d'accès signé et écrire sa carte imprimable (PNG, ou PDF si OUT "
-        "finit par .pdf). Avec --face, le gabarit du visage est scellé dans le titre, et nulle "
-        "part ailleurs ; il faut le consentement en vigueur de la personne.",
-        "Issue a signed credential and write its printable card (PNG, or PDF when OUT ends "
-        "in .pdf). With --face, the face template is sealed into the credential and nowhere "
-        "else; the person's consent must be in force.",
-    ),
-)
+@credential_app.command("issue", help=_help("credential_issue"))
 def credential_issue(
     person: PersonOption,
-    out_path: Annotated[
-        Path,
-        typer.Option(
-            "--out", help=text("Carte à écrire (.png ou .pdf).", "Card to write (.png or .pdf).")
-        ),
-    ],
-    faces: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--face",
-            help=text(
-                "Photo d'enrôlement (répétable) ; elle n'est pas conservée.",
-                "Enrollment photo (repeatable); it is not kept.",
-            ),
-        ),
-    ] = None,
-    kind: Annotated[
-        str,
-        typer.Option("--kind", help=text("card (carte) ou phone (téléphone).", "card or phone.")),
-    ] = "card",
+    out_path: Annotated[Path, typer.Option("--out", help=_help("out"))],
+    faces: Annotated[list[Path] | None, typer.Option("--face", help=_help("face"))] = None,
+    kind: Annotated[str, typer.Option("--kind", help=_help("kind"))] = "card",
     valid_from: FromOption = None,
     valid_until: UntilOption = None,
     directory: DirOption = None,
@@ -159,23 +108,10 @@ def _tell_issued(issued: IssuedCredential, path: Path, timezone: str) -> None:
     out.print(issued.payload_text, soft_wrap=True)
 
 
-@credential_app.command(
-    "revoke",
-    help=text(
-        "Révoquer un titre d'accès (départ, perte) : il est refusé à toutes les voies.",
-        "Revoke a credential (leaving, lost): every lane refuses it.",
-    ),
-)
+@credential_app.command("revoke", help=_help("credential_revoke"))
 def credential_revoke(
-    credential_id: Annotated[
-        str, typer.Argument(help=text("Identifiant du titre.", "Credential id."))
-    ],
-    reason: Annotated[
-        str,
-        typer.Option(
-            "--reason", help=text("Motif (départ, perte, ...).", "Reason (left, lost, ...).")
-        ),
-    ] = "revoked",
+    credential_id: Annotated[str, typer.Argument(help=_help("credential_id"))],
+    reason: Annotated[str, typer.Option("--reason", help=_help("reason"))] = "revoked",
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -204,21 +140,9 @@ def credential_revoke(
         )
 
 
-@credential_app.command(
-    "bind-badge",
-    help=text(
-        "Lier un badge (UID RFID) à une personne : mêmes règles de validité et de révocation "
-        "qu'une carte.",
-        "Bind a badge (RFID UID) to a person: the same validity and revocation rules as a card.",
-    ),
-)
+@credential_app.command("bind-badge", help=_help("credential_bind_badge"))
 def credential_bind_badge(
-    uid: Annotated[
-        str,
-        typer.Argument(
-            help=text("UID du badge (ex. 04:A2:B3:C4).", "Badge UID (e.g. 04:A2:B3:C4).")
-        ),
-    ],
+    uid: Annotated[str, typer.Argument(help=_help("uid"))],
     person: PersonOption,
     valid_from: FromOption = None,
     valid_until: UntilOption = None,
@@ -253,45 +177,14 @@ def credential_bind_badge(
         )
 
 
-@credential_app.command(
-    "phone-link",
-    help=text(
-        "Donner à une personne un lien à usage unique pour enrôler son téléphone : il y "
-        "crée sa clé, qui ne le quitte jamais, et reçoit son titre sur téléphone (le QR code "
-        "vivant). Avec --qr, écrit le QR code du lien à faire scanner au guichet. Un nouveau "
-        "téléphone remplace l'ancien.",
-        "Give a person a one-time link to enrol their phone: the phone makes its key, which "
-        "never leaves it, and receives its phone pass (the living QR code). With --qr, writes "
-        "the link's QR code to scan at the desk. A new phone replaces the old one.",
-    ),
-)
+@credential_app.command("phone-link", help=_help("credential_phone_link"))
 def credential_phone_link(
     person: PersonOption,
     minutes: Annotated[
-        int,
-        typer.Option(
-            "--minutes",
-            min=1,
-            max=7 * 24 * 60,
-            help=text("Durée de validité du lien, en minutes.", "How long the link lasts."),
-        ),
+        int, typer.Option("--minutes", min=1, max=7 * 24 * 60, help=_help("minutes"))
     ] = 60,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url",
-            help=text(
-                "Adresse du site vue des téléphones (par défaut PORTIQUE_PUBLIC_URL).",
-                "The site's address as phones reach it (default: PORTIQUE_PUBLIC_URL).",
-            ),
-        ),
-    ] = None,
-    qr_path: Annotated[
-        Path | None,
-        typer.Option(
-            "--qr", help=text("QR code du lien à écrire (.png).", "QR code of the link (.png).")
-        ),
-    ] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help=_help("base_url"))] = None,
+    qr_path: Annotated[Path | None, typer.Option("--qr", help=_help("qr"))] = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -346,17 +239,7 @@ def _tell_link(person_id: str, url: str, until: datetime, qr_path: Path | None) 
         out.print(text("QR code du lien : ", "QR code of the link: ") + str(qr_path))
 
 
-@credential_app.command(
-    "reenrol-list",
-    help=text(
-        "Pendant un changement de modèle de visage (`portique site model set`) : les "
-        "titres en vigueur dont le gabarit est d'un autre modèle, par personne. La liste "
-        "se vide à mesure que les personnes se réenrôlent.",
-        "During a change of face model (`portique site model set`): the credentials in "
-        "force whose template is of another model, by person. The list empties as people "
-        "re-enrol.",
-    ),
-)
+@credential_app.command("reenrol-list", help=_help("reenrol_list"))
 def reenrol_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
     """Who must re-enrol after a change of the site's face model."""
     from portique.services.credentials import reenrol_list as listed

@@ -10,76 +10,20 @@ from typing import Annotated
 import typer
 
 from portique.commands.common import err, out, print_json
-from portique.commands.options import JsonOption
+from portique.commands.options import HelpSection, JsonOption
 from portique.i18n import language, text
 
-DEMO_HELP = text(
-    "Démonstration complète sur cette machine : un lycée fictif (40 personnes, classes, "
-    "consentements, cartes, badges, cartes révoquées et expirée, une visiteuse), le serveur "
-    "et la console (HTTP sur 127.0.0.1), et deux voies simulées (entrée, sortie) qui "
-    "rejouent une arrivée du matin. Avec --faces DOSSIER_LFW, les personnes qui ont consenti "
-    "sont enrôlées avec une photo et la caméra simulée montre une autre photo d'elles (et un "
-    "imposteur). Le lycée est créé au premier lancement dans --dir (par défaut "
-    "~/.local/share/portique-demo) puis réutilisé. Affiche l'adresse de la console et les "
-    "identifiants ; Ctrl-C pour arrêter.",
-    "The whole product on this machine: a fictitious school (40 people, classes, consents, "
-    "cards, badges, revoked and expired cards, a visitor), the server and console (HTTP on "
-    "127.0.0.1), and two simulated lanes (entrance, exit) replaying a morning arrival. With "
-    "--faces LFW_FOLDER, people who opted in are enrolled from one photo and the simulated "
-    "camera shows another photo of them (and an impostor). The school is built on first run "
-    "in --dir (default ~/.local/share/portique-demo) and reused afterwards. Prints the "
-    "console URL and the logins; Ctrl-C stops it.",
-)
+_help = HelpSection("demo")
+
+DEMO_HELP = _help("demo")
 
 
 def demo(
-    directory: Annotated[
-        Path | None,
-        typer.Option(
-            "--dir",
-            help=text(
-                "Dossier de la démo (par défaut ~/.local/share/portique-demo).",
-                "Demo folder (default: ~/.local/share/portique-demo).",
-            ),
-        ),
-    ] = None,
-    faces: Annotated[
-        Path | None,
-        typer.Option(
-            "--faces",
-            help=text(
-                "Dossier de visages au format LFW (un sous-dossier par personne), ex. "
-                "../shared/datasets/lfw/images. Sans lui, personne n'est enrôlé.",
-                "LFW-style faces folder (one sub-folder per person), e.g. "
-                "../shared/datasets/lfw/images. Without it, nobody is enrolled.",
-            ),
-        ),
-    ] = None,
-    port: Annotated[
-        int, typer.Option("--port", help=text("Port de la console.", "Console port."))
-    ] = 8000,
-    speed: Annotated[
-        float,
-        typer.Option(
-            "--speed",
-            help=text(
-                "Accélération : un passage toutes les 1 à 2 s divisées par ce nombre.",
-                "Speed-up: one passage every 1 to 2 s divided by this number.",
-            ),
-        ),
-    ] = 1.0,
-    once: Annotated[
-        bool,
-        typer.Option(
-            "--once",
-            help=text(
-                "Rejouer la matinée une fois puis s'arrêter (sinon : en boucle, un jour "
-                "d'école de plus à chaque tour).",
-                "Replay the morning once, then stop (otherwise: in a loop, one more school "
-                "day each round).",
-            ),
-        ),
-    ] = False,
+    directory: Annotated[Path | None, typer.Option("--dir", help=_help("dir"))] = None,
+    faces: Annotated[Path | None, typer.Option("--faces", help=_help("faces"))] = None,
+    port: Annotated[int, typer.Option("--port", help=_help("port"))] = 8000,
+    speed: Annotated[float, typer.Option("--speed", help=_help("speed"))] = 1.0,
+    once: Annotated[bool, typer.Option("--once", help=_help("once"))] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Run the demo; help text in DEMO_HELP."""

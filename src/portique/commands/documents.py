@@ -10,37 +10,21 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import err, out, print_json, progress_bar
-from portique.commands.options import AtOption, DirOption, JsonOption, OutDirOption
+from portique.commands.options import AtOption, DirOption, HelpSection, JsonOption, OutDirOption
 from portique.commands.sitedir import open_cli_site, site_at
 from portique.i18n import text
 
 if TYPE_CHECKING:
     from portique.services.settings import InformationSettings
 
-DOCUMENTS_HELP = text(
-    "Générer en français, d'après la configuration effective du site, les documents remis "
-    "aux personnes : notices d'information (élèves et familles, personnels, visiteurs), "
-    "affiche de l'entrée (A3 et A4) et, si une voie compare les visages, les formulaires de "
-    "consentement (majeur, représentant légal) et de retrait ; en HTML et en PDF A4 (A3 pour "
-    "l'affiche). Chaque document porte sa date et la version de la configuration qu'il "
-    "décrit ; la génération est inscrite au journal d'audit.",
-    "Generate, in French and from the site's actual configuration, the documents people are "
-    "given: information notices (pupils and families, staff, visitors), the entrance sign "
-    "(A3 and A4) and, where a lane compares faces, the consent forms (adult, guardian) and "
-    "the withdrawal form; as HTML and A4 PDF (A3 for the sign). Each carries its date and "
-    "the configuration version it describes; the generation is recorded in the audit log.",
-)
+_help = HelpSection("documents")
+
+DOCUMENTS_HELP = _help("documents")
 
 
 def documents(
     out_dir: OutDirOption,
-    no_pdf: Annotated[
-        bool,
-        typer.Option(
-            "--no-pdf",
-            help=text("HTML seulement (sans Chromium).", "HTML only (no Chromium needed)."),
-        ),
-    ] = False,
+    no_pdf: Annotated[bool, typer.Option("--no-pdf", help=_help("no_pdf"))] = False,
     at: AtOption = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
@@ -104,56 +88,26 @@ def _print_summary(summary: dict[str, Any]) -> None:
         )
 
 
-CONTACTS_HELP = text(
-    "Afficher ou changer ce que les documents disent du responsable de traitement, du "
-    "délégué à la protection des données, de l'adresse de la notice complète (le QR code de "
-    "l'affiche) et des destinataires extérieurs. Seules les options données changent.",
-    "Show or change what the documents say of the controller, the data protection officer, "
-    "the address of the full notice (the sign's QR code) and the outside recipients. Only "
-    "the options given change.",
-)
-
-
-def _option(flag: str, fr: str, en: str) -> Any:
-    return typer.Option(flag, help=text(fr, en))
+CONTACTS_HELP = _help("contacts")
 
 
 def contacts(
     controller: Annotated[
-        str | None,
-        _option(
-            "--controller",
-            "Responsable de traitement (par défaut : le chef d'établissement).",
-            "Controller (default: the head of the establishment).",
-        ),
+        str | None, typer.Option("--controller", help=_help("controller"))
     ] = None,
     controller_address: Annotated[
-        str | None, _option("--controller-address", "Son adresse.", "Their address.")
+        str | None, typer.Option("--controller-address", help=_help("controller_address"))
     ] = None,
-    dpo: Annotated[
-        str | None, _option("--dpo", "Le DPD (nom ou service).", "The DPO (name or office).")
-    ] = None,
-    dpo_email: Annotated[
-        str | None, _option("--dpo-email", "Courriel du DPD.", "The DPO's e-mail.")
-    ] = None,
+    dpo: Annotated[str | None, typer.Option("--dpo", help=_help("dpo"))] = None,
+    dpo_email: Annotated[str | None, typer.Option("--dpo-email", help=_help("dpo_email"))] = None,
     dpo_address: Annotated[
-        str | None, _option("--dpo-address", "Adresse postale du DPD.", "The DPO's address.")
+        str | None, typer.Option("--dpo-address", help=_help("dpo_address"))
     ] = None,
     notice_url: Annotated[
-        str | None,
-        _option(
-            "--notice-url",
-            "Adresse web de la notice complète (https://…).",
-            "Web address of the full notice (https://...).",
-        ),
+        str | None, typer.Option("--notice-url", help=_help("notice_url"))
     ] = None,
     recipients: Annotated[
-        list[str] | None,
-        _option(
-            "--recipient",
-            "Destinataire extérieur (répétable) ; --recipient '' les efface.",
-            "Outside recipient (repeatable); --recipient '' clears them.",
-        ),
+        list[str] | None, typer.Option("--recipient", help=_help("recipient"))
     ] = None,
     directory: DirOption = None,
     as_json: JsonOption = False,

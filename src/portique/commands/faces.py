@@ -10,7 +10,13 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json, progress_bar
-from portique.commands.options import BackendOption, EngineOption, EvaluationOutOption, JsonOption
+from portique.commands.options import (
+    BackendOption,
+    EngineOption,
+    EvaluationOutOption,
+    HelpSection,
+    JsonOption,
+)
 from portique.errors import PortiqueError
 from portique.i18n import number, percent, text
 
@@ -21,21 +27,16 @@ if TYPE_CHECKING:
     from portique.evaluation.lfw import LfwResult
 
 
+_help = HelpSection("faces")
+
+
 def verify(
-    image_a: Annotated[Path, typer.Argument(help=text("Première photo.", "First photo."))],
-    image_b: Annotated[Path, typer.Argument(help=text("Seconde photo.", "Second photo."))],
+    image_a: Annotated[Path, typer.Argument(help=_help("image_a"))],
+    image_b: Annotated[Path, typer.Argument(help=_help("image_b"))],
     backend: BackendOption = None,
     engine: EngineOption = None,
     operating_point: Annotated[
-        str | None,
-        typer.Option(
-            "--operating-point",
-            help=text(
-                "Seuil calibré : fmr-1e-3 ou fmr-1e-4 (par défaut, 1 fausse acceptation "
-                "sur 10 000).",
-                "Calibrated threshold: fmr-1e-3 or fmr-1e-4 (default, 1 false match in 10,000).",
-            ),
-        ),
+        str | None, typer.Option("--operating-point", help=_help("operating_point"))
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -96,103 +97,27 @@ def verify(
     raise typer.Exit(0 if result.match else 1)
 
 
-VERIFY_HELP = text(
-    "Compare deux photos de visage (1:1) et dit s'il s'agit de la même personne. "
-    "Code de sortie : 0 même personne, 1 personnes différentes, 2 entrée inutilisable.",
-    "Compare two face photos (1:1) and tell whether they show the same person. "
-    "Exit code: 0 same person, 1 different people, 2 bad input.",
-)
-EVAL_LFW_HELP = text(
-    "Protocole LFW View 2 : précision sur 10 plis, FNMR à FMR = 1e-3 et 1e-4 sur toutes les "
-    "comparaisons imposteurs, taux d'échec d'acquisition (FTA) et courbe DET.",
-    "LFW View 2 protocol: 10-fold accuracy, FNMR at FMR = 1e-3 and 1e-4 over all impostor "
-    "comparisons, failure-to-acquire rate (FTA) and DET curve.",
-)
+VERIFY_HELP = _help("verify")
+EVAL_LFW_HELP = _help("eval_lfw")
 
-eval_app = CommandApp(
-    help=text(
-        "Mesurer la précision de la vérification sur des jeux de données publics.",
-        "Measure verification accuracy on public datasets.",
-    ),
-    no_args_is_help=True,
-)
+eval_app = CommandApp(help=_help("eval_app"), no_args_is_help=True)
 
 
 @eval_app.command("lfw", help=EVAL_LFW_HELP)
 def eval_lfw(
-    root: Annotated[
-        Path,
-        typer.Option(
-            "--root",
-            help=text(
-                "Dossier LFW (contenant images/ et pairs.txt).",
-                "LFW folder (holding images/ and pairs.txt).",
-            ),
-        ),
-    ],
-    pairs: Annotated[
-        Path | None,
-        typer.Option(
-            "--pairs",
-            help=text(
-                "Fichier de paires (par défaut ROOT/pairs.txt).",
-                "Pairs file (default ROOT/pairs.txt).",
-            ),
-        ),
-    ] = None,
+    root: Annotated[Path, typer.Option("--root", help=_help("lfw_root"))],
+    pairs: Annotated[Path | None, typer.Option("--pairs", help=_help("pairs"))] = None,
     backend: BackendOption = None,
     engine: EngineOption = None,
     limit_folds: Annotated[
-        int | None,
-        typer.Option(
-            "--limit-folds",
-            help=text("N'évaluer que les N premiers plis.", "Evaluate the first N folds only."),
-        ),
+        int | None, typer.Option("--limit-folds", help=_help("limit_folds"))
     ] = None,
     out_dir: EvaluationOutOption = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            help=text(
-                "Processus de calcul (par défaut : un par cœur).",
-                "Worker processes (default: one per core).",
-            ),
-        ),
-    ] = None,
-    scores_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--scores",
-            help=text(
-                "Enregistrer les scores par sujet (archive .npz, sans image ni gabarit) pour "
-                "les intervalles de confiance de `portique report`.",
-                "Save the scores per subject (.npz archive, no image or template) for the "
-                "confidence intervals of `portique report`.",
-            ),
-        ),
-    ] = None,
-    calibrate: Annotated[
-        bool,
-        typer.Option(
-            "--calibrate",
-            help=text(
-                "Enregistrer les seuils fmr-1e-3 et fmr-1e-4 mesurés comme points de "
-                "fonctionnement du modèle.",
-                "Record the measured fmr-1e-3 and fmr-1e-4 thresholds as the model's "
-                "operating points.",
-            ),
-        ),
-    ] = False,
+    workers: Annotated[int | None, typer.Option("--workers", help=_help("workers"))] = None,
+    scores_file: Annotated[Path | None, typer.Option("--scores", help=_help("scores"))] = None,
+    calibrate: Annotated[bool, typer.Option("--calibrate", help=_help("calibrate"))] = False,
     calibration_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--calibration-file",
-            help=text(
-                "Avec --calibrate : fichier à mettre à jour (par défaut, celui du paquet).",
-                "With --calibrate: the file to update (default: the package's own).",
-            ),
-        ),
+        Path | None, typer.Option("--calibration-file", help=_help("calibration_file"))
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -273,23 +198,14 @@ def _show_lfw(result: LfwResult, summary: dict[str, object]) -> None:
 LANE_MIN_FACE_PX = 80.0
 LANE_COARSE_FACE_PX = 130.0
 
-BENCH_HELP = text(
-    "Mesurer la latence du pipeline visage étape par étape sur de vrais visages LFW placés "
-    "dans des images 640x480, et comparer côte à côte le descripteur natif de dlib et le "
-    "descripteur converti.",
-    "Measure the face pipeline's latency stage by stage on real LFW faces placed in 640x480 "
-    "frames, and compare dlib's native descriptor with the converted one side by side.",
-)
+BENCH_HELP = _help("bench")
 
 
 def bench(
-    root: Annotated[
-        Path,
-        typer.Option("--root", help=text("Dossier LFW.", "LFW folder.")),
-    ] = Path("../shared/datasets/lfw"),
-    frames: Annotated[
-        int, typer.Option("--frames", min=2, help=text("Nombre d'images.", "Number of frames."))
-    ] = 100,
+    root: Annotated[Path, typer.Option("--root", help=_help("bench_root"))] = Path(
+        "../shared/datasets/lfw"
+    ),
+    frames: Annotated[int, typer.Option("--frames", min=2, help=_help("frames"))] = 100,
     backend: BackendOption = None,
     engine: EngineOption = None,
     as_json: JsonOption = False,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from portique.commands.common import CommandApp, err
-from portique.commands.options import DirOption
+from portique.commands.options import DirOption, HelpSection
 from portique.commands.sitedir import open_cli_site
 from portique.errors import BadInputError, ConfigurationError
 from portique.i18n import language, text
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from portique.lane import InProcessHub, Lane, MqttBroker
     from portique.lane.comms.base import Transport
 
+_help = HelpSection("lane")
+
 LANES_DIR = "lanes"
 SNAPSHOT_WAIT_S = 2.0
 BROKER_LOGIN_FILE = "broker.json"
@@ -32,38 +34,12 @@ BROKER_LOGIN_FILE = "broker.json"
 CA_CERT_FILE = "broker-ca.crt"
 """The site's broker CA certificate, in a lane's folder and the site's keys folder."""
 
-lane_app = CommandApp(
-    help=text(
-        "Voies : faire tourner une voie (caméra, lecteur de badges, signal) et le concentrateur "
-        "MQTT côté serveur ; préparer l'appareil d'une voie (ses propres clés) ou le révoquer.",
-        "Lanes: run a lane (camera, badge reader, signal) and the server's MQTT hub; provision "
-        "a lane device (its own keys) or revoke it.",
-    ),
-    no_args_is_help=True,
-)
+lane_app = CommandApp(help=_help("lane_app"), no_args_is_help=True)
 
-LaneArgument = Annotated[str, typer.Argument(help=text("Identifiant de la voie.", "Lane id."))]
-InsecureOption = Annotated[
-    bool,
-    typer.Option(
-        "--insecure",
-        help=text(
-            "Accepter un courtier hors de cette machine sans TLS (banc d'essai seulement).",
-            "Accept a broker off this machine without TLS (test bench only).",
-        ),
-    ),
-]
+LaneArgument = Annotated[str, typer.Argument(help=_help("lane"))]
+InsecureOption = Annotated[bool, typer.Option("--insecure", help=_help("insecure"))]
 
-BrokerOption = Annotated[
-    str | None,
-    typer.Option(
-        "--broker",
-        help=text(
-            "Courtier MQTT : mqtt://[utilisateur:mot_de_passe@]hôte:1883 ou mqtts://hôte:8883.",
-            "MQTT broker: mqtt://[user:password@]host:1883 or mqtts://host:8883.",
-        ),
-    ),
-]
+BrokerOption = Annotated[str | None, typer.Option("--broker", help=_help("broker"))]
 
 
 def site_id_of(directory: Path) -> str:
@@ -108,185 +84,29 @@ def _logging(verbose: bool) -> None:
     )
 
 
-VerboseOption = Annotated[
-    bool,
-    typer.Option("--verbose", "-v", help=text("Journal détaillé.", "Detailed log.")),
-]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help=_help("verbose"))]
 
 
-@lane_app.command(
-    "run",
-    help=text(
-        "Faire tourner une voie : elle lit les QR codes de la caméra et les badges du "
-        "lecteur, décide sur son instantané local (même hors ligne), signale la décision "
-        "et transmet les événements au serveur. --in-process : la voie et le serveur dans ce "
-        "processus, sur la base de --site-dir. --broker : par MQTT, vers `portique lane hub` "
-        "(--site-dir est alors le dossier écrit par `portique lane provision`). Avec "
-        "--reader stdin et sans caméra, la voie s'arrête à la fin de l'entrée standard.",
-        "Run a lane: it reads QR codes from the camera and badges from the reader, decides on "
-        "its local snapshot (even offline), signals the decision and forwards the events to "
-        "the server. --in-process: lane and server in this process, on --site-dir's "
-        "database. --broker: over MQTT, to `portique lane hub` (--site-dir is then the folder "
-        "`portique lane provision` wrote). With --reader stdin and no camera, the "
-        "lane stops at the end of standard input.",
-    ),
-)
+@lane_app.command("run", help=_help("run"))
 def run(
-    site_directory: Annotated[
-        Path,
-        typer.Option(
-            "--site-dir",
-            help=text(
-                "Dossier de l'établissement ; la voie garde son instantané et sa file "
-                "d'événements dans lanes/VOIE.",
-                "Site folder; the lane keeps its snapshot and event outbox in lanes/LANE.",
-            ),
-        ),
-    ],
-    lane_id: Annotated[
-        str, typer.Option("--lane", help=text("Identifiant de la voie.", "Lane id."))
-    ],
+    site_directory: Annotated[Path, typer.Option("--site-dir", help=_help("site_dir"))],
+    lane_id: Annotated[str, typer.Option("--lane", help=_help("lane"))],
     broker: BrokerOption = None,
-    in_process: Annotated[
-        bool,
-        typer.Option(
-            "--in-process",
-            help=text(
-                "Voie et serveur dans ce processus (pas de réseau).",
-                "Lane and server in this process (no network).",
-            ),
-        ),
-    ] = False,
-    camera: Annotated[
-        str | None,
-        typer.Option(
-            "--camera",
-            help=text(
-                "Caméra : index USB (0), URL rtsp:// ou http://, ou fichier vidéo.",
-                "Camera: USB index (0), rtsp:// or http:// URL, or a video file.",
-            ),
-        ),
-    ] = None,
-    reader: Annotated[
-        str | None,
-        typer.Option(
-            "--reader",
-            help=text(
-                "Lecteur de badges ou de QR codes : stdin (lecteur clavier), "
-                "serial:PORT@BAUD, evdev:/dev/input/by-id/… (capturé pour la voie seule) ou "
-                "osdp:PORT@BAUD (lecteur OSDP en RS-485, canal sécurisé). Une ligne qui "
-                "commence par PQ: est un QR code, toute autre un badge.",
-                "Badge or QR reader: stdin (keyboard wedge), serial:PORT@BAUD, "
-                "evdev:/dev/input/by-id/… (grabbed for the lane alone) or osdp:PORT@BAUD (an "
-                "OSDP reader on RS-485, secure channel). A line starting with PQ: is a QR "
-                "code, any other a badge.",
-            ),
-        ),
-    ] = None,
-    layout: Annotated[
-        str,
-        typer.Option(
-            "--keyboard-layout",
-            help=text(
-                "Disposition du clavier d'un lecteur evdev : us (réglage d'usine) ou fr.",
-                "Keyboard layout of an evdev reader: us (factory setting) or fr.",
-            ),
-        ),
-    ] = "us",
-    osdp_key: Annotated[
-        Path | None,
-        typer.Option(
-            "--osdp-key",
-            help=text(
-                "Fichier de la clé du canal sécurisé OSDP du lecteur (32 chiffres "
-                "hexadécimaux, mode 600).",
-                "File of the reader's OSDP secure channel key (32 hex digits, mode 600).",
-            ),
-        ),
-    ] = None,
-    osdp_address: Annotated[
-        int,
-        typer.Option(
-            "--osdp-address", help=text("Adresse OSDP du lecteur.", "Reader's OSDP address.")
-        ),
-    ] = 0,
-    display: Annotated[
-        str | None,
-        typer.Option(
-            "--display",
-            help=text(
-                "Servir l'écran de voie sur HÔTE:PORT (page plein écran pour une tablette, "
-                "mise à jour en direct ; son adresse secrète est affichée au démarrage).",
-                "Serve the lane display on HOST:PORT (a full-screen page for a tablet, live; "
-                "its secret address is printed at start).",
-            ),
-        ),
-    ] = None,
-    gpio: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--gpio",
-            help=text(
-                "Sortie GPIO par résultat, RÉSULTAT=CHEMIN (grant=/sys/class/gpio/gpio17/value) ;"
-                " répétable. Elle passe à 1 pendant --pulse secondes.",
-                "A GPIO output per outcome, OUTCOME=PATH (grant=/sys/class/gpio/gpio17/value); "
-                "repeatable. It goes to 1 for --pulse seconds.",
-            ),
-        ),
-    ] = None,
-    pulse: Annotated[
-        float,
-        typer.Option(
-            "--pulse",
-            help=text(
-                "Durée d'impulsion des sorties (gâche libérée), en secondes.",
-                "Pulse length of the outputs (door strike released), in seconds.",
-            ),
-        ),
-    ] = 3.0,
+    in_process: Annotated[bool, typer.Option("--in-process", help=_help("in_process"))] = False,
+    camera: Annotated[str | None, typer.Option("--camera", help=_help("camera"))] = None,
+    reader: Annotated[str | None, typer.Option("--reader", help=_help("reader"))] = None,
+    layout: Annotated[str, typer.Option("--keyboard-layout", help=_help("keyboard_layout"))] = "us",
+    osdp_key: Annotated[Path | None, typer.Option("--osdp-key", help=_help("osdp_key"))] = None,
+    osdp_address: Annotated[int, typer.Option("--osdp-address", help=_help("osdp_address"))] = 0,
+    display: Annotated[str | None, typer.Option("--display", help=_help("display"))] = None,
+    gpio: Annotated[list[str] | None, typer.Option("--gpio", help=_help("gpio"))] = None,
+    pulse: Annotated[float, typer.Option("--pulse", help=_help("pulse"))] = 3.0,
     door_contact: Annotated[
-        Path | None,
-        typer.Option(
-            "--door-contact",
-            help=text(
-                "Contact de porte (fichier de valeur GPIO, 1 = ouverte) : alertes « porte "
-                "forcée » et « porte maintenue ouverte ».",
-                "Door contact (GPIO value file, 1 = open): 'door forced' and 'door held open' "
-                "alerts.",
-            ),
-        ),
+        Path | None, typer.Option("--door-contact", help=_help("door_contact"))
     ] = None,
-    held_open: Annotated[
-        float,
-        typer.Option(
-            "--held-open",
-            help=text(
-                "Secondes avant l'alerte « porte maintenue ouverte ».",
-                "Seconds before the 'door held open' alert.",
-            ),
-        ),
-    ] = 30.0,
-    relay: Annotated[
-        str | None,
-        typer.Option(
-            "--relay",
-            help=text(
-                "URL d'un relais HTTP qui reçoit chaque décision (POST JSON).",
-                "URL of an HTTP relay that receives each decision (JSON POST).",
-            ),
-        ),
-    ] = None,
-    no_face: Annotated[
-        bool,
-        typer.Option(
-            "--no-face",
-            help=text(
-                "Ne pas charger le moteur facial (les personnes enrôlées sont orientées "
-                "vers l'agent).",
-                "Do not load the face engine (enrolled people are referred to the agent).",
-            ),
-        ),
-    ] = False,
+    held_open: Annotated[float, typer.Option("--held-open", help=_help("held_open"))] = 30.0,
+    relay: Annotated[str | None, typer.Option("--relay", help=_help("relay"))] = None,
+    no_face: Annotated[bool, typer.Option("--no-face", help=_help("no_face"))] = False,
     insecure: InsecureOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -460,44 +280,14 @@ def _server_side(directory: Path, in_process: bool) -> Iterator[InProcessHub | N
         yield served.hub
 
 
-@lane_app.command(
-    "hub",
-    help=text(
-        "Concentrateur MQTT côté serveur : enregistre dans la base les événements des voies "
-        "de l'établissement (une seule fois chacun) et leur publie l'instantané à chaque "
-        "changement (révocation, confinement...). Tourne jusqu'à Ctrl-C.",
-        "The server's MQTT hub: stores the events of the site's lanes in the database (each "
-        "once) and publishes the snapshot to them at every change (revocation, lockdown...). "
-        "Runs until Ctrl-C.",
-    ),
-)
+@lane_app.command("hub", help=_help("hub"))
 def hub(
     directory: DirOption = None,
     broker: BrokerOption = None,
     validity: Annotated[
-        float,
-        typer.Option(
-            "--snapshot-validity",
-            help=text(
-                "Heures de validité d'un instantané sans renouvellement : passé ce délai, la "
-                "voie oriente vers l'agent tout ce qu'elle accorderait, avec une alerte.",
-                "Hours a snapshot stays valid without renewal: past it, the lane refers "
-                "everything it would grant to the agent, with an alert.",
-            ),
-        ),
+        float, typer.Option("--snapshot-validity", help=_help("snapshot_validity"))
     ] = 24.0,
-    share: Annotated[
-        str | None,
-        typer.Option(
-            "--share",
-            help=text(
-                "Partager les voies avec les autres concentrateurs de ce groupe (abonnement "
-                "partagé MQTT 5) : chaque message va à l'un d'eux, aux autres si l'un s'arrête.",
-                "Share the lanes with the other hubs of this group (MQTT 5 shared "
-                "subscription): each message goes to one of them, to the others if one stops.",
-            ),
-        ),
-    ] = None,
+    share: Annotated[str | None, typer.Option("--share", help=_help("share"))] = None,
     insecure: InsecureOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -558,27 +348,10 @@ def hub_broker(keys_dir: Path, site_id: str, url: str, insecure: bool) -> MqttBr
     return parsed
 
 
-@lane_app.command(
-    "provision",
-    help=text(
-        "Préparer l'appareil d'une voie : écrit dans --out tout ce qu'il lui faut (site.json, "
-        "sa propre clé, sa clé de liaison, la clé publique des instantanés du serveur, son "
-        "identifiant de courtier, le certificat de l'AC), en mode 600. Une voie déjà "
-        "préparée reçoit de nouvelles clés (les anciennes sont refusées).",
-        "Provision a lane device: writes into --out everything it needs (site.json, its own "
-        "key, its link key, the server's public snapshot key, its broker login, the CA "
-        "certificate), mode 600. A lane provisioned before gets new keys (the old ones are "
-        "refused).",
-    ),
-)
+@lane_app.command("provision", help=_help("provision"))
 def provision(
     lane_id: LaneArgument,
-    out: Annotated[
-        Path,
-        typer.Option(
-            "--out", help=text("Dossier à copier sur la voie.", "Folder to copy to the lane.")
-        ),
-    ],
+    out: Annotated[Path, typer.Option("--out", help=_help("out"))],
     directory: DirOption = None,
 ) -> None:
     """Provision a lane device."""
@@ -595,17 +368,7 @@ def provision(
     )
 
 
-@lane_app.command(
-    "revoke",
-    help=text(
-        "Révoquer l'appareil d'une voie (perdu, volé) : le concentrateur refuse sa clé, le "
-        "courtier son identifiant (rechargez Mosquitto : kill -HUP), une alerte et une entrée "
-        "du journal d'audit. `portique lane provision` lui redonne une identité.",
-        "Revoke a lane device (lost, stolen): the hub refuses its key, the broker its login "
-        "(reload Mosquitto: kill -HUP), an alert and an audit entry. `portique lane "
-        "provision` gives it a new identity.",
-    ),
-)
+@lane_app.command("revoke", help=_help("revoke"))
 def revoke(
     lane_id: LaneArgument,
     directory: DirOption = None,

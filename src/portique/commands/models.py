@@ -10,36 +10,17 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.options import JsonOption
+from portique.commands.options import HelpSection, JsonOption
 from portique.i18n import text
 
-models_app = CommandApp(
-    help=text(
-        "Modèles de visage : conversion du descripteur dlib en ONNX, vérification des fichiers.",
-        "Face models: convert dlib's descriptor to ONNX, check the model files.",
-    ),
-    no_args_is_help=True,
-)
+_help = HelpSection("models")
+
+models_app = CommandApp(help=_help("models_app"), no_args_is_help=True)
 
 
-@models_app.command(
-    "build",
-    help=text(
-        "Convertir le descripteur ResNet de dlib (fichier .dat du paquet "
-        "face-recognition-models) en modèle ONNX, mis en cache avec son sha256. Fait "
-        "automatiquement au premier usage ; --force le refait.",
-        "Convert dlib's ResNet descriptor (the .dat file of the face-recognition-models "
-        "package) into an ONNX model, cached with its sha256. Done automatically on first "
-        "use; --force rebuilds it.",
-    ),
-)
+@models_app.command("build", help=_help("build"))
 def build(
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force", help=text("Reconvertir même si à jour.", "Rebuild even if current.")
-        ),
-    ] = False,
+    force: Annotated[bool, typer.Option("--force", help=_help("force"))] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Build the converted descriptor."""
@@ -71,15 +52,7 @@ def build(
     )
 
 
-@models_app.command(
-    "list",
-    help=text(
-        "Lister les modèles connus, leur provenance, leur licence, leur empreinte sha256 et "
-        "le fichier installé qui les fournit ici.",
-        "List the known models, where they come from, their licence, sha256 and the "
-        "installed file that provides each here.",
-    ),
-)
+@models_app.command("list", help=_help("list_models"))
 def list_models(as_json: JsonOption = False) -> None:
     """List the known model files and which are installed."""
     from portique.biometrics.models import installed_models
@@ -120,32 +93,10 @@ def list_models(as_json: JsonOption = False) -> None:
             err.print(text("Licence : ", "Licence: ") + m.licence_note)
 
 
-@models_app.command(
-    "install",
-    help=text(
-        "Installer un modèle connu (fichier ou adresse https donnée explicitement) dans le "
-        "dossier de données, après vérification de son sha256 ; --from DIR installe tous "
-        "les modèles connus d'un dossier. Rien n'est jamais téléchargé implicitement.",
-        "Install a known model (a file, or an https address given on purpose) into the data "
-        "directory after checking its sha256; --from DIR installs every known model of a "
-        "folder. Nothing is ever downloaded implicitly.",
-    ),
-)
+@models_app.command("install", help=_help("install"))
 def install(
-    source: Annotated[
-        str | None,
-        typer.Argument(help=text("Fichier ou adresse du modèle.", "Model file or address.")),
-    ] = None,
-    from_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--from",
-            help=text(
-                "Dossier dont installer tous les modèles connus.",
-                "Folder whose known models to install.",
-            ),
-        ),
-    ] = None,
+    source: Annotated[str | None, typer.Argument(help=_help("source"))] = None,
+    from_dir: Annotated[Path | None, typer.Option("--from", help=_help("from"))] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Install known model files into the data directory."""

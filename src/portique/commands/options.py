@@ -1,5 +1,6 @@
-"""The Typer options that several commands share, declared once: --json, --dir, --at,
---backend, --engine, --out."""
+"""The Typer options that several commands share, declared once (--json, --dir, --at,
+--backend, --engine, --out), and the help texts of every command, group, option and
+argument, read from ``help.toml``."""
 
 from __future__ import annotations
 
@@ -8,67 +9,41 @@ from typing import Annotated
 
 import typer
 
-from portique.i18n import text
+from portique.i18n import catalogue, text
 
-JsonOption = Annotated[
-    bool,
-    typer.Option(
-        "--json", help=text("Un objet JSON sur la sortie standard.", "One JSON object on stdout.")
-    ),
-]
-DirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--dir",
-        help=text(
-            "Dossier de l'établissement (par défaut PORTIQUE_DATA_DIR).",
-            "Site folder (default: PORTIQUE_DATA_DIR).",
-        ),
-    ),
-]
-AtOption = Annotated[
-    str | None,
-    typer.Option(
-        "--at",
-        help=text(
-            "Date et heure ISO-8601 (par défaut maintenant ; sans fuseau : heure de "
-            "l'établissement).",
-            "ISO-8601 date and time (default: now; without an offset: the site's clock).",
-        ),
-    ),
-]
-BackendOption = Annotated[
-    str | None,
-    typer.Option(
-        "--backend",
-        help=text(
-            "Moteur de visage : dlib (par défaut, embarqué), onnx (YuNet et MobileFaceNet) "
-            "ou edgeface (YuNet et EdgeFace-XS ; `portique models install`).",
-            "Face back end: dlib (default, embedded), onnx (YuNet and MobileFaceNet) or "
-            "edgeface (YuNet and EdgeFace-XS; `portique models install`).",
-        ),
-    ),
-]
-EngineOption = Annotated[
-    str | None,
-    typer.Option(
-        "--engine",
-        help=text(
-            "Pour dlib : onnx (descripteur converti, rapide) ou dlib-native (référence).",
-            "For dlib: onnx (converted descriptor, fast) or dlib-native (the reference).",
-        ),
-    ),
-]
-OutDirOption = Annotated[
-    Path, typer.Option("--out", help=text("Dossier de sortie.", "Output folder."))
-]
-EvaluationOutOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--out",
-        help=text(
-            "Dossier où écrire det.png et summary.json.",
-            "Folder to write det.png and summary.json into.",
-        ),
-    ),
-]
+HELP_CATALOGUE = "help.toml"
+"""The catalogue of the command line's help texts, shipped in this package: one section per
+command module, each key ``["French", "English"]``."""
+
+
+class HelpSection:
+    """The help texts of one command module's commands, groups, options and arguments: its
+    section of ``help.toml``. A module declares ``_help = HelpSection("people")``, then
+    ``typer.Option("--first-name", help=_help("first_name"))``."""
+
+    def __init__(self, section: str) -> None:
+        self.section = section
+
+    def __call__(self, key: str) -> str:
+        """The help text ``key``, in the language of the process as :func:`text` picks it,
+        when the command or option is declared (at import, as ``text`` was called before).
+
+        Raises:
+            KeyError: the catalogue has no such text (a command names a help it lacks).
+        """
+        texts = catalogue("portique.commands", HELP_CATALOGUE).get(self.section, {})
+        if key not in texts:
+            raise KeyError(f"{HELP_CATALOGUE} [{self.section}] has no help text {key!r}")
+        french, english = texts[key]
+        return text(french, english)
+
+
+_help = HelpSection("options")
+
+JsonOption = Annotated[bool, typer.Option("--json", help=_help("json"))]
+DirOption = Annotated[Path | None, typer.Option("--dir", help=_help("dir"))]
+AtOption = Annotated[str | None, typer.Option("--at", help=_help("at"))]
+BackendOption = Annotated[str | None, typer.Option("--backend", help=_help("backend"))]
+EngineOption = Annotated[str | None, typer.Option("--engine", help=_help("engine"))]
+OutDirOption = Annotated[Path, typer.Option("--out", help=_help("out"))]
+EvaluationOutOption = Annotated[Path | None, typer.Option("--out", help=_help("evaluation_out"))]

@@ -11,63 +11,29 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json, progress_bar
-from portique.commands.options import BackendOption, DirOption, EvaluationOutOption, JsonOption
+from portique.commands.options import (
+    BackendOption,
+    DirOption,
+    EvaluationOutOption,
+    HelpSection,
+    JsonOption,
+)
 from portique.commands.sitedir import open_cli_site
 from portique.i18n import percent, text
 
-EVAL_PAD_HELP = text(
-    "Mesurer la détection d'attaques par présentation (photo, écran) selon l'ISO/IEC "
-    "30107-3 : APCER par espèce d'attaque (sous-dossiers de --attacks), APCER maximal, "
-    "BPCER, BPCER à APCER 5 % et 10 %, courbe DET. Avec --target-bpcer et --dir, fixe le "
-    "seuil de l'établissement.",
-    "Measure presentation-attack detection (prints, screens) the ISO/IEC 30107-3 way: "
-    "APCER per attack species (sub-folders of --attacks), worst APCER, BPCER, BPCER at "
-    "APCER 5 % and 10 %, DET curve. With --target-bpcer and --dir, sets the site's threshold.",
-)
+_help = HelpSection("pad")
+
+EVAL_PAD_HELP = _help("eval_pad")
 
 
 def eval_pad(
-    bona_fide: Annotated[
-        Path,
-        typer.Option(
-            "--bona-fide",
-            help=text(
-                "Dossier d'images de visages réels vus par la caméra de la voie.",
-                "Folder of live faces as the lane camera sees them.",
-            ),
-        ),
-    ],
-    attacks: Annotated[
-        Path,
-        typer.Option(
-            "--attacks",
-            help=text(
-                "Dossier d'attaques, un sous-dossier par espèce (print/, screen/...).",
-                "Folder of attacks, one sub-folder per species (print/, screen/...).",
-            ),
-        ),
-    ],
+    bona_fide: Annotated[Path, typer.Option("--bona-fide", help=_help("bona_fide"))],
+    attacks: Annotated[Path, typer.Option("--attacks", help=_help("attacks"))],
     threshold: Annotated[
-        float | None,
-        typer.Option(
-            "--threshold",
-            help=text(
-                "Seuil de vivacité à mesurer (par défaut : celui du produit).",
-                "Liveness threshold to measure at (default: the product's).",
-            ),
-        ),
+        float | None, typer.Option("--threshold", help=_help("eval_threshold"))
     ] = None,
     target_bpcer: Annotated[
-        float | None,
-        typer.Option(
-            "--target-bpcer",
-            help=text(
-                "Avec --dir : fixer le seuil de l'établissement au plus strict dont le "
-                "BPCER mesuré ne dépasse pas cette part (ex. 0.05).",
-                "With --dir: set the site's threshold to the strictest one whose measured "
-                "BPCER stays within this share (e.g. 0.05).",
-            ),
-        ),
+        float | None, typer.Option("--target-bpcer", help=_help("target_bpcer"))
     ] = None,
     directory: DirOption = None,
     backend: BackendOption = None,
@@ -147,35 +113,14 @@ def _show_pad(summary: dict[str, object]) -> None:
         )
 
 
-site_app = CommandApp(
-    help=text(
-        "Réglages biométriques de l'établissement : modèle de visage, détection d'attaques.",
-        "The site's biometric settings: face model, presentation-attack detection.",
-    ),
-    no_args_is_help=True,
-)
+site_app = CommandApp(help=_help("site_app"), no_args_is_help=True)
 
 
-@site_app.command(
-    "pad",
-    help=text(
-        "Activer (on) ou désactiver (off) la détection d'attaques par présentation aux "
-        "voies, pour les personnes qui ont consenti à la comparaison faciale.",
-        "Turn presentation-attack detection at the lanes on or off, for the people who "
-        "opted in to face comparison.",
-    ),
-)
+@site_app.command("pad", help=_help("site_pad"))
 def site_pad(
     state: Annotated[str, typer.Argument(help="on | off")],
     threshold: Annotated[
-        float | None,
-        typer.Option(
-            "--threshold",
-            help=text(
-                "Seuil de vivacité propre à l'établissement (voir eval pad).",
-                "The site's own liveness threshold (see eval pad).",
-            ),
-        ),
+        float | None, typer.Option("--threshold", help=_help("site_threshold"))
     ] = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
@@ -206,27 +151,11 @@ def site_pad(
     )
 
 
-model_app = CommandApp(
-    help=text(
-        "Modèle de visage de l'établissement et changement de modèle.",
-        "The site's face model, and changing it.",
-    ),
-    no_args_is_help=True,
-)
+model_app = CommandApp(help=_help("model_app"), no_args_is_help=True)
 site_app.add_typer(model_app, name="model")
 
 
-@model_app.command(
-    "set",
-    help=text(
-        "Changer de modèle : les nouveaux enrôlements utilisent MODEL, les titres déjà "
-        "émis restent comparés avec leur modèle jusqu'à `site model drop-previous` ; "
-        "`portique credential reenrol-list` dit qui doit se réenrôler.",
-        "Change model: new enrolments use MODEL, credentials already issued keep being "
-        "compared with their model until `site model drop-previous`; `portique credential "
-        "reenrol-list` says who must re-enrol.",
-    ),
-)
+@model_app.command("set", help=_help("model_set"))
 def model_set(
     model: Annotated[str, typer.Argument(help="edgeface_xs_q | dlib-resnet-v1")],
     directory: DirOption = None,
@@ -258,15 +187,7 @@ def model_set(
         err.print(text("[yellow]Licence :[/] ", "[yellow]Licence:[/] ") + note)
 
 
-@model_app.command(
-    "drop-previous",
-    help=text(
-        "Terminer le changement de modèle : les gabarits de l'ancien modèle ne sont plus "
-        "lus (refusé tant que quelqu'un doit se réenrôler, sauf --force).",
-        "End the change of model: templates of the old model are no longer read (refused "
-        "while someone must re-enrol, unless --force).",
-    ),
-)
+@model_app.command("drop-previous", help=_help("model_drop_previous"))
 def model_drop_previous(
     force: Annotated[bool, typer.Option("--force")] = False,
     directory: DirOption = None,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from portique.commands.common import out, print_json
-from portique.commands.options import AtOption, DirOption, JsonOption
+from portique.commands.options import AtOption, DirOption, HelpSection, JsonOption
 from portique.commands.sitedir import moment, site_in_zone
 from portique.errors import BadInputError
 from portique.i18n import language, text
@@ -18,52 +18,18 @@ if TYPE_CHECKING:
     from portique.access import Outcome, Presented
     from portique.lane import PassageResult
 
-PASS_HELP = text(
-    "Présenter un titre d'accès à une voie (QR code en image ou en texte, ou badge) et dire "
-    "la décision avec ses motifs. Le visage (--face) n'est comparé que pour les personnes qui "
-    "y ont consenti ; sinon l'image n'est pas lue. Code de sortie : 0 autorisé, 1 refusé, "
-    "3 à vérifier par l'agent, 2 entrée inutilisable.",
-    "Present a credential at a lane (QR code as an image or as text, or a badge) and tell "
-    "the decision with its reasons. The face (--face) is compared only for people who "
-    "opted in; otherwise the image is not read. Exit code: 0 granted, 1 denied, 3 referred "
-    "to the agent, 2 bad input.",
-)
+_help = HelpSection("passage")
+
+PASS_HELP = _help("pass")
 EXIT_CODES = {"grant": 0, "deny": 1, "refer": 3}
 
 
 def pass_(
-    lane: Annotated[
-        str, typer.Option("--lane", help=text("Voie (ex. entree).", "Lane (e.g. entree)."))
-    ],
-    qr: Annotated[
-        Path | None,
-        typer.Option(
-            "--qr", help=text("Image contenant le QR code.", "Image holding the QR code.")
-        ),
-    ] = None,
-    qr_text: Annotated[
-        str | None,
-        typer.Option(
-            "--qr-text",
-            help=text(
-                "Texte du QR code (PQ:...), tel qu'un lecteur le tape.",
-                "QR code text (PQ:...), as a scanner types it.",
-            ),
-        ),
-    ] = None,
-    badge: Annotated[
-        str | None, typer.Option("--badge", help=text("UID du badge.", "Badge UID."))
-    ] = None,
-    face: Annotated[
-        Path | None,
-        typer.Option(
-            "--face",
-            help=text(
-                "Image du visage capturée à la voie, lue seulement si la personne a consenti.",
-                "Face image captured at the lane, read only if the person opted in.",
-            ),
-        ),
-    ] = None,
+    lane: Annotated[str, typer.Option("--lane", help=_help("lane"))],
+    qr: Annotated[Path | None, typer.Option("--qr", help=_help("qr"))] = None,
+    qr_text: Annotated[str | None, typer.Option("--qr-text", help=_help("qr_text"))] = None,
+    badge: Annotated[str | None, typer.Option("--badge", help=_help("badge"))] = None,
+    face: Annotated[Path | None, typer.Option("--face", help=_help("face"))] = None,
     at: AtOption = None,
     directory: DirOption = None,
     as_json: JsonOption = False,

@@ -12,7 +12,7 @@ from rich.table import Table
 from portique import clock
 from portique.access.names import shown
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.options import AtOption, DirOption, JsonOption
+from portique.commands.options import AtOption, DirOption, HelpSection, JsonOption
 from portique.commands.sitedir import open_cli_site, site_at
 from portique.errors import BadInputError
 from portique.i18n import text
@@ -20,13 +20,9 @@ from portique.i18n import text
 if TYPE_CHECKING:
     from portique.services import Withdrawal
 
-person_app = CommandApp(
-    help=text(
-        "Personnes : élèves, personnels, parents, prestataires, visiteurs.",
-        "People: students, staff, parents, contractors, visitors.",
-    ),
-    no_args_is_help=True,
-)
+_help = HelpSection("people")
+
+person_app = CommandApp(help=_help("person_app"), no_args_is_help=True)
 
 _ROLE_NAMES = {
     "student": ("élève", "student"),
@@ -42,59 +38,17 @@ def _role_name(role: str) -> str:
     return text(fr, en)
 
 
-@person_app.command(
-    "add",
-    help=text(
-        "Ajouter une personne ; affiche son identifiant pseudonyme (celui des titres d'accès).",
-        "Add a person; prints their pseudonymous id (the one credentials carry).",
-    ),
-)
+@person_app.command("add", help=_help("person_add"))
 def person_add(
-    name: Annotated[
-        str, typer.Option("--name", "--last-name", help=text("Nom de famille.", "Last name."))
-    ],
-    first_name: Annotated[str, typer.Option("--first-name", help=text("Prénom.", "First name."))],
-    birth_date: Annotated[
-        str,
-        typer.Option(
-            "--birth-date",
-            help=text(
-                "Date de naissance, jj/mm/aaaa (ou aaaa-mm-jj).",
-                "Birth date, dd/mm/yyyy (or yyyy-mm-dd).",
-            ),
-        ),
-    ],
-    role: Annotated[
-        str,
-        typer.Option(
-            "--role",
-            help=text(
-                "student (élève), staff (personnel), parent, contractor (prestataire), "
-                "visitor (visiteur).",
-                "student, staff, parent, contractor or visitor.",
-            ),
-        ),
-    ] = "student",
+    name: Annotated[str, typer.Option("--name", "--last-name", help=_help("name"))],
+    first_name: Annotated[str, typer.Option("--first-name", help=_help("first_name"))],
+    birth_date: Annotated[str, typer.Option("--birth-date", help=_help("birth_date"))],
+    role: Annotated[str, typer.Option("--role", help=_help("role"))] = "student",
     groups: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--class",
-            "--group",
-            help=text(
-                "Classe ou groupe (créé s'il est nouveau) ; répétable.",
-                "Class or group (made if new); repeatable.",
-            ),
-        ),
+        list[str] | None, typer.Option("--class", "--group", help=_help("add_class"))
     ] = None,
     guardians: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--guardian",
-            help=text(
-                "Identifiant d'un représentant légal déjà enregistré ; répétable.",
-                "Id of a guardian already recorded; repeatable.",
-            ),
-        ),
+        list[str] | None, typer.Option("--guardian", help=_help("guardian"))
     ] = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
@@ -117,19 +71,9 @@ def person_add(
         out.print(person_id)
 
 
-@person_app.command(
-    "import",
-    help=text(
-        "Importer les personnes d'un export CSV (Nom;Prénom;Né(e) le;Classe, séparateur ; ou ,"
-        " UTF-8 ou Windows-1252, dates jj/mm/aaaa). Les lignes refusées sont listées avec leur "
-        "motif ; rien n'est importé si le fichier est illisible.",
-        "Import people from a CSV export (Nom;Prénom;Né(e) le;Classe, ; or , separated, "
-        "UTF-8 or Windows-1252, dates dd/mm/yyyy). Refused lines are listed with their "
-        "reason; nothing is imported if the file cannot be read.",
-    ),
-)
+@person_app.command("import", help=_help("person_import"))
 def person_import(
-    file: Annotated[Path, typer.Argument(help=text("Fichier CSV.", "CSV file."))],
+    file: Annotated[Path, typer.Argument(help=_help("file"))],
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -166,23 +110,12 @@ def person_import(
         err.print(text(f"Ligne {rejected.line} : ", f"Line {rejected.line}: ") + rejected.reason)
 
 
-@person_app.command("list", help=text("Lister les personnes.", "List the people."))
+@person_app.command("list", help=_help("person_list"))
 def person_list(
     directory: DirOption = None,
     as_json: JsonOption = False,
-    search: Annotated[
-        str,
-        typer.Option(
-            "--search",
-            help=text(
-                "Mots du nom, sans accents ni majuscules s'il le faut.",
-                "Words of the name, with or without accents and capitals.",
-            ),
-        ),
-    ] = "",
-    group: Annotated[
-        str | None, typer.Option("--class", help=text("Une classe (son id).", "A class (its id)."))
-    ] = None,
+    search: Annotated[str, typer.Option("--search", help=_help("search"))] = "",
+    group: Annotated[str | None, typer.Option("--class", help=_help("list_class"))] = None,
     role: Annotated[
         str | None,
         typer.Option("--role", help="student | staff | parent | contractor | visitor"),
@@ -251,22 +184,11 @@ def person_list(
     out.print(table)
 
 
-@person_app.command(
-    "exit-permission",
-    help=text(
-        "Enregistrer l'autorisation de sortie qu'un représentant légal donne à un mineur : "
-        "free, after_last_lesson, at_lunch, between_lessons, never_unaccompanied.",
-        "Record the exit permission a guardian gives a minor: free, after_last_lesson, "
-        "at_lunch, between_lessons, never_unaccompanied.",
-    ),
-)
+@person_app.command("exit-permission", help=_help("person_exit_permission"))
 def person_exit_permission(
-    person: Annotated[str, typer.Argument(help=text("Identifiant de l'élève.", "Student id."))],
-    rule: Annotated[str, typer.Option("--rule", help=text("Règle de sortie.", "Exit rule."))],
-    by: Annotated[
-        str,
-        typer.Option("--by", help=text("Représentant légal qui l'accorde.", "Granting guardian.")),
-    ],
+    person: Annotated[str, typer.Argument(help=_help("exit_permission_person"))],
+    rule: Annotated[str, typer.Option("--rule", help=_help("rule"))],
+    by: Annotated[str, typer.Option("--by", help=_help("exit_permission_by"))],
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -287,35 +209,11 @@ def person_exit_permission(
         )
 
 
-consent_app = CommandApp(
-    help=text(
-        "Consentement à la comparaison faciale (celui d'un représentant légal pour un mineur).",
-        "Consent to face comparison (a guardian's for a minor).",
-    ),
-    no_args_is_help=True,
-)
+consent_app = CommandApp(help=_help("consent_app"), no_args_is_help=True)
 
-PersonArgument = Annotated[
-    str | None,
-    typer.Argument(
-        help=text("Identifiant de la personne.", "The person's id."), show_default=False
-    ),
-]
-PersonOption = Annotated[
-    str | None,
-    typer.Option("--person", help=text("Identifiant de la personne.", "The person's id.")),
-]
-ByOption = Annotated[
-    str | None,
-    typer.Option(
-        "--by",
-        help=text(
-            "Qui consent : un représentant légal pour un mineur (son identifiant) ; un majeur "
-            "consent pour lui-même.",
-            "Who consents: a guardian for a minor (their id); an adult consents for themselves.",
-        ),
-    ),
-]
+PersonArgument = Annotated[str | None, typer.Argument(help=_help("person"), show_default=False)]
+PersonOption = Annotated[str | None, typer.Option("--person", help=_help("person"))]
+ByOption = Annotated[str | None, typer.Option("--by", help=_help("by"))]
 
 
 def _person(argument: str | None, option: str | None) -> str:
@@ -331,27 +229,12 @@ def _person(argument: str | None, option: str | None) -> str:
     return chosen
 
 
-@consent_app.command(
-    "grant",
-    help=text(
-        "Enregistrer le consentement d'une personne (d'un représentant légal pour un mineur).",
-        "Record a person's consent (a guardian's for a minor).",
-    ),
-)
+@consent_app.command("grant", help=_help("consent_grant"))
 def consent_grant(
     person: PersonArgument = None,
     person_option: PersonOption = None,
     by: ByOption = None,
-    giver: Annotated[
-        str | None,
-        typer.Option(
-            "--as",
-            help=text(
-                "Pour un mineur : parent (par défaut) ou legal_guardian.",
-                "For a minor: parent (default) or legal_guardian.",
-            ),
-        ),
-    ] = None,
+    giver: Annotated[str | None, typer.Option("--as", help=_help("as"))] = None,
     at: AtOption = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
@@ -390,37 +273,14 @@ def consent_grant(
         )
 
 
-@consent_app.command(
-    "withdraw",
-    help=text(
-        "Retirer le consentement : tout titre portant un gabarit est révoqué aussitôt et "
-        "remplacé par un titre sans gabarit (même type, même validité), dont la carte est "
-        "écrite dans --out ; aucun gabarit ne subsiste.",
-        "Withdraw consent: every credential carrying a template is revoked at once and "
-        "replaced by one without template (same kind, same validity), whose card is written "
-        "to --out; no template remains.",
-    ),
-)
+@consent_app.command("withdraw", help=_help("consent_withdraw"))
 def consent_withdraw(
     person: PersonArgument = None,
     person_option: PersonOption = None,
     by: ByOption = None,
     at: AtOption = None,
-    cards_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help=text(
-                "Dossier où écrire les cartes des titres de remplacement (sans --out, "
-                "seul leur code PQ:… est affiché).",
-                "Folder for the cards of the replacement credentials (without --out, only "
-                "their PQ:... code is shown).",
-            ),
-        ),
-    ] = None,
-    pdf: Annotated[
-        bool, typer.Option("--pdf", help=text("Cartes en PDF.", "Cards as PDF."))
-    ] = False,
+    cards_dir: Annotated[Path | None, typer.Option("--out", help=_help("out"))] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help=_help("pdf"))] = False,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:

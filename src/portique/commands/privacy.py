@@ -12,33 +12,18 @@ from rich.table import Table
 
 from portique import clock
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.options import DirOption, JsonOption, OutDirOption
+from portique.commands.options import DirOption, HelpSection, JsonOption, OutDirOption
 from portique.commands.sitedir import open_cli_site
 from portique.errors import BadInputError
 from portique.i18n import text
 
-audit_app = CommandApp(
-    help=text(
-        "Journal d'audit chaîné des actions administratives.",
-        "The hash-chained audit log of administrative actions.",
-    ),
-    no_args_is_help=True,
-)
-subject_app = CommandApp(
-    help=text(
-        "Droits des personnes : accès (export) et effacement.",
-        "Subject rights: access (export) and erasure.",
-    ),
-    no_args_is_help=True,
-)
-privacy_app = CommandApp(
-    help=text("Réglages de protection des données.", "Data protection settings."),
-    no_args_is_help=True,
-)
+_help = HelpSection("privacy")
 
-PersonArgument = Annotated[
-    str, typer.Argument(help=text("Identifiant de la personne.", "The person's id."))
-]
+audit_app = CommandApp(help=_help("audit_app"), no_args_is_help=True)
+subject_app = CommandApp(help=_help("subject_app"), no_args_is_help=True)
+privacy_app = CommandApp(help=_help("privacy_app"), no_args_is_help=True)
+
+PersonArgument = Annotated[str, typer.Argument(help=_help("person"))]
 
 BROKEN_CHAIN_EXIT = 1
 BREACH_FR = {
@@ -50,19 +35,7 @@ BREACH_FR = {
 }
 
 
-@audit_app.command(
-    "verify",
-    help=text(
-        "Vérifier la chaîne du journal d'audit : code 0 si intacte, 1 si une entrée a été "
-        "modifiée, supprimée, déplacée ou réécrite sans la clé du journal, ou si la fin "
-        "de la chaîne a été coupée depuis le dernier point de contrôle (la première "
-        "atteinte est nommée par son numéro et son id).",
-        "Verify the audit log's chain: exit code 0 when intact, 1 when an entry was "
-        "modified, deleted, moved or rewritten without the audit key, or when the end of "
-        "the chain was cut since the last checkpoint (the first breach is named by seq "
-        "and entry id).",
-    ),
-)
+@audit_app.command("verify", help=_help("audit_verify"))
 def audit_verify(directory: DirOption = None, as_json: JsonOption = False) -> None:
     from portique.privacy import audit
 
@@ -95,19 +68,7 @@ def audit_verify(directory: DirOption = None, as_json: JsonOption = False) -> No
         raise typer.Exit(BROKEN_CHAIN_EXIT)
 
 
-@audit_app.command(
-    "checkpoint",
-    help=text(
-        "Vérifier la chaîne puis écrire son dernier maillon (numéro et empreinte, signés "
-        "avec la clé du journal) dans audit-checkpoint.json, hors de la base : une fin de "
-        "chaîne supprimée ensuite sera détectée. Fait aussi à chaque purge (chaque jour "
-        "dans le serveur). Code 1 si la chaîne est altérée (rien n'est écrit).",
-        "Verify the chain, then write its last link (seq and hash, signed with the audit "
-        "key) to audit-checkpoint.json, outside the database: an end of chain deleted "
-        "later will be detected. Also done at each purge (daily in the server). Exit code "
-        "1 when the chain is tampered with (nothing is written).",
-    ),
-)
+@audit_app.command("checkpoint", help=_help("audit_checkpoint"))
 def audit_checkpoint(directory: DirOption = None, as_json: JsonOption = False) -> None:
     from portique.privacy import audit, audit_keys
 
@@ -127,14 +88,9 @@ def audit_checkpoint(directory: DirOption = None, as_json: JsonOption = False) -
     )
 
 
-@audit_app.command(
-    "list",
-    help=text("Les entrées les plus récentes du journal.", "The most recent entries."),
-)
+@audit_app.command("list", help=_help("audit_list"))
 def audit_list(
-    limit: Annotated[
-        int, typer.Option("--limit", min=1, help=text("Nombre d'entrées.", "How many."))
-    ] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=1, help=_help("limit"))] = 20,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -160,13 +116,7 @@ def audit_list(
 
 
 def purge(
-    dry_run: Annotated[
-        bool,
-        typer.Option(
-            "--dry-run",
-            help=text("Compter sans rien effacer.", "Count without deleting anything."),
-        ),
-    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=_help("dry_run"))] = False,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -200,24 +150,10 @@ def purge(
         )
 
 
-PURGE_HELP = text(
-    "Effacer ce qui a dépassé sa durée de conservation (passages, visiteurs, gabarits, "
-    "journal d'audit, historique des voies) et afficher les nombres par catégorie ; "
-    "chaque purge réelle est inscrite au journal d'audit.",
-    "Delete what is past its retention (passages, visitors, templates, audit log, lane "
-    "history) and print the counts per category; each real purge is audited.",
-)
+PURGE_HELP = _help("purge")
 
 
-@subject_app.command(
-    "export",
-    help=text(
-        "Écrire tout ce qui est détenu sur une personne dans DIR : subject-<id>.json et "
-        "une page lisible subject-<id>.html.",
-        "Write everything held on a person to DIR: subject-<id>.json and a readable page "
-        "subject-<id>.html.",
-    ),
-)
+@subject_app.command("export", help=_help("subject_export"))
 def subject_export(
     person: PersonArgument,
     out_dir: OutDirOption,
@@ -250,21 +186,10 @@ def subject_export(
     )
 
 
-@subject_app.command(
-    "erase",
-    help=text(
-        "Effacer une personne : ses titres sont révoqués, puis toutes ses données effacées, "
-        "sauf ce que la loi impose de garder (expliqué). Demande confirmation sans --yes.",
-        "Erase a person: their credentials are revoked, then all their data deleted, "
-        "except what the law requires to keep (explained). Asks for confirmation "
-        "without --yes.",
-    ),
-)
+@subject_app.command("erase", help=_help("subject_erase"))
 def subject_erase(
     person: PersonArgument,
-    yes: Annotated[
-        bool, typer.Option("--yes", help=text("Sans confirmation.", "Do not ask."))
-    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help=_help("yes"))] = False,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -301,32 +226,9 @@ def subject_erase(
 
 
 def dpia(
-    out_file: Annotated[
-        Path,
-        typer.Option("--out", help=text("Fichier HTML de l'AIPD.", "The DPIA's HTML file.")),
-    ],
-    record_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--record",
-            help=text(
-                "Écrire aussi la fiche du registre des traitements (art. 30) seule.",
-                "Also write the record of processing (art. 30) alone.",
-            ),
-        ),
-    ] = None,
-    png_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--png-dir",
-            help=text(
-                "Écrire aussi l'AIPD en images (dpia-1.png, dpia-2.png…) dans ce dossier, "
-                "par Chromium sans interface.",
-                "Also write the DPIA as images (dpia-1.png, dpia-2.png...) to this folder, "
-                "with headless Chromium.",
-            ),
-        ),
-    ] = None,
+    out_file: Annotated[Path, typer.Option("--out", help=_help("out"))],
+    record_file: Annotated[Path | None, typer.Option("--record", help=_help("record"))] = None,
+    png_dir: Annotated[Path | None, typer.Option("--png-dir", help=_help("png_dir"))] = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -381,30 +283,12 @@ def _write(path: Path, html: str) -> Path:
     return path
 
 
-DPIA_HELP = text(
-    "Générer en français le projet d'analyse d'impact (AIPD, méthode PIA de la CNIL) à "
-    "partir de la configuration effective du site, avec le registre des traitements "
-    "(art. 30) en annexe ; --record l'écrit aussi seul.",
-    "Generate, in French, the DPIA draft (the CNIL's PIA method) from the site's actual "
-    "configuration, with the record of processing (art. 30) as an annex; --record also "
-    "writes it alone.",
-)
+DPIA_HELP = _help("dpia")
 
 
-@privacy_app.command(
-    "template-store",
-    help=text(
-        "Afficher ou choisir où sont gardés les nouveaux gabarits : card (sur la carte de "
-        "la personne, par défaut) ou central (stockage central chiffré avec une clé que "
-        "seule la carte porte).",
-        "Show or choose where new templates are kept: card (on the person's card, the "
-        "default) or central (a central store sealed with a key only the card carries).",
-    ),
-)
+@privacy_app.command("template-store", help=_help("template_store"))
 def template_store(
-    store: Annotated[
-        str | None, typer.Argument(help=text("card ou central.", "card or central."))
-    ] = None,
+    store: Annotated[str | None, typer.Argument(help=_help("store"))] = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:

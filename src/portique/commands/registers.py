@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json, progress_bar
-from portique.commands.options import AtOption, DirOption, JsonOption
+from portique.commands.options import AtOption, DirOption, HelpSection, JsonOption
 from portique.commands.sitedir import open_cli_site, site_at
 from portique.i18n import text
 
@@ -23,33 +23,12 @@ if TYPE_CHECKING:
     from portique.registers.siecle import LineError
     from portique.registers.sync import SyncReport
 
-import_app = CommandApp(
-    help=text(
-        "Importer les registres de l'établissement : élèves et responsables (SIECLE), "
-        "personnels et divisions (STS-Web), emplois du temps (EDT ou CSV).",
-        "Import the school's registers: pupils and guardians (SIECLE), staff and divisions "
-        "(STS-Web), timetables (EDT or CSV).",
-    ),
-    no_args_is_help=True,
-)
-departures_app = CommandApp(
-    help=text(
-        "Départs d'élèves : titres révoqués à la sortie, alerte des agents.",
-        "Pupils leaving: credentials revoked as they leave, agents alerted.",
-    ),
-    no_args_is_help=True,
-)
+_help = HelpSection("registers")
 
-DryRunOption = Annotated[
-    bool,
-    typer.Option(
-        "--dry-run",
-        help=text(
-            "Montrer ce que l'import ferait (ajouts, changements, départs) sans rien écrire.",
-            "Show what the import would do (added, changed, left) without writing anything.",
-        ),
-    ),
-]
+import_app = CommandApp(help=_help("import_app"), no_args_is_help=True)
+departures_app = CommandApp(help=_help("departures_app"), no_args_is_help=True)
+
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help=_help("dry_run"))]
 SHOWN_ROWS = 40
 """Rows of each section shown on screen (JSON never lists people: counts only)."""
 
@@ -75,57 +54,16 @@ def read_input(path: Path) -> bytes:
     return read_input_file(path, max_bytes=MAX_XML_BYTES)
 
 
-@import_app.command(
-    "siecle",
-    help=text(
-        "Synchroniser les élèves avec l'export SIECLE « élèves » (ElevesSansAdresses.xml ou "
-        "ElevesAvecAdresses.xml, seul ou dans l'archive ExportXML_….zip) et, avec "
-        "--responsables, leurs représentants légaux. Les élèves sont retrouvés par leur "
-        "identifiant du registre (jamais conservé en clair) ; un élève dont la date de sortie "
-        "est passée, ou absent d'un export complet, perd aussitôt tous ses titres d'accès. "
-        "Un fichier d'un autre établissement est refusé.",
-        "Synchronise the pupils with SIECLE's pupils export (ElevesSansAdresses.xml or "
-        "ElevesAvecAdresses.xml, alone or in the ExportXML_….zip archive) and, with "
-        "--responsables, their legal guardians. Pupils are matched by their register number "
-        "(never stored in clear); a pupil whose leaving date has passed, or who is missing "
-        "from a complete export, loses every credential at once. A file of another "
-        "establishment is refused.",
-    ),
-)
+@import_app.command("siecle", help=_help("import_siecle"))
 def import_siecle(
-    eleves: Annotated[
-        Path, typer.Argument(help=text("Export « élèves » (XML ou ZIP).", "Pupils export."))
-    ],
+    eleves: Annotated[Path, typer.Argument(help=_help("siecle_eleves"))],
     responsables: Annotated[
-        Path | None,
-        typer.Option(
-            "--responsables",
-            help=text(
-                "Export « responsables » (ResponsablesAvecAdresses.xml, XML ou ZIP).",
-                "Guardians export (ResponsablesAvecAdresses.xml, XML or ZIP).",
-            ),
-        ),
+        Path | None, typer.Option("--responsables", help=_help("siecle_responsables"))
     ] = None,
     dry_run: DryRunOption = False,
-    partial: Annotated[
-        bool,
-        typer.Option(
-            "--partial",
-            help=text(
-                "L'export ne contient qu'une partie des élèves : un absent n'est pas un départ.",
-                "The export holds only some pupils: someone missing has not left.",
-            ),
-        ),
-    ] = False,
+    partial: Annotated[bool, typer.Option("--partial", help=_help("siecle_partial"))] = False,
     allow_mass_departure: Annotated[
-        bool,
-        typer.Option(
-            "--allow-mass-departure",
-            help=text(
-                "Accepter qu'un export fasse partir plus de la moitié des élèves.",
-                "Accept an export that makes more than half of the pupils leave.",
-            ),
-        ),
+        bool, typer.Option("--allow-mass-departure", help=_help("allow_mass_departure"))
     ] = False,
     at: AtOption = None,
     directory: DirOption = None,
@@ -161,25 +99,11 @@ def import_siecle(
     show_report(report)
 
 
-@import_app.command(
-    "sts",
-    help=text(
-        "Synchroniser les personnels et les divisions avec l'export STS-Web "
-        "(sts_emp_<UAI>_<année>.xml, root STS_EDT) : personnels retrouvés par leur numéro "
-        "STS (jamais conservé en clair) ; un personnel absent d'un export complet perd ses "
-        "titres. Une personne sans date de naissance n'est pas importée (ligne en erreur).",
-        "Synchronise staff and divisions with the STS-Web export (sts_emp_<UAI>_<year>.xml, "
-        "root STS_EDT): staff matched by their STS number (never stored in clear); staff "
-        "missing from a complete export lose their credentials. Someone without a birth "
-        "date is not imported (a line error).",
-    ),
-)
+@import_app.command("sts", help=_help("import_sts"))
 def import_sts(
-    file: Annotated[Path, typer.Argument(help=text("Export STS-Web.", "STS-Web export."))],
+    file: Annotated[Path, typer.Argument(help=_help("sts_file"))],
     dry_run: DryRunOption = False,
-    partial: Annotated[
-        bool, typer.Option("--partial", help=text("Export partiel.", "A partial export."))
-    ] = False,
+    partial: Annotated[bool, typer.Option("--partial", help=_help("sts_partial"))] = False,
     at: AtOption = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
@@ -207,19 +131,9 @@ def import_sts(
     show_summary(summary, report.errors, dry_run=dry_run)
 
 
-@import_app.command(
-    "timetable",
-    help=text(
-        "Importer les emplois du temps des classes : l'export d'EDT vers STS-Web "
-        "(emp_sts_<UAI>_<année>.xml, racine EDT_STS) ou un CSV Classe;Jour;Début;Fin (une "
-        "ligne par cours). Les exceptions de chaque classe sont conservées.",
-        "Import the classes' timetables: EDT's export to STS-Web (emp_sts_<UAI>_<year>.xml, "
-        "root EDT_STS) or a CSV Classe;Jour;Début;Fin (one line per lesson). Each class's "
-        "exceptions are kept.",
-    ),
-)
+@import_app.command("timetable", help=_help("import_timetable"))
 def import_timetable(
-    file: Annotated[Path, typer.Argument(help=text("Export EDT ou CSV.", "EDT export or CSV."))],
+    file: Annotated[Path, typer.Argument(help=_help("timetable_file"))],
     dry_run: DryRunOption = False,
     at: AtOption = None,
     directory: DirOption = None,
@@ -295,10 +209,7 @@ def _table(title: str, rows: tuple[PupilPlan, ...]) -> Table:
 
 
 def uai(
-    code: Annotated[
-        str | None,
-        typer.Argument(help=text("Code UAI à enregistrer.", "UAI code to record.")),
-    ] = None,
+    code: Annotated[str | None, typer.Argument(help=_help("code"))] = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -317,17 +228,10 @@ def uai(
         out.print(found or text("aucun code UAI", "no UAI code"))
 
 
-UAI_HELP = text(
-    "Afficher ou enregistrer le code UAI de l'établissement, que chaque export de registre "
-    "doit porter (PARAMETRES/UAJ).",
-    "Show or record the site's UAI code, which every register export must carry (PARAMETRES/UAJ).",
-)
+UAI_HELP = _help("uai")
 
 
-@departures_app.command(
-    "list",
-    help=text("Les départs récents (30 jours par défaut).", "Recent departures (30 days)."),
-)
+@departures_app.command("list", help=_help("departures_list"))
 def departures_list(
     days: Annotated[int, typer.Option("--days", min=1, max=366)] = 30,
     at: AtOption = None,
@@ -372,14 +276,7 @@ def departures_list(
     out.print(table)
 
 
-@departures_app.command(
-    "sweep",
-    help=text(
-        "Faire partir les élèves dont la date de sortie est passée (le serveur le fait "
-        "lui-même régulièrement).",
-        "Make pupils whose leaving date has passed leave (the server does it by itself regularly).",
-    ),
-)
+@departures_app.command("sweep", help=_help("departures_sweep"))
 def departures_sweep(
     at: AtOption = None, directory: DirOption = None, as_json: JsonOption = False
 ) -> None:
@@ -393,50 +290,13 @@ def departures_sweep(
         out.print(text(f"{len(gone)} départ(s).", f"{len(gone)} departure(s)."))
 
 
-year_app = CommandApp(
-    help=text(
-        "L'année scolaire : la clore (cartes, purge, classes archivées), ouvrir la suivante "
-        "(nouveau registre, consentements, cartes de toutes les classes).",
-        "The school year: close it (cards, purge, classes archived), open the next (new "
-        "register, consents, every class's cards).",
-    ),
-    no_args_is_help=True,
-)
-cards_app = CommandApp(
-    help=text(
-        "Cartes en série : celles d'une classe, en planches A4 de dix cartes CR80 et en un "
-        "PDF par carte pour les imprimantes à cartes.",
-        "Cards in batches: a class's, as A4 sheets of ten CR80 cards and one PDF per card "
-        "for card printers.",
-    ),
-    no_args_is_help=True,
-)
-YearArgument = Annotated[
-    str, typer.Argument(help=text("Année scolaire, par exemple 2026-2027.", "e.g. 2026-2027."))
-]
-OutOption = Annotated[
-    Path,
-    typer.Option(
-        "--out",
-        help=text(
-            "Dossier des cartes : une planche A4 et un PDF par carte pour chaque classe.",
-            "Folder for the cards: an A4 sheet and one PDF per card for each class.",
-        ),
-    ),
-]
+year_app = CommandApp(help=_help("year_app"), no_args_is_help=True)
+cards_app = CommandApp(help=_help("cards_app"), no_args_is_help=True)
+YearArgument = Annotated[str, typer.Argument(help=_help("year"))]
+OutOption = Annotated[Path, typer.Option("--out", help=_help("out"))]
 
 
-@year_app.command(
-    "close",
-    help=text(
-        "Clore l'année : les cartes des élèves finissent avec elle (une carte faite pour lui "
-        "survivre est révoquée, un badge raccourci), la purge de conservation s'exécute, les "
-        "classes sont archivées (nom, emploi du temps, effectif ; jamais qui y était).",
-        "Close the year: pupils' cards end with it (a card made to outlive it is revoked, a "
-        "badge shortened), the retention purge runs, classes are archived (name, timetable, "
-        "size; never who was in them).",
-    ),
-)
+@year_app.command("close", help=_help("year_close"))
 def year_close(
     year: YearArgument,
     at: AtOption = None,
@@ -471,24 +331,13 @@ def year_close(
     )
 
 
-@year_app.command(
-    "open",
-    help=text(
-        "Ouvrir l'année : importer son registre SIECLE, reconduire les consentements là où "
-        "ils tiennent encore (sinon ils sont à redemander), et délivrer les cartes de toutes "
-        "les classes, valables toute l'année, écrites dans --out.",
-        "Open the year: import its SIECLE register, carry consents over where they still "
-        "hold (otherwise they must be asked again), and issue every class's cards, valid "
-        "for the whole year, written to --out.",
-    ),
-)
+@year_app.command("open", help=_help("year_open"))
 def year_open(
     year: YearArgument,
-    eleves: Annotated[Path, typer.Argument(help=text("Export « élèves ».", "Pupils export."))],
+    eleves: Annotated[Path, typer.Argument(help=_help("open_eleves"))],
     cards_dir: OutOption,
     responsables: Annotated[
-        Path | None,
-        typer.Option("--responsables", help=text("Export « responsables ».", "Guardians export.")),
+        Path | None, typer.Option("--responsables", help=_help("open_responsables"))
     ] = None,
     at: AtOption = None,
     directory: DirOption = None,
@@ -538,25 +387,15 @@ def year_open(
     )
 
 
-@cards_app.command(
-    "issue",
-    help=text(
-        "Délivrer les cartes (sans visage) des élèves actifs d'une classe : une planche A4 "
-        "de dix cartes CR80 par page et un PDF par carte, dans --out. Un élève qui a déjà "
-        "une carte valable aussi longtemps est passé.",
-        "Issue the cards (without face) of a class's active pupils: an A4 sheet of ten CR80 "
-        "cards a page and one PDF per card, in --out. A pupil who already holds a card "
-        "valid as long is skipped.",
-    ),
-)
+@cards_app.command("issue", help=_help("cards_issue"))
 def cards_issue(
-    group: Annotated[str, typer.Option("--class", help=text("Classe (identifiant).", "Class id."))],
+    group: Annotated[str, typer.Option("--class", help=_help("class"))],
     cards_dir: OutOption,
     valid_from: Annotated[
-        str | None, typer.Option("--valid-from", help=text("jj/mm/aaaa.", "dd/mm/yyyy."))
+        str | None, typer.Option("--valid-from", help=_help("valid_from"))
     ] = None,
     valid_until: Annotated[
-        str | None, typer.Option("--valid-until", help=text("jj/mm/aaaa.", "dd/mm/yyyy."))
+        str | None, typer.Option("--valid-until", help=_help("valid_until"))
     ] = None,
     at: AtOption = None,
     directory: DirOption = None,

@@ -11,7 +11,7 @@ import typer
 
 from portique import clock
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.options import DirOption, JsonOption
+from portique.commands.options import DirOption, HelpSection, JsonOption
 from portique.commands.sitedir import open_cli_site, site_dir
 from portique.errors import BadInputError
 from portique.i18n import text
@@ -19,63 +19,23 @@ from portique.i18n import text
 if TYPE_CHECKING:
     from portique.server import AccountRecord, ApiTokenRecord
 
-SERVE_HELP = text(
-    "Lancer le serveur : API REST (/api/v1) et console des agents et de l'administration.",
-    "Run the server: REST API (/api/v1) and the console for agents and administration.",
-)
+_help = HelpSection("server")
 
-UsernameArgument = Annotated[str, typer.Argument(help=text("Identifiant.", "User name."))]
+SERVE_HELP = _help("serve")
 
-account_app = CommandApp(
-    help=text(
-        "Comptes de la console : agents, administration, DPD, auditeurs.",
-        "Console accounts: agents, administration, DPO, auditors.",
-    ),
-    no_args_is_help=True,
-)
+UsernameArgument = Annotated[str, typer.Argument(help=_help("username"))]
+
+account_app = CommandApp(help=_help("account_app"), no_args_is_help=True)
 
 
 def serve(
     directory: DirOption = None,
-    host: Annotated[
-        str, typer.Option("--host", help=text("Adresse d'écoute.", "Address to listen on."))
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help=text("Port TCP.", "TCP port."))] = 8000,
-    plain_http: Annotated[
-        bool,
-        typer.Option(
-            "--plain-http",
-            help=text(
-                "Cookies sans l'attribut Secure, pour un essai en HTTP sur cette machine "
-                "seulement ; en production, placez un proxy HTTPS devant.",
-                "Cookies without the Secure attribute, for a plain-HTTP trial on this machine "
-                "only; in production, put an HTTPS proxy in front.",
-            ),
-        ),
-    ] = False,
-    workers: Annotated[
-        int,
-        typer.Option(
-            "--workers",
-            min=1,
-            max=64,
-            help=text(
-                "Nombre de processus serveurs (ils partagent les sessions par la base).",
-                "Number of server processes (they share sessions through the database).",
-            ),
-        ),
-    ] = 1,
+    host: Annotated[str, typer.Option("--host", help=_help("host"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help=_help("port"))] = 8000,
+    plain_http: Annotated[bool, typer.Option("--plain-http", help=_help("plain_http"))] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help=_help("workers"))] = 1,
     more_sites: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--site-dir",
-            help=text(
-                "Un autre établissement servi par ce serveur, sur la même base "
-                "(PORTIQUE_DATABASE_URL) ; répétable.",
-                "Another site served by this server, on the same database "
-                "(PORTIQUE_DATABASE_URL); repeatable.",
-            ),
-        ),
+        list[Path] | None, typer.Option("--site-dir", help=_help("site_dir"))
     ] = None,
 ) -> None:
     """Run the server; help text in SERVE_HELP."""
@@ -124,22 +84,14 @@ def serve(
     )
 
 
-@account_app.command(
-    "add",
-    help=text(
-        "Créer un compte. Le mot de passe est demandé (ou lu dans PORTIQUE_PASSWORD).",
-        "Create an account. The password is asked for (or read from PORTIQUE_PASSWORD).",
-    ),
-)
+@account_app.command("add", help=_help("account_add"))
 def account_add(
     username: UsernameArgument,
     role: Annotated[
         str,
         typer.Option("--role", help="agent | administration | dpo | auditor | region"),
     ],
-    display_name: Annotated[
-        str, typer.Option("--name", help=text("Nom affiché.", "Display name."))
-    ] = "",
+    display_name: Annotated[str, typer.Option("--name", help=_help("add_name"))] = "",
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -159,7 +111,7 @@ def account_add(
         )
 
 
-@account_app.command("list", help=text("Lister les comptes.", "List the accounts."))
+@account_app.command("list", help=_help("account_list"))
 def account_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
     """List console accounts."""
     from portique.server import list_accounts
@@ -206,13 +158,7 @@ def _set_active(username: str, active: bool, directory: Path | None, as_json: bo
     _print_account(record, done, as_json)
 
 
-@account_app.command(
-    "disable",
-    help=text(
-        "Désactiver un compte : il ne peut plus se connecter, ses sessions prennent fin.",
-        "Disable an account: it can no longer sign in, its sessions end.",
-    ),
-)
+@account_app.command("disable", help=_help("account_disable"))
 def account_disable(
     username: UsernameArgument, directory: DirOption = None, as_json: JsonOption = False
 ) -> None:
@@ -220,9 +166,7 @@ def account_disable(
     _set_active(username, False, directory, as_json)
 
 
-@account_app.command(
-    "enable", help=text("Réactiver un compte désactivé.", "Enable a disabled account again.")
-)
+@account_app.command("enable", help=_help("account_enable"))
 def account_enable(
     username: UsernameArgument, directory: DirOption = None, as_json: JsonOption = False
 ) -> None:
@@ -230,13 +174,7 @@ def account_enable(
     _set_active(username, True, directory, as_json)
 
 
-@account_app.command(
-    "password",
-    help=text(
-        "Changer le mot de passe d'un compte (demandé deux fois, ou lu dans PORTIQUE_PASSWORD).",
-        "Change an account's password (asked twice, or read from PORTIQUE_PASSWORD).",
-    ),
-)
+@account_app.command("password", help=_help("account_password"))
 def account_password(
     username: UsernameArgument, directory: DirOption = None, as_json: JsonOption = False
 ) -> None:
@@ -249,13 +187,7 @@ def account_password(
     _print_account(record, text("Mot de passe changé :", "Password changed:"), as_json)
 
 
-token_app = CommandApp(
-    help=text(
-        "Jetons d'API : intégrations et outils qui appellent l'API.",
-        "API tokens: integrations and tools that call the API.",
-    ),
-    no_args_is_help=True,
-)
+token_app = CommandApp(help=_help("token_app"), no_args_is_help=True)
 account_app.add_typer(token_app, name="token")
 
 
@@ -269,15 +201,9 @@ def _token_json(record: ApiTokenRecord) -> dict[str, object]:
     }
 
 
-@token_app.command(
-    "create",
-    help=text(
-        "Créer un jeton d'API ; son secret n'est montré qu'une fois.",
-        "Create an API token; its secret is shown once only.",
-    ),
-)
+@token_app.command("create", help=_help("token_create"))
 def token_create(
-    name: Annotated[str, typer.Argument(help=text("Nom du jeton.", "The token's name."))],
+    name: Annotated[str, typer.Argument(help=_help("token_name"))],
     role: Annotated[
         str, typer.Option("--role", help="agent | administration | dpo | auditor | lane")
     ],
@@ -297,15 +223,9 @@ def token_create(
     out.print(secret)
 
 
-@token_app.command(
-    "revoke",
-    help=text(
-        "Révoquer un jeton d'API par son identifiant (voir « token list »).",
-        "Revoke an API token by its id (see `token list`).",
-    ),
-)
+@token_app.command("revoke", help=_help("token_revoke"))
 def token_revoke(
-    token_id: Annotated[str, typer.Argument(help=text("Identifiant.", "Token id."))],
+    token_id: Annotated[str, typer.Argument(help=_help("token_id"))],
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -320,7 +240,7 @@ def token_revoke(
         out.print(text("Jeton révoqué : ", "Token revoked: ") + f"{record.token_id} {record.name}")
 
 
-@token_app.command("list", help=text("Lister les jetons d'API.", "List the API tokens."))
+@token_app.command("list", help=_help("token_list"))
 def token_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
     """List API tokens (never their secrets)."""
     from portique.server import list_api_tokens

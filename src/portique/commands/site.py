@@ -9,74 +9,24 @@ import typer
 from rich.table import Table
 
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.options import AtOption, DirOption, JsonOption
+from portique.commands.options import AtOption, DirOption, HelpSection, JsonOption
 from portique.commands.sitedir import site_at, site_dir
 from portique.i18n import text
 
-INIT_HELP = text(
-    "Créer un établissement : dossier, base de données (SQLite, ou PostgreSQL avec "
-    "PORTIQUE_DATABASE_URL), clés de signature, une zone, une voie d'entrée et une de sortie, "
-    "des horaires d'ouverture et un emploi du temps par défaut.",
-    "Create a site: folder, database (SQLite, or PostgreSQL with PORTIQUE_DATABASE_URL), "
-    "signing keys, one zone, an entrance and an exit lane, default opening hours and "
-    "timetable.",
-)
+_help = HelpSection("site")
+
+INIT_HELP = _help("init")
 
 
 def init(
     directory: DirOption = None,
-    site_id: Annotated[
-        str | None,
-        typer.Option(
-            "--site-id",
-            help=text(
-                "Identifiant de l'établissement (le code UAI, par exemple 0130001A).",
-                "Site id (the school's UAI code, e.g. 0130001A).",
-            ),
-        ),
-    ] = None,
-    name: Annotated[
-        str | None,
-        typer.Option("--name", help=text("Nom de l'établissement.", "Name of the school.")),
-    ] = None,
-    timezone: Annotated[
-        str, typer.Option("--timezone", help=text("Fuseau horaire IANA.", "IANA time zone."))
-    ] = "Europe/Paris",
-    uai: Annotated[
-        str | None,
-        typer.Option(
-            "--uai",
-            help=text(
-                "Code UAI de l'établissement, que portent ses exports SIECLE et STS-Web "
-                "(inutile si --site-id est déjà ce code).",
-                "The school's UAI code, which its SIECLE and STS-Web exports carry "
-                "(not needed when --site-id is that code).",
-            ),
-        ),
-    ] = None,
-    face: Annotated[
-        bool,
-        typer.Option(
-            "--face/--no-face",
-            help=text(
-                "Proposer la comparaison faciale 1:1 aux personnes qui y consentent "
-                "(désactivée par défaut : le titre d'accès et l'agent suffisent).",
-                "Offer 1:1 face comparison to people who consent (off by default: the "
-                "credential and the agent are enough).",
-            ),
-        ),
-    ] = False,
+    site_id: Annotated[str | None, typer.Option("--site-id", help=_help("site_id"))] = None,
+    name: Annotated[str | None, typer.Option("--name", help=_help("name"))] = None,
+    timezone: Annotated[str, typer.Option("--timezone", help=_help("timezone"))] = "Europe/Paris",
+    uai: Annotated[str | None, typer.Option("--uai", help=_help("uai"))] = None,
+    face: Annotated[bool, typer.Option("--face/--no-face", help=_help("face"))] = False,
     face_model: Annotated[
-        str | None,
-        typer.Option(
-            "--face-model",
-            help=text(
-                "Avec --face : le modèle des gabarits (edgeface_xs_q, dlib-resnet-v1). Par "
-                "défaut EdgeFace-XS s'il est installé (`portique models install`), sinon dlib.",
-                "With --face: the templates' model (edgeface_xs_q, dlib-resnet-v1). By "
-                "default EdgeFace-XS when installed (`portique models install`), else dlib.",
-            ),
-        ),
+        str | None, typer.Option("--face-model", help=_help("face_model"))
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -148,13 +98,7 @@ def init(
         )
 
 
-keys_app = CommandApp(
-    help=text(
-        "Clés de signature des titres d'accès (Ed25519) et de chiffrement des gabarits.",
-        "Credential signing keys (Ed25519) and template sealing keys.",
-    ),
-    no_args_is_help=True,
-)
+keys_app = CommandApp(help=_help("keys_app"), no_args_is_help=True)
 
 
 def _keys_dir(directory: Path | None) -> Path:
@@ -202,13 +146,7 @@ def _show_keys(directory: Path | None, as_json: bool) -> None:
     out.print(table)
 
 
-@keys_app.command(
-    "init",
-    help=text(
-        "Créer le trousseau de clés de l'établissement (s'il n'existe pas).",
-        "Create the site's keyring (if there is none).",
-    ),
-)
+@keys_app.command("init", help=_help("keys_init"))
 def keys_init(directory: DirOption = None, as_json: JsonOption = False) -> None:
     from portique.credentials import init_keyring
 
@@ -216,13 +154,7 @@ def keys_init(directory: DirOption = None, as_json: JsonOption = False) -> None:
     _show_keys(directory, as_json)
 
 
-@keys_app.command(
-    "rotate",
-    help=text(
-        "Nouvelle clé de signature ; l'ancienne continue de vérifier jusqu'à son retrait.",
-        "A new signing key; the previous one keeps verifying until it is retired.",
-    ),
-)
+@keys_app.command("rotate", help=_help("keys_rotate"))
 def keys_rotate(directory: DirOption = None, as_json: JsonOption = False) -> None:
     from portique.credentials import load_keyring
 
@@ -230,15 +162,9 @@ def keys_rotate(directory: DirOption = None, as_json: JsonOption = False) -> Non
     _show_keys(directory, as_json)
 
 
-@keys_app.command(
-    "retire",
-    help=text(
-        "Retirer une clé : ses titres sont refusés et ses gabarits deviennent illisibles.",
-        "Retire a key: its credentials are refused and its templates become unreadable.",
-    ),
-)
+@keys_app.command("retire", help=_help("keys_retire"))
 def keys_retire(
-    key_id: Annotated[str, typer.Argument(help=text("Clé à retirer.", "Key to retire."))],
+    key_id: Annotated[str, typer.Argument(help=_help("key_id"))],
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -248,24 +174,15 @@ def keys_retire(
     _show_keys(directory, as_json)
 
 
-@keys_app.command("list", help=text("Lister les clés.", "List the keys."))
+@keys_app.command("list", help=_help("keys_list"))
 def keys_list(directory: DirOption = None, as_json: JsonOption = False) -> None:
     _show_keys(directory, as_json)
 
 
-db_app = CommandApp(
-    help=text("Base de données de l'établissement.", "The site's database."),
-    no_args_is_help=True,
-)
+db_app = CommandApp(help=_help("db_app"), no_args_is_help=True)
 
 
-@db_app.command(
-    "upgrade",
-    help=text(
-        "Mettre le schéma de la base à jour (migrations).",
-        "Bring the database schema up to date (migrations).",
-    ),
-)
+@db_app.command("upgrade", help=_help("db_upgrade"))
 def db_upgrade(directory: DirOption = None, as_json: JsonOption = False) -> None:
     from portique.config import get_settings
     from portique.services.site import database_for
@@ -287,17 +204,8 @@ def db_upgrade(directory: DirOption = None, as_json: JsonOption = False) -> None
         )
 
 
-lockdown_app = CommandApp(
-    help=text(
-        "Mise en sûreté (PPMS) : toutes les entrées refusées, l'agent alerté.",
-        "Lockdown (PPMS): every entry refused, the agent alerted.",
-    ),
-    no_args_is_help=True,
-)
-ByOption = Annotated[
-    str | None,
-    typer.Option("--by", help=text("Qui la déclare ou la lève.", "Who declares or lifts it.")),
-]
+lockdown_app = CommandApp(help=_help("lockdown_app"), no_args_is_help=True)
+ByOption = Annotated[str | None, typer.Option("--by", help=_help("by"))]
 
 
 def _lockdown(
@@ -322,7 +230,7 @@ def _lockdown(
         out.print(text("Pas de mise en sûreté en cours.", "No lockdown in force."))
 
 
-@lockdown_app.command("start", help=text("Déclarer la mise en sûreté.", "Declare a lockdown."))
+@lockdown_app.command("start", help=_help("lockdown_start"))
 def lockdown_start(
     directory: DirOption = None,
     by: ByOption = None,
@@ -332,7 +240,7 @@ def lockdown_start(
     _lockdown(directory, by, at, True, as_json)
 
 
-@lockdown_app.command("end", help=text("Lever la mise en sûreté.", "Lift the lockdown."))
+@lockdown_app.command("end", help=_help("lockdown_end"))
 def lockdown_end(
     directory: DirOption = None,
     by: ByOption = None,

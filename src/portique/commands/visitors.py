@@ -13,7 +13,7 @@ from rich.table import Table
 
 from portique import clock
 from portique.commands.common import CommandApp, err, out, print_json
-from portique.commands.options import DirOption, JsonOption
+from portique.commands.options import DirOption, HelpSection, JsonOption
 from portique.commands.sitedir import moment, open_cli_site, site_in_zone
 from portique.errors import BadInputError
 from portique.i18n import language, text
@@ -30,65 +30,21 @@ if TYPE_CHECKING:
         VisitRecord,
     )
 
-visitor_app = CommandApp(
-    help=text(
-        "Visiteurs : invitations, visiteurs sans rendez-vous, arrivée, départ et parcours.",
-        "Visitors: invitations, walk-ins, check-in, check-out and path.",
-    ),
-    no_args_is_help=True,
-)
-refusal_app = CommandApp(
-    help=text(
-        "Interdictions d'accès (décision de justice ou du chef d'établissement), par nom et "
-        "date de naissance ; chaque modification est auditée.",
-        "The refusal list (court order or head teacher), by name and birth date; every "
-        "change is audited.",
-    ),
-    no_args_is_help=True,
-)
+_help = HelpSection("visitors")
+
+visitor_app = CommandApp(help=_help("visitor_app"), no_args_is_help=True)
+refusal_app = CommandApp(help=_help("refusal_app"), no_args_is_help=True)
 
 REFUSED_EXIT = 1
 """Exit code when reception refuses: a barred walk-in, a pass checked in twice."""
 
-LastName = Annotated[
-    str, typer.Option("--name", "--last-name", help=text("Nom de famille.", "Last name."))
-]
-FirstName = Annotated[str, typer.Option("--first-name", help=text("Prénom.", "First name."))]
-BirthDate = Annotated[
-    str | None,
-    typer.Option(
-        "--birth-date",
-        help=text(
-            "Date de naissance jj/mm/aaaa (facultative : pour la liste des interdictions).",
-            "Birth date dd/mm/yyyy (optional: for the refusal list).",
-        ),
-    ),
-]
-Purpose = Annotated[str, typer.Option("--purpose", help=text("Objet de la visite.", "Purpose."))]
-Host = Annotated[
-    str,
-    typer.Option(
-        "--host", help=text("Membre du personnel qui reçoit (identifiant).", "Host staff id.")
-    ),
-]
-Zones = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--zone",
-        help=text(
-            "Zone autorisée (répétable ; par défaut toutes).", "Zone allowed (repeatable; all)."
-        ),
-    ),
-]
-VisitArgument = Annotated[
-    str,
-    typer.Argument(
-        help=text(
-            "Identifiant de la visite, ou texte du laissez-passer lu (PQ:...).",
-            "Visit id, or the text of the pass read (PQ:...).",
-        )
-    ),
-]
+LastName = Annotated[str, typer.Option("--name", "--last-name", help=_help("name"))]
+FirstName = Annotated[str, typer.Option("--first-name", help=_help("first_name"))]
+BirthDate = Annotated[str | None, typer.Option("--birth-date", help=_help("birth_date"))]
+Purpose = Annotated[str, typer.Option("--purpose", help=_help("purpose"))]
+Host = Annotated[str, typer.Option("--host", help=_help("host"))]
+Zones = Annotated[list[str] | None, typer.Option("--zone", help=_help("zone"))]
+VisitArgument = Annotated[str, typer.Argument(help=_help("visit"))]
 
 
 def _when(value: str, timezone: str, what: str) -> datetime:
@@ -202,37 +158,18 @@ def _new_json(new: NewVisit, *, out_path: Path | None, email: EmailOut | None) -
     )
 
 
-@visitor_app.command(
-    "invite",
-    help=text(
-        "Inviter un visiteur : la visite et son laissez-passer, valable sur la plage prévue "
-        "(avec la marge de l'établissement) et dans les zones données. Avec --email, il est "
-        "envoyé par e-mail (PORTIQUE_SMTP_*) ; avec --out, écrit en badge (PDF ou PNG).",
-        "Invite a visitor: the visit and its pass, valid over the expected window (with the "
-        "site's margin) in the zones given. With --email it is e-mailed (PORTIQUE_SMTP_*); "
-        "with --out, written as a badge (PDF or PNG).",
-    ),
-)
+@visitor_app.command("invite", help=_help("visitor_invite"))
 def visitor_invite(
     last_name: LastName,
     first_name: FirstName,
     purpose: Purpose,
     host: Host,
-    start: Annotated[
-        str, typer.Option("--from", help=text("Arrivée prévue (ISO-8601).", "Expected arrival."))
-    ],
-    end: Annotated[
-        str, typer.Option("--until", help=text("Départ prévu (ISO-8601).", "Expected departure."))
-    ],
+    start: Annotated[str, typer.Option("--from", help=_help("from"))],
+    end: Annotated[str, typer.Option("--until", help=_help("invite_until"))],
     birth_date: BirthDate = None,
-    email: Annotated[
-        str | None, typer.Option("--email", help=text("Adresse e-mail.", "E-mail address."))
-    ] = None,
+    email: Annotated[str | None, typer.Option("--email", help=_help("email"))] = None,
     zones: Zones = None,
-    out_path: Annotated[
-        Path | None,
-        typer.Option("--out", help=text("Badge à écrire (.pdf ou .png).", "Badge (.pdf, .png).")),
-    ] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help=_help("out"))] = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -269,37 +206,15 @@ def visitor_invite(
     )
 
 
-@visitor_app.command(
-    "walk-in",
-    help=text(
-        "Enregistrer un visiteur sans rendez-vous à l'accueil (arrivée maintenant) et écrire "
-        "son badge (PDF au format CR80 pour les imprimantes à badges, ou PNG). Aucune pièce "
-        "d'identité n'est copiée. Une personne interdite d'accès est refusée (code 1).",
-        "Register a walk-in at reception (checked in now) and write their badge (CR80 PDF "
-        "for badge printers, or PNG). No identity document is copied. A barred person is "
-        "refused (exit code 1).",
-    ),
-)
+@visitor_app.command("walk-in", help=_help("visitor_walk_in"))
 def visitor_walk_in(
     last_name: LastName,
     first_name: FirstName,
     purpose: Purpose,
     host: Host,
-    out_path: Annotated[
-        Path,
-        typer.Option("--out", help=text("Badge à écrire (.pdf ou .png).", "Badge (.pdf, .png).")),
-    ],
+    out_path: Annotated[Path, typer.Option("--out", help=_help("out"))],
     birth_date: BirthDate = None,
-    end: Annotated[
-        str | None,
-        typer.Option(
-            "--until",
-            help=text(
-                "Départ prévu (ISO-8601 ; par défaut dans deux heures).",
-                "Expected departure (ISO-8601; default: in two hours).",
-            ),
-        ),
-    ] = None,
+    end: Annotated[str | None, typer.Option("--until", help=_help("walk_in_until"))] = None,
     zones: Zones = None,
     directory: DirOption = None,
     as_json: JsonOption = False,
@@ -361,16 +276,8 @@ def _report_reception(result: ReceptionResult, as_json: bool) -> None:
         raise typer.Exit(REFUSED_EXIT)
 
 
-CHECK_IN_HELP = text(
-    "Enregistrer l'arrivée d'un visiteur à l'accueil. Un laissez-passer déjà enregistré "
-    "sans départ lève une alerte (code 1).",
-    "Check a visitor in at reception. A pass checked in already without check-out "
-    "raises an alert (exit code 1).",
-)
-CHECK_OUT_HELP = text(
-    "Enregistrer le départ d'un visiteur : son laissez-passer n'ouvre plus aucune voie.",
-    "Check a visitor out: their pass opens no lane again.",
-)
+CHECK_IN_HELP = _help("check_in")
+CHECK_OUT_HELP = _help("check_out")
 
 
 def visitor_reception(
@@ -388,17 +295,9 @@ visitor_app.command("check-in", help=CHECK_IN_HELP)(visitor_reception)
 visitor_app.command("check-out", help=CHECK_OUT_HELP)(visitor_reception)
 
 
-@visitor_app.command(
-    "list",
-    help=text(
-        "Lister les visites attendues et en cours (--all : toutes).",
-        "List the visits expected and under way (--all: every one).",
-    ),
-)
+@visitor_app.command("list", help=_help("visitor_list"))
 def visitor_list(
-    every: Annotated[
-        bool, typer.Option("--all", help=text("Toutes les visites.", "Every visit."))
-    ] = False,
+    every: Annotated[bool, typer.Option("--all", help=_help("visitor_all"))] = False,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -430,15 +329,9 @@ def visitor_list(
     out.print(table)
 
 
-@visitor_app.command(
-    "path",
-    help=text(
-        "Le parcours d'une visite : arrivée, points de passage (voie, zone), départ, alertes.",
-        "A visit's path: check-in, checkpoints (lane, zone), check-out, alerts.",
-    ),
-)
+@visitor_app.command("path", help=_help("visitor_path"))
 def visitor_path(
-    visit_id: Annotated[str, typer.Argument(help=text("Identifiant de la visite.", "Visit id."))],
+    visit_id: Annotated[str, typer.Argument(help=_help("visit_id"))],
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -475,33 +368,14 @@ def visitor_path(
 # The refusal list ---------------------------------------------------------------------
 
 
-@refusal_app.command(
-    "add",
-    help=text(
-        "Interdire l'accès à une personne jusqu'à une date (incluse).",
-        "Bar someone from the site until a date (inclusive).",
-    ),
-)
+@refusal_app.command("add", help=_help("refusal_add"))
 def refusal_add(
     last_name: LastName,
     first_name: FirstName,
-    birth_date: Annotated[
-        str, typer.Option("--birth-date", help=text("Né(e) le, jj/mm/aaaa.", "Birth date."))
-    ],
-    reason: Annotated[str, typer.Option("--reason", help=text("Motif.", "Reason."))],
-    ordered_by: Annotated[
-        str,
-        typer.Option(
-            "--ordered-by",
-            help=text(
-                "court (décision de justice) ou head_teacher (chef d'établissement).",
-                "court or head_teacher.",
-            ),
-        ),
-    ],
-    until: Annotated[
-        str, typer.Option("--until", help=text("Dernier jour, jj/mm/aaaa.", "Last day."))
-    ],
+    birth_date: Annotated[str, typer.Option("--birth-date", help=_help("refusal_birth_date"))],
+    reason: Annotated[str, typer.Option("--reason", help=_help("reason"))],
+    ordered_by: Annotated[str, typer.Option("--ordered-by", help=_help("ordered_by"))],
+    until: Annotated[str, typer.Option("--until", help=_help("refusal_until"))],
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -529,15 +403,9 @@ def refusal_add(
     )
 
 
-@refusal_app.command(
-    "list",
-    help=text(
-        "Lister les interdictions en vigueur (--all : aussi les terminées et levées).",
-        "List the refusals in force (--all: ended and lifted ones too).",
-    ),
-)
+@refusal_app.command("list", help=_help("refusal_list"))
 def refusal_list(
-    every: Annotated[bool, typer.Option("--all", help=text("Toutes.", "Every one."))] = False,
+    every: Annotated[bool, typer.Option("--all", help=_help("refusal_all"))] = False,
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -571,12 +439,9 @@ def refusal_list(
     out.print(table)
 
 
-@refusal_app.command(
-    "lift",
-    help=text("Lever une interdiction d'accès.", "Lift a refusal."),
-)
+@refusal_app.command("lift", help=_help("refusal_lift"))
 def refusal_lift(
-    refusal_id: Annotated[int, typer.Argument(help=text("N° de l'interdiction.", "Refusal no."))],
+    refusal_id: Annotated[int, typer.Argument(help=_help("refusal_id"))],
     directory: DirOption = None,
     as_json: JsonOption = False,
 ) -> None:
