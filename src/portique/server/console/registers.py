@@ -18,6 +18,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from portique.errors import BadInputError
 from portique.registers import (
@@ -111,20 +112,29 @@ def _read_upload(upload: UploadFile | None) -> bytes | None:
     return upload.file.read(MAX_XML_BYTES + 1)
 
 
+def _departures_table(page: Page, session: Session) -> dict[str, object]:
+    """What ``_departures_table.html`` shows the recent departures with: them, the
+    register's words (``r``) and a cause's label."""
+    state = page.state
+    return {
+        "r": register_translator(page.lang),
+        "departures": recent_departures(session, state.site.site_id, now=state.now()),
+        "cause_label": lambda cause: cause_label(cause, page.lang),
+    }
+
+
 def _page(page: Page, status_code: int = 200, **context: object) -> Response:
     state = page.state
     with state.site.session() as session:
         uai = site_uai(session, state.site.site_id)
-        departures = recent_departures(session, state.site.site_id, now=state.now())
+        table = _departures_table(page, session)
     return page.render(
         "registers.html",
         status_code,
-        r=register_translator(page.lang),
         uai=uai,
-        departures=departures,
-        cause_label=lambda cause: cause_label(cause, page.lang),
         detail=lambda plan: pupil_detail(plan, page.lang),
         shown_rows=SHOWN_ROWS,
+        **table,
         **context,
     )
 
@@ -211,15 +221,9 @@ def registers_uai(page: ManageSite, uai: ShortField = "") -> Response:
 
 @router.get("/departures")
 def departures_page(page: ViewAlerts) -> Response:
-    state = page.state
-    with state.site.session() as session:
-        departures = recent_departures(session, state.site.site_id, now=state.now())
-    return page.render(
-        "departures.html",
-        r=register_translator(page.lang),
-        departures=departures,
-        cause_label=lambda cause: cause_label(cause, page.lang),
-    )
+    with page.state.site.session() as session:
+        table = _departures_table(page, session)
+    return page.render("departures.html", 200, **table)
 
 
 @router.post("/departures/acknowledge")
