@@ -196,6 +196,29 @@ def _card(
     return BatchCard(person.person_id, display, issued, issued.card, _pdf_of(issued.card))
 
 
+@dataclass
+class _Tally:
+    """A batch being issued: the cards made and the people left out so far, each one
+    told to ``progress`` (done, of ``total``)."""
+
+    total: int
+    progress: Progress | None
+    cards: list[BatchCard] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, person_id: str, made: BatchCard | str) -> None:
+        """One more person: their card, or why they are left out."""
+        if isinstance(made, str):
+            self.skipped.append((person_id, made))
+        else:
+            self.cards.append(made)
+        if self.progress is not None:
+            self.progress(len(self.cards) + len(self.skipped), self.total)
+
+    def batch(self, name: str) -> CardBatch:
+        return CardBatch(name, tuple(self.cards), tuple(self.skipped))
+
+
 def _audit_batch(
     session: Session, site_id: str, name: str, batch: CardBatch, now: datetime
 ) -> None:
@@ -231,20 +254,14 @@ def issue_cards(
     """
     site = site_row(session, site_id)
     _, end = validity_window(site.timezone, local_date(site, now), valid_from, valid_until)
-    cards: list[BatchCard] = []
-    skipped: list[tuple[str, str]] = []
-    for done, person in enumerate(people, start=1):
+    tally = _Tally(len(people), progress)
+    for person in people:
         made = _card(
             session, site_id, keyring, person, now=now, end=end, valid_from=valid_from,
             valid_until=valid_until, skip_holders=skip_holders, lang=lang,
         )  # fmt: skip
-        if isinstance(made, str):
-            skipped.append((person.person_id, made))
-        else:
-            cards.append(made)
-        if progress is not None:
-            progress(done, len(people))
-    batch = CardBatch(name, tuple(cards), tuple(skipped))
+        tally.add(person.person_id, made)
+    batch = tally.batch(name)
     _audit_batch(session, site_id, name, batch, now)
     return batch
 
@@ -269,8 +286,7 @@ def issue_cards_each(
 
     ``pause_s`` between two people lets others in: a SQLite writer waiting for the lock
     retries every 100 ms at most, and would otherwise find it taken again each time."""
-    cards: list[BatchCard] = []
-    skipped: list[tuple[str, str]] = []
+    tally = _Tally(len(person_ids), progress)
     for done, person_id in enumerate(person_ids, start=1):
         with sessions() as session:
             site = site_row(session, site_id)
@@ -283,15 +299,10 @@ def issue_cards_each(
                     session, site_id, keyring, person, now=now, end=end, valid_from=None,
                     valid_until=None, skip_holders=skip_holders, lang=lang,
                 )  # fmt: skip
-        if isinstance(made, str):
-            skipped.append((person_id, made))
-        else:
-            cards.append(made)
-        if progress is not None:
-            progress(done, len(person_ids))
+        tally.add(person_id, made)
         if pause_s > 0 and done < len(person_ids):
             time.sleep(pause_s)
-    batch = CardBatch(name, tuple(cards), tuple(skipped))
+    batch = tally.batch(name)
     with sessions() as session:
         _audit_batch(session, site_id, name, batch, now)
     return batch
