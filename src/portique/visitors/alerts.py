@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from portique.i18n import text
 from portique.services.rows import site_from_row, site_row
-from portique.store import People, VisitAlertRow, VisitRow, record_from
+from portique.store import People, VisitAlertRow, VisitRow, record_from, row_at_site
 from portique.visitors.errors import UnknownVisitError
 from portique.visitors.records import AlertKind, VisitAlert, VisitStatus
-from portique.visitors.rows import mark_once, row_at_site
+from portique.visitors.rows import mark_once
 
 CLOSING_LOOKBACK_DAYS = 7
 """How far back the last closing of the site is looked for (a week covers any holiday)."""

@@ -20,10 +20,10 @@ from portique.privacy.audit import record
 from portique.services import parse_date
 from portique.services.roster import check_name, fold
 from portique.services.rows import local_date, site_row
-from portique.store import RefusalRow, record_from
+from portique.store import RefusalRow, record_from, row_at_site
 from portique.visitors.errors import UnknownRefusalError, VisitInputError
 from portique.visitors.records import NewRefusal, RefusalAuthority, RefusalRecord, Visitor
-from portique.visitors.rows import mark_once, row_at_site
+from portique.visitors.rows import mark_once
 
 MAX_REASON = 500
 
