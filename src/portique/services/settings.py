@@ -137,6 +137,12 @@ class StoredSettings(BaseModel):
         """The settings as the column keeps them (unknown keys included)."""
         return self.model_dump(mode="json")
 
+    def template_model(self, recorded: str | None) -> str | None:
+        """The model of a credential's template: the one ``recorded`` at its issue, else
+        (issued before models were recorded) the previous model during a change, else the
+        site's model; None while the site has none."""
+        return recorded or self.previous_face_model or self.face_model
+
     def policy(self, face_threshold: float | None) -> SiteSettings:
         """The engine's settings: face comparison is on only when the site enables it and
         a threshold is known (a model was enrolled and calibrated)."""
