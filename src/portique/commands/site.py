@@ -208,13 +208,18 @@ lockdown_app = CommandApp(help=_help("lockdown_app"), no_args_is_help=True)
 ByOption = Annotated[str | None, typer.Option("--by", help=_help("by"))]
 
 
-def _lockdown(
-    directory: Path | None, by: str | None, at: str | None, start: bool, as_json: bool
+def lockdown(
+    context: typer.Context,
+    directory: DirOption = None,
+    by: ByOption = None,
+    at: AtOption = None,
+    as_json: JsonOption = False,
 ) -> None:
+    """Declares (`start`) or lifts (`end`) a lockdown."""
     from portique.services import declare_lockdown, lift_lockdown
 
+    change = declare_lockdown if context.info_name == "start" else lift_lockdown
     with site_at(directory, at) as (site, when), site.session() as session:
-        change = declare_lockdown if start else lift_lockdown
         state = change(session, site.site_id, by=by, now=when)
     if as_json:
         print_json(
@@ -230,21 +235,5 @@ def _lockdown(
         out.print(text("Pas de mise en sûreté en cours.", "No lockdown in force."))
 
 
-@lockdown_app.command("start", help=_help("lockdown_start"))
-def lockdown_start(
-    directory: DirOption = None,
-    by: ByOption = None,
-    at: AtOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    _lockdown(directory, by, at, True, as_json)
-
-
-@lockdown_app.command("end", help=_help("lockdown_end"))
-def lockdown_end(
-    directory: DirOption = None,
-    by: ByOption = None,
-    at: AtOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    _lockdown(directory, by, at, False, as_json)
+lockdown_app.command("start", help=_help("lockdown_start"))(lockdown)
+lockdown_app.command("end", help=_help("lockdown_end"))(lockdown)
