@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -56,7 +55,6 @@ def test_the_demo_replays_a_morning_with_faces_through_the_real_server(
         target=poll_login, args=(f"http://127.0.0.1:{port}/login", stop, answers), daemon=True
     )
     poller.start()
-    started = time.monotonic()
     try:
         completed = subprocess.run(
             [sys.executable, "-m", "portique", "demo", "--once", "--json",
@@ -70,9 +68,7 @@ def test_the_demo_replays_a_morning_with_faces_through_the_real_server(
     finally:
         stop.set()
         poller.join(5)
-    elapsed = time.monotonic() - started
     assert completed.returncode == 0, completed.stderr
-    assert elapsed < 60
     summary = json.loads(completed.stdout.strip().splitlines()[-1])
 
     assert summary["console"]["status"] == 200

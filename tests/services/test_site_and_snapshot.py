@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,8 +19,11 @@ from portique.services import (
     declare_lockdown,
     revoke_credential,
 )
+from portique.services.lanes import site_snapshot
+from portique.services.rows import site_row
+from portique.services.settings import SERVER_SIDE_SETTINGS, change_settings
 from portique.services.snapshot import SnapshotCache
-from portique.store import StoreUnavailableError
+from portique.store import Sites, StoreUnavailableError
 from school_support import School
 from store_support import DOWN_URL
 
@@ -117,3 +121,60 @@ def test_a_cached_snapshot_part_is_read_again_once_the_version_changes(school: S
     assert after.version == before.version + 1
     assert decide(before, passage).outcome is Outcome.GRANT
     assert decide(after, passage).outcome is Outcome.DENY
+
+
+def _change(school: School, **changes: Any) -> tuple[int | None, int | None]:
+    """The site's snapshot version before and after ``changes`` to its settings."""
+    with school.site.session() as session:
+        before = Sites(session).version(school.site_id)
+        change_settings(site_row(session, school.site_id), **changes)
+    with school.site.session() as session:
+        return before, Sites(session).version(school.site_id)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"anti_passback_minutes": 30},
+        {"outside_hours_action": "deny"},
+        {"pad_enabled": True},
+        {"previous_face_model": "facenet-512"},
+    ],
+)
+def test_a_setting_the_lanes_decide_with_bumps_the_snapshot_version(
+    school: School, changes: dict[str, Any]
+) -> None:
+    at = school.at(10)
+    snapshot = site_snapshot(school.site, at).to_bytes()
+    before, after = _change(school, **changes)
+    assert before is not None and after == before + 1
+    assert site_snapshot(school.site, at).to_bytes() != snapshot
+
+
+SERVER_SIDE_CHANGES: dict[str, Any] = {
+    "template_store": "central",
+    "information": {"dpo": "DPD de l'académie", "notice_url": "https://lycee.example/rgpd"},
+    "uai": "0130001A",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SERVER_SIDE_CHANGES))
+def test_a_setting_no_snapshot_carries_leaves_the_snapshot_version(
+    school: School, name: str
+) -> None:
+    at = school.at(10)
+    snapshot = site_snapshot(school.site, at).to_bytes()
+    before, after = _change(school, **{name: SERVER_SIDE_CHANGES[name]})
+    assert after == before
+    assert site_snapshot(school.site, at).to_bytes() == snapshot
+
+
+def test_every_setting_kept_from_the_snapshots_is_shown_to_stay_out_of_them() -> None:
+    assert set(SERVER_SIDE_CHANGES) == SERVER_SIDE_SETTINGS
+
+
+def test_a_setting_written_again_with_its_value_leaves_the_snapshot_version(
+    school: School,
+) -> None:
+    before, after = _change(school, anti_passback_minutes=240, face_enabled=True)
+    assert after == before

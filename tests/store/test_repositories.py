@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import LargeBinary, inspect
 from sqlalchemy.exc import StatementError
 
+from portique.errors import PortiqueError
 from portique.store import (
     Base,
     ConsentRow,
@@ -23,6 +24,7 @@ from portique.store import (
     SiteRow,
     Sites,
     StoreConflictError,
+    row_at_site,
 )
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
@@ -192,6 +194,19 @@ def test_a_person_of_another_site_is_not_found_here(database: Database) -> None:
     with database.session() as session:
         assert People(session).get(here, person_id) is None
         assert People(session).get(elsewhere, person_id) is not None
+
+
+def test_a_row_of_another_site_raises_the_callers_missing_error(database: Database) -> None:
+    here, elsewhere = _site(database), _site(database)
+    person_id = _person(database, elsewhere)
+    missing = PortiqueError("no such person here")
+    with database.session() as session:
+        found = row_at_site(session, PersonRow, person_id, elsewhere, missing)
+        assert found.person_id == person_id
+        for key, site_id in ((person_id, here), ("p-nobody", elsewhere)):
+            with pytest.raises(PortiqueError) as raised:
+                row_at_site(session, PersonRow, key, site_id, missing)
+            assert raised.value is missing
 
 
 def test_a_broken_reference_is_a_store_conflict_and_nothing_is_written(database: Database) -> None:

@@ -23,6 +23,8 @@ from portique.visitors import (
     VisitKind,
     VisitStateError,
     VisitStatus,
+    acknowledge_alert,
+    alerts_of_visit,
     check_in,
     check_out,
     check_time_alerts,
@@ -155,6 +157,27 @@ def test_a_pass_checked_in_twice_without_check_out_raises_an_alert(visits: Visit
             check_out(session, school.site_id, visit_id, now=school.at(10))
         with pytest.raises(VisitStateError):
             check_in(session, school.site_id, visit_id, now=school.at(10, 5))
+
+
+def test_an_alert_acknowledged_twice_keeps_the_first_acknowledgement(visits: Visits) -> None:
+    school = visits.school
+    new = visits.invite(visits.request(school.at(9), school.at(11)))
+    visit_id = new.visit.visit_id
+    with school.site.session() as session:
+        check_in(session, school.site_id, visit_id, now=school.at(9))
+        check_in(session, school.site_id, visit_id, now=school.at(9, 30))
+        (alert,) = alerts_of_visit(session, school.site_id, visit_id)
+        first = acknowledge_alert(
+            session, school.site_id, alert.alert_id, by="account:agent", now=school.at(9, 35)
+        )
+        second = acknowledge_alert(
+            session, school.site_id, alert.alert_id, by="account:other", now=school.at(9, 40)
+        )
+        with pytest.raises(UnknownVisitError):
+            acknowledge_alert(session, school.site_id, 10_000, by="account:agent", now=school.now)
+    assert (first.acknowledged_at, first.acknowledged_by) == (school.at(9, 35), "account:agent")
+    assert (second.acknowledged_at, second.acknowledged_by) == (school.at(9, 35), "account:agent")
+    assert _alerts(school, school.at(9, 45)) == {}
 
 
 def test_the_clock_raises_overstay_then_no_check_out_at_closing(visits: Visits) -> None:

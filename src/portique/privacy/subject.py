@@ -46,7 +46,7 @@ from portique.store import (
     VisitAlertRow,
     VisitEventRow,
     VisitRow,
-    find_at_site,
+    row_at_site,
 )
 from portique.store.models import DepartureRow, PassageReviewRow, RegisterIdRow
 
@@ -164,15 +164,13 @@ def row_dict(row: Any) -> dict[str, Any]:
 
 
 def _person(session: Session, site_id: str, person_id: str) -> PersonRow:
-    row = find_at_site(session, PersonRow, person_id, site_id)
-    if row is None:
-        raise UnknownSubjectError(
-            text(
-                f"Aucune personne {person_id!r} dans l'établissement.",
-                f"No person {person_id!r} at this site.",
-            )
+    missing = UnknownSubjectError(
+        text(
+            f"Aucune personne {person_id!r} dans l'établissement.",
+            f"No person {person_id!r} at this site.",
         )
-    return row
+    )
+    return row_at_site(session, PersonRow, person_id, site_id, missing)
 
 
 def _names(entry: AuditEntryRow, person_id: str) -> bool:

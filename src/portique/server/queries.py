@@ -30,8 +30,8 @@ from portique.store import (
     People,
     PersonRow,
     Sites,
-    find_at_site,
     record_from,
+    row_at_site,
 )
 from portique.store.models import LaneStatusRow, PassageReviewRow
 from portique.visitors import on_site_visitors, visit_passes
@@ -329,9 +329,8 @@ def recent_passages(
 
 
 def passage(session: Session, site_id: str, passage_id: str) -> PassageView:
-    row = find_at_site(session, PassageRow, passage_id, site_id)
-    if row is None:
-        raise NotFoundError(text(f"Aucun passage {passage_id!r}.", f"No passage {passage_id!r}."))
+    missing = NotFoundError(text(f"Aucun passage {passage_id!r}.", f"No passage {passage_id!r}."))
+    row = row_at_site(session, PassageRow, passage_id, site_id, missing)
     return _views(session, site_id, [row])[0]
 
 

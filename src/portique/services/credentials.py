@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portique.config import get_settings
@@ -493,33 +493,34 @@ class Reenrolment:
 
 
 def template_model_of(session: Session, site_id: str, credential_id: str) -> str | None:
-    """The model of the template a credential carries: recorded at issue, else (issued
-    before models were recorded) the site's previous model during a change, else its
-    model. None when the site no longer opens that model."""
+    """The model of the template a credential carries (``StoredSettings.template_model``);
+    None when the site no longer opens that model."""
     settings = site_settings(site_row(session, site_id))
     row = session.get(CredentialRow, credential_id)
-    recorded = row.face_model if row is not None else None
-    model = recorded or settings.previous_face_model or settings.face_model
+    model = settings.template_model(row.face_model if row is not None else None)
     return model if model in (settings.face_model, settings.previous_face_model) else None
 
 
 def previous_model_credentials(session: Session, site_id: str) -> frozenset[str]:
     """During a change of the site's face model, the credentials in force whose templates
-    are of the previous model (recorded so, or issued before models were recorded); the
-    lanes open those with it. Empty when no change is under way."""
+    are of the previous model (``StoredSettings.template_model``); the lanes open those
+    with it. Empty when no change is under way."""
     settings = site_settings(site_row(session, site_id))
     previous = settings.previous_face_model
     if previous is None:
         return frozenset()
-    rows = session.scalars(
-        select(CredentialRow.credential_id).where(
+    rows = session.execute(
+        select(CredentialRow.credential_id, CredentialRow.face_model).where(
             CredentialRow.site_id == site_id,
             CredentialRow.status == ACTIVE,
             CredentialRow.has_template.is_(True),
-            or_(CredentialRow.face_model == previous, CredentialRow.face_model.is_(None)),
         )
     )
-    return frozenset(rows)
+    return frozenset(
+        credential_id
+        for credential_id, recorded in rows
+        if settings.template_model(recorded) == previous
+    )
 
 
 def reenrol_list(session: Session, site_id: str, *, now: datetime) -> list[Reenrolment]:
@@ -542,9 +543,9 @@ def reenrol_list(session: Session, site_id: str, *, now: datetime) -> list[Reenr
     found = []
     current: set[str] = set()
     for row in rows:
-        model = row.face_model or settings.previous_face_model or settings.face_model
+        model = settings.template_model(row.face_model)
         if model == settings.face_model:
             current.add(row.person_id)
-        else:
+        elif model is not None:
             found.append(Reenrolment(row.person_id, row.credential_id, model, row.valid_until))
     return [r for r in found if r.person_id not in current]

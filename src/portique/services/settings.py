@@ -4,7 +4,8 @@ Everything that reads a site's settings (the policy snapshot, enrollment, the te
 store, the console, the DPIA, the assessment report) reads them through
 :func:`site_settings`; everything that writes them goes through :func:`change_settings`,
 which checks the new values and writes only the keys it changes, so a setting Portique
-does not know (a later version's) is kept as it is.
+does not know (a later version's) is kept as it is, and bumps the site's snapshot
+version when a setting the snapshots carry changes, so running lanes fetch a new one.
 """
 
 from __future__ import annotations
@@ -136,6 +137,12 @@ class StoredSettings(BaseModel):
         """The settings as the column keeps them (unknown keys included)."""
         return self.model_dump(mode="json")
 
+    def template_model(self, recorded: str | None) -> str | None:
+        """The model of a credential's template: the one ``recorded`` at its issue, else
+        (issued before models were recorded) the previous model during a change, else the
+        site's model; None while the site has none."""
+        return recorded or self.previous_face_model or self.face_model
+
     def policy(self, face_threshold: float | None) -> SiteSettings:
         """The engine's settings: face comparison is on only when the site enables it and
         a threshold is known (a model was enrolled and calibrated)."""
@@ -155,12 +162,33 @@ def site_settings(site: SiteRow) -> StoredSettings:
     return parse_settings(site.settings)
 
 
+SERVER_SIDE_SETTINGS = frozenset({"template_store", "information", "uai"})
+"""The settings no snapshot carries, neither a lane's nor the in-process gate's: where new
+templates are kept, who the documents name, the establishment code. Every other setting,
+one Portique does not know included, may reach the lanes."""
+
+
 def change_settings(site: SiteRow, **changes: Any) -> StoredSettings:
-    """Changes some of the site's settings, checked first; only those keys are written."""
+    """Changes some of the site's settings, checked first; only those keys are written.
+
+    When a setting the snapshots carry takes a new value, the site's snapshot version is
+    bumped in the same transaction: the lanes decide with it from their next snapshot.
+    A change of :data:`SERVER_SIDE_SETTINGS` alone leaves the version as it is (a bump
+    makes every lane fetch a whole snapshot again).
+    """
     changed = parse_settings({**site.settings, **changes})
     written = changed.as_json()
-    site.settings = {**site.settings, **{name: written[name] for name in changes}}
+    before = site.settings
+    site.settings = {**before, **{name: written[name] for name in changes}}
+    session = object_session(site)
+    if session is not None and _carried(site.settings) != _carried(before):
+        Sites(session).bump_version(site.site_id)
     return changed
+
+
+def _carried(settings: dict[str, Any]) -> dict[str, Any]:
+    """The stored settings that a snapshot may carry."""
+    return {name: value for name, value in settings.items() if name not in SERVER_SIDE_SETTINGS}
 
 
 def set_presentation_attack_detection(
@@ -173,7 +201,7 @@ def set_presentation_attack_detection(
         if not 0.0 <= threshold <= 1.0:
             raise PolicyError(f"A liveness threshold lies between 0 and 1, not {threshold}.")
         changes["pad_threshold"] = threshold
-    return _for_lanes(site, change_settings(site, **changes))
+    return change_settings(site, **changes)
 
 
 def set_face_model(site: SiteRow, model: str) -> StoredSettings:
@@ -183,24 +211,14 @@ def set_face_model(site: SiteRow, model: str) -> StoredSettings:
     if current.face_model == model:
         return current
     previous = current.previous_face_model or current.face_model
-    changed = change_settings(
+    return change_settings(
         site, face_model=model, previous_face_model=None if previous == model else previous
     )
-    return _for_lanes(site, changed)
 
 
 def drop_previous_face_model(site: SiteRow) -> StoredSettings:
     """Ends a change of model: the old templates are no longer opened."""
-    return _for_lanes(site, change_settings(site, previous_face_model=None))
-
-
-def _for_lanes(site: SiteRow, changed: StoredSettings) -> StoredSettings:
-    """``changed``, once the site's snapshot version is bumped: a setting the lanes
-    decide with reaches them with the next snapshot, not whenever something else changes."""
-    session = object_session(site)
-    if session is not None:
-        Sites(session).bump_version(site.site_id)
-    return changed
+    return change_settings(site, previous_face_model=None)
 
 
 def initial_settings(

@@ -71,6 +71,7 @@ from portique.store.repositories import (
     People,
     Sites,
     find_at_site,
+    row_at_site,
 )
 
 __all__ = [
@@ -122,5 +123,6 @@ __all__ = [
     "migrations_path",
     "record_from",
     "redact_url",
+    "row_at_site",
     "sqlite_url",
 ]

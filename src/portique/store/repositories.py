@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from portique.errors import PortiqueError
 from portique.store.models import (
     BadgeBindingRow,
     Base,
@@ -63,6 +64,21 @@ def find_at_site(session: Session, model: type[_Row], key: object, site_id: str)
         return None
     row = session.get(model, key)
     return row if row is not None and row.site_id == site_id else None
+
+
+def row_at_site(
+    session: Session, model: type[_Row], key: object, site_id: str, missing: PortiqueError
+) -> _Row:
+    """The row of ``model`` with primary key ``key``, if it belongs to the site (see
+    :func:`find_at_site`).
+
+    Raises:
+        PortiqueError: ``missing``, when there is no such row at the site.
+    """
+    row = find_at_site(session, model, key, site_id)
+    if row is None:
+        raise missing
+    return row
 
 
 class _Repository:

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from portique.i18n import text
 from portique.services.rows import site_from_row, site_row
-from portique.store import People, VisitAlertRow, VisitRow, record_from
+from portique.store import People, VisitAlertRow, VisitRow, record_from, row_at_site
 from portique.visitors.errors import UnknownVisitError
 from portique.visitors.records import AlertKind, VisitAlert, VisitStatus
-from portique.visitors.rows import row_at_site
+from portique.visitors.rows import mark_once
 
 CLOSING_LOOKBACK_DAYS = 7
 """How far back the last closing of the site is looked for (a week covers any holiday)."""
@@ -166,8 +166,7 @@ def acknowledge_alert(
         text(f"Aucune alerte de visite n° {alert_id}.", f"No visit alert number {alert_id}.")
     )
     row = row_at_site(session, VisitAlertRow, alert_id, site_id, missing)
-    if row.acknowledged_at is None:
-        row.acknowledged_at = now
-        row.acknowledged_by = by
-        session.flush()
+    mark_once(
+        session, row, VisitAlertRow.acknowledged_at, VisitAlertRow.acknowledged_by, by=by, now=now
+    )
     return _alerts(session, site_id, [row])[0]

@@ -20,10 +20,10 @@ from portique.privacy.audit import record
 from portique.services import parse_date
 from portique.services.roster import check_name, fold
 from portique.services.rows import local_date, site_row
-from portique.store import RefusalRow, record_from
+from portique.store import RefusalRow, record_from, row_at_site
 from portique.visitors.errors import UnknownRefusalError, VisitInputError
 from portique.visitors.records import NewRefusal, RefusalAuthority, RefusalRecord, Visitor
-from portique.visitors.rows import row_at_site
+from portique.visitors.rows import mark_once
 
 MAX_REASON = 500
 
@@ -129,10 +129,7 @@ def lift_refusal(
         text(f"Aucun refus n° {refusal_id}.", f"No refusal number {refusal_id}.")
     )
     row = row_at_site(session, RefusalRow, refusal_id, site_id, missing)
-    if row.lifted_at is None:
-        row.lifted_at = now
-        row.lifted_by = by
-        session.flush()
+    if mark_once(session, row, RefusalRow.lifted_at, RefusalRow.lifted_by, by=by, now=now):
         record(
             session,
             site_id=site_id,

@@ -1,32 +1,34 @@
-"""The rows of the visitor tables: one looked up by its key within a site, an event added to
-a visit's path."""
+"""The rows of the visitor tables: one marked once (an alert acknowledged, a refusal
+lifted), an event added to a visit's path."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeVar
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from portique.errors import PortiqueError
-from portique.store import OfSite, VisitEventRow, VisitRow, find_at_site
+from portique.store import OfSite, VisitEventRow, VisitRow
 from portique.visitors.records import RECEPTION, AlertKind, EventKind
 
-RowT = TypeVar("RowT", bound=OfSite)
 
-
-def row_at_site(
-    session: Session, model: type[RowT], key: object, site_id: str, missing: PortiqueError
-) -> RowT:
-    """The row of ``model`` with primary key ``key``, if it belongs to the site.
-
-    Raises:
-        PortiqueError: ``missing``, when there is no such row at the site.
-    """
-    row = find_at_site(session, model, key, site_id)
-    if row is None:
-        raise missing
-    return row
+def mark_once(
+    session: Session,
+    row: OfSite,
+    at_column: InstrumentedAttribute[datetime | None],
+    by_column: InstrumentedAttribute[str | None],
+    *,
+    by: str,
+    now: datetime,
+) -> bool:
+    """Sets ``row``'s ``at_column`` to ``now`` and ``by_column`` to ``by``, unless it was
+    marked already (a second agent's click keeps the first one's mark); whether it marked
+    the row now."""
+    if getattr(row, at_column.key) is not None:
+        return False
+    setattr(row, at_column.key, now)
+    setattr(row, by_column.key, by)
+    session.flush()
+    return True
 
 
 def add_event(

@@ -41,6 +41,7 @@ from portique.store import (
     VisitEventRow,
     VisitRow,
     record_from,
+    row_at_site,
 )
 from portique.visitors.alerts import raise_alert
 from portique.visitors.errors import (
@@ -66,7 +67,7 @@ from portique.visitors.records import (
     VisitStatus,
 )
 from portique.visitors.refusals import find_refusal
-from portique.visitors.rows import add_event, row_at_site
+from portique.visitors.rows import add_event
 
 MAX_VISIT = timedelta(days=31)
 MAX_PURPOSE = 200
