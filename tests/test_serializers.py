@@ -4,7 +4,8 @@ the commands keep the keys they printed before the shapes were shared."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import asdict, fields
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,46 @@ def test_a_bound_badge_is_a_credential_of_kind_badge() -> None:
         None,
     )
     assert shaped.for_cli()["badge"] == "04A1B2C3"
+
+
+def test_a_shape_derived_from_its_record_has_the_records_fields_in_their_order() -> None:
+    from portique.serializers import VisitAlertOut
+    from portique.visitors import AlertKind, VisitAlert
+
+    alert = VisitAlert(7, "v-1", "Ada Martin", AlertKind.OVERSTAY, MOMENT, None, None, None, None)
+    shaped = VisitAlertOut.of(alert)
+    assert list(shaped.model_dump()) == [field.name for field in fields(VisitAlert)]
+    assert shaped.model_dump() == asdict(alert)
+
+
+def test_a_visit_is_shown_without_the_visitors_birth_date_nor_its_creation_time() -> None:
+    from portique.serializers import VisitOut
+    from portique.visitors import VisitKind, VisitRecord, VisitStatus
+
+    visit = VisitRecord(
+        visit_id="v-1",
+        person_id="p-1",
+        last_name="Martin",
+        first_name="Ada",
+        birth_date=date(1980, 5, 4),
+        host_id=None,
+        host_name=None,
+        purpose="Rendez-vous",
+        kind=VisitKind.INVITED,
+        status=VisitStatus.EXPECTED,
+        expected_from=MOMENT,
+        expected_until=MOMENT,
+        zones=("z-1",),
+        email=None,
+        credential_id=None,
+        checked_in_at=None,
+        checked_out_at=None,
+        created_by="accueil",
+        created_at=MOMENT,
+    )
+    printed = VisitOut.of(visit).for_cli()
+    assert "birth_date" not in printed and "created_at" not in printed
+    assert printed["visit"] == printed["visit_id"] == "v-1"
+    assert list(VisitOut.model_json_schema(mode="serialization")["properties"]) == [
+        name for name in printed if name not in VisitOut.cli_names
+    ]

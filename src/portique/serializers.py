@@ -20,19 +20,32 @@ from typing import Any, ClassVar, Self
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
-from portique.access import ConsentGiver, Role
-from portique.services import BadgeRecord, CredentialStatus, ImportReport
+from portique.services import (
+    BadgeRecord,
+    ConsentRecord,
+    CredentialStatus,
+    ImportReport,
+    PersonRecord,
+    RevocationRecord,
+)
 from portique.visitors import (
     AlertKind,
-    EventKind,
     RefusalAuthority,
-    VisitKind,
-    VisitStatus,
+    VisitAlert,
+    VisitEvent,
+    VisitRecord,
 )
 
 
 class RecordOut(BaseModel):
-    """The JSON shape of a record, filled from the record's attributes of the same names."""
+    """The JSON shape of a record, filled from the record's attributes of the same names.
+
+    Where the shape is the record's fields, the model derives from the record
+    (``class VisitAlertOut(RecordOut, VisitAlert)``): Pydantic reads the dataclass's fields,
+    in their order, as the model's own, so each field is declared once, in the record. A
+    field declared again in the model only adds its OpenAPI description, or leaves the
+    field out of the JSON (``Field(exclude=True)``).
+    """
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -54,7 +67,7 @@ class RecordOut(BaseModel):
 # People -------------------------------------------------------------------------------
 
 
-class PersonOut(RecordOut):
+class PersonOut(RecordOut, PersonRecord):
     cli_names = {
         "person": "person_id",
         "groups": "group_ids",
@@ -62,16 +75,6 @@ class PersonOut(RecordOut):
         "consent": "consent_in_force",
     }
 
-    person_id: str
-    last_name: str
-    first_name: str
-    birth_date: date
-    role: Role
-    group_ids: list[str]
-    guardian_ids: list[str]
-    active: bool
-    minor: bool
-    consent_in_force: bool
     credentials: int = Field(description="Active credentials.")
     credential_status: CredentialStatus = Field(
         description="The best credential held: active (valid now), else expired, else "
@@ -144,24 +147,14 @@ class CredentialOut(RecordOut):
         return cls.model_validate(record)
 
 
-class RevocationOut(RecordOut):
+class RevocationOut(RecordOut, RevocationRecord):
     cli_names = {"credential": "credential_id", "person": "person_id"}
 
-    credential_id: str
-    person_id: str
-    revoked_at: datetime
-    reason: str
     changed: bool = Field(description="False when it was revoked already.")
 
 
-class ConsentOut(RecordOut):
+class ConsentOut(RecordOut, ConsentRecord):
     cli_names = {"person": "person_id"}
-
-    person_id: str
-    giver: ConsentGiver
-    given_by: str
-    given_at: datetime
-    created: bool
 
 
 class WithdrawalOut(RecordOut):
@@ -179,7 +172,7 @@ class WithdrawalOut(RecordOut):
 # Visitors -----------------------------------------------------------------------------
 
 
-class VisitOut(RecordOut):
+class VisitOut(RecordOut, VisitRecord):
     cli_names = {
         "visit": "visit_id",
         "person": "person_id",
@@ -187,23 +180,8 @@ class VisitOut(RecordOut):
         "credential": "credential_id",
     }
 
-    visit_id: str
-    person_id: str
-    last_name: str
-    first_name: str
-    host_id: str | None
-    host_name: str | None
-    purpose: str
-    kind: VisitKind
-    status: VisitStatus
-    expected_from: datetime
-    expected_until: datetime
-    zones: list[str]
-    email: str | None
-    credential_id: str | None
-    checked_in_at: datetime | None
-    checked_out_at: datetime | None
-    created_by: str
+    birth_date: date | None = Field(exclude=True)
+    created_at: datetime = Field(exclude=True)
 
 
 class PassOut(RecordOut):
@@ -229,28 +207,14 @@ class ReceptionOut(RecordOut):
     )
 
 
-class VisitEventOut(RecordOut):
+class VisitEventOut(RecordOut, VisitEvent):
     cli_names = {"zone": "zone_id"}
 
-    at: datetime
-    kind: EventKind
     checkpoint: str = Field(description="A lane id, or accueil (reception).")
-    zone_id: str | None
-    allowed: bool
-    alert: AlertKind | None
-    passage_id: str | None
 
 
-class VisitAlertOut(RecordOut):
-    alert_id: int
-    visit_id: str
-    visitor_name: str
-    kind: AlertKind
-    raised_at: datetime
-    checkpoint: str | None
-    zone_id: str | None
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
+class VisitAlertOut(RecordOut, VisitAlert):
+    pass
 
 
 class RefusalOut(RecordOut):

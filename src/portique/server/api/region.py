@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from portique.server.accounts import Principal
 from portique.server.api.common import State, api_router
 from portique.server.auth import api_permission
-from portique.server.region import site_health
+from portique.server.region import SiteHealth, site_health
 from portique.server.roles import Permission
 
 router = api_router(401, 403)
@@ -18,12 +18,9 @@ router = api_router(401, 403)
 ViewRegion = Annotated[Principal, Depends(api_permission(Permission.VIEW_REGION))]
 
 
-class SiteHealthOut(BaseModel):
+class SiteHealthOut(BaseModel, SiteHealth):
     """One site's health: counts and a rate, nothing about anyone."""
 
-    site_id: str
-    name: str
-    lanes: int
     lanes_online: int = Field(description="Lanes heard from lately and not gone.")
     open_alerts: int = Field(
         description="Offline lanes, passage alerts and referrals unanswered, visit alerts."

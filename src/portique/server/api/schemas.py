@@ -33,7 +33,15 @@ from portique.serializers import (
     RevocationOut,
     WithdrawalOut,
 )
-from portique.server.queries import OfflineLane, PassageView
+from portique.server.queries import (
+    LaneView,
+    LockdownView,
+    OfflineLane,
+    OnSite,
+    PassageView,
+    ReviewView,
+    ZoneCount,
+)
 from portique.server.texts import TEXTS
 
 __all__ = [
@@ -117,12 +125,8 @@ class WithdrawIn(Body):
 # Lanes, passages, alerts --------------------------------------------------------------
 
 
-class LaneOut(RecordOut):
-    lane_id: str
-    name: str
-    zone_id: str
-    direction: str
-    face_enabled: bool
+class LaneOut(RecordOut, LaneView):
+    pass
 
 
 class ReasonOut(BaseModel):
@@ -130,11 +134,8 @@ class ReasonOut(BaseModel):
     label: str
 
 
-class ReviewOut(RecordOut):
-    reviewed_at: datetime
-    reviewed_by: str
+class ReviewOut(RecordOut, ReviewView):
     outcome: Outcome | None = Field(description="None: alert acknowledged.")
-    comment: str | None
 
 
 class PassageOut(RecordOut):
@@ -225,26 +226,18 @@ class WaitingOut(RecordOut):
     lockdown: bool
 
 
-class LockdownOut(RecordOut):
-    in_force: bool
-    since: datetime | None
-    declared_by: str | None
+class LockdownOut(RecordOut, LockdownView):
+    pass
 
 
-class OnSiteOut(RecordOut):
-    person_id: str
-    name: str
-    role: str
-    since: datetime
+class OnSiteOut(RecordOut, OnSite):
     lane_id: str = Field(description="The lane that let them in last, or accueil (reception).")
     zone_id: str | None = Field(description="Its zone; null for a visitor still at reception.")
     visit_id: str | None = Field(description="A visitor's visit.")
 
 
-class ZoneCountOut(RecordOut):
+class ZoneCountOut(RecordOut, ZoneCount):
     zone_id: str | None = Field(description="null: at reception.")
-    name: str
-    count: int
 
 
 class RosterOut(BaseModel):
