@@ -41,7 +41,7 @@ from portique.services.credentials import (
 from portique.services.errors import UnknownGroupError
 from portique.services.roster import slug
 from portique.services.rows import local_date, site_row
-from portique.store import ACTIVE, CredentialRow, MembershipRow, PersonRow, Sites
+from portique.store import ACTIVE, CredentialRow, MembershipRow, People, PersonRow, Sites
 
 DPI = 300
 A4_PX = (2480, 3508)
@@ -291,8 +291,8 @@ def issue_cards_each(
         with sessions() as session:
             site = site_row(session, site_id)
             _, end = validity_window(site.timezone, local_date(site, now), None, None)
-            person = session.get(PersonRow, person_id)
-            if person is None or person.site_id != site_id:
+            person = People(session).get(site_id, person_id)
+            if person is None:
                 made: BatchCard | str = "unknown"
             else:
                 made = _card(

@@ -24,6 +24,7 @@ from portique.server.errors import AccountInputError, AuthenticationError
 from portique.server.roles import ACCOUNT_ROLES, Role
 from portique.services import SiteHandle
 from portique.services.rows import site_row
+from portique.store import find_at_site
 from portique.store.models import AccountRow, ApiTokenRow
 
 MIN_PASSWORD_LENGTH = 10
@@ -293,8 +294,8 @@ def token_principal(session: Session, site_id: str, secret: str) -> Principal | 
     """The holder of an API token, or None for an unknown or revoked token."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    row = session.get(ApiTokenRow, _token_hash(secret))
-    if row is None or row.site_id != site_id or row.revoked_at is not None:
+    row = find_at_site(session, ApiTokenRow, _token_hash(secret), site_id)
+    if row is None or row.revoked_at is not None:
         return None
     return Principal(f"token:{row.name}", Role(row.role), row.name, row.lane_id)
 

@@ -20,6 +20,7 @@ from portique.i18n import text
 from portique.server.state import AppState
 from portique.services import ImportReport, SiteHandle, import_people_in_steps
 from portique.services.roster import RejectedRow
+from portique.store import find_at_site
 from portique.store.models import ImportJobRow
 
 log = logging.getLogger(__name__)
@@ -123,8 +124,8 @@ def _save(site: SiteHandle, job_id: str, **values: Any) -> None:
 def import_job(state: AppState, job_id: str) -> ImportJob | None:
     """The import ``job_id`` of this site, or None."""
     with state.site.session() as session:
-        row = session.get(ImportJobRow, job_id[:32])
-        if row is None or row.site_id != state.site.site_id:
+        row = find_at_site(session, ImportJobRow, job_id[:32], state.site.site_id)
+        if row is None:
             return None
         report = None if row.report is None else _report_of(row.report)
         return ImportJob(

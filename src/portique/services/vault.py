@@ -20,7 +20,14 @@ from portique.credentials import VaultLookup, new_template_key, seal_template
 from portique.errors import BadInputError
 from portique.i18n import text
 from portique.services.settings import TemplateStore, change_settings
-from portique.store import ACTIVE, CredentialRow, Database, SiteRow, TemplateVaultRow
+from portique.store import (
+    ACTIVE,
+    CredentialRow,
+    Database,
+    SiteRow,
+    TemplateVaultRow,
+    find_at_site,
+)
 
 
 def parse_template_store(value: str) -> TemplateStore:
@@ -85,8 +92,8 @@ def vault_lookup(source: Database | Session, site_id: str) -> VaultLookup:
     """
 
     def read(session: Session, credential_id: str) -> bytes | None:
-        row = session.get(TemplateVaultRow, credential_id)
-        if row is None or row.site_id != site_id:
+        row = find_at_site(session, TemplateVaultRow, credential_id, site_id)
+        if row is None:
             return None
         return bytes(row.sealed)
 
